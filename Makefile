@@ -1,0 +1,17 @@
+# Top-level build: `make` builds everything, `make check` runs every test.
+# Objects go to $(O) (default build/), so a sanitizer build can sit beside
+# the normal one: `make SANITIZE=1 check-unit` uses build-san/.
+
+include mk/config.mk
+include mk/libswan.mk
+include mk/programs.mk
+include mk/tests.mk
+include mk/install.mk
+
+.DEFAULT_GOAL := all
+all: $(ALL_PROGRAMS)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all clean

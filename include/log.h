@@ -1,0 +1,32 @@
+/* log.h: the daemon's and tools' log, in libreswan's shape.
+ *
+ * Lines go to stderr, a log file or syslog (one of them), and may also be
+ * copied to a "tee" (pluto uses it to stream a conn's lines to the whack
+ * client that asked). Callers format "\"conn\" #N: " prefixes themselves
+ * through the pluto helpers; this module only writes lines.
+ * Never pass a secret to these functions: nothing here can scrub it. */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdbool.h>
+#include <stdarg.h>
+#include "diag.h"
+
+enum log_level { LL_ERROR, LL_WARN, LL_INFO, LL_DEBUG };
+
+void log_to_stderr(void);
+bool log_to_file(const char *path, struct diag *d);
+void log_to_syslog(const char *ident);
+void log_set_debug(bool on);
+bool log_debugging(void);
+void log_close(void);
+
+void llog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vllog(enum log_level level, const char *fmt, va_list ap);
+
+/* While set, every line (debug lines only when debugging) is also passed
+ * to fn. One tee at a time; NULL removes it. */
+typedef void log_tee_fn(void *arg, enum log_level level, const char *line);
+void log_set_tee(log_tee_fn *fn, void *arg);
+
+#endif

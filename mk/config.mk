@@ -1,0 +1,40 @@
+# Compiler, flags and the libraries every program links, from pkg-config.
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/ipsec
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+RUNDIR     ?= /run/pluto
+DESTDIR    ?=
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKGS     := libnl-3.0 libnl-xfrm-3.0 libnl-route-3.0 nss libevent
+
+ifeq ($(SANITIZE),1)
+O        ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O        ?= build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+# Paths compiled into the programs; each can be overridden at run time by
+# the programs' own options.
+PATH_DEFS := -DIPSEC_CONF='"$(SYSCONFDIR)/ipsec.conf"' \
+	-DIPSEC_SECRETS='"$(SYSCONFDIR)/ipsec.secrets"' \
+	-DIPSEC_RUNDIR='"$(RUNDIR)"' \
+	-DIPSEC_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wno-format-nonliteral -D_GNU_SOURCE -Iinclude $(PATH_DEFS) \
+	$(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<

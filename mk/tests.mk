@@ -1,0 +1,42 @@
+# Tests. Every suite writes TAP results into $(RESULTS)/; `make check` runs
+# them all and ends with testing/tally's line "N passed, N failed".
+#   check-unit      cmocka unit tests (testing/unit/test_*.c, one binary each)
+#   check-process   the programs run as processes, no kernel ESP needed
+#   check-scenarios real-kernel scenarios (testing/scenarios/), in the VM
+#                   unless the host kernel has ESP (mk/vm.mk)
+
+RESULTS    := $(O)/results
+UNIT_SRCS  := $(wildcard testing/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:%.c=$(O)/%)
+UNIT_LIBS  := $(shell pkg-config --libs cmocka)
+
+$(O)/testing/unit/%: $(O)/testing/unit/%.o $(LIBPLUTO) $(LIBSWAN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS) $(PKG_LIBS)
+
+-include $(UNIT_SRCS:%.c=$(O)/%.d)
+
+unit-tests: $(UNIT_BINS)
+
+check-unit: $(UNIT_BINS)
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/unit.tap
+	@for t in $(UNIT_BINS); do \
+		testing/run-suite $(RESULTS)/unit.tap $$t; done
+	@testing/tally $(RESULTS)/unit.tap
+
+check-process: all
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/process.tap
+	@for t in testing/process/test-*.sh; do \
+		BINDIR=$(abspath $(BINDIR)) testing/run-suite $(RESULTS)/process.tap bash $$t; done
+	@testing/tally $(RESULTS)/process.tap
+
+-include mk/vm.mk
+
+# Runs every suite even when an earlier one fails, then tallies them all.
+check:
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/*.tap
+	-@$(MAKE) --no-print-directory check-unit
+	-@$(MAKE) --no-print-directory check-process
+	-@$(MAKE) --no-print-directory check-scenarios
+	@testing/tally --expect unit,process,scenarios $(RESULTS)/*.tap
+
+.PHONY: unit-tests check check-unit check-process check-scenarios
