@@ -20,7 +20,7 @@ unit-tests: $(UNIT_BINS)
 check-unit: $(UNIT_BINS)
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/unit.tap
 	@for t in $(UNIT_BINS); do \
-		testing/run-suite $(RESULTS)/unit.tap $$t; done
+		CMOCKA_MESSAGE_OUTPUT=TAP testing/run-suite $(RESULTS)/unit.tap $$t; done
 	@testing/tally $(RESULTS)/unit.tap
 
 check-process: all
