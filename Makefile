@@ -7,11 +7,22 @@ include mk/libswan.mk
 include mk/programs.mk
 include mk/tests.mk
 include mk/install.mk
+include mk/fuzz.mk
 
 .DEFAULT_GOAL := all
 all: $(ALL_PROGRAMS)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .PHONY: all clean
+
+# Installs what the build and tests need from Debian's packages (root).
+deps:
+	mk/install-deps all
+
+# The main job: see README.md.
+demo: all
+	testing/demo.sh
+
+.PHONY: deps demo

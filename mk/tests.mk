@@ -4,6 +4,7 @@
 #   check-process   the programs run as processes, no kernel ESP needed
 #   check-scenarios real-kernel scenarios (testing/scenarios/), in the VM
 #                   unless the host kernel has ESP (mk/vm.mk)
+#   check-fuzz      each fuzz target for a bounded time (mk/fuzz.mk)
 
 RESULTS    := $(O)/results
 UNIT_SRCS  := $(wildcard testing/unit/test_*.c)
@@ -37,6 +38,18 @@ check:
 	-@$(MAKE) --no-print-directory check-unit
 	-@$(MAKE) --no-print-directory check-process
 	-@$(MAKE) --no-print-directory check-scenarios
-	@testing/tally --expect unit,process,scenarios $(RESULTS)/*.tap
+	-@$(MAKE) --no-print-directory check-fuzz
+	@testing/tally --expect unit,process,scenarios,fuzz $(RESULTS)/*.tap
 
 .PHONY: unit-tests check check-unit check-process check-scenarios
+
+# The unit tests again under valgrind: any leak or memory error fails.
+check-valgrind: $(UNIT_BINS)
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/valgrind.tap
+	@for t in $(UNIT_BINS); do \
+		CMOCKA_MESSAGE_OUTPUT=TAP testing/run-suite $(RESULTS)/valgrind.tap \
+			valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+			--errors-for-leak-kinds=definite,indirect --error-exitcode=99 $$t; done
+	@testing/tally $(RESULTS)/valgrind.tap
+
+.PHONY: check-valgrind

@@ -1,0 +1,29 @@
+# Fuzz targets (libFuzzer, clang): `make check-fuzz` builds each
+# testing/fuzz/fuzz_*.c with ASan+UBSan and runs it for FUZZ_SECONDS.
+
+FUZZ_SECONDS ?= 20
+FUZZ_CC      ?= clang
+FUZZ_O       := build-fuzz
+FUZZ_SRCS    := $(wildcard testing/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:testing/fuzz/%.c=$(FUZZ_O)/%)
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+	-Iinclude $(PATH_DEFS) $(PKG_CFLAGS)
+
+$(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+check-fuzz: $(FUZZ_BINS)
+	@mkdir -p $(RESULTS) $(FUZZ_O)/corpus; rm -f $(RESULTS)/fuzz.tap
+	@for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); mkdir -p $(FUZZ_O)/corpus/$$n; \
+		if $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_O)/corpus/$$n testing/fuzz/seeds/$$n > $(FUZZ_O)/$$n.log 2>&1; then \
+			echo "ok - $$n: $(FUZZ_SECONDS)s of fuzzing, $$(grep -o 'stat::number_of_executed_units: [0-9]*' $(FUZZ_O)/$$n.log | cut -d' ' -f2) inputs, no crash"; \
+		else echo "not ok - $$n: crashed, see $(FUZZ_O)/$$n.log"; tail -30 $(FUZZ_O)/$$n.log; fi \
+		| tee -a $(RESULTS)/fuzz.tap; done
+	@testing/tally $(RESULTS)/fuzz.tap
+
+.PHONY: fuzz check-fuzz

@@ -1,0 +1,146 @@
+/* commands.c: what pluto does for each whack request. */
+#include <stdio.h>
+#include <string.h>
+#include "connections.h"
+#include "control.h"
+#include "diag.h"
+#include "ipsecconf.h"
+#include "log.h"
+#include "pluto.h"
+#include "status.h"
+
+/* Sends every line of a diag to the client. */
+static void whack_diag(struct whack_session *s, const struct diag *d)
+{
+	if (d->len > 0)
+		whack_line(s, "%.*s", (int)(d->len - 1), d->text);
+	if (d->len >= sizeof(d->text) - 2)
+		whack_line(s, "(%d errors in all; the rest were cut)", d->count);
+}
+
+static void cmd_add(struct whack_session *s, const struct whack_request *r)
+{
+	const char *path = r->config[0] != '\0' ? r->config : pluto.config_path;
+	struct diag d;
+	diag_init(&d);
+	if (r->name[0] == '\0') {
+		whack_line(s, "pluto: --add needs a connection name");
+		whack_done(s, 1);
+		return;
+	}
+	struct ipsec_conf *conf = ipsecconf_load(path, &d);
+	if (conf == NULL) {
+		whack_diag(s, &d);
+		llog(LL_WARN, "\"%s\": not added: %s has errors", r->name, path);
+		whack_done(s, 1);
+		return;
+	}
+	const struct conn_config *found = ipsecconf_find(conf, r->name);
+	if (found == NULL) {
+		whack_line(s, "pluto: no conn \"%s\" in %s", r->name, path);
+		ipsecconf_free(conf);
+		whack_done(s, 1);
+		return;
+	}
+	struct conn_config *cfg = conn_config_dup(found);
+	ipsecconf_free(conf);
+	bool replaced;
+	struct connection *c = cfg != NULL ? conn_add(cfg, &replaced) : NULL;
+	if (c == NULL) {
+		conn_config_free(cfg);
+		whack_line(s, "pluto: out of memory adding \"%s\"", r->name);
+		whack_done(s, 1);
+		return;
+	}
+	whack_follow_log(s);
+	conn_log(c, LL_INFO, "%s IKEv2 connection", replaced ? "replaced" : "added");
+	whack_done(s, 0);
+}
+
+static void cmd_delete(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = conn_find(r->name);
+	if (c == NULL) {
+		whack_line(s, "pluto: no connection named \"%s\"", r->name);
+		whack_done(s, 1);
+		return;
+	}
+	whack_follow_log(s);
+	conn_log(c, LL_INFO, "deleting connection");
+	conn_delete(r->name);
+	whack_done(s, 0);
+}
+
+static void cmd_up(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = conn_find(r->name);
+	if (c == NULL) {
+		whack_line(s, "pluto: no connection named \"%s\"", r->name);
+		whack_done(s, 1);
+		return;
+	}
+	whack_follow_log(s);
+	conn_log(c, LL_ERROR, "cannot initiate: this pluto has no IKEv2 negotiation yet (it arrives with the IKEv2 issue)");
+	whack_done(s, 1);
+}
+
+static void cmd_down(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = conn_find(r->name);
+	if (c == NULL) {
+		whack_line(s, "pluto: no connection named \"%s\"", r->name);
+		whack_done(s, 1);
+		return;
+	}
+	whack_follow_log(s);
+	conn_log(c, LL_INFO, "no IKE or IPsec SA to take down");
+	whack_done(s, 0);
+}
+
+static void cmd_status(struct whack_session *s, const struct whack_request *r)
+{
+	(void)r;
+	status_show(s);
+	whack_done(s, 0);
+}
+
+static void cmd_trafficstatus(struct whack_session *s, const struct whack_request *r)
+{
+	trafficstatus_show(s, (r->flags & WF_JSON) != 0);
+	whack_done(s, 0);
+}
+
+static void cmd_offload(struct whack_session *s, const struct whack_request *r)
+{
+	(void)r;
+	whack_line(s, "pluto: offload reporting needs the XFRM kernel backend, which this pluto does not have yet");
+	whack_done(s, 1);
+}
+
+static void cmd_shutdown(struct whack_session *s, const struct whack_request *r)
+{
+	(void)r;
+	whack_follow_log(s);
+	llog(LL_INFO, "shutting down at the request of whack");
+	whack_done(s, 0);
+	pluto_shutdown(NULL);
+}
+
+typedef void command_fn(struct whack_session *s, const struct whack_request *r);
+
+static command_fn *const commands[WOP_MAX_] = {
+	[WOP_STATUS] = cmd_status,
+	[WOP_TRAFFICSTATUS] = cmd_trafficstatus,
+	[WOP_ADD] = cmd_add,
+	[WOP_DELETE] = cmd_delete,
+	[WOP_UP] = cmd_up,
+	[WOP_DOWN] = cmd_down,
+	[WOP_SHUTDOWN] = cmd_shutdown,
+	[WOP_OFFLOAD] = cmd_offload,
+};
+
+void command_dispatch(struct whack_session *s, const struct whack_request *r)
+{
+	/* The decoder has checked r->op is in range. */
+	commands[r->op](s, r);
+}

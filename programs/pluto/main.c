@@ -1,0 +1,263 @@
+/* main.c: pluto's start and end: options, logging, config, the pid lock,
+ * the daemon fork, the control socket, then the event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "connections.h"
+#include "control.h"
+#include "ipsecconf.h"
+#include "log.h"
+#include "pidfile.h"
+#include "pluto.h"
+#include "secrets.h"
+
+struct pluto pluto = {
+	.config_path = IPSEC_CONF,
+	.secrets_path = IPSEC_SECRETS,
+	.rundir = IPSEC_RUNDIR,
+};
+
+struct options {
+	bool nofork, stderrlog, config_given, secrets_given;
+	const char *logfile;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pluto [--config FILE] [--secretsfile FILE] [--rundir DIR]\n"
+		"             [--nofork] [--stderrlog] [--logfile FILE] [--debug]\n");
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "secretsfile", required_argument, NULL, 's' },
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "nofork", no_argument, NULL, 'n' },
+		{ "stderrlog", no_argument, NULL, 'e' },
+		{ "logfile", required_argument, NULL, 'l' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': pluto.config_path = optarg; o->config_given = true; break;
+		case 's': pluto.secrets_path = optarg; o->secrets_given = true; break;
+		case 'r': pluto.rundir = optarg; break;
+		case 'n': o->nofork = true; break;
+		case 'e': o->stderrlog = true; break;
+		case 'l': o->logfile = optarg; break;
+		case 'd': log_set_debug(true); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pluto: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* A missing file is fine only where the user named none: a fresh machine
+ * may start pluto before writing /etc/ipsec.conf. */
+static bool load_config(const struct options *o, struct diag *d)
+{
+	if (o->config_given || access(pluto.config_path, F_OK) == 0)
+		pluto.conf = ipsecconf_load(pluto.config_path, d);
+	else
+		pluto.conf = calloc(1, sizeof(*pluto.conf));
+	if (pluto.conf == NULL)
+		return false;
+	if (o->secrets_given || access(pluto.secrets_path, F_OK) == 0)
+		pluto.secrets = secrets_load(pluto.secrets_path, d);
+	else
+		pluto.secrets = calloc(1, sizeof(*pluto.secrets));
+	return pluto.secrets != NULL;
+}
+
+static bool start_logging(const struct options *o, struct diag *d)
+{
+	const char *logfile = o->logfile;
+	if (logfile == NULL && !o->stderrlog && pluto.conf->setup.logfile != NULL)
+		logfile = pluto.conf->setup.logfile;
+	const char *debug = pluto.conf->setup.plutodebug;
+	if (debug != NULL && strcmp(debug, "none") != 0)
+		log_set_debug(true);
+	if (logfile != NULL)
+		return log_to_file(logfile, d);
+	if (!o->stderrlog && !o->nofork)
+		log_to_syslog("pluto");
+	return true;
+}
+
+static bool make_rundir(struct diag *d)
+{
+	if (mkdir(pluto.rundir, 0700) == 0 || errno == EEXIST)
+		return true;
+	diag_add(d, "cannot create rundir '%s': %s", pluto.rundir, strerror(errno));
+	return false;
+}
+
+/* The parent waits until the child listens (or says why it could not), so
+ * `ipsec start` returns with a pluto that answers, or with its error. */
+static int ready_fd = -1;
+static bool keep_stderr;	/* --stderrlog without --nofork: stderr is the log */
+
+static void daemonize(void)
+{
+	int p[2];
+	if (pipe(p) != 0) {
+		fprintf(stderr, "pluto: pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "pluto: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		char msg[1024];
+		ssize_t n = read(p[0], msg, sizeof(msg) - 1);
+		if (n > 0 && msg[0] == '+')
+			exit(0);
+		if (n > 0) {
+			msg[n] = '\0';
+			fprintf(stderr, "%s", msg + 1);
+		} else {
+			fprintf(stderr, "pluto: the daemon exited before it was ready\n");
+		}
+		exit(1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	setsid();
+	pidfile_update();
+}
+
+static void report_ready(const struct diag *d)
+{
+	if (ready_fd < 0)
+		return;
+	char msg[sizeof(d->text) + 1];
+	int n = snprintf(msg, sizeof(msg), "%c%s", diag_failed(d) ? '-' : '+', d->text);
+	if (write(ready_fd, msg, (size_t)n) < 0) {
+		/* The parent is gone; nothing left to tell. */
+	}
+	close(ready_fd);
+	ready_fd = -1;
+	if (!diag_failed(d)) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		if (!keep_stderr)
+			dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+}
+
+static void fail(const struct diag *d)
+{
+	llog(LL_ERROR, "pluto: %.*s", d->len > 0 ? (int)d->len - 1 : 0, d->text);
+	report_ready(d);
+	exit(1);
+}
+
+void pluto_shutdown(const char *why)
+{
+	if (why != NULL)
+		llog(LL_INFO, "shutting down (%s)", why);
+	event_base_loopexit(pluto.base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what; (void)arg;
+	pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void load_auto_conns(void)
+{
+	for (size_t i = 0; i < pluto.conf->nconns; i++) {
+		const struct conn_config *cfg = &pluto.conf->conns[i];
+		if (cfg->auto_mode == AUTO_IGNORE)
+			continue;
+		struct conn_config *dup = conn_config_dup(cfg);
+		bool replaced;
+		struct connection *c = dup != NULL ? conn_add(dup, &replaced) : NULL;
+		if (c == NULL) {
+			conn_config_free(dup);
+			llog(LL_ERROR, "\"%s\": not loaded: out of memory", cfg->name);
+			continue;
+		}
+		conn_log(c, LL_INFO, "added IKEv2 connection");
+		if (cfg->auto_mode == AUTO_START || cfg->auto_mode == AUTO_ONDEMAND)
+			conn_log(c, LL_WARN, "auto=%s: cannot initiate, this pluto has no IKEv2 negotiation yet",
+				 auto_mode_name(cfg->auto_mode));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct diag d;
+	diag_init(&d);
+	parse_options(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Until logging is set up, errors go to stderr. */
+	if (!load_config(&o, &d)) {
+		fprintf(stderr, "%s", d.text);
+		fprintf(stderr, "pluto: not started: the configuration has errors\n");
+		return 1;
+	}
+	if (!start_logging(&o, &d) || !make_rundir(&d) || !pidfile_claim(pluto.rundir, &d)) {
+		fprintf(stderr, "pluto: %s", d.text);
+		return 1;
+	}
+	keep_stderr = o.stderrlog && o.logfile == NULL;
+	if (!o.nofork)
+		daemonize();
+
+	pluto.base = event_base_new();
+	if (pluto.base == NULL) {
+		diag_add(&d, "cannot create the event loop");
+		fail(&d);
+	}
+	struct event *sigterm = evsignal_new(pluto.base, SIGTERM, on_signal, NULL);
+	struct event *sigint = evsignal_new(pluto.base, SIGINT, on_signal, NULL);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	if (!control_listen(pluto.rundir, &d))
+		fail(&d);
+
+	llog(LL_INFO, "pluto started (pid %ld), listening on %s/pluto.ctl", (long)getpid(), pluto.rundir);
+	load_auto_conns();
+	report_ready(&d);
+
+	event_base_dispatch(pluto.base);
+
+	control_close();
+	conn_delete_all();
+	event_free(sigterm);
+	event_free(sigint);
+	event_base_free(pluto.base);
+	ipsecconf_free(pluto.conf);
+	secrets_free(pluto.secrets);
+	pidfile_release();
+	llog(LL_INFO, "pluto stopped");
+	log_close();
+	return 0;
+}

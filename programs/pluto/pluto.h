@@ -1,0 +1,25 @@
+/* pluto.h: what the daemon's modules share: its settings and the event base. */
+#ifndef PLUTO_H
+#define PLUTO_H
+
+#include <stdbool.h>
+#include <event2/event.h>
+
+struct ipsec_conf;
+struct secrets;
+
+struct pluto {
+	const char *config_path;	/* --config */
+	const char *secrets_path;	/* --secretsfile */
+	const char *rundir;		/* --rundir: pluto.ctl and pluto.pid */
+	struct event_base *base;
+	struct ipsec_conf *conf;	/* as loaded at start: config setup lives here */
+	struct secrets *secrets;
+};
+
+extern struct pluto pluto;
+
+/* Ask the event loop to finish; cleanup happens in main. */
+void pluto_shutdown(const char *why);
+
+#endif

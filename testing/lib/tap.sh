@@ -1,0 +1,55 @@
+# tap.sh: TAP output for shell tests. Source it, then call the checks;
+# each prints "ok - name" or "not ok - name" with the evidence on failure.
+# testing/run-suite collects the lines; testing/tally counts them.
+
+tap_failed=0
+
+ok() { echo "ok - $1"; }
+
+not_ok() {
+	echo "not ok - $1"
+	tap_failed=$((tap_failed + 1))
+	shift
+	local line
+	for line in "$@"; do printf '#   %s\n' "$line"; done
+}
+
+skip() { echo "ok - $1 # SKIP $2"; }
+
+# expect_ok NAME CMD...: the command must exit 0.
+expect_ok() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then ok "$name"; else not_ok "$name" "exit $rc from: $*" "$out"; fi
+}
+
+# expect_fail NAME CMD...: the command must exit non-zero.
+expect_fail() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne 0 ]; then ok "$name"; else not_ok "$name" "expected failure, got exit 0 from: $*" "$out"; fi
+}
+
+# expect_match NAME REGEX TEXT: TEXT must match the extended regex.
+expect_match() {
+	if printf '%s\n' "$3" | grep -qE -- "$2"; then ok "$1"; else not_ok "$1" "no match for /$2/ in:" "$3"; fi
+}
+
+# expect_no_match NAME REGEX TEXT
+expect_no_match() {
+	if printf '%s\n' "$3" | grep -qE -- "$2"; then not_ok "$1" "unexpected match for /$2/ in:" "$3"; else ok "$1"; fi
+}
+
+# wait_until SECONDS CMD...: true once CMD succeeds, false at the deadline.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+tap_exit() { [ "$tap_failed" -eq 0 ]; }
