@@ -207,15 +207,13 @@ static bool fail(struct parser *pa, const char *fmt, ...)
 	return false;
 }
 
-static bool add_encr(struct parser *pa, struct spec *s, enum encr_id e,
+static void add_encr(struct parser *pa, struct spec *s, enum encr_id e,
 		     unsigned keylen, struct shunk text)
 {
-	if (s->nencr == ALTS_MAX) {
+	if (s->nencr == ALTS_MAX)
 		pa->overflow = true;
-		return true;
-	}
-	s->encr[s->nencr++] = (struct encr_alt){ e, keylen, text };
-	return true;
+	else
+		s->encr[s->nencr++] = (struct encr_alt){ e, keylen, text };
 }
 
 /* "aes256", "aes_gcm_16_128", "aes_gcm": a name from the table, or one
@@ -248,7 +246,8 @@ static bool take_encr_alt(struct parser *pa, struct spec *s, struct shunk alt, b
 		return fail(pa, "unknown encryption algorithm '%.*s' (key length %.*s is not valid for %s)",
 			    PRI_SHUNK(alt), PRI_SHUNK(num), encr_name(t->encr));
 	*has_len = true;
-	return add_encr(pa, s, t->encr, keylen, alt);
+	add_encr(pa, s, t->encr, keylen, alt);
+	return true;
 }
 
 static bool take_encr(struct parser *pa, struct spec *s, struct shunk tok)
