@@ -221,19 +221,28 @@ static void take_own_keywords(const struct checked_section *cs, struct resolved_
 	}
 }
 
-static void take_keywords(const struct checked_section *cs, struct resolved_conn *r)
+/* Depth first through also=; a section reached twice (two targets that
+ * share a base) adds nothing the second time, so it is skipped. */
+static void take_keywords(const struct checked_doc *cd, const struct checked_section *cs,
+			  bool *taken, struct resolved_conn *r)
 {
+	size_t index = (size_t)(cs - cd->sections);
+	if (taken[index])
+		return;
+	taken[index] = true;
 	take_own_keywords(cs, r);
 	for (size_t i = 0; i < cs->n; i++)
 		if (cs->entries[i].also != NULL)
-			take_keywords(cs->entries[i].also, r);
+			take_keywords(cd, cs->entries[i].also, taken, r);
 }
 
 void resolve_conn(const struct checked_doc *cd, const struct checked_section *conn,
 		  struct resolved_conn *r)
 {
 	memset(r, 0, sizeof(*r));
-	take_keywords(conn, r);
-	if (cd->conn_default != NULL && cd->conn_default != conn)
-		take_keywords(cd->conn_default, r);
+	bool *taken = xzalloc(cd->n * sizeof(*taken));
+	take_keywords(cd, conn, taken, r);
+	if (cd->conn_default != NULL)
+		take_keywords(cd, cd->conn_default, taken, r);
+	free(taken);
 }

@@ -422,6 +422,23 @@ static void test_default_with_also(void **state)
 	assert_false(c->pfs);
 }
 
+/* Two targets sharing a base: fine, and the first written still wins. */
+static void test_also_diamond(void **state)
+{
+	struct fixture *f = *state;
+	struct ipsec_conf *conf = load(f,
+		"conn d\n\tleft=10.0.0.1\n\tpfs=no\n\tauto=ignore\n"
+		"conn b\n\talso=d\n\ttfc=1\n\tauto=ignore\n"
+		"conn c\n\talso=d\n\ttfc=2\n\tpfs=yes\n\tauto=ignore\n"
+		"conn a\n\talso=b\n\talso=c\n\tright=10.0.0.2\n\tauto=add\n");
+	if (conf == NULL)
+		fail_msg("%s", f->d.text);
+	const struct conn_config *a = ipsecconf_find(conf, "a");
+	assert_int_equal(a->tfc, 1);		/* b before c */
+	assert_false(a->pfs);			/* d, reached through b, before c */
+	assert_string_equal(a->left.host_text, "10.0.0.1");
+}
+
 static void test_include_glob_relative(void **state)
 {
 	struct fixture *f = *state;
@@ -837,6 +854,7 @@ int main(void)
 		T(test_ipv6_and_any),
 		T(test_default_and_also_precedence),
 		T(test_default_with_also),
+		T(test_also_diamond),
 		T(test_include_glob_relative),
 		T(test_include_errors_name_the_included_file),
 		T(test_file_not_found),
