@@ -472,14 +472,16 @@ static void read_secrets_file(struct secrets_reader *r, const char *path,
 			diag_add(r->d, "%s: cannot open: %s", path, strerror(errno));
 		return;
 	}
+	/* stdio's own buffer holds the file too: give it one that can be
+	 * wiped (one per file, as includes nest while this one is open) */
+	char *iobuf = xzalloc(BUFSIZ);
+	setvbuf(f, iobuf, _IOFBF, BUFSIZ);
 	if (include_push(&r->stack, path, from, from_line, r->d)) {
-		/* the name must outlive this call: entries copy it, errors use it now */
-		char *file = xstrdup(path);
-		read_lines(r, f, file);
-		free(file);
+		read_lines(r, f, path);
 		include_pop(&r->stack);
 	}
 	fclose(f);
+	wipe_free(iobuf, BUFSIZ);
 }
 
 struct secrets *secrets_load(const char *path, struct diag *d)
