@@ -5,7 +5,14 @@
  * table and every value against its type, and returns either a complete
  * struct ipsec_conf or NULL with every error in the diag, each naming file,
  * line and keyword ("ipsec.conf:12: keyword 'hw_ofload': unknown keyword").
- * Nothing is half-loaded. */
+ * Nothing is half-loaded.
+ *
+ * A conn's keywords come from, in order of precedence: its own section;
+ * its also= targets in the order written, each with its own also= (depth
+ * first); then conn %default (wherever it is in the file). A conn with
+ * auto=ignore is listed too but may be a fragment meant for also=: it is
+ * not required to have left= and right= (host_text is NULL then), so
+ * whoever adds such a conn by name must check that both are there. */
 #ifndef IPSECCONF_H
 #define IPSECCONF_H
 
@@ -29,7 +36,8 @@ struct end_config {
 	char *host_text;	/* as written: an address or "%any" */
 	ip_address host;	/* unset for %any */
 	bool host_any;
-	ip_subnet subnet;	/* leftsubnet=; when !has_subnet, the host itself */
+	ip_subnet subnet;	/* leftsubnet=; when !has_subnet, the host itself
+				 * (unset for %any: known only once the peer is) */
 	bool has_subnet;
 	char *id;		/* leftid= as written, NULL when absent (the address is the id) */
 };

@@ -31,7 +31,11 @@ void secrets_free(struct secrets *s);	/* wipes every secret */
 /* The PSK for a pair of ids, chosen as libreswan does: an entry naming both
  * ids beats one naming one of them with %any, which beats %any %any; among
  * equals, the first in the file. Ids compare as written after normalising
- * (addresses by value, @fqdn case-insensitively). NULL when none matches. */
+ * (addresses by value, @fqdn and user@fqdn case-insensitively; see
+ * ipsec_id.h). An entry with one id means that id and %any, no id means
+ * %any %any; an entry that names ids applies only to pairs holding one of
+ * them. Either id may be NULL (unknown yet): it matches only %any.
+ * NULL when no entry matches. */
 const struct psk_entry *secrets_find_psk(const struct secrets *s,
 					 const char *local_id, const char *remote_id);
 

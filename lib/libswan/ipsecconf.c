@@ -1,0 +1,305 @@
+/* ipsecconf.c: load ipsec.conf into structs, all or nothing.
+ *
+ * The work is split by concern: ipsecconf_reader.c reads the files,
+ * ipsecconf_sections.c checks each entry and resolves also= and
+ * %default, keywords.c knows the keywords. Here the resolved keywords
+ * become a struct conn_config over the defaults, and the rules that need
+ * a whole conn (left= and right= present, address families) are checked. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "ipsecconf.h"
+#include "ipsecconf_reader.h"
+#include "ipsecconf_sections.h"
+#include "keywords.h"
+#include "xalloc.h"
+
+/* Defaults: libreswan's where it has one. */
+static void conn_config_set_defaults(struct conn_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->authby = AUTHBY_SECRET;
+	c->auto_mode = AUTO_IGNORE;
+	c->type = TYPE_TUNNEL;
+	c->phase2 = PHASE2_ESP;
+	c->ikelifetime = 8 * 3600;
+	c->salifetime = 8 * 3600;
+	c->rekey = true;
+	c->rekeymargin = 9 * 60;
+	c->dpddelay = 0;
+	c->dpdtimeout = 0;
+	c->pfs = true;
+	c->esn = YNA_AUTO;
+	c->encapsulation = YNA_AUTO;
+	c->tfc = 0;
+	c->hw_offload = HW_OFFLOAD_NO;
+	c->hw_offload_fallback = true;
+}
+
+/* Storing resolved keywords */
+
+static void store_valid(const struct checked_entry *ce, void *base)
+{
+	if (ce != NULL && ce->valid)
+		keyword_store(ce->kw, ce->e->value, &ce->v, base);
+}
+
+/* Without leftsubnet=, a side's traffic is its host's own (none yet for %any). */
+static void default_subnet(struct end_config *end)
+{
+	if (!end->has_subnet)
+		end->subnet = subnet_from_address(&end->host);
+}
+
+static void store_conn_keywords(const struct resolved_conn *r, struct conn_config *c)
+{
+	for (int id = 0; id < KW_COUNT; id++)
+		store_valid(r->by_kw[id], c);
+	default_subnet(&c->left);
+	default_subnet(&c->right);
+	if (c->ike == NULL)
+		alg_default_ike(&c->ike_proposals);
+	if (c->esp == NULL)
+		alg_default_esp(&c->esp_proposals);
+}
+
+/* Whole-conn rules */
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "unset";
+}
+
+static void report_at(struct diag *d, const struct conn_config *c, const struct checked_entry *ce,
+		      const char *what)
+{
+	diag_add(d, "%s:%d: conn '%s': keyword '%s': %s",
+		 ce->e->file, ce->e->line, c->name, ce->e->keyword, what);
+}
+
+static void check_hosts_present(const struct conn_config *c, const struct resolved_conn *r,
+				struct diag *d)
+{
+	static const struct { enum kw_id id; const char *name; } required[] = {
+		{ KW_LEFT, "left" }, { KW_RIGHT, "right" },
+	};
+	if (c->auto_mode == AUTO_IGNORE)
+		return;	/* a fragment for also= may leave either side out */
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (r->by_kw[required[i].id] == NULL)
+			diag_add(d, "%s:%d: conn '%s': keyword '%s': missing (every conn needs left= and right=, unless auto=ignore)",
+				 c->file, c->line, c->name, required[i].name);
+}
+
+/* false when the hosts already disagree, so the subnet check stays quiet. */
+static bool check_hosts_agree(const struct conn_config *c, const struct resolved_conn *r,
+			      struct diag *d)
+{
+	const struct checked_entry *right = r->by_kw[KW_RIGHT];
+	if (c->left.host_any && c->right.host_any) {
+		report_at(d, c, right, "left and right cannot both be %any");
+		return false;
+	}
+	if (address_is_set(&c->left.host) && address_is_set(&c->right.host) &&
+	    c->left.host.family != c->right.host.family) {
+		char what[128];
+		snprintf(what, sizeof(what), "address family %s differs from left='s %s",
+			 family_name(c->right.host.family), family_name(c->left.host.family));
+		report_at(d, c, right, what);
+		return false;
+	}
+	return true;
+}
+
+/* Both sides' traffic must be of one family; the hosts may be of the
+ * other (IPv6 over an IPv4 tunnel is fine). */
+static void check_subnets_agree(const struct conn_config *c, const struct resolved_conn *r,
+				struct diag *d)
+{
+	int lf = c->left.subnet.addr.family, rf = c->right.subnet.addr.family;
+	if (lf == 0 || rf == 0 || lf == rf || !(c->left.has_subnet || c->right.has_subnet))
+		return;
+	const struct checked_entry *at = r->by_kw[c->right.has_subnet ? KW_RIGHTSUBNET : KW_LEFTSUBNET];
+	char what[160];
+	snprintf(what, sizeof(what), "address family differs between the two sides' subnets (left %s, right %s)",
+		 family_name(lf), family_name(rf));
+	report_at(d, c, at, what);
+}
+
+static void check_conn(const struct conn_config *c, const struct resolved_conn *r, struct diag *d)
+{
+	check_hosts_present(c, r, d);
+	if (check_hosts_agree(c, r, d))
+		check_subnets_agree(c, r, d);
+}
+
+static void build_conn(const struct checked_doc *cd, const struct checked_section *cs,
+		       struct conn_config *c, struct diag *d)
+{
+	conn_config_set_defaults(c);
+	c->name = xstrdup(cs->s->name);
+	c->file = xstrdup(cs->s->file);
+	c->line = cs->s->line;
+	struct resolved_conn r;
+	resolve_conn(cd, cs, &r);
+	store_conn_keywords(&r, c);
+	check_conn(c, &r, d);
+}
+
+static void build_setup(const struct checked_section *cs, struct config_setup *setup)
+{
+	memset(setup, 0, sizeof(*setup));
+	if (cs == NULL)
+		return;
+	for (size_t i = 0; i < cs->n; i++)
+		store_valid(&cs->entries[i], setup);
+}
+
+/* The conns that make it into the list: not %default, not a second
+ * conn of an existing name. */
+static bool is_listed_conn(const struct checked_doc *cd, const struct checked_section *cs)
+{
+	return cs->s->kind == CONF_CONN && cs != cd->conn_default && !cs->duplicate_name;
+}
+
+static struct ipsec_conf *build_conf(const struct checked_doc *cd, struct diag *d)
+{
+	struct ipsec_conf *conf = xzalloc(sizeof(*conf));
+	build_setup(cd->setup, &conf->setup);
+	size_t n = 0;
+	for (size_t i = 0; i < cd->n; i++)
+		n += is_listed_conn(cd, &cd->sections[i]);
+	conf->conns = n > 0 ? xzalloc(n * sizeof(*conf->conns)) : NULL;
+	for (size_t i = 0; i < cd->n; i++)
+		if (is_listed_conn(cd, &cd->sections[i]))
+			build_conn(cd, &cd->sections[i], &conf->conns[conf->nconns++], d);
+	return conf;
+}
+
+struct ipsec_conf *ipsecconf_load(const char *path, struct diag *d)
+{
+	int errors_before = d->count;
+	struct conf_doc doc;
+	conf_read(path, &doc, d);
+	if (doc.nfiles == 0) {	/* the file itself could not be read */
+		conf_doc_free(&doc);
+		return NULL;
+	}
+	/* Even after syntax errors, go on: the rest may hold more errors. */
+	struct checked_doc cd;
+	check_sections(&doc, &cd, d);
+	struct ipsec_conf *conf = build_conf(&cd, d);
+	checked_doc_free(&cd);
+	conf_doc_free(&doc);
+	if (d->count != errors_before) {
+		ipsecconf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+/* Freeing and copying */
+
+static void end_config_clear(struct end_config *e)
+{
+	free(e->host_text);
+	free(e->id);
+}
+
+static void conn_config_clear(struct conn_config *c)
+{
+	free(c->name);
+	free(c->file);
+	end_config_clear(&c->left);
+	end_config_clear(&c->right);
+	free(c->ike);
+	free(c->esp);
+	memset(c, 0, sizeof(*c));
+}
+
+void ipsecconf_free(struct ipsec_conf *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nconns; i++)
+		conn_config_clear(&c->conns[i]);
+	free(c->conns);
+	free(c->setup.logfile);
+	free(c->setup.plutodebug);
+	free(c);
+}
+
+const struct conn_config *ipsecconf_find(const struct ipsec_conf *c, const char *name)
+{
+	for (size_t i = 0; c != NULL && i < c->nconns; i++)
+		if (strcmp(c->conns[i].name, name) == 0)
+			return &c->conns[i];
+	return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void end_config_copy_strings(struct end_config *e)
+{
+	e->host_text = dup_or_null(e->host_text);
+	e->id = dup_or_null(e->id);
+}
+
+struct conn_config *conn_config_dup(const struct conn_config *c)
+{
+	struct conn_config *copy = xzalloc(sizeof(*copy));
+	*copy = *c;
+	copy->name = dup_or_null(c->name);
+	copy->file = dup_or_null(c->file);
+	end_config_copy_strings(&copy->left);
+	end_config_copy_strings(&copy->right);
+	copy->ike = dup_or_null(c->ike);
+	copy->esp = dup_or_null(c->esp);
+	return copy;
+}
+
+void conn_config_free(struct conn_config *c)
+{
+	if (c == NULL)
+		return;
+	conn_config_clear(c);
+	free(c);
+}
+
+/* Names */
+
+const char *hw_offload_name(enum hw_offload o)
+{
+	switch (o) {
+	case HW_OFFLOAD_NO: return "no";
+	case HW_OFFLOAD_YES: return "yes";
+	case HW_OFFLOAD_CRYPTO: return "crypto";
+	case HW_OFFLOAD_PACKET: return "packet";
+	case HW_OFFLOAD_AUTO: return "auto";
+	}
+	return "?";
+}
+
+const char *auto_mode_name(enum auto_mode a)
+{
+	switch (a) {
+	case AUTO_IGNORE: return "ignore";
+	case AUTO_ADD: return "add";
+	case AUTO_START: return "start";
+	case AUTO_ONDEMAND: return "ondemand";
+	}
+	return "?";
+}
+
+const char *yna_name(enum yna v, const char *auto_word)
+{
+	switch (v) {
+	case YNA_YES: return "yes";
+	case YNA_NO: return "no";
+	case YNA_AUTO: return auto_word != NULL ? auto_word : "auto";
+	}
+	return "?";
+}

@@ -1,0 +1,260 @@
+/* keyword_values.c: parse a keyword's value according to its type.
+ *
+ * Each reason says what was wrong and what would have been right, in the
+ * words of ipsec.conf(5), so that the one error line is enough to fix it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "ipsec_id.h"
+#include "keywords.h"
+
+static bool fail(char why[KW_WHY_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool fail(char why[KW_WHY_MAX], const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, KW_WHY_MAX, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Numbers */
+
+/* Decimal digits only (no sign, no spaces, no 0x): the longest prefix is
+ * taken, *end points after it; false when there is none or it overflows. */
+static bool parse_digits(const char *s, uint64_t *out, const char **end)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = v;
+	*end = p;
+	return p != s;
+}
+
+static uint64_t duration_unit(char suffix)
+{
+	switch (suffix) {
+	case '\0':
+	case 's':
+		return 1;
+	case 'm':
+		return 60;
+	case 'h':
+		return 3600;
+	case 'd':
+		return 86400;
+	default:
+		return 0;
+	}
+}
+
+static void format_duration(uint32_t seconds, char *buf, size_t len)
+{
+	if (seconds % 86400 == 0 && seconds > 0)
+		snprintf(buf, len, "%ud", seconds / 86400);
+	else if (seconds % 3600 == 0 && seconds > 0)
+		snprintf(buf, len, "%uh", seconds / 3600);
+	else if (seconds % 60 == 0 && seconds > 0)
+		snprintf(buf, len, "%um", seconds / 60);
+	else
+		snprintf(buf, len, "%us", seconds);
+}
+
+static bool check_range(const struct keyword *kw, uint64_t v, const char *text,
+			bool duration, char why[KW_WHY_MAX])
+{
+	uint64_t max = kw->max ? kw->max : UINT32_MAX;
+	if (v >= kw->min && v <= max)
+		return true;
+	char lo[32], hi[32];
+	if (duration) {
+		format_duration(kw->min, lo, sizeof(lo));
+		format_duration((uint32_t)max, hi, sizeof(hi));
+	} else {
+		snprintf(lo, sizeof(lo), "%u", kw->min);
+		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)max);
+	}
+	return fail(why, "invalid value '%s' (must be from %s to %s)", text, lo, hi);
+}
+
+static bool parse_duration(const struct keyword *kw, const char *text, union kw_value *v,
+			   char why[KW_WHY_MAX])
+{
+	uint64_t n;
+	const char *end;
+	uint64_t unit = 0;
+	if (parse_digits(text, &n, &end) && (end[0] == '\0' || end[1] == '\0'))
+		unit = duration_unit(end[0]);
+	if (unit == 0)
+		return fail(why, "invalid value '%s' (expected a duration: a number of seconds, or a number followed by s, m, h or d)",
+			    text);
+	if (!check_range(kw, n * unit, text, true, why))
+		return false;
+	v->number = (uint32_t)(n * unit);
+	return true;
+}
+
+static bool parse_bytes(const struct keyword *kw, const char *text, union kw_value *v,
+			char why[KW_WHY_MAX])
+{
+	uint64_t n;
+	const char *end;
+	if (!parse_digits(text, &n, &end) || *end != '\0')
+		return fail(why, "invalid value '%s' (expected a number of bytes)", text);
+	if (!check_range(kw, n, text, false, why))
+		return false;
+	v->number = (uint32_t)n;
+	return true;
+}
+
+/* Words */
+
+static bool parse_yesno(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	if (strcasecmp(text, "yes") == 0)
+		v->yes = true;
+	else if (strcasecmp(text, "no") == 0)
+		v->yes = false;
+	else
+		return fail(why, "invalid value '%s' (expected yes or no)", text);
+	return true;
+}
+
+/* "a, b or c" from the list, aliases left out. */
+static void expected_words(const struct kw_enum *e, char *buf, size_t len)
+{
+	size_t n = 0, used = 0;
+	for (const struct kw_enum_value *ev = e->values; ev->name != NULL; ev++)
+		if (!ev->alias)
+			n++;
+	buf[0] = '\0';
+	size_t i = 0;
+	for (const struct kw_enum_value *ev = e->values; ev->name != NULL && used < len; ev++) {
+		if (ev->alias)
+			continue;
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int w = snprintf(buf + used, len - used, "%s%s", sep, ev->name);
+		if (w < 0)
+			return;
+		used += (size_t)w;
+		i++;
+	}
+}
+
+static bool parse_enum(const struct keyword *kw, const char *text, union kw_value *v,
+		       char why[KW_WHY_MAX])
+{
+	const struct kw_enum *e = kw->values;
+	for (const struct kw_enum_value *ev = e->values; ev->name != NULL; ev++) {
+		if (strcasecmp(ev->name, text) == 0) {
+			v->enum_value = ev->value;
+			return true;
+		}
+	}
+	if (e->unsupported != NULL)
+		return fail(why, "value '%s' is not supported: %s", text, e->unsupported);
+	char words[200];
+	expected_words(e, words, sizeof(words));
+	return fail(why, "invalid value '%s' (expected %s)", text, words);
+}
+
+/* Addresses and ids */
+
+static bool parse_host(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	memset(&v->host, 0, sizeof(v->host));
+	if (strcmp(text, "%any") == 0) {
+		v->host.any = true;
+		return true;
+	}
+	if (address_parse(text, &v->host.addr))
+		return true;
+	return fail(why, "invalid value '%s' (only IP addresses and %%any are supported)", text);
+}
+
+static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	if (subnet_parse(text, &v->subnet))
+		return true;
+	if (strpbrk(text, ", \t{") != NULL)
+		return fail(why, "invalid value '%s' (only one subnet per side is supported)", text);
+	/* subnet_parse also refuses 10.0.1.5/24: say so, it is a common slip. */
+	return fail(why, "invalid value '%s' (expected a subnet such as 10.0.1.0/24 or 2001:db8::/64, with no address bits set past the prefix length)",
+		    text);
+}
+
+static bool parse_id(const char *text, char why[KW_WHY_MAX])
+{
+	const char *reason;
+	if (id_classify(text, &reason) != ID_KIND_INVALID)
+		return true;
+	return fail(why, "invalid value '%s' (%s)", text, reason);
+}
+
+/* Algorithms: alg.h reports into a diag; its lines become the reason,
+ * joined on one line since the caller prefixes file, line and keyword. */
+static bool reason_from_diag(const struct diag *scratch, const char *text, char why[KW_WHY_MAX])
+{
+	size_t n = scratch->len;
+	while (n > 0 && scratch->text[n - 1] == '\n')
+		n--;
+	if (n == 0)
+		return fail(why, "invalid value '%s'", text);
+	fail(why, "%.*s", (int)n, scratch->text);
+	for (char *c = why; *c != '\0'; c++)
+		if (*c == '\n')
+			*c = ' ';
+	return false;
+}
+
+
+static bool parse_proposals(const struct keyword *kw, const char *text, union kw_value *v,
+			    char why[KW_WHY_MAX])
+{
+	struct diag scratch;
+	diag_init(&scratch);
+	memset(&v->proposals, 0, sizeof(v->proposals));
+	bool ok = kw->type == KT_IKE ? alg_parse_ike(text, &v->proposals, &scratch)
+				     : alg_parse_esp(text, &v->proposals, &scratch);
+	if (ok)
+		return true;
+	return reason_from_diag(&scratch, text, why);
+}
+
+bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v,
+		   char why[KW_WHY_MAX])
+{
+	memset(v, 0, sizeof(*v));
+	if (text[0] == '\0')
+		return fail(why, "missing value");
+	switch (kw->type) {
+	case KT_STRING:
+	case KT_CONN_NAME:
+		return true;
+	case KT_HOST:
+		return parse_host(text, v, why);
+	case KT_SUBNET:
+		return parse_subnet(text, v, why);
+	case KT_ID:
+		return parse_id(text, why);
+	case KT_ENUM:
+		return parse_enum(kw, text, v, why);
+	case KT_YESNO:
+		return parse_yesno(text, v, why);
+	case KT_DURATION:
+		return parse_duration(kw, text, v, why);
+	case KT_BYTES:
+		return parse_bytes(kw, text, v, why);
+	case KT_IKE:
+	case KT_ESP:
+		return parse_proposals(kw, text, v, why);
+	}
+	return fail(why, "internal error: keyword without a type");
+}

@@ -1,0 +1,254 @@
+/* keywords.c: the keyword table, and where each parsed value is stored.
+ *
+ * Defaults are not here: they are in ipsecconf.c, next to the structs'
+ * construction, so that absent keywords and the table stay independent. */
+#include <stdlib.h>
+#include <string.h>
+#include "ipsecconf.h"
+#include "keywords.h"
+#include "xalloc.h"
+
+/* Enum fields are stored through an int; these keep that honest. */
+_Static_assert(sizeof(enum auto_mode) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum conn_type) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum authby) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum phase2_proto) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum yna) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum hw_offload) == sizeof(int), "enum size");
+
+static const struct kw_enum auto_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "ignore", AUTO_IGNORE, false },
+		{ "add", AUTO_ADD, false },
+		{ "start", AUTO_START, false },
+		{ "ondemand", AUTO_ONDEMAND, false },
+		{ "route", AUTO_ONDEMAND, true },	/* libreswan's older name */
+		{ NULL, 0, false },
+	},
+};
+
+static const struct kw_enum type_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "tunnel", TYPE_TUNNEL, false },
+		{ "transport", TYPE_TRANSPORT, false },
+		{ NULL, 0, false },
+	},
+};
+
+static const struct kw_enum authby_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "secret", AUTHBY_SECRET, false },
+		{ "psk", AUTHBY_SECRET, true },	/* strongSwan's spelling */
+		{ NULL, 0, false },
+	},
+	.unsupported = "only authby=secret (pre-shared keys from ipsec.secrets) is supported",
+};
+
+static const struct kw_enum phase2_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "esp", PHASE2_ESP, false },
+		{ "ah", PHASE2_AH, false },
+		{ NULL, 0, false },
+	},
+};
+
+static const struct kw_enum esn_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "yes", YNA_YES, false },
+		{ "no", YNA_NO, false },
+		{ "either", YNA_AUTO, false },
+		{ NULL, 0, false },
+	},
+};
+
+static const struct kw_enum encapsulation_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "yes", YNA_YES, false },
+		{ "no", YNA_NO, false },
+		{ "auto", YNA_AUTO, false },
+		{ NULL, 0, false },
+	},
+};
+
+/* libreswan's nic-offload= takes the same five words, so one list serves
+ * both spellings of the keyword. */
+static const struct kw_enum hw_offload_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "no", HW_OFFLOAD_NO, false },
+		{ "yes", HW_OFFLOAD_YES, false },
+		{ "crypto", HW_OFFLOAD_CRYPTO, false },
+		{ "packet", HW_OFFLOAD_PACKET, false },
+		{ "auto", HW_OFFLOAD_AUTO, false },
+		{ NULL, 0, false },
+	},
+};
+
+static const struct kw_enum keyexchange_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "ikev2", 0, false },
+		{ "ike", 0, false },
+		{ NULL, 0, false },
+	},
+	.unsupported = "only IKEv2 is supported (keyexchange=ikev2 or ike)",
+};
+
+/* libreswan 3.x/4.x's ikev2=; every value but "never"/"no" allows IKEv2. */
+static const struct kw_enum ikev2_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "insist", 0, false },
+		{ "yes", 0, false },
+		{ "permit", 0, false },
+		{ "propose", 0, false },
+		{ NULL, 0, false },
+	},
+	.unsupported = "only IKEv2 is supported (ikev2=insist)",
+};
+
+static const struct kw_enum protostack_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "xfrm", 0, false },
+		{ "netkey", 0, false },
+		{ NULL, 0, false },
+	},
+	.unsupported = "only the Linux XFRM stack is supported (protostack=xfrm or netkey)",
+};
+
+#define CONN(field) offsetof(struct conn_config, field)
+#define SETUP(field) offsetof(struct config_setup, field)
+
+#define HOURS(n) ((uint32_t)(n) * 3600)
+
+static const struct keyword keywords[] = {
+	{ "also", KW_ALSO, KWS_CONN, KT_CONN_NAME, KW_NO_FIELD, 0, NULL, 0, 0 },
+	{ "left", KW_LEFT, KWS_CONN, KT_HOST, CONN(left), 0, NULL, 0, 0 },
+	{ "right", KW_RIGHT, KWS_CONN, KT_HOST, CONN(right), 0, NULL, 0, 0 },
+	{ "leftsubnet", KW_LEFTSUBNET, KWS_CONN, KT_SUBNET, CONN(left), 0, NULL, 0, 0 },
+	{ "rightsubnet", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
+	{ "leftid", KW_LEFTID, KWS_CONN, KT_ID, CONN(left.id), 0, NULL, 0, 0 },
+	{ "rightid", KW_RIGHTID, KWS_CONN, KT_ID, CONN(right.id), 0, NULL, 0, 0 },
+	{ "authby", KW_AUTHBY, KWS_CONN, KT_ENUM, CONN(authby), 0, &authby_values, 0, 0 },
+	{ "auto", KW_AUTO, KWS_CONN, KT_ENUM, CONN(auto_mode), 0, &auto_values, 0, 0 },
+	{ "type", KW_TYPE, KWS_CONN, KT_ENUM, CONN(type), 0, &type_values, 0, 0 },
+	{ "phase2", KW_PHASE2, KWS_CONN, KT_ENUM, CONN(phase2), 0, &phase2_values, 0, 0 },
+	{ "ike", KW_IKE, KWS_CONN, KT_IKE, CONN(ike), CONN(ike_proposals), NULL, 0, 0 },
+	{ "esp", KW_ESP, KWS_CONN, KT_ESP, CONN(esp), CONN(esp_proposals), NULL, 0, 0 },
+	{ "phase2alg", KW_ESP, KWS_CONN, KT_ESP, CONN(esp), CONN(esp_proposals), NULL, 0, 0 },
+	{ "ikelifetime", KW_IKELIFETIME, KWS_CONN, KT_DURATION, CONN(ikelifetime), 0, NULL, 1, 0 },
+	{ "salifetime", KW_SALIFETIME, KWS_CONN, KT_DURATION, CONN(salifetime), 0, NULL, 1, 0 },
+	{ "lifetime", KW_SALIFETIME, KWS_CONN, KT_DURATION, CONN(salifetime), 0, NULL, 1, 0 },
+	{ "keylife", KW_SALIFETIME, KWS_CONN, KT_DURATION, CONN(salifetime), 0, NULL, 1, 0 },
+	{ "rekey", KW_REKEY, KWS_CONN, KT_YESNO, CONN(rekey), 0, NULL, 0, 0 },
+	{ "rekeymargin", KW_REKEYMARGIN, KWS_CONN, KT_DURATION, CONN(rekeymargin), 0, NULL, 0, 0 },
+	{ "dpddelay", KW_DPDDELAY, KWS_CONN, KT_DURATION, CONN(dpddelay), 0, NULL, 0, 0 },
+	{ "dpdtimeout", KW_DPDTIMEOUT, KWS_CONN, KT_DURATION, CONN(dpdtimeout), 0, NULL, 0, 0 },
+	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
+	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
+	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
+	/* TFC pads an ESP packet's payload; no packet is larger than 64 KiB. */
+	{ "tfc", KW_TFC, KWS_CONN, KT_BYTES, CONN(tfc), 0, NULL, 0, 65535 },
+	{ "keyexchange", KW_KEYEXCHANGE, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &keyexchange_values, 0, 0 },
+	{ "ikev2", KW_IKEV2, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &ikev2_values, 0, 0 },
+	{ "hw_offload", KW_HW_OFFLOAD, KWS_CONN, KT_ENUM, CONN(hw_offload), 0, &hw_offload_values, 0, 0 },
+	{ "nic-offload", KW_HW_OFFLOAD, KWS_CONN, KT_ENUM, CONN(hw_offload), 0, &hw_offload_values, 0, 0 },
+	{ "hw_offload_fallback", KW_HW_OFFLOAD_FALLBACK, KWS_CONN, KT_YESNO, CONN(hw_offload_fallback), 0, NULL, 0, 0 },
+	{ "fips", KW_FIPS, KWS_SETUP, KT_YESNO, SETUP(fips), 0, NULL, 0, 0 },
+	{ "logfile", KW_LOGFILE, KWS_SETUP, KT_STRING, SETUP(logfile), 0, NULL, 0, 0 },
+	{ "plutodebug", KW_PLUTODEBUG, KWS_SETUP, KT_STRING, SETUP(plutodebug), 0, NULL, 0, 0 },
+	{ "protostack", KW_PROTOSTACK, KWS_SETUP, KT_ENUM, KW_NO_FIELD, 0, &protostack_values, 0, 0 },
+	/* Accepted so that common libreswan configs load; pluto keeps one
+	 * IKE SA per peer pair either way. */
+	{ "uniqueids", KW_UNIQUEIDS, KWS_SETUP, KT_YESNO, KW_NO_FIELD, 0, NULL, 0, 0 },
+};
+
+#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+const struct keyword *keyword_lookup(const char *name)
+{
+	for (size_t i = 0; i < NKEYWORDS; i++)
+		if (strcmp(keywords[i].name, name) == 0)
+			return &keywords[i];
+	return NULL;
+}
+
+/* The first entry of an id is its main name; aliases follow it. */
+const char *keyword_id_name(enum kw_id id)
+{
+	for (size_t i = 0; i < NKEYWORDS; i++)
+		if (keywords[i].id == id)
+			return keywords[i].name;
+	return "?";
+}
+
+bool keyword_known_unsupported(const char *name)
+{
+	static const char *const names[] = {
+		"leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
+		"leftauth", "rightauth", "leftsourceip", "rightsourceip",
+		"leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
+		"leftnexthop", "rightnexthop", "leftca", "rightca",
+		"dpdaction", "mobike", "narrowing", "fragmentation",
+		"ikepad", "sareftrack", "leftmodecfgclient", "rightmodecfgclient",
+		"leftxauthclient", "rightxauthclient", "leftxauthserver", "rightxauthserver",
+		"nat-traversal", "virtual-private", "virtual_private", "interfaces",
+		"keyingtries", "compress", "ikelifebytes", "salifebytes",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Storing */
+
+static void store_host(struct end_config *end, const char *text, const union kw_value *v)
+{
+	free(end->host_text);
+	end->host_text = xstrdup(text);
+	end->host = v->host.addr;
+	end->host_any = v->host.any;
+}
+
+static void store_string(char **field, const char *text)
+{
+	free(*field);
+	*field = xstrdup(text);
+}
+
+void keyword_store(const struct keyword *kw, const char *text, const union kw_value *v, void *base)
+{
+	if (kw->offset == KW_NO_FIELD)
+		return;
+	char *field = (char *)base + kw->offset;
+	switch (kw->type) {
+	case KT_STRING:
+	case KT_ID:
+		store_string((char **)(void *)field, text);
+		break;
+	case KT_HOST:
+		store_host((struct end_config *)(void *)field, text, v);
+		break;
+	case KT_SUBNET: {
+		struct end_config *end = (struct end_config *)(void *)field;
+		end->subnet = v->subnet;
+		end->has_subnet = true;
+		break;
+	}
+	case KT_ENUM:
+		memcpy(field, &v->enum_value, sizeof(int));
+		break;
+	case KT_YESNO:
+		memcpy(field, &v->yes, sizeof(bool));
+		break;
+	case KT_DURATION:
+	case KT_BYTES:
+		memcpy(field, &v->number, sizeof(uint32_t));
+		break;
+	case KT_IKE:
+	case KT_ESP:
+		store_string((char **)(void *)field, text);
+		memcpy((char *)base + kw->proposals_offset, &v->proposals, sizeof(v->proposals));
+		break;
+	case KT_CONN_NAME:
+		break;
+	}
+}

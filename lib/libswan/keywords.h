@@ -1,0 +1,107 @@
+/* keywords.h: the ipsec.conf keywords, their sections, types and values.
+ *
+ * One table says, for every keyword (and alias) we accept, which section
+ * it belongs to, how its value is parsed, and where the parsed value goes
+ * in struct conn_config or struct config_setup. Parsing a value never
+ * prints it anywhere but in the returned reason. */
+#ifndef KEYWORDS_H
+#define KEYWORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "alg.h"
+#include "ip_address.h"
+
+/* One id per keyword; aliases share their keyword's id, which is what
+ * duplicates are detected by (esp= and phase2alg= in one conn clash). */
+enum kw_id {
+	KW_ALSO,
+	KW_LEFT, KW_RIGHT,
+	KW_LEFTSUBNET, KW_RIGHTSUBNET,
+	KW_LEFTID, KW_RIGHTID,
+	KW_AUTHBY, KW_AUTO, KW_TYPE, KW_PHASE2,
+	KW_IKE, KW_ESP,
+	KW_IKELIFETIME, KW_SALIFETIME, KW_REKEY, KW_REKEYMARGIN,
+	KW_DPDDELAY, KW_DPDTIMEOUT,
+	KW_PFS, KW_ESN, KW_ENCAPSULATION, KW_TFC,
+	KW_KEYEXCHANGE, KW_IKEV2,
+	KW_HW_OFFLOAD, KW_HW_OFFLOAD_FALLBACK,
+	KW_FIPS, KW_LOGFILE, KW_PLUTODEBUG, KW_PROTOSTACK, KW_UNIQUEIDS,
+	KW_COUNT
+};
+
+enum kw_section { KWS_SETUP, KWS_CONN };
+
+enum kw_type {
+	KT_STRING,	/* any non-empty text */
+	KT_HOST,	/* an IP address or %any, into a struct end_config */
+	KT_SUBNET,	/* one subnet, into a struct end_config */
+	KT_ID,		/* an IKE id (ipsec_id.h), kept as text */
+	KT_ENUM,	/* one word of kw_enum */
+	KT_YESNO,
+	KT_DURATION,	/* seconds; s, m, h, d suffixes */
+	KT_BYTES,	/* a number of bytes */
+	KT_IKE,		/* ike= proposals (alg_parse_ike) */
+	KT_ESP,		/* esp= proposals (alg_parse_esp) */
+	KT_CONN_NAME,	/* also= */
+};
+
+struct kw_enum_value {
+	const char *name;
+	int value;
+	bool alias;	/* accepted but left out of the "expected ..." list */
+};
+
+struct kw_enum {
+	const struct kw_enum_value *values;	/* ends with a NULL name */
+	/* When set, a value not in the list is "not supported" with this
+	 * explanation rather than merely invalid (authby=rsasig). */
+	const char *unsupported;
+};
+
+#define KW_NO_FIELD SIZE_MAX	/* checked, then ignored: protostack=, uniqueids= */
+
+struct keyword {
+	const char *name;
+	enum kw_id id;
+	enum kw_section section;
+	enum kw_type type;
+	size_t offset;		/* in struct conn_config or config_setup, or KW_NO_FIELD */
+	size_t proposals_offset;	/* KT_IKE, KT_ESP: the struct alg_proposals */
+	const struct kw_enum *values;	/* KT_ENUM */
+	uint32_t min, max;	/* KT_DURATION, KT_BYTES; max 0 means UINT32_MAX */
+};
+
+union kw_value {
+	bool yes;
+	int enum_value;
+	uint32_t number;
+	struct {
+		ip_address addr;
+		bool any;
+	} host;
+	ip_subnet subnet;
+	struct alg_proposals proposals;
+};
+
+/* The keyword (or alias) called name, NULL when there is none. */
+const struct keyword *keyword_lookup(const char *name);
+/* The main name of a keyword id ("esp" for phase2alg's id). */
+const char *keyword_id_name(enum kw_id id);
+/* libreswan keywords this daemon knows of but does not implement; they get
+ * "not supported" rather than "unknown keyword". */
+bool keyword_known_unsupported(const char *name);
+
+#define KW_WHY_MAX 512
+
+/* Parses text as kw's type into v. false with, in why, the reason and
+ * what was expected; may use several lines (alg errors), '\n'-separated. */
+bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v,
+		   char why[KW_WHY_MAX]);
+
+/* Stores a parsed value into base, a struct conn_config or config_setup
+ * by kw->section; strings are copied from text. */
+void keyword_store(const struct keyword *kw, const char *text, const union kw_value *v, void *base);
+
+#endif
