@@ -42,6 +42,15 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 		whack_done(s, 1);
 		return;
 	}
+	/* An auto=ignore conn may be a mere also= fragment. */
+	if (found->left.host_text == NULL || found->right.host_text == NULL) {
+		whack_line(s, "%s:%d: conn \"%s\" cannot be added: it has no %s= (it may be only an also= fragment)",
+			   found->file, found->line, r->name,
+			   found->left.host_text == NULL ? "left" : "right");
+		ipsecconf_free(conf);
+		whack_done(s, 1);
+		return;
+	}
 	struct conn_config *cfg = conn_config_dup(found);
 	ipsecconf_free(conf);
 	bool replaced;

@@ -181,6 +181,16 @@ static void client_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT)
 		llog(LL_WARN, "whack: dropped a client that sent no complete request in %d seconds",
 		     CLIENT_READ_TIMEOUT_S);
+	size_t pending = evbuffer_get_length(bufferevent_get_input(s->bev));
+	if ((what & BEV_EVENT_EOF) && !s->request_seen && pending > 0) {
+		/* The client closed its side mid-frame; it may still read. */
+		struct diag d;
+		diag_init(&d);
+		diag_add(&d, "whack message: truncated, the client stopped after %zu bytes", pending);
+		s->request_seen = true;
+		reject(s, &d);
+		return;
+	}
 	if (!s->request_seen || s->finished) {
 		session_free(s);
 		return;
@@ -265,8 +275,12 @@ void control_close(void)
 	/* The loop has stopped: write what is queued (a final status, such as
 	 * shutdown's own) straight to the sockets before closing them. */
 	for (struct whack_session *s = sessions; s != NULL; s = s->next) {
-		if (s->bev != NULL)
-			evbuffer_write(bufferevent_get_output(s->bev), bufferevent_getfd(s->bev));
+		if (s->bev != NULL) {
+			struct evbuffer *out = bufferevent_get_output(s->bev);
+			/* The bufferevent froze the buffer's start for itself. */
+			evbuffer_unfreeze(out, 1);
+			evbuffer_write(out, bufferevent_getfd(s->bev));
+		}
 	}
 	while (sessions != NULL)
 		session_free(sessions);

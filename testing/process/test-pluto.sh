@@ -84,6 +84,9 @@ else
 	not_ok "auto --add of a bad config fails naming file, line and keyword" "exit $rc" "$out"
 fi
 expect_no_match "the bad conn is not loaded" '^"bad":' "$("$ipsec" "${ctl[@]}" status)"
+printf 'conn fragment\n\thw_offload=yes\n' > "$tmp/fragment.conf"
+expect_match "auto --add of an also= fragment without left= fails naming it" 'fragment.conf:1: conn "fragment" cannot be added: it has no left=' \
+	"$("$ipsec" "${ctl[@]}" auto --add fragment --config "$tmp/fragment.conf" 2>&1)"
 expect_fail "auto --add of a missing conn fails" "$ipsec" "${ctl[@]}" auto --add nosuch --config "$tmp/ipsec.conf"
 
 expect_ok "auto --delete unloads a conn" "$ipsec" "${ctl[@]}" auto --delete later
@@ -102,9 +105,11 @@ if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "trafficstatus is empty with no tunne
 expect_match "trafficstatus --json is an empty array" '^\[\]$' "$("$ipsec" "${ctl[@]}" trafficstatus --json 2>&1)"
 
 # Malformed whack messages: garbage, a truncated frame, a lying length.
+# send_raw HEX: sends raw bytes to the control socket, prints the text
+# of each reply frame and the status of the final one.
 send_raw() {
 	python3 - "$run/pluto.ctl" "$1" <<'PY'
-import socket, sys
+import socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 s.sendall(bytes.fromhex(sys.argv[2]))
@@ -119,15 +124,25 @@ while True:
     if not chunk:
         break
     data += chunk
-print(data.decode("latin-1"))
+while len(data) >= 12:
+    magic, version, ftype, length = struct.unpack(">IHHI", data[:12])
+    body, data = data[12:length], data[length:]
+    while len(body) >= 4:
+        atype, alen = struct.unpack(">HH", body[:4])
+        value, body = body[4:4 + alen], body[4 + alen:]
+        if atype == 6:
+            print(value.decode("utf-8", "replace"))
+        elif atype == 7:
+            print("rc=%d" % struct.unpack(">i", value)[0])
 PY
 }
 out=$(send_raw "deadbeef000100010000000c")
 expect_match "pluto answers a frame with a bad magic with an error" 'bad magic' "$out"
 out=$(send_raw "57484b310001000100000100000100")
-expect_match "pluto answers a frame whose length lies with an error" 'whack message' "$out"
+expect_match "pluto answers a frame cut short with an error" 'truncated.*15 bytes' "$out"
 out=$(send_raw "57484b31000100010000001000010002")
-expect_match "pluto answers a truncated attribute with an error" 'truncated attribute' "$out"
+expect_match "pluto answers an attribute longer than its frame with an error" 'claims 2 bytes' "$out"
+expect_match "pluto's answer to a malformed frame ends in a failure status" '^rc=1$' "$out"
 expect_ok "pluto still answers after malformed messages" "$ipsec" "${ctl[@]}" status
 expect_match "the malformed message is logged" 'rejected a malformed request' "$(cat "$tmp/pluto.log")"
 
