@@ -18,6 +18,17 @@ static void whack_diag(struct whack_session *s, const struct diag *d)
 		whack_line(s, "(%d errors in all; the rest were cut)", d->count);
 }
 
+/* The conn the request names, or NULL after telling the client there is none. */
+static struct connection *named_conn(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = conn_find(r->name);
+	if (c == NULL) {
+		whack_line(s, "pluto: no connection named \"%s\"", r->name);
+		whack_done(s, 1);
+	}
+	return c;
+}
+
 static void cmd_add(struct whack_session *s, const struct whack_request *r)
 {
 	const char *path = r->config[0] != '\0' ? r->config : pluto.config_path;
@@ -68,12 +79,9 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 
 static void cmd_delete(struct whack_session *s, const struct whack_request *r)
 {
-	struct connection *c = conn_find(r->name);
-	if (c == NULL) {
-		whack_line(s, "pluto: no connection named \"%s\"", r->name);
-		whack_done(s, 1);
+	struct connection *c = named_conn(s, r);
+	if (c == NULL)
 		return;
-	}
 	whack_follow_log(s);
 	conn_log(c, LL_INFO, "deleting connection");
 	conn_delete(r->name);
@@ -82,12 +90,9 @@ static void cmd_delete(struct whack_session *s, const struct whack_request *r)
 
 static void cmd_up(struct whack_session *s, const struct whack_request *r)
 {
-	struct connection *c = conn_find(r->name);
-	if (c == NULL) {
-		whack_line(s, "pluto: no connection named \"%s\"", r->name);
-		whack_done(s, 1);
+	struct connection *c = named_conn(s, r);
+	if (c == NULL)
 		return;
-	}
 	whack_follow_log(s);
 	conn_log(c, LL_ERROR, "cannot initiate: this pluto has no IKEv2 negotiation yet (it arrives with the IKEv2 issue)");
 	whack_done(s, 1);
@@ -95,12 +100,9 @@ static void cmd_up(struct whack_session *s, const struct whack_request *r)
 
 static void cmd_down(struct whack_session *s, const struct whack_request *r)
 {
-	struct connection *c = conn_find(r->name);
-	if (c == NULL) {
-		whack_line(s, "pluto: no connection named \"%s\"", r->name);
-		whack_done(s, 1);
+	struct connection *c = named_conn(s, r);
+	if (c == NULL)
 		return;
-	}
 	whack_follow_log(s);
 	conn_log(c, LL_INFO, "no IKE or IPsec SA to take down");
 	whack_done(s, 0);
