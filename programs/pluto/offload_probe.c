@@ -1,0 +1,238 @@
+/* offload_probe.c: `ipsec offload` and its --probe. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "errno_name.h"
+#include "offload_probe.h"
+
+/* What a probe tries: the transforms NICs are known to differ on. */
+static const struct alg_proposal candidates[] = {
+	{ .encr = ENCR_AES_GCM_16, .encr_keylen = 128 },
+	{ .encr = ENCR_AES_GCM_16, .encr_keylen = 256 },
+	{ .encr = ENCR_CHACHA20_POLY1305, .encr_keylen = 256 },
+	{ .encr = ENCR_AES_CBC, .encr_keylen = 128, .integ = INTEG_HMAC_SHA1_96 },
+	{ .encr = ENCR_AES_CBC, .encr_keylen = 128, .integ = INTEG_HMAC_SHA2_256_128 },
+	{ .encr = ENCR_AES_CBC, .encr_keylen = 256, .integ = INTEG_HMAC_SHA2_512_256 },
+};
+#define NCANDIDATES (sizeof(candidates) / sizeof(candidates[0]))
+
+/* SPIs 1-255 are reserved (RFC 4303), so no negotiated SA can have them. */
+#define PROBE_SPI_BASE 0x80u
+
+#define KNOWN_MAX 16
+static struct device_probe known[KNOWN_MAX];
+static size_t nknown;
+
+const struct device_probe *offload_probe_known(const char *dev)
+{
+	for (size_t i = 0; i < nknown; i++) {
+		if (strcmp(known[i].dev, dev) == 0)
+			return &known[i];
+	}
+	return NULL;
+}
+
+static void remember(const struct device_probe *p)
+{
+	struct device_probe *slot = (struct device_probe *)offload_probe_known(p->dev);
+	if (slot == NULL && nknown < KNOWN_MAX)
+		slot = &known[nknown++];
+	if (slot != NULL)
+		*slot = *p;
+}
+
+static bool same_alg(const struct alg_proposal *a, const struct alg_proposal *b)
+{
+	return a->encr == b->encr && a->encr_keylen == b->encr_keylen && a->integ == b->integ;
+}
+
+bool offload_probe_accepts(const struct device_probe *p, const struct alg_proposal *alg, bool esn)
+{
+	unsigned ways = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct probe_result *r = &p->r[i];
+		if (r->esn == esn && same_alg(&r->alg, alg) && r->outcome == PROBE_OFFLOADED)
+			ways++;
+	}
+	return ways == 2;
+}
+
+/* Throwaway keys: zeros are as good as any for an SA that carries nothing. */
+static const uint8_t zero_key[64];
+
+static void probe_sa(const struct alg_proposal *alg, bool esn, bool inbound, uint32_t spi,
+		     int ifindex, struct kernel_sa *sa)
+{
+	*sa = (struct kernel_sa){
+		.spi = spi, .proto = IPPROTO_ESP, .mode = KERNEL_MODE_TRANSPORT,
+		.reqid = PROBE_REQID, .inbound = inbound,
+		.encr = alg->encr, .encr_key = zero_key,
+		.encr_key_len = alg->encr_keylen / 8 + encr_salt_bytes(alg->encr),
+		.integ = alg->integ, .integ_key = zero_key, .integ_key_len = integ_key_bytes(alg->integ),
+		.esn = esn, .replay_window = 32,
+		.offload = KERNEL_OFFLOAD_CRYPTO, .offload_ifindex = ifindex,
+	};
+	/* Documentation addresses (RFC 5737), the local one first. */
+	address_parse(inbound ? "192.0.2.2" : "192.0.2.1", &sa->src);
+	address_parse(inbound ? "192.0.2.1" : "192.0.2.2", &sa->dst);
+	sa->src_sel = subnet_from_address(&sa->src);
+	sa->dst_sel = subnet_from_address(&sa->dst);
+}
+
+static void try_one(const struct kernel_ops *k, struct device_probe *p, const struct alg_proposal *alg,
+		    bool esn, bool inbound)
+{
+	if (p->n >= PROBE_RESULTS_MAX)
+		return;
+	struct probe_result *r = &p->r[p->n];
+	*r = (struct probe_result){ .alg = *alg, .esn = esn, .inbound = inbound };
+	struct kernel_sa sa;
+	probe_sa(alg, esn, inbound, PROBE_SPI_BASE + (uint32_t)p->n, p->ifindex, &sa);
+	p->n++;
+	if (k->add_sa(&sa, &r->err) != 0) {
+		r->outcome = PROBE_REFUSED;
+		return;
+	}
+	struct kernel_sa_info info = {0};
+	struct kernel_err e = {0};
+	bool offloaded = k->get_sa(&sa.dst, sa.spi, sa.proto, &info, &e) == 0 &&
+			 info.offloaded && info.offload_ifindex == p->ifindex;
+	r->outcome = offloaded ? PROBE_OFFLOADED : PROBE_SOFTWARE;
+	k->del_sa(&sa.dst, sa.spi, sa.proto, &e);
+}
+
+static const char *outcome_text(const struct probe_result *r, char *buf, size_t len)
+{
+	switch (r->outcome) {
+	case PROBE_OFFLOADED: return "offloaded";
+	case PROBE_SOFTWARE: return "accepted, but runs in software";
+	case PROBE_REFUSED: break;
+	}
+	snprintf(buf, len, "refused: %s (%s)", r->err.extack[0] ? r->err.extack : strerror(r->err.errnum),
+		 errno_name(r->err.errnum));
+	return buf;
+}
+
+/* One line per transform, both directions on it. */
+static void report_results(const struct device_probe *p, struct diag *lines)
+{
+	for (size_t i = 0; i + 1 < p->n; i += 2) {
+		const struct probe_result *out = &p->r[i], *in = &p->r[i + 1];
+		char name[ALG_NAME_MAX], a[320], b[320];
+		alg_esp_name(&out->alg, name);
+		const char *o = outcome_text(out, a, sizeof(a)), *n = outcome_text(in, b, sizeof(b));
+		if (strcmp(o, n) == 0)
+			diag_add(lines, "%s: %s%s: %s", p->dev, name, out->esn ? " with ESN" : "", o);
+		else
+			diag_add(lines, "%s: %s%s: outbound %s; inbound %s", p->dev, name,
+				 out->esn ? " with ESN" : "", o, n);
+	}
+}
+
+int offload_probe(const struct kernel_ops *k, const char *dev, struct device_probe *out, struct diag *lines)
+{
+	*out = (struct device_probe){0};
+	snprintf(out->dev, sizeof(out->dev), "%s", dev);
+	out->ifindex = (int)if_nametoindex(dev);
+	if (out->ifindex == 0) {
+		diag_add(lines, "%s: no such interface", dev);
+		return -ENODEV;
+	}
+	diag_add(lines, "%s: probing ESP crypto offload with throwaway SAs (SPIs 0x%x-0x%x, reqid %u), each removed at once",
+		 dev, PROBE_SPI_BASE, PROBE_SPI_BASE + 2 * (unsigned)NCANDIDATES + 1, PROBE_REQID);
+	for (size_t i = 0; i < NCANDIDATES; i++) {
+		try_one(k, out, &candidates[i], false, false);
+		try_one(k, out, &candidates[i], false, true);
+	}
+	/* ESN matters only where something was offloaded without it. */
+	for (size_t i = 0; i < NCANDIDATES; i++) {
+		if (offload_probe_accepts(out, &candidates[i], false)) {
+			try_one(k, out, &candidates[i], true, false);
+			try_one(k, out, &candidates[i], true, true);
+			break;
+		}
+	}
+	report_results(out, lines);
+
+	struct kernel_err e = {0};
+	int r = k->flush(PROBE_REQID, PROBE_REQID, &e);
+	if (r != 0)
+		diag_add(lines, "%s: could not sweep probe SAs (reqid %u): %s (%s)", dev, PROBE_REQID,
+			 e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
+	remember(out);
+	return 0;
+}
+
+struct ifcount {
+	int ifindex;
+	unsigned n;
+};
+
+static void count_on(void *arg, const struct kernel_sa_entry *sa)
+{
+	struct ifcount *c = arg;
+	if (sa->info.offloaded && sa->info.offload_ifindex == c->ifindex)
+		c->n++;
+}
+
+static const char *onoff(bool b)
+{
+	return b ? "on" : "off";
+}
+
+static void report_device(const struct kernel_ops *k, const char *name, int ifindex, struct diag *lines)
+{
+	struct offload_features f = {0};
+	struct kernel_err e = {0};
+	if (k->offload_features(name, &f, &e) != 0) {
+		diag_add(lines, "%s: cannot read its features: %s (%s)", name,
+			 e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
+		return;
+	}
+	struct ifcount c = { .ifindex = ifindex };
+	k->list_sas(count_on, &c, &e);
+	diag_add(lines, "%s: esp-hw-offload %s, esp-tx-csum-hw-offload %s, tx-esp-segmentation %s; %u SA%s offloaded now",
+		 name, onoff(f.esp_hw_offload), onoff(f.esp_tx_csum_hw_offload), onoff(f.tx_esp_segmentation),
+		 c.n, c.n == 1 ? "" : "s");
+	const struct device_probe *p = offload_probe_known(name);
+	if (p == NULL)
+		return;
+	char accepted[512] = "";
+	size_t used = 0;
+	for (size_t i = 0; i + 1 < p->n; i += 2) {
+		if (p->r[i].outcome == PROBE_OFFLOADED && p->r[i + 1].outcome == PROBE_OFFLOADED) {
+			char alg[ALG_NAME_MAX];
+			alg_esp_name(&p->r[i].alg, alg);
+			used += (size_t)snprintf(accepted + used, sizeof(accepted) - used, "%s%s%s",
+						 used ? ", " : "", alg, p->r[i].esn ? " with ESN" : "");
+			if (used >= sizeof(accepted))
+				break;
+		}
+	}
+	diag_add(lines, "%s:   probed: offloads %s", name, accepted[0] ? accepted : "nothing");
+}
+
+void offload_report(const struct kernel_ops *k, const char *dev, struct diag *lines)
+{
+	diag_add(lines, "kernel: packet offload %s", k->has_packet_offload() ?
+		 "available" : "not available (it needs Linux 6.2 or later); crypto offload only");
+	if (dev != NULL) {
+		int ifindex = (int)if_nametoindex(dev);
+		if (ifindex == 0)
+			diag_add(lines, "%s: no such interface", dev);
+		else
+			report_device(k, dev, ifindex, lines);
+		return;
+	}
+	struct if_nameindex *ifs = if_nameindex();
+	if (ifs == NULL) {
+		diag_add(lines, "cannot list interfaces: %s", strerror(errno));
+		return;
+	}
+	for (struct if_nameindex *i = ifs; i->if_index != 0; i++) {
+		if (strcmp(i->if_name, "lo") != 0)
+			report_device(k, i->if_name, (int)i->if_index, lines);
+	}
+	if_freenameindex(ifs);
+}

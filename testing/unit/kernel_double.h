@@ -1,0 +1,163 @@
+/* kernel_double.h: a scripted stand-in for the kernel ops, for unit tests
+ * of the logic above the kernel interface. Include it in one test file;
+ * reset dbl before each test. It records every add and keeps the SAs it
+ * accepted, so tests can assert what would be left in the kernel. */
+#ifndef KERNEL_DOUBLE_H
+#define KERNEL_DOUBLE_H
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include "kernel.h"
+
+struct double_sa {
+	ip_address dst;
+	uint32_t spi;
+	uint32_t reqid;
+	struct kernel_sa_info info;
+};
+
+static struct {
+	/* scripted answers */
+	bool no_link;
+	struct kernel_link link;
+	bool esp_hw_offload;
+	bool packet_kernel;
+	struct kernel_err refuse_crypto, refuse_packet, refuse_plain;
+	bool runs_in_software;		/* accepts offload, does not offload */
+	bool del_fails;			/* del_sa answers EBUSY and keeps the SA */
+	/* when set, decides each offloaded add like a driver would */
+	int (*driver)(const struct kernel_sa *sa, struct kernel_err *e);
+	/* what happened */
+	struct double_sa sas[64];
+	size_t nsas;
+	int adds, dels;
+	enum kernel_offload modes[8];
+	ip_address link_asked;
+} dbl;
+
+static int d_add_sa(const struct kernel_sa *sa, struct kernel_err *e)
+{
+	if (dbl.adds < 8)
+		dbl.modes[dbl.adds] = sa->offload;
+	dbl.adds++;
+	const struct kernel_err *refusal =
+		sa->offload == KERNEL_OFFLOAD_CRYPTO ? &dbl.refuse_crypto :
+		sa->offload == KERNEL_OFFLOAD_PACKET ? &dbl.refuse_packet : &dbl.refuse_plain;
+	if (refusal->errnum != 0) {
+		*e = *refusal;
+		return -refusal->errnum;
+	}
+	if (sa->offload != KERNEL_OFFLOAD_NONE && dbl.driver != NULL) {
+		int r = dbl.driver(sa, e);
+		if (r != 0)
+			return r;
+	}
+	if (dbl.nsas == sizeof(dbl.sas) / sizeof(dbl.sas[0])) {
+		e->errnum = ENOBUFS;
+		return -ENOBUFS;
+	}
+	struct double_sa *d = &dbl.sas[dbl.nsas++];
+	*d = (struct double_sa){ .dst = sa->dst, .spi = sa->spi, .reqid = sa->reqid };
+	if (sa->offload != KERNEL_OFFLOAD_NONE && !dbl.runs_in_software) {
+		d->info.offloaded = true;
+		d->info.offload_ifindex = sa->offload_ifindex;
+		d->info.offload_packet = sa->offload == KERNEL_OFFLOAD_PACKET;
+	}
+	return 0;
+}
+
+static struct double_sa *d_find(const ip_address *dst, uint32_t spi)
+{
+	for (size_t i = 0; i < dbl.nsas; i++) {
+		if (dbl.sas[i].spi == spi && address_eq(&dbl.sas[i].dst, dst))
+			return &dbl.sas[i];
+	}
+	return NULL;
+}
+
+static int d_get_sa(const ip_address *dst, uint32_t spi, uint8_t proto,
+		    struct kernel_sa_info *info, struct kernel_err *e)
+{
+	(void)proto;
+	struct double_sa *d = d_find(dst, spi);
+	if (d == NULL) {
+		e->errnum = ESRCH;
+		return -ESRCH;
+	}
+	*info = d->info;
+	return 0;
+}
+
+static int d_del_sa(const ip_address *dst, uint32_t spi, uint8_t proto, struct kernel_err *e)
+{
+	(void)proto; (void)e;
+	struct double_sa *d = d_find(dst, spi);
+	dbl.dels++;
+	if (d == NULL)
+		return -ESRCH;
+	if (dbl.del_fails)
+		return -EBUSY;
+	*d = dbl.sas[--dbl.nsas];
+	return 0;
+}
+
+static int d_list_sas(kernel_sa_fn *fn, void *arg, struct kernel_err *e)
+{
+	(void)e;
+	for (size_t i = 0; i < dbl.nsas; i++) {
+		struct kernel_sa_entry entry = { .dst = dbl.sas[i].dst, .spi = dbl.sas[i].spi,
+						 .proto = IPPROTO_ESP, .info = dbl.sas[i].info };
+		fn(arg, &entry);
+	}
+	return 0;
+}
+
+static int d_flush(uint32_t lo, uint32_t hi, struct kernel_err *e)
+{
+	(void)e;
+	for (size_t i = 0; i < dbl.nsas;) {
+		if (dbl.sas[i].reqid >= lo && dbl.sas[i].reqid <= hi)
+			dbl.sas[i] = dbl.sas[--dbl.nsas];
+		else
+			i++;
+	}
+	return 0;
+}
+
+static int d_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e)
+{
+	dbl.link_asked = *a;
+	if (dbl.no_link) {
+		e->errnum = ENODEV;
+		return -ENODEV;
+	}
+	*link = dbl.link;
+	return 0;
+}
+
+static int d_offload_features(const char *ifname, struct offload_features *f, struct kernel_err *e)
+{
+	(void)ifname; (void)e;
+	*f = (struct offload_features){ .esp_hw_offload = dbl.esp_hw_offload };
+	return 0;
+}
+
+static bool d_has_packet_offload(void)
+{
+	return dbl.packet_kernel;
+}
+
+static const struct kernel_ops double_ops = {
+	.name = "double",
+	.add_sa = d_add_sa,
+	.del_sa = d_del_sa,
+	.get_sa = d_get_sa,
+	.list_sas = d_list_sas,
+	.flush = d_flush,
+	.link_for_address = d_link_for_address,
+	.offload_features = d_offload_features,
+	.has_packet_offload = d_has_packet_offload,
+};
+
+#endif
