@@ -25,6 +25,7 @@ mkdir -p "$SW_LOGDIR"
 SW_PREFIX=sw$$-
 
 _sw_n=0 _sw_failed=0
+_sw_dmesg0=$(dmesg 2>/dev/null | wc -l)
 _sw_ns=() _sw_nsim=() _sw_pluto=()
 
 # --- TAP ------------------------------------------------------------------
@@ -36,19 +37,21 @@ _sw_comment() { sed 's/^/# /'; }
 # check DESC CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1 o; shift
-	if o=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc"; echo "$o" | _sw_comment; fi
+	if o=$("$@" 2>&1); then ok "$desc"; else
+		not_ok "$desc"; echo "# failed: $*"; [ -z "$o" ] || echo "$o" | _sw_comment; fi
 }
 # check_fails DESC CMD...: ok when CMD fails.
 check_fails() {
 	local desc=$1 o; shift
-	if o=$("$@" 2>&1); then not_ok "$desc"; echo "# it succeeded:"; echo "$o" | _sw_comment; else ok "$desc"; fi
+	if o=$("$@" 2>&1); then
+		not_ok "$desc"; echo "# succeeded: $*"; [ -z "$o" ] || echo "$o" | _sw_comment; else ok "$desc"; fi
 }
 # must CMD...: a setup step; if it fails the scenario cannot go on.
 must() {
 	local o
 	if ! o=$("$@" 2>&1); then
 		not_ok "setup: $*"
-		echo "$o" | _sw_comment
+		[ -z "$o" ] || echo "$o" | _sw_comment
 		exit 1
 	fi
 	[ -z "$o" ] || echo "$o"
@@ -205,8 +208,8 @@ sw_dump() {
 		echo "# netdevsim$id debugfs ports/0/ipsec:"
 		nsim_ipsec "$id" 2>&1 | _sw_comment
 	done
-	echo "# last kernel messages:"
-	dmesg 2>/dev/null | tail -n 20 | _sw_comment
+	echo "# kernel messages since the scenario started:"
+	dmesg 2>/dev/null | tail -n +"$((_sw_dmesg0 + 1))" | tail -n 40 | _sw_comment
 }
 _sw_exit() {
 	local rc=$? p id n
