@@ -8,6 +8,7 @@
 #   namespaces  ns_add NAME... | ns NAME CMD... | veth_add NS1 DEV1 ADDR1 NS2 DEV2 ADDR2
 #   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
 #   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
+#               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
 #   waiting     wait_for SECONDS DESC CMD...
 #   xfrm        xfrm_sa NS SPI [IP-OPTS] (that SA's lines of `ip xfrm state`)
 #               sa_packets NS SPI (its packet counter)
@@ -21,8 +22,12 @@ set -uo pipefail
 BINDIR=${BINDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
 SW_LOGDIR=${SW_LOGDIR:-$(mktemp -d /tmp/sw-logs.XXXXXX)}
 mkdir -p "$SW_LOGDIR"
-# Namespace names carry the PID: two runs on one host cannot collide.
-SW_PREFIX=sw$$-
+# Namespace names carry a prefix unique to this run of this scenario (the
+# runner's, or the PID): two runs on one host cannot collide.
+SW_PREFIX=${SW_PREFIX:-sw$$-}
+# The daemons' rundirs (control sockets): not under SW_LOGDIR, which in the
+# VM is a 9p share, where a unix socket cannot be bound (ENXIO).
+SW_RUNDIR=/run/sw$$
 
 _sw_n=0 _sw_failed=0
 _sw_dmesg0=$(dmesg 2>/dev/null | wc -l)
@@ -106,6 +111,8 @@ nsim_add() {
 		[ $id -lt 200 ] || { not_ok "setup: cannot create a netdevsim device"; exit 1; }
 	done
 	_sw_nsim+=("$id")
+	# For the runner's leak check on a shared host.
+	echo "$id" >>"$SW_LOGDIR/.netdevsim-ids"
 	sysdir=/sys/bus/netdevsim/devices/netdevsim$id
 	wait_for 10 "netdevsim$id's netdev" bash -c "ls '$sysdir/net' | grep -q ." ||
 		{ not_ok "setup: netdevsim$id has no netdev"; exit 1; }
@@ -128,16 +135,17 @@ nsim_ipsec() {
 }
 
 # --- the daemon ---------------------------------------------------------------
-# pluto_start NAME NS CONF SECRETS: a pluto in NS with its own rundir and log
-# ($SW_LOGDIR/NAME/), waited for until its control socket is there.
+# pluto_start NAME NS CONF SECRETS: a pluto in NS with its own rundir
+# ($SW_RUNDIR/NAME) and log ($SW_LOGDIR/NAME/pluto.log), waited for until its
+# control socket is there.
 pluto_start() {
 	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 pid
-	mkdir -p "$d/run"
+	mkdir -p "$d" "$SW_RUNDIR/$name"
 	ns "$nsn" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
-		--rundir "$d/run" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
+		--rundir "$SW_RUNDIR/$name" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
 	pid=$!
 	_sw_pluto+=("$name:$nsn:$pid")
-	wait_for 20 "pluto $name's control socket" bash -c "find '$d/run' -type s | grep -q ." ||
+	wait_for 20 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
 		{ not_ok "setup: pluto $name did not start"; exit 1; }
 }
 _sw_pluto_field() {
@@ -152,7 +160,7 @@ _sw_pluto_field() {
 whack() {
 	local name=$1 nsn; shift
 	nsn=$(_sw_pluto_field "$name" 2) || return 1
-	ns "$nsn" "$BINDIR/whack" --rundir "$SW_LOGDIR/$name/run" "$@"
+	ns "$nsn" "$BINDIR/whack" --rundir "$SW_RUNDIR/$name" "$@"
 }
 # pluto_stop NAME: TERM, then KILL if it is still there after 10 s.
 pluto_stop() {
@@ -219,6 +227,7 @@ _sw_exit() {
 	# netdevsim first: deleting a namespace would hand its port back to init_net.
 	for id in "${_sw_nsim[@]}"; do echo "$id" >/sys/bus/netdevsim/del_device; done
 	for n in "${_sw_ns[@]}"; do ip netns delete "$(ns_name "$n")"; done
+	rm -rf "$SW_RUNDIR"
 	[ $_sw_failed -eq 0 ] || exit 1
 	exit $rc
 }
