@@ -59,7 +59,7 @@ must() {
 		[ -z "$o" ] || echo "$o" | _sw_comment
 		exit 1
 	fi
-	[ -z "$o" ] || echo "$o"
+	[ -z "$o" ] || echo "$o" | _sw_comment
 }
 
 # --- waiting ----------------------------------------------------------------
