@@ -28,8 +28,8 @@ must pol "$E" 10.0.0.2 10.0.0.1 out
 must pol "$E" 10.0.0.1 10.0.0.2 in
 
 xfrm_sa west 0x3001 | sed 's/^/# /'
-check "the outbound SA shows no offload line" bash -c '! grep -q "crypto offload" <<<"$1"' - "$(xfrm_sa west 0x3001)"
-check "the inbound SA shows no offload line" bash -c '! grep -q "crypto offload" <<<"$1"' - "$(xfrm_sa west 0x3002)"
+check_fails "the outbound SA shows no offload line" grep -q "crypto offload" <<<"$(xfrm_sa west 0x3001)"
+check_fails "the inbound SA shows no offload line" grep -q "crypto offload" <<<"$(xfrm_sa west 0x3002)"
 
 if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 check "ping through the SAs works" ns west "${ping[@]}" -c 3 -W 5 10.0.0.2

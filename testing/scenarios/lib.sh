@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: sourced by every scenario (`. "$(dirname "$0")/lib.sh"`).
 # Scenarios run as root on a kernel with ESP (the test VM or a capable host),
 # one after the other, several in one boot: everything made here is removed
@@ -126,6 +127,7 @@ nsim_add() {
 	[ "$net" = "$dev" ] || must ip -n "$(ns_name "$nsn")" link set "$net" name "$dev"
 	must ip -n "$(ns_name "$nsn")" addr add "$addr" dev "$dev"
 	must ip -n "$(ns_name "$nsn")" link set "$dev" up
+	# shellcheck disable=SC2034 # for the scenarios
 	NSIM_ID=$id NSIM_DEV=$dev
 }
 # nsim_ipsec ID: netdevsim's own view of its offloaded SAs ("SA count=N tx=N", then the SAs).
@@ -176,7 +178,7 @@ pluto_stop() {
 xfrm_sa() {
 	local n=$1 spi; spi=$(printf '0x%08x' "$2"); shift 2
 	ip -n "$(ns_name "$n")" "$@" xfrm state |
-		awk -v s="spi $spi[ (]" '/^src / { if (b ~ s) printf "%s", b; b = "" }
+		awk -v s="spi ${spi}[ (]" '/^src / { if (b ~ s) printf "%s", b; b = "" }
 			{ b = b $0 "\n" } END { if (b ~ s) printf "%s", b }'
 }
 # sa_packets NS SPI: how many packets the SA has processed.
@@ -184,6 +186,7 @@ sa_packets() {
 	xfrm_sa "$1" "$2" -s | awk '/lifetime current:/ { getline; sub(/.*, */, ""); sub(/\(packets\).*/, ""); print }'
 }
 # nl_run CMD...: runs CMD (under strace, to see the netlink error it got).
+# shellcheck disable=SC2034 # NL_* are for the scenarios
 nl_run() {
 	local t
 	t=$(mktemp)
@@ -222,7 +225,7 @@ sw_dump() {
 _sw_exit() {
 	local rc=$? p id n
 	trap - EXIT
-	[ $_sw_failed -eq 0 ] && [ $rc -eq 0 ] || sw_dump
+	if [ $_sw_failed -ne 0 ] || [ $rc -ne 0 ]; then sw_dump; fi
 	for p in "${_sw_pluto[@]}"; do pluto_stop "${p%%:*}"; done
 	# netdevsim first: deleting a namespace would hand its port back to init_net.
 	for id in "${_sw_nsim[@]}"; do echo "$id" >/sys/bus/netdevsim/del_device; done
