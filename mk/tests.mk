@@ -11,6 +11,9 @@ UNIT_SRCS  := $(wildcard testing/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(O)/%)
 UNIT_LIBS  := $(shell pkg-config --libs cmocka)
 
+# Unit tests reach into the daemon's modules too.
+$(O)/testing/unit/%.o: ALL_CFLAGS += -Iprograms/pluto
+
 $(O)/testing/unit/%: $(O)/testing/unit/%.o $(LIBPLUTO) $(LIBSWAN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS) $(PKG_LIBS)
 

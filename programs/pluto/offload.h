@@ -1,0 +1,62 @@
+/* offload.h: the hw_offload policy (DESIGN.md section 2) and its
+ * diagnostics (section 3), apart from netlink so each can be read and
+ * tested on its own.
+ *
+ * offload_check_conn() applies the rules known before any negotiation
+ * (fips, AH, TFC padding, forced NAT-T, packet mode on a kernel without
+ * it) when a conn is added. offload_install_sa() installs one SA through
+ * the kernel ops the way the conn asks: it picks the device holding the
+ * local address, tries the offload modes in order, reads the SA back to
+ * learn what really happened, and falls back to software or fails by
+ * hw_offload_fallback, leaving nothing half-installed. Every event a user
+ * should see comes back as one line in a diag, for the caller to log with
+ * its "conn" #N: prefix. */
+#ifndef OFFLOAD_H
+#define OFFLOAD_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include "diag.h"
+#include "ipsecconf.h"
+#include "kernel.h"
+
+/* What the conn's SAs get, decided when the conn is added. */
+struct offload_policy {
+	enum hw_offload mode;		/* what is left of hw_offload after the add-time rules */
+	bool fallback;			/* hw_offload_fallback */
+	char software_why[64];		/* set when the add-time rules turned offload off */
+};
+
+/* What an SA got, for trafficstatus. */
+enum sa_offload_state {
+	SA_OFFLOAD_NONE,		/* not asked for */
+	SA_OFFLOAD_CRYPTO,
+	SA_OFFLOAD_PACKET,
+	SA_OFFLOAD_SOFTWARE,		/* asked for, runs in software: see why */
+};
+
+struct sa_offload {
+	enum sa_offload_state state;
+	char dev[IF_NAMESIZE];		/* the device for CRYPTO and PACKET */
+	char why[96];			/* for SOFTWARE */
+};
+
+/* Add-time rules. false (with one line per reason in errors) refuses the
+ * conn; true fills pol, possibly with lines in notes (a warning that the
+ * conn will run in software, say). fips is config setup's fips=. */
+bool offload_check_conn(const struct conn_config *c, bool fips, const struct kernel_ops *k,
+			struct offload_policy *pol, struct diag *errors, struct diag *notes);
+
+/* Installs sa (whose offload fields are overwritten) under pol. 0: the SA
+ * is installed and *out says how; -errno: it is not, and no trace of it is
+ * left in the kernel. Lines for the user go to notes either way. */
+int offload_install_sa(const struct kernel_ops *k, const struct offload_policy *pol,
+		       struct kernel_sa *sa, struct sa_offload *out, struct diag *notes);
+
+/* "crypto(eth0)", "packet(eth0)", "none", "software(why)" */
+const char *sa_offload_str(const struct sa_offload *o, char *buf, size_t len);
+
+/* "esp.9195dc7a@192.168.7.11" */
+const char *sa_name(const struct kernel_sa *sa, char *buf, size_t len);
+
+#endif
