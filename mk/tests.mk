@@ -34,6 +34,7 @@ check-process: all
 	@testing/tally $(RESULTS)/process.tap
 
 -include mk/vm.mk
+-include mk/kernel-test.mk
 
 # Runs every suite even when an earlier one fails, then tallies them all.
 check:

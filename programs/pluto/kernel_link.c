@@ -1,0 +1,195 @@
+/* kernel_link.c: interfaces for offload: the one holding a local address
+ * (libnl-route-3), its ESP offload features (the ethtool ioctl, by feature
+ * name, as `ethtool -k` shows them), and packet-offload support. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include "kernel_link.h"
+#include "netlink_extack.h"
+
+/* --- the interface holding an address ----------------------------------------- */
+
+static bool addr_is(struct nl_addr *na, const ip_address *a)
+{
+	size_t len = a->family == AF_INET6 ? 16 : 4;
+	return na != NULL && nl_addr_get_family(na) == a->family &&
+	       nl_addr_get_len(na) == len && memcmp(nl_addr_get_binary_addr(na), a->bytes, len) == 0;
+}
+
+static int find_ifindex(struct nl_cache *addrs, const ip_address *a)
+{
+	for (struct nl_object *o = nl_cache_get_first(addrs); o != NULL; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)o;
+		if (addr_is(rtnl_addr_get_local(ra), a))
+			return rtnl_addr_get_ifindex(ra);
+	}
+	return 0;
+}
+
+static int link_name(struct nl_sock *s, int ifindex, struct kernel_link *link)
+{
+	struct rtnl_link *l = NULL;
+	if (rtnl_link_get_kernel(s, ifindex, NULL, &l) < 0 || rtnl_link_get_name(l) == NULL) {
+		if (l != NULL)
+			rtnl_link_put(l);
+		return -ENODEV;
+	}
+	link->ifindex = ifindex;
+	snprintf(link->name, sizeof(link->name), "%s", rtnl_link_get_name(l));
+	rtnl_link_put(l);
+	return 0;
+}
+
+int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e)
+{
+	kernel_err_set(e, 0, NULL);
+	memset(link, 0, sizeof(*link));
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return kernel_err_set(e, EINVAL, "not an address");
+	struct nl_sock *s = nl_socket_alloc();
+	if (s == NULL)
+		return kernel_err_set(e, ENOMEM, "cannot allocate a netlink socket");
+	int r;
+	struct nl_cache *addrs = NULL;
+	if (nl_connect(s, NETLINK_ROUTE) < 0) {
+		r = kernel_err_set(e, errno != 0 ? errno : EIO, "cannot open the kernel's route netlink socket");
+	} else if (rtnl_addr_alloc_cache(s, &addrs) < 0) {
+		r = kernel_err_set(e, EIO, "cannot read the interfaces' addresses");
+	} else {
+		int ifindex = find_ifindex(addrs, a);
+		if (ifindex <= 0)
+			r = kernel_err_set(e, EADDRNOTAVAIL, "no interface holds this address");
+		else if ((r = link_name(s, ifindex, link)) != 0)
+			kernel_err_set(e, -r, "the interface holding this address has gone");
+	}
+	if (addrs != NULL)
+		nl_cache_free(addrs);
+	nl_socket_free(s);
+	return r;
+}
+
+/* --- ethtool features ---------------------------------------------------------- */
+
+static int ethtool(int fd, const char *ifname, void *cmd)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = cmd;
+	return ioctl(fd, SIOCETHTOOL, &ifr) == 0 ? 0 : -errno;
+}
+
+/* How many features the device names (ETH_SS_FEATURES strings). */
+static int feature_count(int fd, const char *ifname, uint32_t *count)
+{
+	struct {
+		struct ethtool_sset_info info;
+		uint32_t data[1];
+	} q;
+	memset(&q, 0, sizeof(q));
+	q.info.cmd = ETHTOOL_GSSET_INFO;
+	q.info.sset_mask = 1ULL << ETH_SS_FEATURES;
+	int r = ethtool(fd, ifname, &q);
+	if (r != 0)
+		return r;
+	if (!(q.info.sset_mask & (1ULL << ETH_SS_FEATURES)))
+		return -EOPNOTSUPP;
+	*count = q.info.data[0];
+	return 0;
+}
+
+/* Sets f's fields from the names in strings and the active bits. */
+static void match_features(const struct ethtool_gstrings *names, const struct ethtool_gfeatures *feats,
+			   struct offload_features *f)
+{
+	for (uint32_t i = 0; i < names->len; i++) {
+		char name[ETH_GSTRING_LEN + 1];
+		memcpy(name, names->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		name[ETH_GSTRING_LEN] = '\0';
+		bool on = (feats->features[i / 32].active >> (i % 32)) & 1;
+		if (strcmp(name, "esp-hw-offload") == 0)
+			f->esp_hw_offload = on;
+		else if (strcmp(name, "esp-tx-csum-hw-offload") == 0)
+			f->esp_tx_csum_hw_offload = on;
+		else if (strcmp(name, "tx-esp-segmentation") == 0)
+			f->tx_esp_segmentation = on;
+	}
+}
+
+static int read_features(int fd, const char *ifname, struct offload_features *f)
+{
+	uint32_t count;
+	int r = feature_count(fd, ifname, &count);
+	if (r != 0)
+		return r;
+	uint32_t blocks = (count + 31) / 32;
+	struct ethtool_gstrings *names = calloc(1, sizeof(*names) + (size_t)count * ETH_GSTRING_LEN);
+	struct ethtool_gfeatures *feats = calloc(1, sizeof(*feats) + blocks * sizeof(feats->features[0]));
+	if (names == NULL || feats == NULL) {
+		r = -ENOMEM;
+	} else {
+		names->cmd = ETHTOOL_GSTRINGS;
+		names->string_set = ETH_SS_FEATURES;
+		names->len = count;
+		feats->cmd = ETHTOOL_GFEATURES;
+		feats->size = blocks;
+		r = ethtool(fd, ifname, names);
+		if (r == 0)
+			r = ethtool(fd, ifname, feats);
+		if (r == 0 && names->len > count)
+			r = -EPROTO;
+		if (r == 0)
+			match_features(names, feats, f);
+	}
+	free(names);
+	free(feats);
+	return r;
+}
+
+int kernel_offload_features(const char *ifname, struct offload_features *f, struct kernel_err *e)
+{
+	kernel_err_set(e, 0, NULL);
+	memset(f, 0, sizeof(*f));
+	if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= IF_NAMESIZE)
+		return kernel_err_set(e, EINVAL, "not an interface name");
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return kernel_err_set(e, errno, "cannot open a socket for ethtool");
+	int r = read_features(fd, ifname, f);
+	close(fd);
+	if (r != 0)
+		return kernel_err_set(e, -r, "cannot read the interface's ethtool features");
+	return 0;
+}
+
+/* --- packet offload --------------------------------------------------------------- */
+
+bool kernel_release_at_least(const char *release, int major, int minor)
+{
+	int ma = 0, mi = 0;
+	if (release == NULL || sscanf(release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* XFRM_OFFLOAD_PACKET arrived in Linux 6.2; 6.1 refuses it with
+ * "Unrecognized flags in offload request". The release number is the only
+ * signal short of trying a real SA on a real device; a distribution kernel
+ * that backports packet offload to an older number reads as "no", which
+ * costs a step down to crypto offload, never a wrong claim. */
+bool kernel_has_packet_offload(void)
+{
+	struct utsname u;
+	return uname(&u) == 0 && kernel_release_at_least(u.release, 6, 2);
+}

@@ -1,0 +1,16 @@
+/* kernel_link.h: what kernel.h needs to know about interfaces: which one
+ * holds an address, its ESP offload features, and whether the kernel has
+ * packet offload. Used by kernel_xfrm_ops. */
+#ifndef KERNEL_LINK_H
+#define KERNEL_LINK_H
+
+#include "kernel.h"
+
+int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e);
+int kernel_offload_features(const char *ifname, struct offload_features *f, struct kernel_err *e);
+bool kernel_has_packet_offload(void);
+
+/* "6.1.0-13-amd64" -> true when at least major.minor; false if unreadable. */
+bool kernel_release_at_least(const char *release, int major, int minor);
+
+#endif
