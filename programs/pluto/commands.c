@@ -5,7 +5,9 @@
 #include "control.h"
 #include "diag.h"
 #include "ipsecconf.h"
+#include "kernel.h"
 #include "log.h"
+#include "offload_probe.h"
 #include "pluto.h"
 #include "status.h"
 
@@ -53,26 +55,19 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 		whack_done(s, 1);
 		return;
 	}
-	/* An auto=ignore conn may be a mere also= fragment. */
-	if (found->left.host_text == NULL || found->right.host_text == NULL) {
-		whack_line(s, "%s:%d: conn \"%s\" cannot be added: it has no %s= (it may be only an also= fragment)",
-			   found->file, found->line, r->name,
-			   found->left.host_text == NULL ? "left" : "right");
-		ipsecconf_free(conf);
-		whack_done(s, 1);
-		return;
-	}
-	struct conn_config *cfg = conn_config_dup(found);
-	ipsecconf_free(conf);
+	struct diag notes;
+	diag_init(&notes);
 	bool replaced;
-	struct connection *c = cfg != NULL ? conn_add(cfg, &replaced) : NULL;
+	struct connection *c = conn_load(found, pluto.conf->setup.fips, &replaced, &d, &notes);
+	ipsecconf_free(conf);
 	if (c == NULL) {
-		conn_config_free(cfg);
-		whack_line(s, "pluto: out of memory adding \"%s\"", r->name);
+		whack_diag(s, &d);
+		llog(LL_WARN, "\"%s\": not added: %.*s", r->name, (int)strcspn(d.text, "\n"), d.text);
 		whack_done(s, 1);
 		return;
 	}
 	whack_follow_log(s);
+	conn_log_lines(c, LL_WARN, &notes);
 	conn_log(c, LL_INFO, "%s IKEv2 connection", replaced ? "replaced" : "added");
 	whack_done(s, 0);
 }
@@ -123,9 +118,26 @@ static void cmd_trafficstatus(struct whack_session *s, const struct whack_reques
 
 static void cmd_offload(struct whack_session *s, const struct whack_request *r)
 {
-	(void)r;
-	whack_line(s, "pluto: offload reporting needs the XFRM kernel backend, which this pluto does not have yet");
-	whack_done(s, 1);
+	struct diag lines;
+	diag_init(&lines);
+	const char *dev = r->device[0] != '\0' ? r->device : NULL;
+	if ((r->flags & WF_PROBE) == 0) {
+		offload_report(kernel, dev, &lines);
+		whack_diag(s, &lines);
+		whack_done(s, 0);
+		return;
+	}
+	if (dev == NULL) {
+		whack_line(s, "pluto: --probe needs a device: ipsec offload --probe DEV");
+		whack_done(s, 1);
+		return;
+	}
+	/* Probing is never done behind the user's back: say so in the log. */
+	llog(LL_INFO, "offload: probing %s at the request of whack", dev);
+	static struct device_probe probe;
+	int rc = offload_probe(kernel, dev, &probe, &lines);
+	whack_diag(s, &lines);
+	whack_done(s, rc == 0 ? 0 : 1);
 }
 
 static void cmd_shutdown(struct whack_session *s, const struct whack_request *r)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "connections.h"
+#include "kernel.h"
 
 static struct connection *conns;
 
@@ -34,20 +35,44 @@ struct connection *conn_find(const char *name)
 	return *conn_slot(name);
 }
 
-struct connection *conn_add(struct conn_config *cfg, bool *replaced)
+/* Takes ownership of cfg. */
+static struct connection *conn_add(struct conn_config *cfg, const struct offload_policy *pol, bool *replaced)
 {
 	struct connection **pp = conn_slot(cfg->name);
 	*replaced = *pp != NULL;
 	if (*replaced) {
 		conn_config_free((*pp)->config);
 		(*pp)->config = cfg;
+		(*pp)->offload = *pol;
 		return *pp;
 	}
 	struct connection *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->config = cfg;
+	c->offload = *pol;
 	*pp = c;	/* appended: the slot of a missing name is the list's end */
+	return c;
+}
+
+struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
+			     struct diag *errors, struct diag *notes)
+{
+	/* An auto=ignore conn may be a mere also= fragment. */
+	if (cfg->left.host_text == NULL || cfg->right.host_text == NULL) {
+		diag_add(errors, "%s:%d: conn \"%s\" cannot be added: it has no %s= (it may be only an also= fragment)",
+			 cfg->file, cfg->line, cfg->name, cfg->left.host_text == NULL ? "left" : "right");
+		return NULL;
+	}
+	struct offload_policy pol;
+	if (!offload_check_conn(cfg, fips, kernel, &pol, errors, notes))
+		return NULL;
+	struct conn_config *dup = conn_config_dup(cfg);
+	struct connection *c = dup != NULL ? conn_add(dup, &pol, replaced) : NULL;
+	if (c == NULL) {
+		conn_config_free(dup);
+		diag_add(errors, "out of memory adding \"%s\"", cfg->name);
+	}
 	return c;
 }
 
@@ -77,4 +102,16 @@ void conn_log(const struct connection *c, enum log_level level, const char *fmt,
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	llog(level, "\"%s\": %s", c->config->name, text);
+}
+
+void conn_log_lines(const struct connection *c, enum log_level level, const struct diag *d)
+{
+	const char *p = d->text;
+	while (*p != '\0') {
+		int len = (int)strcspn(p, "\n");
+		conn_log(c, level, "%.*s", len, p);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
 }

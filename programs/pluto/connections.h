@@ -3,11 +3,14 @@
 #define CONNECTIONS_H
 
 #include <stdbool.h>
+#include "diag.h"
 #include "ipsecconf.h"
 #include "log.h"
+#include "offload.h"
 
 struct connection {
 	struct conn_config *config;	/* owned */
+	struct offload_policy offload;	/* hw_offload after the add-time rules */
 	struct connection *next;
 };
 
@@ -15,14 +18,19 @@ struct connection *conn_find(const char *name);
 struct connection *conn_first(void);
 size_t conn_count(void);
 
-/* Takes ownership of cfg; a conn with the same name is replaced (and
- * replaced is set). */
-struct connection *conn_add(struct conn_config *cfg, bool *replaced);
+/* Checks a conn from a config (both ends present, the add-time offload
+ * rules under config setup's fips) and adds a copy of it, replacing a
+ * loaded conn of the same name. NULL with the reasons in errors when it
+ * is refused; lines the user should see either way go to notes. */
+struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
+			     struct diag *errors, struct diag *notes);
 bool conn_delete(const char *name);
 void conn_delete_all(void);
 
 /* Log a line prefixed with the conn's name as libreswan does: "\"name\": text". */
 void conn_log(const struct connection *c, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Each line of d, so prefixed. */
+void conn_log_lines(const struct connection *c, enum log_level level, const struct diag *d);
 
 #endif

@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include "connections.h"
 #include "control.h"
+#include "errno_name.h"
 #include "ipsecconf.h"
+#include "kernel.h"
 #include "log.h"
 #include "pidfile.h"
 #include "pluto.h"
@@ -194,19 +196,69 @@ static void load_auto_conns(void)
 		const struct conn_config *cfg = &pluto.conf->conns[i];
 		if (cfg->auto_mode == AUTO_IGNORE)
 			continue;
-		struct conn_config *dup = conn_config_dup(cfg);
+		struct diag errors, notes;
+		diag_init(&errors);
+		diag_init(&notes);
 		bool replaced;
-		struct connection *c = dup != NULL ? conn_add(dup, &replaced) : NULL;
+		struct connection *c = conn_load(cfg, pluto.conf->setup.fips, &replaced, &errors, &notes);
 		if (c == NULL) {
-			conn_config_free(dup);
-			llog(LL_ERROR, "\"%s\": not loaded: out of memory", cfg->name);
+			llog(LL_ERROR, "\"%s\": not loaded: %.*s", cfg->name,
+			     (int)strcspn(errors.text, "\n"), errors.text);
 			continue;
 		}
+		conn_log_lines(c, LL_WARN, &notes);
 		conn_log(c, LL_INFO, "added IKEv2 connection");
 		if (cfg->auto_mode == AUTO_START || cfg->auto_mode == AUTO_ONDEMAND)
 			conn_log(c, LL_WARN, "auto=%s: cannot initiate, this pluto has no IKEv2 negotiation yet",
 				 auto_mode_name(cfg->auto_mode));
 	}
+}
+
+static void log_kernel_event(void *arg, const struct kernel_event *ev)
+{
+	(void)arg;
+	char a[ADDRESS_STR_MAX], b[ADDRESS_STR_MAX];
+	switch (ev->type) {
+	case KERNEL_EV_ACQUIRE:
+		llog(LL_INFO, "kernel: acquire for %s -> %s (no conn takes it on demand yet)",
+		     subnet_str(&ev->sel_src, a), subnet_str(&ev->sel_dst, b));
+		break;
+	case KERNEL_EV_EXPIRE_SOFT:
+	case KERNEL_EV_EXPIRE_HARD:
+		llog(LL_INFO, "kernel: %s expire of %s.%08x@%s", ev->type == KERNEL_EV_EXPIRE_SOFT ? "soft" : "hard",
+		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a));
+		break;
+	}
+}
+
+/* The kernel side of start-up: open XFRM, remove what a previous pluto
+ * left behind (a crash must not leave stale SAs), and listen for events. */
+static bool start_kernel(struct diag *d)
+{
+	struct kernel_err e = {0};
+	if (kernel->init(&e) != 0) {
+		diag_add(d, "cannot open the kernel's XFRM interface: %s", e.extack[0] ? e.extack : strerror(e.errnum));
+		return false;
+	}
+	if (kernel->flush(PLUTO_REQID_MIN, PLUTO_REQID_MAX, &e) != 0)
+		llog(LL_WARN, "kernel: could not remove SAs and policies left by an earlier pluto: %s (%s)",
+		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
+	else
+		llog(LL_INFO, "kernel: using %s; removed any SAs and policies an earlier pluto left (reqids %#x-%#x)",
+		     kernel->name, PLUTO_REQID_MIN, PLUTO_REQID_MAX);
+	if (kernel->watch_events(log_kernel_event, NULL, &e) != 0)
+		llog(LL_WARN, "kernel: cannot listen for acquire and expire events: %s (%s)",
+		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
+	return true;
+}
+
+static void stop_kernel(void)
+{
+	struct kernel_err e = {0};
+	if (kernel->flush(PLUTO_REQID_MIN, PLUTO_REQID_MAX, &e) != 0)
+		llog(LL_WARN, "kernel: could not remove this pluto's SAs and policies: %s (%s)",
+		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
+	kernel->shutdown();
 }
 
 int main(int argc, char **argv)
@@ -240,6 +292,8 @@ int main(int argc, char **argv)
 	struct event *sigint = evsignal_new(pluto.base, SIGINT, on_signal, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
+	if (!start_kernel(&d))
+		fail(&d);
 	if (!control_listen(pluto.rundir, &d))
 		fail(&d);
 
@@ -251,6 +305,7 @@ int main(int argc, char **argv)
 
 	control_close();
 	conn_delete_all();
+	stop_kernel();
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(pluto.base);

@@ -25,8 +25,9 @@ static void end_text(const struct end_config *e, bool left, char *buf, size_t le
 		snprintf(buf, len, "%s%s%s%s", host, id, net[0] ? "===" : "", net);
 }
 
-static void conn_status(struct whack_session *s, const struct conn_config *c)
+static void conn_status(struct whack_session *s, const struct connection *conn)
 {
+	const struct conn_config *c = conn->config;
 	char l[400], r[400], algs[1024];
 	end_text(&c->left, true, l, sizeof(l));
 	end_text(&c->right, false, r, sizeof(r));
@@ -43,8 +44,10 @@ static void conn_status(struct whack_session *s, const struct conn_config *c)
 	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; dpddelay=%us; dpdtimeout=%us",
 		   c->name, c->ikelifetime, c->salifetime, c->rekey ? "yes" : "no",
 		   c->rekeymargin, c->dpddelay, c->dpdtimeout);
-	whack_line(s, "\"%s\":   hw_offload=%s; hw_offload_fallback=%s", c->name,
-		   hw_offload_name(c->hw_offload), c->hw_offload_fallback ? "yes" : "no");
+	const char *why = conn->offload.software_why;
+	whack_line(s, "\"%s\":   hw_offload=%s; hw_offload_fallback=%s%s%s%s", c->name,
+		   hw_offload_name(c->hw_offload), c->hw_offload_fallback ? "yes" : "no",
+		   why[0] ? "; SAs run in software (" : "", why, why[0] ? ")" : "");
 }
 
 void status_show(struct whack_session *s)
@@ -54,7 +57,7 @@ void status_show(struct whack_session *s)
 		   pluto.config_path, pluto.secrets_path, pluto.rundir, fips ? "yes" : "no");
 	whack_line(s, "Connection list: %zu loaded", conn_count());
 	for (struct connection *c = conn_first(); c != NULL; c = c->next)
-		conn_status(s, c->config);
+		conn_status(s, c);
 	whack_line(s, "Total IKE SAs: 0; IPsec SAs: 0");
 }
 
