@@ -29,8 +29,16 @@ static void usage(FILE *f)
 		"Common options: --ctlsocket PATH, --rundir DIR (before or after the command).\n");
 }
 
-/* Where pluto and whack live: $IPSEC_EXECDIR, else beside this program
- * (a build tree), else the install's libexec directory. */
+static bool has_whack(const char *dir)
+{
+	char path[PATH_MAX + 8];
+	snprintf(path, sizeof(path), "%s/whack", dir);
+	return access(path, X_OK) == 0;
+}
+
+/* Where pluto and whack live: $IPSEC_EXECDIR; else beside this program (a
+ * build tree) or in ../libexec/ipsec from it (an install, wherever its
+ * PREFIX); else the libexec directory compiled in. */
 static const char *execdir(void)
 {
 	static char dir[PATH_MAX];
@@ -41,10 +49,12 @@ static const char *execdir(void)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(dir, sizeof(dir), "%s", dirname(self));
-		char probe[PATH_MAX + 8];
-		snprintf(probe, sizeof(probe), "%s/whack", dir);
-		if (access(probe, X_OK) == 0)
+		const char *bindir = dirname(self);
+		snprintf(dir, sizeof(dir), "%s", bindir);
+		if (has_whack(dir))
+			return dir;
+		snprintf(dir, sizeof(dir), "%s/../libexec/ipsec", bindir);
+		if (has_whack(dir))
 			return dir;
 	}
 	return IPSEC_LIBEXECDIR;
