@@ -7,7 +7,8 @@
 #   SWAN_SCENARIO_TIMEOUT=1800 testing/vm/run --out build/results/bench testing/bench/sa-install.sh
 #
 # BENCH_PAIRS (default 10000) SA pairs, each an outbound and an inbound
-# AES-GCM-128 tunnel SA, are added one request at a time and then deleted,
+# AES-GCM-128 tunnel SA with a reqid of its own (as each conn has), are
+# added one request at a time and then deleted,
 # first by the backend (testing/kernel/xfrm-driver bench), then by one
 # `ip -batch` run per phase with the same SAs. BENCH_CYCLES (default 2000)
 # add+delete cycles of one pair measure the per-SA cost with and without
@@ -41,7 +42,7 @@ adds=$SW_LOGDIR/ip-add.batch dels=$SW_LOGDIR/ip-del.batch
 awk -v n="$pairs" -v key="$key" -v adds="$adds" -v dels="$dels" 'BEGIN {
 	for (i = 0; i < n; i++) {
 		o = sprintf("0x%08x", 65536 + 2 * i); in_ = sprintf("0x%08x", 65537 + 2 * i)
-		a = "reqid 16384 mode tunnel replay-window 32 aead rfc4106(gcm(aes)) " key " 128"
+		a = "reqid " (16384 + i) " mode tunnel replay-window 32 aead rfc4106(gcm(aes)) " key " 128"
 		print "xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi " o " " a >adds
 		print "xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi " in_ " " a >adds
 		print "xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi " o >dels

@@ -487,10 +487,15 @@ static uint32_t bench_spi(unsigned i, bool inbound)
 	return 0x10000u + 2 * i + (inbound ? 1 : 0);
 }
 
+/* Pair i gets reqid + i, as each conn of a daemon has its own: the kernel
+ * hashes SAs by addresses and reqid, and one shared reqid would make every
+ * add walk one ever longer chain. */
 static int bench_add(const struct args *a, unsigned i, int ifindex)
 {
 	struct kernel_sa out = make_sa(a, &a->src, &a->dst, bench_spi(i, false), false, ifindex);
 	struct kernel_sa in = make_sa(a, &a->dst, &a->src, bench_spi(i, true), true, ifindex);
+	out.reqid += i;
+	in.reqid += i;
 	struct kernel_err e;
 	int r = kernel->add_sa(&out, &e);
 	if (r == 0)
