@@ -1,0 +1,17 @@
+# Real-kernel scenarios (testing/scenarios/*.sh): all of them in one boot of
+# the test VM (testing/vm/run), or natively when the host kernel has ESP and
+# netdevsim. See testing/vm/README.md.
+#   make check-scenarios                              every scenario
+#   make check-scenarios SCENARIO=kernel-gcm-offload  one (or a space-separated list)
+#   make vm-kernel                                    fill the kernel cache only
+SCENARIO ?=
+
+check-scenarios: all
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/scenarios.tap
+	@BINDIR=$(abspath $(BINDIR)) testing/vm/run --tap $(RESULTS)/scenarios.tap \
+		--out $(RESULTS)/scenarios $(SCENARIO)
+
+vm-kernel:
+	@testing/vm/prepare
+
+.PHONY: check-scenarios vm-kernel

@@ -1,0 +1,242 @@
+# shellcheck shell=bash
+# lib.sh: sourced by every scenario (`. "$(dirname "$0")/lib.sh"`).
+# Scenarios run as root on a kernel with ESP (the test VM or a capable host),
+# one after the other, several in one boot: everything made here is removed
+# again when the scenario exits, however it exits.
+#
+#   TAP         ok DESC | not_ok DESC | check DESC CMD... | check_fails DESC CMD...
+#               must CMD... (setup: on failure, report and stop)
+#   namespaces  ns_add NAME... | ns NAME CMD... | veth_add NS1 DEV1 ADDR1 NS2 DEV2 ADDR2
+#   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
+#   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
+#               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
+#   waiting     wait_for SECONDS DESC CMD...
+#   xfrm        xfrm_sa NS SPI [IP-OPTS] (that SA's lines of `ip xfrm state`)
+#               sa_packets NS SPI (its packet counter)
+#               nl_run CMD... (sets NL_RC, NL_OUT and NL_ERRNO, the errno of
+#               the netlink error CMD got: `ip` prints only the extended ack)
+#
+# Environment: BINDIR (the programs), SW_LOGDIR (where logs go; kept by the
+# runner as the scenario's logs).
+set -uo pipefail
+
+BINDIR=${BINDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
+SW_LOGDIR=${SW_LOGDIR:-$(mktemp -d /tmp/sw-logs.XXXXXX)}
+mkdir -p "$SW_LOGDIR"
+# Namespace names carry a prefix unique to this run of this scenario (the
+# runner's, or the PID): two runs on one host cannot collide.
+SW_PREFIX=${SW_PREFIX:-sw$$-}
+# The daemons' rundirs (control sockets): not under SW_LOGDIR, which in the
+# VM is a 9p share, where a unix socket cannot be bound (ENXIO).
+SW_RUNDIR=/run/sw$$
+
+_sw_n=0 _sw_failed=0
+_sw_dmesg0=$(dmesg 2>/dev/null | wc -l)
+_sw_ns=() _sw_nsim=() _sw_pluto=()
+
+# --- TAP ------------------------------------------------------------------
+ok() { _sw_n=$((_sw_n + 1)); echo "ok $_sw_n - $*"; }
+not_ok() { _sw_n=$((_sw_n + 1)); _sw_failed=$((_sw_failed + 1)); echo "not ok $_sw_n - $*"; }
+# Prints a command's output as TAP comments, so it cannot pass for a result.
+_sw_comment() { sed 's/^/# /'; }
+
+# check DESC CMD...: ok when CMD succeeds.
+check() {
+	local desc=$1 o; shift
+	if o=$("$@" 2>&1); then ok "$desc"; else
+		not_ok "$desc"; echo "# failed: $*"; [ -z "$o" ] || echo "$o" | _sw_comment; fi
+}
+# check_fails DESC CMD...: ok when CMD fails.
+check_fails() {
+	local desc=$1 o; shift
+	if o=$("$@" 2>&1); then
+		not_ok "$desc"; echo "# succeeded: $*"; [ -z "$o" ] || echo "$o" | _sw_comment; else ok "$desc"; fi
+}
+# must CMD...: a setup step; if it fails the scenario cannot go on.
+must() {
+	local o
+	if ! o=$("$@" 2>&1); then
+		not_ok "setup: $*"
+		[ -z "$o" ] || echo "$o" | _sw_comment
+		exit 1
+	fi
+	[ -z "$o" ] || echo "$o" | _sw_comment
+}
+
+# --- waiting ----------------------------------------------------------------
+# wait_for SECONDS DESC CMD...: polls CMD until it succeeds; 1 at the deadline.
+wait_for() {
+	local secs=$1 desc=$2 end; shift 2
+	end=$(($(date +%s%N) / 1000000 + secs * 1000))
+	until "$@" >/dev/null 2>&1; do
+		if [ $(($(date +%s%N) / 1000000)) -ge $end ]; then
+			echo "# timed out after ${secs} s waiting for $desc"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# --- namespaces --------------------------------------------------------------
+ns_name() { echo "$SW_PREFIX$1"; }
+# ns_add NAME...: new network namespaces with loopback up.
+ns_add() {
+	local n
+	for n in "$@"; do
+		must ip netns add "$(ns_name "$n")"
+		_sw_ns+=("$n")
+		must ip -n "$(ns_name "$n")" link set lo up
+	done
+}
+# ns NAME CMD...: runs CMD in the namespace.
+ns() { local n=$1; shift; ip netns exec "$(ns_name "$n")" "$@"; }
+# veth_add NS1 DEV1 ADDR1/LEN NS2 DEV2 ADDR2/LEN: joins two namespaces.
+veth_add() {
+	must ip link add "$2" netns "$(ns_name "$1")" type veth peer name "$5" netns "$(ns_name "$4")"
+	must ip -n "$(ns_name "$1")" addr add "$3" dev "$2"
+	must ip -n "$(ns_name "$4")" addr add "$6" dev "$5"
+	must ip -n "$(ns_name "$1")" link set "$2" up
+	must ip -n "$(ns_name "$4")" link set "$5" up
+}
+
+# --- netdevsim ------------------------------------------------------------------
+# nsim_add NS ADDR/LEN [DEV]: a new netdevsim device with one port, moved into
+# NS as DEV (default nsim0) with ADDR, and up. Sets NSIM_ID and NSIM_DEV.
+nsim_add() {
+	local nsn=$1 addr=$2 dev=${3:-nsim0} id=100 sysdir net try
+	[ -d /sys/bus/netdevsim ] || must modprobe netdevsim
+	# The first free id; another run may take it at the same time, so retry.
+	while [ -e "/sys/bus/netdevsim/devices/netdevsim$id" ] ||
+		! echo "$id 1" >/sys/bus/netdevsim/new_device 2>/dev/null; do
+		id=$((id + 1))
+		[ $id -lt 200 ] || { not_ok "setup: cannot create a netdevsim device"; exit 1; }
+	done
+	_sw_nsim+=("$id")
+	# For the runner's leak check on a shared host.
+	echo "$id" >>"$SW_LOGDIR/.netdevsim-ids"
+	sysdir=/sys/bus/netdevsim/devices/netdevsim$id
+	wait_for 10 "netdevsim$id's netdev" bash -c "ls '$sysdir/net' | grep -q ." ||
+		{ not_ok "setup: netdevsim$id has no netdev"; exit 1; }
+	# udev (on a host) may rename it meanwhile: read the name again and retry.
+	for try in 1 2 3 4 5; do
+		net=$(ls "$sysdir/net" 2>/dev/null | head -n1)
+		[ -n "$net" ] && ip link set "$net" netns "$(ns_name "$nsn")" 2>/dev/null && break
+		sleep 0.5
+		[ $try -lt 5 ] || { not_ok "setup: cannot move netdevsim$id's netdev into $nsn"; exit 1; }
+	done
+	[ "$net" = "$dev" ] || must ip -n "$(ns_name "$nsn")" link set "$net" name "$dev"
+	must ip -n "$(ns_name "$nsn")" addr add "$addr" dev "$dev"
+	must ip -n "$(ns_name "$nsn")" link set "$dev" up
+	# shellcheck disable=SC2034 # for the scenarios
+	NSIM_ID=$id NSIM_DEV=$dev
+}
+# nsim_ipsec ID: netdevsim's own view of its offloaded SAs ("SA count=N tx=N", then the SAs).
+nsim_ipsec() {
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+	cat "/sys/kernel/debug/netdevsim/netdevsim$1/ports/0/ipsec"
+}
+
+# --- the daemon ---------------------------------------------------------------
+# pluto_start NAME NS CONF SECRETS: a pluto in NS with its own rundir
+# ($SW_RUNDIR/NAME) and log ($SW_LOGDIR/NAME/pluto.log), waited for until its
+# control socket is there.
+pluto_start() {
+	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 pid
+	mkdir -p "$d" "$SW_RUNDIR/$name"
+	ns "$nsn" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
+		--rundir "$SW_RUNDIR/$name" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
+	pid=$!
+	_sw_pluto+=("$name:$nsn:$pid")
+	wait_for 20 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
+		{ not_ok "setup: pluto $name did not start"; exit 1; }
+}
+_sw_pluto_field() {
+	local p
+	for p in "${_sw_pluto[@]}"; do
+		[ "${p%%:*}" = "$1" ] && { echo "$p" | cut -d: -f"$2"; return; }
+	done
+	echo "lib.sh: no pluto named $1" >&2
+	return 1
+}
+# whack NAME ARGS...: talks to pluto NAME.
+whack() {
+	local name=$1 nsn; shift
+	nsn=$(_sw_pluto_field "$name" 2) || return 1
+	ns "$nsn" "$BINDIR/whack" --rundir "$SW_RUNDIR/$name" "$@"
+}
+# pluto_stop NAME: TERM, then KILL if it is still there after 10 s.
+pluto_stop() {
+	local pid
+	pid=$(_sw_pluto_field "$1" 3) || return 1
+	kill "$pid" 2>/dev/null || return 0
+	wait_for 10 "pluto $1 to exit" bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+
+# --- xfrm ----------------------------------------------------------------------
+# xfrm_sa NS SPI [IP-OPTS]: the lines of `ip xfrm state` about the SA with SPI.
+xfrm_sa() {
+	local n=$1 spi; spi=$(printf '0x%08x' "$2"); shift 2
+	ip -n "$(ns_name "$n")" "$@" xfrm state |
+		awk -v s="spi ${spi}[ (]" '/^src / { if (b ~ s) printf "%s", b; b = "" }
+			{ b = b $0 "\n" } END { if (b ~ s) printf "%s", b }'
+}
+# sa_packets NS SPI: how many packets the SA has processed.
+sa_packets() {
+	xfrm_sa "$1" "$2" -s | awk '/lifetime current:/ { getline; sub(/.*, */, ""); sub(/\(packets\).*/, ""); print }'
+}
+# nl_run CMD...: runs CMD (under strace, to see the netlink error it got).
+# shellcheck disable=SC2034 # NL_* are for the scenarios
+nl_run() {
+	local t
+	t=$(mktemp)
+	NL_OUT=$(strace -f -qq -e trace=recvmsg -e signal=none -o "$t" "$@" 2>&1)
+	NL_RC=$?
+	NL_ERRNO=$(grep -o 'error=-E[A-Z0-9]*' "$t" | tail -n1)
+	NL_ERRNO=${NL_ERRNO#error=-}
+	NL_ERRNO=${NL_ERRNO:-none}
+	rm -f "$t"
+}
+
+# --- on failure, and at the end -----------------------------------------------------
+sw_dump() {
+	local p n id
+	echo "# ---- diagnostics"
+	for p in "${_sw_pluto[@]}"; do
+		n=${p%%:*}
+		echo "# pluto $n log ($SW_LOGDIR/$n/pluto.log):"
+		cat "$SW_LOGDIR/$n/pluto.log" "$SW_LOGDIR/$n/stdout" 2>/dev/null | _sw_comment
+	done
+	for n in "${_sw_ns[@]}"; do
+		echo "# namespace $n: ip xfrm state"
+		ip -n "$(ns_name "$n")" -s xfrm state 2>&1 | _sw_comment
+		echo "# namespace $n: ip xfrm policy"
+		ip -n "$(ns_name "$n")" xfrm policy 2>&1 | _sw_comment
+		echo "# namespace $n: ip -br addr"
+		ip -n "$(ns_name "$n")" -br addr 2>&1 | _sw_comment
+	done
+	for id in "${_sw_nsim[@]}"; do
+		echo "# netdevsim$id debugfs ports/0/ipsec:"
+		nsim_ipsec "$id" 2>&1 | _sw_comment
+	done
+	echo "# kernel messages since the scenario started:"
+	dmesg 2>/dev/null | tail -n +"$((_sw_dmesg0 + 1))" | tail -n 40 | _sw_comment
+}
+_sw_exit() {
+	local rc=$? p id n
+	trap - EXIT
+	if [ $_sw_failed -ne 0 ] || [ $rc -ne 0 ]; then sw_dump; fi
+	for p in "${_sw_pluto[@]}"; do pluto_stop "${p%%:*}"; done
+	# netdevsim first: deleting a namespace would hand its port back to init_net.
+	for id in "${_sw_nsim[@]}"; do echo "$id" >/sys/bus/netdevsim/del_device; done
+	for n in "${_sw_ns[@]}"; do ip netns delete "$(ns_name "$n")"; done
+	rm -rf "$SW_RUNDIR"
+	[ $_sw_failed -eq 0 ] || exit 1
+	exit $rc
+}
+trap _sw_exit EXIT
+# A killed scenario (its timeout) still cleans up.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+[ "$(id -u)" -eq 0 ] || { not_ok "scenarios run as root"; exit 1; }
