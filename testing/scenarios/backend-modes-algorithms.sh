@@ -62,6 +62,15 @@ has "  has the espinudp template" 0x700a "encap type espinudp sport 4500 dport 4
 add "TFC padding to 1500 bytes" --src 192.0.2.1 --dst 192.0.2.2 --spi 0x700b --esp aes_gcm128 --tfc 1500
 has "  has tfcpad 1500" 0x700b "tfcpad 1500"
 
+out=$(drv update-sa --src 192.0.2.1 --dst 192.0.2.2 --spi 0x700b --esp aes_gcm128 --tfc 1500 \
+	--soft-seconds 300 --hard-seconds 600 2>&1)
+echo "# $out"
+check "update_sa changes an installed SA's lifetimes" grep -q "^updated outbound SA esp.0000700b@192.0.2.2$" <<<"$out"
+has_s "  to 300 s / 600 s" 0x700b "expire add: soft 300\(sec\), hard 600\(sec\)"
+out=$(drv update-sa --src 192.0.2.1 --dst 192.0.2.2 --spi 0x70ff --esp aes_gcm128 2>&1)
+echo "# $out"
+check "update_sa of an SA that is not there fails with ESRCH" grep -q "^error: update outbound SA esp.000070ff@192.0.2.2: ESRCH" <<<"$out"
+
 xfrm_sa west 0x7001 -s | sed 's/^/# /'
 list=$(drv list 2>&1)
 echo "$list" | sed 's/^/# /'
