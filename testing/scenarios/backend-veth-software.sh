@@ -7,7 +7,6 @@
 
 ns_add west east
 veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-W=$(ns_name west)
 drvw() { ns west "$BINDIR/xfrm-driver" "$@"; }
 drve() { ns east "$BINDIR/xfrm-driver" "$@"; }
 
