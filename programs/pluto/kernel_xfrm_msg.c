@@ -278,7 +278,7 @@ static int put_encap(struct nl_msg *msg, const struct kernel_sa *sa)
 	return nla_put(msg, XFRMA_ENCAP, sizeof(t), &t) < 0 ? -EMSGSIZE : 0;
 }
 
-static int put_algorithms(struct nl_msg *msg, const struct kernel_sa *sa, struct kernel_err *e)
+static int put_encap_and_keys(struct nl_msg *msg, const struct kernel_sa *sa, struct kernel_err *e)
 {
 	int r = 0;
 	if (sa->encap)
@@ -315,7 +315,7 @@ int xfrm_sa_msg(const struct kernel_sa *sa, int cmd, struct nl_msg **out, struct
 	}
 	xfrmnl_sa_put(x);
 	if (r == 0)
-		r = put_algorithms(msg, sa, e);
+		r = put_encap_and_keys(msg, sa, e);
 	if (r != 0) {
 		xfrm_msg_free(msg);
 		return r;

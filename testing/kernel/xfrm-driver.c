@@ -5,6 +5,7 @@
  *
  *   xfrm-driver add-pair  --src A --dst B --spi-out X --spi-in Y --esp ALG [SA options]
  *   xfrm-driver add-sa    --src A --dst B --spi X --esp ALG [--in] [SA options]
+ *   xfrm-driver update-sa (the same options: XFRM_MSG_UPDSA)
  *   xfrm-driver get       --dst B --spi X       offload state and counters
  *   xfrm-driver del       --dst B --spi X
  *   xfrm-driver list                            every SA, one line each
@@ -278,26 +279,31 @@ static const char *dir_name(bool inbound)
 	return inbound ? "inbound" : "outbound";
 }
 
-static int add_one(const struct kernel_sa *sa)
+static int install_one(const struct kernel_sa *sa, bool update)
 {
 	struct kernel_err e;
 	char what[128], dst[ADDRESS_STR_MAX];
-	int r = kernel->add_sa(sa, &e);
-	snprintf(what, sizeof(what), "add %s SA esp.%08x@%s", dir_name(sa->inbound), sa->spi,
-		 address_str(&sa->dst, dst));
+	int r = update ? kernel->update_sa(sa, &e) : kernel->add_sa(sa, &e);
+	snprintf(what, sizeof(what), "%s %s SA esp.%08x@%s", update ? "update" : "add",
+		 dir_name(sa->inbound), sa->spi, address_str(&sa->dst, dst));
 	if (r != 0)
 		return fail(what, r, &e);
-	printf("added %s SA esp.%08x@%s\n", dir_name(sa->inbound), sa->spi, dst);
+	printf("%s %s SA esp.%08x@%s\n", update ? "updated" : "added", dir_name(sa->inbound), sa->spi, dst);
 	return 0;
 }
 
-static int cmd_add_sa(const struct args *a)
+static int add_one(const struct kernel_sa *sa)
+{
+	return install_one(sa, false);
+}
+
+static int cmd_add_sa(const struct args *a, bool update)
 {
 	need_sa_args(a);
 	if (a->spi == 0)
 		usage_exit("--spi is needed");
 	struct kernel_sa sa = make_sa(a, &a->src, &a->dst, a->spi, a->inbound, offload_ifindex(a));
-	return add_one(&sa);
+	return install_one(&sa, update);
 }
 
 /* Outbound src->dst with spi-out, then inbound dst->src with spi-in (as
@@ -487,10 +493,15 @@ static uint32_t bench_spi(unsigned i, bool inbound)
 	return 0x10000u + 2 * i + (inbound ? 1 : 0);
 }
 
+/* Pair i gets reqid + i, as each conn of a daemon has its own: the kernel
+ * hashes SAs by addresses and reqid, and one shared reqid would make every
+ * add walk one ever longer chain. */
 static int bench_add(const struct args *a, unsigned i, int ifindex)
 {
 	struct kernel_sa out = make_sa(a, &a->src, &a->dst, bench_spi(i, false), false, ifindex);
 	struct kernel_sa in = make_sa(a, &a->dst, &a->src, bench_spi(i, true), true, ifindex);
+	out.reqid += i;
+	in.reqid += i;
 	struct kernel_err e;
 	int r = kernel->add_sa(&out, &e);
 	if (r == 0)
@@ -569,7 +580,8 @@ int main(int argc, char **argv)
 		return fail("init", r, &e);
 	int rc;
 	if (strcmp(cmd, "add-pair") == 0) rc = cmd_add_pair(&a);
-	else if (strcmp(cmd, "add-sa") == 0) rc = cmd_add_sa(&a);
+	else if (strcmp(cmd, "add-sa") == 0) rc = cmd_add_sa(&a, false);
+	else if (strcmp(cmd, "update-sa") == 0) rc = cmd_add_sa(&a, true);
 	else if (strcmp(cmd, "get") == 0) rc = cmd_get(&a);
 	else if (strcmp(cmd, "del") == 0) rc = cmd_del(&a);
 	else if (strcmp(cmd, "list") == 0) rc = cmd_list();
