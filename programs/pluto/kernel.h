@@ -16,6 +16,8 @@
 #include "alg.h"
 #include "ip_address.h"
 
+struct event_base;
+
 #define KERNEL_EXTACK_MAX 256
 
 struct kernel_err {
@@ -144,9 +146,8 @@ struct kernel_ops {
 	/* Whether this kernel knows XFRM_OFFLOAD_PACKET (6.2 and later). */
 	bool (*has_packet_offload)(void);
 
-	/* Acquire and expire events go to fn, driven by pluto's event loop
-	 * (pluto.base). */
-	int (*watch_events)(kernel_event_fn *fn, void *arg, struct kernel_err *e);
+	/* Acquire and expire events go to fn, driven by the event loop base. */
+	int (*watch_events)(struct event_base *base, kernel_event_fn *fn, void *arg, struct kernel_err *e);
 };
 
 extern const struct kernel_ops kernel_xfrm_ops;

@@ -17,14 +17,10 @@
 #include <netlink/socket.h>
 #include "kernel.h"
 #include "kernel_link.h"
+#include <event2/event.h>
 #include "kernel_xfrm_msg.h"
 #include "log.h"
 #include "netlink_extack.h"
-#include "pluto.h"
-
-/* Weak, so unit tests and test tools can link this file without main.c:
- * watch_events then finds no event loop and says so. */
-#pragma weak pluto
 
 /* Big enough for the largest dump message the kernel builds (32 KiB). */
 #define RECV_BUF_SIZE (64 * 1024)
@@ -422,13 +418,13 @@ static void on_event_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int xfrm_watch_events(kernel_event_fn *fn, void *arg, struct kernel_err *e)
+static int xfrm_watch_events(struct event_base *base, kernel_event_fn *fn, void *arg, struct kernel_err *e)
 {
 	ERR_OR_SCRATCH(e);
 	int r = xfrm_init(e);
 	if (r != 0)
 		return r;
-	if (&pluto == NULL || pluto.base == NULL)
+	if (base == NULL)
 		return kernel_err_set(e, EINVAL, "no event loop to watch kernel events from");
 	if (xfrm.ev_sock != NULL)
 		return kernel_err_set(e, EBUSY, "kernel events are already watched");
@@ -443,7 +439,7 @@ static int xfrm_watch_events(kernel_event_fn *fn, void *arg, struct kernel_err *
 	}
 	xfrm.ev_fn = fn;
 	xfrm.ev_arg = arg;
-	xfrm.ev = event_new(pluto.base, nl_socket_get_fd(xfrm.ev_sock), EV_READ | EV_PERSIST,
+	xfrm.ev = event_new(base, nl_socket_get_fd(xfrm.ev_sock), EV_READ | EV_PERSIST,
 			    on_event_readable, NULL);
 	if (xfrm.ev == NULL || event_add(xfrm.ev, NULL) != 0) {
 		if (xfrm.ev != NULL)

@@ -246,7 +246,7 @@ static bool start_kernel(struct diag *d)
 	else
 		llog(LL_INFO, "kernel: using %s; removed any SAs and policies an earlier pluto left (reqids %#x-%#x)",
 		     kernel->name, PLUTO_REQID_MIN, PLUTO_REQID_MAX);
-	if (kernel->watch_events(log_kernel_event, NULL, &e) != 0)
+	if (kernel->watch_events(pluto.base, log_kernel_event, NULL, &e) != 0)
 		llog(LL_WARN, "kernel: cannot listen for acquire and expire events: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
 	return true;

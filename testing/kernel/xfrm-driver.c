@@ -33,20 +33,13 @@
 #include <string.h>
 #include <time.h>
 #include <netinet/in.h>
+#include <event2/event.h>
 #include "alg.h"
 #include "errno_name.h"
 #include "kernel.h"
 #include "log.h"
-#include "pluto.h"
 
-struct pluto pluto;
-
-void pluto_shutdown(const char *why)
-{
-	(void)why;
-	if (pluto.base != NULL)
-		event_base_loopexit(pluto.base, NULL);
-}
+static struct event_base *base;
 
 struct args {
 	ip_address src, dst;
@@ -456,25 +449,25 @@ static void on_event(void *arg, const struct kernel_event *ev)
 	       subnet_str(&ev->sel_src, ss), subnet_str(&ev->sel_dst, sd));
 	fflush(stdout);
 	if (++w->seen >= w->want && w->want > 0)
-		event_base_loopexit(pluto.base, NULL);
+		event_base_loopexit(base, NULL);
 }
 
 static int cmd_watch(const struct args *a)
 {
-	pluto.base = event_base_new();
+	base = event_base_new();
 	struct watch w = { 0, a->count };
 	struct kernel_err e;
-	int r = kernel->watch_events(on_event, &w, &e);
+	int r = kernel->watch_events(base, on_event, &w, &e);
 	if (r != 0)
 		return fail("watch events", r, &e);
 	printf("watching\n");
 	fflush(stdout);
 	struct timeval tv = { .tv_sec = a->seconds != 0 ? a->seconds : 10 };
-	event_base_loopexit(pluto.base, &tv);
-	event_base_dispatch(pluto.base);
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
 	printf("%u events\n", w.seen);
 	kernel->shutdown();
-	event_base_free(pluto.base);
+	event_base_free(base);
 	return 0;
 }
 
