@@ -313,3 +313,18 @@ int offload_install_sa(const struct kernel_ops *k, const struct offload_policy *
 	}
 	return try_offload(&a);
 }
+
+int offload_install_pair(const struct kernel_ops *k, const struct offload_policy *pol,
+			 struct kernel_sa *in, struct kernel_sa *outbound,
+			 struct sa_offload out[2], struct diag *notes)
+{
+	int r = offload_install_sa(k, pol, in, &out[0], notes);
+	if (r != 0)
+		return r;
+	r = offload_install_sa(k, pol, outbound, &out[1], notes);
+	if (r != 0) {
+		struct kernel_err e = {0};
+		k->del_sa(&in->dst, in->spi, in->proto, &e);
+	}
+	return r;
+}

@@ -53,6 +53,13 @@ bool offload_check_conn(const struct conn_config *c, bool fips, const struct ker
 int offload_install_sa(const struct kernel_ops *k, const struct offload_policy *pol,
 		       struct kernel_sa *sa, struct sa_offload *out, struct diag *notes);
 
+/* Both SAs of a child: inbound first (ready before the peer sends), then
+ * outbound; when the second fails the first is removed again, so either
+ * both are installed (0) or neither is (-errno). out[0] is for in. */
+int offload_install_pair(const struct kernel_ops *k, const struct offload_policy *pol,
+			 struct kernel_sa *in, struct kernel_sa *outbound,
+			 struct sa_offload out[2], struct diag *notes);
+
 /* "crypto(eth0)", "packet(eth0)", "none", "software(why)" */
 const char *sa_offload_str(const struct sa_offload *o, char *buf, size_t len);
 

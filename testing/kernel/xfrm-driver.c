@@ -15,6 +15,9 @@
  *   xfrm-driver link      ADDR                  the interface holding ADDR
  *   xfrm-driver packet-offload                  yes/no: does the kernel have it
  *   xfrm-driver watch     --seconds N [--count N] acquire and expire events
+ *   xfrm-driver conn      --config F --name N --spi-out X --spi-in Y [--reqid N]
+ *                         a conn's SA pair through pluto's offload policy (offload.c):
+ *                         its diagnostics and each SA's offload= as trafficstatus shows it
  *   xfrm-driver bench     --pairs N --src A --dst B --esp ALG [SA options]
  *   xfrm-driver cycles    --count N --src A --dst B --esp ALG [SA options]
  *
@@ -36,8 +39,10 @@
 #include <event2/event.h>
 #include "alg.h"
 #include "errno_name.h"
+#include "ipsecconf.h"
 #include "kernel.h"
 #include "log.h"
+#include "offload.h"
 
 static struct event_base *base;
 
@@ -54,6 +59,7 @@ struct args {
 	uint64_t soft_bytes, hard_bytes, soft_seconds, hard_seconds;
 	enum kernel_dir dir;
 	unsigned count, seconds;
+	const char *config, *name;
 };
 
 static int fail(const char *what, int r, const struct kernel_err *e)
@@ -145,7 +151,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	enum { O_SRC = 256, O_DST, O_SPI, O_SPI_IN, O_SPI_OUT, O_ESP, O_IN, O_ESN, O_TRANSPORT,
 	       O_OFFLOAD, O_PACKET, O_REQID, O_REPLAY, O_SEL_SRC, O_SEL_DST, O_ENCAP, O_TFC,
 	       O_SOFT_BYTES, O_HARD_BYTES, O_SOFT_SECONDS, O_HARD_SECONDS, O_SRC_NET, O_DST_NET,
-	       O_DIR, O_COUNT, O_SECONDS, O_PAIRS };
+	       O_DIR, O_COUNT, O_SECONDS, O_PAIRS, O_CONFIG, O_NAME };
 	static const struct option opts[] = {
 		{ "src", required_argument, NULL, O_SRC }, { "dst", required_argument, NULL, O_DST },
 		{ "spi", required_argument, NULL, O_SPI }, { "spi-in", required_argument, NULL, O_SPI_IN },
@@ -162,6 +168,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 		{ "src-net", required_argument, NULL, O_SRC_NET }, { "dst-net", required_argument, NULL, O_DST_NET },
 		{ "dir", required_argument, NULL, O_DIR }, { "count", required_argument, NULL, O_COUNT },
 		{ "seconds", required_argument, NULL, O_SECONDS }, { "pairs", required_argument, NULL, O_PAIRS },
+		{ "config", required_argument, NULL, O_CONFIG }, { "name", required_argument, NULL, O_NAME },
 		{ NULL, 0, NULL, 0 },
 	};
 	a->reqid = a->reqid_hi = PLUTO_REQID_MIN;
@@ -197,6 +204,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 		case O_COUNT: a->count = (unsigned)parse_number(optarg); break;
 		case O_SECONDS: a->seconds = (unsigned)parse_number(optarg); break;
 		case O_PAIRS: a->count = (unsigned)parse_number(optarg); break;
+		case O_CONFIG: a->config = optarg; break;
+		case O_NAME: a->name = optarg; break;
 		default: usage_exit("unknown option");
 		}
 	}
@@ -553,6 +562,77 @@ static int cmd_cycles(const struct args *a)
 	return 0;
 }
 
+/* --- a conn's SAs through the offload policy ------------------------------------- */
+
+static void print_notes(const char *name, const struct diag *notes)
+{
+	const char *p = notes->text;
+	while (*p != '\0') {
+		int len = (int)strcspn(p, "\n");
+		printf("\"%s\" #1: %.*s\n", name, len, p);
+		p += len + (p[len] == '\n');
+	}
+}
+
+/* The conn's SAs as pluto installs them once IKE has keys: left is local,
+ * the first esp= proposal, the test keys. */
+static void conn_sa(const struct args *a, const struct conn_config *c, bool inbound, struct kernel_sa *sa)
+{
+	struct args sa_args = *a;
+	sa_args.alg = c->esp_proposals.p[0];
+	sa_args.esn = c->esn == YNA_YES;
+	sa_args.transport = c->type == TYPE_TRANSPORT;
+	sa_args.tfc = c->tfc;
+	sa_args.sel_src = c->left.has_subnet ? c->left.subnet : subnet_from_address(&c->left.host);
+	sa_args.sel_dst = c->right.has_subnet ? c->right.subnet : subnet_from_address(&c->right.host);
+	if (inbound)
+		*sa = make_sa(&sa_args, &c->right.host, &c->left.host, a->spi_in, true, 0);
+	else
+		*sa = make_sa(&sa_args, &c->left.host, &c->right.host, a->spi_out, false, 0);
+}
+
+static int cmd_conn(const struct args *a)
+{
+	if (a->config == NULL || a->name == NULL || a->spi_in == 0 || a->spi_out == 0)
+		usage_exit("conn needs --config, --name, --spi-in and --spi-out");
+	struct diag d, notes;
+	diag_init(&d);
+	diag_init(&notes);
+	struct ipsec_conf *conf = ipsecconf_load(a->config, &d);
+	if (conf == NULL) {
+		printf("error: %s", d.text);
+		return 1;
+	}
+	const struct conn_config *c = ipsecconf_find(conf, a->name);
+	struct offload_policy pol;
+	int rc = 1;
+	if (c == NULL) {
+		printf("error: no conn %s\n", a->name);
+	} else if (!offload_check_conn(c, conf->setup.fips, kernel, &pol, &d, &notes)) {
+		print_notes(a->name, &notes);
+		printf("\"%s\": not added: %s", a->name, d.text);
+	} else {
+		struct kernel_sa in, out;
+		struct sa_offload got[2];
+		conn_sa(a, c, true, &in);
+		conn_sa(a, c, false, &out);
+		int r = offload_install_pair(kernel, &pol, &in, &out, got, &notes);
+		print_notes(a->name, &notes);
+		if (r == 0) {
+			char text[128], dst[ADDRESS_STR_MAX];
+			printf("\"%s\" #1: inbound esp.%08x@%s offload=%s\n", a->name, in.spi,
+			       address_str(&in.dst, dst), sa_offload_str(&got[0], text, sizeof(text)));
+			printf("\"%s\" #1: outbound esp.%08x@%s offload=%s\n", a->name, out.spi,
+			       address_str(&out.dst, dst), sa_offload_str(&got[1], text, sizeof(text)));
+			rc = 0;
+		} else {
+			printf("\"%s\" #1: SA pair not installed: %s\n", a->name, errno_name(-r));
+		}
+	}
+	ipsecconf_free(conf);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	log_to_stderr();
@@ -584,6 +664,7 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "link") == 0 && operand != NULL) rc = cmd_link(operand);
 	else if (strcmp(cmd, "packet-offload") == 0) { printf("%s\n", kernel->has_packet_offload() ? "yes" : "no"); rc = 0; }
 	else if (strcmp(cmd, "watch") == 0) return cmd_watch(&a);
+	else if (strcmp(cmd, "conn") == 0) rc = cmd_conn(&a);
 	else if (strcmp(cmd, "bench") == 0) rc = cmd_bench(&a);
 	else if (strcmp(cmd, "cycles") == 0) rc = cmd_cycles(&a);
 	else usage_exit("unknown command");

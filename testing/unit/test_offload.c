@@ -306,6 +306,41 @@ static void test_auto_device_without_offload_is_an_info_line(void **state)
 	assert_notes_contain("running this SA in software (hw_offload=auto)");
 }
 
+/* ---- pairs ---- */
+
+static int refuse_outbound(const struct kernel_sa *sa, struct kernel_err *e)
+{
+	if (sa->inbound)
+		return 0;
+	refuse(e, EINVAL, "Device failed to offload this state");
+	return -EINVAL;
+}
+
+static void test_pair_is_all_or_nothing(void **state)
+{
+	(void)state;
+	use_cbc_sha1();
+	struct kernel_sa in = test_sa;
+	in.src = test_sa.dst;
+	in.dst = test_sa.src;
+	in.spi = 0x1234;
+	in.inbound = true;
+	struct sa_offload two[2];
+	struct offload_policy pol = { .mode = HW_OFFLOAD_YES, .fallback = false };
+	assert_int_equal(offload_install_pair(&double_ops, &pol, &in, &test_sa, two, &notes), 0);
+	assert_int_equal(dbl.nsas, 2);
+	assert_string_equal(sa_offload_str(&two[0], (char[64]){0}, 64), "crypto(eth0)");
+
+	/* Now the outbound one is refused after the inbound one went in. */
+	reset(NULL);
+	dbl.driver = refuse_outbound;
+	assert_int_equal(offload_install_pair(&double_ops, &pol, &in, &test_sa, two, &notes), -EINVAL);
+	assert_int_equal(dbl.adds, 2);
+	assert_int_equal(dbl.dels, 1);
+	assert_int_equal(dbl.nsas, 0);
+	assert_notes_contain("refused outbound SA");
+}
+
 /* ---- add-time rules ---- */
 
 static struct conn_config conn(enum hw_offload mode, bool fallback)
@@ -428,6 +463,7 @@ int main(void)
 		T(test_table_full_hint_counts_the_holders),
 		T(test_esn_refusal_hints_esn_no),
 		T(test_gcm256_refusal_hints_128),
+		T(test_pair_is_all_or_nothing),
 		T(test_packet_on_packet_kernel),
 		T(test_packet_refused_falls_back_to_software_not_crypto),
 		T(test_auto_without_packet_kernel_uses_crypto),
