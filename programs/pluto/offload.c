@@ -126,8 +126,6 @@ static bool may_fall_back(const struct attempt *a)
 	return a->pol->mode == HW_OFFLOAD_AUTO || a->pol->fallback;
 }
 
-static unsigned offloaded_on(const struct kernel_ops *k, int ifindex);
-
 static void hint_for(const struct attempt *a, const struct kernel_err *e, enum kernel_offload mode,
 		     char *buf, size_t len)
 {
@@ -136,7 +134,7 @@ static void hint_for(const struct attempt *a, const struct kernel_err *e, enum k
 		snprintf(buf, len, "this device cannot offload SAs with extended sequence numbers - try esn=no");
 	else if (e->errnum == ENOSPC)
 		snprintf(buf, len, "the SA table of %s is full (%u SAs offloaded there now) - give hw_offload=no to conns that carry less traffic",
-			 a->link.name, offloaded_on(a->k, a->link.ifindex));
+			 a->link.name, offload_count_on(a->k, a->link.ifindex));
 	else if (strstr(e->extack, "Encapsulation") != NULL || strstr(e->extack, "TFC") != NULL)
 		snprintf(buf, len, sa->encap ? "this kernel cannot offload NAT-T (UDP-encapsulated) SAs"
 					     : "TFC padding cannot be offloaded - remove tfc=");
@@ -152,16 +150,21 @@ static void hint_for(const struct attempt *a, const struct kernel_err *e, enum k
 		snprintf(buf, len, "the driver's own reason is in the kernel log (dmesg)");
 }
 
+struct ifcount {
+	int ifindex;
+	unsigned n;
+};
+
 static void count_offloaded(void *arg, const struct kernel_sa_entry *sa)
 {
-	struct { int ifindex; unsigned n; } *c = arg;
+	struct ifcount *c = arg;
 	if (sa->info.offloaded && sa->info.offload_ifindex == c->ifindex)
 		c->n++;
 }
 
-static unsigned offloaded_on(const struct kernel_ops *k, int ifindex)
+unsigned offload_count_on(const struct kernel_ops *k, int ifindex)
 {
-	struct { int ifindex; unsigned n; } c = { ifindex, 0 };
+	struct ifcount c = { ifindex, 0 };
 	struct kernel_err e = {0};
 	k->list_sas(count_offloaded, &c, &e);
 	return c.n;

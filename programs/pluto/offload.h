@@ -60,6 +60,9 @@ int offload_install_pair(const struct kernel_ops *k, const struct offload_policy
 			 struct kernel_sa *in, struct kernel_sa *outbound,
 			 struct sa_offload out[2], struct diag *notes);
 
+/* How many SAs the device with ifindex holds now (the NIC's table is small). */
+unsigned offload_count_on(const struct kernel_ops *k, int ifindex);
+
 /* "crypto(eth0)", "packet(eth0)", "none", "software(why)" */
 const char *sa_offload_str(const struct sa_offload *o, char *buf, size_t len);
 

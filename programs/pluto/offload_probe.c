@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "errno_name.h"
+#include "offload.h"
 #include "offload_probe.h"
 
 /* What a probe tries: the transforms NICs are known to differ on. */
@@ -164,18 +165,6 @@ int offload_probe(const struct kernel_ops *k, const char *dev, struct device_pro
 	return 0;
 }
 
-struct ifcount {
-	int ifindex;
-	unsigned n;
-};
-
-static void count_on(void *arg, const struct kernel_sa_entry *sa)
-{
-	struct ifcount *c = arg;
-	if (sa->info.offloaded && sa->info.offload_ifindex == c->ifindex)
-		c->n++;
-}
-
 static const char *onoff(bool b)
 {
 	return b ? "on" : "off";
@@ -190,11 +179,10 @@ static void report_device(const struct kernel_ops *k, const char *name, int ifin
 			 e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
 		return;
 	}
-	struct ifcount c = { .ifindex = ifindex };
-	k->list_sas(count_on, &c, &e);
+	unsigned n = offload_count_on(k, ifindex);
 	diag_add(lines, "%s: esp-hw-offload %s, esp-tx-csum-hw-offload %s, tx-esp-segmentation %s; %u SA%s offloaded now",
 		 name, onoff(f.esp_hw_offload), onoff(f.esp_tx_csum_hw_offload), onoff(f.tx_esp_segmentation),
-		 c.n, c.n == 1 ? "" : "s");
+		 n, n == 1 ? "" : "s");
 	const struct device_probe *p = offload_probe_known(name);
 	if (p == NULL)
 		return;
