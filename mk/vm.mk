@@ -15,3 +15,11 @@ vm-kernel:
 	@testing/vm/prepare
 
 .PHONY: check-scenarios vm-kernel
+
+# Benchmarks print figures; they never pass or fail on a stopwatch
+# (testing/bench/README.md). In the VM, like the scenarios.
+bench: all
+	@BINDIR=$(abspath $(BINDIR)) SWAN_SCENARIO_TIMEOUT=1800 testing/vm/run \
+		--out $(RESULTS)/bench testing/bench/sa-install.sh
+
+.PHONY: bench
