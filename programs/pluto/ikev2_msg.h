@@ -1,0 +1,231 @@
+/* ikev2_msg.h: IKEv2 messages on the wire (RFC 7296 section 3).
+ *
+ * Parsing never trusts a length: every payload's length is checked
+ * against what is left, every body against its payload's minimum, and a
+ * malformed message is an error value with a reason (never a crash, never
+ * a read past the buffer). Parsed payloads point into the caller's buffer.
+ * Building is append-only into a caller's buffer; each payload added
+ * patches the previous one's next-payload field. */
+#ifndef IKEV2_MSG_H
+#define IKEV2_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "alg.h"
+#include "diag.h"
+#include "ip_address.h"
+
+#define IKEV2_HDR_LEN		28
+#define IKEV2_GENERIC_HDR_LEN	4
+#define IKEV2_MAX_PAYLOADS	32
+#define IKEV2_MSG_MAX		65535
+#define IKEV2_SPI_LEN		8
+
+enum ikev2_exchange {
+	IKE_SA_INIT = 34,
+	IKE_AUTH = 35,
+	CREATE_CHILD_SA = 36,
+	INFORMATIONAL = 37,
+};
+
+#define IKEV2_FLAG_INITIATOR	0x08
+#define IKEV2_FLAG_VERSION	0x10
+#define IKEV2_FLAG_RESPONSE	0x20
+#define IKEV2_VERSION		0x20	/* major 2, minor 0 */
+
+enum ikev2_payload_type {
+	PT_NONE = 0,
+	PT_SA = 33, PT_KE = 34, PT_IDi = 35, PT_IDr = 36, PT_CERT = 37, PT_CERTREQ = 38,
+	PT_AUTH = 39, PT_NONCE = 40, PT_NOTIFY = 41, PT_DELETE = 42, PT_VID = 43,
+	PT_TSi = 44, PT_TSr = 45, PT_SK = 46, PT_CP = 47, PT_EAP = 48, PT_SKF = 53,
+};
+
+enum ikev2_notify_type {
+	/* errors */
+	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1, N_INVALID_IKE_SPI = 4, N_INVALID_MAJOR_VERSION = 5,
+	N_INVALID_SYNTAX = 7, N_INVALID_MESSAGE_ID = 9, N_INVALID_SPI = 11,
+	N_NO_PROPOSAL_CHOSEN = 14, N_INVALID_KE_PAYLOAD = 17, N_AUTHENTICATION_FAILED = 24,
+	N_SINGLE_PAIR_REQUIRED = 34, N_NO_ADDITIONAL_SAS = 35, N_INTERNAL_ADDRESS_FAILURE = 36,
+	N_FAILED_CP_REQUIRED = 37, N_TS_UNACCEPTABLE = 38, N_INVALID_SELECTORS = 39,
+	N_TEMPORARY_FAILURE = 43, N_CHILD_SA_NOT_FOUND = 44,
+	/* status */
+	N_INITIAL_CONTACT = 16384, N_SET_WINDOW_SIZE = 16385,
+	N_NAT_DETECTION_SOURCE_IP = 16388, N_NAT_DETECTION_DESTINATION_IP = 16389,
+	N_COOKIE = 16390, N_USE_TRANSPORT_MODE = 16391, N_REKEY_SA = 16393,
+	N_ESP_TFC_PADDING_NOT_SUPPORTED = 16394, N_NON_FIRST_FRAGMENTS_ALSO = 16395,
+	N_MOBIKE_SUPPORTED = 16396, N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,
+	N_SIGNATURE_HASH_ALGORITHMS = 16431,
+};
+/* Notify types below this are errors (RFC 7296 3.10.1). */
+#define N_ERROR_MAX 16383
+
+enum ikev2_protocol { PROTO_IKE = 1, PROTO_AH = 2, PROTO_ESP = 3 };
+enum ikev2_id_type { ID_IPV4_ADDR = 1, ID_FQDN = 2, ID_RFC822_ADDR = 3, ID_IPV6_ADDR = 5 };
+enum ikev2_auth_method { AUTH_SHARED_KEY_MIC = 2 };
+enum ikev2_ts_type { TS_IPV4_ADDR_RANGE = 7, TS_IPV6_ADDR_RANGE = 8 };
+enum ikev2_transform_type { TRANS_ENCR = 1, TRANS_PRF = 2, TRANS_INTEG = 3, TRANS_DH = 4, TRANS_ESN = 5 };
+
+struct ikev2_hdr {
+	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
+	uint8_t next_payload;
+	uint8_t version;
+	uint8_t exchange;
+	uint8_t flags;
+	uint32_t msgid;
+	uint32_t length;
+};
+
+/* One payload as found: body excludes the 4-byte generic header. */
+struct ikev2_payload {
+	uint8_t type;
+	bool critical;
+	const uint8_t *body;
+	size_t len;
+};
+
+struct ikev2_msg {
+	struct ikev2_hdr hdr;
+	struct ikev2_payload p[IKEV2_MAX_PAYLOADS];
+	size_t n;
+	/* When the last outer payload is SK: where its body starts in the
+	 * buffer (for integrity and AEAD data), and the type of the first
+	 * payload inside it. */
+	size_t sk_offset;
+	uint8_t sk_first;
+};
+
+/* The header and the outer payload chain of a whole datagram. Checks the
+ * header's length against len, the version (major 2), and every payload
+ * length. */
+bool ikev2_parse(const uint8_t *buf, size_t len, struct ikev2_msg *m, struct diag *d);
+/* Appends the payload chain of decrypted SK contents, starting with type
+ * first, to m (replacing the SK payload itself). */
+bool ikev2_parse_inner(const uint8_t *buf, size_t len, uint8_t first, struct ikev2_msg *m, struct diag *d);
+/* The first payload of a type, or NULL. */
+const struct ikev2_payload *ikev2_find(const struct ikev2_msg *m, uint8_t type);
+/* The first critical payload this implementation does not understand
+ * (for UNSUPPORTED_CRITICAL_PAYLOAD), or NULL. */
+const struct ikev2_payload *ikev2_unknown_critical(const struct ikev2_msg *m);
+
+/* ---- payload bodies ---- */
+
+#define IKEV2_TRANSFORMS_MAX 32
+#define IKEV2_PROPOSALS_MAX 16
+
+struct ikev2_transform {
+	uint8_t type;		/* enum ikev2_transform_type */
+	uint16_t id;
+	uint16_t keylen;	/* key length attribute in bits, 0 when absent */
+};
+
+struct ikev2_proposal {
+	uint8_t num;
+	uint8_t protocol;	/* enum ikev2_protocol */
+	uint8_t spi[IKEV2_SPI_LEN];
+	uint8_t spi_len;	/* 0 (IKE_SA_INIT), 4 (ESP) or 8 (IKE rekey) */
+	struct ikev2_transform t[IKEV2_TRANSFORMS_MAX];
+	size_t nt;
+};
+
+struct ikev2_sa_payload {
+	struct ikev2_proposal prop[IKEV2_PROPOSALS_MAX];
+	size_t n;
+};
+
+struct ikev2_ke { uint16_t group; const uint8_t *data; size_t len; };
+struct ikev2_id { uint8_t type; const uint8_t *data; size_t len; };
+struct ikev2_auth { uint8_t method; const uint8_t *data; size_t len; };
+struct ikev2_notify {
+	uint8_t protocol;
+	uint8_t spi_len;
+	uint16_t type;
+	const uint8_t *spi;
+	const uint8_t *data;
+	size_t data_len;
+};
+#define IKEV2_DELETE_SPIS_MAX 64
+struct ikev2_delete {
+	uint8_t protocol;
+	uint8_t spi_len;
+	uint16_t count;
+	const uint8_t *spis;	/* count * spi_len bytes */
+};
+struct ikev2_ts {
+	uint8_t type;		/* enum ikev2_ts_type */
+	uint8_t ipproto;	/* 0: any */
+	uint16_t start_port, end_port;
+	ip_address start, end;
+};
+#define IKEV2_TS_MAX 8
+struct ikev2_ts_payload {
+	struct ikev2_ts ts[IKEV2_TS_MAX];
+	size_t n;
+};
+
+bool ikev2_parse_sa(const struct ikev2_payload *p, struct ikev2_sa_payload *sa, struct diag *d);
+bool ikev2_parse_ke(const struct ikev2_payload *p, struct ikev2_ke *ke, struct diag *d);
+bool ikev2_parse_id(const struct ikev2_payload *p, struct ikev2_id *id, struct diag *d);
+bool ikev2_parse_auth(const struct ikev2_payload *p, struct ikev2_auth *a, struct diag *d);
+bool ikev2_parse_notify(const struct ikev2_payload *p, struct ikev2_notify *n, struct diag *d);
+bool ikev2_parse_delete(const struct ikev2_payload *p, struct ikev2_delete *del, struct diag *d);
+bool ikev2_parse_ts(const struct ikev2_payload *p, struct ikev2_ts_payload *ts, struct diag *d);
+
+/* ---- building ---- */
+
+struct ikev2_builder {
+	uint8_t *buf;
+	size_t cap, used;
+	size_t np_at;		/* where the previous next-payload byte is */
+	bool overflow;		/* set once anything did not fit; build fails */
+};
+
+/* Starts a message: the header with length 0 (fixed by ikev2_finish). */
+void ikev2_begin(struct ikev2_builder *b, uint8_t *buf, size_t cap, const struct ikev2_hdr *h);
+/* Appends a payload whose body is given; returns where its body starts. */
+size_t ikev2_add(struct ikev2_builder *b, uint8_t type, const void *body, size_t len);
+/* Appends the header of a payload whose body the caller writes next
+ * (ikev2_put); ikev2_end_payload fixes its length. */
+size_t ikev2_open_payload(struct ikev2_builder *b, uint8_t type);
+void ikev2_put(struct ikev2_builder *b, const void *data, size_t len);
+void ikev2_end_payload(struct ikev2_builder *b, size_t payload_start);
+/* Writes the total length into the header; 0 on overflow, else the length. */
+size_t ikev2_finish(struct ikev2_builder *b);
+
+/* Body encoders (each appends one whole payload). */
+void ikev2_add_sa(struct ikev2_builder *b, const struct ikev2_sa_payload *sa);
+void ikev2_add_ke(struct ikev2_builder *b, uint16_t group, const uint8_t *data, size_t len);
+void ikev2_add_id(struct ikev2_builder *b, uint8_t type, enum ikev2_id_type id_type, const uint8_t *data, size_t len);
+void ikev2_add_auth(struct ikev2_builder *b, uint8_t method, const uint8_t *data, size_t len);
+void ikev2_add_notify(struct ikev2_builder *b, uint8_t protocol, const uint8_t *spi, uint8_t spi_len,
+		      uint16_t type, const uint8_t *data, size_t len);
+void ikev2_add_delete(struct ikev2_builder *b, uint8_t protocol, uint8_t spi_len,
+		      const uint8_t *spis, uint16_t count);
+void ikev2_add_ts(struct ikev2_builder *b, uint8_t type, const struct ikev2_ts_payload *ts);
+
+/* ---- proposals: the wire's transforms and our alg_proposals ---- */
+
+/* The SA payload offering ps (merging proposals that differ only in DH
+ * into one wire proposal is allowed but not required). For ESP, spi is
+ * our inbound SPI (4 bytes) and esn says whether to offer ESN: 0 none,
+ * 1 ESN only, 2 both (no-ESN first). */
+void ikev2_sa_from_proposals(const struct alg_proposals *ps, enum ikev2_protocol proto,
+			     const uint8_t *spi, uint8_t spi_len, int esn, struct ikev2_sa_payload *out);
+/* The responder's choice: the first of the peer's proposals (in the
+ * peer's order) that one of ours accepts. On success, chosen holds the
+ * single-proposal SA payload to send back, and alg/esn what it means.
+ * esn_policy as above, for what we accept. false: NO_PROPOSAL_CHOSEN. */
+bool ikev2_sa_choose(const struct ikev2_sa_payload *offered, const struct alg_proposals *ours,
+		     enum ikev2_protocol proto, int esn_policy,
+		     struct ikev2_sa_payload *chosen, struct alg_proposal *alg, bool *esn);
+/* The initiator reading the responder's answer: exactly one proposal,
+ * which must be one we offered. */
+bool ikev2_sa_accepted(const struct ikev2_sa_payload *answer, const struct alg_proposals *ours,
+		       enum ikev2_protocol proto, int esn_policy,
+		       struct alg_proposal *alg, bool *esn, uint8_t spi[IKEV2_SPI_LEN], uint8_t *spi_len,
+		       struct diag *d);
+
+const char *ikev2_exchange_name(uint8_t exchange);	/* "IKE_SA_INIT" ... */
+const char *ikev2_notify_name(uint16_t type);		/* "NO_PROPOSAL_CHOSEN" ... */
+
+#endif
