@@ -4,6 +4,7 @@
 #include "connections.h"
 #include "control.h"
 #include "diag.h"
+#include "ikev2.h"
 #include "ipsecconf.h"
 #include "kernel.h"
 #include "log.h"
@@ -69,6 +70,9 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 	whack_follow_log(s);
 	conn_log_lines(c, LL_WARN, &notes);
 	conn_log(c, LL_INFO, "%s IKEv2 connection", replaced ? "replaced" : "added");
+	diag_init(&d);
+	if (!ikev2_listen(c, &d))
+		conn_log(c, LL_WARN, "%.*s", (int)strcspn(d.text, "\n"), d.text);
 	whack_done(s, 0);
 }
 
@@ -78,6 +82,7 @@ static void cmd_delete(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	whack_follow_log(s);
+	ikev2_down(c->config->name, "its conn is deleted");
 	conn_log(c, LL_INFO, "deleting connection");
 	conn_delete(r->name);
 	whack_done(s, 0);
@@ -88,9 +93,9 @@ static void cmd_up(struct whack_session *s, const struct whack_request *r)
 	struct connection *c = named_conn(s, r);
 	if (c == NULL)
 		return;
-	whack_follow_log(s);
-	conn_log(c, LL_ERROR, "cannot initiate: this pluto has no IKEv2 negotiation yet (it arrives with the IKEv2 issue)");
-	whack_done(s, 1);
+	/* The session stays open: the negotiation streams its progress and
+	 * ends it with the outcome. */
+	ikev2_initiate(c, s);
 }
 
 static void cmd_down(struct whack_session *s, const struct whack_request *r)
@@ -99,7 +104,8 @@ static void cmd_down(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	whack_follow_log(s);
-	conn_log(c, LL_INFO, "no IKE or IPsec SA to take down");
+	if (!ikev2_down(c->config->name, "whack --down"))
+		conn_log(c, LL_INFO, "no IKE or IPsec SA to take down");
 	whack_done(s, 0);
 }
 

@@ -12,6 +12,8 @@
 #include "connections.h"
 #include "control.h"
 #include "errno_name.h"
+#include "ike_crypto.h"
+#include "ikev2.h"
 #include "ipsecconf.h"
 #include "kernel.h"
 #include "log.h"
@@ -208,9 +210,12 @@ static void load_auto_conns(void)
 		}
 		conn_log_lines(c, LL_WARN, &notes);
 		conn_log(c, LL_INFO, "added IKEv2 connection");
-		if (cfg->auto_mode == AUTO_START || cfg->auto_mode == AUTO_ONDEMAND)
-			conn_log(c, LL_WARN, "auto=%s: cannot initiate, this pluto has no IKEv2 negotiation yet",
-				 auto_mode_name(cfg->auto_mode));
+		if (!ikev2_listen(c, &errors))
+			conn_log(c, LL_WARN, "%.*s", (int)strcspn(errors.text, "\n"), errors.text);
+		if (cfg->auto_mode == AUTO_ONDEMAND)
+			conn_log(c, LL_WARN, "auto=ondemand: negotiation on demand is not supported yet; use auto=start");
+		else if (cfg->auto_mode == AUTO_START)
+			ikev2_initiate(c, NULL);
 	}
 }
 
@@ -292,8 +297,9 @@ int main(int argc, char **argv)
 	struct event *sigint = evsignal_new(pluto.base, SIGINT, on_signal, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
-	if (!start_kernel(&d))
+	if (!ike_crypto_init(&d) || !start_kernel(&d))
 		fail(&d);
+	ikev2_init();
 	if (!control_listen(pluto.rundir, &d))
 		fail(&d);
 
@@ -304,8 +310,10 @@ int main(int argc, char **argv)
 	event_base_dispatch(pluto.base);
 
 	control_close();
+	ikev2_shutdown();
 	conn_delete_all();
 	stop_kernel();
+	ike_crypto_shutdown();
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(pluto.base);

@@ -2,7 +2,11 @@
  * libreswan's --status does, so grep "\"name\":" shows one conn whole. */
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include "alg.h"
+#include "child_sa.h"
+#include "ike_sa.h"
+#include "kernel.h"
 #include "connections.h"
 #include "control.h"
 #include "ipsecconf.h"
@@ -25,15 +29,36 @@ static void end_text(const struct end_config *e, bool left, char *buf, size_t le
 		snprintf(buf, len, "%s%s%s%s", host, id, net[0] ? "===" : "", net);
 }
 
+static const char *const ike_state_names[] = {
+	[IKE_I_INIT_SENT] = "IKE_SA_INIT sent", [IKE_I_AUTH_SENT] = "IKE_AUTH sent",
+	[IKE_R_INIT_SENT] = "IKE_SA_INIT answered", [IKE_ESTABLISHED] = "established",
+	[IKE_DELETING] = "deleting",
+};
+
+/* "IKE SA #1 established; IPsec SA #2 installed" */
+static const char *sa_state(const char *name)
+{
+	static char buf[200];
+	struct ike_sa *ike = ike_sa_of_conn(name);
+	if (ike == NULL)
+		return "IKE SA: none; IPsec SA: none";
+	if (ike->child.installed)
+		snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA #%u installed", ike->serial,
+			 ike_state_names[ike->state], ike->child.serial);
+	else
+		snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA: none", ike->serial, ike_state_names[ike->state]);
+	return buf;
+}
+
 static void conn_status(struct whack_session *s, const struct connection *conn)
 {
 	const struct conn_config *c = conn->config;
 	char l[400], r[400], algs[1024];
 	end_text(&c->left, true, l, sizeof(l));
 	end_text(&c->right, false, r, sizeof(r));
-	whack_line(s, "\"%s\": %s...%s; %s; auto=%s; IKE SA: none; IPsec SA: none",
-		   c->name, l, r, c->type == TYPE_TUNNEL ? "tunnel" : "transport",
-		   auto_mode_name(c->auto_mode));
+	whack_line(s, "\"%s\": %s...%s; %s; auto=%s; %s", c->name, l, r,
+		   c->type == TYPE_TUNNEL ? "tunnel" : "transport", auto_mode_name(c->auto_mode),
+		   sa_state(c->name));
 	whack_line(s, "\"%s\":   ike=%s: %s", c->name, c->ike != NULL ? c->ike : "(default)",
 		   alg_proposals_name(&c->ike_proposals, true, algs, sizeof(algs)));
 	whack_line(s, "\"%s\":   esp=%s: %s", c->name, c->esp != NULL ? c->esp : "(default)",
@@ -58,13 +83,59 @@ void status_show(struct whack_session *s)
 	whack_line(s, "Connection list: %zu loaded", conn_count());
 	for (struct connection *c = conn_first(); c != NULL; c = c->next)
 		conn_status(s, c);
-	whack_line(s, "Total IKE SAs: 0; IPsec SAs: 0");
+	whack_line(s, "Total IKE SAs: %u; IPsec SAs: %u", ike_sa_count(), child_sa_count());
 }
 
-/* No tunnel is negotiated yet, so there is no SA to list; the JSON form is
- * still a well-formed (empty) array for scripts. */
+/* Names and ids come from config files and peers: quote what JSON needs. */
+static const char *json_escape(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", *p);
+		else if (*p < 0x20)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static uint64_t sa_bytes(const ip_address *dst, uint32_t spi)
+{
+	struct kernel_sa_info info = {0};
+	struct kernel_err e = {0};
+	return kernel->get_sa(dst, spi, IPPROTO_ESP, &info, &e) == 0 ? info.bytes : 0;
+}
+
+/* One line per IPsec SA, libreswan's shape plus the offload state. */
 void trafficstatus_show(struct whack_session *s, bool json)
 {
+	bool first = true;
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		const struct child_sa *ch = &ike->child;
+		if (!ch->installed)
+			continue;
+		uint64_t in = sa_bytes(&ike->ends.local, ch->spi_in), out = sa_bytes(&ike->ends.remote, ch->spi_out);
+		char off[300], in_off[128], out_off[128];
+		if (!json) {
+			whack_line(s, "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
+				   ch->serial, ike->conn_name, (long long)ch->add_time, (unsigned long long)in,
+				   (unsigned long long)out, ike->ends.remote_id, child_sa_offload(ike, off, sizeof(off)));
+			continue;
+		}
+		char conn[300], id[600];
+		whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"type\": \"ESP\", \"add_time\": %lld, "
+			   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
+			   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
+			   first ? "[ " : ", ", ch->serial, json_escape(ike->conn_name, conn, sizeof(conn)),
+			   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
+			   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
+			   sa_offload_str(&ch->offload[0], in_off, sizeof(in_off)),
+			   sa_offload_str(&ch->offload[1], out_off, sizeof(out_off)));
+		first = false;
+	}
 	if (json)
-		whack_line(s, "[]");
+		whack_line(s, "%s", first ? "[]" : "]");
 }

@@ -1,0 +1,161 @@
+/* child_sa.c: keys from KEYMAT into two kernel SAs and their policies. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "child_sa.h"
+#include "kernel.h"
+
+#define REPLAY_WINDOW 128
+#define POLICY_PRIORITY 1000
+
+static size_t encr_bytes(const struct alg_proposal *a)
+{
+	return a->encr_keylen / 8 + encr_salt_bytes(a->encr);
+}
+
+/* One direction's SA; keys point into KEYMAT. */
+static void make_sa(const struct ike_sa *ike, const struct child_sa *ch, bool inbound,
+		    const uint8_t *ekey, const uint8_t *akey, const struct connection *c,
+		    struct kernel_sa *sa)
+{
+	const struct ends *e = &ike->ends;
+	*sa = (struct kernel_sa){
+		.src = inbound ? e->remote : e->local,
+		.dst = inbound ? e->local : e->remote,
+		.spi = inbound ? ch->spi_in : ch->spi_out,
+		.proto = IPPROTO_ESP,
+		.mode = ch->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
+		.reqid = ch->reqid,
+		.src_sel = inbound ? ch->remote_net : ch->local_net,
+		.dst_sel = inbound ? ch->local_net : ch->remote_net,
+		.inbound = inbound,
+		.encr = ch->alg.encr, .encr_key = ekey, .encr_key_len = encr_bytes(&ch->alg),
+		.integ = ch->alg.integ, .integ_key = akey, .integ_key_len = integ_key_bytes(ch->alg.integ),
+		.esn = ch->esn,
+		.replay_window = REPLAY_WINDOW,
+		.hard_seconds = c->config->salifetime,
+		.soft_seconds = c->config->salifetime > c->config->rekeymargin ?
+			c->config->salifetime - c->config->rekeymargin : 0,
+		.tfc_pad = c->config->tfc,
+	};
+}
+
+static void make_policy(const struct ike_sa *ike, const struct child_sa *ch, enum kernel_dir dir,
+			struct kernel_policy *p)
+{
+	bool out = dir == KERNEL_DIR_OUT;
+	*p = (struct kernel_policy){
+		.src = out ? ch->local_net : ch->remote_net,
+		.dst = out ? ch->remote_net : ch->local_net,
+		.dir = dir,
+		.mode = ch->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
+		.tmpl_src = out ? ike->ends.local : ike->ends.remote,
+		.tmpl_dst = out ? ike->ends.remote : ike->ends.local,
+		.proto = IPPROTO_ESP,
+		.reqid = ch->reqid,
+		.priority = POLICY_PRIORITY,
+	};
+}
+
+static size_t npolicies(const struct child_sa *ch)
+{
+	return ch->transport ? 2 : 3;	/* fwd only for tunnels */
+}
+
+static const enum kernel_dir policy_dirs[] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
+
+static void remove_policies(const struct ike_sa *ike, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kernel_policy p;
+		struct kernel_err e = {0};
+		make_policy(ike, &ike->child, policy_dirs[i], &p);
+		kernel->del_policy(&p, &e);
+	}
+}
+
+static int add_policies(struct ike_sa *ike, struct diag *notes)
+{
+	for (size_t i = 0; i < npolicies(&ike->child); i++) {
+		struct kernel_policy p;
+		struct kernel_err e = {0};
+		make_policy(ike, &ike->child, policy_dirs[i], &p);
+		int r = kernel->add_policy(&p, &e);
+		if (r != 0) {
+			diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
+			remove_policies(ike, i);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int child_sa_install(struct ike_sa *ike, const struct connection *c, struct diag *notes)
+{
+	struct child_sa *ch = &ike->child;
+	size_t ek = encr_bytes(&ch->alg), ak = integ_key_bytes(ch->alg.integ);
+	uint8_t keymat[2 * (IKE_KEY_MAX + IKE_KEY_MAX)];
+	if (!child_keymat(ike->keys.prf, ike->keys.sk_d, ike->keys.d_len, NULL, 0,
+			  ike->ni, ike->ni_len, ike->nr, ike->nr_len, keymat, 2 * (ek + ak))) {
+		diag_add(notes, "cannot derive the child SA's keys");
+		return -EINVAL;
+	}
+	/* KEYMAT holds the initiator-to-responder keys first. */
+	const uint8_t *i2r = keymat, *r2i = keymat + ek + ak;
+	const uint8_t *in_keys = ike->initiator ? r2i : i2r, *out_keys = ike->initiator ? i2r : r2i;
+	struct kernel_sa in, out;
+	make_sa(ike, ch, true, in_keys, in_keys + ek, c, &in);
+	make_sa(ike, ch, false, out_keys, out_keys + ek, c, &out);
+	int r = offload_install_pair(kernel, &c->offload, &in, &out, ch->offload, notes);
+	explicit_bzero(keymat, sizeof(keymat));
+	explicit_bzero(&in, sizeof(in));
+	explicit_bzero(&out, sizeof(out));
+	if (r != 0)
+		return r;
+	r = add_policies(ike, notes);
+	if (r != 0) {
+		struct kernel_err e = {0};
+		kernel->del_sa(&ike->ends.local, ch->spi_in, IPPROTO_ESP, &e);
+		kernel->del_sa(&ike->ends.remote, ch->spi_out, IPPROTO_ESP, &e);
+		return r;
+	}
+	ch->installed = true;
+	ch->add_time = time(NULL);
+	return 0;
+}
+
+void child_sa_remove(struct ike_sa *ike)
+{
+	struct child_sa *ch = &ike->child;
+	if (!ch->installed)
+		return;
+	struct kernel_err e = {0};
+	remove_policies(ike, npolicies(ch));
+	kernel->del_sa(&ike->ends.local, ch->spi_in, IPPROTO_ESP, &e);
+	kernel->del_sa(&ike->ends.remote, ch->spi_out, IPPROTO_ESP, &e);
+	ch->installed = false;
+}
+
+const char *child_sa_offload(const struct ike_sa *ike, char *buf, size_t len)
+{
+	char in[128], out[128];
+	sa_offload_str(&ike->child.offload[0], in, sizeof(in));
+	sa_offload_str(&ike->child.offload[1], out, sizeof(out));
+	if (strcmp(in, out) == 0)
+		snprintf(buf, len, "%s", in);
+	else
+		snprintf(buf, len, "in:%s,out:%s", in, out);
+	return buf;
+}
+
+const char *child_sa_summary(const struct ike_sa *ike, char *buf, size_t len)
+{
+	const struct child_sa *ch = &ike->child;
+	char alg[ALG_NAME_MAX], off[300];
+	struct alg_proposal esp = ch->alg;
+	esp.dh = DH_NONE;
+	snprintf(buf, len, "{ESP=>0x%08x <0x%08x xfrm=%s esn=%s offload=%s}", ch->spi_out, ch->spi_in,
+		 alg_esp_name(&esp, alg), ch->esn ? "yes" : "no", child_sa_offload(ike, off, sizeof(off)));
+	return buf;
+}

@@ -1,0 +1,64 @@
+/* ike_id.c: @fqdn travels as ID_FQDN without the '@'; user@fqdn as
+ * ID_RFC822_ADDR; addresses as ID_IPV4_ADDR / ID_IPV6_ADDR. */
+#include <stdio.h>
+#include <string.h>
+#include "ike_id.h"
+#include "ikev2_msg.h"
+#include "ip_address.h"
+#include "ipsec_id.h"
+
+static bool put(uint8_t type, const void *data, size_t n, uint8_t *body, size_t cap, size_t *len)
+{
+	if (n + 4 > cap)
+		return false;
+	body[0] = type;
+	body[1] = body[2] = body[3] = 0;
+	memcpy(body + 4, data, n);
+	*len = n + 4;
+	return true;
+}
+
+bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len)
+{
+	ip_address a;
+	switch (id_classify(text, NULL)) {
+	case ID_KIND_ADDRESS:
+		if (!address_parse(text, &a))
+			return false;
+		return put(a.family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR, a.bytes,
+			   address_bits(&a) / 8, body, cap, len);
+	case ID_KIND_FQDN:
+		return put(ID_FQDN, text + 1, strlen(text + 1), body, cap, len);
+	case ID_KIND_USER_FQDN:
+		return put(ID_RFC822_ADDR, text, strlen(text), body, cap, len);
+	default:
+		return false;
+	}
+}
+
+bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap)
+{
+	if (len < 4)
+		return false;
+	const uint8_t *data = body + 4;
+	size_t n = len - 4;
+	ip_address a = {0};
+	switch (body[0]) {
+	case ID_IPV4_ADDR:
+	case ID_IPV6_ADDR:
+		if (n != (body[0] == ID_IPV4_ADDR ? 4u : 16u) || cap < ADDRESS_STR_MAX)
+			return false;
+		a.family = body[0] == ID_IPV4_ADDR ? AF_INET : AF_INET6;
+		memcpy(a.bytes, data, n);
+		address_str(&a, text);
+		return true;
+	case ID_FQDN:
+	case ID_RFC822_ADDR:
+		if (n + 2 > cap || memchr(data, '\0', n) != NULL)
+			return false;
+		snprintf(text, cap, "%s%.*s", body[0] == ID_FQDN ? "@" : "", (int)n, (const char *)data);
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,113 @@
+/* ike_socket.c: one UDP socket per local address, read by the event loop. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "ike_socket.h"
+#include "ikev2_msg.h"
+#include "log.h"
+#include "pluto.h"
+
+struct ike_socket {
+	ip_address local;
+	int fd;
+	struct event *ev;
+	struct ike_socket *next;
+};
+
+static struct ike_socket *sockets;
+static ike_receive_fn *receive;
+
+void ike_sockets_init(ike_receive_fn *fn)
+{
+	receive = fn;
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct ike_socket *s = arg;
+	static uint8_t buf[IKEV2_MSG_MAX];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
+	if (n <= 0)
+		return;
+	ip_address remote;
+	uint16_t port;
+	if (!address_from_sockaddr((struct sockaddr *)&from, &remote, &port))
+		return;
+	receive(buf, (size_t)n, &s->local, &remote, port);
+	explicit_bzero(buf, (size_t)n);
+}
+
+static struct ike_socket *find(const ip_address *local)
+{
+	for (struct ike_socket *s = sockets; s != NULL; s = s->next) {
+		if (address_eq(&s->local, local))
+			return s;
+	}
+	return NULL;
+}
+
+bool ike_socket_open(const ip_address *local, struct diag *d)
+{
+	if (find(local) != NULL)
+		return true;
+	char text[ADDRESS_STR_MAX];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	address_to_sockaddr(local, IKE_PORT, &ss, &len);
+	int fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
+		diag_add(d, "cannot listen for IKE on %s port %d: %s", address_str(local, text), IKE_PORT,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	struct ike_socket *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		close(fd);
+		diag_add(d, "out of memory");
+		return false;
+	}
+	s->local = *local;
+	s->fd = fd;
+	s->ev = event_new(pluto.base, fd, EV_READ | EV_PERSIST, on_readable, s);
+	event_add(s->ev, NULL);
+	s->next = sockets;
+	sockets = s;
+	llog(LL_INFO, "listening for IKE messages on %s port %d", address_str(local, text), IKE_PORT);
+	return true;
+}
+
+bool ike_send(const ip_address *local, const ip_address *remote, uint16_t port,
+	      const uint8_t *buf, size_t len)
+{
+	struct ike_socket *s = find(local);
+	if (s == NULL)
+		return false;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	address_to_sockaddr(remote, port, &ss, &sl);
+	if (sendto(s->fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+		char text[ADDRESS_STR_MAX];
+		llog(LL_WARN, "cannot send an IKE message to %s: %s", address_str(remote, text), strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+void ike_sockets_close(void)
+{
+	while (sockets != NULL) {
+		struct ike_socket *s = sockets;
+		sockets = s->next;
+		event_free(s->ev);
+		close(s->fd);
+		free(s);
+	}
+}
