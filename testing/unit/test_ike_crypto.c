@@ -26,7 +26,7 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 			s++;
 			continue;
 		}
-		unsigned v;
+		unsigned v = 0;
 		if (n == max || sscanf(s, "%2x", &v) != 1)
 			fail_msg("bad hex or too long: %s", s);
 		out[n++] = (uint8_t)v;
