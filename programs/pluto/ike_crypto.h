@@ -17,9 +17,11 @@
 #define IKE_KEY_MAX	64
 #define IKE_DH_PUB_MAX	512	/* MODP4096 */
 
-/* NSS without a database: enough for hashing, HMAC, AES and DH. */
+/* NSS without a database: enough for hashing, HMAC, AES and DH. A second
+ * init before shutdown is harmless. Shutdown is false when NSS reports
+ * objects still in use (a leaked key or context). */
 bool ike_crypto_init(struct diag *d);
-void ike_crypto_shutdown(void);
+bool ike_crypto_shutdown(void);
 
 bool ike_random(uint8_t *buf, size_t len);
 
@@ -34,7 +36,9 @@ size_t dh_public_len(enum dh_id g);
 /* A fresh key pair; pub gets dh_public_len(g) bytes. */
 struct dh_local *dh_generate(enum dh_id g, uint8_t *pub, struct diag *d);
 /* The shared secret g^ir (for ECP, the x coordinate) into shared, its
- * length in *shared_len (the group's size). A bad peer value is an error. */
+ * length in *shared_len (the group's size). A bad peer value is an error:
+ * the wrong length, MODP outside 1 < y < p-1, an ECP point off the curve,
+ * an X25519 value giving all zeros (RFC 8031). */
 bool dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len,
 	       uint8_t *shared, size_t *shared_len, struct diag *d);
 void dh_free(struct dh_local *l);
@@ -85,7 +89,12 @@ struct sk_cipher {
 };
 
 /* Bytes the SK payload body adds around plain_len bytes of inner
- * payloads: IV, padding and pad length, ICV. */
+ * payloads: IV, padding and pad length, ICV. 0 (and sk_iv_len 0) for
+ * anything but AES_GCM_16 with no integrity and AES_CBC with one of the
+ * HMACs (akey_len its key length), AES keys of 128, 192 or 256 bits;
+ * sk_seal and sk_open refuse those with a diag. CBC pads to whole
+ * blocks; GCM is not padded. Each sealed message gets a random IV (16
+ * octets for CBC, 8 for GCM: see ike_sk.c). */
 size_t sk_overhead(const struct sk_cipher *c, size_t plain_len);
 
 /* Encrypts in place. msg holds the whole message: header and the SK
