@@ -93,19 +93,18 @@ static int ethtool(int fd, const char *ifname, void *cmd)
 /* How many features the device names (ETH_SS_FEATURES strings). */
 static int feature_count(int fd, const char *ifname, uint32_t *count)
 {
-	struct {
-		struct ethtool_sset_info info;
-		uint32_t data[1];
-	} q;
-	memset(&q, 0, sizeof(q));
-	q.info.cmd = ETHTOOL_GSSET_INFO;
-	q.info.sset_mask = 1ULL << ETH_SS_FEATURES;
-	int r = ethtool(fd, ifname, &q);
+	/* The answer's one count follows the header: room for both, aligned. */
+	uint64_t space[(sizeof(struct ethtool_sset_info) + sizeof(uint32_t) + 7) / 8];
+	struct ethtool_sset_info *info = (struct ethtool_sset_info *)space;
+	memset(space, 0, sizeof(space));
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ULL << ETH_SS_FEATURES;
+	int r = ethtool(fd, ifname, info);
 	if (r != 0)
 		return r;
-	if (!(q.info.sset_mask & (1ULL << ETH_SS_FEATURES)))
+	if (!(info->sset_mask & (1ULL << ETH_SS_FEATURES)))
 		return -EOPNOTSUPP;
-	*count = q.info.data[0];
+	*count = info->data[0];
 	return 0;
 }
 

@@ -119,7 +119,8 @@ static ssize_t read_netlink(int fd, uint8_t *buf, int flags)
 static void dispatch(const uint8_t *buf, ssize_t n, uint32_t seq, reply_fn *fn, void *arg,
 		     bool *done, int *status, struct kernel_err *e)
 {
-	int len = (int)n;
+	/* NLMSG_OK compares with the unsigned nlmsg_len: keep len unsigned. */
+	unsigned int len = (unsigned int)n;
 	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 		if (h->nlmsg_seq != seq)
 			continue;	/* a stale answer to an abandoned request */
@@ -390,7 +391,8 @@ static int xfrm_flush(uint32_t lo, uint32_t hi, struct kernel_err *e)
 
 static void deliver_events(const uint8_t *buf, ssize_t n)
 {
-	int len = (int)n;
+	/* NLMSG_OK compares with the unsigned nlmsg_len: keep len unsigned. */
+	unsigned int len = (unsigned int)n;
 	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 		struct kernel_event ev;
 		if (xfrm_event_parse(h, &ev) == 0)
