@@ -247,7 +247,12 @@ void ikev2_add_ts(struct ikev2_builder *b, uint8_t type, const struct ikev2_ts_p
  * absent in the other (ESP with and without PFS, AEAD and not) is never
  * merged. Wire proposals keep the order of their first alg_proposal, and
  * transforms their order of appearance; ENCR gets a key length attribute
- * except for chacha20-poly1305 (RFC 7634 forbids it). */
+ * except for chacha20-poly1305 (RFC 7634 forbids it).
+ *
+ * The child SA negotiated in IKE_AUTH has no KE payload, so its SA
+ * payloads carry no DH transform (RFC 7296 1.2): callers pass ESP
+ * proposals with dh set to DH_NONE there, here and to ikev2_sa_choose and
+ * ikev2_sa_accepted alike; the PFS group counts in CREATE_CHILD_SA only. */
 void ikev2_sa_from_proposals(const struct alg_proposals *ps, enum ikev2_protocol proto,
 			     const uint8_t *spi, uint8_t spi_len, int esn, struct ikev2_sa_payload *out);
 /* The responder's choice: the first of the peer's proposals (in the
