@@ -7,11 +7,16 @@ FUZZ_O       := build-fuzz
 FUZZ_SRCS    := $(wildcard testing/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:testing/fuzz/%.c=$(FUZZ_O)/%)
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-	-Iinclude $(PATH_DEFS) $(PKG_CFLAGS)
+	-Iinclude -Iprograms/pluto $(PATH_DEFS) $(PKG_CFLAGS)
 
 $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+
+# Targets over the daemon's own modules name the sources they link (and
+# the headers, so that a change to the contract rebuilds them).
+$(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
+	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
 
 fuzz: $(FUZZ_BINS)
 

@@ -100,12 +100,16 @@ struct ikev2_msg {
  * length. */
 bool ikev2_parse(const uint8_t *buf, size_t len, struct ikev2_msg *m, struct diag *d);
 /* Appends the payload chain of decrypted SK contents, starting with type
- * first, to m (replacing the SK payload itself). */
+ * first, to m (replacing the SK payload itself). SK must be m's last
+ * payload; on failure m is left as it was. The limit of
+ * IKEV2_MAX_PAYLOADS covers the outer and inner payloads together. */
 bool ikev2_parse_inner(const uint8_t *buf, size_t len, uint8_t first, struct ikev2_msg *m, struct diag *d);
 /* The first payload of a type, or NULL. */
 const struct ikev2_payload *ikev2_find(const struct ikev2_msg *m, uint8_t type);
 /* The first critical payload this implementation does not understand
- * (for UNSUPPORTED_CRITICAL_PAYLOAD), or NULL. */
+ * (for UNSUPPORTED_CRITICAL_PAYLOAD), or NULL. Understood: SA, KE, IDi,
+ * IDr, AUTH, Nonce, Notify, Delete, VID, TSi, TSr, SK and CERTREQ (which
+ * a PSK-only daemon can ignore); not CERT, CP, EAP, SKF or unknown types. */
 const struct ikev2_payload *ikev2_unknown_critical(const struct ikev2_msg *m);
 
 /* ---- payload bodies ---- */
@@ -117,6 +121,10 @@ struct ikev2_transform {
 	uint8_t type;		/* enum ikev2_transform_type */
 	uint16_t id;
 	uint16_t keylen;	/* key length attribute in bits, 0 when absent */
+	/* Parsing: the transform carried an attribute other than the key
+	 * length (or a zero key length), so it must not be selected (RFC 7296
+	 * 3.3.6); the rest of its proposal still counts. Building ignores it. */
+	bool unusable;
 };
 
 struct ikev2_proposal {
@@ -154,7 +162,7 @@ struct ikev2_delete {
 struct ikev2_ts {
 	uint8_t type;		/* enum ikev2_ts_type */
 	uint8_t ipproto;	/* 0: any */
-	uint16_t start_port, end_port;
+	uint16_t start_port, end_port;	/* start <= end, or 65535, 0: OPAQUE (3.13.1) */
 	ip_address start, end;
 };
 #define IKEV2_TS_MAX 8
@@ -170,6 +178,11 @@ bool ikev2_parse_auth(const struct ikev2_payload *p, struct ikev2_auth *a, struc
 bool ikev2_parse_notify(const struct ikev2_payload *p, struct ikev2_notify *n, struct diag *d);
 bool ikev2_parse_delete(const struct ikev2_payload *p, struct ikev2_delete *del, struct diag *d);
 bool ikev2_parse_ts(const struct ikev2_payload *p, struct ikev2_ts_payload *ts, struct diag *d);
+/* The nonce is the whole body, 16 to 256 bytes (3.9); ikev2_parse
+ * already refuses a Nonce payload of any other size. */
+#define IKEV2_NONCE_MIN 16
+#define IKEV2_NONCE_MAX 256
+bool ikev2_parse_nonce(const struct ikev2_payload *p, const uint8_t **nonce, size_t *len, struct diag *d);
 
 /* ---- building ---- */
 
@@ -177,22 +190,37 @@ struct ikev2_builder {
 	uint8_t *buf;
 	size_t cap, used;
 	size_t np_at;		/* where the previous next-payload byte is */
-	bool overflow;		/* set once anything did not fit; build fails */
+	bool overflow;		/* set once anything did not fit, or an encoder
+				 * was given something it cannot encode (a
+				 * payload over 65535 bytes, an SPI over 8
+				 * bytes, an unknown TS type); build fails */
 };
+/* Nothing is ever written at or past buf + cap: once something does not
+ * fit, every later call does nothing and ikev2_finish returns 0. */
 
-/* Starts a message: the header with length 0 (fixed by ikev2_finish). */
+/* Starts a message: the header with length 0 (fixed by ikev2_finish).
+ * h's next_payload and length are not used: the first payload added sets
+ * the one, ikev2_finish the other. */
 void ikev2_begin(struct ikev2_builder *b, uint8_t *buf, size_t cap, const struct ikev2_hdr *h);
-/* Appends a payload whose body is given; returns where its body starts. */
+/* Appends a payload whose body is given; returns where its body starts
+ * (0 on overflow). */
 size_t ikev2_add(struct ikev2_builder *b, uint8_t type, const void *body, size_t len);
 /* Appends the header of a payload whose body the caller writes next
- * (ikev2_put); ikev2_end_payload fixes its length. */
+ * (ikev2_put); ikev2_end_payload fixes its length. Returns where the
+ * payload's generic header starts (its body starts 4 bytes later), 0 on
+ * overflow. For SK: open it, put the IV, add the inner payloads (the
+ * first one patches SK's next-payload, as RFC 7296 3.14 wants), put room
+ * for padding and ICV, then end it; sk_seal does the rest. */
 size_t ikev2_open_payload(struct ikev2_builder *b, uint8_t type);
+/* data NULL: len zero bytes (room for an IV, padding or an ICV). */
 void ikev2_put(struct ikev2_builder *b, const void *data, size_t len);
 void ikev2_end_payload(struct ikev2_builder *b, size_t payload_start);
 /* Writes the total length into the header; 0 on overflow, else the length. */
 size_t ikev2_finish(struct ikev2_builder *b);
 
-/* Body encoders (each appends one whole payload). */
+/* Body encoders (each appends one whole payload). ikev2_add_id's and
+ * ikev2_add_ts's type is the payload type (PT_IDi/PT_IDr, PT_TSi/PT_TSr);
+ * a nonce is ikev2_add(b, PT_NONCE, nonce, len). */
 void ikev2_add_sa(struct ikev2_builder *b, const struct ikev2_sa_payload *sa);
 void ikev2_add_ke(struct ikev2_builder *b, uint16_t group, const uint8_t *data, size_t len);
 void ikev2_add_id(struct ikev2_builder *b, uint8_t type, enum ikev2_id_type id_type, const uint8_t *data, size_t len);
@@ -208,18 +236,53 @@ void ikev2_add_ts(struct ikev2_builder *b, uint8_t type, const struct ikev2_ts_p
 /* The SA payload offering ps (merging proposals that differ only in DH
  * into one wire proposal is allowed but not required). For ESP, spi is
  * our inbound SPI (4 bytes) and esn says whether to offer ESN: 0 none,
- * 1 ESN only, 2 both (no-ESN first). */
+ * 1 ESN only, 2 both (no-ESN first).
+ *
+ * This implementation merges: two proposals whose transforms differ in
+ * one transform type only become one wire proposal offering the union of
+ * that type (so ike=aes256-sha2;dh19+dh20+dh31 is one wire proposal with
+ * three DH transforms, and ESP's sha2_512+sha2_256 one with two INTEG).
+ * The result offers exactly the same combinations, since a wire proposal
+ * means every combination of its transforms. A type present in one and
+ * absent in the other (ESP with and without PFS, AEAD and not) is never
+ * merged. Wire proposals keep the order of their first alg_proposal, and
+ * transforms their order of appearance; ENCR gets a key length attribute
+ * except for chacha20-poly1305 (RFC 7634 forbids it).
+ *
+ * The child SA negotiated in IKE_AUTH has no KE payload, so its SA
+ * payloads carry no DH transform (RFC 7296 1.2): callers pass ESP
+ * proposals with dh set to DH_NONE there, here and to ikev2_sa_choose and
+ * ikev2_sa_accepted alike; the PFS group counts in CREATE_CHILD_SA only. */
 void ikev2_sa_from_proposals(const struct alg_proposals *ps, enum ikev2_protocol proto,
 			     const uint8_t *spi, uint8_t spi_len, int esn, struct ikev2_sa_payload *out);
 /* The responder's choice: the first of the peer's proposals (in the
  * peer's order) that one of ours accepts. On success, chosen holds the
  * single-proposal SA payload to send back, and alg/esn what it means.
- * esn_policy as above, for what we accept. false: NO_PROPOSAL_CHOSEN. */
+ * esn_policy as above, for what we accept. false: NO_PROPOSAL_CHOSEN.
+ *
+ * Within a peer's proposal our order decides: the first of ours all of
+ * whose transforms it offers. Proposals for another protocol, with an SPI
+ * size wrong for it, with a transform type we do not know or one that
+ * does not belong to the protocol (ESN in IKE, PRF in ESP), or without
+ * ESN for ESP are skipped (3.3.3, 3.3.6). AEAD is chosen only when the
+ * proposal offers no integrity or INTEG NONE; ESP without PFS only when
+ * it offers no DH or DH NONE (those NONE transforms are echoed in chosen,
+ * as 3.3.6 wants one of each type offered). With esn_policy 2 the peer's
+ * first ESN transform wins.
+ *
+ * chosen's proposal keeps the peer's number and carries the peer's SPI
+ * (where the caller reads it for the outbound SA): the caller puts its own
+ * SPI there before sending it. */
 bool ikev2_sa_choose(const struct ikev2_sa_payload *offered, const struct alg_proposals *ours,
 		     enum ikev2_protocol proto, int esn_policy,
 		     struct ikev2_sa_payload *chosen, struct alg_proposal *alg, bool *esn);
 /* The initiator reading the responder's answer: exactly one proposal,
- * which must be one we offered. */
+ * which must be one we offered: one transform of each type, the types
+ * the protocol needs, no unknown or unusable transform, and ESN as
+ * esn_policy allows. INTEG NONE with AEAD and DH NONE in ESP without PFS
+ * are accepted whether we sent them or not. spi and spi_len get the
+ * responder's SPI (spi_len 0 in IKE_SA_INIT). The proposal number is not
+ * checked (ours has several; callers may compare). */
 bool ikev2_sa_accepted(const struct ikev2_sa_payload *answer, const struct alg_proposals *ours,
 		       enum ikev2_protocol proto, int esn_policy,
 		       struct alg_proposal *alg, bool *esn, uint8_t spi[IKEV2_SPI_LEN], uint8_t *spi_len,
@@ -227,5 +290,7 @@ bool ikev2_sa_accepted(const struct ikev2_sa_payload *answer, const struct alg_p
 
 const char *ikev2_exchange_name(uint8_t exchange);	/* "IKE_SA_INIT" ... */
 const char *ikev2_notify_name(uint16_t type);		/* "NO_PROPOSAL_CHOSEN" ... */
+const char *ikev2_payload_name(uint8_t type);		/* "SA", "Nonce" ... */
+/* All three give "UNKNOWN" for values not in their enums. */
 
 #endif
