@@ -65,6 +65,16 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The child SA of IKE_AUTH has no KE payload, so its proposals carry no
+ * DH transform (RFC 7296 1.2): PFS applies only to later children. */
+static const struct alg_proposals *esp_for_ike_auth(const struct conn_config *c, struct alg_proposals *out)
+{
+	*out = c->esp_proposals;
+	for (size_t i = 0; i < out->n; i++)
+		out->p[i].dh = DH_NONE;
+	return out;
+}
+
 static int esn_policy(const struct conn_config *c)
 {
 	return c->esn == YNA_YES ? 1 : c->esn == YNA_NO ? 0 : 2;
@@ -436,7 +446,8 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 	uint8_t spi[4];
 	put_be32(spi, ike->child.spi_in);
 	struct ikev2_sa_payload sa;
-	ikev2_sa_from_proposals(&cfg->esp_proposals, PROTO_ESP, spi, 4, esn_policy(cfg), &sa);
+	struct alg_proposals esp;
+	ikev2_sa_from_proposals(esp_for_ike_auth(cfg, &esp), PROTO_ESP, spi, 4, esn_policy(cfg), &sa);
 	ikev2_add_sa(b, &sa);
 	struct ikev2_ts_payload tsi, tsr;
 	ts_from_subnet(&ike->ends.local_net, &tsi);
@@ -612,10 +623,11 @@ static bool read_child_answer(struct ike_sa *ike, const struct connection *c, co
 	struct ikev2_sa_payload sa;
 	struct ikev2_ts_payload tsi, tsr;
 	uint8_t spi[IKEV2_SPI_LEN], spi_len;
+	struct alg_proposals esp;
 	struct child_sa *ch = &ike->child;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &sa, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
-	    !ikev2_sa_accepted(&sa, &c->config->esp_proposals, PROTO_ESP, esn_policy(c->config),
+	    !ikev2_sa_accepted(&sa, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(c->config),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
 		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %.*s",
 			  (int)strcspn(d.text, "\n"), diag_failed(&d) ? d.text : "missing SA or TS payload");
@@ -863,7 +875,8 @@ static uint16_t choose_child(struct ike_sa *ike, const struct connection *c, con
 			  diag_failed(&d) ? d.text : "missing SA or TS payload");
 		return N_INVALID_SYNTAX;
 	}
-	if (!ikev2_sa_choose(&offered, &c->config->esp_proposals, PROTO_ESP, esn_policy(c->config),
+	struct alg_proposals esp;
+	if (!ikev2_sa_choose(&offered, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(c->config),
 			     chosen, &ch->alg, &ch->esn)) {
 		child_log(ike, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
 			  c->config->esp != NULL ? c->config->esp : "default");
