@@ -4,6 +4,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/ipsec.h>
+#include <linux/xfrm.h>
+#include <netinet/in.h>
 #include <event2/event.h>
 #include "ike_socket.h"
 #include "ikev2_msg.h"
@@ -52,6 +55,25 @@ static struct ike_socket *find(const ip_address *local)
 	return NULL;
 }
 
+/* IKE itself must never go through IPsec: without a per-socket bypass,
+ * the responder's IKE_AUTH answer would be encrypted by the very SA it
+ * has just installed, before the initiator has the keys. */
+static bool bypass_ipsec(int fd, int family)
+{
+	int level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	int opt = family == AF_INET ? IP_XFRM_POLICY : IPV6_XFRM_POLICY;
+	for (int dir = XFRM_POLICY_IN; dir <= XFRM_POLICY_OUT; dir++) {
+		struct xfrm_userpolicy_info pol = {
+			.action = XFRM_POLICY_ALLOW,
+			.dir = (uint8_t)dir,
+			.sel.family = (uint16_t)family,
+		};
+		if (setsockopt(fd, level, opt, &pol, sizeof(pol)) != 0)
+			return false;
+	}
+	return true;
+}
+
 bool ike_socket_open(const ip_address *local, struct diag *d)
 {
 	if (find(local) != NULL)
@@ -61,7 +83,7 @@ bool ike_socket_open(const ip_address *local, struct diag *d)
 	socklen_t len;
 	address_to_sockaddr(local, IKE_PORT, &ss, &len);
 	int fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
+	if (fd < 0 || !bypass_ipsec(fd, local->family) || bind(fd, (struct sockaddr *)&ss, len) != 0) {
 		diag_add(d, "cannot listen for IKE on %s port %d: %s", address_str(local, text), IKE_PORT,
 			 strerror(errno));
 		if (fd >= 0)

@@ -143,7 +143,9 @@ nsim_ipsec() {
 pluto_start() {
 	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 pid
 	mkdir -p "$d" "$SW_RUNDIR/$name"
-	ns "$nsn" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
+	# Not through ns(): a function in the background is a subshell, and $!
+	# would be its pid, which a TERM does not pass on to pluto.
+	ip netns exec "$(ns_name "$nsn")" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
 		--rundir "$SW_RUNDIR/$name" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
 	pid=$!
 	_sw_pluto+=("$name:$nsn:$pid")
