@@ -21,8 +21,8 @@ clean:
 deps:
 	mk/install-deps all
 
-# The main job: see README.md.
+# The main job (README.md): a tunnel with offload in the test VM.
 demo: all
-	testing/demo.sh
+	@BINDIR=$(abspath $(BINDIR)) testing/vm/run --out $(RESULTS)/demo testing/demo/tunnel.sh
 
 .PHONY: deps demo
