@@ -4,6 +4,8 @@
 #   make check-scenarios                              every scenario
 #   make check-scenarios SCENARIO=kernel-gcm-offload  one (or a space-separated list)
 #   make vm-kernel                                    fill the kernel cache only
+#   make vm-peers                                     fill the peers' cache only
+#                                                     (Debian's libreswan, strongSwan)
 SCENARIO ?=
 
 check-scenarios: all
@@ -14,7 +16,10 @@ check-scenarios: all
 vm-kernel:
 	@testing/vm/prepare
 
-.PHONY: check-scenarios vm-kernel
+vm-peers:
+	@testing/vm/peers
+
+.PHONY: check-scenarios vm-kernel vm-peers
 
 # Benchmarks print figures; they never pass or fail on a stopwatch
 # (testing/bench/README.md). In the VM, like the scenarios.

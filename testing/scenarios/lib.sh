@@ -10,6 +10,11 @@
 #   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
 #   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
+#   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
+#               libreswan_add NAME CONN | libreswan_stop NAME
+#               strongswan_start NAME NS SWANCTL_CONF | swanctl_run NAME ARGS...
+#               strongswan_stop NAME (Debian's libreswan and strongSwan: see
+#               the section at the end)
 #   waiting     wait_for SECONDS DESC CMD...
 #   xfrm        xfrm_sa NS SPI [IP-OPTS] (that SA's lines of `ip xfrm state`)
 #               sa_packets NS SPI (its packet counter)
@@ -32,7 +37,7 @@ SW_RUNDIR=/run/sw$$
 
 _sw_n=0 _sw_failed=0
 _sw_dmesg0=$(dmesg 2>/dev/null | wc -l)
-_sw_ns=() _sw_nsim=() _sw_pluto=()
+_sw_ns=() _sw_nsim=() _sw_pluto=() _sw_peers=()
 
 # --- TAP ------------------------------------------------------------------
 ok() { _sw_n=$((_sw_n + 1)); echo "ok $_sw_n - $*"; }
@@ -217,6 +222,7 @@ sw_dump() {
 		echo "# namespace $n: ip -br addr"
 		ip -n "$(ns_name "$n")" -br addr 2>&1 | _sw_comment
 	done
+	[ ${#_sw_peers[@]} -eq 0 ] || _sw_peers_dump
 	for id in "${_sw_nsim[@]}"; do
 		echo "# netdevsim$id debugfs ports/0/ipsec:"
 		nsim_ipsec "$id" 2>&1 | _sw_comment
@@ -229,6 +235,7 @@ _sw_exit() {
 	trap - EXIT
 	if [ $_sw_failed -ne 0 ] || [ $rc -ne 0 ]; then sw_dump; fi
 	for p in "${_sw_pluto[@]}"; do pluto_stop "${p%%:*}"; done
+	for p in "${_sw_peers[@]}"; do _sw_peer_stop "${p%%:*}"; done
 	# netdevsim first: deleting a namespace would hand its port back to init_net.
 	for id in "${_sw_nsim[@]}"; do echo "$id" >/sys/bus/netdevsim/del_device; done
 	for n in "${_sw_ns[@]}"; do ip netns delete "$(ns_name "$n")"; done
@@ -242,3 +249,229 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 [ "$(id -u)" -eq 0 ] || { not_ok "scenarios run as root"; exit 1; }
+
+# --- peer daemons: libreswan and strongSwan from Debian's packages ------------
+# The real peers the IKE scenarios talk to, unpacked (not installed) by
+# testing/vm/peers into its cache. testing/vm/run prepares that on the host
+# before the VM boots when a scenario calls libreswan_start or
+# strongswan_start, and passes SWAN_PEERS_DIR; without it (a scenario run by
+# hand) lib.sh calls testing/vm/peers itself.
+#
+#   libreswan   libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
+#               libreswan_add NAME CONN | libreswan_stop NAME
+#               (log $SW_LOGDIR/NAME/pluto.log; rundir and NSS db in $SW_RUNDIR/NAME)
+#   strongSwan  strongswan_start NAME NS SWANCTL_CONF (also loads it) |
+#               swanctl_run NAME ARGS... | strongswan_stop NAME
+#               (log $SW_LOGDIR/NAME/charon.log, its strongswan.conf beside it)
+#
+# Each daemon runs in NS inside a mount namespace of its own (unshare -m), so
+# what it needs mounted does not leak: libreswan's pluto runs
+# /usr/libexec/ipsec/addconn at start (a compiled-in path), so the unpacked
+# usr/libexec/ipsec is mounted there; strongSwan loads its plugins from the
+# compiled-in /usr/lib/ipsec/plugins, so the unpacked usr/lib/ipsec is mounted
+# there, and charon's fixed /var/run/charon.pid and default vici socket land in
+# a /run of its own ($SW_RUNDIR/NAME/run). Where the host has no such
+# directory to mount on, the parent (/usr/libexec, /usr/lib) is overlaid,
+# read-only, with the unpacked one on top. Shared libraries come from the
+# unpacked trees through LD_LIBRARY_PATH (it wins over strongSwan's RUNPATH).
+
+# _sw_peers (NAME:KIND:NS:PID) is declared at the top, for the exit handling.
+declare -gA _sw_peer_conf=()
+_sw_peers_loaded=
+# A command prefix for the daemons' tools (the diagnostics use a timeout).
+_sw_timeout=()
+
+# Sources the peers' peers.env once (LIBRESWAN_ROOT, STRONGSWAN_ROOT, ...).
+_sw_peers_load() {
+	local dir=${SWAN_PEERS_DIR:-}
+	[ -z "$_sw_peers_loaded" ] || return 0
+	if [ "$dir" = unavailable ]; then
+		not_ok "setup: the peer daemons could not be prepared on the host (see the harness error)"
+		exit 1
+	fi
+	if [ -z "$dir" ]; then
+		dir=$("${SW_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/testing/vm/peers") ||
+			{ not_ok "setup: testing/vm/peers could not prepare the peer daemons"; exit 1; }
+	fi
+	# shellcheck source=/dev/null
+	. "$dir/peers.env" || { not_ok "setup: no peers.env in $dir"; exit 1; }
+	_sw_peers_loaded=$dir
+}
+# _sw_peer_run NS SRC:TARGET... -- CMD...: CMD in namespace NS and in a mount
+# namespace of its own where each SRC is seen at TARGET.
+_sw_peer_run() {
+	local nsn=$1; shift
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	"${_sw_timeout[@]}" ip netns exec "$(ns_name "$nsn")" unshare -m --propagation private bash -c '
+		while [ "$1" != -- ]; do
+			src=${1%%:*} dst=${1#*:}; shift
+			if [ -d "$dst" ]; then
+				mount --bind "$src" "$dst" || exit 126
+			else
+				mount -t overlay overlay -o "lowerdir=${src%/*}:${dst%/*}" "${dst%/*}" || exit 126
+			fi
+		done
+		shift
+		exec "$@"' _sw_peer_run "$@"
+}
+_sw_peer_field() {
+	local p
+	for p in "${_sw_peers[@]}"; do
+		[ "${p%%:*}" = "$1" ] && { echo "$p" | cut -d: -f"$2"; return; }
+	done
+	echo "lib.sh: no peer daemon named $1" >&2
+	return 1
+}
+# _sw_peer_wait PID SECONDS DESC CMD...: wait_for, but gives up at once when
+# the daemon PID has exited.
+_sw_peer_wait() {
+	local pid=$1 secs=$2 desc=$3; shift 3
+	wait_for "$secs" "$desc" _sw_peer_ready "$pid" "$@" && kill -0 "$pid" 2>/dev/null ||
+		{ kill -0 "$pid" 2>/dev/null || echo "# it exited"; return 1; }
+}
+_sw_peer_ready() { local pid=$1; shift; ! kill -0 "$pid" 2>/dev/null || "$@"; }
+# _sw_peer_stop NAME: TERM, then KILL if it is still there after 10 s.
+_sw_peer_stop() {
+	local pid
+	pid=$(_sw_peer_field "$1" 4) || return 1
+	kill "$pid" 2>/dev/null || return 0
+	wait_for 10 "$(_sw_peer_field "$1" 2) $1 to exit" bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+
+# libreswan_start NAME NS CONF SECRETS: libreswan's pluto in NS (--nofork),
+# with its rundir, dumpdir and NSS db (made by `ipsec initnss`) in
+# $SW_RUNDIR/NAME, its ipsec.d and log in $SW_LOGDIR/NAME. Waited for until
+# its control socket is there and the conns of CONF with auto=add/start are
+# loaded (pluto runs addconn --autoall itself; it logs "loading secrets" last).
+libreswan_start() {
+	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1 pid o
+	_sw_peers_load
+	mkdir -p "$d/ipsec.d" "$r/nss"
+	_sw_peer_conf[$name]=$conf
+	if ! o=$(IPSEC_CONFDDIR=$d/ipsec.d _sw_libreswan_env "$LIBRESWAN_ROOT/usr/sbin/ipsec" initnss --nssdir "$r/nss" 2>&1); then
+		not_ok "setup: libreswan $name: ipsec initnss failed"
+		echo "$o" | _sw_comment
+		exit 1
+	fi
+	_sw_libreswan_env _sw_peer_run "$nsn" "$LIBRESWAN_ROOT/usr/libexec/ipsec:/usr/libexec/ipsec" -- \
+		"$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" --nofork --config "$conf" --secretsfile "$secrets" \
+		--rundir "$r" --dumpdir "$r" --nssdir "$r/nss" --ipsecdir "$d/ipsec.d" \
+		--logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
+	pid=$!
+	_sw_peers+=("$name:libreswan:$nsn:$pid")
+	if ! { _sw_peer_wait "$pid" 30 "libreswan $name's control socket" test -S "$r/pluto.ctl" &&
+		_sw_peer_wait "$pid" 30 "libreswan $name to load its conns" grep -q "loading secrets from" "$d/pluto.log"; }; then
+		not_ok "setup: libreswan $name did not start"
+		exit 1
+	fi
+}
+# The environment of libreswan's programs: its libraries, and its `ipsec`
+# (for the updown script, `ipsec _updown`) and certutil when the host has none.
+# (VAR=... before a function: bash exports them to what the function runs.)
+_sw_libreswan_env() {
+	LD_LIBRARY_PATH="$LIBRESWAN_LD_LIBRARY_PATH" \
+		PATH="$LIBRESWAN_ROOT/usr/sbin:$PATH:$LIBRESWAN_ROOT/usr/bin" \
+		IPSEC_EXECDIR="$LIBRESWAN_ROOT/usr/libexec/ipsec" IPSEC_SBINDIR="$LIBRESWAN_ROOT/usr/sbin" "$@"
+}
+# libreswan_whack NAME ARGS...: libreswan's whack against pluto NAME, e.g.
+# --trafficstatus, --name CONN --initiate [--asynchronous], --name CONN --terminate.
+libreswan_whack() {
+	local name=$1 nsn; shift
+	nsn=$(_sw_peer_field "$name" 3) || return 1
+	"${_sw_timeout[@]}" ip netns exec "$(ns_name "$nsn")" env LD_LIBRARY_PATH="$LIBRESWAN_LD_LIBRARY_PATH" \
+		"$LIBRESWAN_ROOT/usr/libexec/ipsec/whack" --rundir "$SW_RUNDIR/$name" "$@"
+}
+# libreswan_add NAME CONN: adds (or replaces) CONN from pluto NAME's config.
+libreswan_add() {
+	local name=$1 nsn; shift
+	nsn=$(_sw_peer_field "$name" 3) || return 1
+	ns "$nsn" env LD_LIBRARY_PATH="$LIBRESWAN_LD_LIBRARY_PATH" \
+		"$LIBRESWAN_ROOT/usr/libexec/ipsec/addconn" --ctlsocket "$SW_RUNDIR/$name/pluto.ctl" \
+		--config "${_sw_peer_conf[$name]}" "$@"
+}
+libreswan_stop() { _sw_peer_stop "$1"; }
+
+# strongswan_start NAME NS SWANCTL_CONF: strongSwan's charon in NS with a
+# strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf: only the
+# plugins a PSK tunnel needs, log to charon.log beside it), its pid file and
+# vici socket in $SW_RUNDIR/NAME/run; then swanctl --load-all --file SWANCTL_CONF.
+strongswan_start() {
+	local name=$1 nsn=$2 conf=$3 d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1/run pid
+	_sw_peers_load
+	mkdir -p "$d" "$r"
+	# openssl: AES-GCM, DH groups, PRFs; kdf: the IKE key derivation
+	# (without it 5.9.8 fails IKE_AUTH: "KDF_PRF with PRF_HMAC_SHA2_256 not
+	# supported"). swanctl loads the parsers it would need for certificates.
+	cat >"$d/strongswan.conf" <<-CONF
+	charon {
+		load = random nonce openssl kdf kernel-netlink socket-default vici
+		filelog {
+			log {
+				path = $d/charon.log
+				time_format = %H:%M:%S
+				time_add_ms = yes
+				default = 1
+				ike = 2
+				cfg = 2
+				knl = 2
+				flush_line = yes
+			}
+		}
+	}
+	swanctl {
+		load = random openssl pem pkcs1 pkcs8 x509
+	}
+	CONF
+	_sw_strongswan_run "$name" "$nsn" "$STRONGSWAN_ROOT/usr/lib/ipsec/charon" >"$d/stdout" 2>&1 &
+	pid=$!
+	_sw_peers+=("$name:strongswan:$nsn:$pid")
+	_sw_peer_wait "$pid" 30 "strongSwan $name's vici socket" test -S "$r/charon.vici" ||
+		{ not_ok "setup: strongSwan $name did not start"; exit 1; }
+	must swanctl_run "$name" --load-all --file "$conf"
+}
+_sw_strongswan_run() { # NAME NS CMD...
+	local name=$1 nsn=$2; shift 2
+	STRONGSWAN_CONF="$SW_LOGDIR/$name/strongswan.conf" LD_LIBRARY_PATH="$STRONGSWAN_LD_LIBRARY_PATH" \
+		_sw_peer_run "$nsn" "$STRONGSWAN_ROOT/usr/lib/ipsec:/usr/lib/ipsec" "$SW_RUNDIR/$name/run:/run" -- "$@"
+}
+# swanctl_run NAME ARGS...: strongSwan's swanctl against charon NAME, e.g.
+# --load-all --file CONF, --initiate --child CHILD [--timeout S], --list-sas,
+# --terminate --ike NAME. (Its complaints about the credential directories
+# beside CONF that a PSK setup does not have are left out.)
+swanctl_run() {
+	local name=$1 nsn rc; shift
+	nsn=$(_sw_peer_field "$name" 3) || return 1
+	{
+		_sw_strongswan_run "$name" "$nsn" "$STRONGSWAN_ROOT/usr/sbin/swanctl" "$@" 2>&1 1>&3 3>&- |
+			grep -v "^opening directory '.*' failed: No such file or directory\$" >&2
+		rc=${PIPESTATUS[0]}
+	} 3>&1
+	return "$rc"
+}
+strongswan_stop() { _sw_peer_stop "$1"; }
+
+# For sw_dump: each peer's state and log.
+_sw_peers_dump() {
+	local p n kind d _sw_timeout=(timeout 10)
+	for p in "${_sw_peers[@]}"; do
+		n=${p%%:*} kind=$(echo "$p" | cut -d: -f2) d=$SW_LOGDIR/$n
+		if kill -0 "$(echo "$p" | cut -d: -f4)" 2>/dev/null; then
+			echo "# $kind $n is running; its SAs:"
+			case $kind in
+			libreswan) libreswan_whack "$n" --trafficstatus 2>&1 | _sw_comment ;;
+			strongswan) swanctl_run "$n" --list-sas 2>&1 | _sw_comment ;;
+			esac
+		else
+			echo "# $kind $n is not running"
+		fi
+		case $kind in
+		libreswan)
+			echo "# libreswan $n log ($d/pluto.log):"
+			cat "$d/pluto.log" "$d/stdout" 2>/dev/null | _sw_comment ;;
+		strongswan)
+			echo "# strongSwan $n log ($d/charon.log):"
+			cat "$d/charon.log" "$d/stdout" 2>/dev/null | _sw_comment ;;
+		esac
+	done
+}
