@@ -1,0 +1,100 @@
+#!/bin/bash
+# This pluto (west) against Debian's strongSwan (east: charon driven by
+# swanctl), IKEv2 with a pre-shared key, AES-GCM-128 ESP: each side
+# initiates in turn; both kernels hold the same SA pair, pings pass through
+# it (its counters say so), trafficstatus and swanctl --list-sas show it.
+. "$(dirname "$0")/lib.sh"
+
+ns_add west east
+veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
+psk=interop-test-psk-not-a-real-one
+d=$SW_LOGDIR
+cat >"$d/west.conf" <<CONF
+conn t
+	left=192.0.2.1
+	right=192.0.2.2
+	authby=secret
+	ike=aes_gcm128-sha2_256;dh19
+	esp=aes_gcm128-null
+	auto=add
+CONF
+echo "192.0.2.1 192.0.2.2 : PSK \"$psk\"" >"$d/west.secrets"
+cat >"$d/east.swanctl.conf" <<CONF
+connections {
+	t {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		proposals = aes128gcm16-prfsha256-ecp256
+		local {
+			auth = psk
+			id = 192.0.2.2
+		}
+		remote {
+			auth = psk
+			id = 192.0.2.1
+		}
+		children {
+			t {
+				mode = tunnel
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+}
+secrets {
+	ike-t {
+		id-1 = 192.0.2.1
+		id-2 = 192.0.2.2
+		secret = "$psk"
+	}
+}
+CONF
+pluto_start west west "$d/west.conf" "$d/west.secrets"
+strongswan_start east east "$d/east.swanctl.conf"
+ok "this pluto and strongSwan $STRONGSWAN_VERSION are running"
+
+esp_is() { [ "$(ip -n "$(ns_name "$1")" xfrm state | grep -c '^[[:space:]]*proto esp ')" -eq "$2" ]; }
+spi() { ip -n "$(ns_name "$1")" xfrm state list src "$2" dst "$3" proto esp | awk '$1 == "proto" { print $4; exit }'; }
+ping_east() {
+	if command -v ping >/dev/null; then ns west ping -c 3 -W 5 192.0.2.2
+	else ns west busybox ping -c 3 -W 5 192.0.2.2; fi
+}
+
+tunnel_up() {
+	local who=$1 out in w_out e_in o
+	check "$who: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
+	check "$who: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
+	out=$(spi west 192.0.2.1 192.0.2.2) in=$(spi west 192.0.2.2 192.0.2.1)
+	check "$who: both kernels hold the same pair (SPIs $out, $in)" \
+		test -n "$out" -a -n "$in" -a "$(spi east 192.0.2.1 192.0.2.2)" = "$out" -a "$(spi east 192.0.2.2 192.0.2.1)" = "$in"
+	check "$who: pings from west to east pass" ping_east
+	w_out=$(sa_packets west "$out") e_in=$(sa_packets east "$out")
+	check "$who: west's outbound SA encrypted them ($w_out packets)" test "${w_out:-0}" -ge 3
+	check "$who: east's inbound SA decrypted them ($e_in packets)" test "${e_in:-0}" -ge 3
+	o=$(whack west --trafficstatus)
+	echo "$o" | _sw_comment
+	check "$who: this pluto's trafficstatus shows the SA with traffic both ways" \
+		grep -qE "^#[0-9]+: \"t\", type=ESP, .*inBytes=[1-9][0-9]*, outBytes=[1-9][0-9]*, .*id='192.0.2.2', offload=none$" <<<"$o"
+	o=$(swanctl_run east --list-sas 2>&1)
+	echo "$o" | _sw_comment
+	check "$who: swanctl --list-sas shows the child SA installed" \
+		grep -qE 't: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL, ESP:AES_GCM_16-128' <<<"$o"
+}
+
+# 1. This pluto initiates.
+out=$(whack west --name t --up 2>&1); rc=$?
+echo "$out" | _sw_comment
+check "pluto initiating: --up exits 0 with the established line" \
+	bash -c '[ "$1" -eq 0 ] && grep -q "IPsec SA established tunnel mode .*xfrm=AES_GCM_16_128" <<<"$2"' _ "$rc" "$out"
+tunnel_up "pluto initiating"
+must whack west --name t --down
+check "after --down west holds no ESP SA" wait_for 10 "west's SAs to go" esp_is west 0
+check "and strongSwan removed its SAs on our Delete" wait_for 20 "east's SAs to go" esp_is east 0
+
+# 2. strongSwan initiates, this pluto answers.
+must swanctl_run east --initiate --child t --timeout 30
+tunnel_up "strongSwan initiating"
+must swanctl_run east --terminate --ike t --timeout 30
+check "after swanctl --terminate east holds no ESP SA" wait_for 20 "east's SAs to go" esp_is east 0
+check "and this pluto removed its SAs on strongSwan's Delete" wait_for 20 "west's SAs to go" esp_is west 0
