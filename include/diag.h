@@ -19,5 +19,8 @@ void diag_init(struct diag *d);
  * dropped, but count still grows, so "and N more" can be reported. */
 void diag_add(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_failed(const struct diag *d);
+/* All lines joined by "; " for a one-line log message, or fallback when
+ * there are none. The buffer is static: use it before the next call. */
+const char *diag_oneline(const struct diag *d, const char *fallback);
 
 #endif

@@ -33,3 +33,21 @@ int diag_failed(const struct diag *d)
 {
 	return d->count > 0;
 }
+
+const char *diag_oneline(const struct diag *d, const char *fallback)
+{
+	static char line[DIAG_TEXT_MAX];
+	if (d->len == 0)
+		return fallback != NULL ? fallback : "";
+	size_t o = 0;
+	for (size_t i = 0; i < d->len && o + 3 < sizeof(line); i++) {
+		if (d->text[i] != '\n') {
+			line[o++] = d->text[i];
+		} else if (i + 1 < d->len) {
+			line[o++] = ';';
+			line[o++] = ' ';
+		}
+	}
+	line[o] = '\0';
+	return line;
+}

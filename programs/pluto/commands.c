@@ -63,7 +63,7 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 	ipsecconf_free(conf);
 	if (c == NULL) {
 		whack_diag(s, &d);
-		llog(LL_WARN, "\"%s\": not added: %.*s", r->name, (int)strcspn(d.text, "\n"), d.text);
+		llog(LL_WARN, "\"%s\": not added: %s", r->name, diag_oneline(&d, NULL));
 		whack_done(s, 1);
 		return;
 	}
@@ -72,7 +72,7 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 	conn_log(c, LL_INFO, "%s IKEv2 connection", replaced ? "replaced" : "added");
 	diag_init(&d);
 	if (!ikev2_listen(c, &d))
-		conn_log(c, LL_WARN, "%.*s", (int)strcspn(d.text, "\n"), d.text);
+		conn_log(c, LL_WARN, "%s", diag_oneline(&d, NULL));
 	whack_done(s, 0);
 }
 

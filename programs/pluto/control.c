@@ -123,7 +123,7 @@ void whack_done(struct whack_session *s, int rc)
 
 static void reject(struct whack_session *s, const struct diag *d)
 {
-	llog(LL_WARN, "whack: rejected a malformed request: %.*s", (int)strcspn(d->text, "\n"), d->text);
+	llog(LL_WARN, "whack: rejected a malformed request: %s", diag_oneline(d, NULL));
 	whack_line(s, "pluto: %s", d->text);
 	whack_done(s, 1);
 }

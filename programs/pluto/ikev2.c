@@ -146,7 +146,7 @@ static size_t build_encrypted(struct ike_sa *ike, uint8_t exchange, bool respons
 	struct diag d;
 	diag_init(&d);
 	if (!sk_seal(&c, out, sk + IKEV2_GENERIC_HDR_LEN, plain_len, &d)) {
-		ike_log(ike, LL_ERROR, "cannot encrypt a message: %.*s", (int)strcspn(d.text, "\n"), d.text);
+		ike_log(ike, LL_ERROR, "cannot encrypt a message: %s", diag_oneline(&d, NULL));
 		return 0;
 	}
 	return total;
@@ -468,8 +468,8 @@ static bool send_init_request(struct ike_sa *ike, const struct connection *c)
 	dh_free(ike->dh);
 	ike->dh = dh_generate(ike->dh_group, pub, &d);
 	if (ike->dh == NULL) {
-		ike_log(ike, LL_ERROR, "cannot make a %s key pair: %.*s", dh_name(ike->dh_group),
-			(int)strcspn(d.text, "\n"), d.text);
+		ike_log(ike, LL_ERROR, "cannot make a %s key pair: %s", dh_name(ike->dh_group),
+			diag_oneline(&d, NULL));
 		return false;
 	}
 	struct ikev2_hdr h;
@@ -508,9 +508,9 @@ void ikev2_initiate(struct connection *c, struct whack_session *s)
 	if (!conn_ends(c->config, &ends, &d) || ends.remote.family == 0 || !ike_socket_open(&ends.local, &d)) {
 		if (ends.remote.family == 0 && !diag_failed(&d))
 			diag_add(&d, "the other end is %%any: this end can only respond");
-		conn_log(c, LL_ERROR, "cannot initiate: %.*s", (int)strcspn(d.text, "\n"), d.text);
+		conn_log(c, LL_ERROR, "cannot initiate: %s", diag_oneline(&d, NULL));
 		if (s != NULL) {
-			whack_line(s, "\"%s\": cannot initiate: %.*s", c->config->name, (int)strcspn(d.text, "\n"), d.text);
+			whack_line(s, "\"%s\": cannot initiate: %s", c->config->name, diag_oneline(&d, NULL));
 			whack_done(s, 1);
 		}
 		return;
@@ -596,8 +596,8 @@ static void init_response(struct ike_sa *ike, const struct ikev2_msg *m, const u
 	    !ikev2_sa_accepted(&sa, &c->config->ike_proposals, PROTO_IKE, 0, &ike->ike_alg, &esn, spi, &spi_len, &d) ||
 	    np->len < 16 || np->len > sizeof(ike->nr) || ke.group != ike->ike_alg.dh ||
 	    memcmp(m->hdr.spi_r, zero_spi, IKEV2_SPI_LEN) == 0) {
-		ike_log(ike, LL_ERROR, "the IKE_SA_INIT response is not acceptable: %.*s",
-			(int)strcspn(d.text, "\n"), diag_failed(&d) ? d.text : "missing or mismatched SA, KE or Nonce payload");
+		ike_log(ike, LL_ERROR, "the IKE_SA_INIT response is not acceptable: %s",
+			diag_oneline(&d, "missing or mismatched SA, KE or Nonce payload"));
 		ike_fail(ike);
 		return;
 	}
@@ -606,7 +606,7 @@ static void init_response(struct ike_sa *ike, const struct ikev2_msg *m, const u
 	ike->nr_len = np->len;
 	buf_set(&ike->init_rcvd, buf, len);
 	if (!derive_ike_keys(ike, ke.data, ke.len, &d)) {
-		ike_log(ike, LL_ERROR, "%.*s", (int)strcspn(d.text, "\n"), d.text);
+		ike_log(ike, LL_ERROR, "%s", diag_oneline(&d, NULL));
 		ike_fail(ike);
 		return;
 	}
@@ -629,8 +629,8 @@ static bool read_child_answer(struct ike_sa *ike, const struct connection *c, co
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
 	    !ikev2_sa_accepted(&sa, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(c->config),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
-		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %.*s",
-			  (int)strcspn(d.text, "\n"), diag_failed(&d) ? d.text : "missing SA or TS payload");
+		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
+			  diag_oneline(&d, "missing SA or TS payload"));
 		return false;
 	}
 	if (tsi.n < 1 || tsr.n < 1 || !ts_exact_subnet(&tsi.ts[0], &ch->local_net) ||
@@ -770,8 +770,8 @@ static void responder_init(uint8_t *buf, size_t len, const struct ikev2_msg *m,
 	bool esn;
 	if (sap == NULL || kep == NULL || np == NULL || !ikev2_parse_sa(sap, &offered, &d) ||
 	    !ikev2_parse_ke(kep, &ke, &d) || np->len < 16 || np->len > 256) {
-		conn_log(c, LL_WARN, "dropped IKE_SA_INIT from %s: %.*s", address_str(remote, peer),
-			 (int)strcspn(d.text, "\n"), diag_failed(&d) ? d.text : "missing SA, KE or Nonce payload");
+		conn_log(c, LL_WARN, "dropped IKE_SA_INIT from %s: %s", address_str(remote, peer),
+			 diag_oneline(&d, "missing SA, KE or Nonce payload"));
 		return;
 	}
 	if (!ikev2_sa_choose(&offered, &c->config->ike_proposals, PROTO_IKE, 0, &chosen, &alg, &esn)) {
@@ -805,7 +805,7 @@ static void responder_init(uint8_t *buf, size_t len, const struct ikev2_msg *m,
 	uint8_t pub[IKE_DH_PUB_MAX];
 	ike->dh = dh_generate(alg.dh, pub, &d);
 	if (ike->dh == NULL || !derive_ike_keys(ike, ke.data, ke.len, &d)) {
-		ike_log(ike, LL_ERROR, "%.*s", (int)strcspn(d.text, "\n"), d.text);
+		ike_log(ike, LL_ERROR, "%s", diag_oneline(&d, NULL));
 		ike_sa_free(ike, 1);
 		return;
 	}
@@ -871,8 +871,7 @@ static uint16_t choose_child(struct ike_sa *ike, const struct connection *c, con
 	struct child_sa *ch = &ike->child;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &offered, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d)) {
-		child_log(ike, LL_ERROR, "the child SA request is malformed: %.*s", (int)strcspn(d.text, "\n"),
-			  diag_failed(&d) ? d.text : "missing SA or TS payload");
+		child_log(ike, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
 		return N_INVALID_SYNTAX;
 	}
 	struct alg_proposals esp;
@@ -1053,9 +1052,8 @@ static void handle_response(struct ike_sa *ike, struct ikev2_msg *m, uint8_t *bu
 		size_t plain_len;
 		if (m->sk_offset == 0 || !sk_open(&c, buf, len, m->sk_offset, &plain, &plain_len, &d) ||
 		    !ikev2_parse_inner(plain, plain_len, m->sk_first, m, &d)) {
-			ike_log(ike, LL_WARN, "dropped a %s response that does not decrypt or parse: %.*s",
-				ikev2_exchange_name(m->hdr.exchange), (int)strcspn(d.text, "\n"),
-				diag_failed(&d) ? d.text : "no SK payload");
+			ike_log(ike, LL_WARN, "dropped a %s response that does not decrypt or parse: %s",
+				ikev2_exchange_name(m->hdr.exchange), diag_oneline(&d, "no SK payload"));
 			return;
 		}
 	}
@@ -1096,9 +1094,8 @@ static void handle_request(struct ike_sa *ike, struct ikev2_msg *m, uint8_t *buf
 	size_t plain_len;
 	if (!ike->have_keys || m->sk_offset == 0 || !sk_open(&c, buf, len, m->sk_offset, &plain, &plain_len, &d) ||
 	    !ikev2_parse_inner(plain, plain_len, m->sk_first, m, &d)) {
-		ike_log(ike, LL_WARN, "dropped a %s request that does not decrypt or parse: %.*s",
-			ikev2_exchange_name(m->hdr.exchange), (int)strcspn(d.text, "\n"),
-			diag_failed(&d) ? d.text : "no SK payload");
+		ike_log(ike, LL_WARN, "dropped a %s request that does not decrypt or parse: %s",
+			ikev2_exchange_name(m->hdr.exchange), diag_oneline(&d, "no SK payload"));
 		return;
 	}
 	const struct ikev2_payload *crit = ikev2_unknown_critical(m);
@@ -1134,8 +1131,8 @@ static void receive(uint8_t *buf, size_t len, const ip_address *local, const ip_
 	diag_init(&d);
 	char peer[ADDRESS_STR_MAX];
 	if (!ikev2_parse(buf, len, &m, &d)) {
-		llog(LL_WARN, "dropped a malformed IKE message from %s: %.*s", address_str(remote, peer),
-		     (int)strcspn(d.text, "\n"), d.text);
+		llog(LL_WARN, "dropped a malformed IKE message from %s: %s", address_str(remote, peer),
+		     diag_oneline(&d, NULL));
 		return;
 	}
 	bool response = m.hdr.flags & IKEV2_FLAG_RESPONSE;

@@ -174,7 +174,7 @@ static void report_ready(const struct diag *d)
 
 static void fail(const struct diag *d)
 {
-	llog(LL_ERROR, "pluto: %.*s", d->len > 0 ? (int)d->len - 1 : 0, d->text);
+	llog(LL_ERROR, "pluto: %s", diag_oneline(d, NULL));
 	report_ready(d);
 	exit(1);
 }
@@ -204,14 +204,14 @@ static void load_auto_conns(void)
 		bool replaced;
 		struct connection *c = conn_load(cfg, pluto.conf->setup.fips, &replaced, &errors, &notes);
 		if (c == NULL) {
-			llog(LL_ERROR, "\"%s\": not loaded: %.*s", cfg->name,
-			     (int)strcspn(errors.text, "\n"), errors.text);
+			llog(LL_ERROR, "\"%s\": not loaded: %s", cfg->name,
+			     diag_oneline(&errors, NULL));
 			continue;
 		}
 		conn_log_lines(c, LL_WARN, &notes);
 		conn_log(c, LL_INFO, "added IKEv2 connection");
 		if (!ikev2_listen(c, &errors))
-			conn_log(c, LL_WARN, "%.*s", (int)strcspn(errors.text, "\n"), errors.text);
+			conn_log(c, LL_WARN, "%s", diag_oneline(&errors, NULL));
 		if (cfg->auto_mode == AUTO_ONDEMAND)
 			conn_log(c, LL_WARN, "auto=ondemand: negotiation on demand is not supported yet; use auto=start");
 		else if (cfg->auto_mode == AUTO_START)
