@@ -18,6 +18,7 @@
 #include "ipsec_id.h"
 #include "kernel.h"
 #include "log.h"
+#include "offload_probe.h"
 #include "pluto.h"
 #include "secrets.h"
 
@@ -75,9 +76,34 @@ static const struct alg_proposals *esp_for_ike_auth(const struct conn_config *c,
 	return out;
 }
 
-static int esn_policy(const struct conn_config *c)
+/* Whether a probe of the device holding local showed it offloads ESN. */
+static bool device_offloads_esn(const ip_address *local)
 {
-	return c->esn == YNA_YES ? 1 : c->esn == YNA_NO ? 0 : 2;
+	struct kernel_link link;
+	struct kernel_err e = {0};
+	if (kernel->link_for_address(local, &link, &e) != 0)
+		return false;
+	const struct device_probe *p = offload_probe_known(link.name);
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (p->r[i].esn && p->r[i].outcome == PROBE_OFFLOADED)
+			return true;
+	}
+	return false;
+}
+
+/* ESN as the conn asks (esn=yes|no), else either; but many NICs cannot
+ * offload ESN (netdevsim, and libreswan's default ESN is why its offload
+ * fails out of the box), so an SA meant for the NIC asks for none unless a
+ * probe showed the device takes ESN: the initiator offers none, the
+ * responder picks none whenever the peer allows it. */
+static int esn_policy(const struct ike_sa *ike, const struct connection *c)
+{
+	const struct conn_config *cfg = c->config;
+	if (cfg->esn != YNA_AUTO)
+		return cfg->esn == YNA_YES ? 1 : 0;
+	if (c->offload.mode == HW_OFFLOAD_NO || device_offloads_esn(&ike->ends.local))
+		return 2;
+	return ike->initiator ? 0 : 3;
 }
 
 static const char *peer_text(const struct ike_sa *ike, char buf[ADDRESS_STR_MAX])
@@ -447,7 +473,7 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 	put_be32(spi, ike->child.spi_in);
 	struct ikev2_sa_payload sa;
 	struct alg_proposals esp;
-	ikev2_sa_from_proposals(esp_for_ike_auth(cfg, &esp), PROTO_ESP, spi, 4, esn_policy(cfg), &sa);
+	ikev2_sa_from_proposals(esp_for_ike_auth(cfg, &esp), PROTO_ESP, spi, 4, esn_policy(ike, a->c), &sa);
 	ikev2_add_sa(b, &sa);
 	struct ikev2_ts_payload tsi, tsr;
 	ts_from_subnet(&ike->ends.local_net, &tsi);
@@ -627,7 +653,7 @@ static bool read_child_answer(struct ike_sa *ike, const struct connection *c, co
 	struct child_sa *ch = &ike->child;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &sa, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
-	    !ikev2_sa_accepted(&sa, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(c->config),
+	    !ikev2_sa_accepted(&sa, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(ike, c),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
 		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
 			  diag_oneline(&d, "missing SA or TS payload"));
@@ -875,7 +901,7 @@ static uint16_t choose_child(struct ike_sa *ike, const struct connection *c, con
 		return N_INVALID_SYNTAX;
 	}
 	struct alg_proposals esp;
-	if (!ikev2_sa_choose(&offered, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(c->config),
+	if (!ikev2_sa_choose(&offered, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(ike, c),
 			     chosen, &ch->alg, &ch->esn)) {
 		child_log(ike, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
 			  c->config->esp != NULL ? c->config->esp : "default");

@@ -258,7 +258,9 @@ void ikev2_sa_from_proposals(const struct alg_proposals *ps, enum ikev2_protocol
 /* The responder's choice: the first of the peer's proposals (in the
  * peer's order) that one of ours accepts. On success, chosen holds the
  * single-proposal SA payload to send back, and alg/esn what it means.
- * esn_policy as above, for what we accept. false: NO_PROPOSAL_CHOSEN.
+ * esn_policy as above, for what we accept, plus 3: either, but no ESN
+ * whenever the peer's proposal allows it (an SA for a NIC that cannot
+ * offload ESN). false: NO_PROPOSAL_CHOSEN.
  *
  * Within a peer's proposal our order decides: the first of ours all of
  * whose transforms it offers. Proposals for another protocol, with an SPI

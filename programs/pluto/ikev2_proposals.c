@@ -235,6 +235,8 @@ static int pick_esn(const struct ikev2_proposal *p, int esn_policy)
 {
 	if (esn_policy == 0 || esn_policy == 1)
 		return offers(p, TRANS_ESN, (uint16_t)esn_policy, 0) ? esn_policy : -1;
+	if (esn_policy == 3)	/* either, but none where the peer allows it */
+		return offers(p, TRANS_ESN, 0, 0) ? 0 : offers(p, TRANS_ESN, 1, 0) ? 1 : -1;
 	for (size_t i = 0; i < p->nt; i++) {
 		const struct ikev2_transform *t = &p->t[i];
 		if (t->type == TRANS_ESN && !t->unusable && t->keylen == 0 && t->id <= 1)
@@ -380,7 +382,7 @@ static const char *answer_name(const int by_type[TRANS_TYPES], uint16_t keylen,
 
 static bool answer_esn_ok(int got, int esn_policy)
 {
-	return esn_policy == 2 ? got == 0 || got == 1 : got == esn_policy;
+	return esn_policy >= 2 ? got == 0 || got == 1 : got == esn_policy;
 }
 
 bool ikev2_sa_accepted(const struct ikev2_sa_payload *answer, const struct alg_proposals *ours,

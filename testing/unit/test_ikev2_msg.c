@@ -1465,8 +1465,15 @@ static void test_choose_esp(void **state)
 	assert_int_equal(find_t(&chosen.prop[0], TRANS_ESN, 0)->id, 0);
 	assert_true(ikev2_sa_choose(&offered, &ours, PROTO_ESP, 1, &chosen, &alg, &esn));
 	assert_true(esn);
+	/* 3 (for an offloaded SA): no ESN although the peer put ESN first... */
+	assert_true(ikev2_sa_choose(&offered, &ours, PROTO_ESP, 3, &chosen, &alg, &esn));
+	assert_false(esn);
+	assert_int_equal(find_t(&chosen.prop[0], TRANS_ESN, 0)->id, 0);
 	offered.prop[0].nt = 2;		/* ESN only */
 	assert_false(ikev2_sa_choose(&offered, &ours, PROTO_ESP, 0, &chosen, &alg, &esn));
+	/* ...but ESN when that is all the peer will do. */
+	assert_true(ikev2_sa_choose(&offered, &ours, PROTO_ESP, 3, &chosen, &alg, &esn));
+	assert_true(esn);
 	offered.prop[0].nt = 1;		/* no ESN transform: 3.3.3 makes it mandatory */
 	assert_false(ikev2_sa_choose(&offered, &ours, PROTO_ESP, 2, &chosen, &alg, &esn));
 
