@@ -680,6 +680,18 @@ static bool read_child_answer(struct ike_sa *ike, const struct connection *c, co
 	return true;
 }
 
+/* Both ends authenticated: the IKE SA is up, and its child gets a serial
+ * and a reqid (below PROBE_REQID, which stays the probes'). */
+static void ike_established(struct ike_sa *ike)
+{
+	char peer[ADDRESS_STR_MAX];
+	ike->state = IKE_ESTABLISHED;
+	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
+		peer_text(ike, peer), ike->ends.remote_id);
+	ike->child.serial = next_serial();
+	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
+}
+
 static void log_established(struct ike_sa *ike)
 {
 	char summary[512];
@@ -707,12 +719,7 @@ static void auth_response(struct ike_sa *ike, struct ikev2_msg *m)
 		send_delete(ike, 1);
 		return;
 	}
-	ike->state = IKE_ESTABLISHED;
-	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
-		peer_text(ike, peer), ike->ends.remote_id);
-
-	ike->child.serial = next_serial();
-	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
+	ike_established(ike);
 	if (find_error_notify(m, &n) != NULL) {
 		child_log(ike, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
 		send_delete(ike, 1);
@@ -930,17 +937,12 @@ static uint16_t choose_child(struct ike_sa *ike, const struct connection *c, con
 static void responder_auth(struct ike_sa *ike, struct ikev2_msg *m)
 {
 	struct connection *c = conn_find(ike->conn_name);
-	char peer[ADDRESS_STR_MAX];
 	if (c == NULL || !authenticate_peer(ike, m, PT_IDi)) {
 		respond_notify(ike, IKE_AUTH, N_AUTHENTICATION_FAILED, NULL, 0);
 		ike_fail(ike);
 		return;
 	}
-	ike->state = IKE_ESTABLISHED;
-	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
-		peer_text(ike, peer), ike->ends.remote_id);
-	ike->child.serial = next_serial();
-	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
+	ike_established(ike);
 
 	struct ikev2_sa_payload chosen;
 	struct auth_response_arg a = { .chosen = &chosen };
