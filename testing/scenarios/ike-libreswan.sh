@@ -38,8 +38,6 @@ pluto_start west west "$d/west.conf" "$d/west.secrets"
 libreswan_start east east "$d/east.conf" "$d/east.secrets"
 ok "this pluto and libreswan $LIBRESWAN_VERSION are running"
 
-esp_is() { [ "$(ip -n "$(ns_name "$1")" xfrm state | grep -c '^[[:space:]]*proto esp ')" -eq "$2" ]; }
-spi() { ip -n "$(ns_name "$1")" xfrm state list src "$2" dst "$3" proto esp | awk '$1 == "proto" { print $4; exit }'; }
 ping_east() {
 	if command -v ping >/dev/null; then ns west ping -c 3 -W 5 192.0.2.2
 	else ns west busybox ping -c 3 -W 5 192.0.2.2; fi
@@ -49,9 +47,9 @@ tunnel_up() {
 	local who=$1 out in w_out e_in o
 	check "$who: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
 	check "$who: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
-	out=$(spi west 192.0.2.1 192.0.2.2) in=$(spi west 192.0.2.2 192.0.2.1)
+	out=$(esp_spi west 192.0.2.1 192.0.2.2) in=$(esp_spi west 192.0.2.2 192.0.2.1)
 	check "$who: both kernels hold the same pair (SPIs $out, $in)" \
-		test -n "$out" -a -n "$in" -a "$(spi east 192.0.2.1 192.0.2.2)" = "$out" -a "$(spi east 192.0.2.2 192.0.2.1)" = "$in"
+		test -n "$out" -a -n "$in" -a "$(esp_spi east 192.0.2.1 192.0.2.2)" = "$out" -a "$(esp_spi east 192.0.2.2 192.0.2.1)" = "$in"
 	check "$who: pings from west to east pass" ping_east
 	w_out=$(sa_packets west "$out") e_in=$(sa_packets east "$out")
 	check "$who: west's outbound SA encrypted them ($w_out packets)" test "${w_out:-0}" -ge 3

@@ -18,6 +18,7 @@
 #   waiting     wait_for SECONDS DESC CMD...
 #   xfrm        xfrm_sa NS SPI [IP-OPTS] (that SA's lines of `ip xfrm state`)
 #               sa_packets NS SPI (its packet counter)
+#               esp_is NS N (exactly N ESP SAs) | esp_spi NS SRC DST
 #               nl_run CMD... (sets NL_RC, NL_OUT and NL_ERRNO, the errno of
 #               the netlink error CMD got: `ip` prints only the extended ack)
 #
@@ -192,6 +193,10 @@ xfrm_sa() {
 sa_packets() {
 	xfrm_sa "$1" "$2" -s | awk '/lifetime current:/ { getline; sub(/.*, */, ""); sub(/\(packets\).*/, ""); print }'
 }
+# esp_is NS N: true when NS holds exactly N ESP SAs.
+esp_is() { [ "$(ip -n "$(ns_name "$1")" xfrm state | grep -c '^[[:space:]]*proto esp ')" -eq "$2" ]; }
+# esp_spi NS SRC DST: the SPI of the ESP SA from SRC to DST in NS.
+esp_spi() { ip -n "$(ns_name "$1")" xfrm state list src "$2" dst "$3" proto esp | awk '$1 == "proto" { print $4; exit }'; }
 # nl_run CMD...: runs CMD (under strace, to see the netlink error it got).
 # shellcheck disable=SC2034 # NL_* are for the scenarios
 nl_run() {

@@ -64,10 +64,6 @@ libreswan_start west west "$d/west.conf" "$d/west.secrets"
 strongswan_start east east "$d/east.swanctl.conf"
 ok "libreswan $LIBRESWAN_VERSION and strongSwan $STRONGSWAN_VERSION are running"
 
-esp_count() { ip -n "$(ns_name "$1")" xfrm state | grep -c '^[[:space:]]*proto esp '; }
-esp_is() { [ "$(esp_count "$1")" -eq "$2" ]; }
-# spi NS SRC DST: the SPI of the ESP SA from SRC to DST in NS.
-spi() { ip -n "$(ns_name "$1")" xfrm state list src "$2" dst "$3" proto esp | awk '$1 == "proto" { print $4; exit }'; }
 ping_east() {
 	if command -v ping >/dev/null; then ns west ping -c 3 -W 5 192.0.2.2
 	else ns west busybox ping -c 3 -W 5 192.0.2.2; fi
@@ -83,9 +79,9 @@ tunnel_up() {
 	check "$who: they are AES-GCM-128 (20-byte key with salt, 128-bit ICV) in tunnel mode" bash -c \
 		'[ $(grep -cE "aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{40} 128" <<<"$1") -eq 2 ] &&
 		 [ $(grep -c "mode tunnel" <<<"$1") -eq 2 ]' _ "$o"
-	out=$(spi west 192.0.2.1 192.0.2.2) in=$(spi west 192.0.2.2 192.0.2.1)
+	out=$(esp_spi west 192.0.2.1 192.0.2.2) in=$(esp_spi west 192.0.2.2 192.0.2.1)
 	check "$who: east's SAs are the same pair (SPIs $out, $in)" \
-		test -n "$out" -a -n "$in" -a "$(spi east 192.0.2.1 192.0.2.2)" = "$out" -a "$(spi east 192.0.2.2 192.0.2.1)" = "$in"
+		test -n "$out" -a -n "$in" -a "$(esp_spi east 192.0.2.1 192.0.2.2)" = "$out" -a "$(esp_spi east 192.0.2.2 192.0.2.1)" = "$in"
 	check "$who: pings from west to east pass" ping_east
 	w_out=$(sa_packets west "$out") e_out=$(sa_packets east "$out") w_in=$(sa_packets west "$in")
 	check "$who: west's outbound SA encrypted them ($w_out packets)" test "${w_out:-0}" -ge 3

@@ -67,13 +67,11 @@ CONF
 libreswan_start west west "$d/west.conf" "$d/west.secrets"
 strongswan_start east east "$d/east.swanctl.conf"
 
-esp_is() { [ "$(ip -n "$(ns_name "$1")" xfrm state | grep -c '^[[:space:]]*proto esp ')" -eq "$2" ]; }
-spi() { ip -n "$(ns_name "$1")" xfrm state list src "$2" dst "$3" proto esp | awk '$1 == "proto" { print $4; exit }'; }
 
 must libreswan_whack west --name t --initiate --asynchronous
 check "west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
 check "east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
-out=$(spi west 192.0.2.1 10.0.0.2) in=$(spi west 10.0.0.2 192.0.2.1)
+out=$(esp_spi west 192.0.2.1 10.0.0.2) in=$(esp_spi west 10.0.0.2 192.0.2.1)
 xfrm_sa west "$out" | _sw_comment
 check "west's outbound SA ($out) is offloaded to the netdevsim port" \
 	grep -q "crypto offload parameters: dev $NSIM_DEV dir out" <<<"$(xfrm_sa west "$out")"
