@@ -15,6 +15,9 @@ must ip -n "$(ns_name west)" link set lanw up
 must ip -n "$(ns_name east)" link add lane type dummy
 must ip -n "$(ns_name east)" addr add 10.2.0.1/24 dev lane
 must ip -n "$(ns_name east)" link set lane up
+# IPv6 beside IPv4 on the same link (nodad: usable at once).
+must ip -n "$(ns_name west)" -6 addr add 2001:db8::1/64 dev veth0 nodad
+must ip -n "$(ns_name east)" -6 addr add 2001:db8::2/64 dev veth1 nodad
 # pluto installs no routes (no updown script yet): the hosts route the
 # subnets to each other themselves; the policies make that traffic ESP.
 must ip -n "$(ns_name west)" route add 10.2.0.0/24 via 192.0.2.2
@@ -22,6 +25,7 @@ must ip -n "$(ns_name east)" route add 10.1.0.0/24 via 192.0.2.1
 : >"$SW_LOGDIR/west.conf"; : >"$SW_LOGDIR/east.conf"
 cat >"$SW_LOGDIR/west.secrets" <<'S'
 192.0.2.1 192.0.2.2 : PSK "variants secret for addresses"
+2001:db8::1 2001:db8::2 : PSK "variants secret for IPv6 addresses"
 @west @east : PSK "variants secret for fqdn ids"
 west@example.org east@example.org : PSK "variants secret for user ids"
 S
@@ -30,12 +34,15 @@ pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
 pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
 if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 
+# variant NAME PING_FROM PING_TO EXPECT KEYWORDS... (LEFT=, RIGHT= for other
+# hosts than 192.0.2.1 and 192.0.2.2)
 # variant NAME PING_FROM PING_TO EXPECT KEYWORDS...: the same conn loaded
 # on both ends (each pluto finds which end is its own), brought up from west.
 variant() {
 	local name=$1 from=$2 to=$3 expect=$4 out rc kw spi pkts
+	local left=${LEFT:-192.0.2.1} right=${RIGHT:-192.0.2.2}
 	shift 4
-	{ echo "conn $name"; echo "	left=192.0.2.1"; echo "	right=192.0.2.2"; echo "	authby=secret"
+	{ echo "conn $name"; echo "	left=$left"; echo "	right=$right"; echo "	authby=secret"
 	  for kw in "$@"; do echo "	$kw"; done; } >"$SW_LOGDIR/$name.conf"
 	must whack west --name "$name" --add --config "$SW_LOGDIR/$name.conf"
 	must whack east --name "$name" --add --config "$SW_LOGDIR/$name.conf"
@@ -44,7 +51,7 @@ variant() {
 	check "$name: --up exits 0" test "$rc" -eq 0
 	check "$name: established as expected ($expect)" grep -qE "$expect" <<<"$out"
 	check "$name: ping $from -> $to through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I "$from" "$to"
-	spi=$(ip -n "$(ns_name east)" xfrm state list src 192.0.2.1 dst 192.0.2.2 proto esp | awk '$1 == "proto" { print $4; exit }')
+	spi=$(ip -n "$(ns_name east)" xfrm state list src "$left" dst "$right" proto esp | awk '$1 == "proto" { print $4; exit }')
 	pkts=$(sa_packets east "${spi:-0}")
 	check "$name: east's inbound SA decrypted the pings (${pkts:-0} packets)" test "${pkts:-0}" -ge 2
 	must whack west --name "$name" --down
@@ -70,3 +77,5 @@ variant subnets 10.1.0.1 10.2.0.1 'IPsec SA established tunnel mode' \
 	'leftsubnet=10.1.0.0/24' 'rightsubnet=10.2.0.0/24' 'esp=aes_gcm128-null'
 variant transport 192.0.2.1 192.0.2.2 'IPsec SA established transport mode' \
 	'type=transport' 'esp=aes_gcm128-null'
+LEFT=2001:db8::1 RIGHT=2001:db8::2 variant ipv6 2001:db8::1 2001:db8::2 "authenticated peer '2001:db8::2'" \
+	'esp=aes_gcm128-null'
