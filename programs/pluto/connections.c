@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "connections.h"
+#include "ike_sa.h"
 #include "kernel.h"
+#include "offload_probe.h"
 
 static struct connection *conns;
 
@@ -72,7 +74,15 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 	if (c == NULL) {
 		conn_config_free(dup);
 		diag_add(errors, "out of memory adding \"%s\"", cfg->name);
+		return NULL;
 	}
+	struct ends ends;
+	struct diag probe_lines, ignore;
+	diag_init(&probe_lines);
+	diag_init(&ignore);
+	if (conn_ends(cfg, &ends, &ignore))
+		offload_check_device(kernel, cfg, &pol, &ends.local, &probe_lines, notes);
+	conn_log_lines(c, LL_INFO, &probe_lines);
 	return c;
 }
 

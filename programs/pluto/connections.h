@@ -21,7 +21,10 @@ size_t conn_count(void);
 /* Checks a conn from a config (both ends present, the add-time offload
  * rules under config setup's fips) and adds a copy of it, replacing a
  * loaded conn of the same name. NULL with the reasons in errors when it
- * is refused; lines the user should see either way go to notes. */
+ * is refused; lines the user should see either way go to notes. A conn
+ * that asks for offload has its device probed, once in pluto's life (the
+ * probe is logged here), and gets a warning in notes when that device
+ * cannot take what the conn asks for (offload_check_device). */
 struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
 			     struct diag *errors, struct diag *notes);
 bool conn_delete(const char *name);

@@ -66,29 +66,19 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The child SA of IKE_AUTH has no KE payload, so its proposals carry no
- * DH transform (RFC 7296 1.2): PFS applies only to later children. */
-static const struct alg_proposals *esp_for_ike_auth(const struct conn_config *c, struct alg_proposals *out)
+/* The ESP proposals of the IKE_AUTH child. It has no KE payload, so they
+ * carry no DH transform (RFC 7296 1.2): PFS applies only to later
+ * children. For an SA meant for the NIC, what its probe showed the device
+ * offloads goes first. */
+static const struct alg_proposals *child_proposals(const struct ike_sa *ike, const struct connection *c,
+						   struct alg_proposals *out)
 {
-	*out = c->esp_proposals;
+	*out = c->config->esp_proposals;
 	for (size_t i = 0; i < out->n; i++)
 		out->p[i].dh = DH_NONE;
+	if (c->offload.mode != HW_OFFLOAD_NO)
+		offload_order_proposals(offload_probe_for(kernel, &ike->ends.local), out);
 	return out;
-}
-
-/* Whether a probe of the device holding local showed it offloads ESN. */
-static bool device_offloads_esn(const ip_address *local)
-{
-	struct kernel_link link;
-	struct kernel_err e = {0};
-	if (kernel->link_for_address(local, &link, &e) != 0)
-		return false;
-	const struct device_probe *p = offload_probe_known(link.name);
-	for (size_t i = 0; p != NULL && i < p->n; i++) {
-		if (p->r[i].esn && p->r[i].outcome == PROBE_OFFLOADED)
-			return true;
-	}
-	return false;
 }
 
 /* ESN as the conn asks (esn=yes|no), else either; but many NICs cannot
@@ -101,7 +91,7 @@ static int esn_policy(const struct ike_sa *ike, const struct connection *c)
 	const struct conn_config *cfg = c->config;
 	if (cfg->esn != YNA_AUTO)
 		return cfg->esn == YNA_YES ? 1 : 0;
-	if (c->offload.mode == HW_OFFLOAD_NO || device_offloads_esn(&ike->ends.local))
+	if (c->offload.mode == HW_OFFLOAD_NO || offload_probe_esn(offload_probe_for(kernel, &ike->ends.local)))
 		return 2;
 	return ike->initiator ? 0 : 3;
 }
@@ -473,7 +463,7 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 	put_be32(spi, ike->child.spi_in);
 	struct ikev2_sa_payload sa;
 	struct alg_proposals esp;
-	ikev2_sa_from_proposals(esp_for_ike_auth(cfg, &esp), PROTO_ESP, spi, 4, esn_policy(ike, a->c), &sa);
+	ikev2_sa_from_proposals(child_proposals(ike, a->c, &esp), PROTO_ESP, spi, 4, esn_policy(ike, a->c), &sa);
 	ikev2_add_sa(b, &sa);
 	struct ikev2_ts_payload tsi, tsr;
 	ts_from_subnet(&ike->ends.local_net, &tsi);
@@ -653,7 +643,7 @@ static bool read_child_answer(struct ike_sa *ike, const struct connection *c, co
 	struct child_sa *ch = &ike->child;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &sa, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
-	    !ikev2_sa_accepted(&sa, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(ike, c),
+	    !ikev2_sa_accepted(&sa, child_proposals(ike, c, &esp), PROTO_ESP, esn_policy(ike, c),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
 		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
 			  diag_oneline(&d, "missing SA or TS payload"));
@@ -890,6 +880,25 @@ static void inner_auth_response(struct ike_sa *ike, struct ikev2_builder *b, voi
 		ikev2_add_notify(b, 0, NULL, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 }
 
+/* The peer's order decides, except that for an SA meant for the NIC a
+ * proposal the device is known to offload wins over any other. */
+static bool choose_child_alg(struct ike_sa *ike, const struct connection *c,
+			     const struct ikev2_sa_payload *offered, struct ikev2_sa_payload *chosen)
+{
+	struct alg_proposals esp, offloadable;
+	struct child_sa *ch = &ike->child;
+	child_proposals(ike, c, &esp);
+	offloadable = esp;
+	if (c->offload.mode != HW_OFFLOAD_NO)
+		offload_keep_known(offload_probe_for(kernel, &ike->ends.local), &offloadable);
+	else
+		offloadable.n = 0;
+	int esn = esn_policy(ike, c);
+	return (offloadable.n > 0 &&
+		ikev2_sa_choose(offered, &offloadable, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn)) ||
+	       ikev2_sa_choose(offered, &esp, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn);
+}
+
 /* Picks the child SA from the initiator's request; an error notify type
  * when it cannot be had. */
 static uint16_t choose_child(struct ike_sa *ike, const struct connection *c, const struct ikev2_msg *m,
@@ -907,9 +916,7 @@ static uint16_t choose_child(struct ike_sa *ike, const struct connection *c, con
 		child_log(ike, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
 		return N_INVALID_SYNTAX;
 	}
-	struct alg_proposals esp;
-	if (!ikev2_sa_choose(&offered, esp_for_ike_auth(c->config, &esp), PROTO_ESP, esn_policy(ike, c),
-			     chosen, &ch->alg, &ch->esn)) {
+	if (!choose_child_alg(ike, c, &offered, chosen)) {
 		child_log(ike, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
 			  c->config->esp != NULL ? c->config->esp : "default");
 		return N_NO_PROPOSAL_CHOSEN;

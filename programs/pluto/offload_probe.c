@@ -34,13 +34,9 @@ const struct device_probe *offload_probe_known(const char *dev)
 	return NULL;
 }
 
-static void remember(const struct device_probe *p)
+void offload_probe_forget_all(void)
 {
-	struct device_probe *slot = (struct device_probe *)offload_probe_known(p->dev);
-	if (slot == NULL && nknown < KNOWN_MAX)
-		slot = &known[nknown++];
-	if (slot != NULL)
-		*slot = *p;
+	nknown = 0;
 }
 
 static bool same_alg(const struct alg_proposal *a, const struct alg_proposal *b)
@@ -57,6 +53,82 @@ bool offload_probe_accepts(const struct device_probe *p, const struct alg_propos
 			ways++;
 	}
 	return ways == 2;
+}
+
+bool offload_probe_esn(const struct device_probe *p)
+{
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (p->r[i].esn && p->r[i].outcome == PROBE_OFFLOADED)
+			return true;
+	}
+	return false;
+}
+
+/* A full table refuses every transform alike: that says nothing of them. */
+static bool says_something(const struct probe_result *r)
+{
+	return !(r->outcome == PROBE_REFUSED && r->err.errnum == ENOSPC);
+}
+
+/* Tallies the telling results without ESN that match: the same transform
+ * (whole), or only the same cipher. */
+static void tally(const struct device_probe *p, const struct alg_proposal *alg, bool whole,
+		  unsigned *tried, unsigned *offloaded)
+{
+	*tried = *offloaded = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct probe_result *r = &p->r[i];
+		bool match = whole ? same_alg(&r->alg, alg) : r->alg.encr == alg->encr;
+		if (r->esn || !match || !says_something(r))
+			continue;
+		(*tried)++;
+		*offloaded += r->outcome == PROBE_OFFLOADED;
+	}
+}
+
+enum offload_verdict offload_probe_verdict(const struct device_probe *p, const struct alg_proposal *alg)
+{
+	if (p == NULL)
+		return OFFLOAD_UNKNOWN;
+	unsigned tried, offloaded;
+	tally(p, alg, true, &tried, &offloaded);
+	if (tried == 2)		/* both directions */
+		return offloaded == 2 ? OFFLOAD_KNOWN : OFFLOAD_REFUSED;
+	tally(p, alg, false, &tried, &offloaded);
+	return tried > 0 && offloaded == 0 ? OFFLOAD_REFUSED : OFFLOAD_UNKNOWN;
+}
+
+void offload_order_proposals(const struct device_probe *p, struct alg_proposals *ps)
+{
+	if (p == NULL)
+		return;
+	struct alg_proposals sorted = { .n = 0 };
+	for (enum offload_verdict v = OFFLOAD_KNOWN; v <= OFFLOAD_REFUSED; v++) {
+		for (size_t i = 0; i < ps->n; i++) {
+			if (offload_probe_verdict(p, &ps->p[i]) == v)
+				sorted.p[sorted.n++] = ps->p[i];
+		}
+	}
+	*ps = sorted;
+}
+
+void offload_keep_known(const struct device_probe *p, struct alg_proposals *ps)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		if (offload_probe_verdict(p, &ps->p[i]) == OFFLOAD_KNOWN)
+			ps->p[kept++] = ps->p[i];
+	}
+	ps->n = kept;
+}
+
+const struct device_probe *offload_probe_for(const struct kernel_ops *k, const ip_address *local)
+{
+	struct kernel_link link;
+	struct kernel_err e = {0};
+	if (k->link_for_address(local, &link, &e) != 0)
+		return NULL;
+	return offload_probe_known(link.name);
 }
 
 /* Throwaway keys: zeros are as good as any for an SA that carries nothing. */
@@ -131,6 +203,21 @@ static void report_results(const struct device_probe *p, struct diag *lines)
 	}
 }
 
+/* A probe that met only a full table learned nothing worth keeping. */
+static void remember(const struct device_probe *p)
+{
+	size_t telling = 0;
+	for (size_t i = 0; i < p->n; i++)
+		telling += says_something(&p->r[i]);
+	if (telling == 0)
+		return;
+	struct device_probe *slot = (struct device_probe *)offload_probe_known(p->dev);
+	if (slot == NULL && nknown < KNOWN_MAX)
+		slot = &known[nknown++];
+	if (slot != NULL)
+		*slot = *p;
+}
+
 int offload_probe(const struct kernel_ops *k, const char *dev, struct device_probe *out, struct diag *lines)
 {
 	*out = (struct device_probe){0};
@@ -165,6 +252,111 @@ int offload_probe(const struct kernel_ops *k, const char *dev, struct device_pro
 	return 0;
 }
 
+/* "AES_GCM_16_128, AES_GCM_16_128 with ESN", or "nothing". */
+static const char *offloaded_list(const struct device_probe *p, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i + 1 < p->n && used < len; i += 2) {
+		if (p->r[i].outcome == PROBE_OFFLOADED && p->r[i + 1].outcome == PROBE_OFFLOADED) {
+			char alg[ALG_NAME_MAX];
+			alg_esp_name(&p->r[i].alg, alg);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s%s",
+						 used ? ", " : "", alg, p->r[i].esn ? " with ESN" : "");
+		}
+	}
+	return buf[0] ? buf : "nothing";
+}
+
+/* ---- a conn that asks for offload ---- */
+
+/* "warning: ", except where software is the expected way down (auto). */
+static const char *warning(const struct offload_policy *pol)
+{
+	return pol->mode == HW_OFFLOAD_AUTO ? "" : "warning: ";
+}
+
+/* What becomes of the conn's SAs when the device does not take them. */
+static const char *outlook(const struct offload_policy *pol)
+{
+	if (pol->mode == HW_OFFLOAD_AUTO)
+		return "its SAs will run in software (hw_offload=auto)";
+	return pol->fallback ? "its SAs will run in software (hw_offload_fallback=yes)"
+			     : "its IPsec SAs will be refused (hw_offload_fallback=no)";
+}
+
+/* The probe of link, made now when this pluto has none. */
+static const struct device_probe *probe_once(const struct kernel_ops *k, const struct kernel_link *link,
+					     const struct conn_config *c, struct diag *probe_lines)
+{
+	const struct device_probe *p = offload_probe_known(link->name);
+	if (p != NULL)
+		return p;
+	static struct device_probe fresh;
+	diag_add(probe_lines, "offload: probing %s once, as this conn asks for hw_offload=%s there; the results are kept for the life of pluto",
+		 link->name, hw_offload_name(c->hw_offload));
+	if (offload_probe(k, link->name, &fresh, probe_lines) != 0)
+		return NULL;
+	return offload_probe_known(link->name);	/* NULL: it learned nothing (a full table) */
+}
+
+/* A warning when the probe refused every transform of esp=. */
+static void check_esp(const struct device_probe *p, const struct conn_config *c,
+		      const struct offload_policy *pol, struct diag *notes)
+{
+	char refused[512] = "", can[512];
+	size_t used = 0;
+	if (c->esp_proposals.n == 0)
+		return;
+	for (size_t i = 0; i < c->esp_proposals.n; i++) {
+		const struct alg_proposal *alg = &c->esp_proposals.p[i];
+		if (offload_probe_verdict(p, alg) != OFFLOAD_REFUSED)
+			return;
+		char name[ALG_NAME_MAX];
+		if (used < sizeof(refused))
+			used += (size_t)snprintf(refused + used, sizeof(refused) - used, "%s%s",
+						 used ? ", " : "", alg_esp_name(alg, name));
+	}
+	diag_add(notes, "%shw_offload=%s: %s cannot offload any transform of esp=%s (%s): its probe found it offloads %s; %s",
+		 warning(pol), hw_offload_name(c->hw_offload), p->dev, c->esp != NULL ? c->esp : "(default)", refused,
+		 offloaded_list(p, can, sizeof(can)), outlook(pol));
+}
+
+/* A warning when esn=yes asks for what the probe saw refused. */
+static void check_esn(const struct device_probe *p, const struct conn_config *c,
+		      const struct offload_policy *pol, struct diag *notes)
+{
+	bool tried = false;
+	for (size_t i = 0; i < p->n; i++)
+		tried |= p->r[i].esn && says_something(&p->r[i]);
+	if (c->esn == YNA_YES && tried && !offload_probe_esn(p))
+		diag_add(notes, "%shw_offload=%s with esn=yes: %s cannot offload SAs with extended sequence numbers, as its probe found - try esn=no; %s",
+			 warning(pol), hw_offload_name(c->hw_offload), p->dev, outlook(pol));
+}
+
+void offload_check_device(const struct kernel_ops *k, const struct conn_config *c,
+			  const struct offload_policy *pol, const ip_address *local,
+			  struct diag *probe_lines, struct diag *notes)
+{
+	if (pol->mode == HW_OFFLOAD_NO)
+		return;
+	struct kernel_link link;
+	struct offload_features f = {0};
+	struct kernel_err e = {0};
+	if (k->link_for_address(local, &link, &e) != 0)
+		return;		/* not this host's conn: nothing to offload to */
+	if (k->offload_features(link.name, &f, &e) != 0 || !f.esp_hw_offload) {
+		diag_add(notes, "%shw_offload=%s: %s has no ESP offload (esp-hw-offload is off); %s",
+			 warning(pol), hw_offload_name(c->hw_offload), link.name, outlook(pol));
+		return;
+	}
+	const struct device_probe *p = probe_once(k, &link, c, probe_lines);
+	if (p == NULL)
+		return;
+	check_esp(p, c, pol, notes);
+	check_esn(p, c, pol, notes);
+}
+
 static const char *onoff(bool b)
 {
 	return b ? "on" : "off";
@@ -186,19 +378,8 @@ static void report_device(const struct kernel_ops *k, const char *name, int ifin
 	const struct device_probe *p = offload_probe_known(name);
 	if (p == NULL)
 		return;
-	char accepted[512] = "";
-	size_t used = 0;
-	for (size_t i = 0; i + 1 < p->n; i += 2) {
-		if (p->r[i].outcome == PROBE_OFFLOADED && p->r[i + 1].outcome == PROBE_OFFLOADED) {
-			char alg[ALG_NAME_MAX];
-			alg_esp_name(&p->r[i].alg, alg);
-			used += (size_t)snprintf(accepted + used, sizeof(accepted) - used, "%s%s%s",
-						 used ? ", " : "", alg, p->r[i].esn ? " with ESN" : "");
-			if (used >= sizeof(accepted))
-				break;
-		}
-	}
-	diag_add(lines, "%s:   probed: offloads %s", name, accepted[0] ? accepted : "nothing");
+	char accepted[512];
+	diag_add(lines, "%s:   probed: offloads %s", name, offloaded_list(p, accepted, sizeof(accepted)));
 }
 
 void offload_report(const struct kernel_ops *k, const char *dev, struct diag *lines)

@@ -13,7 +13,9 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include "diag.h"
+#include "ipsecconf.h"
 #include "kernel.h"
+#include "offload.h"
 
 /* The reqid every probe SA carries (inside pluto's range, so a start-up
  * flush removes leftovers). */
@@ -44,9 +46,43 @@ int offload_probe(const struct kernel_ops *k, const char *dev, struct device_pro
 
 /* The last probe of dev in this pluto's life, or NULL. */
 const struct device_probe *offload_probe_known(const char *dev);
+/* Forgets every probe (tests start from a pluto that knows no device). */
+void offload_probe_forget_all(void);
 
 /* Whether a probe of dev showed this ESP transform offloaded both ways. */
 bool offload_probe_accepts(const struct device_probe *p, const struct alg_proposal *alg, bool esn);
+
+/* Whether the probe saw the device offload some transform with ESN. */
+bool offload_probe_esn(const struct device_probe *p);
+
+/* What a probe says of an ESP transform without ESN. A refusal for a full
+ * table (ENOSPC) says nothing of the transform. */
+enum offload_verdict {
+	OFFLOAD_KNOWN,		/* offloaded both ways */
+	OFFLOAD_UNKNOWN,	/* not tried, or only into a full table */
+	OFFLOAD_REFUSED,	/* refused or run in software; or not tried, but every
+				 * transform of its cipher the probe tried was */
+};
+enum offload_verdict offload_probe_verdict(const struct device_probe *p, const struct alg_proposal *alg);
+
+/* Reorders ps, keeping the order within each verdict: known first, then
+ * unknown, refused last. Does nothing without a probe (p NULL). */
+void offload_order_proposals(const struct device_probe *p, struct alg_proposals *ps);
+
+/* Keeps only the proposals p knows to be offloaded (none without a probe). */
+void offload_keep_known(const struct device_probe *p, struct alg_proposals *ps);
+
+/* The probe of the device holding local, when there is one. */
+const struct device_probe *offload_probe_for(const struct kernel_ops *k, const ip_address *local);
+
+/* When a conn is added whose SAs ask for offload (pol->mode is not no) on
+ * the device holding local: probes that device, once in pluto's life,
+ * saying so in probe_lines with what it found; then puts a warning in
+ * notes when the device has no ESP offload, cannot offload any transform
+ * of the conn's esp=, or cannot offload the ESN that esn=yes forces. */
+void offload_check_device(const struct kernel_ops *k, const struct conn_config *c,
+			  const struct offload_policy *pol, const ip_address *local,
+			  struct diag *probe_lines, struct diag *notes);
 
 /* `ipsec offload`: per interface (or only dev, when not NULL), the ESP
  * offload features, how many SAs are offloaded there now, and what a
