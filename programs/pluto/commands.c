@@ -104,6 +104,9 @@ static void cmd_down(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	whack_follow_log(s);
+	if (c->retry.next_at != 0)
+		conn_log(c, LL_INFO, "the planned attempt to bring it up is called off");
+	conn_forget_failures(c);
 	if (!ikev2_down(c->config->name, "whack --down"))
 		conn_log(c, LL_INFO, "no IKE or IPsec SA to take down");
 	whack_done(s, 0);

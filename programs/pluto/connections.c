@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <event2/event.h>
 #include "connections.h"
 #include "ike_sa.h"
 #include "kernel.h"
@@ -46,6 +47,7 @@ static struct connection *conn_add(struct conn_config *cfg, const struct offload
 		conn_config_free((*pp)->config);
 		(*pp)->config = cfg;
 		(*pp)->offload = *pol;
+		conn_forget_failures(*pp);
 		return *pp;
 	}
 	struct connection *c = calloc(1, sizeof(*c));
@@ -94,8 +96,17 @@ bool conn_delete(const char *name)
 		return false;
 	*pp = c->next;
 	conn_config_free(c->config);
+	if (c->retry_timer != NULL)
+		event_free(c->retry_timer);
 	free(c);
 	return true;
+}
+
+void conn_forget_failures(struct connection *c)
+{
+	if (c->retry_timer != NULL)
+		evtimer_del(c->retry_timer);
+	retry_reset(&c->retry);
 }
 
 void conn_delete_all(void)

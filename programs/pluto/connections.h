@@ -7,10 +7,15 @@
 #include "ipsecconf.h"
 #include "log.h"
 #include "offload.h"
+#include "retry.h"
+
+struct event;
 
 struct connection {
 	struct conn_config *config;	/* owned */
 	struct offload_policy offload;	/* hw_offload after the add-time rules */
+	struct conn_retry retry;	/* failed attempts, and the next one */
+	struct event *retry_timer;	/* owned; armed by ikev2.c */
 	struct connection *next;
 };
 
@@ -28,6 +33,9 @@ size_t conn_count(void);
 struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
 			     struct diag *errors, struct diag *notes);
 bool conn_delete(const char *name);
+/* Drops the conn's failed attempts and any planned retry (it came up, or
+ * the user took it down or replaced it). */
+void conn_forget_failures(struct connection *c);
 void conn_delete_all(void);
 
 /* Log a line prefixed with the conn's name as libreswan does: "\"name\": text". */

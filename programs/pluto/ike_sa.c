@@ -120,17 +120,22 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	free(ike);
 }
 
-static void vlog_serial(const struct ike_sa *ike, unsigned serial, enum log_level level,
+static void vlog_serial(struct ike_sa *ike, unsigned serial, enum log_level level,
 			const char *fmt, va_list ap)
 {
 	char text[3072];
 	vsnprintf(text, sizeof(text), fmt, ap);
+	if (level == LL_ERROR && ike->failure[0] == '\0') {
+		size_t n = strnlen(text, sizeof(ike->failure) - 1);
+		memcpy(ike->failure, text, n);
+		ike->failure[n] = '\0';
+	}
 	llog(level, "\"%s\" #%u: %s", ike->conn_name, serial, text);
 	if (ike->whack != NULL && (level != LL_DEBUG || log_debugging()))
 		whack_line(ike->whack, "\"%s\" #%u: %s", ike->conn_name, serial, text);
 }
 
-void ike_log(const struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+void ike_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -138,7 +143,7 @@ void ike_log(const struct ike_sa *ike, enum log_level level, const char *fmt, ..
 	va_end(ap);
 }
 
-void child_log(const struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -146,7 +151,7 @@ void child_log(const struct ike_sa *ike, enum log_level level, const char *fmt, 
 	va_end(ap);
 }
 
-void child_log_lines(const struct ike_sa *ike, enum log_level level, const struct diag *d)
+void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d)
 {
 	const char *p = d->text;
 	while (*p != '\0') {

@@ -17,6 +17,7 @@
 #include "ikev2_msg.h"
 #include "ip_address.h"
 #include "offload.h"
+#include "retry.h"
 
 struct whack_session;
 
@@ -85,6 +86,11 @@ struct ike_sa {
 	struct child_sa child;
 	uint32_t child_spi_in;		/* chosen before IKE_AUTH */
 	struct whack_session *whack;	/* --up waiting for the outcome */
+
+	/* the initiator's attempt to bring the conn up */
+	bool attempt_over;		/* it succeeded, or was called off */
+	char failure[512];		/* the first error logged: why it failed */
+	enum attempt_failure failure_kind;
 };
 
 /* ---- the table ---- */
@@ -101,13 +107,15 @@ unsigned ike_sa_count(void);
 unsigned child_sa_count(void);
 
 /* "\"conn\" #N: text" to the log and to the waiting whack, N being the
- * IKE SA's serial (ike_log) or its child's (child_log). */
-void ike_log(const struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+ * IKE SA's serial (ike_log) or its child's (child_log). The first LL_ERROR
+ * line is also kept in ike->failure: the cause comes first, its
+ * consequences after. */
+void ike_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void child_log(const struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Each line of d through child_log. */
-void child_log_lines(const struct ike_sa *ike, enum log_level level, const struct diag *d);
+void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d);
 
 /* Which end of c is on this host; false (with the reason) when neither. */
 bool conn_ends(const struct conn_config *c, struct ends *e, struct diag *d);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "offload_probe.h"
 #include "pluto.h"
+#include "retry.h"
 #include "secrets.h"
 
 #define NONCE_LEN 32
@@ -222,9 +223,49 @@ static void send_response(struct ike_sa *ike, const uint8_t *msg, size_t len)
 	ike_send(&ike->ends.local, &ike->ends.remote, ike->remote_port, msg, len);
 }
 
+/* ---- failed attempts (retry.h) ---- */
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	struct connection *c = arg;
+	c->retry.next_at = 0;
+	conn_log(c, LL_INFO, "trying again after %u failed attempt%s", c->retry.failures,
+		 c->retry.failures == 1 ? "" : "s");
+	ikev2_initiate(c, NULL);
+}
+
+/* Keeps the failure on c and arms the next attempt, if any; the plan,
+ * for the log. */
+static const char *conn_attempt_failed(struct connection *c, enum attempt_failure kind, const char *why,
+				       char *plan, size_t len)
+{
+	time_t now = time(NULL);
+	unsigned delay = retry_failed(&c->retry, kind, why, c->config->auto_mode == AUTO_START, now);
+	if (delay > 0 && c->retry_timer == NULL)
+		c->retry_timer = evtimer_new(pluto.base, on_retry, c);
+	if (delay > 0 && c->retry_timer != NULL)
+		evtimer_add(c->retry_timer, &(struct timeval){ .tv_sec = delay });
+	return retry_plan(&c->retry, now, plan, len);
+}
+
+/* Our attempt to bring the conn up ended without its IPsec SA. */
+static void attempt_failed(struct ike_sa *ike)
+{
+	if (!ike->initiator || ike->attempt_over)
+		return;
+	ike->attempt_over = true;
+	struct connection *c = conn_find(ike->conn_name);
+	char plan[160];
+	if (c != NULL && conn_attempt_failed(c, ike->failure_kind, ike->failure[0] ? ike->failure : "the negotiation failed",
+					     plan, sizeof(plan))[0] != '\0')
+		ike_log(ike, LL_INFO, "%s", plan);
+}
+
 /* A failed negotiation: nothing in the kernel, the whack told. */
 static void ike_fail(struct ike_sa *ike)
 {
+	attempt_failed(ike);
 	child_sa_remove(ike);
 	ike_sa_free(ike, 1);
 }
@@ -310,7 +351,7 @@ static bool derive_ike_keys(struct ike_sa *ike, const uint8_t *peer_ke, size_t p
 	return ok;
 }
 
-static const struct psk_entry *find_psk(const struct ike_sa *ike, const char *remote_id)
+static const struct psk_entry *find_psk(struct ike_sa *ike, const char *remote_id)
 {
 	const struct psk_entry *psk = secrets_find_psk(pluto.secrets, ike->ends.local_id, remote_id);
 	if (psk == NULL)
@@ -518,15 +559,25 @@ void ikev2_initiate(struct connection *c, struct whack_session *s)
 		}
 		return;
 	}
+	if (c->retry_timer != NULL)
+		evtimer_del(c->retry_timer);	/* this is the attempt it planned */
+	c->retry.next_at = 0;
 	struct diag d;
 	diag_init(&d);
 	struct ends ends;
 	if (!conn_ends(c->config, &ends, &d) || ends.remote.family == 0 || !ike_socket_open(&ends.local, &d)) {
-		if (ends.remote.family == 0 && !diag_failed(&d))
+		/* Only %any is for good: an address may yet come up. */
+		enum attempt_failure kind = ATTEMPT_TRANSIENT;
+		if (ends.remote.family == 0 && !diag_failed(&d)) {
 			diag_add(&d, "the other end is %%any: this end can only respond");
-		conn_log(c, LL_ERROR, "cannot initiate: %s", diag_oneline(&d, NULL));
+			kind = ATTEMPT_CONFIG;
+		}
+		char why[600], plan[160];
+		snprintf(why, sizeof(why), "cannot initiate: %s", diag_oneline(&d, NULL));
+		conn_attempt_failed(c, kind, why, plan, sizeof(plan));
+		conn_log(c, LL_ERROR, "%s%s%s", why, plan[0] ? "; " : "", plan);
 		if (s != NULL) {
-			whack_line(s, "\"%s\": cannot initiate: %s", c->config->name, diag_oneline(&d, NULL));
+			whack_line(s, "\"%s\": %s%s%s", c->config->name, why, plan[0] ? "; " : "", plan);
 			whack_done(s, 1);
 		}
 		return;
@@ -726,9 +777,12 @@ static void auth_response(struct ike_sa *ike, struct ikev2_msg *m)
 	if (r != 0) {
 		child_log(ike, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
 			  peer_text(ike, peer));
+		ike->failure_kind = retry_kind_of_install(r);
 		send_delete(ike, 1);
 		return;
 	}
+	ike->attempt_over = true;
+	conn_forget_failures(c);
 	log_established(ike);
 	if (ike->whack != NULL) {
 		whack_done(ike->whack, 0);
@@ -964,6 +1018,10 @@ static void responder_auth(struct ike_sa *ike, struct ikev2_msg *m)
 		if (r != 0) {
 			child_log(ike, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
 			a.child_error = N_NO_PROPOSAL_CHOSEN;
+			/* Kept for --status; the initiator decides whether to try again. */
+			retry_failed(&c->retry, retry_kind_of_install(r), ike->failure, false, time(NULL));
+		} else {
+			conn_forget_failures(c);
 		}
 	}
 	if (a.child_error != 0)
@@ -1045,6 +1103,7 @@ static void inner_delete_ike(struct ike_sa *ike, struct ikev2_builder *b, void *
 static void send_delete(struct ike_sa *ike, int rc)
 {
 	static uint8_t out[IKEV2_MSG_MAX];
+	attempt_failed(ike);
 	child_sa_remove(ike);
 	if (ike->whack != NULL) {
 		whack_done(ike->whack, rc);
@@ -1194,6 +1253,7 @@ bool ikev2_down(const char *conn_name, const char *why)
 	if (ike == NULL)
 		return false;
 	ike_log(ike, LL_INFO, "deleting the IKE SA and its IPsec SA (%s)", why);
+	ike->attempt_over = true;	/* called off: no failure to keep */
 	send_delete(ike, 1);
 	return true;
 }
@@ -1202,6 +1262,7 @@ void ikev2_shutdown(void)
 {
 	while (ike_sa_first() != NULL) {
 		struct ike_sa *ike = ike_sa_first();
+		ike->attempt_over = true;
 		if (ike->state != IKE_DELETING && ike->have_keys)
 			send_delete(ike, 1);
 		if (ike_sa_first() == ike) {

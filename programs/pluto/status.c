@@ -2,6 +2,7 @@
  * libreswan's --status does, so grep "\"name\":" shows one conn whole. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 #include "alg.h"
 #include "child_sa.h"
@@ -11,6 +12,7 @@
 #include "control.h"
 #include "ipsecconf.h"
 #include "pluto.h"
+#include "retry.h"
 #include "status.h"
 
 /* "192.0.2.0/24===192.168.7.1[@west]" for one end; right ends read mirrored. */
@@ -73,6 +75,9 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 	whack_line(s, "\"%s\":   hw_offload=%s; hw_offload_fallback=%s%s%s%s", c->name,
 		   hw_offload_name(c->hw_offload), c->hw_offload_fallback ? "yes" : "no",
 		   why[0] ? "; SAs run in software (" : "", why, why[0] ? ")" : "");
+	char failed[1024];
+	if (retry_status(&conn->retry, time(NULL), failed, sizeof(failed))[0] != '\0')
+		whack_line(s, "\"%s\":   %s", c->name, failed);
 }
 
 void status_show(struct whack_session *s)

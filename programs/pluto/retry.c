@@ -1,0 +1,64 @@
+/* retry.c: the backoff after failed attempts, and what --status says of it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "retry.h"
+
+enum attempt_failure retry_kind_of_install(int err)
+{
+	return err == -ENOSPC ? ATTEMPT_CAPACITY : ATTEMPT_CONFIG;
+}
+
+/* RETRY_FIRST_S after the first failure, doubling, at most RETRY_MAX_S. */
+static unsigned delay_after(unsigned failures)
+{
+	unsigned d = RETRY_FIRST_S;
+	for (unsigned i = 1; i < failures && d < RETRY_MAX_S; i++)
+		d *= 2;
+	return d < RETRY_MAX_S ? d : RETRY_MAX_S;
+}
+
+unsigned retry_failed(struct conn_retry *r, enum attempt_failure kind, const char *why,
+		      bool keep_up, time_t now)
+{
+	r->failures++;
+	r->kind = kind;
+	snprintf(r->why, sizeof(r->why), "%s", why);
+	r->failed_at = now;
+	r->next_at = 0;
+	if (!keep_up || kind == ATTEMPT_CONFIG)
+		return 0;
+	unsigned d = delay_after(r->failures);
+	r->next_at = now + d;
+	return d;
+}
+
+const char *retry_plan(const struct conn_retry *r, time_t now, char *buf, size_t len)
+{
+	if (r->next_at != 0)
+		snprintf(buf, len, "next attempt in %lld s", (long long)(r->next_at > now ? r->next_at - now : 0));
+	else if (r->failures > 0 && r->kind == ATTEMPT_CONFIG)
+		snprintf(buf, len, "not retried until the conn is replaced (ipsec auto --add)");
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+const char *retry_status(const struct conn_retry *r, time_t now, char *buf, size_t len)
+{
+	if (r->failures == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	char plan[96];
+	retry_plan(r, now, plan, sizeof(plan));
+	snprintf(buf, len, "%u failed attempt%s in a row, the last %lld s ago: %s%s%s", r->failures,
+		 r->failures == 1 ? "" : "s", (long long)(now - r->failed_at), r->why,
+		 plan[0] ? "; " : "", plan);
+	return buf;
+}
+
+void retry_reset(struct conn_retry *r)
+{
+	*r = (struct conn_retry){0};
+}

@@ -1,0 +1,93 @@
+/* Unit tests of the backoff after failed attempts (retry.c): which
+ * failures are tried again, when, and what --status says of them. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "retry.h"
+
+static struct conn_retry r;
+static char buf[1024];
+
+static int reset(void **state)
+{
+	(void)state;
+	retry_reset(&r);
+	return 0;
+}
+
+static void test_capacity_backs_off_from_30s_doubling(void **state)
+{
+	(void)state;
+	time_t now = 1000;
+	unsigned expected[] = { 30, 60, 120, 240, 480, 960, 1920, 3600, 3600 };
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		unsigned d = retry_failed(&r, ATTEMPT_CAPACITY, "table full", true, now);
+		assert_int_equal(d, expected[i]);
+		assert_int_equal(r.next_at, now + d);
+		now += d;
+	}
+	assert_int_equal(r.failures, 9);
+}
+
+static void test_transient_failures_back_off_too(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_failed(&r, ATTEMPT_TRANSIENT, "no answer", true, 0), 30);
+	assert_int_equal(retry_failed(&r, ATTEMPT_TRANSIENT, "no answer", true, 30), 60);
+}
+
+static void test_config_failure_is_not_retried(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_failed(&r, ATTEMPT_CAPACITY, "table full", true, 0), 30);
+	assert_int_equal(retry_failed(&r, ATTEMPT_CONFIG, "AES_CBC refused", true, 30), 0);
+	assert_int_equal(r.next_at, 0);
+	assert_string_equal(retry_plan(&r, 31, buf, sizeof(buf)),
+			    "not retried until the conn is replaced (ipsec auto --add)");
+}
+
+static void test_auto_add_is_not_retried(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_failed(&r, ATTEMPT_CAPACITY, "table full", false, 0), 0);
+	assert_string_equal(retry_plan(&r, 5, buf, sizeof(buf)), "");
+}
+
+static void test_status_names_the_failure_and_the_plan(void **state)
+{
+	(void)state;
+	assert_string_equal(retry_status(&r, 0, buf, sizeof(buf)), "");
+	retry_failed(&r, ATTEMPT_CAPACITY, "eth0 refused inbound SA: table full", true, 100);
+	retry_failed(&r, ATTEMPT_CAPACITY, "eth0 refused inbound SA: table full (again)", true, 130);
+	assert_string_equal(retry_status(&r, 150, buf, sizeof(buf)),
+			    "2 failed attempts in a row, the last 20 s ago: eth0 refused inbound SA: table full (again); next attempt in 40 s");
+	retry_reset(&r);
+	assert_int_equal(r.failures, 0);
+	assert_string_equal(retry_status(&r, 150, buf, sizeof(buf)), "");
+}
+
+static void test_install_errors_are_classified(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_kind_of_install(-ENOSPC), ATTEMPT_CAPACITY);
+	assert_int_equal(retry_kind_of_install(-EINVAL), ATTEMPT_CONFIG);
+	assert_int_equal(retry_kind_of_install(-EOPNOTSUPP), ATTEMPT_CONFIG);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, reset)
+	const struct CMUnitTest tests[] = {
+		T(test_capacity_backs_off_from_30s_doubling),
+		T(test_transient_failures_back_off_too),
+		T(test_config_failure_is_not_retried),
+		T(test_auto_add_is_not_retried),
+		T(test_status_names_the_failure_and_the_plan),
+		T(test_install_errors_are_classified),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
