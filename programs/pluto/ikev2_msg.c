@@ -349,11 +349,7 @@ static bool parse_transform(struct rd *r, struct ikev2_transform *t, uint8_t *la
 
 static bool parse_transforms(struct rd *r, uint8_t count, struct ikev2_proposal *prop, struct diag *d)
 {
-	if (count > IKEV2_TRANSFORMS_MAX) {
-		diag_add(d, "proposal %u has %u transforms, more than %d",
-			 prop->num, count, IKEV2_TRANSFORMS_MAX);
-		return false;
-	}
+	_Static_assert(IKEV2_TRANSFORMS_MAX >= UINT8_MAX, "any transform count fits");
 	uint8_t last = MORE_TRANSFORMS;
 	while (last == MORE_TRANSFORMS) {
 		if (prop->nt == count) {

@@ -114,7 +114,9 @@ const struct ikev2_payload *ikev2_unknown_critical(const struct ikev2_msg *m);
 
 /* ---- payload bodies ---- */
 
-#define IKEV2_TRANSFORMS_MAX 32
+/* As many as a proposal's one-byte count can say (strongSwan's default
+ * first IKE proposal has 34). */
+#define IKEV2_TRANSFORMS_MAX 255
 #define IKEV2_PROPOSALS_MAX 16
 
 struct ikev2_transform {
