@@ -241,7 +241,8 @@ static const char *conn_attempt_failed(struct connection *c, enum attempt_failur
 				       char *plan, size_t len)
 {
 	time_t now = time(NULL);
-	unsigned delay = retry_failed(&c->retry, kind, why, c->config->auto_mode == AUTO_START, now);
+	retry_note(&c->retry, kind, why, now);
+	unsigned delay = retry_plan_next(&c->retry, c->config->auto_mode == AUTO_START, now);
 	if (delay > 0 && c->retry_timer == NULL)
 		c->retry_timer = evtimer_new(pluto.base, on_retry, c);
 	if (delay > 0 && c->retry_timer != NULL)
@@ -1019,7 +1020,7 @@ static void responder_auth(struct ike_sa *ike, struct ikev2_msg *m)
 			child_log(ike, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
 			a.child_error = N_NO_PROPOSAL_CHOSEN;
 			/* Kept for --status; the initiator decides whether to try again. */
-			retry_failed(&c->retry, retry_kind_of_install(r), ike->failure, false, time(NULL));
+			retry_note(&c->retry, retry_kind_of_install(r), ike->failure, time(NULL));
 		} else {
 			conn_forget_failures(c);
 		}

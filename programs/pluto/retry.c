@@ -18,15 +18,18 @@ static unsigned delay_after(unsigned failures)
 	return d < RETRY_MAX_S ? d : RETRY_MAX_S;
 }
 
-unsigned retry_failed(struct conn_retry *r, enum attempt_failure kind, const char *why,
-		      bool keep_up, time_t now)
+void retry_note(struct conn_retry *r, enum attempt_failure kind, const char *why, time_t now)
 {
 	r->failures++;
 	r->kind = kind;
 	snprintf(r->why, sizeof(r->why), "%s", why);
 	r->failed_at = now;
+}
+
+unsigned retry_plan_next(struct conn_retry *r, bool keep_up, time_t now)
+{
 	r->next_at = 0;
-	if (!keep_up || kind == ATTEMPT_CONFIG)
+	if (!keep_up || r->failures == 0 || r->kind == ATTEMPT_CONFIG)
 		return 0;
 	unsigned d = delay_after(r->failures);
 	r->next_at = now + d;

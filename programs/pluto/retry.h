@@ -39,10 +39,13 @@ struct conn_retry {
 /* How a refused IPsec SA install (-errno) counts. */
 enum attempt_failure retry_kind_of_install(int err);
 
-/* Records a failed attempt at now and plans the next one when keep_up
- * (auto=start) allows it: the seconds until then, 0 when none is planned. */
-unsigned retry_failed(struct conn_retry *r, enum attempt_failure kind, const char *why,
-		      bool keep_up, time_t now);
+/* Records a failed attempt at now (ours, or the peer's that we answered). */
+void retry_note(struct conn_retry *r, enum attempt_failure kind, const char *why, time_t now);
+
+/* After a failed attempt of ours: plans the next one when keep_up
+ * (auto=start) allows it and the failure was not one of configuration.
+ * The seconds until then; 0 when none is planned. */
+unsigned retry_plan_next(struct conn_retry *r, bool keep_up, time_t now);
 
 /* What comes next, for the log and --status: "next attempt in 30 s",
  * "not retried until the conn is replaced (ipsec auto --add)", or "" when

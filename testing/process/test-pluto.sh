@@ -39,6 +39,19 @@ conn later
 	right=10.1.0.2
 	esp=aes128-sha1
 	auto=ignore
+
+# auto=start conns pluto cannot bring up: neither end is on this host (an
+# address may yet come: tried again later), or the other end is %any (for
+# good: not tried again).
+conn keepup
+	left=10.9.0.1
+	right=10.9.0.2
+	auto=start
+
+conn respondonly
+	left=127.0.0.1
+	right=%any
+	auto=start
 CONF
 echo '192.168.7.1 192.168.7.11 : PSK "not-a-real-secret-0xdeadbeef"' > "$tmp/ipsec.secrets"
 cat > "$tmp/broken.conf" <<'CONF'
@@ -92,6 +105,15 @@ expect_fail "auto --add of a missing conn fails" "$ipsec" "${ctl[@]}" auto --add
 expect_ok "auto --delete unloads a conn" "$ipsec" "${ctl[@]}" auto --delete later
 expect_no_match "the deleted conn is gone from status" '^"later":' "$("$ipsec" "${ctl[@]}" status)"
 expect_fail "auto --delete of an unknown conn fails" "$ipsec" "${ctl[@]}" auto --delete later
+
+status=$("$ipsec" "${ctl[@]}" status)
+expect_match "status keeps a failed auto=start attempt and when the next one comes" \
+	'^"keepup":   1 failed attempt in a row, the last [0-9]+ s ago: cannot initiate: neither left=10\.9\.0\.1 nor right=10\.9\.0\.2 is an address of this host; next attempt in (2[0-9]|30) s$' "$status"
+expect_match "an attempt that cannot succeed (%any) is not planned again" \
+	'^"respondonly":   1 failed attempt in a row, .*the other end is %any: this end can only respond; not retried until the conn is replaced \(ipsec auto --add\)$' "$status"
+expect_match "auto --down calls off the planned attempt" 'the planned attempt to bring it up is called off' \
+	"$("$ipsec" "${ctl[@]}" auto --down keepup 2>&1)"
+expect_no_match "after --down, status shows no failure for it" '^"keepup":   1 failed' "$("$ipsec" "${ctl[@]}" status)"
 
 out=$("$ipsec" "${ctl[@]}" auto --up offloaded 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'cannot initiate: neither left=192.168.7.1 nor right=192.168.7.11 is an address of this host'; then

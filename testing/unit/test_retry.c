@@ -12,6 +12,13 @@
 static struct conn_retry r;
 static char buf[1024];
 
+/* A failed attempt of ours, as ikev2.c records it. */
+static unsigned failed(enum attempt_failure kind, const char *why, bool keep_up, time_t now)
+{
+	retry_note(&r, kind, why, now);
+	return retry_plan_next(&r, keep_up, now);
+}
+
 static int reset(void **state)
 {
 	(void)state;
@@ -25,7 +32,7 @@ static void test_capacity_backs_off_from_30s_doubling(void **state)
 	time_t now = 1000;
 	unsigned expected[] = { 30, 60, 120, 240, 480, 960, 1920, 3600, 3600 };
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
-		unsigned d = retry_failed(&r, ATTEMPT_CAPACITY, "table full", true, now);
+		unsigned d = failed(ATTEMPT_CAPACITY, "table full", true, now);
 		assert_int_equal(d, expected[i]);
 		assert_int_equal(r.next_at, now + d);
 		now += d;
@@ -36,15 +43,15 @@ static void test_capacity_backs_off_from_30s_doubling(void **state)
 static void test_transient_failures_back_off_too(void **state)
 {
 	(void)state;
-	assert_int_equal(retry_failed(&r, ATTEMPT_TRANSIENT, "no answer", true, 0), 30);
-	assert_int_equal(retry_failed(&r, ATTEMPT_TRANSIENT, "no answer", true, 30), 60);
+	assert_int_equal(failed(ATTEMPT_TRANSIENT, "no answer", true, 0), 30);
+	assert_int_equal(failed(ATTEMPT_TRANSIENT, "no answer", true, 30), 60);
 }
 
 static void test_config_failure_is_not_retried(void **state)
 {
 	(void)state;
-	assert_int_equal(retry_failed(&r, ATTEMPT_CAPACITY, "table full", true, 0), 30);
-	assert_int_equal(retry_failed(&r, ATTEMPT_CONFIG, "AES_CBC refused", true, 30), 0);
+	assert_int_equal(failed(ATTEMPT_CAPACITY, "table full", true, 0), 30);
+	assert_int_equal(failed(ATTEMPT_CONFIG, "AES_CBC refused", true, 30), 0);
 	assert_int_equal(r.next_at, 0);
 	assert_string_equal(retry_plan(&r, 31, buf, sizeof(buf)),
 			    "not retried until the conn is replaced (ipsec auto --add)");
@@ -53,7 +60,7 @@ static void test_config_failure_is_not_retried(void **state)
 static void test_auto_add_is_not_retried(void **state)
 {
 	(void)state;
-	assert_int_equal(retry_failed(&r, ATTEMPT_CAPACITY, "table full", false, 0), 0);
+	assert_int_equal(failed(ATTEMPT_CAPACITY, "table full", false, 0), 0);
 	assert_string_equal(retry_plan(&r, 5, buf, sizeof(buf)), "");
 }
 
@@ -61,13 +68,24 @@ static void test_status_names_the_failure_and_the_plan(void **state)
 {
 	(void)state;
 	assert_string_equal(retry_status(&r, 0, buf, sizeof(buf)), "");
-	retry_failed(&r, ATTEMPT_CAPACITY, "eth0 refused inbound SA: table full", true, 100);
-	retry_failed(&r, ATTEMPT_CAPACITY, "eth0 refused inbound SA: table full (again)", true, 130);
+	failed(ATTEMPT_CAPACITY, "eth0 refused inbound SA: table full", true, 100);
+	failed(ATTEMPT_CAPACITY, "eth0 refused inbound SA: table full (again)", true, 130);
 	assert_string_equal(retry_status(&r, 150, buf, sizeof(buf)),
 			    "2 failed attempts in a row, the last 20 s ago: eth0 refused inbound SA: table full (again); next attempt in 40 s");
 	retry_reset(&r);
 	assert_int_equal(r.failures, 0);
 	assert_string_equal(retry_status(&r, 150, buf, sizeof(buf)), "");
+}
+
+static void test_a_noted_failure_keeps_the_plan(void **state)
+{
+	(void)state;
+	assert_int_equal(failed(ATTEMPT_TRANSIENT, "no answer", true, 0), 30);
+	/* The peer's attempt failed on our side meanwhile: noted, plan kept. */
+	retry_note(&r, ATTEMPT_CAPACITY, "table full", 10);
+	assert_int_equal(r.next_at, 30);
+	assert_int_equal(r.failures, 2);
+	assert_string_equal(retry_plan(&r, 10, buf, sizeof(buf)), "next attempt in 20 s");
 }
 
 static void test_install_errors_are_classified(void **state)
@@ -87,6 +105,7 @@ int main(void)
 		T(test_config_failure_is_not_retried),
 		T(test_auto_add_is_not_retried),
 		T(test_status_names_the_failure_and_the_plan),
+		T(test_a_noted_failure_keeps_the_plan),
 		T(test_install_errors_are_classified),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
