@@ -16,6 +16,8 @@
 #               strongswan_stop NAME (Debian's libreswan and strongSwan: see
 #               the section at the end)
 #   waiting     wait_for SECONDS DESC CMD...
+#   logs        log_mark FILE (how far FILE goes now) | log_since FILE MARK
+#               (its lines after MARK: what a daemon logged since then)
 #   xfrm        xfrm_sa NS SPI [IP-OPTS] (that SA's lines of `ip xfrm state`)
 #               sa_packets NS SPI (its packet counter)
 #               esp_is NS N (exactly N ESP SAs) | esp_spi NS SRC DST
@@ -82,6 +84,12 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# --- logs -------------------------------------------------------------------
+# log_mark FILE: how many lines FILE has now (0 when there is none yet).
+log_mark() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+# log_since FILE MARK: the lines FILE got after log_mark gave MARK.
+log_since() { tail -n +"$(($2 + 1))" "$1"; }
 
 # --- namespaces --------------------------------------------------------------
 ns_name() { echo "$SW_PREFIX$1"; }
