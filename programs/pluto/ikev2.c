@@ -940,14 +940,13 @@ static void inner_auth_response(struct ike_sa *ike, struct ikev2_builder *b, voi
 static bool choose_child_alg(struct ike_sa *ike, const struct connection *c,
 			     const struct ikev2_sa_payload *offered, struct ikev2_sa_payload *chosen)
 {
-	struct alg_proposals esp, offloadable;
+	struct alg_proposals esp, offloadable = { .n = 0 };
 	struct child_sa *ch = &ike->child;
 	child_proposals(ike, c, &esp);
-	offloadable = esp;
-	if (c->offload.mode != HW_OFFLOAD_NO)
+	if (c->offload.mode != HW_OFFLOAD_NO) {
+		offloadable = esp;
 		offload_keep_known(offload_probe_for(kernel, &ike->ends.local), &offloadable);
-	else
-		offloadable.n = 0;
+	}
 	int esn = esn_policy(ike, c);
 	return (offloadable.n > 0 &&
 		ikev2_sa_choose(offered, &offloadable, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn)) ||

@@ -57,9 +57,9 @@ must whack west --name t --down
 no_sa() { esp_is west 0 && esp_is east 0; }
 check "after --down no SA on either side" wait_for 20 "the SAs to go" no_sa
 
-mark=$(wc -l <"$d/west/pluto.log")
+mark=$(log_mark "$d/west/pluto.log")
 out=$(whack east --name t --up 2>&1); rc=$?
 echo "$out" | _sw_comment
 check "east initiating (CBC first): --up exits 0" test "$rc" -eq 0
 check "east initiating: east got AES_GCM_16_128 too" grep -q "xfrm=AES_GCM_16_128 " <<<"$out"
-offloaded_gcm "west answering" "$(tail -n +"$((mark + 1))" "$d/west/pluto.log")"
+offloaded_gcm "west answering" "$(log_since "$d/west/pluto.log" "$mark")"
