@@ -4,7 +4,10 @@
  * the keys are public constants.
  *
  *   xfrm-driver add-pair  --src A --dst B --spi-out X --spi-in Y --esp ALG [SA options]
- *   xfrm-driver add-sa    --src A --dst B --spi X --esp ALG [--in] [SA options]
+ *   xfrm-driver add-sa    --src A --dst B --spi X --esp ALG [--in] [--count N] [SA options]
+ *                         --count N: N SAs with SPIs X, X+1, ... in one process (filling a
+ *                         NIC's SA table costs one process start, not N); stops at the
+ *                         first refusal, leaving those before it installed
  *   xfrm-driver update-sa (the same options: XFRM_MSG_UPDSA)
  *   xfrm-driver get       --dst B --spi X       offload state and counters
  *   xfrm-driver del       --dst B --spi X
@@ -304,8 +307,14 @@ static int cmd_add_sa(const struct args *a, bool update)
 	need_sa_args(a);
 	if (a->spi == 0)
 		usage_exit("--spi is needed");
-	struct kernel_sa sa = make_sa(a, &a->src, &a->dst, a->spi, a->inbound, offload_ifindex(a));
-	return install_one(&sa, update);
+	int ifindex = offload_ifindex(a);
+	unsigned n = a->count != 0 ? a->count : 1;
+	for (unsigned i = 0; i < n; i++) {
+		struct kernel_sa sa = make_sa(a, &a->src, &a->dst, a->spi + i, a->inbound, ifindex);
+		if (install_one(&sa, update) != 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Outbound src->dst with spi-out, then inbound dst->src with spi-in (as

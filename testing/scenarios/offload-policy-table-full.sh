@@ -6,10 +6,8 @@
 
 ns_add west
 nsim_add west 192.0.2.1/24
-for i in $(seq 1 33); do
-	must ns west "$BINDIR/xfrm-driver" add-sa --src 192.0.2.1 --dst 192.0.2.9 --spi $((0x5000 + i)) \
-		--esp aes_gcm128 --offload "$NSIM_DEV" --reqid 0x100
-done
+must ns west "$BINDIR/xfrm-driver" add-sa --src 192.0.2.1 --dst 192.0.2.9 --spi 0x5001 --count 33 \
+	--esp aes_gcm128 --offload "$NSIM_DEV" --reqid 0x100
 check "33 SAs fill the table" grep -q "^SA count=33 " <<<"$(nsim_ipsec "$NSIM_ID")"
 cat >"$SW_LOGDIR/ipsec.conf" <<CONF
 conn %default
