@@ -293,11 +293,17 @@ static const struct device_probe *probe_once(const struct kernel_ops *k, const s
 	if (p != NULL)
 		return p;
 	static struct device_probe fresh;
-	diag_add(probe_lines, "offload: probing %s once, as this conn asks for hw_offload=%s there; the results are kept for the life of pluto",
+	diag_add(probe_lines, "offload: probing %s once, as this conn asks for hw_offload=%s there",
 		 link->name, hw_offload_name(c->hw_offload));
 	if (offload_probe(k, link->name, &fresh, probe_lines) != 0)
 		return NULL;
-	return offload_probe_known(link->name);	/* NULL: it learned nothing (a full table) */
+	p = offload_probe_known(link->name);
+	if (p != NULL)
+		diag_add(probe_lines, "offload: what the probe of %s found is kept for the life of pluto", link->name);
+	else
+		diag_add(probe_lines, "offload: %s's SA table is full, so its probe learned nothing; it is probed again when the next conn that asks for offload there is added",
+			 link->name);
+	return p;
 }
 
 /* A warning when the probe refused every transform of esp=. */

@@ -8,7 +8,9 @@
 # `ipsec start` takes; other scenarios bring conns up with --up). East is
 # strongSwan (charon, swanctl) at its defaults except what a PSK tunnel
 # needs, esp_proposals = aes128gcm16. Shown:
-#   a  the load-time attempt fails with the table-full diagnostic (ENOSPC,
+#   a  the probe made when the conn is loaded meets the full table and says
+#      it learned nothing (so nothing wrong is believed of the port);
+#      the load-time attempt fails with the table-full diagnostic (ENOSPC,
 #      "the SA table of nsim0 is full", not installing the SA) and, a full
 #      table being a matter of capacity, the log plans the next attempt in
 #      30 s;
@@ -95,6 +97,8 @@ sed -n '/"t"/p' "$log" | _sw_comment
 check "a: the table-full diagnostic: ENOSPC, the table of $NSIM_DEV is full, SA not installed" grep -qE \
 	"\"t\" #[0-9]+: hw_offload: $NSIM_DEV refused (inbound|outbound) SA esp\\.[0-9a-f]{8}@[0-9.]+ \\(AES_GCM_16_128\\): Device failed to offload this state \\(ENOSPC\\); hint: the SA table of $NSIM_DEV is full \\(33 SAs offloaded there now\\).*; not installing this SA \\(hw_offload_fallback=no\\)\$" "$log"
 check "a: one attempt so far" test "$(attempts)" -eq 1
+check "a: the probe made at load met the full table, and says it learned nothing" grep -q \
+	"\"t\": offload: $NSIM_DEV's SA table is full, so its probe learned nothing" "$log"
 
 # b. Nothing is left, on either side.
 swan_has_t() { swanctl_run east --list-sas 2>&1 | grep -qE "^ *t: #"; }

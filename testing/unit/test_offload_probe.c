@@ -212,6 +212,7 @@ static void test_add_probes_once_and_warns_of_cbc(void **state)
 	offload_check_device(&double_ops, &conn, &pol, &local, &probe_lines, &notes);
 	assert_contains(&probe_lines, "offload: probing lo once, as this conn asks for hw_offload=yes there");
 	assert_contains(&probe_lines, "lo: AES_GCM_16_128: offloaded");
+	assert_contains(&probe_lines, "offload: what the probe of lo found is kept for the life of pluto");
 	assert_contains(&notes, "warning: hw_offload=yes: lo cannot offload any transform of esp=aes128-sha1 "
 			"(AES_CBC_128-HMAC_SHA1_96): its probe found it offloads AES_GCM_16_128; "
 			"its SAs will run in software (hw_offload_fallback=yes)");
@@ -223,6 +224,22 @@ static void test_add_probes_once_and_warns_of_cbc(void **state)
 	assert_int_equal(probe_lines.len, 0);
 	assert_contains(&notes, "(AES_CBC_128-HMAC_SHA2_256_128, AES_CBC_256-HMAC_SHA2_512_256)");
 	assert_contains(&notes, "its IPsec SAs will be refused (hw_offload_fallback=no)");
+}
+
+static void test_add_into_a_full_table_says_the_probe_learned_nothing(void **state)
+{
+	(void)state;
+	dbl.driver = table_full;
+	set_conn("aes128-sha1", HW_OFFLOAD_YES, true, YNA_AUTO);
+	offload_check_device(&double_ops, &conn, &pol, &local, &probe_lines, &notes);
+	assert_contains(&probe_lines, "offload: lo's SA table is full, so its probe learned nothing; "
+			"it is probed again when the next conn that asks for offload there is added");
+	assert_int_equal(notes.len, 0);		/* no verdict, no warning */
+	int adds = dbl.adds;
+	dbl.driver = netdevsim_like;
+	offload_check_device(&double_ops, &conn, &pol, &local, &probe_lines, &notes);
+	assert_true(dbl.adds > adds);
+	assert_contains(&notes, "cannot offload any transform of esp=aes128-sha1");
 }
 
 static void test_add_is_quiet_when_one_transform_offloads(void **state)
@@ -278,6 +295,7 @@ int main(void)
 		T(test_a_full_table_teaches_nothing),
 		T(test_offloadable_proposals_go_first),
 		T(test_add_probes_once_and_warns_of_cbc),
+		T(test_add_into_a_full_table_says_the_probe_learned_nothing),
 		T(test_add_is_quiet_when_one_transform_offloads),
 		T(test_add_warns_of_esn_the_device_refuses),
 		T(test_add_without_esp_offload_does_not_probe),
