@@ -6,10 +6,7 @@
 # without ESN and offloaded, and traffic flows.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 psk=offload-defaults-secret-not-a-real-one
 d=$SW_LOGDIR
 cat >"$d/west.conf" <<CONF
@@ -37,7 +34,6 @@ echo "192.0.2.1 10.0.0.2 : PSK \"$psk\"" >"$d/west.secrets"
 cp "$d/west.secrets" "$d/east.secrets"
 pluto_start west west "$d/west.conf" "$d/west.secrets"
 libreswan_start east east "$d/east.conf" "$d/east.secrets"
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 
 offloaded() {
 	local who=$1 o
@@ -49,7 +45,7 @@ offloaded() {
 	check "$who: both of west's SAs are crypto-offloaded to the port" \
 		test "$(grep -c "crypto offload parameters: dev $NSIM_DEV" <<<"$o")" -eq 2
 	check "$who: netdevsim holds both" grep -q "^SA count=2 " <<<"$(nsim_ipsec "$NSIM_ID")"
-	check "$who: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+	check "$who: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2
 	check "$who: trafficstatus says offload=crypto($NSIM_DEV)" \
 		grep -qE "inBytes=[1-9][0-9]*, outBytes=[1-9][0-9]*, .*offload=crypto\\($NSIM_DEV\\)$" <<<"$(whack west --trafficstatus)"
 }

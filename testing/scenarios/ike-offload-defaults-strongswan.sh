@@ -16,10 +16,7 @@
 # agrees (its --list-sas shows the child installed, without ESN).
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 psk=offload-defaults-secret-not-a-real-one
 d=$SW_LOGDIR
 cat >"$d/west.conf" <<CONF
@@ -32,38 +29,10 @@ conn t
 	auto=add
 CONF
 echo "192.0.2.1 10.0.0.2 : PSK \"$psk\"" >"$d/west.secrets"
-cat >"$d/east.swanctl.conf" <<CONF
-connections {
-	t {
-		local_addrs = 10.0.0.2
-		remote_addrs = 192.0.2.1
-		local {
-			auth = psk
-			id = 10.0.0.2
-		}
-		remote {
-			auth = psk
-			id = 192.0.2.1
-		}
-		children {
-			t {
-				esp_proposals = aes128gcm16-esn-noesn
-			}
-		}
-	}
-}
-secrets {
-	ike-t {
-		id-1 = 192.0.2.1
-		id-2 = 10.0.0.2
-		secret = "$psk"
-	}
-}
-CONF
+swanctl_psk_conf 10.0.0.2 192.0.2.1 "$psk" aes128gcm16-esn-noesn >"$d/east.swanctl.conf"
 pluto_start west west "$d/west.conf" "$d/west.secrets"
 strongswan_start east east "$d/east.swanctl.conf"
 ok "this pluto and strongSwan $STRONGSWAN_VERSION are running"
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 
 no_esn() { ! ip -n "$(ns_name "$1")" xfrm state | grep -q "flag.*esn"; }
 # crypto_offloaded XFRM-STATE: both directions offloaded to the port.
@@ -87,7 +56,7 @@ offloaded() {
 	check "$who: no ESN on east's SAs" no_esn east
 	check "$who: west's inbound and outbound SAs are crypto-offloaded to the port" crypto_offloaded "$o"
 	check "$who: netdevsim holds both" grep -q "^SA count=2 " <<<"$(nsim_ipsec "$NSIM_ID")"
-	check "$who: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+	check "$who: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2
 	e_in=$(sa_packets east "$out")
 	check "$who: east's inbound SA decrypted the pings ($e_in packets)" test "${e_in:-0}" -ge 2
 	o=$(whack west --trafficstatus)

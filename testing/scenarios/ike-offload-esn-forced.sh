@@ -14,10 +14,7 @@
 # esn= at its default: it comes up offloaded, without ESN.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 d=$SW_LOGDIR
 cat >"$d/west.conf" <<CONF
 conn %default
@@ -58,7 +55,6 @@ for c in soft hard plain; do
 		"\"$c\": warning: hw_offload=yes with esn=yes: $NSIM_DEV cannot offload SAs with extended sequence numbers, as its probe found - try esn=no" <<<"$out" ;;
 	esac
 done
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 # The refusal of one SA, as the daemon words it; $1 is the conn, $2 the action.
 refusal() {
 	echo "\"$1\" #[0-9]+: hw_offload: $NSIM_DEV refused (inbound|outbound) SA esp\\.[0-9a-f]{8}@[0-9.]+ \\(AES_GCM_16_128\\): Device doesn't support offload with ESN \\(EINVAL\\); hint: this device cannot offload SAs with extended sequence numbers - try esn=no; $2"
@@ -83,7 +79,7 @@ check "soft: both of west's SAs have ESN" test "$(grep -c "flag.*esn" <<<"$o")" 
 check "soft: both of east's SAs have ESN" test "$(ip -n "$(ns_name east)" xfrm state | grep -c "flag.*esn")" -eq 2
 check "soft: neither of west's SAs is offloaded" bash -c '! grep -q "offload" <<<"$1"' _ "$o"
 check "soft: netdevsim holds nothing" grep -q "^SA count=0 " <<<"$(nsim_ipsec "$NSIM_ID")"
-check "soft: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+check "soft: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2
 spi=$(esp_spi east 192.0.2.1 10.0.0.2)
 e_in=$(sa_packets east "$spi")
 check "soft: east's inbound SA $spi decrypted the pings ($e_in packets)" test "${e_in:-0}" -ge 2
@@ -121,4 +117,4 @@ echo "$out" | _sw_comment
 check "plain: --up exits 0, offloaded, no ESN" \
 	bash -c '[ "$1" -eq 0 ] && grep -q "esn=no offload=crypto($2)}" <<<"$3"' _ "$rc" "$NSIM_DEV" "$out"
 check "plain: netdevsim holds both SAs" grep -q "^SA count=2 " <<<"$(nsim_ipsec "$NSIM_ID")"
-check "plain: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+check "plain: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2

@@ -10,10 +10,7 @@
 #   offloads over the peer's order: AES-GCM again, offloaded.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 d=$SW_LOGDIR
 cat >"$d/west.conf" <<CONF
 conn t

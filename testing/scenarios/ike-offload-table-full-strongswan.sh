@@ -28,10 +28,7 @@
 # back and type --up, and the peer must not pile up SAs meanwhile.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 psk=table-full-retry-secret-not-a-real-one
 d=$SW_LOGDIR
 log=$d/west/pluto.log
@@ -53,34 +50,7 @@ conn t
 	auto=start
 CONF
 echo "192.0.2.1 10.0.0.2 : PSK \"$psk\"" >"$d/west.secrets"
-cat >"$d/east.swanctl.conf" <<CONF
-connections {
-	t {
-		local_addrs = 10.0.0.2
-		remote_addrs = 192.0.2.1
-		local {
-			auth = psk
-			id = 10.0.0.2
-		}
-		remote {
-			auth = psk
-			id = 192.0.2.1
-		}
-		children {
-			t {
-				esp_proposals = aes128gcm16
-			}
-		}
-	}
-}
-secrets {
-	ike-t {
-		id-1 = 192.0.2.1
-		id-2 = 10.0.0.2
-		secret = "$psk"
-	}
-}
-CONF
+swanctl_psk_conf 10.0.0.2 192.0.2.1 "$psk" aes128gcm16 >"$d/east.swanctl.conf"
 # strongSwan first, so that the attempt pluto makes at load meets it.
 strongswan_start east east "$d/east.swanctl.conf"
 pluto_start west west "$d/west.conf" "$d/west.secrets"
@@ -151,8 +121,7 @@ check "d: swanctl --list-sas shows the child INSTALLED, GCM-128 without ESN" \
 # strongSwan's inbound SA is west's outbound one.
 check "d: strongSwan's child holds the same SPIs" \
 	bash -c 'grep -qE "^ +in +${2#0x}," <<<"$1" && grep -qE "^ +out +${3#0x}," <<<"$1"' _ "$o" "$out" "$in"
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
-check "d: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+check "d: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2
 e_in=$(sa_packets east "$out")
 check "d: east's inbound SA decrypted the pings ($e_in packets)" test "${e_in:-0}" -ge 2
 o=$(whack west --trafficstatus)

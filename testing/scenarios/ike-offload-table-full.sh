@@ -18,11 +18,8 @@
 # --status shows c's and d's failures with their diagnostics.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
+offload_rig
 for a in 10.0.0.3 10.0.0.4 10.0.0.5; do must ip -n "$(ns_name east)" addr add $a/24 dev veth1; done
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
 psk=table-full-secret-not-a-real-one
 d=$SW_LOGDIR
 west_conn() { # NAME EAST-ADDRESS EXTRA-LINES
@@ -64,8 +61,7 @@ echo "$ts" | _sw_comment
 check "trafficstatus: a holds the hardware" grep -q "\"a\", .*offload=crypto($NSIM_DEV)\$" <<<"$ts"
 check "trafficstatus: b runs in software because the table is full" \
 	grep -q "\"b\", .*offload=software($NSIM_DEV refused: table full)\$" <<<"$ts"
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
-check "b: ping through the software tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.3
+check "b: ping through the software tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.3
 
 # c, d and e join the config, as an admin would add them.
 {

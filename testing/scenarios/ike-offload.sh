@@ -7,10 +7,7 @@
 # whether west initiates or answers.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 
 cat >"$SW_LOGDIR/west.conf" <<CONF
 conn %default
@@ -44,7 +41,6 @@ cp "$SW_LOGDIR/west.secrets" "$SW_LOGDIR/east.secrets"
 pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
 pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
 for c in gcm cbc-soft cbc-hard; do must whack west --name $c --add --config "$SW_LOGDIR/west.conf"; done
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 nsas() { ip -n "$(ns_name "$1")" xfrm state | grep -c '^src'; }
 
 # 1. AES-GCM-128: both SAs offloaded to the port.
@@ -56,7 +52,7 @@ check "gcm: the established line says crypto offload to the port" \
 ipsec=$(nsim_ipsec "$NSIM_ID")
 echo "$ipsec" | sed 's/^/# /'
 check "gcm: netdevsim holds both SAs" grep -q "^SA count=2 " <<<"$ipsec"
-check "gcm: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+check "gcm: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2
 out=$(whack west --trafficstatus)
 echo "$out" | sed 's/^/# /'
 check "gcm: trafficstatus shows offload=crypto($NSIM_DEV) and traffic" \
@@ -75,7 +71,7 @@ check "cbc-soft: --up shows the refusal with algorithm, device, errno and extack
 	grep -qE "\"cbc-soft\" #[0-9]+: hw_offload: $NSIM_DEV refused (inbound|outbound) SA esp\\.[0-9a-f]{8}@[0-9.]+ \\(AES_CBC_128-HMAC_SHA1_96\\): Device failed to offload this state \\(EINVAL\\); hint: .*; running this SA in software \\(hw_offload_fallback=yes\\)" <<<"$out"
 check "cbc-soft: the established line says software and why" \
 	grep -q "offload=software($NSIM_DEV refused: EINVAL)}" <<<"$out"
-check "cbc-soft: ping through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I 192.0.2.1 10.0.0.2
+check "cbc-soft: ping through the tunnel" sw_ping west -c 2 -W 5 -I 192.0.2.1 10.0.0.2
 check "cbc-soft: netdevsim holds nothing" grep -q "^SA count=0 " <<<"$(nsim_ipsec "$NSIM_ID")"
 must whack west --name cbc-soft --down
 wait_for 10 "east to drop its SAs" bash -c "test \$(ip -n $(ns_name east) xfrm state | grep -c '^src') -eq 0"

@@ -19,7 +19,6 @@ CONF
 	echo "$l $r : PSK \"pluto-to-pluto test secret, not a real one\"" >"$SW_LOGDIR/$side.secrets"
 	pluto_start $side $side "$SW_LOGDIR/$side.conf" "$SW_LOGDIR/$side.secrets"
 done
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 
 # up_from SIDE PEER PEER_ADDR
 up_from() {
@@ -32,7 +31,7 @@ up_from() {
 		grep -qE '^"t" #[0-9]+: IPsec SA established tunnel mode \{ESP=>0x[0-9a-f]{8} <0x[0-9a-f]{8} xfrm=AES_GCM_16_128 esn=(yes|no) offload=none\}$' <<<"$out"
 	check "$side: two SAs in its kernel" test "$(ip -n "$(ns_name $side)" xfrm state | grep -c '^src')" -eq 2
 	check "$peer: two SAs in its kernel" test "$(ip -n "$(ns_name $peer)" xfrm state | grep -c '^src')" -eq 2
-	check "$side: ping through the tunnel" ns $side "${ping[@]}" -c 2 -W 5 "$peer_addr"
+	check "$side: ping through the tunnel" sw_ping $side -c 2 -W 5 "$peer_addr"
 	out=$(whack $side --trafficstatus)
 	echo "$out" | sed 's/^/# /'
 	check "$side: trafficstatus counts the ping both ways" \

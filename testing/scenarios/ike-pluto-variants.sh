@@ -32,7 +32,6 @@ S
 cp "$SW_LOGDIR/west.secrets" "$SW_LOGDIR/east.secrets"
 pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
 pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
 
 # variant NAME PING_FROM PING_TO EXPECT KEYWORDS... (LEFT=, RIGHT= for other
 # hosts than 192.0.2.1 and 192.0.2.2)
@@ -50,7 +49,7 @@ variant() {
 	echo "$out" | _sw_comment
 	check "$name: --up exits 0" test "$rc" -eq 0
 	check "$name: established as expected ($expect)" grep -qE "$expect" <<<"$out"
-	check "$name: ping $from -> $to through the tunnel" ns west "${ping[@]}" -c 2 -W 5 -I "$from" "$to"
+	check "$name: ping $from -> $to through the tunnel" sw_ping west -c 2 -W 5 -I "$from" "$to"
 	spi=$(ip -n "$(ns_name east)" xfrm state list src "$left" dst "$right" proto esp | awk '$1 == "proto" { print $4; exit }')
 	pkts=$(sa_packets east "${spi:-0}")
 	check "$name: east's inbound SA decrypted the pings (${pkts:-0} packets)" test "${pkts:-0}" -ge 2

@@ -31,8 +31,7 @@ xfrm_sa west 0x3001 | sed 's/^/# /'
 check_fails "the outbound SA shows no offload line" grep -q "crypto offload" <<<"$(xfrm_sa west 0x3001)"
 check_fails "the inbound SA shows no offload line" grep -q "crypto offload" <<<"$(xfrm_sa west 0x3002)"
 
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
-check "ping through the SAs works" ns west "${ping[@]}" -c 3 -W 5 10.0.0.2
+check "ping through the SAs works" sw_ping west -c 3 -W 5 10.0.0.2
 out_pkts=$(sa_packets west 0x3001) in_pkts=$(sa_packets west 0x3002)
 check "the outbound SA encrypted the pings in software ($out_pkts packets)" test "${out_pkts:-0}" -ge 3
 check "the inbound SA decrypted the replies ($in_pkts packets)" test "${in_pkts:-0}" -ge 3

@@ -7,14 +7,19 @@
 #   TAP         ok DESC | not_ok DESC | check DESC CMD... | check_fails DESC CMD...
 #               must CMD... (setup: on failure, report and stop)
 #   namespaces  ns_add NAME... | ns NAME CMD... | veth_add NS1 DEV1 ADDR1 NS2 DEV2 ADDR2
+#               sw_ping NS ARGS... (ping, or busybox's)
 #   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
+#               offload_rig (west's endpoint on a netdevsim port, east over veth)
 #   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
 #   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
 #               strongswan_start NAME NS SWANCTL_CONF | swanctl_run NAME ARGS...
+#               swanctl_psk_conf LOCAL REMOTE PSK ESP [IKE] (a PSK tunnel "t")
 #               strongswan_stop NAME (Debian's libreswan and strongSwan: see
 #               the section at the end)
+#   tunnels     tunnel_checks WHO W E [OFFLOAD] (up, same SPIs, pings counted,
+#               trafficstatus)
 #   waiting     wait_for SECONDS DESC CMD...
 #   logs        log_mark FILE (how far FILE goes now) | log_since FILE MARK
 #               (its lines after MARK: what a daemon logged since then)
@@ -104,6 +109,11 @@ ns_add() {
 }
 # ns NAME CMD...: runs CMD in the namespace.
 ns() { local n=$1; shift; ip netns exec "$(ns_name "$n")" "$@"; }
+# sw_ping NS ARGS...: ping in NS (busybox's where the image has no ping).
+sw_ping() {
+	local n=$1; shift
+	if command -v ping >/dev/null; then ns "$n" ping "$@"; else ns "$n" busybox ping "$@"; fi
+}
 # veth_add NS1 DEV1 ADDR1/LEN NS2 DEV2 ADDR2/LEN: joins two namespaces.
 veth_add() {
 	must ip link add "$2" netns "$(ns_name "$1")" type veth peer name "$5" netns "$(ns_name "$4")"
@@ -143,6 +153,16 @@ nsim_add() {
 	must ip -n "$(ns_name "$nsn")" link set "$dev" up
 	# shellcheck disable=SC2034 # for the scenarios
 	NSIM_ID=$id NSIM_DEV=$dev
+}
+# offload_rig: the rig KERNEL-FACTS.md measured. Namespaces west and east
+# joined by veth (west veth0 10.0.0.1/24, east veth1 10.0.0.2/24); west's
+# IPsec endpoint 192.0.2.1/32 sits on a netdevsim port (NSIM_DEV), and east
+# routes it via west. IKE and ESP travel over veth; SAs offload to the port.
+offload_rig() {
+	ns_add west east
+	veth_add west veth0 10.0.0.1/24 east veth1 10.0.0.2/24
+	nsim_add west 192.0.2.1/32
+	must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
 }
 # nsim_ipsec ID: netdevsim's own view of its offloaded SAs ("SA count=N tx=N", then the SAs).
 nsim_ipsec() {
@@ -216,6 +236,31 @@ nl_run() {
 	NL_ERRNO=${NL_ERRNO#error=-}
 	NL_ERRNO=${NL_ERRNO:-none}
 	rm -f "$t"
+}
+
+# --- tunnels --------------------------------------------------------------------
+# tunnel_checks WHO W E [OFFLOAD]: checks (each named "WHO: ...") that the
+# tunnel between west (endpoint W) and east (endpoint E) is up and carries
+# traffic: each side holds two ESP SAs, with the same SPIs; pings from W to
+# E pass, counted by west's outbound SA and east's inbound SA; this pluto's
+# (west's) trafficstatus shows conn "t" with bytes both ways, E's ID and
+# offload=OFFLOAD (default none).
+tunnel_checks() {
+	local who=$1 w=$2 e=$3 offload=${4:-none} out in w_out e_in o line
+	check "$who: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
+	check "$who: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
+	out=$(esp_spi west "$w" "$e") in=$(esp_spi west "$e" "$w")
+	check "$who: both kernels hold the same pair (SPIs $out, $in)" \
+		test -n "$out" -a -n "$in" -a "$(esp_spi east "$w" "$e")" = "$out" -a "$(esp_spi east "$e" "$w")" = "$in"
+	check "$who: pings from west to east pass" sw_ping west -c 3 -W 5 -I "$w" "$e"
+	w_out=$(sa_packets west "$out") e_in=$(sa_packets east "$out")
+	check "$who: west's outbound SA encrypted them ($w_out packets)" test "${w_out:-0}" -ge 3
+	check "$who: east's inbound SA decrypted them ($e_in packets)" test "${e_in:-0}" -ge 3
+	o=$(whack west --trafficstatus)
+	echo "$o" | _sw_comment
+	line=$(grep -E "^#[0-9]+: \"t\", type=ESP, .*inBytes=[1-9][0-9]*, outBytes=[1-9][0-9]*, .*id='$e', offload=" <<<"$o")
+	check "$who: this pluto's trafficstatus shows the SA with traffic both ways, offload=$offload" \
+		test -n "$line" -a "${line##*, offload=}" = "$offload"
 }
 
 # --- on failure, and at the end -----------------------------------------------------
@@ -405,6 +450,44 @@ libreswan_add() {
 }
 libreswan_stop() { _sw_peer_stop "$1"; }
 
+# swanctl_psk_conf LOCAL REMOTE PSK ESP_PROPOSALS [IKE_PROPOSALS]: on stdout,
+# a swanctl.conf with one IKEv2 tunnel "t" (child "t") authenticated by PSK,
+# the IDs being the addresses; strongSwan's default IKE proposals unless
+# IKE_PROPOSALS is given.
+swanctl_psk_conf() {
+	local here=$1 there=$2 psk=$3 esp=$4 ike=${5:-}
+	cat <<-CONF
+	connections {
+	t {
+	version = 2
+	local_addrs = $here
+	remote_addrs = $there
+	${ike:+proposals = $ike}
+	local {
+	auth = psk
+	id = $here
+	}
+	remote {
+	auth = psk
+	id = $there
+	}
+	children {
+	t {
+	mode = tunnel
+	esp_proposals = $esp
+	}
+	}
+	}
+	}
+	secrets {
+	ike-t {
+	id-1 = $here
+	id-2 = $there
+	secret = "$psk"
+	}
+	}
+	CONF
+}
 # strongswan_start NAME NS SWANCTL_CONF: strongSwan's charon in NS with a
 # strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf: only the
 # plugins a PSK tunnel needs, log to charon.log beside it), its pid file and

@@ -28,37 +28,7 @@ conn t
 	auto=add
 CONF
 echo "192.0.2.1 192.0.2.2 : PSK \"$psk\"" >"$d/west.secrets"
-cat >"$d/east.swanctl.conf" <<CONF
-connections {
-	t {
-		version = 2
-		local_addrs = 192.0.2.2
-		remote_addrs = 192.0.2.1
-		proposals = aes128gcm16-prfsha256-ecp256
-		local {
-			auth = psk
-			id = 192.0.2.2
-		}
-		remote {
-			auth = psk
-			id = 192.0.2.1
-		}
-		children {
-			t {
-				mode = tunnel
-				esp_proposals = aes128gcm16
-			}
-		}
-	}
-}
-secrets {
-	ike-t {
-		id-1 = 192.0.2.1
-		id-2 = 192.0.2.2
-		secret = "$psk"
-	}
-}
-CONF
+swanctl_psk_conf 192.0.2.2 192.0.2.1 "$psk" aes128gcm16 aes128gcm16-prfsha256-ecp256 >"$d/east.swanctl.conf"
 
 libreswan_start west west "$d/west.conf" "$d/west.secrets"
 strongswan_start east east "$d/east.swanctl.conf"

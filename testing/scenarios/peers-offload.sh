@@ -10,10 +10,7 @@
 # test this project's pluto against these peers with offload.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth-w 10.0.0.1/24 east veth-e 10.0.0.2/24
-nsim_add west 192.0.2.1/32
-must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
+offload_rig
 psk=peers-offload-psk-0123456789
 
 d=$SW_LOGDIR
@@ -84,8 +81,7 @@ check "netdevsim holds both of them (SA count=2)" grep -q "^SA count=2 " <<<"$o"
 check "east's SAs (on veth, no offload asked) have no offload line" \
 	test -z "$(ip -n "$(ns_name east)" xfrm state | grep "crypto offload")"
 
-if command -v ping >/dev/null; then ping=(ping); else ping=(busybox ping); fi
-check "pings from 192.0.2.1 to 10.0.0.2 pass through the tunnel" ns west "${ping[@]}" -c 3 -W 5 -I 192.0.2.1 10.0.0.2
+check "pings from 192.0.2.1 to 10.0.0.2 pass through the tunnel" sw_ping west -c 3 -W 5 -I 192.0.2.1 10.0.0.2
 w_out=$(sa_packets west "$out") w_in=$(sa_packets west "$in") e_in=$(sa_packets east "$out")
 check "west's outbound SA encrypted them ($w_out packets)" test "${w_out:-0}" -ge 3
 check "east's inbound SA decrypted them ($e_in packets)" test "${e_in:-0}" -ge 3
