@@ -108,7 +108,7 @@ expect_fail "auto --delete of an unknown conn fails" "$ipsec" "${ctl[@]}" auto -
 
 status=$("$ipsec" "${ctl[@]}" status)
 expect_match "status keeps a failed auto=start attempt and when the next one comes" \
-	'^"keepup":   1 failed attempt in a row, the last [0-9]+ s ago: cannot initiate: neither left=10\.9\.0\.1 nor right=10\.9\.0\.2 is an address of this host; next attempt in (2[0-9]|30) s$' "$status"
+	'^"keepup":   1 failed attempt in a row, the last [0-9]+ s ago: cannot initiate: neither left=10\.9\.0\.1 nor right=10\.9\.0\.2 is an address of this host; next attempt in [0-9]+ s$' "$status"
 expect_match "an attempt that cannot succeed (%any) is not planned again" \
 	'^"respondonly":   1 failed attempt in a row, .*the other end is %any: this end can only respond; not retried until the conn is replaced \(ipsec auto --add\)$' "$status"
 expect_match "auto --down calls off the planned attempt" 'the planned attempt to bring it up is called off' \
