@@ -44,17 +44,6 @@ static bool same_alg(const struct alg_proposal *a, const struct alg_proposal *b)
 	return a->encr == b->encr && a->encr_keylen == b->encr_keylen && a->integ == b->integ;
 }
 
-bool offload_probe_accepts(const struct device_probe *p, const struct alg_proposal *alg, bool esn)
-{
-	unsigned ways = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct probe_result *r = &p->r[i];
-		if (r->esn == esn && same_alg(&r->alg, alg) && r->outcome == PROBE_OFFLOADED)
-			ways++;
-	}
-	return ways == 2;
-}
-
 bool offload_probe_esn(const struct device_probe *p)
 {
 	for (size_t i = 0; p != NULL && i < p->n; i++) {
@@ -235,7 +224,7 @@ int offload_probe(const struct kernel_ops *k, const char *dev, struct device_pro
 	}
 	/* ESN matters only where something was offloaded without it. */
 	for (size_t i = 0; i < NCANDIDATES; i++) {
-		if (offload_probe_accepts(out, &candidates[i], false)) {
+		if (offload_probe_verdict(out, &candidates[i]) == OFFLOAD_KNOWN) {
 			try_one(k, out, &candidates[i], true, false);
 			try_one(k, out, &candidates[i], true, true);
 			break;

@@ -49,9 +49,6 @@ const struct device_probe *offload_probe_known(const char *dev);
 /* Forgets every probe (tests start from a pluto that knows no device). */
 void offload_probe_forget_all(void);
 
-/* Whether a probe of dev showed this ESP transform offloaded both ways. */
-bool offload_probe_accepts(const struct device_probe *p, const struct alg_proposal *alg, bool esn);
-
 /* Whether the probe saw the device offload some transform with ESN. */
 bool offload_probe_esn(const struct device_probe *p);
 

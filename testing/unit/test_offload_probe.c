@@ -56,9 +56,9 @@ static void test_probe_lists_what_the_device_takes(void **state)
 	assert_lines_contain("lo: AES_GCM_16_128 with ESN: refused: Device doesn't support offload with ESN (EINVAL)\n");
 	struct alg_proposal gcm128 = { .encr = ENCR_AES_GCM_16, .encr_keylen = 128 };
 	struct alg_proposal gcm256 = { .encr = ENCR_AES_GCM_16, .encr_keylen = 256 };
-	assert_true(offload_probe_accepts(&probe, &gcm128, false));
-	assert_false(offload_probe_accepts(&probe, &gcm128, true));
-	assert_false(offload_probe_accepts(&probe, &gcm256, false));
+	assert_int_equal(offload_probe_verdict(&probe, &gcm128), OFFLOAD_KNOWN);
+	assert_false(offload_probe_esn(&probe));	/* ESN was tried with AES_GCM_16_128 */
+	assert_int_equal(offload_probe_verdict(&probe, &gcm256), OFFLOAD_REFUSED);
 }
 
 static void test_probe_leaves_no_sa_behind(void **state)
@@ -85,7 +85,7 @@ static void test_probe_tells_software_from_offload(void **state)
 	assert_int_equal(offload_probe(&double_ops, "lo", &probe, &lines), 0);
 	assert_lines_contain("lo: AES_GCM_16_128: accepted, but runs in software\n");
 	struct alg_proposal gcm128 = { .encr = ENCR_AES_GCM_16, .encr_keylen = 128 };
-	assert_false(offload_probe_accepts(&probe, &gcm128, false));
+	assert_int_equal(offload_probe_verdict(&probe, &gcm128), OFFLOAD_REFUSED);
 }
 
 static void test_probe_of_missing_device(void **state)
