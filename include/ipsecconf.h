@@ -69,10 +69,27 @@ struct conn_config {
 	bool hw_offload_fallback;
 };
 
+/* ddos-mode=: when IKE_SA_INIT must carry a cookie (RFC 7296 2.6). */
+enum ddos_mode {
+	DDOS_AUTO,		/* once ddos-ike-threshold half-open IKE SAs are held */
+	DDOS_BUSY,		/* always */
+	DDOS_UNLIMITED,		/* never */
+};
+
+#define DDOS_IKE_THRESHOLD_DEFAULT 100
+#define MAX_HALFOPEN_IKE_DEFAULT 10000
+#define MAX_HALFOPEN_IKE_PER_PEER_DEFAULT 5
+#define HALFOPEN_IKE_TIMEOUT_DEFAULT 30
+
 struct config_setup {
 	bool fips;
 	char *logfile;
 	char *plutodebug;	/* as written: "none", "all", or a list */
+	enum ddos_mode ddos_mode;
+	uint32_t ddos_ike_threshold;		/* half-open IKE SAs before cookies */
+	uint32_t max_halfopen_ike;		/* ... before new ones are refused */
+	uint32_t max_halfopen_ike_per_peer;	/* ... from one address */
+	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
 };
 
 struct ipsec_conf {
@@ -84,6 +101,8 @@ struct ipsec_conf {
 /* NULL on any error; every error is in d. */
 struct ipsec_conf *ipsecconf_load(const char *path, struct diag *d);
 void ipsecconf_free(struct ipsec_conf *c);
+/* config setup as it is without a config setup section. */
+void config_setup_defaults(struct config_setup *setup);
 const struct conn_config *ipsecconf_find(const struct ipsec_conf *c, const char *name);
 
 /* Deep copy and free of one conn, for the daemon that keeps it after the

@@ -24,6 +24,19 @@ void log_close(void);
 void llog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vllog(enum log_level level, const char *fmt, va_list ap);
 
+/* Lines anyone who can send pluto a packet can cause (a dropped message,
+ * a refused IKE_SA_INIT) go through a limit, so a flood cannot fill the
+ * disk: at most LOG_LIMIT_PER_S of them per second per limit, then one line
+ * saying how many were left out. Debug lines are not limited. */
+#define LOG_LIMIT_PER_S 20
+struct log_limit {
+	long second;		/* the second being counted */
+	unsigned used;		/* lines written in it */
+	unsigned suppressed;	/* lines left out since the last one written */
+};
+void llog_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* While set, every line (debug lines only when debugging) is also passed
  * to fn. One tee at a time; NULL removes it. */
 typedef void log_tee_fn(void *arg, enum log_level level, const char *line);

@@ -146,9 +146,19 @@ static void build_conn(const struct checked_doc *cd, const struct checked_sectio
 	check_conn(c, &r, d);
 }
 
-static void build_setup(const struct checked_section *cs, struct config_setup *setup)
+void config_setup_defaults(struct config_setup *setup)
 {
 	memset(setup, 0, sizeof(*setup));
+	setup->ddos_mode = DDOS_AUTO;
+	setup->ddos_ike_threshold = DDOS_IKE_THRESHOLD_DEFAULT;
+	setup->max_halfopen_ike = MAX_HALFOPEN_IKE_DEFAULT;
+	setup->max_halfopen_ike_per_peer = MAX_HALFOPEN_IKE_PER_PEER_DEFAULT;
+	setup->halfopen_ike_timeout = HALFOPEN_IKE_TIMEOUT_DEFAULT;
+}
+
+static void build_setup(const struct checked_section *cs, struct config_setup *setup)
+{
+	config_setup_defaults(setup);
 	if (cs == NULL)
 		return;
 	for (size_t i = 0; i < cs->n; i++)

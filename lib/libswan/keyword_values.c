@@ -101,13 +101,13 @@ static bool parse_duration(const struct keyword *kw, const char *text, union kw_
 	return true;
 }
 
-static bool parse_bytes(const struct keyword *kw, const char *text, union kw_value *v,
-			char why[KW_WHY_MAX])
+static bool parse_count(const struct keyword *kw, const char *text, union kw_value *v,
+			const char *noun, char why[KW_WHY_MAX])
 {
 	uint64_t n;
 	const char *end;
 	if (!parse_digits(text, &n, &end) || *end != '\0')
-		return fail(why, "invalid value '%s' (expected a number of bytes)", text);
+		return fail(why, "invalid value '%s' (expected %s)", text, noun);
 	if (!check_range(kw, n, text, false, why))
 		return false;
 	v->number = (uint32_t)n;
@@ -251,7 +251,9 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 	case KT_DURATION:
 		return parse_duration(kw, text, v, why);
 	case KT_BYTES:
-		return parse_bytes(kw, text, v, why);
+		return parse_count(kw, text, v, "a number of bytes", why);
+	case KT_NUMBER:
+		return parse_count(kw, text, v, "a whole number", why);
 	case KT_IKE:
 	case KT_ESP:
 		return parse_proposals(kw, text, v, why);

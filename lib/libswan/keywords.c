@@ -113,6 +113,15 @@ static const struct kw_enum protostack_values = {
 	.unsupported = "only the Linux XFRM stack is supported (protostack=xfrm or netkey)",
 };
 
+static const struct kw_enum ddos_mode_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "auto", DDOS_AUTO, false },
+		{ "busy", DDOS_BUSY, false },
+		{ "unlimited", DDOS_UNLIMITED, false },
+		{ NULL, 0, false },
+	},
+};
+
 #define CONN(field) offsetof(struct conn_config, field)
 #define SETUP(field) offsetof(struct config_setup, field)
 
@@ -158,6 +167,14 @@ static const struct keyword keywords[] = {
 	/* Accepted so that common libreswan configs load; pluto keeps one
 	 * IKE SA per peer pair either way. */
 	{ "uniqueids", KW_UNIQUEIDS, KWS_SETUP, KT_YESNO, KW_NO_FIELD, 0, NULL, 0, 0 },
+	/* Defences against IKE_SA_INIT floods: libreswan's names, strongSwan's
+	 * block_threshold and half_open_timeout under names in their style. */
+	{ "ddos-mode", KW_DDOS_MODE, KWS_SETUP, KT_ENUM, SETUP(ddos_mode), 0, &ddos_mode_values, 0, 0 },
+	{ "ddos-ike-threshold", KW_DDOS_IKE_THRESHOLD, KWS_SETUP, KT_NUMBER, SETUP(ddos_ike_threshold), 0, NULL, 1, 0 },
+	{ "max-halfopen-ike", KW_MAX_HALFOPEN_IKE, KWS_SETUP, KT_NUMBER, SETUP(max_halfopen_ike), 0, NULL, 1, 0 },
+	{ "max-halfopen-ike-per-peer", KW_MAX_HALFOPEN_IKE_PER_PEER, KWS_SETUP, KT_NUMBER,
+	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
+	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
@@ -241,6 +258,7 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 		break;
 	case KT_DURATION:
 	case KT_BYTES:
+	case KT_NUMBER:
 		memcpy(field, &v->number, sizeof(uint32_t));
 		break;
 	case KT_IKE:

@@ -28,6 +28,8 @@ enum kw_id {
 	KW_KEYEXCHANGE, KW_IKEV2,
 	KW_HW_OFFLOAD, KW_HW_OFFLOAD_FALLBACK,
 	KW_FIPS, KW_LOGFILE, KW_PLUTODEBUG, KW_PROTOSTACK, KW_UNIQUEIDS,
+	KW_DDOS_MODE, KW_DDOS_IKE_THRESHOLD, KW_MAX_HALFOPEN_IKE,
+	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT,
 	KW_COUNT
 };
 
@@ -42,6 +44,7 @@ enum kw_type {
 	KT_YESNO,
 	KT_DURATION,	/* seconds; s, m, h, d suffixes */
 	KT_BYTES,	/* a number of bytes */
+	KT_NUMBER,	/* a count */
 	KT_IKE,		/* ike= proposals (alg_parse_ike) */
 	KT_ESP,		/* esp= proposals (alg_parse_esp) */
 	KT_CONN_NAME,	/* also= */
@@ -70,7 +73,7 @@ struct keyword {
 	size_t offset;		/* in struct conn_config or config_setup, or KW_NO_FIELD */
 	size_t proposals_offset;	/* KT_IKE, KT_ESP: the struct alg_proposals */
 	const struct kw_enum *values;	/* KT_ENUM */
-	uint32_t min, max;	/* KT_DURATION, KT_BYTES; max 0 means UINT32_MAX */
+	uint32_t min, max;	/* KT_DURATION, KT_BYTES, KT_NUMBER; max 0 means UINT32_MAX */
 };
 
 union kw_value {

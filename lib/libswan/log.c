@@ -91,12 +91,39 @@ static void write_timestamped(FILE *f, const char *line)
 	fprintf(f, "%s.%06ld: %s\n", stamp, (long)tv.tv_usec, line);
 }
 
+/* Whatever reached a line, it stays one line of text: a control byte
+ * that slipped past the callers' escaping is shown, not obeyed. */
+static void neutralise_controls(char *line, size_t cap)
+{
+	char out[4096];
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)line; *p != '\0' && o + 5 < sizeof(out); p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	snprintf(line, cap, "%s", out);
+}
+
+static bool has_controls(const char *line)
+{
+	for (const unsigned char *p = (const unsigned char *)line; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 void vllog(enum log_level level, const char *fmt, va_list ap)
 {
 	if (level == LL_DEBUG && !debugging)
 		return;
 	char line[4096];
 	vsnprintf(line, sizeof(line), fmt, ap);
+	if (has_controls(line))
+		neutralise_controls(line, sizeof(line));
 	switch (dest) {
 	case DEST_STDERR:
 		fprintf(stderr, "%s\n", line);
@@ -114,6 +141,32 @@ void vllog(enum log_level level, const char *fmt, va_list ap)
 
 void llog(enum log_level level, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	vllog(level, fmt, ap);
+	va_end(ap);
+}
+
+void llog_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
+{
+	if (level == LL_DEBUG && !debugging)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec != lim->second) {
+		lim->second = now.tv_sec;
+		lim->used = 0;
+	}
+	if (level != LL_DEBUG && lim->used >= LOG_LIMIT_PER_S) {
+		lim->suppressed++;
+		return;
+	}
+	lim->used++;
+	if (lim->suppressed > 0) {
+		llog(level, "(%u lines like the next were left out: more than %d a second)",
+		     lim->suppressed, LOG_LIMIT_PER_S);
+		lim->suppressed = 0;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vllog(level, fmt, ap);
