@@ -96,8 +96,9 @@ int child_sa_install(struct ike_sa *ike, const struct connection *c, struct diag
 	struct child_sa *ch = &ike->child;
 	size_t ek = encr_bytes(&ch->alg), ak = integ_key_bytes(ch->alg.integ);
 	uint8_t keymat[2 * (IKE_KEY_MAX + IKE_KEY_MAX)];
-	if (!child_keymat(ike->keys.prf, ike->keys.sk_d, ike->keys.d_len, NULL, 0,
-			  ike->ni, ike->ni_len, ike->nr, ike->nr_len, keymat, 2 * (ek + ak))) {
+	if (ike->keys == NULL ||
+	    !child_keymat(ike->keys->prf, ike->keys->sk_d, ike->keys->d_len, NULL, 0,
+			  ike->ni.data, ike->ni.len, ike->nr.data, ike->nr.len, keymat, 2 * (ek + ak))) {
 		diag_add(notes, "cannot derive the child SA's keys");
 		return -EINVAL;
 	}

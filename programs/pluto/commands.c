@@ -1,8 +1,8 @@
 /* commands.c: what pluto does for each whack request. */
 #include <stdio.h>
 #include <string.h>
+#include "commands.h"
 #include "connections.h"
-#include "control.h"
 #include "diag.h"
 #include "ikev2.h"
 #include "ipsecconf.h"
@@ -94,8 +94,8 @@ static void cmd_up(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	/* The session stays open: the negotiation streams its progress and
-	 * ends it with the outcome. */
-	ikev2_initiate(c, s);
+	 * ends it with the outcome, if the client is still there. */
+	ikev2_initiate(c, whack_serial(s));
 }
 
 static void cmd_down(struct whack_session *s, const struct whack_request *r)

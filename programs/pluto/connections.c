@@ -1,12 +1,10 @@
 /* connections.c: a short list is all pluto needs; gateways hold tens of
  * conns, not millions, and the list keeps file order for --status. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <event2/event.h>
 #include "connections.h"
-#include "ike_sa.h"
 #include "kernel.h"
 #include "offload_probe.h"
 
@@ -38,24 +36,131 @@ struct connection *conn_find(const char *name)
 	return *conn_slot(name);
 }
 
-/* Takes ownership of cfg. */
+struct connection *conn_ref(struct connection *c)
+{
+	c->refs++;
+	return c;
+}
+
+void conn_unref(struct connection *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	conn_config_free(c->config);
+	if (c->retry_timer != NULL)
+		event_free(c->retry_timer);
+	free(c);
+}
+
+/* Takes c out of the table; IKE SAs holding it keep it alive. */
+static void conn_unload(struct connection **pp)
+{
+	struct connection *c = *pp;
+	*pp = c->next;
+	c->next = NULL;
+	c->unloaded = true;
+	if (c->retry_timer != NULL)
+		evtimer_del(c->retry_timer);
+	conn_unref(c);
+}
+
+static bool is_local(const struct end_config *e)
+{
+	struct kernel_link link;
+	struct kernel_err err = {0};
+	return !e->host_any && kernel->link_for_address(&e->host, &link, &err) == 0;
+}
+
+static void fill_end(const struct end_config *e, ip_address *host, ip_subnet *net, char *id, size_t idlen)
+{
+	*host = e->host;
+	if (e->has_subnet)
+		*net = e->subnet;
+	else if (!e->host_any)
+		*net = subnet_from_address(&e->host);
+	if (e->id != NULL)
+		snprintf(id, idlen, "%s", e->id);
+	else if (!e->host_any)
+		address_str(&e->host, id);
+	else
+		snprintf(id, idlen, "%%any");
+}
+
+bool conn_orient(struct connection *c)
+{
+	const struct conn_config *cfg = c->config;
+	const struct end_config *local, *remote;
+	memset(&c->ends, 0, sizeof(c->ends));
+	c->orient_why[0] = '\0';
+	c->oriented = false;
+	if (is_local(&cfg->left)) {
+		local = &cfg->left;
+		remote = &cfg->right;
+	} else if (is_local(&cfg->right)) {
+		local = &cfg->right;
+		remote = &cfg->left;
+	} else {
+		snprintf(c->orient_why, sizeof(c->orient_why), "neither left=%s nor right=%s is an address of this host",
+			 cfg->left.host_text, cfg->right.host_text);
+		return false;
+	}
+	fill_end(local, &c->ends.local, &c->ends.local_net, c->ends.local_id, sizeof(c->ends.local_id));
+	fill_end(remote, &c->ends.remote, &c->ends.remote_net, c->ends.remote_id, sizeof(c->ends.remote_id));
+	c->oriented = true;
+	return true;
+}
+
+void conn_orient_all(void)
+{
+	for (struct connection *c = conns; c != NULL; c = c->next) {
+		bool was = c->oriented;
+		ip_address local = c->ends.local;
+		bool now = conn_orient(c);
+		if (was && !now)
+			conn_log(c, LL_INFO, "%s", c->orient_why);
+		else if (now && (!was || !address_eq(&local, &c->ends.local)))
+			conn_log(c, LL_INFO, "this host's addresses changed: its local end is now %s",
+				 address_str(&c->ends.local, (char[ADDRESS_STR_MAX]){0}));
+	}
+}
+
+struct connection *conn_for_peer(const ip_address *local, const ip_address *remote, struct ends *ends)
+{
+	for (struct connection *c = conns; c != NULL; c = c->next) {
+		if (!c->oriented || !address_eq(&c->ends.local, local))
+			continue;
+		if (c->ends.remote.family == 0) {		/* right=%any */
+			*ends = c->ends;
+			ends->remote = *remote;
+			if (ends->remote_net.addr.family == 0)
+				ends->remote_net = subnet_from_address(remote);
+			return c;
+		}
+		if (address_eq(&c->ends.remote, remote)) {
+			*ends = c->ends;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Takes ownership of cfg; the new conn replaces any of the same name. */
 static struct connection *conn_add(struct conn_config *cfg, const struct offload_policy *pol, bool *replaced)
 {
-	struct connection **pp = conn_slot(cfg->name);
-	*replaced = *pp != NULL;
-	if (*replaced) {
-		conn_config_free((*pp)->config);
-		(*pp)->config = cfg;
-		(*pp)->offload = *pol;
-		conn_forget_failures(*pp);
-		return *pp;
-	}
 	struct connection *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->config = cfg;
 	c->offload = *pol;
-	*pp = c;	/* appended: the slot of a missing name is the list's end */
+	c->refs = 1;
+	logger_init(&c->log, cfg->name, 0);
+	struct connection **pp = conn_slot(cfg->name);
+	*replaced = *pp != NULL;
+	if (*replaced) {
+		c->next = (*pp)->next;
+		conn_unload(pp);
+	}
+	*pp = c;	/* in the old one's place, or appended at the list's end */
 	return c;
 }
 
@@ -78,12 +183,10 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 		diag_add(errors, "out of memory adding \"%s\"", cfg->name);
 		return NULL;
 	}
-	struct ends ends;
-	struct diag probe_lines, ignore;
+	struct diag probe_lines;
 	diag_init(&probe_lines);
-	diag_init(&ignore);
-	if (conn_ends(cfg, &ends, &ignore))
-		offload_check_device(kernel, cfg, &pol, &ends.local, &probe_lines, notes);
+	if (conn_orient(c))
+		offload_check_device(kernel, cfg, &pol, &c->ends.local, &probe_lines, notes);
 	conn_log_lines(c, LL_INFO, &probe_lines);
 	return c;
 }
@@ -91,14 +194,9 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 bool conn_delete(const char *name)
 {
 	struct connection **pp = conn_slot(name);
-	struct connection *c = *pp;
-	if (c == NULL)
+	if (*pp == NULL)
 		return false;
-	*pp = c->next;
-	conn_config_free(c->config);
-	if (c->retry_timer != NULL)
-		event_free(c->retry_timer);
-	free(c);
+	conn_unload(pp);
 	return true;
 }
 
@@ -112,27 +210,5 @@ void conn_forget_failures(struct connection *c)
 void conn_delete_all(void)
 {
 	while (conns != NULL)
-		conn_delete(conns->config->name);
-}
-
-void conn_log(const struct connection *c, enum log_level level, const char *fmt, ...)
-{
-	char text[3072];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	llog(level, "\"%s\": %s", c->config->name, text);
-}
-
-void conn_log_lines(const struct connection *c, enum log_level level, const struct diag *d)
-{
-	const char *p = d->text;
-	while (*p != '\0') {
-		int len = (int)strcspn(p, "\n");
-		conn_log(c, level, "%.*s", len, p);
-		p += len;
-		if (*p == '\n')
-			p++;
-	}
+		conn_unload(&conns);
 }

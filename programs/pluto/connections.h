@@ -1,21 +1,41 @@
-/* connections.h: the conns pluto has loaded, by name. */
+/* connections.h: the conns pluto has loaded, by name.
+ *
+ * A conn is oriented when it is loaded and again whenever the host's
+ * addresses change: which of left and right is this host is worked out
+ * then, not for every packet. A conn is shared by reference: the table
+ * holds one, and each IKE SA holds one for the config it began with, so
+ * replacing or deleting a conn by name never changes an exchange under
+ * way; the old conn goes when its last IKE SA does. */
 #ifndef CONNECTIONS_H
 #define CONNECTIONS_H
 
 #include <stdbool.h>
 #include "diag.h"
 #include "ipsecconf.h"
-#include "log.h"
+#include "logger.h"
 #include "offload.h"
 #include "retry.h"
 
 struct event;
 
+/* The conn as seen from this host: which end is local. */
+struct ends {
+	ip_address local, remote;
+	ip_subnet local_net, remote_net;
+	char local_id[256], remote_id[256];	/* as written, or the address */
+};
+
 struct connection {
 	struct conn_config *config;	/* owned */
 	struct offload_policy offload;	/* hw_offload after the add-time rules */
+	struct ends ends;		/* valid when oriented */
+	bool oriented;			/* one end is an address of this host */
+	char orient_why[200];		/* why not, when not */
+	struct logger log;		/* "conn": lines about the conn itself */
 	struct conn_retry retry;	/* failed attempts, and the next one */
 	struct event *retry_timer;	/* owned; armed by ikev2.c */
+	unsigned refs;			/* the table's, and each IKE SA's */
+	bool unloaded;			/* replaced or deleted: no longer in the table */
 	struct connection *next;
 };
 
@@ -23,13 +43,16 @@ struct connection *conn_find(const char *name);
 struct connection *conn_first(void);
 size_t conn_count(void);
 
+struct connection *conn_ref(struct connection *c);
+void conn_unref(struct connection *c);
+
 /* Checks a conn from a config (both ends present, the add-time offload
- * rules under config setup's fips) and adds a copy of it, replacing a
- * loaded conn of the same name. NULL with the reasons in errors when it
- * is refused; lines the user should see either way go to notes. A conn
- * that asks for offload has its device probed, once in pluto's life (the
- * probe is logged here), and gets a warning in notes when that device
- * cannot take what the conn asks for (offload_check_device). */
+ * rules under config setup's fips), adds a copy of it and orients it,
+ * replacing a loaded conn of the same name. NULL with the reasons in
+ * errors when it is refused; lines the user should see either way go to
+ * notes. A conn that asks for offload has its device probed, once in
+ * pluto's life (the probe is logged here), and gets a warning in notes
+ * when that device cannot take what the conn asks for. */
 struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
 			     struct diag *errors, struct diag *notes);
 bool conn_delete(const char *name);
@@ -38,10 +61,17 @@ bool conn_delete(const char *name);
 void conn_forget_failures(struct connection *c);
 void conn_delete_all(void);
 
-/* Log a line prefixed with the conn's name as libreswan does: "\"name\": text". */
-void conn_log(const struct connection *c, enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Each line of d, so prefixed. */
-void conn_log_lines(const struct connection *c, enum log_level level, const struct diag *d);
+/* Works out which end of c->config is on this host (c->ends); true when
+ * one is. orient_all does it for every conn, after the host's addresses
+ * changed, and says which conns changed. */
+bool conn_orient(struct connection *c);
+void conn_orient_all(void);
+/* The loaded conn for an IKE_SA_INIT to local from remote: oriented, with
+ * local as its local end and remote (or %any) as its other; ends gets the
+ * conn's ends with remote filled in. */
+struct connection *conn_for_peer(const ip_address *local, const ip_address *remote, struct ends *ends);
+
+#define conn_log(c, level, ...) logger_log(&(c)->log, level, __VA_ARGS__)
+#define conn_log_lines(c, level, d) logger_lines(&(c)->log, level, d)
 
 #endif

@@ -1,5 +1,5 @@
 /* control.c: accept whack clients, read one request frame each, hand it
- * to the command table, stream the answer back. */
+ * to the dispatcher, stream the answer back. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,34 +17,65 @@
 #include "log.h"
 #include "pluto.h"
 
-/* A client that sends nothing useful for this long is dropped. */
-#define CLIENT_READ_TIMEOUT_S 10
+/* After running out of descriptors, accepting waits this long. */
+#define ACCEPT_PAUSE_MS 500
 
 struct whack_session {
+	unsigned serial;
 	struct bufferevent *bev;
+	struct event *deadline;	/* until the request is complete */
 	bool request_seen;	/* one request per connection */
 	bool finished;		/* whack_done called; close when flushed */
-	bool peer_gone;		/* the client left first: answer into the void */
 	struct whack_session *next;
 };
 
 static struct evconnlistener *listener;
-static struct whack_session *sessions;	/* every live session, for shutdown */
+static struct event *accept_resume;
+static control_dispatch_fn *dispatcher;
+static struct whack_session *sessions;	/* every live session */
+static unsigned nsessions, last_serial;
 static char socket_path[PATH_MAX];
 static struct whack_session *log_follower;
+
+unsigned control_session_count(void)
+{
+	return nsessions;
+}
+
+unsigned whack_serial(const struct whack_session *s)
+{
+	return s->serial;
+}
+
+struct whack_session *whack_by_serial(unsigned serial)
+{
+	for (struct whack_session *s = sessions; serial != 0 && s != NULL; s = s->next) {
+		if (s->serial == serial)
+			return s;
+	}
+	return NULL;
+}
+
+static void stop_following(struct whack_session *s)
+{
+	if (log_follower == s) {
+		log_follower = NULL;
+		log_set_tee(NULL, NULL);
+	}
+}
 
 static void session_free(struct whack_session *s)
 {
 	for (struct whack_session **pp = &sessions; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
+			nsessions--;
 			break;
 		}
 	}
-	if (log_follower == s) {
-		log_follower = NULL;
-		log_set_tee(NULL, NULL);
-	}
+	stop_following(s);
+	if (s->deadline != NULL)
+		event_free(s->deadline);
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	free(s);
@@ -52,9 +83,8 @@ static void session_free(struct whack_session *s)
 
 static void send_frame(struct whack_session *s, const uint8_t *frame, size_t n)
 {
-	if (s->peer_gone || n == 0)
-		return;
-	bufferevent_write(s->bev, frame, n);
+	if (n > 0)
+		bufferevent_write(s->bev, frame, n);
 }
 
 static void send_text_lines(struct whack_session *s, const char *text)
@@ -103,21 +133,21 @@ static void close_when_flushed(struct bufferevent *bev, void *arg)
 		session_free(s);
 }
 
+/* The client closed or failed: nothing more can reach it. */
+static void client_gone(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev; (void)what;
+	session_free(arg);
+}
+
 void whack_done(struct whack_session *s, int rc)
 {
 	uint8_t frame[64];
-	if (log_follower == s) {
-		log_follower = NULL;
-		log_set_tee(NULL, NULL);
-	}
+	stop_following(s);
 	s->finished = true;
-	if (s->peer_gone) {
-		session_free(s);
-		return;
-	}
 	send_frame(s, frame, whack_encode_done(rc, frame, sizeof(frame)));
 	bufferevent_disable(s->bev, EV_READ);
-	bufferevent_setcb(s->bev, NULL, close_when_flushed, NULL, s);
+	bufferevent_setcb(s->bev, NULL, close_when_flushed, client_gone, s);
 	close_when_flushed(s->bev, s);
 }
 
@@ -148,6 +178,7 @@ static void client_read(struct bufferevent *bev, void *arg)
 	long total = whack_frame_len(hdr, sizeof(hdr), &d);
 	if (total < 0) {
 		evbuffer_drain(in, have);
+		s->request_seen = true;
 		reject(s, &d);
 		return;
 	}
@@ -165,41 +196,40 @@ static void client_read(struct bufferevent *bev, void *arg)
 	bool ok = whack_decode_request(frame, (size_t)total, &r, &d);
 	free(frame);
 	s->request_seen = true;
+	event_del(s->deadline);
 	if (!ok) {
 		reject(s, &d);
 		return;
 	}
-	bufferevent_set_timeouts(bev, NULL, NULL);
 	llog(LL_DEBUG, "whack: %s request", whack_op_name(r.op));
-	command_dispatch(s, &r);
+	dispatcher(s, &r);
 }
 
 static void client_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct whack_session *s = arg;
-	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		llog(LL_WARN, "whack: dropped a client that sent no complete request in %d seconds",
-		     CLIENT_READ_TIMEOUT_S);
-	size_t pending = evbuffer_get_length(bufferevent_get_input(s->bev));
+	size_t pending = evbuffer_get_length(bufferevent_get_input(bev));
 	if ((what & BEV_EVENT_EOF) && !s->request_seen && pending > 0) {
 		/* The client closed its side mid-frame; it may still read. */
 		struct diag d;
 		diag_init(&d);
 		diag_add(&d, "whack message: truncated, the client stopped after %zu bytes", pending);
 		s->request_seen = true;
+		event_del(s->deadline);
 		reject(s, &d);
 		return;
 	}
-	if (!s->request_seen || s->finished) {
-		session_free(s);
-		return;
-	}
-	/* The client went away while its command runs: let the command finish
-	 * and call whack_done, which frees the session. */
-	s->peer_gone = true;
-	bufferevent_free(s->bev);
-	s->bev = NULL;
+	/* Gone, whether or not a command is still running for it: a command
+	 * that answers later finds no session by its serial. */
+	session_free(s);
+}
+
+static void request_overdue(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	llog(LL_WARN, "whack: dropped a client that sent no complete request in %d seconds",
+	     CONTROL_REQUEST_DEADLINE_S);
+	session_free(arg);
 }
 
 static bool peer_allowed(int fd)
@@ -217,6 +247,37 @@ static bool peer_allowed(int fd)
 	return false;
 }
 
+static struct whack_session *session_new(int fd)
+{
+	struct whack_session *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->bev = bufferevent_socket_new(pluto.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	s->deadline = evtimer_new(pluto.base, request_overdue, s);
+	if (s->bev == NULL || s->deadline == NULL) {
+		if (s->bev != NULL)
+			bufferevent_free(s->bev);	/* closes fd */
+		else
+			close(fd);
+		if (s->deadline != NULL)
+			event_free(s->deadline);
+		free(s);
+		return NULL;
+	}
+	do
+		s->serial = ++last_serial;
+	while (s->serial == 0);
+	/* An absolute deadline: a client trickling a byte at a time does not
+	 * get to keep its session. */
+	evtimer_add(s->deadline, &(struct timeval){ .tv_sec = CONTROL_REQUEST_DEADLINE_S });
+	bufferevent_setcb(s->bev, client_read, NULL, client_event, s);
+	bufferevent_enable(s->bev, EV_READ);
+	s->next = sessions;
+	sessions = s;
+	nsessions++;
+	return s;
+}
+
 static void client_accept(struct evconnlistener *l, evutil_socket_t fd,
 			  struct sockaddr *sa, int salen, void *arg)
 {
@@ -225,26 +286,36 @@ static void client_accept(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	struct whack_session *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
+	if (nsessions >= CONTROL_SESSIONS_MAX) {
+		llog(LL_WARN, "whack: refused a client: %d are being served already", CONTROL_SESSIONS_MAX);
 		close(fd);
 		return;
 	}
-	s->bev = bufferevent_socket_new(pluto.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL) {
+	if (session_new(fd) == NULL) {
+		llog(LL_ERROR, "whack: out of memory accepting a client");
 		close(fd);
-		free(s);
-		return;
 	}
-	struct timeval tv = { .tv_sec = CLIENT_READ_TIMEOUT_S };
-	bufferevent_set_timeouts(s->bev, &tv, NULL);
-	bufferevent_setcb(s->bev, client_read, NULL, client_event, s);
-	bufferevent_enable(s->bev, EV_READ);
-	s->next = sessions;
-	sessions = s;
 }
 
-bool control_listen(const char *rundir, struct diag *d)
+static void resume_accepting(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	if (listener != NULL)
+		evconnlistener_enable(listener);
+}
+
+/* accept() failed: out of descriptors, most likely. Retrying at once
+ * would spin; wait until some have been given back. */
+static void accept_failed(struct evconnlistener *l, void *arg)
+{
+	(void)arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	llog(LL_WARN, "whack: cannot accept a client: %s; pausing for %d ms", strerror(err), ACCEPT_PAUSE_MS);
+	evconnlistener_disable(l);
+	evtimer_add(accept_resume, &(struct timeval){ .tv_usec = ACCEPT_PAUSE_MS * 1000 });
+}
+
+bool control_listen(const char *rundir, control_dispatch_fn *dispatch, struct diag *d)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/pluto.ctl", rundir);
@@ -253,6 +324,7 @@ bool control_listen(const char *rundir, struct diag *d)
 		return false;
 	}
 	strcpy(socket_path, sun.sun_path);
+	dispatcher = dispatch;
 	/* We hold the pid file lock, so a socket here is a dead pluto's. */
 	unlink(socket_path);
 
@@ -267,6 +339,8 @@ bool control_listen(const char *rundir, struct diag *d)
 		return false;
 	}
 	chmod(socket_path, 0600);
+	accept_resume = evtimer_new(pluto.base, resume_accepting, NULL);
+	evconnlistener_set_error_cb(listener, accept_failed);
 	return true;
 }
 
@@ -275,15 +349,16 @@ void control_close(void)
 	/* The loop has stopped: write what is queued (a final status, such as
 	 * shutdown's own) straight to the sockets before closing them. */
 	for (struct whack_session *s = sessions; s != NULL; s = s->next) {
-		if (s->bev != NULL) {
-			struct evbuffer *out = bufferevent_get_output(s->bev);
-			/* The bufferevent froze the buffer's start for itself. */
-			evbuffer_unfreeze(out, 1);
-			evbuffer_write(out, bufferevent_getfd(s->bev));
-		}
+		struct evbuffer *out = bufferevent_get_output(s->bev);
+		/* The bufferevent froze the buffer's start for itself. */
+		evbuffer_unfreeze(out, 1);
+		evbuffer_write(out, bufferevent_getfd(s->bev));
 	}
 	while (sessions != NULL)
 		session_free(sessions);
+	if (accept_resume != NULL)
+		event_free(accept_resume);
+	accept_resume = NULL;
 	if (listener == NULL)
 		return;
 	evconnlistener_free(listener);

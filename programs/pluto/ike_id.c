@@ -2,6 +2,7 @@
  * ID_RFC822_ADDR; addresses as ID_IPV4_ADDR / ID_IPV6_ADDR. */
 #include <stdio.h>
 #include <string.h>
+#include "escape.h"
 #include "ike_id.h"
 #include "ikev2_msg.h"
 #include "ip_address.h"
@@ -53,11 +54,14 @@ bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap)
 		address_str(&a, text);
 		return true;
 	case ID_FQDN:
-	case ID_RFC822_ADDR:
-		if (n + 2 > cap || memchr(data, '\0', n) != NULL)
+	case ID_RFC822_ADDR: {
+		char escaped[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
+		if (n >= IKE_ID_TEXT_MAX)
 			return false;
-		snprintf(text, cap, "%s%.*s", body[0] == ID_FQDN ? "@" : "", (int)n, (const char *)data);
-		return true;
+		escape_bytes(data, n, escaped, sizeof(escaped));
+		int w = snprintf(text, cap, "%s%s", body[0] == ID_FQDN ? "@" : "", escaped);
+		return w >= 0 && (size_t)w < cap;
+	}
 	default:
 		return false;
 	}

@@ -10,8 +10,14 @@
 /* The ID payload body (type, 3 reserved bytes, data) for text; false when
  * the text is not an identity we can send (%any). */
 bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len);
+/* Room for an ID's text, as struct ends keeps it. */
+#define IKE_ID_TEXT_MAX 256
+
 /* Text for a received ID payload body: "192.0.2.1", "@host", "user@host";
- * false for types we do not support. */
+ * false for types we do not support, and for text that does not fit in
+ * cap. The peer chose those bytes: anything but printable ASCII in them
+ * is escaped (escape.h), so the text is safe to log, show and compare
+ * with what the conn expects. */
 bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap);
 
 #endif

@@ -3,13 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "control.h"
+#include "ike_dos.h"
 #include "ike_sa.h"
-#include "kernel.h"
-#include "log.h"
+#include "pluto.h"
+#include "secmem.h"
 
 static struct ike_sa *sas;
-static unsigned last_serial;
+static struct hash_table by_spis, by_init;
+static unsigned last_serial, nsas;
 
 unsigned next_serial(void)
 {
@@ -23,10 +24,7 @@ struct ike_sa *ike_sa_first(void)
 
 unsigned ike_sa_count(void)
 {
-	unsigned n = 0;
-	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next)
-		n++;
-	return n;
+	return nsas;
 }
 
 unsigned child_sa_count(void)
@@ -37,43 +35,133 @@ unsigned child_sa_count(void)
 	return n;
 }
 
-struct ike_sa *ike_sa_new(const struct connection *c, bool initiator)
+/* The SPI pair with our role: both ends of one IKE SA may be in this
+ * process (tests), and the I flag tells them apart (RFC 7296 3.1). */
+static uint64_t spis_hash(const uint8_t spi_i[8], const uint8_t spi_r[8], bool we_initiated)
+{
+	uint8_t key[17];
+	memcpy(key, spi_i, 8);
+	memcpy(key + 8, spi_r, 8);
+	key[16] = we_initiated;
+	return hash_bytes(key, sizeof(key));
+}
+
+static uint64_t init_hash(const uint8_t spi_i[8], const ip_address *remote)
+{
+	return hash_pieces(spi_i, 8, remote->bytes, sizeof(remote->bytes));
+}
+
+struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack)
 {
 	struct ike_sa *ike = calloc(1, sizeof(*ike));
 	if (ike == NULL)
 		return NULL;
 	ike->serial = next_serial();
-	snprintf(ike->conn_name, sizeof(ike->conn_name), "%s", c->config->name);
+	ike->c = conn_ref(c);
+	logger_init(&ike->log, c->config->name, ike->serial);
+	ike->log.whack = whack;
+	ike->log.first_error = ike->failure;
+	ike->log.first_error_len = sizeof(ike->failure);
 	ike->initiator = initiator;
 	ike->remote_port = 500;
 	ike->next = sas;
+	if (sas != NULL)
+		sas->prev = ike;
 	sas = ike;
+	nsas++;
 	return ike;
 }
 
-struct ike_sa *ike_sa_by_spi(const uint8_t spi_i[8], const uint8_t spi_r[8])
+void ike_sa_index(struct ike_sa *ike)
 {
-	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
-		if (memcmp(ike->spi_i, spi_i, 8) == 0 && memcmp(ike->spi_r, spi_r, 8) == 0)
+	hash_table_del(&by_spis, &ike->by_spis);	/* not there yet: nothing happens */
+	hash_table_add(&by_spis, &ike->by_spis, spis_hash(ike->spi_i, ike->spi_r, ike->initiator));
+	if (!ike->initiator) {
+		hash_table_del(&by_init, &ike->by_init);
+		hash_table_add(&by_init, &ike->by_init, init_hash(ike->spi_i, &ike->ends.remote));
+	}
+}
+
+struct ike_sa *ike_sa_find(const uint8_t spi_i[8], const uint8_t spi_r[8], bool we_initiated)
+{
+	uint64_t h = spis_hash(spi_i, spi_r, we_initiated);
+	struct ike_sa *ike;
+	HASH_TABLE_FOR_EACH(&by_spis, h, ike, struct ike_sa, by_spis) {
+		if (ike->initiator == we_initiated && memcmp(ike->spi_i, spi_i, 8) == 0 &&
+		    memcmp(ike->spi_r, spi_r, 8) == 0)
 			return ike;
 	}
 	return NULL;
 }
 
-struct ike_sa *ike_sa_by_initiator_spi(const uint8_t spi_i[8], const ip_address *remote)
+struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const ip_address *remote)
 {
-	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
-		if (!ike->initiator && memcmp(ike->spi_i, spi_i, 8) == 0 &&
-		    address_eq(&ike->ends.remote, remote))
+	uint64_t h = init_hash(spi_i, remote);
+	struct ike_sa *ike;
+	HASH_TABLE_FOR_EACH(&by_init, h, ike, struct ike_sa, by_init) {
+		if (memcmp(ike->spi_i, spi_i, 8) == 0 && address_eq(&ike->ends.remote, remote))
 			return ike;
 	}
 	return NULL;
+}
+
+static void halfopen_done(struct ike_sa *ike)
+{
+	if (ike->halfopen_counted) {
+		ike_dos_halfopen_del(&ike->ends.remote);
+		ike->halfopen_counted = false;
+	}
+	if (ike->halfopen_timer != NULL) {
+		event_free(ike->halfopen_timer);
+		ike->halfopen_timer = NULL;
+	}
+}
+
+void ike_sa_set_state(struct ike_sa *ike, enum ike_state state)
+{
+	ike->state = state;
+	if (state != IKE_R_INIT_SENT)
+		halfopen_done(ike);
+}
+
+static void halfopen_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	struct ike_sa *ike = arg;
+	char peer[ADDRESS_STR_MAX];
+	ike_log(ike, LL_DEBUG, "dropping the half-open IKE SA of %s: no IKE_AUTH came in time",
+		address_str(&ike->ends.remote, peer));
+	ike_sa_free(ike, 1);
+}
+
+void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s)
+{
+	ike_sa_set_state(ike, IKE_R_INIT_SENT);
+	ike_dos_halfopen_add(&ike->ends.remote);
+	ike->halfopen_counted = true;
+	ike->halfopen_timer = evtimer_new(pluto.base, halfopen_expired, ike);
+	if (ike->halfopen_timer != NULL)
+		evtimer_add(ike->halfopen_timer, &(struct timeval){ .tv_sec = timeout_s });
+}
+
+static bool stands_for_conn(const struct ike_sa *ike)
+{
+	return ike->state != IKE_DELETING && (ike->initiator || ike->state == IKE_ESTABLISHED);
 }
 
 struct ike_sa *ike_sa_of_conn(const char *name)
 {
 	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
-		if (strcmp(ike->conn_name, name) == 0 && ike->state != IKE_DELETING)
+		if (stands_for_conn(ike) && strcmp(ike->c->config->name, name) == 0)
+			return ike;
+	}
+	return NULL;
+}
+
+struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name)
+{
+	for (struct ike_sa *ike = after != NULL ? after->next : sas; ike != NULL; ike = ike->next) {
+		if (strcmp(ike->c->config->name, name) == 0)
 			return ike;
 	}
 	return NULL;
@@ -82,7 +170,7 @@ struct ike_sa *ike_sa_of_conn(const char *name)
 void buf_set(struct buf *b, const uint8_t *data, size_t len)
 {
 	buf_free(b);
-	b->data = malloc(len);
+	b->data = malloc(len > 0 ? len : 1);
 	if (b->data == NULL)
 		return;
 	memcpy(b->data, data, len);
@@ -98,56 +186,50 @@ void buf_free(struct buf *b)
 	b->len = 0;
 }
 
+bool buf_eq(const struct buf *b, const uint8_t *data, size_t len)
+{
+	return b->data != NULL && b->len == len && memcmp(b->data, data, len) == 0;
+}
+
 void ike_sa_free(struct ike_sa *ike, int rc)
 {
-	for (struct ike_sa **pp = &sas; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == ike) {
-			*pp = ike->next;
-			break;
-		}
-	}
-	if (ike->whack != NULL)
-		whack_done(ike->whack, rc);
+	if (ike->prev != NULL)
+		ike->prev->next = ike->next;
+	else
+		sas = ike->next;
+	if (ike->next != NULL)
+		ike->next->prev = ike->prev;
+	nsas--;
+	hash_table_del(&by_spis, &ike->by_spis);
+	if (!ike->initiator)
+		hash_table_del(&by_init, &ike->by_init);
+	halfopen_done(ike);
+	logger_whack_done(&ike->log, rc);
 	if (ike->retransmit != NULL)
 		event_free(ike->retransmit);
 	dh_free(ike->dh);
-	ike_keys_wipe(&ike->keys);
-	buf_free(&ike->init_sent);
-	buf_free(&ike->init_rcvd);
-	buf_free(&ike->request);
-	buf_free(&ike->response);
+	secmem_free(ike->keys, sizeof(*ike->keys));
+	struct buf *bufs[] = { &ike->ni, &ike->nr, &ike->cookie, &ike->dh_pub, &ike->init_sent, &ike->init_rcvd,
+			       &ike->request, &ike->last_request, &ike->response };
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		buf_free(bufs[i]);
+	conn_unref(ike->c);
 	explicit_bzero(ike, sizeof(*ike));
 	free(ike);
-}
-
-static void vlog_serial(struct ike_sa *ike, unsigned serial, enum log_level level,
-			const char *fmt, va_list ap)
-{
-	char text[3072];
-	vsnprintf(text, sizeof(text), fmt, ap);
-	if (level == LL_ERROR && ike->failure[0] == '\0') {
-		size_t n = strnlen(text, sizeof(ike->failure) - 1);
-		memcpy(ike->failure, text, n);
-		ike->failure[n] = '\0';
+	if (sas == NULL) {
+		/* Nothing left to find: give the buckets back. */
+		hash_table_free(&by_spis);
+		hash_table_free(&by_init);
 	}
-	llog(level, "\"%s\" #%u: %s", ike->conn_name, serial, text);
-	if (ike->whack != NULL && (level != LL_DEBUG || log_debugging()))
-		whack_line(ike->whack, "\"%s\" #%u: %s", ike->conn_name, serial, text);
-}
-
-void ike_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog_serial(ike, ike->serial, level, fmt, ap);
-	va_end(ap);
 }
 
 void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 {
+	struct logger lg = ike->log;
+	lg.serial = ike->child.serial;
 	va_list ap;
 	va_start(ap, fmt);
-	vlog_serial(ike, ike->child.serial, level, fmt, ap);
+	logger_vlog(&lg, level, fmt, ap);
 	va_end(ap);
 }
 
@@ -159,46 +241,4 @@ void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag
 		child_log(ike, level, "%.*s", len, p);
 		p += len + (p[len] == '\n');
 	}
-}
-
-static bool is_local(const struct end_config *e)
-{
-	struct kernel_link link;
-	struct kernel_err err = {0};
-	return !e->host_any && kernel->link_for_address(&e->host, &link, &err) == 0;
-}
-
-static void fill_end(const struct end_config *e, ip_address *host, ip_subnet *net, char *id, size_t idlen)
-{
-	*host = e->host;
-	if (e->has_subnet)
-		*net = e->subnet;
-	else if (!e->host_any)
-		*net = subnet_from_address(&e->host);
-	if (e->id != NULL)
-		snprintf(id, idlen, "%s", e->id);
-	else if (!e->host_any)
-		address_str(&e->host, id);
-	else
-		snprintf(id, idlen, "%%any");
-}
-
-bool conn_ends(const struct conn_config *c, struct ends *e, struct diag *d)
-{
-	const struct end_config *local, *remote;
-	memset(e, 0, sizeof(*e));
-	if (is_local(&c->left)) {
-		local = &c->left;
-		remote = &c->right;
-	} else if (is_local(&c->right)) {
-		local = &c->right;
-		remote = &c->left;
-	} else {
-		diag_add(d, "neither left=%s nor right=%s is an address of this host",
-			 c->left.host_text, c->right.host_text);
-		return false;
-	}
-	fill_end(local, &e->local, &e->local_net, e->local_id, sizeof(e->local_id));
-	fill_end(remote, &e->remote, &e->remote_net, e->remote_id, sizeof(e->remote_id));
-	return true;
 }

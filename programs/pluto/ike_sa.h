@@ -1,9 +1,17 @@
 /* ike_sa.h: IKE SAs and their child SA, as pluto holds them.
  *
  * One IKE SA carries at most one child SA (the conn's tunnel). Each has a
- * serial number, shown as #N in logs as libreswan does. An IKE SA logs
- * through ike_log(), which also streams the line to the whack client
- * that asked for the negotiation, if any. */
+ * serial number, shown as #N in logs as libreswan does, and logs through
+ * its struct logger, which also streams its lines to the whack client
+ * that asked for the negotiation, if that client is still there.
+ *
+ * The table finds an SA by its SPI pair and our role in it (both ends of
+ * one IKE SA may live in one process, as in tests) and, for a responder,
+ * by the initiator's SPI and address (a repeated IKE_SA_INIT), each by a
+ * keyed hash. A responder's SA that waits for IKE_AUTH is half-open: it
+ * is counted for ike_dos.h and dropped when halfopen-ike-timeout passes.
+ * Every SA keeps a reference to the conn it began with, so an exchange
+ * under way keeps its config when the conn is replaced or deleted. */
 #ifndef IKE_SA_H
 #define IKE_SA_H
 
@@ -13,27 +21,21 @@
 #include <event2/event.h>
 #include "alg.h"
 #include "connections.h"
+#include "hash_table.h"
 #include "ike_crypto.h"
 #include "ikev2_msg.h"
 #include "ip_address.h"
+#include "logger.h"
 #include "offload.h"
 #include "retry.h"
-
-struct whack_session;
 
 enum ike_state {
 	IKE_I_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
 	IKE_I_AUTH_SENT,	/* initiator: IKE_AUTH request out */
-	IKE_R_INIT_SENT,	/* responder: IKE_SA_INIT answered */
+	IKE_R_INIT_SENT,	/* responder: IKE_SA_INIT answered (half-open) */
 	IKE_ESTABLISHED,
 	IKE_DELETING,		/* our Delete request out */
-};
-
-/* The conn as seen from this host: which end is local. */
-struct ends {
-	ip_address local, remote;
-	ip_subnet local_net, remote_net;
-	char local_id[256], remote_id[256];	/* as written, or the address */
+	IKE_STATE_COUNT
 };
 
 struct child_sa {
@@ -56,10 +58,13 @@ struct buf {
 
 struct ike_sa {
 	unsigned serial;
-	char conn_name[128];		/* the conn may be deleted under us */
-	struct ike_sa *next;
+	struct connection *c;		/* a reference: the conn as it was when we began */
+	struct logger log;		/* "conn" #serial, and the whack following */
+	struct hash_entry by_spis, by_init;
+	struct ike_sa *prev, *next;	/* every SA, for status and shutdown */
 	bool initiator;
 	enum ike_state state;
+	bool halfopen_counted;		/* in ike_dos's counts */
 	struct ends ends;
 	uint16_t remote_port;
 
@@ -67,11 +72,13 @@ struct ike_sa {
 	struct alg_proposal ike_alg;
 	enum dh_id dh_group;
 	struct dh_local *dh;
-	uint8_t ni[32], nr[32];
-	size_t ni_len, nr_len;
-	struct ike_keys keys;
-	bool have_keys;
+	struct buf dh_pub;		/* initiator: our KE, unchanged when a COOKIE is sent back */
+	unsigned cookies_returned;	/* initiator: COOKIE rounds so far */
+	struct buf ni, nr;		/* nonces, 16 to 256 bytes (RFC 7296 2.10) */
+	struct buf cookie;		/* initiator: the responder's COOKIE, sent back */
+	struct ike_keys *keys;		/* in key memory (secmem.h); NULL until derived */
 	struct buf init_sent, init_rcvd;	/* the IKE_SA_INIT messages, for AUTH */
+	struct event *halfopen_timer;	/* responder: drop it if IKE_AUTH never comes */
 
 	/* exchanges we start */
 	uint32_t next_msgid;
@@ -80,13 +87,11 @@ struct ike_sa {
 	unsigned retransmits;
 	/* exchanges the peer starts */
 	uint32_t peer_msgid;		/* next one expected */
-	struct buf response;		/* last response, resent on a retransmit */
-	bool have_response;
+	struct buf last_request;	/* the request we last answered, to know its retransmits */
+	struct buf response;		/* our answer to it, sent again for them */
+	struct timespec resent_at;	/* when it was last sent again */
 
 	struct child_sa child;
-	uint32_t child_spi_in;		/* chosen before IKE_AUTH */
-	struct whack_session *whack;	/* --up waiting for the outcome */
-
 	/* the initiator's attempt to bring the conn up */
 	bool attempt_over;		/* it succeeded, or was called off */
 	char failure[512];		/* the first error logged: why it failed */
@@ -94,11 +99,32 @@ struct ike_sa {
 };
 
 /* ---- the table ---- */
-struct ike_sa *ike_sa_new(const struct connection *c, bool initiator);
-struct ike_sa *ike_sa_by_spi(const uint8_t spi_i[8], const uint8_t spi_r[8]);
-struct ike_sa *ike_sa_by_initiator_spi(const uint8_t spi_i[8], const ip_address *remote);
+
+/* A new SA of c (referenced), with a serial; the whack session following
+ * it is whack (0 for none). */
+struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack);
+/* The SA a message is for: its SPIs, and whether we are its initiator
+ * (the message's I flag is clear). */
+struct ike_sa *ike_sa_find(const uint8_t spi_i[8], const uint8_t spi_r[8], bool we_initiated);
+/* A responder's SA for an IKE_SA_INIT from this initiator SPI and address. */
+struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const ip_address *remote);
+/* Makes ike findable by its SPIs (and a responder's by its initiator's
+ * SPI and address): call once they are set, and again when the initiator
+ * learns the responder's SPI. */
+void ike_sa_index(struct ike_sa *ike);
+/* Moves to state, keeping the half-open counts right. */
+void ike_sa_set_state(struct ike_sa *ike, enum ike_state state);
+/* A responder's SA becomes half-open: counted and timed. */
+void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s);
+
 struct ike_sa *ike_sa_first(void);
+/* The SA standing for conn name: the one we initiated or the established
+ * one; a responder's half-open SA never stands for the conn, so a spoofed
+ * IKE_SA_INIT cannot hold our own initiation back. */
 struct ike_sa *ike_sa_of_conn(const char *name);
+/* Every SA of conn name, in turn: start with NULL. */
+struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name);
+
 /* Frees it and what it holds (keys wiped); the child's kernel state must
  * already be gone (child_sa_remove). A waiting whack gets status rc. */
 void ike_sa_free(struct ike_sa *ike, int rc);
@@ -106,21 +132,17 @@ unsigned next_serial(void);
 unsigned ike_sa_count(void);
 unsigned child_sa_count(void);
 
-/* "\"conn\" #N: text" to the log and to the waiting whack, N being the
- * IKE SA's serial (ike_log) or its child's (child_log). The first LL_ERROR
- * line is also kept in ike->failure: the cause comes first, its
- * consequences after. */
-void ike_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* ike->log for the IKE SA's lines; child_log with the child's serial.
+ * The first LL_ERROR line is also kept in ike->failure: the cause comes
+ * first, its consequences after. */
+#define ike_log(ike, level, ...) logger_log(&(ike)->log, level, __VA_ARGS__)
 void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Each line of d through child_log. */
 void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d);
 
-/* Which end of c is on this host; false (with the reason) when neither. */
-bool conn_ends(const struct conn_config *c, struct ends *e, struct diag *d);
-
 void buf_set(struct buf *b, const uint8_t *data, size_t len);
 void buf_free(struct buf *b);
+bool buf_eq(const struct buf *b, const uint8_t *data, size_t len);
 
 #endif

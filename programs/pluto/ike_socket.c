@@ -28,6 +28,11 @@ void ike_sockets_init(ike_receive_fn *fn)
 	receive = fn;
 }
 
+ike_receive_fn *ike_receiver(void)
+{
+	return receive;
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
@@ -74,7 +79,7 @@ static bool bypass_ipsec(int fd, int family)
 	return true;
 }
 
-bool ike_socket_open(const ip_address *local, struct diag *d)
+static bool udp_open(const ip_address *local, struct diag *d)
 {
 	if (find(local) != NULL)
 		return true;
@@ -106,8 +111,8 @@ bool ike_socket_open(const ip_address *local, struct diag *d)
 	return true;
 }
 
-bool ike_send(const ip_address *local, const ip_address *remote, uint16_t port,
-	      const uint8_t *buf, size_t len)
+static bool udp_send(const ip_address *local, const ip_address *remote, uint16_t port,
+		     const uint8_t *buf, size_t len)
 {
 	struct ike_socket *s = find(local);
 	if (s == NULL)
@@ -117,13 +122,14 @@ bool ike_send(const ip_address *local, const ip_address *remote, uint16_t port,
 	address_to_sockaddr(remote, port, &ss, &sl);
 	if (sendto(s->fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
 		char text[ADDRESS_STR_MAX];
-		llog(LL_WARN, "cannot send an IKE message to %s: %s", address_str(remote, text), strerror(errno));
+		static struct log_limit limit;
+		llog_limited(&limit, LL_WARN, "cannot send an IKE message to %s: %s", address_str(remote, text), strerror(errno));
 		return false;
 	}
 	return true;
 }
 
-void ike_sockets_close(void)
+static void udp_close_all(void)
 {
 	while (sockets != NULL) {
 		struct ike_socket *s = sockets;
@@ -133,3 +139,11 @@ void ike_sockets_close(void)
 		free(s);
 	}
 }
+
+const struct ike_transport ike_udp_transport = {
+	.open = udp_open,
+	.send = udp_send,
+	.close_all = udp_close_all,
+};
+
+const struct ike_transport *ike_transport = &ike_udp_transport;

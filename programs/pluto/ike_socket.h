@@ -1,4 +1,7 @@
-/* ike_socket.h: UDP port 500 on each local address a conn uses. */
+/* ike_socket.h: UDP port 500 on each local address a conn uses, behind a
+ * small table of operations so that tests can carry IKE messages between
+ * two ends in one process instead (the kernel interface works the same
+ * way: kernel.h). */
 #ifndef IKE_SOCKET_H
 #define IKE_SOCKET_H
 
@@ -14,11 +17,35 @@
 typedef void ike_receive_fn(uint8_t *buf, size_t len, const ip_address *local,
 			    const ip_address *remote, uint16_t remote_port);
 
+struct ike_transport {
+	/* Listen on local, port 500; true when already listening. */
+	bool (*open)(const ip_address *local, struct diag *d);
+	bool (*send)(const ip_address *local, const ip_address *remote, uint16_t port,
+		     const uint8_t *buf, size_t len);
+	void (*close_all)(void);
+};
+
+extern const struct ike_transport ike_udp_transport;
+/* The transport pluto uses; tests may point it at a double. */
+extern const struct ike_transport *ike_transport;
+
 void ike_sockets_init(ike_receive_fn *fn);
-/* A socket bound to local:500, made the first time it is asked for. */
-bool ike_socket_open(const ip_address *local, struct diag *d);
-bool ike_send(const ip_address *local, const ip_address *remote, uint16_t port,
-	      const uint8_t *buf, size_t len);
-void ike_sockets_close(void);
+ike_receive_fn *ike_receiver(void);
+
+static inline bool ike_socket_open(const ip_address *local, struct diag *d)
+{
+	return ike_transport->open(local, d);
+}
+
+static inline bool ike_send(const ip_address *local, const ip_address *remote, uint16_t port,
+			    const uint8_t *buf, size_t len)
+{
+	return ike_transport->send(local, remote, port, buf, len);
+}
+
+static inline void ike_sockets_close(void)
+{
+	ike_transport->close_all();
+}
 
 #endif

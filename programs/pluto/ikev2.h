@@ -1,24 +1,32 @@
-/* ikev2.h: IKEv2 negotiation (RFC 7296): IKE_SA_INIT, IKE_AUTH with a
- * pre-shared key, INFORMATIONAL (Delete, liveness); initiator and
- * responder; retransmission with backoff; one child SA per IKE SA,
- * installed through the offload policy before the responder answers. */
+/* ikev2.h: IKEv2 negotiation (RFC 7296): IKE_SA_INIT with cookies,
+ * IKE_AUTH with a pre-shared key, INFORMATIONAL (Delete, liveness);
+ * initiator and responder; retransmission with backoff; one child SA per
+ * IKE SA, installed through the offload policy before the responder
+ * answers. ikev2_exchange.h says how the exchanges are laid out. */
 #ifndef IKEV2_H
 #define IKEV2_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "connections.h"
+#include "ip_address.h"
 
-struct whack_session;
-
-/* Starts the conn's IKE SA; progress and the outcome go to s (may be
- * NULL), which gets whack_done when the child SA is up or has failed. */
-void ikev2_initiate(struct connection *c, struct whack_session *s);
-/* Deletes the conn's IKE SA (telling the peer) and its child SA. */
+/* Starts the conn's IKE SA; progress and the outcome go to the whack
+ * session with serial whack (0 for none), which gets its final status
+ * when the child SA is up or has failed. */
+void ikev2_initiate(struct connection *c, unsigned whack);
+/* Deletes every IKE SA of the conn (telling the peer) and its child SA;
+ * false when there was none. */
 bool ikev2_down(const char *conn_name, const char *why);
 /* Every IKE SA, at shutdown: the peers are told, the kernel cleaned. */
 void ikev2_shutdown(void);
-/* Listen for IKE on the conn's local address. */
+/* Listen for IKE on the conn's local address (when it has one here). */
 bool ikev2_listen(const struct connection *c, struct diag *d);
+/* Hands received datagrams to ikev2_receive. */
 void ikev2_init(void);
+
+/* One datagram from remote:port to local (ikev2_dispatch.c). */
+void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, const ip_address *remote, uint16_t port);
 
 #endif

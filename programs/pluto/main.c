@@ -9,10 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "commands.h"
 #include "connections.h"
 #include "control.h"
 #include "errno_name.h"
 #include "ike_crypto.h"
+#include "ike_dos.h"
 #include "ikev2.h"
 #include "ipsecconf.h"
 #include "kernel.h"
@@ -20,12 +22,6 @@
 #include "pidfile.h"
 #include "pluto.h"
 #include "secrets.h"
-
-struct pluto pluto = {
-	.config_path = IPSEC_CONF,
-	.secrets_path = IPSEC_SECRETS,
-	.rundir = IPSEC_RUNDIR,
-};
 
 struct options {
 	bool nofork, stderrlog, config_given, secrets_given;
@@ -79,10 +75,11 @@ static bool load_config(const struct options *o, struct diag *d)
 {
 	if (o->config_given || access(pluto.config_path, F_OK) == 0)
 		pluto.conf = ipsecconf_load(pluto.config_path, d);
-	else
-		pluto.conf = calloc(1, sizeof(*pluto.conf));
+	else if ((pluto.conf = calloc(1, sizeof(*pluto.conf))) != NULL)
+		config_setup_defaults(&pluto.conf->setup);
 	if (pluto.conf == NULL)
 		return false;
+	ike_dos_configure(&pluto.conf->setup);
 	if (o->secrets_given || access(pluto.secrets_path, F_OK) == 0)
 		pluto.secrets = secrets_load(pluto.secrets_path, d);
 	else
@@ -179,13 +176,6 @@ static void fail(const struct diag *d)
 	exit(1);
 }
 
-void pluto_shutdown(const char *why)
-{
-	if (why != NULL)
-		llog(LL_INFO, "shutting down (%s)", why);
-	event_base_loopexit(pluto.base, NULL);
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what; (void)arg;
@@ -215,7 +205,7 @@ static void load_auto_conns(void)
 		if (cfg->auto_mode == AUTO_ONDEMAND)
 			conn_log(c, LL_WARN, "auto=ondemand: negotiation on demand is not supported yet; use auto=start");
 		else if (cfg->auto_mode == AUTO_START)
-			ikev2_initiate(c, NULL);
+			ikev2_initiate(c, 0);
 	}
 }
 
@@ -300,7 +290,7 @@ int main(int argc, char **argv)
 	if (!ike_crypto_init(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
-	if (!control_listen(pluto.rundir, &d))
+	if (!control_listen(pluto.rundir, command_dispatch, &d))
 		fail(&d);
 
 	llog(LL_INFO, "pluto started (pid %ld), listening on %s/pluto.ctl", (long)getpid(), pluto.rundir);

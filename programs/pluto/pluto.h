@@ -1,4 +1,6 @@
-/* pluto.h: what the daemon's modules share: its settings and the event base. */
+/* pluto.h: what the daemon's modules share: its settings, the event base,
+ * and the way to stop it. The state lives in pluto.c, inside the library
+ * the unit tests link, so no module needs main.c. */
 #ifndef PLUTO_H
 #define PLUTO_H
 
@@ -15,6 +17,7 @@ struct pluto {
 	struct event_base *base;
 	struct ipsec_conf *conf;	/* as loaded at start: config setup lives here */
 	struct secrets *secrets;
+	bool stopping;			/* pluto_shutdown was called */
 };
 
 extern struct pluto pluto;

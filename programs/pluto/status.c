@@ -5,6 +5,7 @@
 #include <time.h>
 #include <netinet/in.h>
 #include "alg.h"
+#include "escape.h"
 #include "child_sa.h"
 #include "ike_sa.h"
 #include "kernel.h"
@@ -37,18 +38,28 @@ static const char *const ike_state_names[] = {
 	[IKE_DELETING] = "deleting",
 };
 
-/* "IKE SA #1 established; IPsec SA #2 installed" */
+/* "IKE SA #1 established; IPsec SA #2 installed": the SA standing for
+ * the conn, else the first of its responder's half-open ones, with how
+ * many of those there are. */
 static const char *sa_state(const char *name)
 {
-	static char buf[200];
+	static char buf[240];
 	struct ike_sa *ike = ike_sa_of_conn(name);
+	unsigned halfopen = 0;
+	for (struct ike_sa *h = ike_sa_next_of_conn(NULL, name); h != NULL; h = ike_sa_next_of_conn(h, name)) {
+		if (h->state == IKE_R_INIT_SENT && halfopen++ == 0 && ike == NULL)
+			ike = h;
+	}
 	if (ike == NULL)
 		return "IKE SA: none; IPsec SA: none";
+	int n;
 	if (ike->child.installed)
-		snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA #%u installed", ike->serial,
-			 ike_state_names[ike->state], ike->child.serial);
+		n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA #%u installed", ike->serial,
+			     ike_state_names[ike->state], ike->child.serial);
 	else
-		snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA: none", ike->serial, ike_state_names[ike->state]);
+		n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA: none", ike->serial, ike_state_names[ike->state]);
+	if (halfopen > 1 && n > 0 && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - (size_t)n, "; %u half-open IKE SAs", halfopen);
 	return buf;
 }
 
@@ -91,22 +102,6 @@ void status_show(struct whack_session *s)
 	whack_line(s, "Total IKE SAs: %u; IPsec SAs: %u", ike_sa_count(), child_sa_count());
 }
 
-/* Names and ids come from config files and peers: quote what JSON needs. */
-static const char *json_escape(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 7 < cap; p++) {
-		if (*p == '"' || *p == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", *p);
-		else if (*p < 0x20)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
-		else
-			out[o++] = (char)*p;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static uint64_t sa_bytes(const ip_address *dst, uint32_t spi)
 {
 	struct kernel_sa_info info = {0};
@@ -126,7 +121,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 		char off[300], in_off[128], out_off[128];
 		if (!json) {
 			whack_line(s, "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
-				   ch->serial, ike->conn_name, (long long)ch->add_time, (unsigned long long)in,
+				   ch->serial, ike->c->config->name, (long long)ch->add_time, (unsigned long long)in,
 				   (unsigned long long)out, ike->ends.remote_id, child_sa_offload(ike, off, sizeof(off)));
 			continue;
 		}
@@ -134,7 +129,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 		whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"type\": \"ESP\", \"add_time\": %lld, "
 			   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
 			   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
-			   first ? "[ " : ", ", ch->serial, json_escape(ike->conn_name, conn, sizeof(conn)),
+			   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)),
 			   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
 			   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
 			   sa_offload_str(&ch->offload[0], in_off, sizeof(in_off)),

@@ -66,7 +66,7 @@ static void tmpdir_write(const struct tmpdir *t, const char *name, const char *t
 
 /* Whether d holds exactly this line, after "DIR/" is put in front of it
  * (every file the tests write is in the temporary directory). */
-static bool diag_has_line_in(const struct diag *d, const struct tmpdir *t, const char *line)
+static inline bool diag_has_line_in(const struct diag *d, const struct tmpdir *t, const char *line)
 {
 	char want[1024];
 	snprintf(want, sizeof(want), "%s/%s\n", t->path, line);

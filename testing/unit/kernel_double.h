@@ -15,6 +15,9 @@ struct double_sa {
 	uint32_t spi;
 	uint32_t reqid;
 	struct kernel_sa_info info;
+	/* the keys, so two ends in one process can be shown to agree */
+	uint8_t keys[2 * 64];
+	size_t keys_len;
 };
 
 static struct {
@@ -31,7 +34,7 @@ static struct {
 	/* what happened */
 	struct double_sa sas[64];
 	size_t nsas;
-	int adds, dels;
+	int adds, dels, policies;
 	enum kernel_offload modes[8];
 	ip_address link_asked;
 } dbl;
@@ -59,6 +62,12 @@ static int d_add_sa(const struct kernel_sa *sa, struct kernel_err *e)
 	}
 	struct double_sa *d = &dbl.sas[dbl.nsas++];
 	*d = (struct double_sa){ .dst = sa->dst, .spi = sa->spi, .reqid = sa->reqid };
+	if (sa->encr_key_len + sa->integ_key_len <= sizeof(d->keys)) {
+		memcpy(d->keys, sa->encr_key, sa->encr_key_len);
+		if (sa->integ_key_len > 0)
+			memcpy(d->keys + sa->encr_key_len, sa->integ_key, sa->integ_key_len);
+		d->keys_len = sa->encr_key_len + sa->integ_key_len;
+	}
 	if (sa->offload != KERNEL_OFFLOAD_NONE && !dbl.runs_in_software) {
 		d->info.offloaded = true;
 		d->info.offload_ifindex = sa->offload_ifindex;
@@ -148,11 +157,27 @@ static bool d_has_packet_offload(void)
 	return dbl.packet_kernel;
 }
 
+static int d_add_policy(const struct kernel_policy *p, struct kernel_err *e)
+{
+	(void)p; (void)e;
+	dbl.policies++;
+	return 0;
+}
+
+static int d_del_policy(const struct kernel_policy *p, struct kernel_err *e)
+{
+	(void)p; (void)e;
+	dbl.policies--;
+	return 0;
+}
+
 static const struct kernel_ops double_ops = {
 	.name = "double",
 	.add_sa = d_add_sa,
 	.del_sa = d_del_sa,
 	.get_sa = d_get_sa,
+	.add_policy = d_add_policy,
+	.del_policy = d_del_policy,
 	.list_sas = d_list_sas,
 	.flush = d_flush,
 	.link_for_address = d_link_for_address,

@@ -1,0 +1,200 @@
+/* ike_dos.c: see ike_dos.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "hash_table.h"
+#include "ike_crypto.h"
+#include "ike_dos.h"
+#include "ikev2_msg.h"
+#include "log.h"
+
+struct peer_load {
+	struct hash_entry entry;
+	ip_address addr;
+	unsigned halfopen;
+};
+
+struct cookie_secret {
+	uint8_t version;
+	uint8_t key[32];
+	time_t made;
+	bool set;
+};
+
+static struct config_setup limits;
+static bool configured;
+static struct hash_table peers;
+static unsigned total;
+static struct cookie_secret current, previous;
+static bool was_busy;
+
+void ike_dos_configure(const struct config_setup *setup)
+{
+	limits = *setup;
+	configured = true;
+}
+
+const struct config_setup *ike_dos_settings(void)
+{
+	if (!configured) {
+		config_setup_defaults(&limits);
+		configured = true;
+	}
+	return &limits;
+}
+
+static uint64_t addr_hash(const ip_address *a)
+{
+	return hash_pieces(&a->family, sizeof(a->family), a->bytes, sizeof(a->bytes));
+}
+
+static struct peer_load *peer_find(const ip_address *a)
+{
+	uint64_t h = addr_hash(a);
+	struct peer_load *p;
+	HASH_TABLE_FOR_EACH(&peers, h, p, struct peer_load, entry) {
+		if (address_eq(&p->addr, a))
+			return p;
+	}
+	return NULL;
+}
+
+void ike_dos_halfopen_add(const ip_address *peer)
+{
+	struct peer_load *p = peer_find(peer);
+	if (p == NULL) {
+		p = calloc(1, sizeof(*p));
+		if (p == NULL)
+			return;		/* this peer goes uncounted; the total still holds */
+		p->addr = *peer;
+		hash_table_add(&peers, &p->entry, addr_hash(peer));
+	}
+	p->halfopen++;
+	total++;
+}
+
+void ike_dos_halfopen_del(const ip_address *peer)
+{
+	if (total > 0)
+		total--;
+	struct peer_load *p = peer_find(peer);
+	if (p == NULL)
+		return;
+	if (--p->halfopen == 0) {
+		hash_table_del(&peers, &p->entry);
+		free(p);
+	}
+}
+
+unsigned ike_dos_halfopen_total(void)
+{
+	return total;
+}
+
+unsigned ike_dos_halfopen_of(const ip_address *peer)
+{
+	struct peer_load *p = peer_find(peer);
+	return p != NULL ? p->halfopen : 0;
+}
+
+bool ike_dos_busy(void)
+{
+	const struct config_setup *s = ike_dos_settings();
+	bool busy = s->ddos_mode == DDOS_BUSY ||
+		    (s->ddos_mode == DDOS_AUTO && total >= s->ddos_ike_threshold);
+	if (busy != was_busy && s->ddos_mode == DDOS_AUTO)
+		llog(LL_WARN, busy ? "%u half-open IKE SAs (ddos-ike-threshold=%u): IKE_SA_INIT must now carry a cookie"
+				   : "%u half-open IKE SAs, below ddos-ike-threshold=%u: IKE_SA_INIT needs no cookie again",
+		     total, s->ddos_ike_threshold);
+	was_busy = busy;
+	return busy;
+}
+
+static bool new_secret(struct cookie_secret *s, uint8_t version, time_t now)
+{
+	s->version = version;
+	s->made = now;
+	s->set = ike_random(s->key, sizeof(s->key));
+	return s->set;
+}
+
+/* The current secret, renewed when it has served its time. */
+static const struct cookie_secret *secret_now(time_t now)
+{
+	if (!current.set)
+		new_secret(&current, 1, now);
+	else if (now - current.made >= IKE_COOKIE_SECRET_LIFETIME_S || now < current.made) {
+		previous = current;
+		new_secret(&current, (uint8_t)(current.version + 1), now);
+	}
+	return current.set ? &current : NULL;
+}
+
+static bool cookie_mac(const struct cookie_secret *s, const ip_address *remote, const uint8_t spi_i[8],
+		       const uint8_t *nonce, size_t nonce_len, uint8_t cookie[IKE_COOKIE_LEN])
+{
+	/* Ni | IPi | SPIi, as RFC 7296 2.6 suggests. */
+	uint8_t data[IKEV2_NONCE_MAX + 16 + 8];
+	size_t addr_len = remote->family == AF_INET6 ? 16 : 4;
+	if (nonce_len > IKEV2_NONCE_MAX)
+		return false;
+	memcpy(data, nonce, nonce_len);
+	memcpy(data + nonce_len, remote->bytes, addr_len);
+	memcpy(data + nonce_len + addr_len, spi_i, 8);
+	cookie[0] = s->version;
+	return prf(PRF_HMAC_SHA2_256, s->key, sizeof(s->key), data, nonce_len + addr_len + 8, cookie + 1);
+}
+
+bool ike_dos_make_cookie(const ip_address *remote, const uint8_t spi_i[8],
+			 const uint8_t *nonce, size_t nonce_len, time_t now,
+			 uint8_t cookie[IKE_COOKIE_LEN])
+{
+	const struct cookie_secret *s = secret_now(now);
+	return s != NULL && cookie_mac(s, remote, spi_i, nonce, nonce_len, cookie);
+}
+
+static bool cookie_valid(const ip_address *remote, const uint8_t spi_i[8], const uint8_t *nonce,
+			 size_t nonce_len, const uint8_t *cookie, size_t cookie_len, time_t now)
+{
+	if (cookie == NULL || cookie_len != IKE_COOKIE_LEN)
+		return false;
+	secret_now(now);
+	const struct cookie_secret *s = cookie[0] == current.version ? &current :
+					cookie[0] == previous.version && previous.set ? &previous : NULL;
+	uint8_t want[IKE_COOKIE_LEN];
+	bool ok = s != NULL && cookie_mac(s, remote, spi_i, nonce, nonce_len, want);
+	uint8_t diff = 0;	/* constant time: the MAC is secret-derived */
+	for (size_t i = 0; ok && i < IKE_COOKIE_LEN; i++)
+		diff |= want[i] ^ cookie[i];
+	return ok && diff == 0;
+}
+
+enum ike_dos_verdict ike_dos_admit(const ip_address *remote, const uint8_t spi_i[8],
+				   const uint8_t *nonce, size_t nonce_len,
+				   const uint8_t *cookie, size_t cookie_len, time_t now)
+{
+	const struct config_setup *s = ike_dos_settings();
+	if (ike_dos_busy() && !cookie_valid(remote, spi_i, nonce, nonce_len, cookie, cookie_len, now))
+		return IKE_DOS_SEND_COOKIE;
+	if (ike_dos_halfopen_of(remote) >= s->max_halfopen_ike_per_peer)
+		return IKE_DOS_DROP_PEER;
+	if (total >= s->max_halfopen_ike)
+		return IKE_DOS_DROP_TOTAL;
+	return IKE_DOS_ADMIT;
+}
+
+void ike_dos_reset(void)
+{
+	for (size_t i = 0; i < peers.nbuckets; i++) {
+		struct hash_entry *e = peers.buckets[i];
+		while (e != NULL) {
+			struct hash_entry *next = e->next;
+			free(HASH_CONTAINER(e, struct peer_load, entry));
+			e = next;
+		}
+	}
+	hash_table_free(&peers);
+	total = 0;
+	was_busy = false;
+	explicit_bzero(&current, sizeof(current));
+	explicit_bzero(&previous, sizeof(previous));
+}

@@ -1,0 +1,63 @@
+/* ike_dos.h: what an IKE_SA_INIT request from anyone may cost.
+ *
+ * Before a responder spends a DH computation or any state on a request,
+ * ike_dos_admit decides, from counts alone:
+ *  - under load (config setup ddos-mode=busy, or ddos-mode=auto once
+ *    ddos-ike-threshold half-open IKE SAs are held) the request must carry
+ *    a valid cookie (RFC 7296 2.6); one without gets a COOKIE to send back,
+ *    which costs us no state, so a spoofed source gains nothing;
+ *  - no more than max-halfopen-ike-per-peer half-open IKE SAs from one
+ *    address, nor max-halfopen-ike in all: beyond, the request is dropped.
+ * A half-open IKE SA is a responder's that has answered IKE_SA_INIT and
+ * waits for IKE_AUTH; it is dropped after halfopen-ike-timeout (ike_sa.c
+ * keeps the counts through ike_dos_halfopen_add/del).
+ *
+ * The cookie is a version byte and a MAC, under a secret that changes
+ * every IKE_COOKIE_SECRET_LIFETIME_S, over the initiator's nonce, address
+ * and SPI; the previous secret's cookies are still accepted, so a peer
+ * that got one just before the change is not sent round again. */
+#ifndef IKE_DOS_H
+#define IKE_DOS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "ip_address.h"
+#include "ipsecconf.h"
+
+#define IKE_COOKIE_LEN 33		/* version byte + HMAC-SHA2-256 */
+#define IKE_COOKIE_SECRET_LIFETIME_S 120
+
+enum ike_dos_verdict {
+	IKE_DOS_ADMIT,
+	IKE_DOS_SEND_COOKIE,		/* answer with N(COOKIE), keep nothing */
+	IKE_DOS_DROP_PEER,		/* this address holds its share already */
+	IKE_DOS_DROP_TOTAL,		/* max-halfopen-ike reached */
+};
+
+/* The limits in use; pluto sets them from config setup at start. */
+void ike_dos_configure(const struct config_setup *setup);
+const struct config_setup *ike_dos_settings(void);
+
+/* The request's verdict: cookie (NULL when it carried none) is the data
+ * of its first payload's N(COOKIE), nonce its Ni. */
+enum ike_dos_verdict ike_dos_admit(const ip_address *remote, const uint8_t spi_i[8],
+				   const uint8_t *nonce, size_t nonce_len,
+				   const uint8_t *cookie, size_t cookie_len, time_t now);
+/* The cookie to send back for such a request; false when it cannot be made. */
+bool ike_dos_make_cookie(const ip_address *remote, const uint8_t spi_i[8],
+			 const uint8_t *nonce, size_t nonce_len, time_t now,
+			 uint8_t cookie[IKE_COOKIE_LEN]);
+/* Whether cookies are asked for now. */
+bool ike_dos_busy(void);
+
+void ike_dos_halfopen_add(const ip_address *peer);
+void ike_dos_halfopen_del(const ip_address *peer);
+unsigned ike_dos_halfopen_total(void);
+unsigned ike_dos_halfopen_of(const ip_address *peer);
+
+/* Forget the counts and secrets (tests; shutdown). */
+void ike_dos_reset(void);
+
+#endif

@@ -1,0 +1,224 @@
+/* ikev2_dispatch.c: from a datagram to the exchange handler that takes it.
+ *
+ * The order is RFC 7296's: parse the header and payload chain; find the
+ * IKE SA by its SPIs and our role (the I flag); apply the message ID
+ * rules (2.1-2.3: a response must answer our one outstanding request, a
+ * request must be the next one, or a byte-for-byte repeat of the last,
+ * which is answered from the cache); decrypt and check integrity; then
+ * look the message up in the transition table. What no transition takes
+ * gets one answer, here: a response is dropped; so is a request before
+ * the peer has authenticated; an authenticated request out of context is
+ * answered INVALID_SYNTAX (3.10.1), which also keeps the window moving.
+ * Nothing a peer sends before authentication is logged unescaped or
+ * without a rate limit. */
+#include <string.h>
+#include "ike_sa.h"
+#include "ike_socket.h"
+#include "ikev2.h"
+#include "ikev2_exchange.h"
+#include "log.h"
+
+/* A payload type as a bit: SA (33) to SKF (53). */
+#define P(t) (1u << ((t) - PT_SA))
+
+/* No IKE SA yet: the state of an IKE_SA_INIT request's transition. */
+#define IKE_NONE IKE_STATE_COUNT
+
+struct transition {
+	unsigned state;		/* enum ike_state, or IKE_NONE */
+	uint8_t exchange;
+	bool response;		/* an answer to our request, or the peer's request */
+	uint32_t required;	/* payloads the message must carry (P bits) */
+	ikev2_handler *handler;
+};
+
+/* Tried in order: the first whose state, exchange, direction and
+ * payloads all fit takes the message. */
+static const struct transition transitions[] = {
+	{ IKE_NONE, IKE_SA_INIT, false, P(PT_SA) | P(PT_KE) | P(PT_NONCE), ikev2_init_request },
+	{ IKE_I_INIT_SENT, IKE_SA_INIT, true, P(PT_SA) | P(PT_KE) | P(PT_NONCE), ikev2_init_response },
+	{ IKE_I_INIT_SENT, IKE_SA_INIT, true, P(PT_NOTIFY), ikev2_init_response_notify },
+	{ IKE_R_INIT_SENT, IKE_AUTH, false, P(PT_IDi) | P(PT_AUTH), ikev2_auth_request },
+	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_IDr) | P(PT_AUTH), ikev2_auth_response },
+	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_NOTIFY), ikev2_auth_response_notify },
+	{ IKE_ESTABLISHED, INFORMATIONAL, false, 0, ikev2_informational_request },
+	{ IKE_ESTABLISHED, CREATE_CHILD_SA, false, 0, ikev2_create_child_request },
+	{ IKE_DELETING, INFORMATIONAL, false, 0, ikev2_informational_request },
+	{ IKE_DELETING, INFORMATIONAL, true, 0, ikev2_delete_response },
+};
+
+static const uint8_t zero_spi[IKEV2_SPI_LEN];
+static struct log_limit unauthenticated_lines;
+
+static uint32_t payloads_of(const struct ikev2_msg *m)
+{
+	uint32_t have = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->p[i].type >= PT_SA && m->p[i].type <= PT_SKF)
+			have |= P(m->p[i].type);
+	}
+	return have;
+}
+
+static const struct transition *find_transition(unsigned state, const struct ikev2_msg *m)
+{
+	bool response = m->hdr.flags & IKEV2_FLAG_RESPONSE;
+	uint32_t have = payloads_of(m);
+	for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
+		const struct transition *t = &transitions[i];
+		if (t->state == state && t->exchange == m->hdr.exchange && t->response == response &&
+		    (t->required & have) == t->required)
+			return t;
+	}
+	return NULL;
+}
+
+static bool authenticated(const struct ike_sa *ike)
+{
+	return ike->state == IKE_ESTABLISHED || ike->state == IKE_DELETING;
+}
+
+/* What no transition takes. */
+static void unexpected(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	const char *exchange = ikev2_exchange_name(rx->m.hdr.exchange);
+	bool response = rx->m.hdr.flags & IKEV2_FLAG_RESPONSE;
+	if (response || !authenticated(ike)) {
+		llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped an unexpected %s %s (message ID %u)",
+			     ike->log.name, ike->serial, exchange, response ? "response" : "request",
+			     rx->m.hdr.msgid);
+		return;
+	}
+	ike_log(ike, LL_WARN, "the peer's %s request (message ID %u) has no place here; answering INVALID_SYNTAX",
+		exchange, rx->m.hdr.msgid);
+	ikev2_respond_notify(ike, rx, N_INVALID_SYNTAX, NULL, 0);
+}
+
+static bool decrypt(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct diag d;
+	diag_init(&d);
+	struct sk_cipher c;
+	uint8_t *plain;
+	size_t plain_len;
+	if (ike->keys != NULL && rx->m.sk_offset != 0) {
+		c = ikev2_cipher(ike, false);
+		if (sk_open(&c, rx->buf, rx->len, rx->m.sk_offset, &plain, &plain_len, &d) &&
+		    ikev2_parse_inner(plain, plain_len, rx->m.sk_first, &rx->m, &d))
+			return true;
+	}
+	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped a %s %s that does not decrypt or parse: %s",
+		     ike->log.name, ike->serial, ikev2_exchange_name(rx->m.hdr.exchange),
+		     rx->m.hdr.flags & IKEV2_FLAG_RESPONSE ? "response" : "request",
+		     diag_oneline(&d, ike->keys == NULL ? "no keys yet" : "no SK payload"));
+	return false;
+}
+
+/* The message ID rules; true when the message is to be handled. */
+static bool in_window(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	uint32_t msgid = rx->m.hdr.msgid;
+	if (rx->m.hdr.flags & IKEV2_FLAG_RESPONSE) {
+		if (ike->request.data != NULL && msgid == ike->next_msgid)
+			return true;
+		ike_log(ike, LL_DEBUG, "dropped a response with message ID %u (expecting %u)", msgid, ike->next_msgid);
+		return false;
+	}
+	if (msgid + 1 == ike->peer_msgid && ikev2_resend_response(ike, rx))
+		return false;
+	if (msgid == ike->peer_msgid)
+		return true;
+	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped a %s request with message ID %u (expecting %u)",
+		     ike->log.name, ike->serial, ikev2_exchange_name(rx->m.hdr.exchange), msgid, ike->peer_msgid);
+	return false;
+}
+
+/* A request with a critical payload we do not understand (2.5). */
+static bool refuse_unknown_critical(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	const struct ikev2_payload *crit = ikev2_unknown_critical(&rx->m);
+	if (crit == NULL || (rx->m.hdr.flags & IKEV2_FLAG_RESPONSE))
+		return false;
+	uint8_t type = crit->type;
+	ike_log(ike, LL_WARN, "the peer's %s request has a critical payload of unknown type %u; answering UNSUPPORTED_CRITICAL_PAYLOAD",
+		ikev2_exchange_name(rx->m.hdr.exchange), type);
+	ikev2_respond_notify(ike, rx, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	return true;
+}
+
+static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	if (!in_window(ike, rx))
+		return;
+	if (rx->m.hdr.exchange != IKE_SA_INIT && !decrypt(ike, rx))
+		return;
+	if (refuse_unknown_critical(ike, rx))
+		return;
+	const struct transition *t = find_transition(ike->state, &rx->m);
+	if (t == NULL) {
+		unexpected(ike, rx);
+		return;
+	}
+	if (t->response) {
+		/* Answered: our request is done with, whatever the answer says. */
+		evtimer_del(ike->retransmit);
+		buf_free(&ike->request);
+		ike->next_msgid++;
+	}
+	t->handler(ike, rx);
+}
+
+static void handle_init_request(struct ikev2_rx *rx)
+{
+	char peer[ADDRESS_STR_MAX];
+	if (rx->m.hdr.msgid != 0 || memcmp(rx->m.hdr.spi_r, zero_spi, IKEV2_SPI_LEN) != 0) {
+		llog_limited(&unauthenticated_lines, LL_WARN,
+			     "dropped an IKE_SA_INIT request from %s with a responder SPI or a message ID",
+			     address_str(&rx->remote, peer));
+		return;
+	}
+	struct ike_sa *old = ike_sa_find_init(rx->m.hdr.spi_i, &rx->remote);
+	if (old != NULL) {
+		if (!ikev2_resend_response(old, rx))
+			llog_limited(&unauthenticated_lines, LL_DEBUG,
+				     "dropped an IKE_SA_INIT from %s for an IKE SA that exists", address_str(&rx->remote, peer));
+		return;
+	}
+	const struct transition *t = find_transition(IKE_NONE, &rx->m);
+	if (t == NULL) {
+		llog_limited(&unauthenticated_lines, LL_WARN, "dropped an IKE_SA_INIT request from %s: it has no SA, KE or Nonce payload",
+			     address_str(&rx->remote, peer));
+		return;
+	}
+	t->handler(NULL, rx);
+}
+
+void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, const ip_address *remote, uint16_t port)
+{
+	struct ikev2_rx rx;
+	struct diag d;
+	diag_init(&d);
+	char peer[ADDRESS_STR_MAX];
+	rx = (struct ikev2_rx){ .buf = buf, .len = len, .local = *local, .remote = *remote, .port = port };
+	if (!ikev2_parse(buf, len, &rx.m, &d)) {
+		llog_limited(&unauthenticated_lines, LL_WARN, "dropped a malformed IKE message from %s: %s",
+			     address_str(remote, peer), diag_oneline(&d, NULL));
+		return;
+	}
+	bool response = rx.m.hdr.flags & IKEV2_FLAG_RESPONSE;
+	if (rx.m.hdr.exchange == IKE_SA_INIT && !response) {
+		handle_init_request(&rx);
+		return;
+	}
+	/* Our IKE SA as initiator has no responder SPI until its
+	 * IKE_SA_INIT is answered. */
+	bool we_initiated = !(rx.m.hdr.flags & IKEV2_FLAG_INITIATOR);
+	const uint8_t *spi_r = rx.m.hdr.exchange == IKE_SA_INIT ? zero_spi : rx.m.hdr.spi_r;
+	struct ike_sa *ike = ike_sa_find(rx.m.hdr.spi_i, spi_r, we_initiated);
+	if (ike == NULL || !address_eq(&ike->ends.remote, remote)) {
+		llog_limited(&unauthenticated_lines, LL_DEBUG, "dropped an IKE message from %s for an IKE SA we do not have",
+			     address_str(remote, peer));
+		return;
+	}
+	handle(ike, &rx);
+}

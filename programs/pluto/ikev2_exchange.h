@@ -1,0 +1,123 @@
+/* ikev2_exchange.h: what the IKEv2 exchanges share, private to ikev2*.c.
+ *
+ * ikev2_dispatch.c receives a datagram, finds its IKE SA, applies the
+ * message ID rules, decrypts, and looks up (state, exchange, request or
+ * response, payloads present) in one transition table; the handler it
+ * names does the exchange's work:
+ *   ikev2_ike_sa_init.c      IKE_SA_INIT, both roles (and cookies)
+ *   ikev2_ike_auth.c         IKE_AUTH, both roles
+ *   ikev2_child.c            the child SA's proposals, ESN and selectors
+ *   ikev2_informational.c    INFORMATIONAL: Delete
+ *   ikev2_send.c             building, encrypting, sending, retransmitting
+ *   ikev2.c                  starting and ending SAs for the control side
+ * A handler logs every failure once, with the SA's "conn" #N prefix. */
+#ifndef IKEV2_EXCHANGE_H
+#define IKEV2_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ike_crypto.h"
+#include "ike_sa.h"
+#include "ikev2_msg.h"
+
+/* A message as received: parsed, and for an SK message decrypted. */
+struct ikev2_rx {
+	struct ikev2_msg m;
+	uint8_t *buf;		/* the datagram */
+	size_t len;
+	ip_address local, remote;
+	uint16_t port;
+};
+
+typedef void ikev2_handler(struct ike_sa *ike, struct ikev2_rx *rx);
+
+/* ---- ikev2_send.c ---- */
+
+/* Adds the payloads that go inside an SK payload. */
+typedef void ikev2_inner_fn(struct ike_sa *ike, struct ikev2_builder *b, void *arg);
+
+void ikev2_make_header(const struct ike_sa *ike, uint8_t exchange, bool response, uint32_t msgid,
+		       struct ikev2_hdr *h);
+/* The SA's cipher for what we send (sending) or what we receive. */
+struct sk_cipher ikev2_cipher(const struct ike_sa *ike, bool sending);
+/* A whole encrypted message into out; 0 when it cannot be built. */
+size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response, uint32_t msgid,
+			     ikev2_inner_fn *fn, void *arg, uint8_t *out, size_t cap);
+/* Sends a request of ours and retransmits it until answered. */
+void ikev2_send_request(struct ike_sa *ike, const uint8_t *msg, size_t len);
+/* Answers the peer's request rx, keeping both for its retransmits. */
+void ikev2_send_response(struct ike_sa *ike, const struct ikev2_rx *rx, const uint8_t *msg, size_t len);
+/* An encrypted answer to rx carrying one notify. */
+void ikev2_respond_notify(struct ike_sa *ike, const struct ikev2_rx *rx, uint16_t type,
+			  const uint8_t *data, size_t len);
+/* An unencrypted answer to an IKE_SA_INIT request that keeps no state. */
+void ikev2_send_init_notify(const struct ikev2_rx *rx, uint16_t type, const uint8_t *data, size_t len);
+/* rx repeats the request we last answered: send the answer again, at
+ * most once per IKEV2_RESEND_MIN_MS. False when rx is not such a repeat. */
+bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx);
+#define IKEV2_RESEND_MIN_MS 500
+
+/* ---- outcomes (ikev2.c) ---- */
+
+/* A failed negotiation: nothing in the kernel, the attempt counted, the
+ * whack told, the SA freed. */
+void ikev2_fail(struct ike_sa *ike);
+/* Our attempt to bring the conn up ended without its IPsec SA. */
+void ikev2_attempt_failed(struct ike_sa *ike);
+
+/* ---- the handlers (the transition table names them) ---- */
+
+void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx);
+void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_init_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_create_child_request(struct ike_sa *ike, struct ikev2_rx *rx);
+
+/* ---- starting and ending ---- */
+
+/* Sends our IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
+bool ikev2_send_init_request(struct ike_sa *ike);
+/* Our IKE_AUTH request, once the IKE SA has its keys. */
+void ikev2_send_auth_request(struct ike_sa *ike);
+/* Our Delete of the whole IKE SA (ikev2_informational.c); rc is what a
+ * waiting whack gets. */
+void ikev2_send_delete(struct ike_sa *ike, int rc);
+
+/* ---- the child SA (ikev2_child.c) ---- */
+
+/* The ESP proposals for the IKE_AUTH child into out (no DH transform:
+ * 1.2), the ones the device offloads first for an SA meant for the NIC. */
+const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, struct alg_proposals *out);
+/* The esn argument of ikev2_sa_choose/accepted for this SA. */
+int ikev2_esn_policy(const struct ike_sa *ike);
+/* Our request's SA and TS payloads (initiator). */
+void ikev2_add_child_request(struct ike_sa *ike, struct ikev2_builder *b);
+/* Reads the initiator's child request into ike->child and chosen; 0, or
+ * the error notify type to answer with. */
+uint16_t ikev2_choose_child(struct ike_sa *ike, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
+/* The responder's SA and TS payloads for the chosen child. */
+void ikev2_add_child_answer(struct ike_sa *ike, struct ikev2_builder *b, const struct ikev2_sa_payload *chosen);
+/* Reads the responder's answer into ike->child (initiator). */
+bool ikev2_read_child_answer(struct ike_sa *ike, const struct ikev2_msg *m);
+
+/* ---- helpers ---- */
+
+/* The first error notify, or NULL. */
+const struct ikev2_payload *ikev2_error_notify(const struct ikev2_msg *m, struct ikev2_notify *n);
+bool ikev2_has_notify(const struct ikev2_msg *m, uint16_t type);
+/* A random IKE SPI, never zero. */
+void ikev2_random_spi(uint8_t spi[IKEV2_SPI_LEN]);
+/* A fresh nonce of ikev2_nonce_len bytes into b. */
+bool ikev2_make_nonce(struct buf *b);
+/* The nonce length pluto sends; tests may change it (16..256). */
+extern size_t ikev2_nonce_len;
+const char *ikev2_peer_text(const struct ike_sa *ike, char buf[ADDRESS_STR_MAX]);
+uint32_t ikev2_get_be32(const uint8_t *p);
+void ikev2_put_be32(uint8_t *p, uint32_t v);
+
+#endif

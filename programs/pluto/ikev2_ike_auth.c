@@ -1,0 +1,275 @@
+/* ikev2_ike_auth.c: IKE_AUTH with a pre-shared key (RFC 7296 1.2, 2.15),
+ * both roles, and the child SA it carries.
+ *
+ * The responder installs the child SA, offload decided, before it
+ * answers: with hw_offload_fallback=no a refused offload ends in an error
+ * notify, never in a tunnel that exists on one side only. An initiator
+ * whose own install fails deletes the IKE SA so the peer keeps nothing. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "child_sa.h"
+#include "ike_id.h"
+#include "ikev2_exchange.h"
+#include "ipsec_id.h"
+#include "pluto.h"
+#include "secrets.h"
+
+static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint8_t diff = 0;	/* constant time: AUTH is a secret-derived value */
+	for (size_t i = 0; i < n; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
+static const struct psk_entry *find_psk(struct ike_sa *ike, const char *remote_id)
+{
+	const struct psk_entry *psk = secrets_find_psk(pluto.secrets, ike->ends.local_id, remote_id);
+	if (psk == NULL)
+		ike_log(ike, LL_ERROR, "no pre-shared key in %s for %s and %s", pluto.secrets_path,
+			ike->ends.local_id, remote_id);
+	return psk;
+}
+
+/* The AUTH a side sends (or must send): its own first message, the
+ * other's nonce, and its ID under its SK_p. */
+static bool compute_auth(const struct ike_sa *ike, const struct psk_entry *psk, bool by_initiator,
+			 const uint8_t *id_body, size_t id_len, uint8_t *out)
+{
+	bool ours = by_initiator == ike->initiator;
+	const struct buf *first = ours ? &ike->init_sent : &ike->init_rcvd;
+	const struct buf *nonce = by_initiator ? &ike->nr : &ike->ni;
+	const uint8_t *sk_p = by_initiator ? ike->keys->sk_pi : ike->keys->sk_pr;
+	return psk_auth(ike->keys->prf, psk->psk, psk->psk_len, first->data, first->len, nonce->data, nonce->len,
+			sk_p, ike->keys->p_len, id_body, id_len, out);
+}
+
+/* Checks the peer's ID against the conn and its AUTH against the PSK. */
+static bool authenticate_peer(struct ike_sa *ike, const struct ikev2_msg *m, uint8_t id_type)
+{
+	const struct ikev2_payload *idp = ikev2_find(m, id_type), *authp = ikev2_find(m, PT_AUTH);
+	struct ikev2_auth auth;
+	struct diag d;
+	diag_init(&d);
+	char id[IKE_ID_TEXT_MAX];
+	if (idp == NULL || authp == NULL || !ikev2_parse_auth(authp, &auth, &d)) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer sent no %s or AUTH payload",
+			id_type == PT_IDi ? "IDi" : "IDr");
+		return false;
+	}
+	if (!id_from_wire(idp->body, idp->len, id, sizeof(id))) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support");
+		return false;
+	}
+	if (strcmp(ike->ends.remote_id, "%any") != 0 && !id_eq(ike->ends.remote_id, id)) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer says it is '%s', the conn expects '%s'",
+			id, ike->ends.remote_id);
+		return false;
+	}
+	const struct psk_entry *psk = find_psk(ike, id);
+	if (psk == NULL)
+		return false;
+	if (auth.method != AUTH_SHARED_KEY_MIC) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer uses AUTH method %u; this pluto knows only PSK (2)",
+			auth.method);
+		return false;
+	}
+	uint8_t want[IKE_PRF_MAX];
+	bool ok = compute_auth(ike, psk, !ike->initiator, idp->body, idp->len, want) &&
+		  auth.len == prf_len(ike->keys->prf) && same_bytes(auth.data, want, auth.len);
+	explicit_bzero(want, sizeof(want));
+	if (!ok) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer's AUTH does not match the pre-shared key for '%s' (do the PSKs differ?)",
+			id);
+		return false;
+	}
+	snprintf(ike->ends.remote_id, sizeof(ike->ends.remote_id), "%s", id);
+	return true;
+}
+
+/* Our ID and AUTH payloads. */
+static bool add_id_and_auth(struct ike_sa *ike, struct ikev2_builder *b, uint8_t id_type)
+{
+	uint8_t body[300], auth[IKE_PRF_MAX];
+	size_t len;
+	if (!id_to_wire(ike->ends.local_id, body, sizeof(body), &len)) {
+		ike_log(ike, LL_ERROR, "cannot send '%s' as an IKE identity", ike->ends.local_id);
+		return false;
+	}
+	const struct psk_entry *psk = find_psk(ike, ike->ends.remote_id);
+	if (psk == NULL || !compute_auth(ike, psk, ike->initiator, body, len, auth))
+		return false;
+	ikev2_add(b, id_type, body, len);
+	ikev2_add_auth(b, AUTH_SHARED_KEY_MIC, auth, prf_len(ike->keys->prf));
+	explicit_bzero(auth, sizeof(auth));
+	return true;
+}
+
+/* Both ends authenticated: the IKE SA is up, and its child gets a serial
+ * and a reqid (below PROBE_REQID, which stays the probes'). */
+static void established(struct ike_sa *ike)
+{
+	char peer[ADDRESS_STR_MAX];
+	ike_sa_set_state(ike, IKE_ESTABLISHED);
+	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
+		ikev2_peer_text(ike, peer), ike->ends.remote_id);
+	ike->child.serial = next_serial();
+	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
+}
+
+static void log_child_up(struct ike_sa *ike)
+{
+	char summary[512];
+	child_log(ike, LL_INFO, "IPsec SA established %s mode %s", ike->child.transport ? "transport" : "tunnel",
+		  child_sa_summary(ike, summary, sizeof(summary)));
+}
+
+/* Installs the child; its diagnostics logged, -errno when refused. */
+static int install_child(struct ike_sa *ike)
+{
+	struct diag notes;
+	diag_init(&notes);
+	int r = child_sa_install(ike, ike->c, &notes);
+	child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	return r;
+}
+
+/* ---- initiator ---- */
+
+struct auth_request_arg {
+	bool ok;
+};
+
+static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	struct auth_request_arg *a = arg;
+	a->ok = add_id_and_auth(ike, b, PT_IDi);
+	if (a->ok)
+		ikev2_add_child_request(ike, b);
+}
+
+void ikev2_send_auth_request(struct ike_sa *ike)
+{
+	static uint8_t out[IKEV2_MSG_MAX];
+	struct auth_request_arg a = { false };
+	size_t n = ikev2_build_encrypted(ike, IKE_AUTH, false, ike->next_msgid, inner_auth_request, &a, out, sizeof(out));
+	if (!a.ok || n == 0) {
+		ikev2_fail(ike);
+		return;
+	}
+	ike_sa_set_state(ike, IKE_I_AUTH_SENT);
+	ikev2_send_request(ike, out, n);
+	ike_log(ike, LL_INFO, "sent IKE_AUTH request (%s)", alg_ike_name(&ike->ike_alg, (char[ALG_NAME_MAX]){0}));
+}
+
+void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct ikev2_notify n;
+	char peer[ADDRESS_STR_MAX];
+	if (ikev2_error_notify(&rx->m, &n) != NULL && n.type == N_AUTHENTICATION_FAILED)
+		ike_log(ike, LL_ERROR, "%s rejected our authentication (AUTHENTICATION_FAILED): check the pre-shared keys and IDs on both ends",
+			ikev2_peer_text(ike, peer));
+	else if (ikev2_error_notify(&rx->m, &n) != NULL)
+		ike_log(ike, LL_ERROR, "%s refused IKE_AUTH: %s", ikev2_peer_text(ike, peer), ikev2_notify_name(n.type));
+	else
+		ike_log(ike, LL_ERROR, "the IKE_AUTH response has neither IDr and AUTH nor an error");
+	ikev2_fail(ike);
+}
+
+void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct ikev2_notify n;
+	char peer[ADDRESS_STR_MAX];
+	if (!authenticate_peer(ike, &rx->m, PT_IDr)) {
+		ikev2_send_delete(ike, 1);
+		return;
+	}
+	established(ike);
+	if (ikev2_error_notify(&rx->m, &n) != NULL) {
+		child_log(ike, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
+		ikev2_send_delete(ike, 1);
+		return;
+	}
+	if (!ikev2_read_child_answer(ike, &rx->m)) {
+		ikev2_send_delete(ike, 1);
+		return;
+	}
+	int r = install_child(ike);
+	if (r != 0) {
+		child_log(ike, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
+			  ikev2_peer_text(ike, peer));
+		ike->failure_kind = retry_kind_of_install(r);
+		ikev2_send_delete(ike, 1);
+		return;
+	}
+	ike->attempt_over = true;
+	if (!ike->c->unloaded)
+		conn_forget_failures(ike->c);
+	log_child_up(ike);
+	logger_whack_done(&ike->log, 0);
+}
+
+/* ---- responder ---- */
+
+struct auth_response_arg {
+	const struct ikev2_sa_payload *chosen;	/* NULL: the child failed */
+	uint16_t child_error;
+	bool ok;
+};
+
+static void inner_auth_response(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	struct auth_response_arg *a = arg;
+	a->ok = add_id_and_auth(ike, b, PT_IDr);
+	if (!a->ok)
+		return;
+	if (a->chosen == NULL)
+		ikev2_add_notify(b, 0, NULL, 0, a->child_error, NULL, 0);
+	else
+		ikev2_add_child_answer(ike, b, a->chosen);
+}
+
+/* The child the initiator asked for, installed; 0 or the notify to answer. */
+static uint16_t responder_child(struct ike_sa *ike, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
+{
+	uint16_t err = ikev2_choose_child(ike, m, chosen);
+	if (err != 0)
+		return err;
+	int r = install_child(ike);
+	struct connection *c = ike->c;
+	if (r != 0) {
+		child_log(ike, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
+		/* Kept for --status; the initiator decides whether to try again. */
+		if (!c->unloaded)
+			retry_note(&c->retry, retry_kind_of_install(r), ike->failure, time(NULL));
+		return N_NO_PROPOSAL_CHOSEN;
+	}
+	if (!c->unloaded)
+		conn_forget_failures(c);
+	return 0;
+}
+
+void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	if (!authenticate_peer(ike, &rx->m, PT_IDi)) {
+		ikev2_respond_notify(ike, rx, N_AUTHENTICATION_FAILED, NULL, 0);
+		ikev2_fail(ike);
+		return;
+	}
+	established(ike);
+	static struct ikev2_sa_payload chosen;
+	struct auth_response_arg a = { .chosen = &chosen };
+	a.child_error = responder_child(ike, &rx->m, &chosen);
+	if (a.child_error != 0)
+		a.chosen = NULL;
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(ike, IKE_AUTH, true, rx->m.hdr.msgid, inner_auth_response, &a, out, sizeof(out));
+	if (!a.ok || n == 0) {
+		ikev2_fail(ike);
+		return;
+	}
+	ikev2_send_response(ike, rx, out, n);
+	if (ike->child.installed)
+		log_child_up(ike);
+}

@@ -1,0 +1,334 @@
+/* ikev2_ike_sa_init.c: IKE_SA_INIT (RFC 7296 1.2), both roles, with
+ * cookies (2.6) and the INVALID_KE_PAYLOAD round trip (1.2).
+ *
+ * The responder decides everything it can from the request alone, and
+ * from counts (ike_dos.h), before it spends a DH computation or keeps any
+ * state: a request it will not take on gets a stateless answer (COOKIE,
+ * INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN) or nothing. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "escape.h"
+#include "ike_dos.h"
+#include "ike_socket.h"
+#include "ikev2_exchange.h"
+#include "log.h"
+#include "secmem.h"
+
+/* A responder that keeps sending COOKIE back is not to be followed forever. */
+#define COOKIE_ROUNDS_MAX 3
+
+static struct log_limit init_lines;
+
+/* ---- keys ---- */
+
+static bool derive_ike_keys(struct ike_sa *ike, const uint8_t *peer_ke, size_t peer_len, struct diag *d)
+{
+	uint8_t g_ir[IKE_DH_PUB_MAX];
+	size_t g_len = 0;
+	if (ike->keys == NULL)
+		ike->keys = secmem_alloc(sizeof(*ike->keys));
+	bool ok = ike->keys != NULL && dh_derive(ike->dh, peer_ke, peer_len, g_ir, &g_len, d) &&
+		  ike_derive_keys(&ike->ike_alg, ike->ni.data, ike->ni.len, ike->nr.data, ike->nr.len,
+				  g_ir, g_len, ike->spi_i, ike->spi_r, ike->keys);
+	explicit_bzero(g_ir, sizeof(g_ir));
+	dh_free(ike->dh);
+	ike->dh = NULL;
+	if (!ok) {
+		secmem_free(ike->keys, sizeof(*ike->keys));
+		ike->keys = NULL;
+		if (!diag_failed(d))
+			diag_add(d, "cannot derive the IKE SA's keys");
+	}
+	return ok;
+}
+
+/* ---- responder ---- */
+
+/* The data of a COOKIE notify that is the request's first payload (2.6). */
+static const uint8_t *cookie_of(const struct ikev2_msg *m, size_t *len)
+{
+	struct ikev2_notify n;
+	struct diag d;
+	diag_init(&d);
+	if (m->n == 0 || m->p[0].type != PT_NOTIFY || !ikev2_parse_notify(&m->p[0], &n, &d) ||
+	    n.type != N_COOKIE)
+		return NULL;
+	*len = n.data_len;
+	return n.data;
+}
+
+/* Whether the request may cost us more than a stateless answer. */
+static bool admitted(const struct ikev2_rx *rx, const struct ikev2_payload *np)
+{
+	char peer[ADDRESS_STR_MAX];
+	size_t cookie_len = 0;
+	const uint8_t *cookie = cookie_of(&rx->m, &cookie_len);
+	time_t now = time(NULL);
+	const struct config_setup *s = ike_dos_settings();
+	switch (ike_dos_admit(&rx->remote, rx->m.hdr.spi_i, np->body, np->len, cookie, cookie_len, now)) {
+	case IKE_DOS_ADMIT:
+		return true;
+	case IKE_DOS_SEND_COOKIE: {
+		uint8_t fresh[IKE_COOKIE_LEN];
+		if (ike_dos_make_cookie(&rx->remote, rx->m.hdr.spi_i, np->body, np->len, now, fresh))
+			ikev2_send_init_notify(rx, N_COOKIE, fresh, sizeof(fresh));
+		llog(LL_DEBUG, "IKE_SA_INIT from %s %s; answering with a COOKIE", address_str(&rx->remote, peer),
+		     cookie != NULL ? "carries a stale or wrong cookie" : "has no cookie");
+		return false;
+	}
+	case IKE_DOS_DROP_PEER:
+		llog_limited(&init_lines, LL_WARN, "dropped IKE_SA_INIT from %s: it holds %u half-open IKE SAs already (max-halfopen-ike-per-peer=%u)",
+			     address_str(&rx->remote, peer), ike_dos_halfopen_of(&rx->remote),
+			     s->max_halfopen_ike_per_peer);
+		return false;
+	case IKE_DOS_DROP_TOTAL:
+		llog_limited(&init_lines, LL_WARN, "dropped IKE_SA_INIT from %s: %u half-open IKE SAs are held (max-halfopen-ike=%u)",
+			     address_str(&rx->remote, peer), ike_dos_halfopen_total(), s->max_halfopen_ike);
+		return false;
+	}
+	return false;
+}
+
+static bool refuse_unknown_critical(const struct ikev2_rx *rx)
+{
+	const struct ikev2_payload *crit = ikev2_unknown_critical(&rx->m);
+	if (crit == NULL)
+		return false;
+	char peer[ADDRESS_STR_MAX];
+	uint8_t type = crit->type;
+	llog_limited(&init_lines, LL_WARN, "IKE_SA_INIT from %s has a critical payload of unknown type %u; answering UNSUPPORTED_CRITICAL_PAYLOAD",
+		     address_str(&rx->remote, peer), type);
+	ikev2_send_init_notify(rx, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	return true;
+}
+
+/* The conn, its proposal and the peer's KE, or a stateless refusal. */
+struct init_choice {
+	struct connection *c;
+	struct ends ends;
+	struct ikev2_sa_payload chosen;
+	struct alg_proposal alg;
+	struct ikev2_ke ke;
+};
+
+static bool choose(const struct ikev2_rx *rx, struct init_choice *ch)
+{
+	char peer[ADDRESS_STR_MAX], ours[ADDRESS_STR_MAX];
+	struct diag d;
+	diag_init(&d);
+	ch->c = conn_for_peer(&rx->local, &rx->remote, &ch->ends);
+	if (ch->c == NULL) {
+		llog_limited(&init_lines, LL_WARN, "IKE_SA_INIT from %s to %s: no conn is loaded for this pair; answering NO_PROPOSAL_CHOSEN",
+			     address_str(&rx->remote, peer), address_str(&rx->local, ours));
+		ikev2_send_init_notify(rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return false;
+	}
+	const struct conn_config *cfg = ch->c->config;
+	static struct ikev2_sa_payload offered;	/* large: 16 proposals of 255 transforms */
+	bool esn;
+	if (!ikev2_parse_sa(ikev2_find(&rx->m, PT_SA), &offered, &d) ||
+	    !ikev2_parse_ke(ikev2_find(&rx->m, PT_KE), &ch->ke, &d)) {
+		llog_limited(&init_lines, LL_WARN, "\"%s\": dropped IKE_SA_INIT from %s: %s", cfg->name,
+			     address_str(&rx->remote, peer), diag_oneline(&d, NULL));
+		return false;
+	}
+	if (!ikev2_sa_choose(&offered, &cfg->ike_proposals, PROTO_IKE, 0, &ch->chosen, &ch->alg, &esn)) {
+		llog_limited(&init_lines, LL_WARN, "\"%s\": IKE_SA_INIT from %s: none of its IKE proposals is acceptable (ike=%s); answering NO_PROPOSAL_CHOSEN",
+			     cfg->name, address_str(&rx->remote, peer), cfg->ike != NULL ? cfg->ike : "default");
+		ikev2_send_init_notify(rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return false;
+	}
+	if (ch->ke.group != ch->alg.dh) {
+		uint8_t group[2] = { (uint8_t)(ch->alg.dh >> 8), (uint8_t)ch->alg.dh };
+		llog_limited(&init_lines, LL_INFO, "\"%s\": IKE_SA_INIT from %s: asking for the %s key exchange instead of group %u",
+			     cfg->name, address_str(&rx->remote, peer), dh_name(ch->alg.dh), ch->ke.group);
+		ikev2_send_init_notify(rx, N_INVALID_KE_PAYLOAD, group, sizeof(group));
+		return false;
+	}
+	return true;
+}
+
+static size_t build_init_response(struct ike_sa *ike, const struct init_choice *ch, const uint8_t *pub,
+				  uint8_t *out, size_t cap)
+{
+	struct ikev2_hdr h;
+	ikev2_make_header(ike, IKE_SA_INIT, true, 0, &h);
+	struct ikev2_builder b;
+	ikev2_begin(&b, out, cap, &h);
+	ikev2_add_sa(&b, &ch->chosen);
+	ikev2_add_ke(&b, ch->alg.dh, pub, dh_public_len(ch->alg.dh));
+	ikev2_add(&b, PT_NONCE, ike->nr.data, ike->nr.len);
+	return ikev2_finish(&b);
+}
+
+void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
+{
+	(void)none;
+	const struct ikev2_payload *np = ikev2_find(&rx->m, PT_NONCE);
+	if (refuse_unknown_critical(rx) || !admitted(rx, np))
+		return;
+	static struct init_choice ch;
+	struct diag d;
+	diag_init(&d);
+	if (!choose(rx, &ch) || !ike_socket_open(&rx->local, &d))
+		return;
+	struct ike_sa *ike = ike_sa_new(ch.c, false, 0);
+	if (ike == NULL)
+		return;
+	ike->ends = ch.ends;
+	ike->remote_port = rx->port;
+	ike->ike_alg = ch.alg;
+	ike->dh_group = ch.alg.dh;
+	memcpy(ike->spi_i, rx->m.hdr.spi_i, IKEV2_SPI_LEN);
+	ikev2_random_spi(ike->spi_r);
+	ike_sa_index(ike);
+	ike_sa_start_halfopen(ike, ike_dos_settings()->halfopen_ike_timeout);
+	buf_set(&ike->ni, np->body, np->len);
+	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
+	if (ike->ni.data == NULL || !ikev2_make_nonce(&ike->nr) ||
+	    (ike->dh = dh_generate(ch.alg.dh, pub, &d)) == NULL || !derive_ike_keys(ike, ch.ke.data, ch.ke.len, &d)) {
+		/* A bad KE is anyone's to send: limited like the rest. */
+		llog_limited(&init_lines, LL_WARN, "\"%s\" #%u: %s", ike->log.name, ike->serial,
+			     diag_oneline(&d, "out of memory"));
+		ike_sa_free(ike, 1);
+		return;
+	}
+	size_t n = build_init_response(ike, &ch, pub, out, sizeof(out));
+	if (n == 0) {
+		ike_sa_free(ike, 1);
+		return;
+	}
+	buf_set(&ike->init_rcvd, rx->buf, rx->len);
+	buf_set(&ike->init_sent, out, n);
+	char peer[ADDRESS_STR_MAX];
+	ike_log(ike, LL_INFO, "responding to IKE_SA_INIT from %s with %s", address_str(&rx->remote, peer),
+		alg_ike_name(&ch.alg, (char[ALG_NAME_MAX]){0}));
+	ikev2_send_response(ike, rx, out, n);
+}
+
+/* ---- initiator ---- */
+
+bool ikev2_send_init_request(struct ike_sa *ike)
+{
+	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
+	struct diag d;
+	diag_init(&d);
+	if (ike->dh == NULL) {
+		ike->dh = dh_generate(ike->dh_group, pub, &d);
+		if (ike->dh == NULL) {
+			ike_log(ike, LL_ERROR, "cannot make a %s key pair: %s", dh_name(ike->dh_group),
+				diag_oneline(&d, NULL));
+			return false;
+		}
+		buf_set(&ike->dh_pub, pub, dh_public_len(ike->dh_group));
+	}
+	struct ikev2_hdr h;
+	ikev2_make_header(ike, IKE_SA_INIT, false, 0, &h);
+	struct ikev2_builder b;
+	ikev2_begin(&b, out, sizeof(out), &h);
+	if (ike->cookie.data != NULL)
+		ikev2_add_notify(&b, 0, NULL, 0, N_COOKIE, ike->cookie.data, ike->cookie.len);
+	static struct ikev2_sa_payload sa;
+	ikev2_sa_from_proposals(&ike->c->config->ike_proposals, PROTO_IKE, NULL, 0, 0, &sa);
+	ikev2_add_sa(&b, &sa);
+	ikev2_add_ke(&b, ike->dh_group, ike->dh_pub.data, ike->dh_pub.len);
+	ikev2_add(&b, PT_NONCE, ike->ni.data, ike->ni.len);
+	size_t n = ikev2_finish(&b);
+	if (n == 0 || ike->dh_pub.data == NULL)
+		return false;
+	buf_set(&ike->init_sent, out, n);
+	ike->next_msgid = 0;
+	ikev2_send_request(ike, out, n);
+	return true;
+}
+
+static bool group_offered(const struct conn_config *c, uint16_t group)
+{
+	for (size_t i = 0; i < c->ike_proposals.n; i++) {
+		if (c->ike_proposals.p[i].dh == group)
+			return true;
+	}
+	return false;
+}
+
+/* The responder asks for another DH group: start again with it. */
+static bool retry_with_group(struct ike_sa *ike, const struct ikev2_notify *n)
+{
+	if (n->data_len != 2)
+		return false;
+	uint16_t group = (uint16_t)(n->data[0] << 8 | n->data[1]);
+	if (group == ike->dh_group || !group_offered(ike->c->config, group))
+		return false;
+	ike_log(ike, LL_INFO, "the peer wants the %s key exchange; sending IKE_SA_INIT again with it",
+		dh_name(group));
+	ike->dh_group = group;
+	dh_free(ike->dh);
+	ike->dh = NULL;
+	if (!ikev2_send_init_request(ike))
+		ikev2_fail(ike);
+	return true;
+}
+
+/* The responder is busy and wants its cookie back (2.6). */
+static bool retry_with_cookie(struct ike_sa *ike, const struct ikev2_notify *n)
+{
+	if (n->data_len < 1 || n->data_len > 64 || ike->cookies_returned >= COOKIE_ROUNDS_MAX)
+		return false;
+	ike->cookies_returned++;
+	buf_set(&ike->cookie, n->data, n->data_len);
+	ike_log(ike, LL_INFO, "the peer is under load and sent a cookie; sending IKE_SA_INIT again with it");
+	if (!ikev2_send_init_request(ike))
+		ikev2_fail(ike);
+	return true;
+}
+
+void ikev2_init_response_notify(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct ikev2_notify n;
+	struct diag d;
+	diag_init(&d);
+	for (size_t i = 0; i < rx->m.n; i++) {
+		if (rx->m.p[i].type == PT_NOTIFY && ikev2_parse_notify(&rx->m.p[i], &n, &d) && n.type == N_COOKIE &&
+		    retry_with_cookie(ike, &n))
+			return;
+	}
+	if (ikev2_error_notify(&rx->m, &n) != NULL) {
+		if (n.type == N_INVALID_KE_PAYLOAD && retry_with_group(ike, &n))
+			return;
+		ike_log(ike, LL_ERROR, "the peer refused IKE_SA_INIT: %s", ikev2_notify_name(n.type));
+	} else {
+		ike_log(ike, LL_ERROR, "the IKE_SA_INIT response has neither the SA, KE and Nonce payloads nor an error");
+	}
+	ikev2_fail(ike);
+}
+
+void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct diag d;
+	diag_init(&d);
+	static struct ikev2_sa_payload sa;
+	struct ikev2_ke ke;
+	uint8_t spi[IKEV2_SPI_LEN], spi_len;
+	bool esn;
+	const struct ikev2_payload *np = ikev2_find(&rx->m, PT_NONCE);
+	static const uint8_t zero_spi[IKEV2_SPI_LEN];
+	if (!ikev2_parse_sa(ikev2_find(&rx->m, PT_SA), &sa, &d) || !ikev2_parse_ke(ikev2_find(&rx->m, PT_KE), &ke, &d) ||
+	    !ikev2_sa_accepted(&sa, &ike->c->config->ike_proposals, PROTO_IKE, 0, &ike->ike_alg, &esn, spi, &spi_len, &d) ||
+	    ke.group != ike->ike_alg.dh || memcmp(rx->m.hdr.spi_r, zero_spi, IKEV2_SPI_LEN) == 0) {
+		ike_log(ike, LL_ERROR, "the IKE_SA_INIT response is not acceptable: %s",
+			diag_oneline(&d, "mismatched KE group or no responder SPI"));
+		ikev2_fail(ike);
+		return;
+	}
+	memcpy(ike->spi_r, rx->m.hdr.spi_r, IKEV2_SPI_LEN);
+	ike_sa_index(ike);
+	buf_set(&ike->nr, np->body, np->len);
+	buf_set(&ike->init_rcvd, rx->buf, rx->len);
+	if (ike->nr.data == NULL || !derive_ike_keys(ike, ke.data, ke.len, &d)) {
+		ike_log(ike, LL_ERROR, "%s", diag_oneline(&d, "out of memory"));
+		ikev2_fail(ike);
+		return;
+	}
+	ikev2_send_auth_request(ike);
+}

@@ -1,0 +1,201 @@
+/* ikev2_send.c: building encrypted messages, sending them, retransmitting
+ * our requests and answering the peer's retransmits from a cache. */
+#include <string.h>
+#include <time.h>
+#include <event2/event.h>
+#include "ike_socket.h"
+#include "ikev2_exchange.h"
+#include "log.h"
+#include "pluto.h"
+
+#define RETRANSMIT_FIRST_S 1
+#define RETRANSMITS_MAX 5		/* 1+2+4+8+16+32 s before giving up */
+#define HDR_NEXT_PAYLOAD_AT 16		/* offset of the header's next-payload byte */
+#define HDR_EXCHANGE_AT 18
+
+void ikev2_make_header(const struct ike_sa *ike, uint8_t exchange, bool response, uint32_t msgid,
+		       struct ikev2_hdr *h)
+{
+	*h = (struct ikev2_hdr){
+		.version = IKEV2_VERSION, .exchange = exchange, .msgid = msgid,
+		.flags = (ike->initiator ? IKEV2_FLAG_INITIATOR : 0) | (response ? IKEV2_FLAG_RESPONSE : 0),
+	};
+	memcpy(h->spi_i, ike->spi_i, IKEV2_SPI_LEN);
+	memcpy(h->spi_r, ike->spi_r, IKEV2_SPI_LEN);
+}
+
+struct sk_cipher ikev2_cipher(const struct ike_sa *ike, bool sending)
+{
+	bool initiator_keys = ike->initiator == sending;
+	const struct ike_keys *k = ike->keys;
+	return (struct sk_cipher){
+		.encr = ike->ike_alg.encr,
+		.keylen = ike->ike_alg.encr_keylen,
+		.integ = ike->ike_alg.integ,
+		.ekey = initiator_keys ? k->sk_ei : k->sk_er,
+		.akey = initiator_keys ? k->sk_ai : k->sk_ar,
+		.akey_len = k->a_len,
+	};
+}
+
+size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response, uint32_t msgid,
+			     ikev2_inner_fn *fn, void *arg, uint8_t *out, size_t cap)
+{
+	static uint8_t inner[IKEV2_MSG_MAX];
+	static const uint8_t zeros[256];
+	if (ike->keys == NULL)
+		return 0;
+	struct ikev2_hdr h = {0};
+	struct ikev2_builder ib;
+	ikev2_begin(&ib, inner, sizeof(inner), &h);
+	fn(ike, &ib, arg);
+	if (ib.overflow) {
+		explicit_bzero(inner, ib.used);
+		return 0;
+	}
+	uint8_t first = inner[HDR_NEXT_PAYLOAD_AT];
+	size_t plain_len = ib.used - IKEV2_HDR_LEN;
+
+	struct sk_cipher c = ikev2_cipher(ike, true);
+	size_t iv = sk_iv_len(&c), over = sk_overhead(&c, plain_len);
+	struct ikev2_builder b;
+	ikev2_make_header(ike, exchange, response, msgid, &h);
+	ikev2_begin(&b, out, cap, &h);
+	size_t sk = ikev2_open_payload(&b, PT_SK);
+	ikev2_put(&b, zeros, iv);
+	ikev2_put(&b, inner + IKEV2_HDR_LEN, plain_len);
+	ikev2_put(&b, zeros, over - iv);
+	ikev2_end_payload(&b, sk);
+	size_t total = ikev2_finish(&b);
+	explicit_bzero(inner, ib.used);
+	if (total == 0)
+		return 0;
+	out[sk] = first;	/* SK's next payload is the first one inside it */
+	struct diag d;
+	diag_init(&d);
+	if (!sk_seal(&c, out, sk + IKEV2_GENERIC_HDR_LEN, plain_len, &d)) {
+		ike_log(ike, LL_ERROR, "cannot encrypt a message: %s", diag_oneline(&d, NULL));
+		return 0;
+	}
+	return total;
+}
+
+static void send_to_peer(struct ike_sa *ike, const uint8_t *msg, size_t len)
+{
+	ike_send(&ike->ends.local, &ike->ends.remote, ike->remote_port, msg, len);
+}
+
+static void arm_retransmit(struct ike_sa *ike);
+
+static void on_retransmit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	struct ike_sa *ike = arg;
+	char peer[ADDRESS_STR_MAX];
+	const char *exchange = ikev2_exchange_name(ike->request.data[HDR_EXCHANGE_AT]);
+	if (ike->retransmits >= RETRANSMITS_MAX) {
+		if (ike->state == IKE_DELETING) {
+			ike_sa_free(ike, ike->child.installed ? 1 : 0);
+			return;
+		}
+		ike_log(ike, LL_ERROR, "no answer from %s to the %s request after %u retransmits; giving up",
+			ikev2_peer_text(ike, peer), exchange, ike->retransmits);
+		ikev2_fail(ike);
+		return;
+	}
+	ike->retransmits++;
+	ike_log(ike, LL_INFO, "no answer from %s yet: retransmitting the %s request (%u of %u)",
+		ikev2_peer_text(ike, peer), exchange, ike->retransmits, RETRANSMITS_MAX);
+	send_to_peer(ike, ike->request.data, ike->request.len);
+	arm_retransmit(ike);
+}
+
+static void arm_retransmit(struct ike_sa *ike)
+{
+	if (ike->retransmit == NULL)
+		ike->retransmit = evtimer_new(pluto.base, on_retransmit, ike);
+	if (ike->retransmit == NULL)
+		return;
+	struct timeval tv = { .tv_sec = RETRANSMIT_FIRST_S << ike->retransmits };
+	evtimer_add(ike->retransmit, &tv);
+}
+
+void ikev2_send_request(struct ike_sa *ike, const uint8_t *msg, size_t len)
+{
+	buf_set(&ike->request, msg, len);
+	ike->retransmits = 0;
+	send_to_peer(ike, msg, len);
+	arm_retransmit(ike);
+}
+
+void ikev2_send_response(struct ike_sa *ike, const struct ikev2_rx *rx, const uint8_t *msg, size_t len)
+{
+	buf_set(&ike->last_request, rx->buf, rx->len);
+	buf_set(&ike->response, msg, len);
+	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
+	ike->peer_msgid = rx->m.hdr.msgid + 1;
+	send_to_peer(ike, msg, len);
+}
+
+static long ms_since(const struct timespec *then)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - then->tv_sec) * 1000 + (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
+{
+	/* Only the very request we answered, from where it came: anything
+	 * else that merely names the SA must not make us send (and a resent
+	 * IKE_SA_INIT answer is many times the size of a bare header). */
+	if (ike->response.data == NULL || !buf_eq(&ike->last_request, rx->buf, rx->len) ||
+	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port)
+		return false;
+	if (ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {
+		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet",
+			rx->m.hdr.msgid);
+		return true;
+	}
+	ike_log(ike, LL_DEBUG, "the peer retransmitted request %u; sending our response again", rx->m.hdr.msgid);
+	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
+	send_to_peer(ike, ike->response.data, ike->response.len);
+	return true;
+}
+
+struct notify_arg {
+	uint16_t type;
+	const uint8_t *data;
+	size_t len;
+};
+
+static void inner_notify(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike;
+	const struct notify_arg *n = arg;
+	ikev2_add_notify(b, 0, NULL, 0, n->type, n->data, n->len);
+}
+
+void ikev2_respond_notify(struct ike_sa *ike, const struct ikev2_rx *rx, uint16_t type,
+			  const uint8_t *data, size_t len)
+{
+	static uint8_t out[IKEV2_MSG_MAX];
+	struct notify_arg n = { type, data, len };
+	size_t total = ikev2_build_encrypted(ike, rx->m.hdr.exchange, true, rx->m.hdr.msgid,
+					     inner_notify, &n, out, sizeof(out));
+	if (total > 0)
+		ikev2_send_response(ike, rx, out, total);
+}
+
+void ikev2_send_init_notify(const struct ikev2_rx *rx, uint16_t type, const uint8_t *data, size_t len)
+{
+	uint8_t out[512];
+	struct ikev2_hdr h = { .version = IKEV2_VERSION, .exchange = IKE_SA_INIT, .flags = IKEV2_FLAG_RESPONSE };
+	memcpy(h.spi_i, rx->m.hdr.spi_i, IKEV2_SPI_LEN);
+	struct ikev2_builder b;
+	ikev2_begin(&b, out, sizeof(out), &h);
+	ikev2_add_notify(&b, 0, NULL, 0, type, data, len);
+	size_t n = ikev2_finish(&b);
+	if (n > 0)
+		ike_send(&rx->local, &rx->remote, rx->port, out, n);
+}

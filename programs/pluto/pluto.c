@@ -1,0 +1,18 @@
+/* pluto.c: the daemon's shared state and its stop switch. */
+#include "log.h"
+#include "pluto.h"
+
+struct pluto pluto = {
+	.config_path = IPSEC_CONF,
+	.secrets_path = IPSEC_SECRETS,
+	.rundir = IPSEC_RUNDIR,
+};
+
+void pluto_shutdown(const char *why)
+{
+	if (why != NULL)
+		llog(LL_INFO, "shutting down (%s)", why);
+	pluto.stopping = true;
+	if (pluto.base != NULL)
+		event_base_loopexit(pluto.base, NULL);
+}

@@ -1,0 +1,441 @@
+/* Unit tests of the IKEv2 exchanges, two ends in one process
+ * (ike_harness.h): nonces of every valid length in both roles, the
+ * message ID and exchange rules, what an outsider's IKE_SA_INIT may cost
+ * (half-open expiry, caps, cookies), answers to retransmits only, and a
+ * conn replaced during an exchange. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ike_harness.h"
+
+#define WEST "192.0.2.1"
+#define EAST "192.0.2.2"
+
+static const char conf[] =
+	"conn west\n"
+	"\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+	"conn east\n"
+	"\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n";
+static const char secrets[] = WEST " " EAST " : PSK \"harness secret, not a real one\"\n";
+
+static int start(void **state)
+{
+	(void)state;
+	ikev2_nonce_len = 32;
+	return harness_start(conf, secrets) ? 0 : -1;
+}
+
+static int stop(void **state)
+{
+	(void)state;
+	harness_stop();
+	ikev2_nonce_len = 32;
+	return 0;
+}
+
+static struct connection *conn(const char *name)
+{
+	struct connection *c = conn_find(name);
+	assert_non_null(c);
+	return c;
+}
+
+/* The two kernel SAs of one direction hold the same keys. */
+static void assert_keys_agree(const struct ike_sa *a, const struct ike_sa *b)
+{
+	const struct double_sa *out = NULL, *in = NULL;
+	for (size_t i = 0; i < dbl.nsas; i++) {
+		if (dbl.sas[i].spi == a->child.spi_out && dbl.sas[i].reqid == a->child.reqid)
+			out = &dbl.sas[i];
+		if (dbl.sas[i].spi == b->child.spi_in && dbl.sas[i].reqid == b->child.reqid)
+			in = &dbl.sas[i];
+	}
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_int_not_equal(out->keys_len, 0);
+	assert_int_equal(out->keys_len, in->keys_len);
+	assert_memory_equal(out->keys, in->keys, out->keys_len);
+}
+
+/* west initiates; the initiator's nonce is ni_len bytes, the responder's nr_len. */
+static void establish(size_t ni_len, size_t nr_len)
+{
+	ikev2_nonce_len = ni_len;
+	ikev2_initiate(conn("west"), 0);
+	ikev2_nonce_len = nr_len;
+	wire_pump(16);
+	struct ike_sa *i = harness_sa("west", true), *r = harness_sa("east", false);
+	assert_non_null(i);
+	assert_non_null(r);
+	assert_int_equal(i->state, IKE_ESTABLISHED);
+	assert_int_equal(r->state, IKE_ESTABLISHED);
+	assert_true(i->child.installed);
+	assert_true(r->child.installed);
+	assert_int_equal(i->ni.len, ni_len);
+	assert_int_equal(r->ni.len, ni_len);
+	assert_int_equal(i->nr.len, nr_len);
+	assert_int_equal(r->nr.len, nr_len);
+	assert_memory_equal(i->ni.data, r->ni.data, ni_len);
+	assert_memory_equal(i->nr.data, r->nr.data, nr_len);
+	assert_keys_agree(i, r);
+	assert_keys_agree(r, i);
+}
+
+static void test_nonces_of_every_valid_length_in_both_roles(void **state)
+{
+	static const size_t pairs[][2] = { { 16, 16 }, { 32, 32 }, { 64, 64 }, { 256, 256 },
+					   { 16, 256 }, { 256, 16 }, { 64, 32 } };
+	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+		establish(pairs[k][0], pairs[k][1]);
+		ikev2_down("west", "test");
+		ikev2_down("east", "test");
+		wire_pump(16);
+		assert_null(ike_sa_first());
+		stop(state);
+		start(state);
+	}
+}
+
+/* ---- forged requests over the initiator's own keys ---- */
+
+static void inner_empty(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike; (void)b; (void)arg;
+}
+
+static void inner_id_auth(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike; (void)arg;
+	static const uint8_t id[] = { ID_IPV4_ADDR, 0, 0, 0, 192, 0, 2, 1 };
+	uint8_t auth[32] = { 0 };
+	ikev2_add(b, PT_IDi, id, sizeof(id));
+	ikev2_add_auth(b, AUTH_SHARED_KEY_MIC, auth, sizeof(auth));
+}
+
+/* Puts a request of west's on the wire as if west had sent it. */
+static void forge(struct ike_sa *west, uint8_t exchange, uint32_t msgid, ikev2_inner_fn *fn)
+{
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(west, exchange, false, msgid, fn, NULL, out, sizeof(out));
+	assert_int_not_equal(n, 0);
+	assert_true(wire_send(&west->ends.local, &west->ends.remote, IKE_PORT, out, n));
+}
+
+/* Holds back west's IKE_AUTH request: the SAs stay half-way. */
+static bool drop_auth(struct wire_msg *m, void *arg)
+{
+	(void)arg;
+	return m->buf[18] != IKE_AUTH;
+}
+
+/* The responder's SA after IKE_SA_INIT, west's IKE_AUTH held back. */
+static struct ike_sa *halfway(struct ike_sa **west)
+{
+	wire.filter = drop_auth;
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	wire.filter = NULL;
+	*west = harness_sa("west", true);
+	struct ike_sa *east = harness_sa("east", false);
+	assert_non_null(*west);
+	assert_non_null(east);
+	assert_int_equal(east->state, IKE_R_INIT_SENT);
+	return east;
+}
+
+static void test_informational_before_ike_auth_is_dropped(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east = halfway(&west);
+	forge(west, INFORMATIONAL, 1, inner_empty);
+	size_t sent = wire.sent;
+	wire_pump(1);
+	assert_int_equal(wire.sent, sent);		/* no answer */
+	assert_int_equal(east->state, IKE_R_INIT_SENT);
+	assert_int_equal(east->peer_msgid, 1);
+}
+
+static void test_ike_auth_at_the_wrong_message_id_is_dropped(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east = halfway(&west);
+	forge(west, IKE_AUTH, 3, inner_id_auth);
+	size_t sent = wire.sent;
+	wire_pump(1);
+	assert_int_equal(wire.sent, sent);
+	assert_int_equal(east->state, IKE_R_INIT_SENT);
+	assert_int_equal(east->peer_msgid, 1);
+}
+
+/* The answer's first notify, decrypted with the initiator's keys. */
+static uint16_t answer_notify(struct ike_sa *west)
+{
+	struct wire_msg m;
+	assert_true(wire_take(&m));
+	struct ikev2_msg parsed;
+	struct diag d;
+	diag_init(&d);
+	assert_true(ikev2_parse(m.buf, m.len, &parsed, &d));
+	assert_true(parsed.hdr.flags & IKEV2_FLAG_RESPONSE);
+	struct sk_cipher c = ikev2_cipher(west, false);
+	uint8_t *plain;
+	size_t plain_len;
+	assert_true(sk_open(&c, m.buf, m.len, parsed.sk_offset, &plain, &plain_len, &d));
+	assert_true(ikev2_parse_inner(plain, plain_len, parsed.sk_first, &parsed, &d));
+	struct ikev2_notify n;
+	return ikev2_error_notify(&parsed, &n) != NULL ? n.type : 0;
+}
+
+static void test_a_second_ike_auth_is_answered_and_the_window_moves(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	uint32_t next = east->peer_msgid;
+	assert_int_equal(next, 2);
+	forge(west, IKE_AUTH, next, inner_id_auth);
+	wire_pump(1);
+	assert_int_equal(answer_notify(west), N_INVALID_SYNTAX);
+	assert_int_equal(east->peer_msgid, next + 1);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	/* the next request is taken */
+	forge(west, INFORMATIONAL, next + 1, inner_empty);
+	wire_pump(1);
+	assert_int_equal(answer_notify(west), 0);
+	assert_int_equal(east->peer_msgid, next + 2);
+}
+
+/* ---- what an IKE_SA_INIT from anyone may cost ---- */
+
+/* west's IKE_SA_INIT request, taken off the wire. */
+static struct wire_msg west_init(void)
+{
+	struct wire_msg m;
+	ikev2_initiate(conn("west"), 0);
+	assert_true(wire_take(&m));
+	assert_int_equal(m.buf[18], IKE_SA_INIT);
+	return m;
+}
+
+static bool no_halfopen(void *arg)
+{
+	(void)arg;
+	return ike_dos_halfopen_total() == 0;
+}
+
+static void test_a_spoofed_ike_sa_init_does_not_hold_back_our_initiation(void **state)
+{
+	(void)state;
+	/* east's IKE_SA_INIT reaches west: a half-open SA of conn west */
+	ikev2_initiate(conn("east"), 0);
+	wire_pump(1);
+	wire_clear();
+	struct ike_sa *responder = harness_sa("west", false);
+	assert_non_null(responder);
+	assert_int_equal(responder->state, IKE_R_INIT_SENT);
+	ikev2_initiate(conn("west"), 0);
+	struct ike_sa *ours = ike_sa_of_conn("west");
+	assert_non_null(ours);
+	assert_true(ours->initiator);
+	assert_int_equal(ours->state, IKE_I_INIT_SENT);
+}
+
+static void test_half_open_sas_expire(void **state)
+{
+	(void)state;
+	struct config_setup s = pluto.conf->setup;
+	s.halfopen_ike_timeout = 1;
+	ike_dos_configure(&s);
+	struct wire_msg m = west_init();
+	wire_deliver(&m);
+	assert_int_equal(ike_dos_halfopen_total(), 1);
+	assert_non_null(harness_sa("east", false));
+	assert_true(harness_wait(no_halfopen, NULL, 10));
+	assert_null(harness_sa("east", false));
+}
+
+/* Copies of one IKE_SA_INIT, each under an initiator SPI of its own. */
+static size_t answers_to_copies(struct wire_msg *m, unsigned copies, uint16_t *last_notify)
+{
+	static uint8_t spi_counter;
+	size_t answered = 0;
+	for (unsigned k = 0; k < copies; k++) {
+		struct wire_msg copy = *m;
+		copy.buf[0] ^= ++spi_counter;
+		wire_deliver(&copy);
+		struct wire_msg answer;
+		if (wire_take(&answer)) {
+			answered++;
+			*last_notify = wire_first_notify(&answer);
+		}
+	}
+	return answered;
+}
+
+static void test_half_open_sas_are_capped_per_peer(void **state)
+{
+	(void)state;
+	struct wire_msg m = west_init();
+	uint16_t notify = 0;
+	unsigned cap = pluto.conf->setup.max_halfopen_ike_per_peer;
+	assert_int_equal(answers_to_copies(&m, cap + 3, &notify), cap);
+	assert_int_equal(notify, 0);		/* the answers were SA, KE, Nonce */
+	assert_int_equal(ike_dos_halfopen_of(&m.from), cap);
+}
+
+static void test_half_open_sas_are_capped_in_all(void **state)
+{
+	(void)state;
+	struct config_setup s = pluto.conf->setup;
+	s.max_halfopen_ike = 2;
+	ike_dos_configure(&s);
+	struct wire_msg m = west_init();
+	uint16_t notify = 0;
+	assert_int_equal(answers_to_copies(&m, 4, &notify), 2);
+	assert_int_equal(ike_dos_halfopen_total(), 2);
+}
+
+/* east in ddos-mode=busy answers west's first IKE_SA_INIT: a COOKIE. */
+static struct wire_msg cookie_from_busy_east(void)
+{
+	struct config_setup s = pluto.conf->setup;
+	s.ddos_mode = DDOS_BUSY;
+	ike_dos_configure(&s);
+	struct wire_msg m = west_init(), answer;
+	wire_deliver(&m);
+	assert_true(wire_take(&answer));
+	assert_int_equal(wire_first_notify(&answer), N_COOKIE);
+	return answer;
+}
+
+static void test_busy_responder_asks_for_a_cookie_and_the_initiator_returns_it(void **state)
+{
+	(void)state;
+	struct wire_msg answer = cookie_from_busy_east();
+	assert_int_equal(ike_sa_count(), 1);		/* the responder kept nothing */
+	assert_int_equal(ike_dos_halfopen_total(), 0);
+	/* back to west, which sends IKE_SA_INIT again with the cookie */
+	wire_deliver(&answer);
+	wire_pump(16);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	assert_non_null(west);
+	assert_non_null(east);
+	assert_int_equal(west->cookies_returned, 1);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_keys_agree(west, east);
+}
+
+static void test_cookies_start_at_the_threshold(void **state)
+{
+	(void)state;
+	struct config_setup s = pluto.conf->setup;
+	s.ddos_ike_threshold = 2;
+	s.max_halfopen_ike_per_peer = 10;
+	ike_dos_configure(&s);
+	struct wire_msg m = west_init();
+	uint16_t notify = 0;
+	assert_int_equal(answers_to_copies(&m, 2, &notify), 2);
+	assert_int_equal(notify, 0);
+	assert_int_equal(answers_to_copies(&m, 1, &notify), 1);
+	assert_int_equal(notify, N_COOKIE);
+	assert_int_equal(ike_dos_halfopen_total(), 2);
+}
+
+static void test_a_forged_cookie_is_not_taken(void **state)
+{
+	(void)state;
+	struct wire_msg answer = cookie_from_busy_east();
+	wire_deliver(&answer);			/* west sends it again, with the cookie */
+	struct wire_msg with_cookie;
+	assert_true(wire_take(&with_cookie));
+	assert_int_equal(wire_first_notify(&with_cookie), N_COOKIE);
+	/* the cookie's data starts after the header, the notify's 4+4 bytes */
+	with_cookie.buf[28 + 8 + 5] ^= 1;
+	wire_deliver(&with_cookie);
+	assert_true(wire_take(&answer));
+	assert_int_equal(wire_first_notify(&answer), N_COOKIE);
+	assert_int_equal(ike_dos_halfopen_total(), 0);
+}
+
+/* ---- answers to retransmits only ---- */
+
+static void test_only_a_byte_identical_retransmit_is_answered_again(void **state)
+{
+	(void)state;
+	struct wire_msg m = west_init();
+	wire_deliver(&m);
+	struct wire_msg answer;
+	assert_true(wire_take(&answer));
+	struct ike_sa *east = harness_sa("east", false);
+	assert_non_null(east);
+	/* a bare header naming the SA */
+	struct wire_msg bare = m;
+	bare.len = IKEV2_HDR_LEN;
+	bare.buf[16] = 0;
+	bare.buf[24] = 0; bare.buf[25] = 0; bare.buf[26] = 0; bare.buf[27] = IKEV2_HDR_LEN;
+	wire_deliver(&bare);
+	assert_false(wire_take(&answer));
+	/* the same request from another port */
+	struct wire_msg moved = m;
+	moved.from_port = 4444;
+	wire_deliver(&moved);
+	assert_false(wire_take(&answer));
+	/* the same request, too soon */
+	wire_deliver(&m);
+	assert_false(wire_take(&answer));
+	/* and once the limit has passed */
+	east->resent_at.tv_sec -= 1;
+	wire_deliver(&m);
+	assert_true(wire_take(&answer));
+	assert_int_equal(answer.len, east->response.len);
+}
+
+/* ---- the config an exchange began with ---- */
+
+static void test_an_exchange_keeps_its_config_when_the_conn_is_replaced(void **state)
+{
+	(void)state;
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(1);				/* IKE_SA_INIT reaches east */
+	/* west's conn is replaced by one that asks for CBC */
+	struct conn_config cfg = *conn("west")->config;
+	struct diag d, notes;
+	diag_init(&d);
+	diag_init(&notes);
+	assert_true(alg_parse_esp("aes128-sha2_256", &cfg.esp_proposals, &d));
+	bool replaced;
+	assert_non_null(conn_load(&cfg, false, &replaced, &d, &notes));
+	assert_true(replaced);
+	wire_pump(16);
+	struct ike_sa *west = harness_sa("west", true);
+	assert_non_null(west);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_int_equal(west->child.alg.encr, ENCR_AES_GCM_16);
+	assert_true(west->c->unloaded);
+	assert_ptr_not_equal(west->c, conn_find("west"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, start, stop)
+	const struct CMUnitTest tests[] = {
+		T(test_nonces_of_every_valid_length_in_both_roles),
+		T(test_informational_before_ike_auth_is_dropped),
+		T(test_ike_auth_at_the_wrong_message_id_is_dropped),
+		T(test_a_second_ike_auth_is_answered_and_the_window_moves),
+		T(test_a_spoofed_ike_sa_init_does_not_hold_back_our_initiation),
+		T(test_half_open_sas_expire),
+		T(test_half_open_sas_are_capped_per_peer),
+		T(test_half_open_sas_are_capped_in_all),
+		T(test_busy_responder_asks_for_a_cookie_and_the_initiator_returns_it),
+		T(test_cookies_start_at_the_threshold),
+		T(test_a_forged_cookie_is_not_taken),
+		T(test_only_a_byte_identical_retransmit_is_answered_again),
+		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
