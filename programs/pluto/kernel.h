@@ -119,6 +119,8 @@ struct kernel_event {
 	ip_subnet sel_src, sel_dst;	/* acquire */
 };
 typedef void kernel_event_fn(void *arg, const struct kernel_event *ev);
+/* The host's addresses changed (one call for a burst of changes). */
+typedef void kernel_addresses_fn(void *arg);
 
 struct kernel_ops {
 	const char *name;
@@ -148,6 +150,8 @@ struct kernel_ops {
 
 	/* Acquire and expire events go to fn, driven by the event loop base. */
 	int (*watch_events)(struct event_base *base, kernel_event_fn *fn, void *arg, struct kernel_err *e);
+	/* fn hears when an address is added to or removed from an interface. */
+	int (*watch_addresses)(struct event_base *base, kernel_addresses_fn *fn, void *arg, struct kernel_err *e);
 };
 
 extern const struct kernel_ops kernel_xfrm_ops;

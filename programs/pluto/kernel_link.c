@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <linux/ethtool.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
+#include <event2/event.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -191,4 +193,69 @@ bool kernel_has_packet_offload(void)
 {
 	struct utsname u;
 	return uname(&u) == 0 && kernel_release_at_least(u.release, 6, 2);
+}
+
+/* --- address changes ----------------------------------------------------------- */
+
+static struct {
+	int fd;
+	struct event *ev;
+	kernel_addresses_fn *fn;
+	void *arg;
+} addr_watch = { .fd = -1 };
+
+/* What the messages say does not matter, only that something changed:
+ * the callers look again at what they need. */
+static void on_address_change(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what; (void)arg;
+	uint8_t buf[8192];
+	bool any = false;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0 || (n < 0 && errno == ENOBUFS)) {
+			any = true;	/* ENOBUFS: changes were lost; look again all the same */
+			continue;
+		}
+		break;
+	}
+	if (any)
+		addr_watch.fn(addr_watch.arg);
+}
+
+int kernel_watch_addresses(struct event_base *base, kernel_addresses_fn *fn, void *arg, struct kernel_err *e)
+{
+	kernel_err_set(e, 0, NULL);
+	if (addr_watch.fd >= 0)
+		return kernel_err_set(e, EBUSY, "address changes are already watched");
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return kernel_err_set(e, err, "cannot join the kernel's address groups");
+	}
+	addr_watch.ev = event_new(base, fd, EV_READ | EV_PERSIST, on_address_change, NULL);
+	if (addr_watch.ev == NULL || event_add(addr_watch.ev, NULL) != 0) {
+		if (addr_watch.ev != NULL)
+			event_free(addr_watch.ev);
+		addr_watch.ev = NULL;
+		close(fd);
+		return kernel_err_set(e, ENOMEM, "cannot add the address socket to the event loop");
+	}
+	addr_watch.fd = fd;
+	addr_watch.fn = fn;
+	addr_watch.arg = arg;
+	return 0;
+}
+
+void kernel_unwatch_addresses(void)
+{
+	if (addr_watch.ev != NULL)
+		event_free(addr_watch.ev);
+	if (addr_watch.fd >= 0)
+		close(addr_watch.fd);
+	addr_watch.ev = NULL;
+	addr_watch.fd = -1;
 }

@@ -9,6 +9,10 @@
 int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e);
 int kernel_offload_features(const char *ifname, struct offload_features *f, struct kernel_err *e);
 bool kernel_has_packet_offload(void);
+/* Address changes (rtnetlink's IPv4 and IPv6 address groups) to fn;
+ * unwatch stops it (at shutdown). */
+int kernel_watch_addresses(struct event_base *base, kernel_addresses_fn *fn, void *arg, struct kernel_err *e);
+void kernel_unwatch_addresses(void);
 
 /* "6.1.0-13-amd64" -> true when at least major.minor; false if unreadable. */
 bool kernel_release_at_least(const char *release, int major, int minor);

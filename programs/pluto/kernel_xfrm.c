@@ -83,6 +83,7 @@ static int xfrm_init(struct kernel_err *e)
 
 static void xfrm_shutdown(void)
 {
+	kernel_unwatch_addresses();
 	if (xfrm.ev != NULL)
 		event_free(xfrm.ev);
 	if (xfrm.ev_sock != NULL)
@@ -470,4 +471,5 @@ const struct kernel_ops kernel_xfrm_ops = {
 	.offload_features = kernel_offload_features,
 	.has_packet_offload = kernel_has_packet_offload,
 	.watch_events = xfrm_watch_events,
+	.watch_addresses = kernel_watch_addresses,
 };

@@ -226,6 +226,21 @@ static void log_kernel_event(void *arg, const struct kernel_event *ev)
 	}
 }
 
+/* Which end of each conn is this host was worked out when it was loaded;
+ * when the host's addresses change, it is worked out again, and pluto
+ * listens on any local end that has just appeared. */
+static void addresses_changed(void *arg)
+{
+	(void)arg;
+	conn_orient_all();
+	for (struct connection *c = conn_first(); c != NULL; c = c->next) {
+		struct diag d;
+		diag_init(&d);
+		if (!ikev2_listen(c, &d))
+			conn_log(c, LL_WARN, "%s", diag_oneline(&d, NULL));
+	}
+}
+
 /* The kernel side of start-up: open XFRM, remove what a previous pluto
  * left behind (a crash must not leave stale SAs), and listen for events. */
 static bool start_kernel(struct diag *d)
@@ -243,6 +258,9 @@ static bool start_kernel(struct diag *d)
 		     kernel->name, PLUTO_REQID_MIN, PLUTO_REQID_MAX);
 	if (kernel->watch_events(pluto.base, log_kernel_event, NULL, &e) != 0)
 		llog(LL_WARN, "kernel: cannot listen for acquire and expire events: %s (%s)",
+		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
+	if (kernel->watch_addresses(pluto.base, addresses_changed, NULL, &e) != 0)
+		llog(LL_WARN, "kernel: cannot follow the host's address changes (conns are matched to addresses only when added): %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
 	return true;
 }

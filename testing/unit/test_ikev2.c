@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ike_harness.h"
+#include "ike_id.h"
 
 #define WEST "192.0.2.1"
 #define EAST "192.0.2.2"
@@ -208,6 +209,67 @@ static void test_a_second_ike_auth_is_answered_and_the_window_moves(void **state
 	assert_int_equal(east->peer_msgid, next + 2);
 }
 
+/* ---- what a peer sends never forges a log line ---- */
+
+static char logged[64][512];
+static size_t nlogged;
+
+static void keep_line(void *arg, enum log_level level, const char *line)
+{
+	(void)arg; (void)level;
+	if (nlogged < 64)
+		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
+}
+
+static const char forged_id[] = "evil\n\"west\" #99: established IKE SA\x1b[2J";
+
+static void inner_forged_id(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike; (void)arg;
+	uint8_t id[64] = { ID_FQDN };
+	memcpy(id + 4, forged_id, sizeof(forged_id) - 1);
+	uint8_t auth[32] = { 0 };
+	ikev2_add(b, PT_IDi, id, 4 + sizeof(forged_id) - 1);
+	ikev2_add_auth(b, AUTH_SHARED_KEY_MIC, auth, sizeof(auth));
+}
+
+static void test_a_peers_id_is_escaped_in_the_log(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east = halfway(&west);
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	forge(west, IKE_AUTH, 1, inner_forged_id);
+	wire_pump(1);
+	log_set_tee(NULL, NULL);
+	(void)east;
+	bool refused = false;
+	for (size_t i = 0; i < nlogged; i++) {
+		assert_null(strchr(logged[i], '\n'));
+		assert_null(strchr(logged[i], '\x1b'));
+		assert_false(strncmp(logged[i], "\"west\" #99", 11) == 0);
+		if (strstr(logged[i], "the peer says it is '@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J'") != NULL)
+			refused = true;
+	}
+	assert_true(refused);
+}
+
+/* The text an ID payload becomes is what --status, --trafficstatus and
+ * whack clients show: escaped there already, not only by the log. */
+static void test_a_received_id_becomes_printable_text(void **state)
+{
+	(void)state;
+	uint8_t body[64] = { ID_FQDN };
+	memcpy(body + 4, forged_id, sizeof(forged_id) - 1);
+	char text[IKE_ID_TEXT_MAX];
+	assert_true(id_from_wire(body, 4 + sizeof(forged_id) - 1, text, sizeof(text)));
+	assert_string_equal(text, "@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J");
+	/* an ID whose escaped text would not fit is refused, not cut */
+	uint8_t big[4 + 200] = { ID_RFC822_ADDR };
+	memset(big + 4, 0x01, 200);
+	assert_false(id_from_wire(big, sizeof(big), text, sizeof(text)));
+}
+
 /* ---- what an IKE_SA_INIT from anyone may cost ---- */
 
 /* west's IKE_SA_INIT request, taken off the wire. */
@@ -363,6 +425,12 @@ static void test_a_forged_cookie_is_not_taken(void **state)
 
 /* ---- answers to retransmits only ---- */
 
+/* As if the last answer went out long enough ago for another. */
+static void resend_allowed(struct ike_sa *ike)
+{
+	ike->resent_at.tv_sec -= 1;
+}
+
 static void test_only_a_byte_identical_retransmit_is_answered_again(void **state)
 {
 	(void)state;
@@ -377,6 +445,7 @@ static void test_only_a_byte_identical_retransmit_is_answered_again(void **state
 	bare.len = IKEV2_HDR_LEN;
 	bare.buf[16] = 0;
 	bare.buf[24] = 0; bare.buf[25] = 0; bare.buf[26] = 0; bare.buf[27] = IKEV2_HDR_LEN;
+	resend_allowed(east);
 	wire_deliver(&bare);
 	assert_false(wire_take(&answer));
 	/* the same request from another port */
@@ -384,14 +453,13 @@ static void test_only_a_byte_identical_retransmit_is_answered_again(void **state
 	moved.from_port = 4444;
 	wire_deliver(&moved);
 	assert_false(wire_take(&answer));
-	/* the same request, too soon */
-	wire_deliver(&m);
-	assert_false(wire_take(&answer));
-	/* and once the limit has passed */
-	east->resent_at.tv_sec -= 1;
+	/* the same request from where it came: answered again */
 	wire_deliver(&m);
 	assert_true(wire_take(&answer));
 	assert_int_equal(answer.len, east->response.len);
+	/* but not again at once */
+	wire_deliver(&m);
+	assert_false(wire_take(&answer));
 }
 
 /* ---- the config an exchange began with ---- */
@@ -427,6 +495,8 @@ int main(void)
 		T(test_informational_before_ike_auth_is_dropped),
 		T(test_ike_auth_at_the_wrong_message_id_is_dropped),
 		T(test_a_second_ike_auth_is_answered_and_the_window_moves),
+		T(test_a_peers_id_is_escaped_in_the_log),
+		T(test_a_received_id_becomes_printable_text),
 		T(test_a_spoofed_ike_sa_init_does_not_hold_back_our_initiation),
 		T(test_half_open_sas_expire),
 		T(test_half_open_sas_are_capped_per_peer),
