@@ -18,6 +18,11 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
 
+# The state machine runs the whole daemon but main() and the real DH,
+# which the target replaces with a cheap double of its own.
+$(FUZZ_O)/fuzz_ikev2_exchanges: $(filter-out programs/pluto/ike_dh.c,$(PLUTO_SRCS)) \
+	$(wildcard programs/pluto/*.h) testing/unit/ike_harness.h testing/unit/kernel_double.h
+
 fuzz: $(FUZZ_BINS)
 
 check-fuzz: $(FUZZ_BINS)
