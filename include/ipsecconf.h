@@ -28,7 +28,7 @@ enum authby { AUTHBY_SECRET };
 enum phase2_proto { PHASE2_ESP, PHASE2_AH };
 enum yna { YNA_AUTO, YNA_YES, YNA_NO };		/* encapsulation=, esn= (either is auto) */
 
-/* DESIGN.md section 2. YES and CRYPTO ask for the same thing; YES is kept
+/* docs/offload.md. YES and CRYPTO ask for the same thing; YES is kept
  * apart only so --status shows what the user wrote. */
 enum hw_offload { HW_OFFLOAD_NO, HW_OFFLOAD_YES, HW_OFFLOAD_CRYPTO, HW_OFFLOAD_PACKET, HW_OFFLOAD_AUTO };
 

@@ -1,6 +1,5 @@
-/* offload.h: the hw_offload policy (DESIGN.md section 2) and its
- * diagnostics (section 3), apart from netlink so each can be read and
- * tested on its own.
+/* offload.h: the hw_offload policy and its diagnostics (docs/offload.md),
+ * apart from netlink so each can be read and tested on its own.
  *
  * offload_check_conn() applies the rules known before any negotiation
  * (fips, AH, TFC padding, forced NAT-T, packet mode on a kernel without

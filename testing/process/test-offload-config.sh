@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Process tests of the offload rules pluto applies when a conn is added
-# (DESIGN.md section 2): they need no negotiation, so no kernel ESP either.
+# (docs/offload.md): they need no negotiation, so no kernel ESP either.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

@@ -26,7 +26,7 @@ out=$(drv --name soft --spi-in 0x1201 --spi-out 0x1202)
 rc=$?
 echo "$out" | sed 's/^/# /'
 check "fallback=yes: the SA pair is installed" test "$rc" -eq 0
-check "the diagnostic for the inbound SA is the one line DESIGN.md promises" grep -qx \
+check "the diagnostic for the inbound SA is the one line docs/offload.md promises" grep -qx \
 	"\"soft\" #1: hw_offload: $NSIM_DEV refused inbound SA esp.00001201@192.0.2.1 (AES_CBC_128-HMAC_SHA1_96): Device failed to offload this state (EINVAL); hint: this NIC offloads only AEAD algorithms such as AES_GCM_16 - try esp=aes_gcm128-null; running this SA in software (hw_offload_fallback=yes)" <<<"$out"
 check "and for the outbound SA" grep -q \
 	"hw_offload: $NSIM_DEV refused outbound SA esp.00001202@192.0.2.2 (AES_CBC_128-HMAC_SHA1_96): Device failed to offload this state (EINVAL)" <<<"$out"

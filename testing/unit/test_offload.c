@@ -1,5 +1,5 @@
-/* Unit tests of the hw_offload policy (DESIGN.md section 2) and its
- * diagnostic (section 3), through a scripted double of the kernel ops:
+/* Unit tests of the hw_offload policy (docs/offload.md) and its
+ * one-line diagnostic, through a scripted double of the kernel ops:
  * every row of the table, with both fallback settings. */
 #include <errno.h>
 #include <stdarg.h>
