@@ -26,6 +26,7 @@ static struct hash_table peers;
 static unsigned total;
 static struct cookie_secret current, previous;
 static bool was_busy;
+static struct log_limit transitions;	/* a count hovering at the threshold */
 
 void ike_dos_configure(const struct config_setup *setup)
 {
@@ -102,7 +103,7 @@ bool ike_dos_busy(void)
 	bool busy = s->ddos_mode == DDOS_BUSY ||
 		    (s->ddos_mode == DDOS_AUTO && total >= s->ddos_ike_threshold);
 	if (busy != was_busy && s->ddos_mode == DDOS_AUTO)
-		llog(LL_WARN, busy ? "%u half-open IKE SAs (ddos-ike-threshold=%u): IKE_SA_INIT must now carry a cookie"
+		llog_limited(&transitions, LL_WARN, busy ? "%u half-open IKE SAs (ddos-ike-threshold=%u): IKE_SA_INIT must now carry a cookie"
 				   : "%u half-open IKE SAs, below ddos-ike-threshold=%u: IKE_SA_INIT needs no cookie again",
 		     total, s->ddos_ike_threshold);
 	was_busy = busy;
