@@ -223,10 +223,17 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	}
 }
 
-void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+/* The IKE SA's logger with the child's serial. */
+static struct logger child_logger(const struct ike_sa *ike)
 {
 	struct logger lg = ike->log;
 	lg.serial = ike->child.serial;
+	return lg;
+}
+
+void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+{
+	struct logger lg = child_logger(ike);
 	va_list ap;
 	va_start(ap, fmt);
 	logger_vlog(&lg, level, fmt, ap);
@@ -235,10 +242,6 @@ void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 
 void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d)
 {
-	const char *p = d->text;
-	while (*p != '\0') {
-		int len = (int)strcspn(p, "\n");
-		child_log(ike, level, "%.*s", len, p);
-		p += len + (p[len] == '\n');
-	}
+	struct logger lg = child_logger(ike);
+	logger_lines(&lg, level, d);
 }

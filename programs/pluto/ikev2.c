@@ -5,7 +5,6 @@
 #include <string.h>
 #include <event2/event.h>
 #include "child_sa.h"
-#include "control.h"
 #include "ike_socket.h"
 #include "ikev2.h"
 #include "ikev2_exchange.h"

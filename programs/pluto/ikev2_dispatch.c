@@ -107,7 +107,7 @@ static bool decrypt(struct ike_sa *ike, struct ikev2_rx *rx)
 		    ikev2_parse_inner(plain, plain_len, rx->m.sk_first, &rx->m, &d))
 			return true;
 	}
-	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped a %s %s that does not decrypt or parse: %s",
+	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped the peer's %s %s: it does not decrypt or parse: %s",
 		     ike->log.name, ike->serial, ikev2_exchange_name(rx->m.hdr.exchange),
 		     rx->m.hdr.flags & IKEV2_FLAG_RESPONSE ? "response" : "request",
 		     diag_oneline(&d, ike->keys == NULL ? "no keys yet" : "no SK payload"));
@@ -128,7 +128,7 @@ static bool in_window(struct ike_sa *ike, struct ikev2_rx *rx)
 		return false;
 	if (msgid == ike->peer_msgid)
 		return true;
-	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped a %s request with message ID %u (expecting %u)",
+	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped the peer's %s request with message ID %u (expecting %u)",
 		     ike->log.name, ike->serial, ikev2_exchange_name(rx->m.hdr.exchange), msgid, ike->peer_msgid);
 	return false;
 }
