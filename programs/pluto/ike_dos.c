@@ -61,6 +61,7 @@ static struct peer_load *peer_find(const ip_address *a)
 
 void ike_dos_halfopen_add(const ip_address *peer)
 {
+	total++;
 	struct peer_load *p = peer_find(peer);
 	if (p == NULL) {
 		p = calloc(1, sizeof(*p));
@@ -70,7 +71,6 @@ void ike_dos_halfopen_add(const ip_address *peer)
 		hash_table_add(&peers, &p->entry, addr_hash(peer));
 	}
 	p->halfopen++;
-	total++;
 }
 
 void ike_dos_halfopen_del(const ip_address *peer)

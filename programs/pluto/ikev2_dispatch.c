@@ -161,7 +161,8 @@ static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	if (t->response) {
 		/* Answered: our request is done with, whatever the answer says. */
-		evtimer_del(ike->retransmit);
+		if (ike->retransmit != NULL)
+			evtimer_del(ike->retransmit);
 		buf_free(&ike->request);
 		ike->next_msgid++;
 	}
