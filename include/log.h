@@ -26,8 +26,8 @@ void vllog(enum log_level level, const char *fmt, va_list ap);
 
 /* Lines anyone who can send pluto a packet can cause (a dropped message,
  * a refused IKE_SA_INIT) go through a limit, so a flood cannot fill the
- * disk: at most LOG_LIMIT_PER_S of them per second per limit, then one line
- * saying how many were left out. Debug lines are not limited. */
+ * disk: at most LOG_LIMIT_PER_S of them per second per limit (debug lines
+ * too, when debugging is on), then one line saying how many were left out. */
 #define LOG_LIMIT_PER_S 20
 struct log_limit {
 	long second;		/* the second being counted */

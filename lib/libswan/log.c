@@ -157,7 +157,7 @@ void llog_limited(struct log_limit *lim, enum log_level level, const char *fmt, 
 		lim->second = now.tv_sec;
 		lim->used = 0;
 	}
-	if (level != LL_DEBUG && lim->used >= LOG_LIMIT_PER_S) {
+	if (lim->used >= LOG_LIMIT_PER_S) {
 		lim->suppressed++;
 		return;
 	}

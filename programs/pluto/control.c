@@ -147,6 +147,8 @@ void whack_done(struct whack_session *s, int rc)
 	s->finished = true;
 	send_frame(s, frame, whack_encode_done(rc, frame, sizeof(frame)));
 	bufferevent_disable(s->bev, EV_READ);
+	/* A client that stops reading does not keep its place for ever. */
+	bufferevent_set_timeouts(s->bev, NULL, &(struct timeval){ .tv_sec = CONTROL_REQUEST_DEADLINE_S });
 	bufferevent_setcb(s->bev, NULL, close_when_flushed, client_gone, s);
 	close_when_flushed(s->bev, s);
 }

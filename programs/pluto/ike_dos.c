@@ -9,8 +9,9 @@
 
 struct peer_load {
 	struct hash_entry entry;
-	ip_address addr;
-	unsigned halfopen;
+	ip_address addr;		/* an IPv6 address cut to its /64 */
+	unsigned halfopen;		/* all of them */
+	unsigned verified;		/* those whose cookie came back */
 };
 
 struct cookie_secret {
@@ -43,23 +44,34 @@ const struct config_setup *ike_dos_settings(void)
 	return &limits;
 }
 
-static uint64_t addr_hash(const ip_address *a)
+/* One peer for the caps: an address, or for IPv6 its /64, which a
+ * single host may be given whole. */
+static ip_address peer_key(const ip_address *a)
 {
-	return hash_pieces(&a->family, sizeof(a->family), a->bytes, sizeof(a->bytes));
+	ip_address k = *a;
+	if (k.family == AF_INET6)
+		memset(k.bytes + 8, 0, sizeof(k.bytes) - 8);
+	return k;
+}
+
+static uint64_t addr_hash(const ip_address *k)
+{
+	return hash_pieces(&k->family, sizeof(k->family), k->bytes, sizeof(k->bytes));
 }
 
 static struct peer_load *peer_find(const ip_address *a)
 {
-	uint64_t h = addr_hash(a);
+	ip_address k = peer_key(a);
+	uint64_t h = addr_hash(&k);
 	struct peer_load *p;
 	HASH_TABLE_FOR_EACH(&peers, h, p, struct peer_load, entry) {
-		if (address_eq(&p->addr, a))
+		if (address_eq(&p->addr, &k))
 			return p;
 	}
 	return NULL;
 }
 
-void ike_dos_halfopen_add(const ip_address *peer)
+void ike_dos_halfopen_add(const ip_address *peer, bool verified)
 {
 	total++;
 	struct peer_load *p = peer_find(peer);
@@ -67,19 +79,22 @@ void ike_dos_halfopen_add(const ip_address *peer)
 		p = calloc(1, sizeof(*p));
 		if (p == NULL)
 			return;		/* this peer goes uncounted; the total still holds */
-		p->addr = *peer;
-		hash_table_add(&peers, &p->entry, addr_hash(peer));
+		p->addr = peer_key(peer);
+		hash_table_add(&peers, &p->entry, addr_hash(&p->addr));
 	}
 	p->halfopen++;
+	p->verified += verified;
 }
 
-void ike_dos_halfopen_del(const ip_address *peer)
+void ike_dos_halfopen_del(const ip_address *peer, bool verified)
 {
 	if (total > 0)
 		total--;
 	struct peer_load *p = peer_find(peer);
 	if (p == NULL)
 		return;
+	if (verified && p->verified > 0)
+		p->verified--;
 	if (--p->halfopen == 0) {
 		hash_table_del(&peers, &p->entry);
 		free(p);
@@ -121,9 +136,13 @@ static bool new_secret(struct cookie_secret *s, uint8_t version, time_t now)
 /* The current secret, renewed when it has served its time. */
 static const struct cookie_secret *secret_now(time_t now)
 {
-	if (!current.set)
+	if (!current.set) {
 		new_secret(&current, 1, now);
-	else if (now - current.made >= IKE_COOKIE_SECRET_LIFETIME_S || now < current.made) {
+	} else if (now - current.made >= 2 * IKE_COOKIE_SECRET_LIFETIME_S || now < current.made) {
+		/* Unused for long: the one before is too old to honour. */
+		explicit_bzero(&previous, sizeof(previous));
+		new_secret(&current, (uint8_t)(current.version + 1), now);
+	} else if (now - current.made >= IKE_COOKIE_SECRET_LIFETIME_S) {
 		previous = current;
 		new_secret(&current, (uint8_t)(current.version + 1), now);
 	}
@@ -158,7 +177,8 @@ static bool cookie_valid(const ip_address *remote, const uint8_t spi_i[8], const
 {
 	if (cookie == NULL || cookie_len != IKE_COOKIE_LEN)
 		return false;
-	secret_now(now);
+	if (secret_now(now) == NULL)
+		return false;
 	const struct cookie_secret *s = cookie[0] == current.version ? &current :
 					cookie[0] == previous.version && previous.set ? &previous : NULL;
 	uint8_t want[IKE_COOKIE_LEN];
@@ -171,12 +191,19 @@ static bool cookie_valid(const ip_address *remote, const uint8_t spi_i[8], const
 
 enum ike_dos_verdict ike_dos_admit(const ip_address *remote, const uint8_t spi_i[8],
 				   const uint8_t *nonce, size_t nonce_len,
-				   const uint8_t *cookie, size_t cookie_len, time_t now)
+				   const uint8_t *cookie, size_t cookie_len, time_t now, bool *verified)
 {
 	const struct config_setup *s = ike_dos_settings();
-	if (ike_dos_busy() && !cookie_valid(remote, spi_i, nonce, nonce_len, cookie, cookie_len, now))
+	const struct peer_load *p = peer_find(remote);
+	unsigned with_cookie = p != NULL ? p->verified : 0;
+	unsigned without = p != NULL ? p->halfopen - p->verified : 0;
+	/* Half the per-peer share, rounded up: strongSwan's 3 of 5. */
+	unsigned peer_cookie_threshold = (s->max_halfopen_ike_per_peer + 1) / 2;
+	*verified = cookie != NULL && cookie_valid(remote, spi_i, nonce, nonce_len, cookie, cookie_len, now);
+	bool busy = ike_dos_busy();
+	if (!*verified && s->ddos_mode != DDOS_UNLIMITED && (busy || without >= peer_cookie_threshold))
 		return IKE_DOS_SEND_COOKIE;
-	if (ike_dos_halfopen_of(remote) >= s->max_halfopen_ike_per_peer)
+	if ((*verified ? with_cookie : without) >= s->max_halfopen_ike_per_peer)
 		return IKE_DOS_DROP_PEER;
 	if (total >= s->max_halfopen_ike)
 		return IKE_DOS_DROP_TOTAL;

@@ -6,8 +6,14 @@
  *    ddos-ike-threshold half-open IKE SAs are held) the request must carry
  *    a valid cookie (RFC 7296 2.6); one without gets a COOKIE to send back,
  *    which costs us no state, so a spoofed source gains nothing;
+ *  - a peer address (an IPv6 /64: one host can hold all of it) holding
+ *    half the per-peer share without cookies must send one too: whoever
+ *    forges that address can fill at most that half, and the real peer,
+ *    which returns the cookie, still gets in;
  *  - no more than max-halfopen-ike-per-peer half-open IKE SAs from one
- *    address, nor max-halfopen-ike in all: beyond, the request is dropped.
+ *    peer of each kind (with and without a cookie), nor max-halfopen-ike
+ *    in all: beyond, the request is dropped.
+ * With ddos-mode=unlimited no cookie is ever asked for; the caps hold.
  * A half-open IKE SA is a responder's that has answered IKE_SA_INIT and
  * waits for IKE_AUTH; it is dropped after halfopen-ike-timeout (ike_sa.c
  * keeps the counts through ike_dos_halfopen_add/del).
@@ -41,10 +47,11 @@ void ike_dos_configure(const struct config_setup *setup);
 const struct config_setup *ike_dos_settings(void);
 
 /* The request's verdict: cookie (NULL when it carried none) is the data
- * of its first payload's N(COOKIE), nonce its Ni. */
+ * of its first payload's N(COOKIE), nonce its Ni; *verified says whether
+ * the cookie was good (the SA is then counted as such). */
 enum ike_dos_verdict ike_dos_admit(const ip_address *remote, const uint8_t spi_i[8],
 				   const uint8_t *nonce, size_t nonce_len,
-				   const uint8_t *cookie, size_t cookie_len, time_t now);
+				   const uint8_t *cookie, size_t cookie_len, time_t now, bool *verified);
 /* The cookie to send back for such a request; false when it cannot be made. */
 bool ike_dos_make_cookie(const ip_address *remote, const uint8_t spi_i[8],
 			 const uint8_t *nonce, size_t nonce_len, time_t now,
@@ -52,9 +59,10 @@ bool ike_dos_make_cookie(const ip_address *remote, const uint8_t spi_i[8],
 /* Whether cookies are asked for now. */
 bool ike_dos_busy(void);
 
-void ike_dos_halfopen_add(const ip_address *peer);
-void ike_dos_halfopen_del(const ip_address *peer);
+void ike_dos_halfopen_add(const ip_address *peer, bool verified);
+void ike_dos_halfopen_del(const ip_address *peer, bool verified);
 unsigned ike_dos_halfopen_total(void);
+/* Half-open SAs of peer's address (its /64 for IPv6), of both kinds. */
 unsigned ike_dos_halfopen_of(const ip_address *peer);
 
 /* Forget the counts and secrets (tests; shutdown). */

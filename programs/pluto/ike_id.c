@@ -55,14 +55,17 @@ bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap)
 		return true;
 	case ID_FQDN:
 	case ID_RFC822_ADDR: {
-		char escaped[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
-		if (n >= IKE_ID_TEXT_MAX)
+		if (memchr(data, '\0', n) != NULL)
 			return false;
-		escape_bytes(data, n, escaped, sizeof(escaped));
-		int w = snprintf(text, cap, "%s%s", body[0] == ID_FQDN ? "@" : "", escaped);
+		int w = snprintf(text, cap, "%s%.*s", body[0] == ID_FQDN ? "@" : "", (int)n, (const char *)data);
 		return w >= 0 && (size_t)w < cap;
 	}
 	default:
 		return false;
 	}
+}
+
+const char *id_shown(const char *id, char *buf, size_t len)
+{
+	return escape_str(id, buf, len);
 }

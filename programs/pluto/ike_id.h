@@ -10,14 +10,18 @@
 /* The ID payload body (type, 3 reserved bytes, data) for text; false when
  * the text is not an identity we can send (%any). */
 bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len);
-/* Room for an ID's text, as struct ends keeps it. */
+/* Room for an ID's text, as struct ends keeps it, and for it shown. */
 #define IKE_ID_TEXT_MAX 256
+#define IKE_ID_SHOWN_MAX (4 * IKE_ID_TEXT_MAX + 1)
 
 /* Text for a received ID payload body: "192.0.2.1", "@host", "user@host";
- * false for types we do not support, and for text that does not fit in
- * cap. The peer chose those bytes: anything but printable ASCII in them
- * is escaped (escape.h), so the text is safe to log, show and compare
- * with what the conn expects. */
+ * false for types we do not support, for an ID holding a NUL, and for
+ * text that does not fit in cap. The bytes are kept as the peer sent them,
+ * so they compare with what the conn and ipsec.secrets say (a UTF-8 name
+ * included): show them only through id_shown. */
 bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap);
+
+/* id as it may be printed: escaped (escape.h), since a peer chose it. */
+const char *id_shown(const char *id, char *buf, size_t len);
 
 #endif

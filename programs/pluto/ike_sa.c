@@ -108,7 +108,7 @@ struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const ip_address *remote
 static void halfopen_done(struct ike_sa *ike)
 {
 	if (ike->halfopen_counted) {
-		ike_dos_halfopen_del(&ike->ends.remote);
+		ike_dos_halfopen_del(&ike->ends.remote, ike->halfopen_verified);
 		ike->halfopen_counted = false;
 	}
 	if (ike->halfopen_timer != NULL) {
@@ -134,11 +134,12 @@ static void halfopen_expired(evutil_socket_t fd, short what, void *arg)
 	ike_sa_free(ike, 1);
 }
 
-void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s)
+void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s, bool verified)
 {
 	ike_sa_set_state(ike, IKE_R_INIT_SENT);
-	ike_dos_halfopen_add(&ike->ends.remote);
+	ike_dos_halfopen_add(&ike->ends.remote, verified);
 	ike->halfopen_counted = true;
+	ike->halfopen_verified = verified;
 	ike->halfopen_timer = evtimer_new(pluto.base, halfopen_expired, ike);
 	if (ike->halfopen_timer != NULL)
 		evtimer_add(ike->halfopen_timer, &(struct timeval){ .tv_sec = timeout_s });
@@ -186,11 +187,6 @@ void buf_free(struct buf *b)
 	b->len = 0;
 }
 
-bool buf_eq(const struct buf *b, const uint8_t *data, size_t len)
-{
-	return b->data != NULL && b->len == len && memcmp(b->data, data, len) == 0;
-}
-
 void ike_sa_free(struct ike_sa *ike, int rc)
 {
 	if (ike->prev != NULL)
@@ -210,7 +206,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	dh_free(ike->dh);
 	secmem_free(ike->keys, sizeof(*ike->keys));
 	struct buf *bufs[] = { &ike->ni, &ike->nr, &ike->cookie, &ike->dh_pub, &ike->init_sent, &ike->init_rcvd,
-			       &ike->request, &ike->last_request, &ike->response };
+			       &ike->request, &ike->response };
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		buf_free(bufs[i]);
 	conn_unref(ike->c);

@@ -64,7 +64,9 @@ struct ike_sa {
 	struct ike_sa *prev, *next;	/* every SA, for status and shutdown */
 	bool initiator;
 	enum ike_state state;
+	bool peer_authenticated;	/* its AUTH checked out (a Delete may follow either way) */
 	bool halfopen_counted;		/* in ike_dos's counts */
+	bool halfopen_verified;		/* ... as one whose cookie came back */
 	struct ends ends;
 	uint16_t remote_port;
 
@@ -73,7 +75,7 @@ struct ike_sa {
 	enum dh_id dh_group;
 	struct dh_local *dh;
 	struct buf dh_pub;		/* initiator: our KE, unchanged when a COOKIE is sent back */
-	unsigned cookies_returned;	/* initiator: COOKIE rounds so far */
+	unsigned init_retries;		/* initiator: IKE_SA_INIT sent again (COOKIE, INVALID_KE) */
 	struct buf ni, nr;		/* nonces, 16 to 256 bytes (RFC 7296 2.10) */
 	struct buf cookie;		/* initiator: the responder's COOKIE, sent back */
 	struct ike_keys *keys;		/* in key memory (secmem.h); NULL until derived */
@@ -87,7 +89,8 @@ struct ike_sa {
 	unsigned retransmits;
 	/* exchanges the peer starts */
 	uint32_t peer_msgid;		/* next one expected */
-	struct buf last_request;	/* the request we last answered, to know its retransmits */
+	uint64_t last_request_digest;	/* the request we last answered, as it came (keyed */
+	size_t last_request_len;	/* hash and length), to know its retransmits */
 	struct buf response;		/* our answer to it, sent again for them */
 	struct timespec resent_at;	/* when it was last sent again */
 
@@ -114,8 +117,9 @@ struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const ip_address *remote
 void ike_sa_index(struct ike_sa *ike);
 /* Moves to state, keeping the half-open counts right. */
 void ike_sa_set_state(struct ike_sa *ike, enum ike_state state);
-/* A responder's SA becomes half-open: counted and timed. */
-void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s);
+/* A responder's SA becomes half-open: counted (as one whose cookie came
+ * back, when verified) and timed. */
+void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s, bool verified);
 
 struct ike_sa *ike_sa_first(void);
 /* The SA standing for conn name: the one we initiated or the established
@@ -143,6 +147,5 @@ void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag
 
 void buf_set(struct buf *b, const uint8_t *data, size_t len);
 void buf_free(struct buf *b);
-bool buf_eq(const struct buf *b, const uint8_t *data, size_t len);
 
 #endif

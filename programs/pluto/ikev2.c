@@ -106,10 +106,11 @@ void ikev2_attempt_failed(struct ike_sa *ike)
 	if (!ike->initiator || ike->attempt_over)
 		return;
 	ike->attempt_over = true;
-	/* A conn replaced or deleted since is not ours to plan for. */
-	struct connection *c = ike->c;
+	/* A conn replaced since keeps the failure and its plan under its
+	 * name; one deleted since has nothing left to plan for. */
+	struct connection *c = ike->c->unloaded ? conn_find(ike->c->config->name) : ike->c;
 	char plan[160];
-	if (!c->unloaded && !pluto.stopping &&
+	if (c != NULL && !pluto.stopping &&
 	    conn_attempt_failed(c, ike->failure_kind, ike->failure[0] ? ike->failure : "the negotiation failed",
 				plan, sizeof(plan))[0] != '\0')
 		ike_log(ike, LL_INFO, "%s", plan);

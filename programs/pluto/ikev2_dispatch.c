@@ -12,6 +12,7 @@
  * Nothing a peer sends before authentication is logged unescaped or
  * without a rate limit. */
 #include <string.h>
+#include "hash_table.h"
 #include "ike_sa.h"
 #include "ike_socket.h"
 #include "ikev2.h"
@@ -20,6 +21,12 @@
 
 /* A payload type as a bit: SA (33) to SKF (53). */
 #define P(t) (1u << ((t) - PT_SA))
+
+/* A responder keeps the IKE_SA_INIT request of each half-open SA (AUTH
+ * covers it). Honest ones are well under 2 KB (a 34-transform proposal,
+ * a MODP4096 KE, a 256-byte nonce and a few notifies): bigger ones would
+ * only make half-open SAs expensive to hold. */
+#define IKEV2_INIT_REQUEST_MAX 4096
 
 /* No IKE SA yet: the state of an IKE_SA_INIT request's transition. */
 #define IKE_NONE IKE_STATE_COUNT
@@ -75,7 +82,7 @@ static const struct transition *find_transition(unsigned state, const struct ike
 
 static bool authenticated(const struct ike_sa *ike)
 {
-	return ike->state == IKE_ESTABLISHED || ike->state == IKE_DELETING;
+	return ike->peer_authenticated;
 }
 
 /* What no transition takes. */
@@ -133,16 +140,25 @@ static bool in_window(struct ike_sa *ike, struct ikev2_rx *rx)
 	return false;
 }
 
-/* A request with a critical payload we do not understand (2.5). */
+/* A request, with a place in the SA's state, that has a critical payload
+ * we do not understand (2.5). Before authentication that can only be
+ * IKE_AUTH, and an error in answer to IKE_AUTH ends the IKE SA (2.21.2). */
 static bool refuse_unknown_critical(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	const struct ikev2_payload *crit = ikev2_unknown_critical(&rx->m);
 	if (crit == NULL || (rx->m.hdr.flags & IKEV2_FLAG_RESPONSE))
 		return false;
 	uint8_t type = crit->type;
-	ike_log(ike, LL_WARN, "the peer's %s request has a critical payload of unknown type %u; answering UNSUPPORTED_CRITICAL_PAYLOAD",
-		ikev2_exchange_name(rx->m.hdr.exchange), type);
+	const char *exchange = ikev2_exchange_name(rx->m.hdr.exchange);
+	if (authenticated(ike))
+		ike_log(ike, LL_WARN, "the peer's %s request has a critical payload of unknown type %u; answering UNSUPPORTED_CRITICAL_PAYLOAD",
+			exchange, type);
+	else
+		llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: the peer's %s request has a critical payload of unknown type %u; answering UNSUPPORTED_CRITICAL_PAYLOAD and dropping the IKE SA",
+			     ike->log.name, ike->serial, exchange, type);
 	ikev2_respond_notify(ike, rx, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	if (!authenticated(ike))
+		ikev2_fail(ike);
 	return true;
 }
 
@@ -152,13 +168,13 @@ static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	if (rx->m.hdr.exchange != IKE_SA_INIT && !decrypt(ike, rx))
 		return;
-	if (refuse_unknown_critical(ike, rx))
-		return;
 	const struct transition *t = find_transition(ike->state, &rx->m);
 	if (t == NULL) {
 		unexpected(ike, rx);
 		return;
 	}
+	if (refuse_unknown_critical(ike, rx))
+		return;
 	if (t->response) {
 		/* Answered: our request is done with, whatever the answer says. */
 		if (ike->retransmit != NULL)
@@ -172,6 +188,12 @@ static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
 static void handle_init_request(struct ikev2_rx *rx)
 {
 	char peer[ADDRESS_STR_MAX];
+	if (rx->len > IKEV2_INIT_REQUEST_MAX) {
+		llog_limited(&unauthenticated_lines, LL_WARN,
+			     "dropped an IKE_SA_INIT request of %zu bytes from %s: more than %d is not an honest one",
+			     rx->len, address_str(&rx->remote, peer), IKEV2_INIT_REQUEST_MAX);
+		return;
+	}
 	if (rx->m.hdr.msgid != 0 || memcmp(rx->m.hdr.spi_r, zero_spi, IKEV2_SPI_LEN) != 0) {
 		llog_limited(&unauthenticated_lines, LL_WARN,
 			     "dropped an IKE_SA_INIT request from %s with a responder SPI or a message ID",
@@ -200,7 +222,8 @@ void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, const ip_a
 	struct diag d;
 	diag_init(&d);
 	char peer[ADDRESS_STR_MAX];
-	rx = (struct ikev2_rx){ .buf = buf, .len = len, .local = *local, .remote = *remote, .port = port };
+	rx = (struct ikev2_rx){ .buf = buf, .len = len, .digest = hash_bytes(buf, len),
+				.local = *local, .remote = *remote, .port = port };
 	if (!ikev2_parse(buf, len, &rx.m, &d)) {
 		llog_limited(&unauthenticated_lines, LL_WARN, "dropped a malformed IKE message from %s: %s",
 			     address_str(remote, peer), diag_oneline(&d, NULL));

@@ -24,8 +24,9 @@
 /* A message as received: parsed, and for an SK message decrypted. */
 struct ikev2_rx {
 	struct ikev2_msg m;
-	uint8_t *buf;		/* the datagram */
+	uint8_t *buf;		/* the datagram (decrypted in place once it is opened) */
 	size_t len;
+	uint64_t digest;	/* of the datagram as it came, for retransmits */
 	ip_address local, remote;
 	uint16_t port;
 };

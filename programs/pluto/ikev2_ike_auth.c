@@ -26,9 +26,10 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 static const struct psk_entry *find_psk(struct ike_sa *ike, const char *remote_id)
 {
 	const struct psk_entry *psk = secrets_find_psk(pluto.secrets, ike->ends.local_id, remote_id);
+	char local[IKE_ID_SHOWN_MAX], remote[IKE_ID_SHOWN_MAX];
 	if (psk == NULL)
 		ike_log(ike, LL_ERROR, "no pre-shared key in %s for %s and %s", pluto.secrets_path,
-			ike->ends.local_id, remote_id);
+			id_shown(ike->ends.local_id, local, sizeof(local)), id_shown(remote_id, remote, sizeof(remote)));
 	return psk;
 }
 
@@ -52,19 +53,21 @@ static bool authenticate_peer(struct ike_sa *ike, const struct ikev2_msg *m, uin
 	struct ikev2_auth auth;
 	struct diag d;
 	diag_init(&d);
-	char id[IKE_ID_TEXT_MAX];
+	char id[IKE_ID_TEXT_MAX], shown[IKE_ID_SHOWN_MAX], expected[IKE_ID_SHOWN_MAX];
 	if (idp == NULL || authp == NULL || !ikev2_parse_auth(authp, &auth, &d)) {
 		ike_log(ike, LL_ERROR, "authentication failed: the peer sent no %s or AUTH payload",
 			id_type == PT_IDi ? "IDi" : "IDr");
 		return false;
 	}
 	if (!id_from_wire(idp->body, idp->len, id, sizeof(id))) {
-		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support");
+		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support, holds a NUL or is over %d bytes",
+			IKE_ID_TEXT_MAX - 2);
 		return false;
 	}
+	id_shown(id, shown, sizeof(shown));
 	if (strcmp(ike->ends.remote_id, "%any") != 0 && !id_eq(ike->ends.remote_id, id)) {
 		ike_log(ike, LL_ERROR, "authentication failed: the peer says it is '%s', the conn expects '%s'",
-			id, ike->ends.remote_id);
+			shown, id_shown(ike->ends.remote_id, expected, sizeof(expected)));
 		return false;
 	}
 	const struct psk_entry *psk = find_psk(ike, id);
@@ -81,10 +84,11 @@ static bool authenticate_peer(struct ike_sa *ike, const struct ikev2_msg *m, uin
 	explicit_bzero(want, sizeof(want));
 	if (!ok) {
 		ike_log(ike, LL_ERROR, "authentication failed: the peer's AUTH does not match the pre-shared key for '%s' (do the PSKs differ?)",
-			id);
+			shown);
 		return false;
 	}
 	snprintf(ike->ends.remote_id, sizeof(ike->ends.remote_id), "%s", id);
+	ike->peer_authenticated = true;
 	return true;
 }
 
@@ -94,7 +98,9 @@ static bool add_id_and_auth(struct ike_sa *ike, struct ikev2_builder *b, uint8_t
 	uint8_t body[300], auth[IKE_PRF_MAX];
 	size_t len;
 	if (!id_to_wire(ike->ends.local_id, body, sizeof(body), &len)) {
-		ike_log(ike, LL_ERROR, "cannot send '%s' as an IKE identity", ike->ends.local_id);
+		char shown[IKE_ID_SHOWN_MAX];
+		ike_log(ike, LL_ERROR, "cannot send '%s' as an IKE identity",
+			id_shown(ike->ends.local_id, shown, sizeof(shown)));
 		return false;
 	}
 	const struct psk_entry *psk = find_psk(ike, ike->ends.remote_id);
@@ -110,10 +116,10 @@ static bool add_id_and_auth(struct ike_sa *ike, struct ikev2_builder *b, uint8_t
  * and a reqid (below PROBE_REQID, which stays the probes'). */
 static void established(struct ike_sa *ike)
 {
-	char peer[ADDRESS_STR_MAX];
+	char peer[ADDRESS_STR_MAX], id[IKE_ID_SHOWN_MAX];
 	ike_sa_set_state(ike, IKE_ESTABLISHED);
 	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
-		ikev2_peer_text(ike, peer), ike->ends.remote_id);
+		ikev2_peer_text(ike, peer), id_shown(ike->ends.remote_id, id, sizeof(id)));
 	ike->child.serial = next_serial();
 	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
 }

@@ -15,8 +15,9 @@
 #include "log.h"
 #include "secmem.h"
 
-/* A responder that keeps sending COOKIE back is not to be followed forever. */
-#define COOKIE_ROUNDS_MAX 3
+/* A responder that keeps sending COOKIE or INVALID_KE_PAYLOAD back is not
+ * to be followed forever. */
+#define INIT_RETRIES_MAX 4
 
 static struct log_limit init_lines;
 
@@ -58,29 +59,31 @@ static const uint8_t *cookie_of(const struct ikev2_msg *m, size_t *len)
 	return n.data;
 }
 
-/* Whether the request may cost us more than a stateless answer. */
-static bool admitted(const struct ikev2_rx *rx, const struct ikev2_payload *np)
+/* Whether the request may cost us more than a stateless answer; *verified
+ * when it came with a good cookie. */
+static bool admitted(const struct ikev2_rx *rx, const struct ikev2_payload *np, bool *verified)
 {
 	char peer[ADDRESS_STR_MAX];
 	size_t cookie_len = 0;
 	const uint8_t *cookie = cookie_of(&rx->m, &cookie_len);
 	time_t now = time(NULL);
 	const struct config_setup *s = ike_dos_settings();
-	switch (ike_dos_admit(&rx->remote, rx->m.hdr.spi_i, np->body, np->len, cookie, cookie_len, now)) {
+	switch (ike_dos_admit(&rx->remote, rx->m.hdr.spi_i, np->body, np->len, cookie, cookie_len, now, verified)) {
 	case IKE_DOS_ADMIT:
 		return true;
 	case IKE_DOS_SEND_COOKIE: {
 		uint8_t fresh[IKE_COOKIE_LEN];
 		if (ike_dos_make_cookie(&rx->remote, rx->m.hdr.spi_i, np->body, np->len, now, fresh))
 			ikev2_send_init_notify(rx, N_COOKIE, fresh, sizeof(fresh));
-		llog(LL_DEBUG, "IKE_SA_INIT from %s %s; answering with a COOKIE", address_str(&rx->remote, peer),
-		     cookie != NULL ? "carries a stale or wrong cookie" : "has no cookie");
+		llog_limited(&init_lines, LL_DEBUG, "IKE_SA_INIT from %s %s; answering with a COOKIE",
+			     address_str(&rx->remote, peer),
+			     cookie != NULL ? "carries a stale or wrong cookie" : "has no cookie");
 		return false;
 	}
 	case IKE_DOS_DROP_PEER:
-		llog_limited(&init_lines, LL_WARN, "dropped IKE_SA_INIT from %s: it holds %u half-open IKE SAs already (max-halfopen-ike-per-peer=%u)",
+		llog_limited(&init_lines, LL_WARN, "dropped IKE_SA_INIT from %s: it holds %u half-open IKE SAs already (max-halfopen-ike-per-peer=%u %s a cookie)",
 			     address_str(&rx->remote, peer), ike_dos_halfopen_of(&rx->remote),
-			     s->max_halfopen_ike_per_peer);
+			     s->max_halfopen_ike_per_peer, *verified ? "with" : "without");
 		return false;
 	case IKE_DOS_DROP_TOTAL:
 		llog_limited(&init_lines, LL_WARN, "dropped IKE_SA_INIT from %s: %u half-open IKE SAs are held (max-halfopen-ike=%u)",
@@ -139,6 +142,13 @@ static bool choose(const struct ikev2_rx *rx, struct init_choice *ch)
 		ikev2_send_init_notify(rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return false;
 	}
+	if (ch->ke.group == ch->alg.dh && ch->ke.len != dh_public_len(ch->alg.dh)) {
+		/* Refused before it costs a key pair. */
+		llog_limited(&init_lines, LL_WARN, "\"%s\": dropped IKE_SA_INIT from %s: its %s KE value has %zu bytes, not %zu",
+			     cfg->name, address_str(&rx->remote, peer), dh_name(ch->alg.dh), ch->ke.len,
+			     dh_public_len(ch->alg.dh));
+		return false;
+	}
 	if (ch->ke.group != ch->alg.dh) {
 		uint8_t group[2] = { (uint8_t)(ch->alg.dh >> 8), (uint8_t)ch->alg.dh };
 		llog_limited(&init_lines, LL_INFO, "\"%s\": IKE_SA_INIT from %s: asking for the %s key exchange instead of group %u",
@@ -166,7 +176,8 @@ void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
 {
 	(void)none;
 	const struct ikev2_payload *np = ikev2_find(&rx->m, PT_NONCE);
-	if (refuse_unknown_critical(rx) || !admitted(rx, np))
+	bool verified;
+	if (refuse_unknown_critical(rx) || !admitted(rx, np, &verified))
 		return;
 	static struct init_choice ch;
 	struct diag d;
@@ -183,15 +194,16 @@ void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
 	memcpy(ike->spi_i, rx->m.hdr.spi_i, IKEV2_SPI_LEN);
 	ikev2_random_spi(ike->spi_r);
 	ike_sa_index(ike);
-	ike_sa_start_halfopen(ike, ike_dos_settings()->halfopen_ike_timeout);
+	ike_sa_start_halfopen(ike, ike_dos_settings()->halfopen_ike_timeout, verified);
 	buf_set(&ike->ni, np->body, np->len);
 	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
 	if (ike->ni.data == NULL || !ikev2_make_nonce(&ike->nr) ||
 	    (ike->dh = dh_generate(ch.alg.dh, pub, &d)) == NULL || !derive_ike_keys(ike, ch.ke.data, ch.ke.len, &d)) {
-		/* A bad KE is anyone's to send: limited like the rest. */
-		llog_limited(&init_lines, LL_WARN, "\"%s\" #%u: %s", ike->log.name, ike->serial,
+		/* A bad KE value is anyone's to send, and it has cost a DH: the
+		 * SA stays, unanswered, holding its half-open place until it
+		 * expires, so such requests count towards cookies and caps. */
+		llog_limited(&init_lines, LL_WARN, "\"%s\" #%u: %s; not answering", ike->log.name, ike->serial,
 			     diag_oneline(&d, "out of memory"));
-		ike_sa_free(ike, 1);
 		return;
 	}
 	size_t n = build_init_response(ike, &ch, pub, out, sizeof(out));
@@ -258,8 +270,9 @@ static bool retry_with_group(struct ike_sa *ike, const struct ikev2_notify *n)
 	if (n->data_len != 2)
 		return false;
 	uint16_t group = (uint16_t)(n->data[0] << 8 | n->data[1]);
-	if (group == ike->dh_group || !group_offered(ike->c->config, group))
+	if (group == ike->dh_group || !group_offered(ike->c->config, group) || ike->init_retries >= INIT_RETRIES_MAX)
 		return false;
+	ike->init_retries++;
 	ike_log(ike, LL_INFO, "the peer wants the %s key exchange; sending IKE_SA_INIT again with it",
 		dh_name(group));
 	ike->dh_group = group;
@@ -273,9 +286,9 @@ static bool retry_with_group(struct ike_sa *ike, const struct ikev2_notify *n)
 /* The responder is busy and wants its cookie back (2.6). */
 static bool retry_with_cookie(struct ike_sa *ike, const struct ikev2_notify *n)
 {
-	if (n->data_len < 1 || n->data_len > 64 || ike->cookies_returned >= COOKIE_ROUNDS_MAX)
+	if (n->data_len < 1 || n->data_len > 64 || ike->init_retries >= INIT_RETRIES_MAX)
 		return false;
-	ike->cookies_returned++;
+	ike->init_retries++;
 	buf_set(&ike->cookie, n->data, n->data_len);
 	ike_log(ike, LL_INFO, "the peer is under load and sent a cookie; sending IKE_SA_INIT again with it");
 	if (!ikev2_send_init_request(ike))

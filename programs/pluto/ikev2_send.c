@@ -92,6 +92,11 @@ static void on_retransmit(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	struct ike_sa *ike = arg;
 	char peer[ADDRESS_STR_MAX];
+	if (ike->request.data == NULL) {
+		/* It could not be kept (out of memory): nothing to send again. */
+		ikev2_fail(ike);
+		return;
+	}
 	const char *exchange = ikev2_exchange_name(ike->request.data[HDR_EXCHANGE_AT]);
 	if (ike->retransmits >= RETRANSMITS_MAX) {
 		if (ike->state == IKE_DELETING) {
@@ -130,7 +135,8 @@ void ikev2_send_request(struct ike_sa *ike, const uint8_t *msg, size_t len)
 
 void ikev2_send_response(struct ike_sa *ike, const struct ikev2_rx *rx, const uint8_t *msg, size_t len)
 {
-	buf_set(&ike->last_request, rx->buf, rx->len);
+	ike->last_request_digest = rx->digest;
+	ike->last_request_len = rx->len;
 	buf_set(&ike->response, msg, len);
 	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
 	ike->peer_msgid = rx->m.hdr.msgid + 1;
@@ -148,8 +154,10 @@ bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
 {
 	/* Only the very request we answered, from where it came: anything
 	 * else that merely names the SA must not make us send (and a resent
-	 * IKE_SA_INIT answer is many times the size of a bare header). */
-	if (ike->response.data == NULL || !buf_eq(&ike->last_request, rx->buf, rx->len) ||
+	 * IKE_SA_INIT answer is many times the size of a bare header). The
+	 * request is known by a keyed hash of its bytes as they came (an
+	 * encrypted one is decrypted in place once it is opened). */
+	if (ike->response.data == NULL || rx->digest != ike->last_request_digest || rx->len != ike->last_request_len ||
 	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port)
 		return false;
 	if (ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {

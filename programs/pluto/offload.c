@@ -79,17 +79,22 @@ static const char *sa_alg_name(const struct kernel_sa *sa, char buf[ALG_NAME_MAX
 	return alg_esp_name(&p, buf);
 }
 
+const char *sa_offload_raw(const struct sa_offload *o, char *buf, size_t len)
+{
+	switch (o->state) {
+	case SA_OFFLOAD_NONE: snprintf(buf, len, "none"); break;
+	case SA_OFFLOAD_CRYPTO: snprintf(buf, len, "crypto(%s)", o->dev); break;
+	case SA_OFFLOAD_PACKET: snprintf(buf, len, "packet(%s)", o->dev); break;
+	case SA_OFFLOAD_SOFTWARE: snprintf(buf, len, "software(%s)", o->why); break;
+	}
+	return buf;
+}
+
 const char *sa_offload_str(const struct sa_offload *o, char *buf, size_t len)
 {
 	/* An interface's name is any bytes its creator chose: escaped. */
-	char raw[sizeof(o->why) + 16] = "";
-	switch (o->state) {
-	case SA_OFFLOAD_NONE: snprintf(raw, sizeof(raw), "none"); break;
-	case SA_OFFLOAD_CRYPTO: snprintf(raw, sizeof(raw), "crypto(%s)", o->dev); break;
-	case SA_OFFLOAD_PACKET: snprintf(raw, sizeof(raw), "packet(%s)", o->dev); break;
-	case SA_OFFLOAD_SOFTWARE: snprintf(raw, sizeof(raw), "software(%s)", o->why); break;
-	}
-	return escape_str(raw, buf, len);
+	char raw[SA_OFFLOAD_RAW_MAX];
+	return escape_str(sa_offload_raw(o, raw, sizeof(raw)), buf, len);
 }
 
 static const char *mode_word(enum kernel_offload m)

@@ -62,8 +62,12 @@ int offload_install_pair(const struct kernel_ops *k, const struct offload_policy
 /* How many SAs the device with ifindex holds now (the NIC's table is small). */
 unsigned offload_count_on(const struct kernel_ops *k, int ifindex);
 
-/* "crypto(eth0)", "packet(eth0)", "none", "software(why)" */
+/* "crypto(eth0)", "packet(eth0)", "none", "software(why)", escaped for
+ * printing (an interface's name is any bytes its creator chose); raw as
+ * it is, for an escaper of another kind (JSON). */
 const char *sa_offload_str(const struct sa_offload *o, char *buf, size_t len);
+#define SA_OFFLOAD_RAW_MAX (sizeof(((struct sa_offload *)0)->why) + IF_NAMESIZE + 16)
+const char *sa_offload_raw(const struct sa_offload *o, char *buf, size_t len);
 
 /* "esp.9195dc7a@192.168.7.11" */
 const char *sa_name(const struct kernel_sa *sa, char *buf, size_t len);

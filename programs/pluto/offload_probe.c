@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "errno_name.h"
+#include "escape.h"
 #include "offload.h"
 #include "offload_probe.h"
 
@@ -361,20 +362,22 @@ static void report_device(const struct kernel_ops *k, const char *name, int ifin
 {
 	struct offload_features f = {0};
 	struct kernel_err e = {0};
+	char shown[ESCAPED_MAX(IF_NAMESIZE)];	/* a name is any bytes its creator chose */
+	escape_str(name, shown, sizeof(shown));
 	if (k->offload_features(name, &f, &e) != 0) {
-		diag_add(lines, "%s: cannot read its features: %s (%s)", name,
+		diag_add(lines, "%s: cannot read its features: %s (%s)", shown,
 			 e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
 		return;
 	}
 	unsigned n = offload_count_on(k, ifindex);
 	diag_add(lines, "%s: esp-hw-offload %s, esp-tx-csum-hw-offload %s, tx-esp-segmentation %s; %u SA%s offloaded now",
-		 name, onoff(f.esp_hw_offload), onoff(f.esp_tx_csum_hw_offload), onoff(f.tx_esp_segmentation),
+		 shown, onoff(f.esp_hw_offload), onoff(f.esp_tx_csum_hw_offload), onoff(f.tx_esp_segmentation),
 		 n, n == 1 ? "" : "s");
 	const struct device_probe *p = offload_probe_known(name);
 	if (p == NULL)
 		return;
 	char accepted[512];
-	diag_add(lines, "%s:   probed: offloads %s", name, offloaded_list(p, accepted, sizeof(accepted)));
+	diag_add(lines, "%s:   probed: offloads %s", shown, offloaded_list(p, accepted, sizeof(accepted)));
 }
 
 void offload_report(const struct kernel_ops *k, const char *dev, struct diag *lines)
@@ -383,8 +386,9 @@ void offload_report(const struct kernel_ops *k, const char *dev, struct diag *li
 		 "available" : "not available (it needs Linux 6.2 or later); crypto offload only");
 	if (dev != NULL) {
 		int ifindex = (int)if_nametoindex(dev);
+		char shown[ESCAPED_MAX(IF_NAMESIZE)];
 		if (ifindex == 0)
-			diag_add(lines, "%s: no such interface", dev);
+			diag_add(lines, "%s: no such interface", escape_str(dev, shown, sizeof(shown)));
 		else
 			report_device(k, dev, ifindex, lines);
 		return;

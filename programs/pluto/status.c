@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include "alg.h"
 #include "escape.h"
+#include "ike_id.h"
 #include "child_sa.h"
 #include "ike_sa.h"
 #include "kernel.h"
@@ -120,22 +121,25 @@ void trafficstatus_show(struct whack_session *s, bool json)
 		if (!ch->installed)
 			continue;
 		uint64_t in = sa_bytes(&ike->ends.local, ch->spi_in), out = sa_bytes(&ike->ends.remote, ch->spi_out);
-		char off[300], in_off[128], out_off[128];
+		char off[300], in_raw[SA_OFFLOAD_RAW_MAX], out_raw[SA_OFFLOAD_RAW_MAX];
+		char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
 		if (!json) {
+			char shown[IKE_ID_SHOWN_MAX];
 			whack_line(s, "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
 				   ch->serial, ike->c->config->name, (long long)ch->add_time, (unsigned long long)in,
-				   (unsigned long long)out, ike->ends.remote_id, child_sa_offload(ike, off, sizeof(off)));
+				   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
+				   child_sa_offload(ike, off, sizeof(off)));
 			continue;
 		}
-		char conn[300], id[600];
+		char conn[300], id[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
 		whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"type\": \"ESP\", \"add_time\": %lld, "
 			   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
 			   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
 			   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)),
 			   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
 			   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
-			   sa_offload_str(&ch->offload[0], in_off, sizeof(in_off)),
-			   sa_offload_str(&ch->offload[1], out_off, sizeof(out_off)));
+			   json_escape(sa_offload_raw(&ch->offload[0], in_raw, sizeof(in_raw)), in_off, sizeof(in_off)),
+			   json_escape(sa_offload_raw(&ch->offload[1], out_raw, sizeof(out_raw)), out_off, sizeof(out_off)));
 		first = false;
 	}
 	if (json)

@@ -55,7 +55,8 @@ kinds = {
     "unknown-critical": message(init_chain(payload(0, b"xx", critical=True), extra_np=200)),
     "no-proposal": message((33, payload(0, b"\0" * 8))),
     "good-init": message(init_chain()),
-    "bad-ke": message(init_chain(group=19)),
+    # its own SPI: the half-open SA it leaves stands until it expires
+    "bad-ke": message(init_chain(group=19), spi_i=b"\x33" * 8),
 }
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((src, 0))

@@ -159,6 +159,25 @@ static void test_informational_before_ike_auth_is_dropped(void **state)
 	assert_int_equal(east->peer_msgid, 1);
 }
 
+static void inner_unknown_critical(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike; (void)arg;
+	size_t at = ikev2_add(b, 200, "xx", 2);
+	b->buf[at - IKEV2_GENERIC_HDR_LEN + 1] = 0x80;	/* the critical bit */
+}
+
+static void test_an_unknown_critical_payload_before_ike_auth_gets_no_answer(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east = halfway(&west);
+	forge(west, INFORMATIONAL, 1, inner_unknown_critical);
+	size_t sent = wire.sent;
+	wire_pump(1);
+	assert_int_equal(wire.sent, sent);
+	assert_int_equal(east->peer_msgid, 1);
+	assert_int_equal(east->state, IKE_R_INIT_SENT);
+}
+
 static void test_ike_auth_at_the_wrong_message_id_is_dropped(void **state)
 {
 	(void)state;
@@ -254,20 +273,49 @@ static void test_a_peers_id_is_escaped_in_the_log(void **state)
 	assert_true(refused);
 }
 
-/* The text an ID payload becomes is what --status, --trafficstatus and
- * whack clients show: escaped there already, not only by the log. */
-static void test_a_received_id_becomes_printable_text(void **state)
+/* A received ID is kept as the peer sent it, to compare with the conn
+ * and ipsec.secrets, and escaped wherever it is shown. */
+static void test_a_received_id_is_kept_as_sent_and_shown_escaped(void **state)
 {
 	(void)state;
 	uint8_t body[64] = { ID_FQDN };
 	memcpy(body + 4, forged_id, sizeof(forged_id) - 1);
-	char text[IKE_ID_TEXT_MAX];
+	char text[IKE_ID_TEXT_MAX], shown[IKE_ID_SHOWN_MAX];
 	assert_true(id_from_wire(body, 4 + sizeof(forged_id) - 1, text, sizeof(text)));
-	assert_string_equal(text, "@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J");
-	/* an ID whose escaped text would not fit is refused, not cut */
-	uint8_t big[4 + 200] = { ID_RFC822_ADDR };
-	memset(big + 4, 0x01, 200);
+	assert_int_equal(strlen(text), sizeof(forged_id));	/* '@' and the bytes */
+	assert_string_equal(id_shown(text, shown, sizeof(shown)),
+			    "@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J");
+	/* a NUL would cut the text short of what was authenticated */
+	body[6] = 0;
+	assert_false(id_from_wire(body, 4 + sizeof(forged_id) - 1, text, sizeof(text)));
+	/* too long to keep whole: refused, not cut */
+	uint8_t big[4 + IKE_ID_TEXT_MAX] = { ID_RFC822_ADDR };
+	memset(big + 4, 'a', IKE_ID_TEXT_MAX);
 	assert_false(id_from_wire(big, sizeof(big), text, sizeof(text)));
+}
+
+static const char utf8_conf[] =
+	"conn west\n"
+	"\tleft=" WEST "\n\tleftid=@m\xc3\xbcnchen.example\n\tright=" EAST "\n\trightid=ost@b\xc3\xa4r.example\n"
+	"\tauthby=secret\n\tauto=add\n"
+	"conn east\n"
+	"\tleft=" EAST "\n\tleftid=ost@b\xc3\xa4r.example\n\tright=" WEST "\n\trightid=@m\xc3\xbcnchen.example\n"
+	"\tauthby=secret\n\tauto=add\n";
+static const char utf8_secrets[] = "@m\xc3\xbcnchen.example ost@b\xc3\xa4r.example : PSK \"utf-8 ids\"\n";
+
+static void test_ids_that_are_not_ascii_authenticate(void **state)
+{
+	(void)state;
+	harness_stop();
+	assert_true(harness_start(utf8_conf, utf8_secrets));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	assert_non_null(west);
+	assert_non_null(east);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_string_equal(east->ends.remote_id, "@m\xc3\xbcnchen.example");
 }
 
 /* ---- what an IKE_SA_INIT from anyone may cost ---- */
@@ -337,15 +385,29 @@ static size_t answers_to_copies(struct wire_msg *m, unsigned copies, uint16_t *l
 	return answered;
 }
 
-static void test_half_open_sas_are_capped_per_peer(void **state)
+/* Forged IKE_SA_INITs from west's address fill only the part of its share
+ * that needs no cookie; then they are sent a cookie, and west itself,
+ * which returns it, still comes up. */
+static void test_a_forger_cannot_lock_a_peer_out(void **state)
 {
 	(void)state;
 	struct wire_msg m = west_init();
+	harness_sa("west", true)->attempt_over = true;
+	ikev2_down("west", "the forger's template");
+	wire_clear();
 	uint16_t notify = 0;
-	unsigned cap = pluto.conf->setup.max_halfopen_ike_per_peer;
-	assert_int_equal(answers_to_copies(&m, cap + 3, &notify), cap);
+	unsigned cap = pluto.conf->setup.max_halfopen_ike_per_peer, without = (cap + 1) / 2;
+	assert_int_equal(answers_to_copies(&m, without, &notify), without);
 	assert_int_equal(notify, 0);		/* the answers were SA, KE, Nonce */
-	assert_int_equal(ike_dos_halfopen_of(&m.from), cap);
+	assert_int_equal(answers_to_copies(&m, 3, &notify), 3);
+	assert_int_equal(notify, N_COOKIE);
+	assert_int_equal(ike_dos_halfopen_of(&m.from), without);
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	struct ike_sa *west = harness_sa("west", true);
+	assert_non_null(west);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_int_equal(west->init_retries, 1);
 }
 
 static void test_half_open_sas_are_capped_in_all(void **state)
@@ -385,7 +447,7 @@ static void test_busy_responder_asks_for_a_cookie_and_the_initiator_returns_it(v
 	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
 	assert_non_null(west);
 	assert_non_null(east);
-	assert_int_equal(west->cookies_returned, 1);
+	assert_int_equal(west->init_retries, 1);
 	assert_int_equal(west->state, IKE_ESTABLISHED);
 	assert_int_equal(east->state, IKE_ESTABLISHED);
 	assert_keys_agree(west, east);
@@ -423,13 +485,70 @@ static void test_a_forged_cookie_is_not_taken(void **state)
 	assert_int_equal(ike_dos_halfopen_total(), 0);
 }
 
-/* ---- answers to retransmits only ---- */
-
 /* As if the last answer went out long enough ago for another. */
 static void resend_allowed(struct ike_sa *ike)
 {
 	ike->resent_at.tv_sec -= 1;
 }
+
+/* The offset of a payload's body in a plain message. */
+static size_t body_offset(const struct wire_msg *m, uint8_t type)
+{
+	struct ikev2_msg parsed;
+	struct diag d;
+	diag_init(&d);
+	assert_true(ikev2_parse(m->buf, m->len, &parsed, &d));
+	const struct ikev2_payload *p = ikev2_find(&parsed, type);
+	assert_non_null(p);
+	return (size_t)(p->body - m->buf);
+}
+
+/* A KE value that is no point of the curve has cost a key pair: the SA
+ * stays unanswered, holding its half-open place, so such requests count. */
+static void test_a_bad_ke_value_holds_a_half_open_place_unanswered(void **state)
+{
+	(void)state;
+	struct wire_msg m = west_init();
+	size_t ke = body_offset(&m, PT_KE) + 4;	/* group and reserved, then the value */
+	memset(m.buf + ke, 0x11, 64);
+	wire_deliver(&m);
+	struct wire_msg answer;
+	assert_false(wire_take(&answer));
+	assert_int_equal(ike_dos_halfopen_of(&m.from), 1);
+	struct ike_sa *east = harness_sa("east", false);
+	assert_non_null(east);
+	assert_null(east->keys);
+	/* and its repeat gets nothing either */
+	resend_allowed(east);
+	wire_deliver(&m);
+	assert_false(wire_take(&answer));
+}
+
+/* An IKE_SA_INIT far bigger than any honest one is not kept. */
+static void test_an_oversized_ike_sa_init_is_dropped(void **state)
+{
+	(void)state;
+	struct wire_msg m = west_init();
+	size_t last = body_offset(&m, PT_NONCE) - IKEV2_GENERIC_HDR_LEN;
+	m.buf[last] = PT_VID;			/* the Nonce is followed by a big VID */
+	size_t vid = m.len, n = 5000;
+	memset(m.buf + vid, 0, IKEV2_GENERIC_HDR_LEN + n);
+	m.buf[vid + 2] = (uint8_t)((IKEV2_GENERIC_HDR_LEN + n) >> 8);
+	m.buf[vid + 3] = (uint8_t)(IKEV2_GENERIC_HDR_LEN + n);
+	m.len += IKEV2_GENERIC_HDR_LEN + n;
+	m.buf[24] = (uint8_t)(m.len >> 24); m.buf[25] = (uint8_t)(m.len >> 16);
+	m.buf[26] = (uint8_t)(m.len >> 8); m.buf[27] = (uint8_t)m.len;
+	struct ikev2_msg parsed;
+	struct diag d;
+	diag_init(&d);
+	assert_true(ikev2_parse(m.buf, m.len, &parsed, &d));	/* well formed, just big */
+	wire_deliver(&m);
+	struct wire_msg answer;
+	assert_false(wire_take(&answer));
+	assert_null(harness_sa("east", false));
+}
+
+/* ---- answers to retransmits only ---- */
 
 static void test_only_a_byte_identical_retransmit_is_answered_again(void **state)
 {
@@ -462,7 +581,61 @@ static void test_only_a_byte_identical_retransmit_is_answered_again(void **state
 	assert_false(wire_take(&answer));
 }
 
+/* An encrypted request is decrypted in place once opened: its retransmit
+ * is still known, by the bytes as they came. */
+static bool drop_first_auth_response(struct wire_msg *m, void *arg)
+{
+	bool *dropped = arg;
+	if (m->buf[18] != IKE_AUTH || !(m->buf[19] & IKEV2_FLAG_RESPONSE) || *dropped)
+		return true;
+	*dropped = true;
+	return false;
+}
+
+static void test_a_retransmitted_ike_auth_is_answered_from_the_cache(void **state)
+{
+	(void)state;
+	bool dropped = false;
+	wire.filter = drop_first_auth_response;
+	wire.filter_arg = &dropped;
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	assert_true(dropped);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_int_equal(west->state, IKE_I_AUTH_SENT);
+	/* west's retransmit, as its timer would send it */
+	resend_allowed(east);
+	assert_true(wire_send(&west->ends.local, &west->ends.remote, IKE_PORT, west->request.data, west->request.len));
+	wire_pump(16);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_keys_agree(west, east);
+}
+
 /* ---- the config an exchange began with ---- */
+
+/* An auto=start conn replaced while its attempt is under way: the failure
+ * and the next attempt go to the conn of that name now loaded. */
+static void test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one(void **state)
+{
+	(void)state;
+	conn("west")->config->auto_mode = AUTO_START;
+	ikev2_initiate(conn("west"), 0);
+	wire_clear();				/* east never hears of it */
+	struct ike_sa *west = harness_sa("west", true);
+	struct diag d, notes;
+	diag_init(&d);
+	diag_init(&notes);
+	bool replaced;
+	struct connection *now = conn_load(west->c->config, false, &replaced, &d, &notes);
+	assert_non_null(now);
+	assert_true(replaced);
+	ike_log(west, LL_ERROR, "no answer (the test gives up for it)");
+	ikev2_fail(west);
+	assert_int_equal(now->retry.failures, 1);
+	assert_int_not_equal(now->retry.next_at, 0);
+}
+
 
 static void test_an_exchange_keeps_its_config_when_the_conn_is_replaced(void **state)
 {
@@ -493,19 +666,25 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_nonces_of_every_valid_length_in_both_roles),
 		T(test_informational_before_ike_auth_is_dropped),
+		T(test_an_unknown_critical_payload_before_ike_auth_gets_no_answer),
 		T(test_ike_auth_at_the_wrong_message_id_is_dropped),
 		T(test_a_second_ike_auth_is_answered_and_the_window_moves),
 		T(test_a_peers_id_is_escaped_in_the_log),
-		T(test_a_received_id_becomes_printable_text),
+		T(test_a_received_id_is_kept_as_sent_and_shown_escaped),
+		T(test_ids_that_are_not_ascii_authenticate),
 		T(test_a_spoofed_ike_sa_init_does_not_hold_back_our_initiation),
 		T(test_half_open_sas_expire),
-		T(test_half_open_sas_are_capped_per_peer),
+		T(test_a_forger_cannot_lock_a_peer_out),
 		T(test_half_open_sas_are_capped_in_all),
 		T(test_busy_responder_asks_for_a_cookie_and_the_initiator_returns_it),
 		T(test_cookies_start_at_the_threshold),
+		T(test_a_bad_ke_value_holds_a_half_open_place_unanswered),
+		T(test_an_oversized_ike_sa_init_is_dropped),
 		T(test_a_forged_cookie_is_not_taken),
 		T(test_only_a_byte_identical_retransmit_is_answered_again),
+		T(test_a_retransmitted_ike_auth_is_answered_from_the_cache),
 		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
+		T(test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
