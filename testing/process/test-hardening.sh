@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# pluto at the edges of its process: shutdown with a negotiation pending,
+# whack clients that leave early, stall or crowd in, and a low limit on
+# file descriptors. No kernel ESP needed.
+#
+# It runs in a network namespace of its own (so its plutos, their port 500
+# and their kernel state neither meet nor disturb any other on this host),
+# and some parts run in further namespaces of their own, in the background,
+# while the main part waits for pluto's 10 s request deadline. A part is
+# this file run again with the part's name: `test-hardening.sh --part NAME`.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+BINDIR=${BINDIR:-$here/../../build/bin}
+ipsec=$BINDIR/ipsec
+clients=$here/../lib/whack_clients.py
+
+if [ -z "${HARDENING_NETNS:-}" ]; then
+	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null &&
+	   unshare -n true 2>/dev/null; then
+		exec unshare -n env HARDENING_NETNS=1 bash "$0" "$@"
+	fi
+	skip "pluto's process hardening tests" "they need root, ip and unshare -n to run pluto in a network namespace of their own"
+	exit 0
+fi
+ip link set lo up
+
+# --- helpers -----------------------------------------------------------------
+gone() { ! kill -0 "$1" 2>/dev/null; }
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+fd_count_is() { [ "$(fd_count "$1")" -eq "$2" ]; }
+# cpu_ticks PID: user + system time in clock ticks (fields 14 and 15 of
+# /proc/PID/stat, counted after the command name, which may hold blanks).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# cpu_share PID SECONDS: per cent of one CPU PID used over the next SECONDS.
+cpu_share() {
+	local t0 t1 s0 s1 hz
+	hz=$(getconf CLK_TCK)
+	t0=$(cpu_ticks "$1"); s0=$(date +%s%N)
+	sleep "$2"
+	t1=$(cpu_ticks "$1"); s1=$(date +%s%N)
+	echo $(( (t1 - t0) * 100 * 1000000000 / hz / (s1 - s0) ))
+}
+# no_sanitizer_report NAME FILE: an ASan/UBSan/LSan build writes its
+# reports to stderr, which FILE holds.
+no_sanitizer_report() {
+	if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$2"; then
+		not_ok "$1" "$(grep -A20 -E 'Sanitizer|runtime error:' "$2" | head -40)"
+	else
+		ok "$1"
+	fi
+}
+# has_line FILE REGEX
+has_line() { grep -qE -- "$2" "$1"; }
+
+write_conf() {
+	cat >"$1" <<'CONF'
+conn t
+	left=127.0.0.1
+	right=127.0.0.2
+	authby=secret
+	auto=add
+CONF
+}
+write_secrets() {
+	echo '127.0.0.1 127.0.0.2 : PSK "hardening-test-secret"' >"$1"
+	chmod 600 "$1"
+}
+
+# shutdown_with_up_pending NAME PID LOG RUNDIR STOP...: brings conn t up
+# (nothing answers on 127.0.0.2, so pluto retransmits), then runs STOP;
+# pluto must exit cleanly and the waiting client must fail, not hang.
+shutdown_with_up_pending() {
+	local name=$1 pid=$2 log=$3 run=$4 up rc
+	shift 4
+	"$ipsec" --rundir "$run" auto --up t >"$log.up" 2>&1 &
+	up=$!
+	wait_until 30 grep -q 'initiating IKEv2 connection to 127.0.0.2' "$log.up" ||
+		not_ok "$name: setup: the --up client sees the initiation" "$(cat "$log.up")"
+	"$@" >/dev/null 2>&1
+	if wait_until 30 gone "$pid"; then ok "$name: pluto exits"; else not_ok "$name: pluto exits" "pid $pid still there"; fi
+	if has_line "$log" '^pluto stopped$|: pluto stopped$'; then ok "$name: pluto logs that it stopped"
+	else not_ok "$name: pluto logs that it stopped" "$(tail -20 "$log")"; fi
+	no_sanitizer_report "$name: no sanitizer report" "$log"
+	if wait_until 30 gone "$up"; then
+		wait "$up"; rc=$?
+		if [ $rc -ne 0 ]; then ok "$name: the waiting auto --up client exits non-zero"
+		else not_ok "$name: the waiting auto --up client exits non-zero" "exit 0" "$(cat "$log.up")"; fi
+	else
+		not_ok "$name: the waiting auto --up client exits non-zero" "it still waits" "$(cat "$log.up")"
+		kill "$up" 2>/dev/null
+	fi
+	[ ! -e "$run/pluto.ctl" ] && ok "$name: the control socket is gone" ||
+		not_ok "$name: the control socket is gone" "$(ls -l "$run")"
+}
+
+# --- parts, each in a network namespace of its own ----------------------------------
+
+# SIGTERM while an --up waits; pluto --nofork, its stderr kept.
+part_sigterm() {
+	local d=$1
+	write_conf "$d/ipsec.conf"
+	write_secrets "$d/ipsec.secrets"
+	"$BINDIR/pluto" --config "$d/ipsec.conf" --secretsfile "$d/ipsec.secrets" --rundir "$d/run" \
+		--nofork --stderrlog 2>"$d/pluto.log" &
+	local pid=$!
+	wait_until 30 test -S "$d/run/pluto.ctl" || { not_ok "SIGTERM: setup: pluto starts" "$(cat "$d/pluto.log")"; return; }
+	shutdown_with_up_pending "SIGTERM with an --up pending" "$pid" "$d/pluto.log" "$d/run" kill -TERM "$pid"
+	wait "$pid"
+}
+
+# A low limit on descriptors and more clients than it allows: pluto pauses
+# accepting instead of spinning, and answers once the clients have gone.
+part_lowfd() {
+	local d=$1 pid share out
+	write_conf "$d/ipsec.conf"
+	write_secrets "$d/ipsec.secrets"
+	(ulimit -n 40 && exec "$BINDIR/pluto" --config "$d/ipsec.conf" --secretsfile "$d/ipsec.secrets" \
+		--rundir "$d/run" --nofork --stderrlog 2>"$d/pluto.log") &
+	pid=$!
+	wait_until 30 test -S "$d/run/pluto.ctl" || { not_ok "low fd limit: setup: pluto starts" "$(cat "$d/pluto.log")"; return; }
+	python3 "$clients" crowd "$d/run/pluto.ctl" 60 "$d/release" >"$d/crowd.out" 2>&1 &
+	local crowd=$!
+	wait_until 60 grep -q ready "$d/crowd.out" || not_ok "low fd limit: setup: the clients connect" "$(cat "$d/crowd.out")"
+	if wait_until 30 grep -q 'cannot accept a client' "$d/pluto.log"; then
+		ok "low fd limit: pluto runs out of descriptors and says so"
+	else
+		not_ok "low fd limit: pluto runs out of descriptors and says so" "$(cat "$d/crowd.out")" "$(fd_count "$pid") fds"
+	fi
+	share=$(cpu_share "$pid" 3)
+	# A loop retrying accept() would take a whole CPU; pausing takes none.
+	if [ "$share" -lt 20 ]; then ok "low fd limit: pluto does not spin (${share}% of a CPU)"
+	else not_ok "low fd limit: pluto does not spin" "it used ${share}% of a CPU over 3 s"; fi
+	touch "$d/release"
+	wait "$crowd"
+	sed 's/^/# /' "$d/crowd.out"
+	if wait_until 30 "$ipsec" --rundir "$d/run" status; then ok "low fd limit: pluto answers status once the clients have gone"
+	else not_ok "low fd limit: pluto answers status once the clients have gone" "$("$ipsec" --rundir "$d/run" status 2>&1)"; fi
+	kill -TERM "$pid"
+	wait_until 30 gone "$pid"
+	wait "$pid"
+	no_sanitizer_report "low fd limit: no sanitizer report" "$d/pluto.log"
+}
+
+if [ "${1:-}" = --part ]; then
+	d=$(mktemp -d "/tmp/pluto-hardening-$2.XXXXXX")
+	trap 'rm -rf "$d"' EXIT
+	"part_$2" "$d"
+	tap_exit
+	exit
+fi
+
+# --- the main part -----------------------------------------------------------
+tmp=$(mktemp -d /tmp/pluto-hardening.XXXXXX)
+run=$tmp/run
+parts=()
+trap 'pkill -F "$run/pluto.pid" 2>/dev/null; for p in "${parts[@]}"; do kill "${p%%:*}" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+
+# start_part NAME: runs part NAME in the background, in a namespace of its own.
+start_part() {
+	unshare -n env HARDENING_NETNS=1 bash "$0" --part "$1" >"$tmp/part-$1.tap" 2>&1 &
+	parts+=("$!:$1")
+}
+# finish_parts: waits for every part and reports what it found.
+finish_parts() {
+	local p pid name
+	for p in "${parts[@]}"; do
+		pid=${p%%:*} name=${p#*:}
+		wait_until 120 gone "$pid" || { not_ok "part $name finishes" "still running after 120 s"; kill "$pid"; }
+		wait "$pid"
+		cat "$tmp/part-$name.tap"
+		grep -q '^not ok' "$tmp/part-$name.tap" && tap_failed=$((tap_failed + 1))
+		grep -qE '^(not )?ok ' "$tmp/part-$name.tap" || not_ok "part $name reports its checks" "$(cat "$tmp/part-$name.tap")"
+	done
+	parts=()
+}
+
+start_part sigterm
+start_part lowfd
+
+write_conf "$tmp/ipsec.conf"
+write_secrets "$tmp/ipsec.secrets"
+log=$tmp/pluto.log
+out=$("$ipsec" start --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$run" \
+	--stderrlog 2>"$log") || { not_ok "pluto starts" "$out" "$(cat "$log")"; exit 1; }
+pid=$(cat "$run/pluto.pid")
+ctl=$run/pluto.ctl
+
+# The bytes of a status request, as the real whack client builds them.
+python3 "$clients" capture "$tmp/capture.sock" >"$tmp/capture.out" &
+capture=$!
+wait_until 30 test -S "$tmp/capture.sock"
+"$BINDIR/whack" --ctlsocket "$tmp/capture.sock" --status >/dev/null 2>&1
+wait "$capture"
+status_frame=$(tail -n1 "$tmp/capture.out")
+expect_match "setup: whack's status request is captured" '^57484b31' "$status_frame"
+
+base=$(fd_count "$pid")
+out=$(python3 "$clients" burst "$ctl" "$status_frame" 200 2>&1)
+expect_match "200 clients send a status request and close at once" '^sent 200$' "$out"
+if wait_until 30 fd_count_is "$pid" "$base"; then
+	ok "pluto is back to its $base descriptors after they have gone"
+else
+	not_ok "pluto is back to its $base descriptors after they have gone" "it has $(fd_count "$pid")" "$(ls -l "/proc/$pid/fd")"
+fi
+expect_ok "pluto answers status after them" "$ipsec" --rundir "$run" status
+
+# Silent and trickling clients, and more idle clients than pluto serves:
+# all of them wait for pluto's request deadline, together.
+python3 "$clients" slow "$ctl" "$status_frame" 3 2 >"$tmp/slow.out" 2>&1 &
+slow=$!
+wait_until 30 grep -q ready "$tmp/slow.out" || not_ok "setup: the slow clients connect" "$(cat "$tmp/slow.out")"
+python3 "$clients" crowd "$ctl" 70 "$tmp/never" >"$tmp/crowd.out" 2>&1 &
+crowd=$!
+wait_until 30 grep -q ready "$tmp/crowd.out" || not_ok "setup: the crowd connects" "$(cat "$tmp/crowd.out")"
+share=$(cpu_share "$pid" 3)
+if [ "$share" -lt 20 ]; then ok "with every session taken pluto does not spin (${share}% of a CPU)"
+else not_ok "with every session taken pluto does not spin" "it used ${share}% of a CPU over 3 s"; fi
+
+wait_until 120 gone "$slow"; wait "$slow"
+out=$(cat "$tmp/slow.out")
+echo "$out" | sed 's/^/# /'
+bad=$(awk '$1 == "silent" { if ($2 == "open" || $2 < 9 || $2 > 60 || $4 != "got=0") print }' <<<"$out")
+n=$(grep -c '^silent ' <<<"$out")
+if [ "$n" -eq 3 ] && [ -z "$bad" ]; then ok "clients that send nothing are dropped at the 10 s request deadline, unanswered"
+else not_ok "clients that send nothing are dropped at the 10 s request deadline, unanswered" "$out"; fi
+# 2 s a byte, the request would be whole after 36 s: the deadline is absolute.
+bad=$(awk '$1 == "trickle" { split($3, s, "[=/]"); if ($2 == "open" || $2 < 9 || $2 > 60 || s[2] >= s[3] || $4 != "got=0") print }' <<<"$out")
+n=$(grep -c '^trickle ' <<<"$out")
+if [ "$n" -eq 2 ] && [ -z "$bad" ]; then ok "clients that trickle a byte every 2 s are dropped at the deadline before their request is whole"
+else not_ok "clients that trickle a byte every 2 s are dropped at the deadline before their request is whole" "$out"; fi
+expect_match "dropping them is logged" 'dropped a client that sent no complete request in 10 seconds' "$(cat "$log")"
+
+wait_until 120 gone "$crowd"; wait "$crowd"
+out=$(cat "$tmp/crowd.out")
+echo "$out" | sed 's/^/# /'
+if [[ $out =~ connected=70\ unconnected=0\ early=([0-9]+)\ later=([0-9]+)\ open=0 ]] &&
+   [ "${BASH_REMATCH[1]}" -ge 6 ] && [ "${BASH_REMATCH[2]}" -ge 1 ]; then
+	ok "of 70 idle clients, those beyond the 64 served are refused at once, the rest dropped later"
+else
+	not_ok "of 70 idle clients, those beyond the 64 served are refused at once, the rest dropped later" "$out"
+fi
+expect_match "refusing them is logged" 'refused a client: 64 are being served already' "$(cat "$log")"
+if wait_until 30 "$ipsec" --rundir "$run" status; then ok "pluto answers status once the idle clients are dropped"
+else not_ok "pluto answers status once the idle clients are dropped" "$("$ipsec" --rundir "$run" status 2>&1)"; fi
+
+finish_parts
+
+shutdown_with_up_pending "ipsec stop with an --up pending" "$pid" "$log" "$run" "$ipsec" --rundir "$run" stop
+tap_exit
