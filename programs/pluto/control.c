@@ -346,8 +346,21 @@ bool control_listen(const char *rundir, control_dispatch_fn *dispatch, struct di
 	return true;
 }
 
+void control_stop_listening(void)
+{
+	if (accept_resume != NULL)
+		event_free(accept_resume);
+	accept_resume = NULL;
+	if (listener == NULL)
+		return;
+	evconnlistener_free(listener);
+	listener = NULL;
+	unlink(socket_path);
+}
+
 void control_close(void)
 {
+	control_stop_listening();
 	/* The loop has stopped: write what is queued (a final status, such as
 	 * shutdown's own) straight to the sockets before closing them. */
 	for (struct whack_session *s = sessions; s != NULL; s = s->next) {
@@ -358,12 +371,4 @@ void control_close(void)
 	}
 	while (sessions != NULL)
 		session_free(sessions);
-	if (accept_resume != NULL)
-		event_free(accept_resume);
-	accept_resume = NULL;
-	if (listener == NULL)
-		return;
-	evconnlistener_free(listener);
-	listener = NULL;
-	unlink(socket_path);
 }

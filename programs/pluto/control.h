@@ -27,7 +27,12 @@ struct whack_session;
 typedef void control_dispatch_fn(struct whack_session *s, const struct whack_request *r);
 
 bool control_listen(const char *rundir, control_dispatch_fn *dispatch, struct diag *d);
-void control_close(void);	/* stop listening, flush and drop clients, unlink the socket */
+/* No new clients: the socket is closed and unlinked. Those connected
+ * stay, to be told how the commands they wait for end. */
+void control_stop_listening(void);
+/* control_stop_listening, then write what is queued for each client and
+ * drop them all. Called after the event loop has stopped. */
+void control_close(void);
 unsigned control_session_count(void);
 
 /* Send one line of text to the client (several when text has newlines). */

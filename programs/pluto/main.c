@@ -19,6 +19,7 @@
 #include "ipsecconf.h"
 #include "kernel.h"
 #include "log.h"
+#include "netns_lock.h"
 #include "pidfile.h"
 #include "pluto.h"
 #include "secrets.h"
@@ -169,13 +170,6 @@ static void report_ready(const struct diag *d)
 	}
 }
 
-static void fail(const struct diag *d)
-{
-	llog(LL_ERROR, "pluto: %s", diag_oneline(d, NULL));
-	report_ready(d);
-	exit(1);
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what; (void)arg;
@@ -241,6 +235,8 @@ static void addresses_changed(void *arg)
 	}
 }
 
+static bool kernel_started;	/* opened: shut down (and flushed) at the end */
+
 /* The kernel side of start-up: open XFRM, remove what a previous pluto
  * left behind (a crash must not leave stale SAs), and listen for events. */
 static bool start_kernel(struct diag *d)
@@ -250,6 +246,7 @@ static bool start_kernel(struct diag *d)
 		diag_add(d, "cannot open the kernel's XFRM interface: %s", e.extack[0] ? e.extack : strerror(e.errnum));
 		return false;
 	}
+	kernel_started = true;
 	if (kernel->flush(PLUTO_REQID_MIN, PLUTO_REQID_MAX, &e) != 0)
 		llog(LL_WARN, "kernel: could not remove SAs and policies left by an earlier pluto: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
@@ -272,6 +269,34 @@ static void stop_kernel(void)
 		llog(LL_WARN, "kernel: could not remove this pluto's SAs and policies: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
 	kernel->shutdown();
+}
+
+/* Undoes what start-up did, in an order that matters: the kernel range
+ * is flushed while this pluto still holds the namespace lock (a pluto
+ * started after must keep its SAs), and the clients get their final
+ * status only after the pid file and the lock are given back, so that
+ * `ipsec stop` returns once a new pluto can start. */
+static void stop_daemon(void)
+{
+	pluto.stopping = true;
+	control_stop_listening();
+	ikev2_shutdown();
+	conn_delete_all();
+	if (kernel_started)
+		stop_kernel();
+	ike_crypto_shutdown();
+	pidfile_release();
+	netns_lock_release();
+	control_close();
+}
+
+/* After the fork: undo, then tell the waiting parent why. */
+static void fail(const struct diag *d)
+{
+	llog(LL_ERROR, "pluto: %s", diag_oneline(d, NULL));
+	stop_daemon();
+	report_ready(d);
+	exit(1);
 }
 
 int main(int argc, char **argv)
@@ -305,7 +330,9 @@ int main(int argc, char **argv)
 	struct event *sigint = evsignal_new(pluto.base, SIGINT, on_signal, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
-	if (!ike_crypto_init(&d) || !start_kernel(&d))
+	/* Before anything touches the kernel: another pluto in this network
+	 * namespace owns the same reqid range. */
+	if (!netns_lock_claim(&d) || !ike_crypto_init(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
 	if (!control_listen(pluto.rundir, command_dispatch, &d))
@@ -317,17 +344,12 @@ int main(int argc, char **argv)
 
 	event_base_dispatch(pluto.base);
 
-	control_close();
-	ikev2_shutdown();
-	conn_delete_all();
-	stop_kernel();
-	ike_crypto_shutdown();
+	stop_daemon();
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(pluto.base);
 	ipsecconf_free(pluto.conf);
 	secrets_free(pluto.secrets);
-	pidfile_release();
 	llog(LL_INFO, "pluto stopped");
 	log_close();
 	return 0;

@@ -13,6 +13,9 @@ void pluto_shutdown(const char *why)
 	if (why != NULL)
 		llog(LL_INFO, "shutting down (%s)", why);
 	pluto.stopping = true;
+	/* At once, not after one more round: answers still queued (shutdown's
+	 * own) must wait for main, which sends them once pluto has let go of
+	 * its rundir and kernel range. */
 	if (pluto.base != NULL)
-		event_base_loopexit(pluto.base, NULL);
+		event_base_loopbreak(pluto.base);
 }

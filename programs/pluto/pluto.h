@@ -22,7 +22,8 @@ struct pluto {
 
 extern struct pluto pluto;
 
-/* Ask the event loop to finish; cleanup happens in main. */
+/* Ask the event loop to finish after the callback running now; cleanup
+ * happens in main. */
 void pluto_shutdown(const char *why);
 
 #endif

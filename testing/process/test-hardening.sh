@@ -122,15 +122,16 @@ part_lowfd() {
 	python3 "$clients" crowd "$d/run/pluto.ctl" 60 "$d/release" >"$d/crowd.out" 2>&1 &
 	local crowd=$!
 	wait_until 60 grep -q ready "$d/crowd.out" || not_ok "low fd limit: setup: the clients connect" "$(cat "$d/crowd.out")"
-	if wait_until 30 grep -q 'cannot accept a client' "$d/pluto.log"; then
-		ok "low fd limit: pluto runs out of descriptors and says so"
-	else
-		not_ok "low fd limit: pluto runs out of descriptors and says so" "$(cat "$d/crowd.out")" "$(fd_count "$pid") fds"
-	fi
-	share=$(cpu_share "$pid" 3)
+	# Measured at once: the clients are dropped at pluto's 10 s deadline.
 	# A loop retrying accept() would take a whole CPU; pausing takes none.
+	share=$(cpu_share "$pid" 3)
 	if [ "$share" -lt 20 ]; then ok "low fd limit: pluto does not spin (${share}% of a CPU)"
 	else not_ok "low fd limit: pluto does not spin" "it used ${share}% of a CPU over 3 s"; fi
+	if grep -q 'cannot accept a client' "$d/pluto.log"; then
+		ok "low fd limit: pluto ran out of descriptors and said so"
+	else
+		not_ok "low fd limit: pluto ran out of descriptors and said so" "$(cat "$d/crowd.out")" "$(fd_count "$pid") fds"
+	fi
 	touch "$d/release"
 	wait "$crowd"
 	sed 's/^/# /' "$d/crowd.out"
@@ -181,8 +182,13 @@ start_part lowfd
 write_conf "$tmp/ipsec.conf"
 write_secrets "$tmp/ipsec.secrets"
 log=$tmp/pluto.log
-out=$("$ipsec" start --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$run" \
-	--stderrlog 2>"$log") || { not_ok "pluto starts" "$out" "$(cat "$log")"; exit 1; }
+# start_pluto RUNDIR ARGS...: ipsec start with this test's files.
+start_pluto() {
+	local r=$1
+	shift
+	"$ipsec" start --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$r" "$@"
+}
+start_pluto "$run" --stderrlog 2>"$log" || { not_ok "pluto starts" "$(cat "$log")"; exit 1; }
 pid=$(cat "$run/pluto.pid")
 ctl=$run/pluto.ctl
 
@@ -201,7 +207,7 @@ expect_match "200 clients send a status request and close at once" '^sent 200$' 
 if wait_until 30 fd_count_is "$pid" "$base"; then
 	ok "pluto is back to its $base descriptors after they have gone"
 else
-	not_ok "pluto is back to its $base descriptors after they have gone" "it has $(fd_count "$pid")" "$(ls -l "/proc/$pid/fd")"
+	not_ok "pluto is back to its $base descriptors after they have gone" "it has $(fd_count "$pid")" "$(ls -l "/proc/$pid/fd" | tail -5)"
 fi
 expect_ok "pluto answers status after them" "$ipsec" --rundir "$run" status
 
@@ -216,6 +222,34 @@ wait_until 30 grep -q ready "$tmp/crowd.out" || not_ok "setup: the crowd connect
 share=$(cpu_share "$pid" 3)
 if [ "$share" -lt 20 ]; then ok "with every session taken pluto does not spin (${share}% of a CPU)"
 else not_ok "with every session taken pluto does not spin" "it used ${share}% of a CPU over 3 s"; fi
+
+# A second pluto in this network namespace, on a rundir of its own, with
+# a policy of the first's reqid range in the kernel (no ESP needed for it).
+if ip xfrm policy add src 10.9.1.0/24 dst 10.9.2.0/24 dir out \
+	tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 0x4001 mode tunnel 2>"$tmp/xfrm.err"; then
+	have_policy=1
+else
+	have_policy=
+fi
+out=$(start_pluto "$tmp/run2" --logfile "$tmp/pluto2.log" 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "another pluto (pid $pid) runs in this network namespace" <<<"$out"; then
+	ok "a second pluto in the same network namespace is refused, naming the first one's pid"
+else
+	not_ok "a second pluto in the same network namespace is refused, naming the first one's pid" "exit $rc" "$out"
+fi
+expect_no_match "the refused pluto does not flush the kernel's reqid range" 'removed any SAs and policies' \
+	"$(cat "$tmp/pluto2.log" 2>/dev/null)"
+if [ -n "$have_policy" ]; then
+	expect_match "the first pluto's policy is still in the kernel" 'reqid 16385 ' "$(ip xfrm policy)"
+else
+	skip "the first pluto's policy is still in the kernel" "ip xfrm policy add failed: $(cat "$tmp/xfrm.err")"
+fi
+expect_ok "the first pluto still runs" kill -0 "$pid"
+if [ ! -e "$tmp/run2/pluto.pid" ] && [ ! -e "$tmp/run2/pluto.ctl" ]; then
+	ok "the refused pluto leaves no pid file or control socket"
+else
+	not_ok "the refused pluto leaves no pid file or control socket" "$(ls -l "$tmp/run2")"
+fi
 
 wait_until 120 gone "$slow"; wait "$slow"
 out=$(cat "$tmp/slow.out")
@@ -247,4 +281,17 @@ else not_ok "pluto answers status once the idle clients are dropped" "$("$ipsec"
 finish_parts
 
 shutdown_with_up_pending "ipsec stop with an --up pending" "$pid" "$log" "$run" "$ipsec" --rundir "$run" stop
+
+# ipsec stop returns once pluto has let go of its rundir and of the
+# network namespace: a new pluto, on any rundir, can start at once.
+fails=()
+start_pluto "$tmp/r0" --logfile "$tmp/r.log" || fails+=("start r0")
+for i in 1 2 3; do
+	"$ipsec" --rundir "$tmp/r$((i - 1))" stop >/dev/null 2>&1 || fails+=("stop r$((i - 1))")
+	[ -e "$tmp/r$((i - 1))/pluto.pid" ] && fails+=("r$((i - 1))/pluto.pid is still there after ipsec stop")
+	out=$(start_pluto "$tmp/r$i" --logfile "$tmp/r.log" 2>&1) || fails+=("start r$i: $out")
+done
+"$ipsec" --rundir "$tmp/r3" stop >/dev/null 2>&1
+if [ ${#fails[@]} -eq 0 ]; then ok "after ipsec stop returns, its pid file is gone and a new pluto starts at once (3 times)"
+else not_ok "after ipsec stop returns, its pid file is gone and a new pluto starts at once (3 times)" "${fails[@]}"; fi
 tap_exit

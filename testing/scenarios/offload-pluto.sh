@@ -52,7 +52,10 @@ must ns west "$BINDIR/xfrm-driver" add-pair --src 192.0.2.1 --dst 192.0.2.2 --sp
 must ns west "$BINDIR/xfrm-driver" add-sa --src 192.0.2.1 --dst 192.0.2.3 --spi 0x1803 --esp aes_gcm128 --reqid 0x100
 check "ipsec offload counts the SAs the port holds" \
 	grep -q "^$NSIM_DEV: .*; 2 SAs offloaded now" <<<"$(whack west --offload --device "$NSIM_DEV")"
-kill -9 "$(_sw_pluto_field west 3)"
+pid=$(_sw_pluto_field west 3)
+kill -9 "$pid"
+# Only a dead pluto has let go of the network namespace's lock.
+wait "$pid" 2>/dev/null
 _sw_pluto=()
 pluto_start west2 west "$conf" "$secrets"
 check "the stale SAs in pluto's reqid range are removed at start" \
