@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
 #include "connections.h"
@@ -21,6 +20,7 @@
 #include "log.h"
 #include "netns_lock.h"
 #include "pidfile.h"
+#include "rundir.h"
 #include "pluto.h"
 #include "secrets.h"
 
@@ -101,14 +101,6 @@ static bool start_logging(const struct options *o, struct diag *d)
 	if (!o->stderrlog && !o->nofork)
 		log_to_syslog("pluto");
 	return true;
-}
-
-static bool make_rundir(struct diag *d)
-{
-	if (mkdir(pluto.rundir, 0700) == 0 || errno == EEXIST)
-		return true;
-	diag_add(d, "cannot create rundir '%s': %s", pluto.rundir, strerror(errno));
-	return false;
 }
 
 /* The parent waits until the child listens (or says why it could not), so
@@ -313,7 +305,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pluto: not started: the configuration has errors\n");
 		return 1;
 	}
-	if (!start_logging(&o, &d) || !make_rundir(&d) || !pidfile_claim(pluto.rundir, &d)) {
+	if (!start_logging(&o, &d) || !rundir_prepare(pluto.rundir, &d) || !pidfile_claim(pluto.rundir, &d)) {
 		fprintf(stderr, "pluto: %s", d.text);
 		return 1;
 	}

@@ -143,6 +143,19 @@ part_lowfd() {
 	no_sanitizer_report "low fd limit: no sanitizer report" "$d/pluto.log"
 }
 
+# A pluto that starts in an empty namespace.
+part_start() {
+	local d=$1 out mode
+	write_conf "$d/ipsec.conf"
+	write_secrets "$d/ipsec.secrets"
+	out=$(umask 000 && "$ipsec" start --config "$d/ipsec.conf" --secretsfile "$d/ipsec.secrets" \
+		--rundir "$d/run" --logfile "$d/pluto.log" 2>&1) || { not_ok "start: setup: pluto starts" "$out"; return; }
+	mode=$(stat -c %a "$d/run")
+	if [ "$mode" = 700 ]; then ok "pluto creates a missing rundir mode 0700, whatever the umask"
+	else not_ok "pluto creates a missing rundir mode 0700, whatever the umask" "mode $mode"; fi
+	"$ipsec" --rundir "$d/run" stop >/dev/null 2>&1
+}
+
 if [ "${1:-}" = --part ]; then
 	d=$(mktemp -d "/tmp/pluto-hardening-$2.XXXXXX")
 	trap 'rm -rf "$d"' EXIT
@@ -178,6 +191,7 @@ finish_parts() {
 
 start_part sigterm
 start_part lowfd
+start_part start
 
 write_conf "$tmp/ipsec.conf"
 write_secrets "$tmp/ipsec.secrets"
@@ -250,6 +264,34 @@ if [ ! -e "$tmp/run2/pluto.pid" ] && [ ! -e "$tmp/run2/pluto.ctl" ]; then
 else
 	not_ok "the refused pluto leaves no pid file or control socket" "$(ls -l "$tmp/run2")"
 fi
+
+# The rundir: a directory of root's or pluto's own, written by no one else.
+# refused NAME RUNDIR REGEX: pluto does not start on RUNDIR, saying REGEX.
+refused() {
+	local out rc
+	out=$("$BINDIR/pluto" --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$2" \
+		--nofork --stderrlog 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -qE -- "$3" <<<"$out"; then ok "$1"; else not_ok "$1" "exit $rc" "$out"; fi
+}
+mkdir -m 0700 "$tmp/real"
+ln -s "$tmp/real" "$tmp/link"
+refused "a rundir that is a symbolic link is refused, naming it" "$tmp/link" "rundir '$tmp/link' is a symbolic link"
+mkdir -m 0777 "$tmp/open"
+refused "a rundir writable by others is refused, naming it and its mode" "$tmp/open" \
+	"rundir '$tmp/open' is writable by group or others \(mode 0777\)"
+mkdir -m 0770 "$tmp/group"
+refused "a rundir writable by its group is refused too" "$tmp/group" "rundir '$tmp/group' is writable by group or others \(mode 0770\)"
+if [ ! -e "$tmp/open/pluto.pid" ] && [ ! -e "$tmp/group/pluto.pid" ] && [ ! -e "$tmp/real/pluto.pid" ]; then
+	ok "a refused rundir is left untouched"
+else
+	not_ok "a refused rundir is left untouched" "$(ls -l "$tmp/open" "$tmp/group" "$tmp/real")"
+fi
+mkdir -m 0700 "$tmp/theirs"
+chown 65534 "$tmp/theirs"
+refused "a rundir owned by another user is refused, naming the owner" "$tmp/theirs" \
+	"rundir '$tmp/theirs' is owned by uid 65534, neither root nor pluto's own uid 0"
+: >"$tmp/plain"
+refused "a rundir that is a file is refused" "$tmp/plain" "rundir '$tmp/plain' is not a directory"
 
 wait_until 120 gone "$slow"; wait "$slow"
 out=$(cat "$tmp/slow.out")
