@@ -35,7 +35,12 @@ bool pidfile_claim(const char *rundir, struct diag *d)
 		diag_add(d, "rundir '%s' is too long", rundir);
 		return false;
 	}
-	int fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* A link planted here would have us truncate whatever it points to. */
+	int fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == ELOOP) {
+		diag_add(d, "pid file '%s' is a symbolic link; not following it, not starting (remove it)", pid_path);
+		return false;
+	}
 	if (fd < 0) {
 		diag_add(d, "cannot open pid file '%s': %s", pid_path, strerror(errno));
 		return false;

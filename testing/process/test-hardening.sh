@@ -293,6 +293,15 @@ refused "a rundir owned by another user is refused, naming the owner" "$tmp/thei
 : >"$tmp/plain"
 refused "a rundir that is a file is refused" "$tmp/plain" "rundir '$tmp/plain' is not a directory"
 
+# A pid file planted as a link to another file: pluto must not write
+# through it.
+mkdir -m 0700 "$tmp/planted"
+echo "precious, not a pid" >"$tmp/victim"
+ln -s "$tmp/victim" "$tmp/planted/pluto.pid"
+refused "a pid file that is a symbolic link is refused, naming it" "$tmp/planted" \
+	"pid file '$tmp/planted/pluto.pid' is a symbolic link"
+expect_match "the file it points to is left as it was" '^precious, not a pid$' "$(cat "$tmp/victim")"
+
 wait_until 120 gone "$slow"; wait "$slow"
 out=$(cat "$tmp/slow.out")
 echo "$out" | sed 's/^/# /'
