@@ -23,6 +23,8 @@ void log_close(void);
 
 void llog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vllog(enum log_level level, const char *fmt, va_list ap);
+/* Each line of d, as a line of its own. */
+void llog_lines(enum log_level level, const struct diag *d);
 
 /* Lines anyone who can send pluto a packet can cause (a dropped message,
  * a refused IKE_SA_INIT) go through a limit, so a flood cannot fill the

@@ -26,6 +26,10 @@ struct secrets {
 };
 
 struct secrets *secrets_load(const char *path, struct diag *d);
+/* secrets_load, and a line in warnings for each file read (includes too)
+ * that group or others may read or write: naming it, its mode and the
+ * chmod that fixes it. Such a file is loaded all the same. */
+struct secrets *secrets_load_warn(const char *path, struct diag *d, struct diag *warnings);
 void secrets_free(struct secrets *s);	/* wipes every secret */
 
 /* The PSK for a pair of ids, chosen as libreswan does: an entry naming both

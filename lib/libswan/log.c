@@ -147,6 +147,15 @@ void llog(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void llog_lines(enum log_level level, const struct diag *d)
+{
+	for (const char *p = d->text; *p != '\0';) {
+		int len = (int)strcspn(p, "\n");
+		llog(level, "%.*s", len, p);
+		p += len + (p[len] == '\n');
+	}
+}
+
 void llog_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
 {
 	if (level == LL_DEBUG && !debugging)

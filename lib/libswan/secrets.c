@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include "include_glob.h"
 #include "ipsec_id.h"
 #include "secrets.h"
@@ -18,6 +19,7 @@
 
 struct secrets_reader {
 	struct diag *d;
+	struct diag *warnings;	/* NULL: the caller wants none */
 	struct include_stack stack;
 	struct secrets *out;
 	size_t cap;
@@ -461,6 +463,19 @@ static void read_lines(struct secrets_reader *r, FILE *f, const char *file)
 	wipe_free(p.text, p.cap);
 }
 
+/* OpenSSH refuses a private key file others can read. A PSK file is
+ * loaded all the same (refusing would take every tunnel down), but said
+ * to be exposed, each time it is read. */
+static void warn_if_exposed(struct secrets_reader *r, FILE *f, const char *path)
+{
+	const mode_t exposed = S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH;
+	struct stat st;
+	if (r->warnings == NULL || fstat(fileno(f), &st) != 0 || (st.st_mode & exposed) == 0)
+		return;
+	diag_add(r->warnings, "warning: %s has mode %04o: group or others may read or change the secrets in it; "
+		 "it is loaded all the same, but run chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
+}
+
 static void read_secrets_file(struct secrets_reader *r, const char *path,
 			      const char *from, int from_line)
 {
@@ -472,6 +487,7 @@ static void read_secrets_file(struct secrets_reader *r, const char *path,
 			diag_add(r->d, "%s: cannot open: %s", path, strerror(errno));
 		return;
 	}
+	warn_if_exposed(r, f, path);
 	/* stdio's own buffer holds the file too: give it one that can be
 	 * wiped (one per file, as includes nest while this one is open) */
 	char *iobuf = xzalloc(BUFSIZ);
@@ -486,7 +502,12 @@ static void read_secrets_file(struct secrets_reader *r, const char *path,
 
 struct secrets *secrets_load(const char *path, struct diag *d)
 {
-	struct secrets_reader r = { .d = d };
+	return secrets_load_warn(path, d, NULL);
+}
+
+struct secrets *secrets_load_warn(const char *path, struct diag *d, struct diag *warnings)
+{
+	struct secrets_reader r = { .d = d, .warnings = warnings };
 	r.out = xzalloc(sizeof(*r.out));
 	int errors_before = d->count;
 	read_secrets_file(&r, path, NULL, 0);

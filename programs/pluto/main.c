@@ -20,6 +20,7 @@
 #include "log.h"
 #include "netns_lock.h"
 #include "pidfile.h"
+#include "pluto_secrets.h"
 #include "rundir.h"
 #include "pluto.h"
 #include "secrets.h"
@@ -81,11 +82,7 @@ static bool load_config(const struct options *o, struct diag *d)
 	if (pluto.conf == NULL)
 		return false;
 	ike_dos_configure(&pluto.conf->setup);
-	if (o->secrets_given || access(pluto.secrets_path, F_OK) == 0)
-		pluto.secrets = secrets_load(pluto.secrets_path, d);
-	else
-		pluto.secrets = calloc(1, sizeof(*pluto.secrets));
-	return pluto.secrets != NULL;
+	return true;
 }
 
 static bool start_logging(const struct options *o, struct diag *d)
@@ -299,13 +296,16 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Until logging is set up, errors go to stderr. */
+	/* Errors go to stderr, where `ipsec start` shows them, until the fork.
+	 * The secrets are read once logging is set up: their warnings are
+	 * logged. */
 	if (!load_config(&o, &d)) {
 		fprintf(stderr, "%s", d.text);
 		fprintf(stderr, "pluto: not started: the configuration has errors\n");
 		return 1;
 	}
-	if (!start_logging(&o, &d) || !rundir_prepare(pluto.rundir, &d) || !pidfile_claim(pluto.rundir, &d)) {
+	if (!start_logging(&o, &d) || !pluto_secrets_load(o.secrets_given, &d) ||
+	    !rundir_prepare(pluto.rundir, &d) || !pidfile_claim(pluto.rundir, &d)) {
 		fprintf(stderr, "pluto: %s", d.text);
 		return 1;
 	}

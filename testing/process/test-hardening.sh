@@ -153,6 +153,7 @@ part_start() {
 	mode=$(stat -c %a "$d/run")
 	if [ "$mode" = 700 ]; then ok "pluto creates a missing rundir mode 0700, whatever the umask"
 	else not_ok "pluto creates a missing rundir mode 0700, whatever the umask" "mode $mode"; fi
+	expect_no_match "a secrets file of mode 0600 gives no warning" 'chmod 600' "$(cat "$d/pluto.log")"
 	"$ipsec" --rundir "$d/run" stop >/dev/null 2>&1
 }
 
@@ -195,6 +196,7 @@ start_part start
 
 write_conf "$tmp/ipsec.conf"
 write_secrets "$tmp/ipsec.secrets"
+chmod 640 "$tmp/ipsec.secrets"
 log=$tmp/pluto.log
 # start_pluto RUNDIR ARGS...: ipsec start with this test's files.
 start_pluto() {
@@ -205,6 +207,9 @@ start_pluto() {
 start_pluto "$run" --stderrlog 2>"$log" || { not_ok "pluto starts" "$(cat "$log")"; exit 1; }
 pid=$(cat "$run/pluto.pid")
 ctl=$run/pluto.ctl
+expect_match "a secrets file its group can read is loaded, with a warning naming it, its mode and chmod 600" \
+	"warning: $tmp/ipsec.secrets has mode 0640: group or others may read or change the secrets in it; it is loaded all the same, but run chmod 600 $tmp/ipsec.secrets" \
+	"$(cat "$log")"
 
 # The bytes of a status request, as the real whack client builds them.
 python3 "$clients" capture "$tmp/capture.sock" >"$tmp/capture.out" &

@@ -309,6 +309,66 @@ static void test_error_in_included_file(void **state)
 			 "inc/x.secrets:3: the PSK must be a \"quoted string\" or 0x hex");
 }
 
+/* File modes */
+
+/* Loads DIR/ipsec.secrets, made mode `mode`, asking for warnings. */
+static struct secrets *load_with_mode(struct fixture *f, const char *text, mode_t mode, struct diag *warnings)
+{
+	tmpdir_write(&f->dir, "ipsec.secrets", text);
+	char path[PATH_MAX];
+	tmpdir_file_path(&f->dir, "ipsec.secrets", path);
+	assert_int_equal(chmod(path, mode), 0);
+	secrets_free(f->s);
+	diag_init(&f->d);
+	diag_init(warnings);
+	f->s = secrets_load_warn(path, &f->d, warnings);
+	return f->s;
+}
+
+static void test_exposed_file_is_loaded_with_a_warning(void **state)
+{
+	struct fixture *f = *state;
+	static const mode_t exposed[] = { 0640, 0620, 0604, 0602, 0644, 0666 };
+	struct diag w;
+	for (size_t i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++) {
+		assert_non_null(load_with_mode(f, "@a @b : PSK \"kept\"\n", exposed[i], &w));
+		assert_psk(secrets_find_psk(f->s, "@a", "@b"), "kept");
+		assert_int_equal(w.count, 1);
+		char path[PATH_MAX];
+		tmpdir_file_path(&f->dir, "ipsec.secrets", path);
+		char want[PATH_MAX * 2 + 200];
+		snprintf(want, sizeof(want), "warning: %s has mode %04o: group or others may read or change the "
+			 "secrets in it; it is loaded all the same, but run chmod 600 %s\n", path, (unsigned)exposed[i], path);
+		assert_string_equal(w.text, want);
+	}
+}
+
+static void test_private_file_gives_no_warning(void **state)
+{
+	struct fixture *f = *state;
+	static const mode_t private[] = { 0600, 0400, 0700, 0611 };
+	struct diag w;
+	for (size_t i = 0; i < sizeof(private) / sizeof(private[0]); i++) {
+		assert_non_null(load_with_mode(f, "@a @b : PSK \"kept\"\n", private[i], &w));
+		assert_int_equal(w.count, 0);
+	}
+}
+
+/* Each file is checked: an included one names itself. */
+static void test_exposed_include_is_named(void **state)
+{
+	struct fixture *f = *state;
+	tmpdir_write(&f->dir, "inc/x.secrets", "@c @d : PSK \"included\"\n");
+	char inc[PATH_MAX];
+	tmpdir_file_path(&f->dir, "inc/x.secrets", inc);
+	assert_int_equal(chmod(inc, 0644), 0);
+	struct diag w;
+	assert_non_null(load_with_mode(f, "include inc/x.secrets\n", 0600, &w));
+	assert_int_equal(w.count, 1);
+	assert_non_null(strstr(w.text, inc));
+	assert_non_null(strstr(w.text, "mode 0644"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -323,6 +383,9 @@ int main(void)
 		T(test_all_errors_collected),
 		T(test_file_errors),
 		T(test_error_in_included_file),
+		T(test_exposed_file_is_loaded_with_a_warning),
+		T(test_private_file_gives_no_warning),
+		T(test_exposed_include_is_named),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,15 @@
+/* pluto_secrets.h: pluto's PSKs, pluto.secrets, read from
+ * pluto.secrets_path. Every read logs a warning for a secrets file that
+ * group or others may read or write (the file is loaded all the same). */
+#ifndef PLUTO_SECRETS_H
+#define PLUTO_SECRETS_H
+
+#include <stdbool.h>
+#include "diag.h"
+
+/* At start, once logging is set up. A missing file counts as empty,
+ * unless must_exist (the user named it): then, like any error in it, it
+ * is a reason in d, and pluto.secrets is left NULL. */
+bool pluto_secrets_load(bool must_exist, struct diag *d);
+
+#endif
