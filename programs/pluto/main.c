@@ -162,7 +162,10 @@ static void report_ready(const struct diag *d)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what; (void)arg;
-	pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (sig == SIGHUP)
+		pluto_secrets_reread("SIGHUP");
+	else
+		pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 static void load_auto_conns(void)
@@ -295,6 +298,9 @@ int main(int argc, char **argv)
 	diag_init(&d);
 	parse_options(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGHUP rereads the secrets once the event loop handles it; until
+	 * then it must not end pluto either. */
+	signal(SIGHUP, SIG_IGN);
 
 	/* Errors go to stderr, where `ipsec start` shows them, until the fork.
 	 * The secrets are read once logging is set up: their warnings are
@@ -320,8 +326,10 @@ int main(int argc, char **argv)
 	}
 	struct event *sigterm = evsignal_new(pluto.base, SIGTERM, on_signal, NULL);
 	struct event *sigint = evsignal_new(pluto.base, SIGINT, on_signal, NULL);
+	struct event *sighup = evsignal_new(pluto.base, SIGHUP, on_signal, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
+	evsignal_add(sighup, NULL);
 	/* Before anything touches the kernel: another pluto in this network
 	 * namespace owns the same reqid range. */
 	if (!netns_lock_claim(&d) || !ike_crypto_init(&d) || !start_kernel(&d))
@@ -339,6 +347,7 @@ int main(int argc, char **argv)
 	stop_daemon();
 	event_free(sigterm);
 	event_free(sigint);
+	event_free(sighup);
 	event_base_free(pluto.base);
 	ipsecconf_free(pluto.conf);
 	secrets_free(pluto.secrets);

@@ -334,6 +334,39 @@ expect_match "refusing them is logged" 'refused a client: 64 are being served al
 if wait_until 30 "$ipsec" --rundir "$run" status; then ok "pluto answers status once the idle clients are dropped"
 else not_ok "pluto answers status once the idle clients are dropped" "$("$ipsec" --rundir "$run" status 2>&1)"; fi
 
+# SIGHUP rereads ipsec.secrets (still mode 0640: warned about again).
+warnings() { grep -c "warning: $tmp/ipsec.secrets has mode 0640" "$log"; }
+cat >"$tmp/ipsec.secrets" <<'SECRETS'
+127.0.0.1 127.0.0.2 : PSK "hardening-test-secret, changed"
+@east @west : PSK "another one"
+SECRETS
+kill -HUP "$pid"
+if wait_until 30 has_line "$log" "SIGHUP: loaded 2 PSK entries from $tmp/ipsec.secrets"; then
+	ok "SIGHUP rereads the secrets and logs how many entries it loaded"
+else
+	not_ok "SIGHUP rereads the secrets and logs how many entries it loaded" "$(tail -5 "$log")"
+fi
+if kill -0 "$pid" 2>/dev/null && [ -S "$ctl" ] && [ -e "$run/pluto.pid" ] && "$ipsec" --rundir "$run" status >/dev/null; then
+	ok "pluto runs on after SIGHUP and answers status"
+else
+	not_ok "pluto runs on after SIGHUP and answers status" "$(ls -l "$run")" "$(tail -5 "$log")"
+fi
+expect_match "the reread warns about the file's mode again" '^2$' "$(warnings)"
+printf '127.0.0.1 127.0.0.2 : PSK "fine"\n@east @west : RSA "not supported"\n' >"$tmp/ipsec.secrets"
+kill -HUP "$pid"
+if wait_until 30 has_line "$log" "SIGHUP: $tmp/ipsec.secrets has errors; keeping the 2 PSK entries loaded before"; then
+	ok "SIGHUP with a broken secrets file keeps the PSKs loaded before, saying so"
+else
+	not_ok "SIGHUP with a broken secrets file keeps the PSKs loaded before, saying so" "$(tail -5 "$log")"
+fi
+expect_match "and logs the error with file and line" "$tmp/ipsec.secrets:2: RSA secrets are not supported" "$(cat "$log")"
+expect_ok "pluto runs on after a failed reread" "$ipsec" --rundir "$run" status
+write_secrets "$tmp/ipsec.secrets"
+kill -HUP "$pid"
+wait_until 30 has_line "$log" "SIGHUP: loaded 1 PSK entry from $tmp/ipsec.secrets" ||
+	not_ok "setup: the fixed file is reread" "$(tail -5 "$log")"
+expect_match "once the file is mode 0600 a reread does not warn" '^3$' "$(warnings)"
+
 finish_parts
 
 shutdown_with_up_pending "ipsec stop with an --up pending" "$pid" "$log" "$run" "$ipsec" --rundir "$run" stop
