@@ -3,7 +3,8 @@
  * Entries look like `ID ID : PSK "secret"` (IDs: addresses, @fqdn,
  * user@fqdn, %any; none means %any %any), with `include` globs, comments and
  * 0x hex secrets. Errors name file and line, never the secret. The secret
- * bytes are wiped when freed. */
+ * bytes live in key memory (secmem.h: kept out of core dumps and swap) and
+ * are wiped when freed; a PSK longer than SECMEM_MAX is an error. */
 #ifndef SECRETS_H
 #define SECRETS_H
 

@@ -4,7 +4,9 @@
  * that follow (libreswan lets the secret sit on its own line). Nothing that
  * could be part of a secret is ever copied into an error: errors name the
  * file, the line and what was expected, and quote only ids and fixed
- * words. Every buffer that held a secret is wiped before it is freed. */
+ * words. Every buffer that held a secret is wiped before it is freed, and
+ * the PSKs themselves live in key memory (secmem.h): never in a core dump
+ * or swap. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include "include_glob.h"
 #include "ipsec_id.h"
+#include "secmem.h"
 #include "secrets.h"
 #include "xalloc.h"
 
@@ -53,7 +56,7 @@ static void psk_entry_clear(struct psk_entry *e)
 	for (size_t i = 0; i < e->nids; i++)
 		free(e->ids[i]);
 	free(e->ids);
-	wipe_free(e->psk, e->psk_len);
+	secmem_free(e->psk, e->psk_len);
 	free(e->file);
 	memset(e, 0, sizeof(*e));
 }
@@ -144,32 +147,46 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* 0x hex digits, '_' allowed between them for readability. */
-static bool decode_hex(const struct token *t, uint8_t **out, size_t *out_len)
+/* 0x hex digits, '_' allowed between them for readability: how many
+ * bytes they make, or -1 when they are not an even number of hex digits. */
+static long hex_length(const struct token *t)
 {
-	uint8_t *bytes = xzalloc(t->len / 2 + 1);
+	size_t digits = 0;
+	for (size_t i = 2; i < t->len; i++) {
+		if (t->start[i] != '_' && hex_value(t->start[i]) < 0)
+			return -1;
+		digits += t->start[i] != '_';
+	}
+	return digits == 0 || digits % 2 != 0 ? -1 : (long)(digits / 2);
+}
+
+static void decode_hex(const struct token *t, uint8_t *out)
+{
 	size_t n = 0, digits = 0;
 	int high = 0;
 	for (size_t i = 2; i < t->len; i++) {
 		if (t->start[i] == '_')
 			continue;
 		int v = hex_value(t->start[i]);
-		if (v < 0) {
-			wipe_free(bytes, t->len / 2 + 1);
-			return false;
-		}
 		if (digits++ % 2 == 0)
 			high = v;
 		else
-			bytes[n++] = (uint8_t)(high << 4 | v);
+			out[n++] = (uint8_t)(high << 4 | v);
 	}
-	if (digits == 0 || digits % 2 != 0) {
-		wipe_free(bytes, t->len / 2 + 1);
-		return false;
-	}
-	*out = bytes;
-	*out_len = n;
-	return true;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Key memory for a PSK of len bytes, or NULL with *why. */
+static uint8_t *psk_alloc(size_t len, const char **why)
+{
+	uint8_t *p = len <= SECMEM_MAX ? secmem_alloc(len) : NULL;
+	if (p == NULL && len > SECMEM_MAX)
+		*why = "the PSK is longer than " STR(SECMEM_MAX) " bytes, the most pluto keeps in key memory";
+	else if (p == NULL)
+		*why = "out of key memory for the PSK";
+	return p;
 }
 
 /* The secret token; NULL with *why when it is not one. Never quotes it. */
@@ -180,16 +197,23 @@ static bool decode_secret(const struct token *t, uint8_t **psk, size_t *len, con
 			*why = "empty PSK";
 			return false;
 		}
-		*psk = xzalloc(t->len);
+		if ((*psk = psk_alloc(t->len, why)) == NULL)
+			return false;
 		memcpy(*psk, t->start, t->len);
 		*len = t->len;
 		return true;
 	}
 	if (t->len >= 2 && t->start[0] == '0' && (t->start[1] == 'x' || t->start[1] == 'X')) {
-		if (decode_hex(t, psk, len))
-			return true;
-		*why = "invalid hex PSK (expected 0x followed by an even number of hex digits)";
-		return false;
+		long n = hex_length(t);
+		if (n < 0) {
+			*why = "invalid hex PSK (expected 0x followed by an even number of hex digits)";
+			return false;
+		}
+		if ((*psk = psk_alloc((size_t)n, why)) == NULL)
+			return false;
+		decode_hex(t, *psk);
+		*len = (size_t)n;
+		return true;
 	}
 	if (t->len >= 2 && t->start[0] == '0' && (t->start[1] == 's' || t->start[1] == 'S')) {
 		*why = "base64 (0s) PSKs are not supported; write the PSK as a \"quoted string\" or in 0x hex";
@@ -323,7 +347,7 @@ static void parse_entry_tokens(const struct entry_parse *ep, const struct token 
 	if (nids > sep)		/* "@east:": the id without its ':' */
 		ids[nids - 1].len--;
 	if (!check_ids(ep, ids, nids)) {
-		wipe_free(psk, psk_len);
+		secmem_free(psk, psk_len);
 		return;
 	}
 	add_entry(ep->r, ep->p, ids, nids, psk, psk_len);

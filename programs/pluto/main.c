@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include "commands.h"
 #include "connections.h"
@@ -293,6 +294,11 @@ static void fail(const struct diag *d)
 
 int main(int argc, char **argv)
 {
+	/* First, before any secret is read: no core dump of pluto, and no
+	 * other user reads its memory through ptrace or /proc. Key memory is
+	 * kept out of dumps as well (secmem.h), should dumping come back. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		llog(LL_WARN, "pluto: cannot turn core dumps off: %s", strerror(errno));
 	struct options o = {0};
 	struct diag d;
 	diag_init(&d);

@@ -50,6 +50,15 @@ no_sanitizer_report() {
 		ok "$1"
 	fi
 }
+# kill_plutos DIR: ends every pluto whose pid file is in a rundir below DIR
+# (one that a failed check left running).
+kill_plutos() {
+	local f
+	for f in "$1"/*/pluto.pid "$1"/*/*/pluto.pid; do
+		[ -e "$f" ] && pkill -F "$f" 2>/dev/null
+	done
+	return 0
+}
 # has_line FILE REGEX
 has_line() { grep -qE -- "$2" "$1"; }
 
@@ -157,9 +166,50 @@ part_start() {
 	"$ipsec" --rundir "$d/run" stop >/dev/null 2>&1
 }
 
+# pluto is not dumpable: run as nobody, it cannot be read by nobody
+# through /proc, while another process of nobody's can.
+part_dumpable() {
+	local d=$1 nb pid other out rc
+	nb=$(id -u nobody 2>/dev/null)
+	if [ -z "$nb" ] || ! command -v setpriv >/dev/null; then
+		skip "pluto is not dumpable: another process of its user cannot read its /proc/PID/environ" \
+			"needs the user nobody and setpriv to run pluto unprivileged"
+		return
+	fi
+	local as_nobody=(setpriv --reuid="$nb" --regid="$(id -g nobody)" --clear-groups)
+	chmod 755 "$d"
+	mkdir -m 0700 "$d/nb"
+	: >"$d/nb/ipsec.conf"	# no conn: unprivileged, pluto cannot open IKE sockets
+	: >"$d/nb/ipsec.secrets"
+	chmod 600 "$d/nb/ipsec.conf" "$d/nb/ipsec.secrets"
+	chown -R "$nb" "$d/nb"
+	"${as_nobody[@]}" env SWAN_TEST_MARK=1 "$BINDIR/pluto" --config "$d/nb/ipsec.conf" \
+		--secretsfile "$d/nb/ipsec.secrets" --rundir "$d/nb/run" --nofork --stderrlog 2>"$d/pluto.log" &
+	pid=$!
+	wait_until 30 test -S "$d/nb/run/pluto.ctl" || { not_ok "dumpable: setup: pluto starts as nobody" "$(cat "$d/pluto.log")"; return; }
+	"${as_nobody[@]}" env SWAN_TEST_MARK=1 sleep 120 &
+	other=$!
+	wait_until 30 grep -q 'SWAN_TEST_MARK' "/proc/$other/environ"
+	out=$("${as_nobody[@]}" cat "/proc/$other/environ" 2>&1 | tr '\0' '\n')
+	expect_match "setup: nobody can read the environment of its own process" '^SWAN_TEST_MARK=1$' "$out"
+	"${as_nobody[@]}" cat "/proc/$pid/environ" >"$d/environ" 2>"$d/environ.err"; rc=$?
+	if [ $rc -ne 0 ] && grep -q 'Permission denied' "$d/environ.err"; then
+		ok "pluto is not dumpable: another process of its user cannot read its /proc/PID/environ"
+	else
+		not_ok "pluto is not dumpable: another process of its user cannot read its /proc/PID/environ" \
+			"exit $rc, $(wc -c <"$d/environ") bytes read" "$(cat "$d/environ.err")"
+	fi
+	kill "$other"
+	wait "$other" 2>/dev/null
+	kill -TERM "$pid"
+	wait_until 30 gone "$pid"
+	wait "$pid"
+	no_sanitizer_report "dumpable: no sanitizer report" "$d/pluto.log"
+}
+
 if [ "${1:-}" = --part ]; then
 	d=$(mktemp -d "/tmp/pluto-hardening-$2.XXXXXX")
-	trap 'rm -rf "$d"' EXIT
+	trap 'kill_plutos "$d"; rm -rf "$d"' EXIT
 	"part_$2" "$d"
 	tap_exit
 	exit
@@ -169,7 +219,7 @@ fi
 tmp=$(mktemp -d /tmp/pluto-hardening.XXXXXX)
 run=$tmp/run
 parts=()
-trap 'pkill -F "$run/pluto.pid" 2>/dev/null; for p in "${parts[@]}"; do kill "${p%%:*}" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+trap 'kill_plutos "$tmp"; for p in "${parts[@]}"; do kill "${p%%:*}" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 # start_part NAME: runs part NAME in the background, in a namespace of its own.
 start_part() {
@@ -193,6 +243,7 @@ finish_parts() {
 start_part sigterm
 start_part lowfd
 start_part start
+start_part dumpable
 
 write_conf "$tmp/ipsec.conf"
 write_secrets "$tmp/ipsec.secrets"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "secmem.h"
 #include "secrets.h"
 #include "conf_test_files.h"
 
@@ -309,6 +310,45 @@ static void test_error_in_included_file(void **state)
 			 "inc/x.secrets:3: the PSK must be a \"quoted string\" or 0x hex");
 }
 
+/* Key memory */
+
+static void test_psks_live_in_key_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct secrets *s = load_ok(f, "@a @b : PSK \"quoted\"\n@c @d : PSK 0x0102_0304\n");
+	assert_int_equal(s->n, 2);
+	assert_true(secmem_owns(s->entries[0].psk));
+	assert_true(secmem_owns(s->entries[1].psk));
+	assert_false(secmem_owns(s->entries[0].ids[0]));	/* ids are no secret */
+}
+
+/* Writes an entry whose quoted PSK is n bytes of 'k', or 0x and 2n digits. */
+static char *entry_with_psk_of(size_t n, bool hex)
+{
+	size_t cap = 2 * n + 64;
+	char *text = malloc(cap);
+	int used = snprintf(text, cap, "@a @b : PSK %s", hex ? "0x" : "\"");
+	memset(text + used, hex ? 'a' : 'k', hex ? 2 * n : n);
+	used += (int)(hex ? 2 * n : n);
+	snprintf(text + used, cap - (size_t)used, "%s\n", hex ? "" : "\"");
+	return text;
+}
+
+static void test_psk_longer_than_key_memory_is_an_error(void **state)
+{
+	struct fixture *f = *state;
+	for (int hex = 0; hex <= 1; hex++) {
+		char *text = entry_with_psk_of(SECMEM_MAX, hex);
+		struct secrets *s = load_ok(f, text);
+		assert_int_equal(s->entries[0].psk_len, SECMEM_MAX);
+		assert_true(secmem_owns(s->entries[0].psk));
+		free(text);
+		text = entry_with_psk_of(SECMEM_MAX + 1, hex);
+		expect_one_error(f, text, "ipsec.secrets:1: the PSK is longer than 4096 bytes, the most pluto keeps in key memory");
+		free(text);
+	}
+}
+
 /* File modes */
 
 /* Loads DIR/ipsec.secrets, made mode `mode`, asking for warnings. */
@@ -383,6 +423,8 @@ int main(void)
 		T(test_all_errors_collected),
 		T(test_file_errors),
 		T(test_error_in_included_file),
+		T(test_psks_live_in_key_memory),
+		T(test_psk_longer_than_key_memory_is_an_error),
 		T(test_exposed_file_is_loaded_with_a_warning),
 		T(test_private_file_gives_no_warning),
 		T(test_exposed_include_is_named),
