@@ -169,8 +169,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-static void load_auto_conns(void)
+/* Loads the conns that are not auto=ignore and opens their IKE ports.
+ * A port that cannot be bound on an address of this host fails the start
+ * (it is added to d): pluto would run deaf to that conn's peers. A conn
+ * with no address of this host opens no port and loads all the same: its
+ * address may yet come. A conn that does not load is logged and skipped. */
+static bool load_auto_conns(struct diag *d)
 {
+	bool listening = true;
 	for (size_t i = 0; i < pluto.conf->nconns; i++) {
 		const struct conn_config *cfg = &pluto.conf->conns[i];
 		if (cfg->auto_mode == AUTO_IGNORE)
@@ -187,11 +193,23 @@ static void load_auto_conns(void)
 		}
 		conn_log_lines(c, LL_WARN, &notes);
 		conn_log(c, LL_INFO, "added IKEv2 connection");
-		if (!ikev2_listen(c, &errors))
-			conn_log(c, LL_WARN, "%s", diag_oneline(&errors, NULL));
+		if (!ikev2_listen(c, &errors)) {
+			diag_add(d, "\"%s\": %s; not starting", cfg->name, diag_oneline(&errors, NULL));
+			listening = false;
+		}
 		if (cfg->auto_mode == AUTO_ONDEMAND)
 			conn_log(c, LL_WARN, "auto=ondemand: negotiation on demand is not supported yet; use auto=start");
-		else if (cfg->auto_mode == AUTO_START)
+	}
+	return listening;
+}
+
+/* Once pluto is up: the auto=start conns that loaded. */
+static void start_auto_conns(void)
+{
+	for (size_t i = 0; i < pluto.conf->nconns; i++) {
+		const struct conn_config *cfg = &pluto.conf->conns[i];
+		struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
+		if (c != NULL)
 			ikev2_initiate(c, 0);
 	}
 }
@@ -341,11 +359,11 @@ int main(int argc, char **argv)
 	if (!netns_lock_claim(&d) || !ike_crypto_init(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
-	if (!control_listen(pluto.rundir, command_dispatch, &d))
+	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))
 		fail(&d);
 
 	llog(LL_INFO, "pluto started (pid %ld), listening on %s/pluto.ctl", (long)getpid(), pluto.rundir);
-	load_auto_conns();
+	start_auto_conns();
 	report_ready(&d);
 
 	event_base_dispatch(pluto.base);

@@ -59,6 +59,9 @@ kill_plutos() {
 	done
 	return 0
 }
+# no_pluto_on RUNDIR: no process runs pluto with this rundir (a function,
+# so that no shell's command line holds the pattern).
+no_pluto_on() { ! pgrep -f -- "pluto .*--rundir $1( |\$)" >/dev/null; }
 # has_line FILE REGEX
 has_line() { grep -qE -- "$2" "$1"; }
 
@@ -152,13 +155,42 @@ part_lowfd() {
 	no_sanitizer_report "low fd limit: no sanitizer report" "$d/pluto.log"
 }
 
-# A pluto that starts in an empty namespace.
+# Starting: a port 500 taken by another process fails the start, through
+# `ipsec start`; once it is free pluto starts, with a conn whose address
+# is not on this host loaded too, and a rundir it creates 0700.
 part_start() {
-	local d=$1 out mode
+	local d=$1 out rc mode holder
 	write_conf "$d/ipsec.conf"
+	printf 'conn far\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=add\n' >>"$d/ipsec.conf"
 	write_secrets "$d/ipsec.secrets"
+	python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 500))
+print("bound", flush=True)
+time.sleep(120)' >"$d/holder.out" 2>&1 &
+	holder=$!
+	wait_until 30 grep -q bound "$d/holder.out" || not_ok "start: setup: a process holds 127.0.0.1:500" "$(cat "$d/holder.out")"
+	out=$("$ipsec" start --config "$d/ipsec.conf" --secretsfile "$d/ipsec.secrets" \
+		--rundir "$d/run" --logfile "$d/pluto.log" 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q '"t": cannot listen for IKE on 127.0.0.1 port 500: Address already in use; not starting' <<<"$out"; then
+		ok "ipsec start fails when a conn's IKE port is taken, naming the conn, the address and why"
+	else
+		not_ok "ipsec start fails when a conn's IKE port is taken, naming the conn, the address and why" "exit $rc" "$out"
+	fi
+	if wait_until 30 no_pluto_on "$d/run"; then ok "start: no pluto is left running"
+	else not_ok "start: no pluto is left running" "$(pgrep -af -- "--rundir $d/run")"; fi
+	if [ ! -e "$d/run/pluto.ctl" ] && [ ! -e "$d/run/pluto.pid" ]; then ok "start: no pluto.ctl or pluto.pid is left behind"
+	else not_ok "start: no pluto.ctl or pluto.pid is left behind" "$(ls -l "$d/run")"; fi
+	expect_no_match "start: no control socket was opened" 'pluto started' "$(cat "$d/pluto.log")"
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+
+	rm -rf "$d/run"
 	out=$(umask 000 && "$ipsec" start --config "$d/ipsec.conf" --secretsfile "$d/ipsec.secrets" \
-		--rundir "$d/run" --logfile "$d/pluto.log" 2>&1) || { not_ok "start: setup: pluto starts" "$out"; return; }
+		--rundir "$d/run" --logfile "$d/pluto.log" 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then ok "start: with the port free, pluto starts"; else not_ok "start: with the port free, pluto starts" "$out"; fi
+	out=$("$ipsec" --rundir "$d/run" status 2>&1)
+	expect_match "start: a conn whose address is not on this host is loaded all the same" '^"far": 192\.0\.2\.1\.\.\.192\.0\.2\.2' "$out"
 	mode=$(stat -c %a "$d/run")
 	if [ "$mode" = 700 ]; then ok "pluto creates a missing rundir mode 0700, whatever the umask"
 	else not_ok "pluto creates a missing rundir mode 0700, whatever the umask" "mode $mode"; fi
