@@ -1,29 +1,26 @@
 #!/usr/bin/env bash
-# pluto at the edges of its process: shutdown with a negotiation pending,
-# whack clients that leave early, stall or crowd in, and a low limit on
-# file descriptors. No kernel ESP needed.
+# pluto at the edges of its process: shutdown with a negotiation pending;
+# whack clients that leave early, stall or crowd in; a low limit on file
+# descriptors; one pluto per network namespace; the rundir, pid file and
+# secrets file rules; a pluto that is not dumpable; SIGHUP; a start that
+# cannot bind its IKE port. No kernel ESP needed.
 #
-# It runs in a network namespace of its own (so its plutos, their port 500
-# and their kernel state neither meet nor disturb any other on this host),
-# and some parts run in further namespaces of their own, in the background,
-# while the main part waits for pluto's 10 s request deadline. A part is
-# this file run again with the part's name: `test-hardening.sh --part NAME`.
+# It runs in a network namespace of its own (netns.sh). Parts that need a
+# pluto of their own run in further namespaces, in the background, while
+# the main part waits out pluto's 10 s request deadline; a part is this
+# file run again with its name: `test-hardening.sh --part NAME`.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
+. "$here/../lib/netns.sh"
 BINDIR=${BINDIR:-$here/../../build/bin}
 ipsec=$BINDIR/ipsec
 clients=$here/../lib/whack_clients.py
 
-if [ -z "${HARDENING_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null &&
-	   unshare -n true 2>/dev/null; then
-		exec unshare -n env HARDENING_NETNS=1 bash "$0" "$@"
-	fi
+if ! own_netns "$@"; then
 	skip "pluto's process hardening tests" "they need root, ip and unshare -n to run pluto in a network namespace of their own"
 	exit 0
 fi
-ip link set lo up
 
 # --- helpers -----------------------------------------------------------------
 gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -255,7 +252,7 @@ trap 'kill_plutos "$tmp"; for p in "${parts[@]}"; do kill "${p%%:*}" 2>/dev/null
 
 # start_part NAME: runs part NAME in the background, in a namespace of its own.
 start_part() {
-	unshare -n env HARDENING_NETNS=1 bash "$0" --part "$1" >"$tmp/part-$1.tap" 2>&1 &
+	unshare -n env SWAN_OWN_NETNS=1 bash "$0" --part "$1" >"$tmp/part-$1.tap" 2>&1 &
 	parts+=("$!:$1")
 }
 # finish_parts: waits for every part and reports what it found.

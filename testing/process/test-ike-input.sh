@@ -5,6 +5,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
+. "$here/../lib/netns.sh"
+own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
 BINDIR=${BINDIR:-$here/../../build/bin}
 tmp=$(mktemp -d /tmp/pluto-ike.XXXXXX)
 run=$tmp/run
