@@ -289,14 +289,14 @@ static void client_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	if (nsessions >= CONTROL_SESSIONS_MAX) {
-		llog(LL_WARN, "whack: refused a client: %d are being served already", CONTROL_SESSIONS_MAX);
+		static struct log_limit refusals;
+		llog_limited(&refusals, LL_WARN, "whack: refused a client: %d are being served already",
+			     CONTROL_SESSIONS_MAX);
 		close(fd);
 		return;
 	}
-	if (session_new(fd) == NULL) {
+	if (session_new(fd) == NULL)	/* which has closed fd */
 		llog(LL_ERROR, "whack: out of memory accepting a client");
-		close(fd);
-	}
 }
 
 static void resume_accepting(evutil_socket_t fd, short what, void *arg)
