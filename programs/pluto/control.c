@@ -249,11 +249,14 @@ static bool peer_allowed(int fd)
 	return false;
 }
 
+/* A session for the client on fd; NULL (fd closed) when there is no memory. */
 static struct whack_session *session_new(int fd)
 {
 	struct whack_session *s = calloc(1, sizeof(*s));
-	if (s == NULL)
+	if (s == NULL) {
+		close(fd);
 		return NULL;
+	}
 	s->bev = bufferevent_socket_new(pluto.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	s->deadline = evtimer_new(pluto.base, request_overdue, s);
 	if (s->bev == NULL || s->deadline == NULL) {
