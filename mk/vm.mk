@@ -21,6 +21,16 @@ vm-peers:
 
 .PHONY: check-scenarios vm-kernel vm-peers
 
+# The IKE_SA_INIT flooder of the flood benchmark (testing/bench/ike_flood.c):
+# a test tool on its own, no part of the daemon; built for `make bench` only.
+IKE_FLOOD := $(BINDIR)/ike-flood
+
+$(IKE_FLOOD): $(O)/testing/bench/ike_flood.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+-include $(O)/testing/bench/ike_flood.d
+
 # Benchmarks print figures; they never pass or fail on a stopwatch
 # (testing/bench/README.md). In the VM, like the scenarios.
 bench: all
