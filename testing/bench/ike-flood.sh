@@ -55,7 +55,6 @@ cannot_run() {
 	not_ok "ike-flood benchmark: not run: $*"
 	exit 1
 }
-now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'; }
 
 [ -x "$flood" ] || cannot_run "no flooder at $flood (make bench builds it: make $flood)"
@@ -125,31 +124,51 @@ east_sas() {
 		/^Total IKE SAs:/ { t = $4 + 0 }
 		END { print h + 0, t + 0 }' <<<"$s"
 }
-east_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$epid/status"; }
-east_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$epid/stat"; }
-# UDP datagrams the kernel dropped in east because pluto's socket buffer was full.
+# The readers below use no subprocess (builtins into a variable): under TCG a
+# fork costs a good part of a second on a loaded machine, and the moment a
+# phase ends must be read when it ends.
+east_rss() { # RSS=kB
+	local k v _
+	RSS='?'
+	while read -r k v _; do [ "$k" = VmRSS: ] && { RSS=$v; return; }; done <"/proc/$epid/status"
+}
+east_ticks() { # TICKS=utime+stime
+	local s
+	read -r s <"/proc/$epid/stat"
+	read -ra s <<<"${s##*) }"
+	TICKS=$((s[11] + s[12]))
+}
+# DROPS=UDP datagrams the kernel dropped in east because pluto's socket
+# buffer was full (RcvbufErrors of east's namespace).
 east_rcvbuf_drops() {
-	ip netns exec "$(ns_name east)" awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) col[$i] = i; h = 1; next }
-		$1 == "Udp:" { print $col["RcvbufErrors"]; exit }' /proc/net/snmp
+	local -a names vals
+	local l i
+	while read -r l; do
+		case $l in
+		Udp:\ InDatagrams*) read -ra names <<<"$l" ;;
+		Udp:\ [0-9]*) read -ra vals <<<"$l" ;;
+		esac
+	done <"/proc/$epid/net/snmp"
+	for i in "${!names[@]}"; do [ "${names[i]}" = RcvbufErrors ] && DROPS=${vals[i]}; done
 }
 hz=$(getconf CLK_TCK)
 
 # --- the legitimate peer --------------------------------------------------------
 legit=$SW_LOGDIR/legit.tsv	# TAG START SECONDS RC COOKIE_ROUNDS, one line per --up
 : >"$legit"
-stop=$SW_LOGDIR/stop
+stop=$SW_RUNDIR/stop	# tmpfs: seen at once
 # legit_loop TAG MAX: west's --up (under the deadline) then --down, until
 # MAX attempts or until $stop exists.
 legit_loop() {
-	local tag=$1 max=$2 n=0 t0 rc out wns
+	local tag=$1 max=$2 n=0 t0 t1 rc out wns
 	wns=$(ns_name west)
 	while [ $n -lt "$max" ] && [ ! -e "$stop" ]; do
 		n=$((n + 1))
 		t0=$EPOCHREALTIME
 		out=$(timeout "$up_deadline" ip netns exec "$wns" "$BINDIR/ipsec" auto --up t \
 			--ctlsocket "$SW_RUNDIR/west/pluto.ctl" 2>&1)
-		rc=$?
-		echo "$tag $t0 $(since "$t0") $rc $(grep -c 'sent a cookie' <<<"$out")" >>"$legit"
+		rc=$? t1=$EPOCHREALTIME
+		echo "$tag $t0 $(since "$t0" "$t1") $rc $(grep -c 'sent a cookie' <<<"$out")" >>"$legit"
 		{ echo "--- $tag attempt $n: rc $rc"; echo "$out"; } >>"$SW_LOGDIR/legit.log"
 		timeout 20 ip netns exec "$wns" "$BINDIR/ipsec" auto --down t \
 			--ctlsocket "$SW_RUNDIR/west/pluto.ctl" >>"$SW_LOGDIR/legit.log" 2>&1
@@ -158,9 +177,12 @@ legit_loop() {
 # sampler FILE: once a second (the sampling interval) until $stop exists:
 # SECONDS HALFOPEN TOTAL RSS_KB.
 sampler() {
-	local t0=$EPOCHREALTIME
+	local t0=$EPOCHREALTIME t sas
 	while [ ! -e "$stop" ]; do
-		echo "$(since "$t0") $(east_sas) $(east_rss)" >>"$1"
+		t=$EPOCHREALTIME
+		sas=$(east_sas)
+		east_rss
+		echo "$(since "$t0" "$t") $sas $RSS" >>"$1"
 		sleep 1
 	done
 }
@@ -169,12 +191,13 @@ declare -A V	# V[row,column]: the table's cells
 # period TAG CMD...: runs CMD (the flooder, or legit_loop alone) while the
 # sampler runs, and west's rounds beside a flooder; records east's figures.
 period() {
-	local tag=$1 mark ticks0 drops0 t0 t1 fpid lpid spid; shift
-	mark=$(log_mark "$elog") ticks0=$(east_ticks) drops0=$(east_rcvbuf_drops)
+	local tag=$1 mark ticks0 drops0 t0 t1 fpid lpid=; shift
+	mark=$(log_mark "$elog")
 	rm -f "$stop"
 	sampler "$SW_LOGDIR/samples-$tag" &
-	spid=$!
-	t0=$EPOCHREALTIME
+	local spid=$!
+	east_ticks; east_rcvbuf_drops
+	ticks0=$TICKS drops0=$DROPS t0=$EPOCHREALTIME
 	if [ "$1" = legit_loop ]; then
 		"$@"
 	else
@@ -184,22 +207,24 @@ period() {
 		lpid=$!
 		wait "$fpid"
 	fi
+	# The phase ends here: read east and tell the loops at once.
+	east_ticks; east_rcvbuf_drops
 	t1=$EPOCHREALTIME
+	: >"$stop"
 	V[seconds,$tag]=$(since "$t0" "$t1")
-	V[cpu,$tag]=$(awk -v a="$ticks0" -v b="$(east_ticks)" -v hz="$hz" -v s="${V[seconds,$tag]}" \
+	V[cpu,$tag]=$(awk -v a="$ticks0" -v b="$TICKS" -v hz="$hz" -v s="${V[seconds,$tag]}" \
 		'BEGIN { printf "%.1f s (%.0f%%)", (b - a) / hz, 100 * (b - a) / hz / s }')
-	V[rcvbuf,$tag]=$(($(east_rcvbuf_drops) - drops0))
-	touch "$stop"
-	[ -z "${lpid:-}" ] || wait "$lpid"	# its round in progress ends first
+	V[rcvbuf,$tag]=$((DROPS - drops0))
+	V[flood_end,$tag]=$t1
+	[ -z "$lpid" ] || wait "$lpid"	# its round in progress ends first
 	wait "$spid"
 	V[dh,$tag]=$(log_since "$elog" "$mark" | grep -c '"any" #[0-9]*: responding to IKE_SA_INIT')
 	V[dh_t,$tag]=$(log_since "$elog" "$mark" | grep -c '"t" #[0-9]*: responding to IKE_SA_INIT')
-	awk -v tag="$tag" '$2 != "?" { if ($2 > h) h = $2; if ($3 > t) t = $3 } { if ($4 > r) r = $4; last = $0 }
-		END { split(last, l, " "); printf "%d/%s %d %d/%d\n", h, l[2], t, r, l[4] }' \
+	awk '$2 != "?" { if ($2 > h) h = $2; if ($3 > t) t = $3 } { if ($4 > r) r = $4; last = $0 }
+		END { split(last, l, " "); printf "%d/%s %d %d/%s\n", h, l[2], t, r, l[4] }' \
 		"$SW_LOGDIR/samples-$tag" >"$SW_LOGDIR/summary-$tag"
 	read -r "V[halfopen,$tag]" "V[ikesas,$tag]" "V[rss,$tag]" <"$SW_LOGDIR/summary-$tag"
 	[ "$1" = legit_loop ] || flood_figures "$tag"
-	V[flood_end,$tag]=$t1
 }
 # flood_figures TAG: the flooder's line, into the table.
 flood_figures() {
@@ -209,6 +234,10 @@ flood_figures() {
 	declare -A F=()
 	for kv in $line; do k=${kv%%=*} v=${kv#*=}; F[$k]=$v; done
 	V[sent,$tag]="${F[sent]} in ${F[seconds]} s"
+	V[linger,$tag]=${F[last_answer]}
+	# "After the flood" counts from its last request, not from the wait
+	# for late answers.
+	V[flood_end,$tag]=$(awk -v e="${V[flood_end,$tag]}" -v l="${F[linger]}" 'BEGIN { printf "%.6f", e - l }')
 	V[rate,$tag]=${F[rate]}
 	V[sources,$tag]=${F[sources]}
 	V[echoes,$tag]=${F[echoes]}
@@ -222,17 +251,18 @@ flood_figures() {
 # drain TAG: east's half-open count once a second from now until it is 0
 # (at most the timeout + 30 s); the seconds since the flood ended.
 drain() {
-	local tag=$1 h limit series=
+	local tag=$1 h t limit series=
 	limit=$((halfopen_timeout + 30))
 	while :; do
+		t=$EPOCHREALTIME
 		read -r h _ <<<"$(east_sas)"
 		series+=" $h"
 		if [ "$h" = 0 ]; then
-			V[drain,$tag]="$(since "${V[flood_end,$tag]}") s"
+			V[drain,$tag]=$(since "${V[flood_end,$tag]}" "$t")
 			break
 		fi
 		if [ "$(since "${V[flood_end,$tag]}" | cut -d. -f1)" -ge "$limit" ]; then
-			V[drain,$tag]="not after $limit s ($h left)"
+			V[drain,$tag]="not in $limit ($h left)"
 			break
 		fi
 		sleep 1
@@ -310,19 +340,20 @@ row() { # LABEL KEY
 	row "east answered COOKIE" r_cookie
 	row "east answered something else" r_other
 	row "east did not answer" r_none
+	row "east: last answer, s after the last request" linger
 	row "east: UDP receive-buffer drops (kernel)" rcvbuf
 	row "east: DHs for conn any/for west (its log)" dh
 	row "east: half-open IKE SAs max/last sample" halfopen
 	row "east: IKE SAs max" ikesas
 	row "east: VmRSS kB max/last sample" rss
 	row "east: CPU s (% of one CPU)" cpu
-	row "east: half-open back to 0 after the flood" drain
+	row "east: half-open 0 again, s after last request" drain
 	row "west: tunnels up/attempts" up
 	row "west: setup s median/max (those up)" setup
 	row "west: COOKIE rounds" cookies
 	row "flooder: CPU s" flood_cpu
-	echo "east's half-open IKE SAs after phase 1, once a second from its end: ${V[series,one]}"
-	echo "east's half-open IKE SAs after phase 2, once a second from its end: ${V[series,many]}"
+	echo "east's half-open IKE SAs after phase 1, once a second from the end of the phase: ${V[series,one]}"
+	echo "east's half-open IKE SAs after phase 2, once a second from the end of the phase: ${V[series,many]}"
 } >"$figures"
 echo "#"
 sed 's/^/# /' "$figures"

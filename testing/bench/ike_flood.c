@@ -17,8 +17,11 @@
  * again with that cookie in front (RFC 7296 2.6), once.
  *
  * It stops after --count requests or --max-seconds, whichever comes first,
- * then counts answers for --linger-ms more (default 1000), and prints one
- * line of figures, "key=value" separated by spaces. Exit status 1 on a
+ * then goes on counting answers until none has come for --linger-ms
+ * (default 1000; at most ten times that), and prints one line of figures,
+ * "key=value" separated by spaces (linger: the seconds it waited after the
+ * last request; last_answer: when, after the last request, the last answer
+ * came). Exit status 1 on a
  * usage or socket error, 0 otherwise. */
 #include <errno.h>
 #include <getopt.h>
@@ -376,20 +379,25 @@ int main(int argc, char **argv)
 	}
 	c.sent = i;
 	elapsed = now_s() - t0;
-	/* Late answers still count: wait for them until none came for
-	 * linger_ms, but not past ten lingers. */
-	for (int round = 0; round < 10; round++) {
-		unsigned long before = c.replies;
-		wait_until((double)linger_ms / 1000.0, false);
-		drain(answer_cookies, &c);
-		if (c.replies == before)
+	/* Late answers still count (a busy responder works through its
+	 * queue after the flood): wait for them until none has come for
+	 * linger_ms, but not past ten times that. */
+	double linger = (double)linger_ms / 1000.0, last = now_s(), stop = last + 10 * linger, sent_end = last;
+	for (;;) {
+		double now = now_s();
+		if (now >= last + linger || now >= stop)
 			break;
+		wait_until((last + linger < stop ? last + linger : stop) - now, false);
+		unsigned long before = c.replies;
+		drain(answer_cookies, &c);
+		if (c.replies != before)
+			last = now_s();
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("sent=%lu seconds=%.2f rate=%.0f sources=%u echoes=%lu send_errors=%lu replies=%lu sa=%lu "
+	printf("sent=%lu seconds=%.2f linger=%.2f last_answer=%.2f rate=%.0f sources=%u echoes=%lu send_errors=%lu replies=%lu sa=%lu "
 	       "cookie=%lu no_proposal=%lu invalid_ke=%lu other_notify=%lu malformed=%lu cpu=%.2f\n",
-	       c.sent, elapsed, elapsed > 0 ? (double)c.sent / elapsed : 0.0, nsrc, c.echoes, c.send_errors,
+	       c.sent, elapsed, now_s() - sent_end, last - sent_end, elapsed > 0 ? (double)c.sent / elapsed : 0.0, nsrc, c.echoes, c.send_errors,
 	       c.replies, c.sa, c.cookie, c.no_proposal, c.invalid_ke, c.other_notify, c.malformed,
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
