@@ -126,29 +126,36 @@ east_sas() {
 }
 # The readers below use no subprocess (builtins into a variable): under TCG a
 # fork costs a good part of a second on a loaded machine, and the moment a
-# phase ends must be read when it ends.
+# phase ends must be read when it ends. mapfile, not a read loop: read goes
+# back to each line's end with lseek, and procfs makes the text anew on
+# every read, so a line that changed meanwhile comes out torn.
 east_rss() { # RSS=kB
-	local k v _
+	local -a lines
+	local l
 	RSS='?'
-	while read -r k v _; do [ "$k" = VmRSS: ] && { RSS=$v; return; }; done <"/proc/$epid/status"
+	mapfile -t lines <"/proc/$epid/status"
+	for l in "${lines[@]}"; do
+		[[ $l == VmRSS:* ]] && { read -r _ RSS _ <<<"$l"; return; }
+	done
 }
 east_ticks() { # TICKS=utime+stime
-	local s
-	read -r s <"/proc/$epid/stat"
-	read -ra s <<<"${s##*) }"
+	local -a lines s
+	mapfile -t lines <"/proc/$epid/stat"
+	read -ra s <<<"${lines[0]##*) }"
 	TICKS=$((s[11] + s[12]))
 }
 # DROPS=UDP datagrams the kernel dropped in east because pluto's socket
 # buffer was full (RcvbufErrors of east's namespace).
 east_rcvbuf_drops() {
-	local -a names vals
+	local -a lines names vals
 	local l i
-	while read -r l; do
+	mapfile -t lines <"/proc/$epid/net/snmp"
+	for l in "${lines[@]}"; do
 		case $l in
 		Udp:\ InDatagrams*) read -ra names <<<"$l" ;;
 		Udp:\ [0-9]*) read -ra vals <<<"$l" ;;
 		esac
-	done <"/proc/$epid/net/snmp"
+	done
 	for i in "${!names[@]}"; do [ "${names[i]}" = RcvbufErrors ] && DROPS=${vals[i]}; done
 }
 hz=$(getconf CLK_TCK)
@@ -220,7 +227,8 @@ period() {
 	wait "$spid"
 	V[dh,$tag]=$(log_since "$elog" "$mark" | grep -c '"any" #[0-9]*: responding to IKE_SA_INIT')
 	V[dh_t,$tag]=$(log_since "$elog" "$mark" | grep -c '"t" #[0-9]*: responding to IKE_SA_INIT')
-	awk '$2 != "?" { if ($2 > h) h = $2; if ($3 > t) t = $3 } { if ($4 > r) r = $4; last = $0 }
+	awk '$2 != "?" { if ($2 + 0 > h) h = $2 + 0; if ($3 + 0 > t) t = $3 + 0 }
+		$4 != "?" { if ($4 + 0 > r) r = $4 + 0 } { last = $0 }
 		END { split(last, l, " "); printf "%d/%s %d %d/%s\n", h, l[2], t, r, l[4] }' \
 		"$SW_LOGDIR/samples-$tag" >"$SW_LOGDIR/summary-$tag"
 	read -r "V[halfopen,$tag]" "V[ikesas,$tag]" "V[rss,$tag]" <"$SW_LOGDIR/summary-$tag"
