@@ -355,7 +355,7 @@ row() { # LABEL KEY
 	row "east: IKE SAs max" ikesas
 	row "east: VmRSS kB max/last sample" rss
 	row "east: CPU s (% of one CPU)" cpu
-	row "east: half-open 0 again, s after last request" drain
+	row "east: half-open 0 again, s after the flood" drain
 	row "west: tunnels up/attempts" up
 	row "west: setup s median/max (those up)" setup
 	row "west: COOKIE rounds" cookies
