@@ -21,10 +21,27 @@ vm-peers:
 
 .PHONY: check-scenarios vm-kernel vm-peers
 
+# The IKE_SA_INIT flooder of the flood benchmark (testing/bench/ike_flood.c):
+# a test tool on its own, no part of the daemon; built for `make bench` only.
+IKE_FLOOD := $(BINDIR)/ike-flood
+
+$(IKE_FLOOD): $(O)/testing/bench/ike_flood.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+-include $(O)/testing/bench/ike_flood.d
+
 # Benchmarks print figures; they never pass or fail on a stopwatch
-# (testing/bench/README.md). In the VM, like the scenarios.
-bench: all
-	@BINDIR=$(abspath $(BINDIR)) SWAN_SCENARIO_TIMEOUT=1800 testing/vm/run \
-		--out $(RESULTS)/bench testing/bench/sa-install.sh
+# (testing/bench/README.md). In the VM, like the scenarios, all in one boot.
+#   make bench                   every benchmark
+#   make bench BENCH=ike-flood   one (or a space-separated list)
+BENCH ?= sa-install ike-flood
+
+bench: all $(IKE_FLOOD)
+	@BINDIR=$(abspath $(BINDIR)) SWAN_SCENARIO_TIMEOUT=1800 SWAN_VM_TIMEOUT=$${SWAN_VM_TIMEOUT:-3600} \
+		testing/vm/run --out $(RESULTS)/bench $(BENCH:%=testing/bench/%.sh); rc=$$?; \
+	if [ -f $(RESULTS)/bench/ike-flood/logs/figures.txt ]; then \
+		echo "--- ike-flood figures"; cat $(RESULTS)/bench/ike-flood/logs/figures.txt; fi; \
+	exit $$rc
 
 .PHONY: bench
