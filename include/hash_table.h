@@ -24,6 +24,9 @@ struct hash_table {
 uint64_t hash_bytes(const void *data, size_t len);
 /* Replaces the random key (tests check SipHash's published vectors). */
 void hash_set_key(const uint8_t key[16]);
+/* SipHash-2-4 under a key of the caller's (a MAC for cookies), over a
+ * then b (b may be NULL). */
+uint64_t siphash24(const uint8_t key[16], const void *a, size_t alen, const void *b, size_t blen);
 /* Several pieces hashed as if they were one run of bytes. */
 uint64_t hash_pieces(const void *a, size_t alen, const void *b, size_t blen);
 

@@ -70,13 +70,11 @@ struct sip_stream {
 	size_t tail_len, total;
 };
 
-static void stream_init(struct sip_stream *st)
+static void stream_init(struct sip_stream *st, const uint64_t k[2])
 {
-	if (!keyed)
-		make_key();
 	st->s = (struct sip){
-		.v0 = key[0] ^ 0x736f6d6570736575ull, .v1 = key[1] ^ 0x646f72616e646f6dull,
-		.v2 = key[0] ^ 0x6c7967656e657261ull, .v3 = key[1] ^ 0x7465646279746573ull,
+		.v0 = k[0] ^ 0x736f6d6570736575ull, .v1 = k[1] ^ 0x646f72616e646f6dull,
+		.v2 = k[0] ^ 0x6c7967656e657261ull, .v3 = k[1] ^ 0x7465646279746573ull,
 	};
 	st->tail_len = 0;
 	st->total = 0;
@@ -107,14 +105,27 @@ static uint64_t stream_end(struct sip_stream *st)
 	return st->s.v0 ^ st->s.v1 ^ st->s.v2 ^ st->s.v3;
 }
 
-uint64_t hash_pieces(const void *a, size_t alen, const void *b, size_t blen)
+static uint64_t sip_pieces(const uint64_t k[2], const void *a, size_t alen, const void *b, size_t blen)
 {
 	struct sip_stream st;
-	stream_init(&st);
+	stream_init(&st, k);
 	stream_feed(&st, a, alen);
 	if (b != NULL)
 		stream_feed(&st, b, blen);
 	return stream_end(&st);
+}
+
+uint64_t hash_pieces(const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (!keyed)
+		make_key();
+	return sip_pieces(key, a, alen, b, blen);
+}
+
+uint64_t siphash24(const uint8_t k[16], const void *a, size_t alen, const void *b, size_t blen)
+{
+	const uint64_t kk[2] = { le64(k), le64(k + 8) };
+	return sip_pieces(kk, a, alen, b, blen);
 }
 
 uint64_t hash_bytes(const void *data, size_t len)

@@ -16,9 +16,15 @@ struct peer_load {
 
 struct cookie_secret {
 	uint8_t version;
-	uint8_t key[32];
+	uint8_t key[2][16];
 	time_t made;
 	bool set;
+};
+
+/* COOKIEs sent, counted in windows of halfopen-ike-timeout. */
+struct cookie_rate {
+	time_t window_start;
+	unsigned this_window, last_window;
 };
 
 static struct config_setup limits;
@@ -26,6 +32,7 @@ static bool configured;
 static struct hash_table peers;
 static unsigned total;
 static struct cookie_secret current, previous;
+static struct cookie_rate sent;
 static bool was_busy;
 static struct log_limit transitions;	/* a count hovering at the threshold */
 
@@ -112,14 +119,26 @@ unsigned ike_dos_halfopen_of(const ip_address *peer)
 	return p != NULL ? p->halfopen : 0;
 }
 
-bool ike_dos_busy(void)
+static void roll_window(time_t now)
+{
+	time_t len = ike_dos_settings()->halfopen_ike_timeout;
+	if (now - sent.window_start < len && now >= sent.window_start)
+		return;
+	sent.last_window = now - sent.window_start < 2 * len ? sent.this_window : 0;
+	sent.this_window = 0;
+	sent.window_start = now;
+}
+
+bool ike_dos_busy(time_t now)
 {
 	const struct config_setup *s = ike_dos_settings();
+	roll_window(now);
+	bool flooded = sent.this_window + sent.last_window >= s->ddos_ike_threshold;
 	bool busy = s->ddos_mode == DDOS_BUSY ||
-		    (s->ddos_mode == DDOS_AUTO && total >= s->ddos_ike_threshold);
+		    (s->ddos_mode == DDOS_AUTO && (total >= s->ddos_ike_threshold || flooded));
 	if (busy != was_busy && s->ddos_mode == DDOS_AUTO)
 		llog_limited(&transitions, LL_WARN, busy ? "%u half-open IKE SAs (ddos-ike-threshold=%u): IKE_SA_INIT must now carry a cookie"
-				   : "%u half-open IKE SAs, below ddos-ike-threshold=%u: IKE_SA_INIT needs no cookie again",
+				   : "%u half-open IKE SAs, below ddos-ike-threshold=%u, and no flood of requests without cookies: IKE_SA_INIT needs no cookie again",
 		     total, s->ddos_ike_threshold);
 	was_busy = busy;
 	return busy;
@@ -129,7 +148,7 @@ static bool new_secret(struct cookie_secret *s, uint8_t version, time_t now)
 {
 	s->version = version;
 	s->made = now;
-	s->set = ike_random(s->key, sizeof(s->key));
+	s->set = ike_random(&s->key[0][0], sizeof(s->key));
 	return s->set;
 }
 
@@ -153,15 +172,17 @@ static bool cookie_mac(const struct cookie_secret *s, const ip_address *remote, 
 		       const uint8_t *nonce, size_t nonce_len, uint8_t cookie[IKE_COOKIE_LEN])
 {
 	/* Ni | IPi | SPIi, as RFC 7296 2.6 suggests. */
-	uint8_t data[IKEV2_NONCE_MAX + 16 + 8];
+	uint8_t tail[16 + 8];
 	size_t addr_len = remote->family == AF_INET6 ? 16 : 4;
-	if (nonce_len > IKEV2_NONCE_MAX)
-		return false;
-	memcpy(data, nonce, nonce_len);
-	memcpy(data + nonce_len, remote->bytes, addr_len);
-	memcpy(data + nonce_len + addr_len, spi_i, 8);
+	memcpy(tail, remote->bytes, addr_len);
+	memcpy(tail + addr_len, spi_i, 8);
 	cookie[0] = s->version;
-	return prf(PRF_HMAC_SHA2_256, s->key, sizeof(s->key), data, nonce_len + addr_len + 8, cookie + 1);
+	for (int k = 0; k < 2; k++) {
+		uint64_t mac = siphash24(s->key[k], nonce, nonce_len, tail, addr_len + 8);
+		for (int i = 0; i < 8; i++)
+			cookie[1 + 8 * k + i] = (uint8_t)(mac >> (56 - 8 * i));
+	}
+	return true;
 }
 
 bool ike_dos_make_cookie(const ip_address *remote, const uint8_t spi_i[8],
@@ -200,9 +221,11 @@ enum ike_dos_verdict ike_dos_admit(const ip_address *remote, const uint8_t spi_i
 	/* Half the per-peer share, rounded up: strongSwan's 3 of 5. */
 	unsigned peer_cookie_threshold = (s->max_halfopen_ike_per_peer + 1) / 2;
 	*verified = cookie != NULL && cookie_valid(remote, spi_i, nonce, nonce_len, cookie, cookie_len, now);
-	bool busy = ike_dos_busy();
-	if (!*verified && s->ddos_mode != DDOS_UNLIMITED && (busy || without >= peer_cookie_threshold))
+	bool busy = ike_dos_busy(now);
+	if (!*verified && s->ddos_mode != DDOS_UNLIMITED && (busy || without >= peer_cookie_threshold)) {
+		sent.this_window++;
 		return IKE_DOS_SEND_COOKIE;
+	}
 	if ((*verified ? with_cookie : without) >= s->max_halfopen_ike_per_peer)
 		return IKE_DOS_DROP_PEER;
 	if (total >= s->max_halfopen_ike)
@@ -223,6 +246,7 @@ void ike_dos_reset(void)
 	hash_table_free(&peers);
 	total = 0;
 	was_busy = false;
+	memset(&sent, 0, sizeof(sent));
 	explicit_bzero(&current, sizeof(current));
 	explicit_bzero(&previous, sizeof(previous));
 }

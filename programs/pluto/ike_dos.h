@@ -18,10 +18,17 @@
  * waits for IKE_AUTH; it is dropped after halfopen-ike-timeout (ike_sa.c
  * keeps the counts through ike_dos_halfopen_add/del).
  *
- * The cookie is a version byte and a MAC, under a secret that changes
- * every IKE_COOKIE_SECRET_LIFETIME_S, over the initiator's nonce, address
- * and SPI; the previous secret's cookies are still accepted, so a peer
- * that got one just before the change is not sent round again. */
+ * Once cookies are asked for, they go on being asked for as long as the
+ * COOKIEs sent in the last halfopen-ike-timeout or so reach
+ * ddos-ike-threshold: a flood keeps the responder in that mode even while
+ * its half-open SAs expire, instead of buying a DH for every SA that does.
+ *
+ * The cookie is a version byte and a 128-bit MAC (two SipHash-2-4 under
+ * keys of a secret that changes every IKE_COOKIE_SECRET_LIFETIME_S) over
+ * the initiator's nonce, address and SPI: cheap enough to make and check
+ * for every packet of a flood. The previous secret's cookies are still
+ * accepted, so a peer that got one just before the change is not sent
+ * round again. */
 #ifndef IKE_DOS_H
 #define IKE_DOS_H
 
@@ -32,7 +39,7 @@
 #include "ip_address.h"
 #include "ipsecconf.h"
 
-#define IKE_COOKIE_LEN 33		/* version byte + HMAC-SHA2-256 */
+#define IKE_COOKIE_LEN 17		/* version byte + two SipHash-2-4 */
 #define IKE_COOKIE_SECRET_LIFETIME_S 120
 
 enum ike_dos_verdict {
@@ -57,7 +64,7 @@ bool ike_dos_make_cookie(const ip_address *remote, const uint8_t spi_i[8],
 			 const uint8_t *nonce, size_t nonce_len, time_t now,
 			 uint8_t cookie[IKE_COOKIE_LEN]);
 /* Whether cookies are asked for now. */
-bool ike_dos_busy(void);
+bool ike_dos_busy(time_t now);
 
 void ike_dos_halfopen_add(const ip_address *peer, bool verified);
 void ike_dos_halfopen_del(const ip_address *peer, bool verified);

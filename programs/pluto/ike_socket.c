@@ -79,6 +79,18 @@ static bool bypass_ipsec(int fd, int family)
 	return true;
 }
 
+/* While pluto computes a DH the socket must hold what arrives meanwhile,
+ * or a flood crowds out a real peer's request in the kernel's queue. */
+#define IKE_SOCKET_RCVBUF (4 * 1024 * 1024)
+
+static void enlarge_receive_buffer(int fd)
+{
+	int size = IKE_SOCKET_RCVBUF;
+	/* FORCE goes past net.core.rmem_max, as root; else what is allowed. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 static bool udp_open(const ip_address *local, struct diag *d)
 {
 	if (find(local) != NULL)
@@ -95,6 +107,7 @@ static bool udp_open(const ip_address *local, struct diag *d)
 			close(fd);
 		return false;
 	}
+	enlarge_receive_buffer(fd);
 	struct ike_socket *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		close(fd);

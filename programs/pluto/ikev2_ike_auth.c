@@ -112,6 +112,28 @@ static bool add_id_and_auth(struct ike_sa *ike, struct ikev2_builder *b, uint8_t
 	return true;
 }
 
+/* A peer that starts a new IKE SA of a conn and authenticates as the same
+ * ID has lost the old one it started (it restarted, or its Delete was
+ * lost): as libreswan's uniqueids=yes does, the old SA and its child go,
+ * so the new child's policies can take their place. Only SAs the peer
+ * started are replaced, so crossing initiations from both ends do not
+ * delete each other. */
+static void replace_older(struct ike_sa *ike)
+{
+	const char *name = ike->c->config->name;
+	struct ike_sa *old = ike_sa_next_of_conn(NULL, name);
+	while (old != NULL) {
+		struct ike_sa *next = ike_sa_next_of_conn(old, name);
+		if (old != ike && !old->initiator && !ike->initiator && old->state == IKE_ESTABLISHED &&
+		    address_eq(&old->ends.remote, &ike->ends.remote) && id_eq(old->ends.remote_id, ike->ends.remote_id)) {
+			ike_log(old, LL_INFO, "the peer started IKE SA #%u in its place; deleting this one", ike->serial);
+			old->attempt_over = true;
+			ikev2_send_delete(old, 1);
+		}
+		old = next;
+	}
+}
+
 /* Both ends authenticated: the IKE SA is up, and its child gets a serial
  * and a reqid (below PROBE_REQID, which stays the probes'). */
 static void established(struct ike_sa *ike)
@@ -122,6 +144,7 @@ static void established(struct ike_sa *ike)
 		ikev2_peer_text(ike, peer), id_shown(ike->ends.remote_id, id, sizeof(id)));
 	ike->child.serial = next_serial();
 	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
+	replace_older(ike);
 }
 
 static void log_child_up(struct ike_sa *ike)

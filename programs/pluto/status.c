@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include "alg.h"
 #include "escape.h"
+#include "ike_dos.h"
 #include "ike_id.h"
 #include "child_sa.h"
 #include "ike_sa.h"
@@ -103,6 +104,11 @@ void status_show(struct whack_session *s)
 	for (struct connection *c = conn_first(); c != NULL; c = c->next)
 		conn_status(s, c);
 	whack_line(s, "Total IKE SAs: %u; IPsec SAs: %u", ike_sa_count(), child_sa_count());
+	const struct config_setup *d = ike_dos_settings();
+	static const char *const modes[] = { [DDOS_AUTO] = "auto", [DDOS_BUSY] = "busy", [DDOS_UNLIMITED] = "unlimited" };
+	whack_line(s, "Half-open IKE SAs: %u; cookies asked for: %s (ddos-mode=%s, ddos-ike-threshold=%u, max-halfopen-ike=%u, max-halfopen-ike-per-peer=%u, halfopen-ike-timeout=%us)",
+		   ike_dos_halfopen_total(), ike_dos_busy(time(NULL)) ? "yes" : "no", modes[d->ddos_mode],
+		   d->ddos_ike_threshold, d->max_halfopen_ike, d->max_halfopen_ike_per_peer, d->halfopen_ike_timeout);
 }
 
 static uint64_t sa_bytes(const ip_address *dst, uint32_t spi)

@@ -94,5 +94,8 @@ expect_match "and is logged as a failed key agreement" 'DH19: key agreement fail
 expect_match "a well-formed IKE_SA_INIT from the conn's peer is answered with SA, KE, Nonce" '^SA$' "$(ike 127.0.0.2 good-init)"
 expect_ok "pluto still answers whack after all of it" "$BINDIR/whack" --rundir "$run" --status
 expect_match "status shows the half-open IKE SA" '^"t": .*IKE SA #[0-9]+ IKE_SA_INIT answered' "$("$BINDIR/whack" --rundir "$run" --status)"
+expect_match "status counts the half-open IKE SAs and shows the defences in force" \
+	'^Half-open IKE SAs: 2; cookies asked for: no \(ddos-mode=auto, ddos-ike-threshold=50, max-halfopen-ike=10000, max-halfopen-ike-per-peer=5, halfopen-ike-timeout=30s\)' \
+	"$("$BINDIR/whack" --rundir "$run" --status)"
 "$BINDIR/whack" --rundir "$run" --shutdown >/dev/null
 tap_exit

@@ -59,6 +59,30 @@ static void test_cookies_only_under_load_in_auto_mode(void **state)
 	assert_int_equal(admit(&peer, NULL, 0, 1000), IKE_DOS_ADMIT);
 }
 
+/* A flood keeps cookies asked for while its half-open SAs expire; they
+ * stop being asked for once the flood has been over for a while. */
+static void test_a_flood_keeps_cookies_on_until_it_is_over(void **state)
+{
+	(void)state;
+	setup.ddos_ike_threshold = 3;
+	setup.halfopen_ike_timeout = 10;
+	setup.max_halfopen_ike_per_peer = 100;
+	ike_dos_configure(&setup);
+	time_t t = 1000;
+	for (int i = 0; i < 3; i++)
+		ike_dos_halfopen_add(&peer, false);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(admit(&other, NULL, 0, t), IKE_DOS_SEND_COOKIE);
+	for (int i = 0; i < 3; i++)
+		ike_dos_halfopen_del(&peer, false);
+	t += 10;				/* the half-open SAs have expired */
+	assert_true(ike_dos_busy(t));
+	assert_int_equal(admit(&other, NULL, 0, t), IKE_DOS_SEND_COOKIE);
+	t += 25;				/* two quiet windows */
+	assert_false(ike_dos_busy(t));
+	assert_int_equal(admit(&other, NULL, 0, t), IKE_DOS_ADMIT);
+}
+
 static void test_busy_always_and_unlimited_never(void **state)
 {
 	(void)state;
@@ -177,6 +201,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, reset, done)
 	const struct CMUnitTest tests[] = {
 		T(test_cookies_only_under_load_in_auto_mode),
+		T(test_a_flood_keeps_cookies_on_until_it_is_over),
 		T(test_busy_always_and_unlimited_never),
 		T(test_a_cookie_is_bound_to_nonce_address_and_spi),
 		T(test_a_cookie_outlives_one_change_of_secret_not_two),

@@ -612,6 +612,41 @@ static void test_a_retransmitted_ike_auth_is_answered_from_the_cache(void **stat
 	assert_keys_agree(west, east);
 }
 
+/* west's Delete is lost and it starts again: east replaces the old SA
+ * (and its child, whose policies would stand in the new one's way). */
+static bool drop_informational(struct wire_msg *m, void *arg)
+{
+	(void)arg;
+	return m->buf[18] != INFORMATIONAL;
+}
+
+static void test_a_peer_starting_again_replaces_its_old_sa(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *old = harness_sa("east", false);
+	unsigned old_serial = old->serial;
+	wire.filter = drop_informational;
+	ikev2_down("west", "its Delete is lost");
+	wire_pump(16);
+	wire.filter = NULL;
+	assert_int_equal(old->state, IKE_ESTABLISHED);	/* east never heard */
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	wire_clear();					/* east's Delete of the old one */
+	struct ike_sa *east = NULL;
+	unsigned established = 0;
+	for (struct ike_sa *e = ike_sa_first(); e != NULL; e = e->next) {
+		if (!e->initiator && strcmp(e->c->config->name, "east") == 0 && e->state == IKE_ESTABLISHED) {
+			established++;
+			east = e;
+		}
+	}
+	assert_int_equal(established, 1);
+	assert_int_not_equal(east->serial, old_serial);
+	assert_true(east->child.installed);
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -683,6 +718,7 @@ int main(void)
 		T(test_a_forged_cookie_is_not_taken),
 		T(test_only_a_byte_identical_retransmit_is_answered_again),
 		T(test_a_retransmitted_ike_auth_is_answered_from_the_cache),
+		T(test_a_peer_starting_again_replaces_its_old_sa),
 		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
 		T(test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one),
 	};
