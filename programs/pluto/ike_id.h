@@ -11,7 +11,8 @@
  * the text is not an identity we can send (%any). */
 bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len);
 /* Text for a received ID payload body: "192.0.2.1", "@host", "user@host";
- * false for types we do not support. */
+ * false for types we do not support, and for data that reads as an id of
+ * another kind (an ID_RFC822_ADDR of "192.0.2.1" is not that address). */
 bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap);
 
 #endif
