@@ -6,7 +6,9 @@ FUZZ_CC      ?= clang
 FUZZ_O       := build-fuzz
 FUZZ_SRCS    := $(wildcard testing/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:testing/fuzz/%.c=$(FUZZ_O)/%)
+# The project's warnings too: a harness must build as clean as the code.
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+	-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Iinclude -Iprograms/pluto $(PATH_DEFS) $(PKG_CFLAGS)
 
 $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
@@ -17,6 +19,7 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 # the headers, so that a change to the contract rebuilds them).
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
+$(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
 
 fuzz: $(FUZZ_BINS)
 
@@ -31,4 +34,16 @@ check-fuzz: $(FUZZ_BINS)
 		| tee -a $(RESULTS)/fuzz.tap; done
 	@testing/tally $(RESULTS)/fuzz.tap
 
-.PHONY: fuzz check-fuzz
+# A longer campaign of one target, niced, its corpus kept under
+# $(FUZZ_O)/corpus (testing/fuzz/README.md):
+#   make fuzz-campaign FUZZ_TARGET=fuzz_alg FUZZ_RUNS=10000000
+FUZZ_TARGET ?= fuzz_alg
+FUZZ_RUNS   ?= 10000000
+fuzz-campaign: $(FUZZ_O)/$(FUZZ_TARGET)
+	@mkdir -p $(FUZZ_O)/corpus/$(FUZZ_TARGET)
+	nice -n 10 $< -runs=$(FUZZ_RUNS) -print_final_stats=1 \
+		$(FUZZ_O)/corpus/$(FUZZ_TARGET) testing/fuzz/seeds/$(FUZZ_TARGET) \
+		> $(FUZZ_O)/$(FUZZ_TARGET).campaign.log 2>&1
+	@grep -E '^Done|stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_O)/$(FUZZ_TARGET).campaign.log
+
+.PHONY: fuzz check-fuzz fuzz-campaign
