@@ -7,7 +7,11 @@ FUZZ_O       := build-fuzz
 FUZZ_SRCS    := $(wildcard testing/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:testing/fuzz/%.c=$(FUZZ_O)/%)
 # The project's warnings too: a harness must build as clean as the code.
-FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+# Undefined behaviour stops the run, as in `make SANITIZE=1`: otherwise
+# UBSan only prints and the fuzzer goes on as if nothing happened.
+comma        := ,
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-std=gnu11 -D_GNU_SOURCE \
 	-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Iinclude -Iprograms/pluto $(PATH_DEFS) $(PKG_CFLAGS)
 
