@@ -24,6 +24,20 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
 $(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
+FUZZ_NETLINK_SRCS := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlink_extack.c kernel_link.c \
+	kernel_xfrm_msg.h netlink_extack.h kernel_link.h kernel.h)
+$(FUZZ_O)/fuzz_netlink $(FUZZ_O)/seedgen/fuzz_netlink: $(FUZZ_NETLINK_SRCS)
+
+# Seeds that are binary messages come from programs: a target's own
+# source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
+FUZZ_SEEDGEN := fuzz_netlink
+$(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(FUZZ_FLAGS)) -DFUZZ_SEEDGEN -o $@ $(filter %.c,$^) $(PKG_LIBS)
+
+fuzz-seeds: $(FUZZ_SEEDGEN:%=$(FUZZ_O)/seedgen/%)
+	@for t in $(FUZZ_SEEDGEN); do mkdir -p testing/fuzz/seeds/$$t && \
+		$(FUZZ_O)/seedgen/$$t testing/fuzz/seeds/$$t || exit 1; done
 
 fuzz: $(FUZZ_BINS)
 
@@ -50,4 +64,4 @@ fuzz-campaign: $(FUZZ_O)/$(FUZZ_TARGET)
 		> $(FUZZ_O)/$(FUZZ_TARGET).campaign.log 2>&1
 	@grep -E '^Done|stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_O)/$(FUZZ_TARGET).campaign.log
 
-.PHONY: fuzz check-fuzz fuzz-campaign
+.PHONY: fuzz check-fuzz fuzz-campaign fuzz-seeds
