@@ -24,6 +24,8 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
 $(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
+# The config parsers take a path: their inputs become files (input_files.c).
+$(FUZZ_O)/fuzz_ipsecconf $(FUZZ_O)/fuzz_secrets: testing/fuzz/input_files.c testing/fuzz/input_files.h
 FUZZ_NETLINK_SRCS := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlink_extack.c kernel_link.c \
 	kernel_xfrm_msg.h netlink_extack.h kernel_link.h kernel.h)
 $(FUZZ_O)/fuzz_netlink $(FUZZ_O)/seedgen/fuzz_netlink: $(FUZZ_NETLINK_SRCS)
