@@ -29,10 +29,13 @@ $(FUZZ_O)/fuzz_ipsecconf $(FUZZ_O)/fuzz_secrets: testing/fuzz/input_files.c test
 FUZZ_NETLINK_SRCS := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlink_extack.c kernel_link.c \
 	kernel_xfrm_msg.h netlink_extack.h kernel_link.h kernel.h)
 $(FUZZ_O)/fuzz_netlink $(FUZZ_O)/seedgen/fuzz_netlink: $(FUZZ_NETLINK_SRCS)
+FUZZ_CRYPTO_SRCS := $(addprefix programs/pluto/,ike_nss.c ike_prf.c ike_crypto.h ike_crypto_internal.h)
+$(FUZZ_O)/fuzz_sk $(FUZZ_O)/seedgen/fuzz_sk: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_sk.c \
+	ikev2_msg.c ikev2_build.c ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
 
 # Seeds that are binary messages come from programs: a target's own
 # source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
-FUZZ_SEEDGEN := fuzz_netlink
+FUZZ_SEEDGEN := fuzz_netlink fuzz_sk
 $(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(FUZZ_FLAGS)) -DFUZZ_SEEDGEN -o $@ $(filter %.c,$^) $(PKG_LIBS)
