@@ -32,10 +32,12 @@ $(FUZZ_O)/fuzz_netlink $(FUZZ_O)/seedgen/fuzz_netlink: $(FUZZ_NETLINK_SRCS)
 FUZZ_CRYPTO_SRCS := $(addprefix programs/pluto/,ike_nss.c ike_prf.c ike_crypto.h ike_crypto_internal.h)
 $(FUZZ_O)/fuzz_sk $(FUZZ_O)/seedgen/fuzz_sk: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_sk.c \
 	ikev2_msg.c ikev2_build.c ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
+$(FUZZ_O)/fuzz_ke $(FUZZ_O)/seedgen/fuzz_ke: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_dh.c \
+	ike_modp_primes.h)
 
 # Seeds that are binary messages come from programs: a target's own
 # source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
-FUZZ_SEEDGEN := fuzz_netlink fuzz_sk
+FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke
 $(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(FUZZ_FLAGS)) -DFUZZ_SEEDGEN -o $@ $(filter %.c,$^) $(PKG_LIBS)
