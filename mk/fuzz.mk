@@ -60,13 +60,15 @@ check-fuzz: $(FUZZ_BINS)
 	@testing/tally $(RESULTS)/fuzz.tap
 
 # A longer campaign of one target, niced, its corpus kept under
-# $(FUZZ_O)/corpus (testing/fuzz/README.md):
+# $(FUZZ_O)/corpus (testing/fuzz/README.md); FUZZ_TIME, in seconds, ends
+# it sooner (0: no limit):
 #   make fuzz-campaign FUZZ_TARGET=fuzz_alg FUZZ_RUNS=10000000
 FUZZ_TARGET ?= fuzz_alg
 FUZZ_RUNS   ?= 10000000
+FUZZ_TIME   ?= 0
 fuzz-campaign: $(FUZZ_O)/$(FUZZ_TARGET)
 	@mkdir -p $(FUZZ_O)/corpus/$(FUZZ_TARGET)
-	nice -n 10 $< -runs=$(FUZZ_RUNS) -print_final_stats=1 \
+	nice -n 10 $< -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 		$(FUZZ_O)/corpus/$(FUZZ_TARGET) testing/fuzz/seeds/$(FUZZ_TARGET) \
 		> $(FUZZ_O)/$(FUZZ_TARGET).campaign.log 2>&1
 	@grep -E '^Done|stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_O)/$(FUZZ_TARGET).campaign.log
