@@ -14,8 +14,8 @@
 #include "ike_id.h"
 #include "ipsec_id.h"
 
-#define WIRE_MAX 512	/* more than any id_to_wire output for a 256-byte text */
-#define TEXT_MAX 258	/* "@" + 255 octets + NUL: the pluto buffer is 256 */
+#define WIRE_MAX 512	/* longer ids must be refused by id_to_wire, not overrun it */
+#define TEXT_MAX 258	/* "@" + 256 octets + NUL: a little over pluto's own 256 */
 
 /* The type octet and the data must match; the reserved octets need not. */
 static bool same_wire(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
