@@ -19,6 +19,8 @@ static void check_found(const struct secrets *s, const struct psk_entry *e)
 		abort();
 }
 
+/* Each lookup scans every entry, so each entry asks a few, not one per
+ * pair of its ids: the fuzzer's time goes to loading. */
 static void check_entry(const struct secrets *s, const struct psk_entry *e)
 {
 	if (e->psk == NULL || e->psk_len == 0 || e->file == NULL || e->line <= 0)
@@ -30,10 +32,10 @@ static void check_entry(const struct secrets *s, const struct psk_entry *e)
 		check_found(s, secrets_find_psk(s, "%any", e->ids[i]));
 		/* an entry matches any two of its ids, but for %any %any when
 		 * it also names an id: it is about that id then */
-		for (size_t j = 0; j < e->nids; j++)
-			if (secrets_find_psk(s, e->ids[i], e->ids[j]) == NULL &&
-			    (strcmp(e->ids[i], "%any") != 0 || strcmp(e->ids[j], "%any") != 0))
-				abort();
+		const char *other = e->ids[(i + 1) % e->nids];
+		if (secrets_find_psk(s, e->ids[i], other) == NULL &&
+		    (strcmp(e->ids[i], "%any") != 0 || strcmp(other, "%any") != 0))
+			abort();
 	}
 }
 

@@ -19,6 +19,7 @@
 
 static char dir[64];
 static char paths[INPUT_FILES_MAX][sizeof(dir) + 8];
+static size_t written;	/* files the last input left there */
 
 static void remove_dir(void)
 {
@@ -120,7 +121,8 @@ const char *input_files_write(const uint8_t *data, size_t size)
 			return NULL;
 		p = after;
 	}
-	for (; i < INPUT_FILES_MAX; i++)
-		unlink(paths[i]);	/* none left over from an earlier input */
+	for (size_t n = i; n < written; n++)
+		unlink(paths[n]);	/* none left over from an earlier input */
+	written = i;
 	return paths[0];
 }
