@@ -6,7 +6,15 @@ FUZZ_CC      ?= clang
 FUZZ_O       := build-fuzz
 FUZZ_SRCS    := $(wildcard testing/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:testing/fuzz/%.c=$(FUZZ_O)/%)
-FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+# The project's warnings too: a harness must build as clean as the code,
+# but for unused static functions: header-only helpers shared with the
+# unit tests (testing/unit/*.h) need not all be used by one target.
+# Undefined behaviour stops the run, as in `make SANITIZE=1`: otherwise
+# UBSan only prints and the fuzzer goes on as if nothing happened.
+comma        := ,
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-std=gnu11 -D_GNU_SOURCE \
+	-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-unused-function \
 	-Iinclude -Iprograms/pluto $(PATH_DEFS) $(PKG_CFLAGS)
 
 $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
@@ -17,6 +25,28 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 # the headers, so that a change to the contract rebuilds them).
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
+$(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
+# The config parsers take a path: their inputs become files (input_files.c).
+$(FUZZ_O)/fuzz_ipsecconf $(FUZZ_O)/fuzz_secrets: testing/fuzz/input_files.c testing/fuzz/input_files.h
+FUZZ_NETLINK_SRCS := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlink_extack.c kernel_link.c \
+	kernel_xfrm_msg.h netlink_extack.h kernel_link.h kernel.h)
+$(FUZZ_O)/fuzz_netlink $(FUZZ_O)/seedgen/fuzz_netlink: $(FUZZ_NETLINK_SRCS)
+FUZZ_CRYPTO_SRCS := $(addprefix programs/pluto/,ike_nss.c ike_prf.c ike_crypto.h ike_crypto_internal.h)
+$(FUZZ_O)/fuzz_sk $(FUZZ_O)/seedgen/fuzz_sk: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_sk.c \
+	ikev2_msg.c ikev2_build.c ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
+$(FUZZ_O)/fuzz_ke $(FUZZ_O)/seedgen/fuzz_ke: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_dh.c \
+	ike_modp_primes.h)
+
+# Seeds that are binary messages come from programs: a target's own
+# source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
+FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke
+$(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(FUZZ_FLAGS)) -DFUZZ_SEEDGEN -o $@ $(filter %.c,$^) $(PKG_LIBS)
+
+fuzz-seeds: $(FUZZ_SEEDGEN:%=$(FUZZ_O)/seedgen/%)
+	@for t in $(FUZZ_SEEDGEN); do mkdir -p testing/fuzz/seeds/$$t && \
+		$(FUZZ_O)/seedgen/$$t testing/fuzz/seeds/$$t || exit 1; done
 
 # The state machine runs the whole daemon but main() and the real DH,
 # which the target replaces with a cheap double of its own.
@@ -36,4 +66,18 @@ check-fuzz: $(FUZZ_BINS)
 		| tee -a $(RESULTS)/fuzz.tap; done
 	@testing/tally $(RESULTS)/fuzz.tap
 
-.PHONY: fuzz check-fuzz
+# A longer campaign of one target, niced, its corpus kept under
+# $(FUZZ_O)/corpus (testing/fuzz/README.md); FUZZ_TIME, in seconds, ends
+# it sooner (0: no limit):
+#   make fuzz-campaign FUZZ_TARGET=fuzz_alg FUZZ_RUNS=10000000
+FUZZ_TARGET ?= fuzz_alg
+FUZZ_RUNS   ?= 10000000
+FUZZ_TIME   ?= 0
+fuzz-campaign: $(FUZZ_O)/$(FUZZ_TARGET)
+	@mkdir -p $(FUZZ_O)/corpus/$(FUZZ_TARGET)
+	nice -n 10 $< -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(FUZZ_O)/corpus/$(FUZZ_TARGET) testing/fuzz/seeds/$(FUZZ_TARGET) \
+		> $(FUZZ_O)/$(FUZZ_TARGET).campaign.log 2>&1
+	@grep -E '^Done|stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_O)/$(FUZZ_TARGET).campaign.log
+
+.PHONY: fuzz check-fuzz fuzz-campaign fuzz-seeds

@@ -37,6 +37,16 @@ bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len)
 	}
 }
 
+/* The text is all the rest of pluto sees: an ID_RFC822_ADDR of
+ * "192.0.2.1", "%any" or "@east" must not pass for that address, for any
+ * id, or for that FQDN. Text that is no id at all may stay: it equals no
+ * id, so no conn or secret takes it for one. */
+static bool reads_as_other_kind(const char *text, enum id_kind kind)
+{
+	enum id_kind k = id_classify(text, NULL);
+	return k != kind && k != ID_KIND_INVALID;
+}
+
 bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap)
 {
 	if (len < 4)
@@ -58,7 +68,8 @@ bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap)
 		if (memchr(data, '\0', n) != NULL)
 			return false;
 		int w = snprintf(text, cap, "%s%.*s", body[0] == ID_FQDN ? "@" : "", (int)n, (const char *)data);
-		return w >= 0 && (size_t)w < cap;
+		return w >= 0 && (size_t)w < cap &&
+		       !reads_as_other_kind(text, body[0] == ID_FQDN ? ID_KIND_FQDN : ID_KIND_USER_FQDN);
 	}
 	default:
 		return false;

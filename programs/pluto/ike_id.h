@@ -15,10 +15,12 @@ bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len);
 #define IKE_ID_SHOWN_MAX (4 * IKE_ID_TEXT_MAX + 1)
 
 /* Text for a received ID payload body: "192.0.2.1", "@host", "user@host";
- * false for types we do not support, for an ID holding a NUL, and for
- * text that does not fit in cap. The bytes are kept as the peer sent them,
- * so they compare with what the conn and ipsec.secrets say (a UTF-8 name
- * included): show them only through id_shown. */
+ * false for types we do not support, for an ID holding a NUL, for data
+ * that reads as an id of another kind (an ID_RFC822_ADDR of "192.0.2.1"
+ * is not that address), and for text that does not fit in cap. The bytes
+ * are kept as the peer sent them, so they compare with what the conn and
+ * ipsec.secrets say (a UTF-8 name included): show them only through
+ * id_shown. */
 bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap);
 
 /* id as it may be printed: escaped (escape.h), since a peer chose it. */

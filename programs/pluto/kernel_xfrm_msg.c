@@ -493,10 +493,13 @@ static void address_from_xfrm(int family, const xfrm_address_t *x, ip_address *a
 	}
 }
 
-static void subnet_from_xfrm(int family, const xfrm_address_t *x, unsigned prefixlen, ip_subnet *s)
+/* false for a prefix longer than the address: no ip_subnet may hold one
+ * (subnet_contains would read past the address). */
+static bool subnet_from_xfrm(int family, const xfrm_address_t *x, unsigned prefixlen, ip_subnet *s)
 {
 	address_from_xfrm(family, x, &s->addr);
 	s->prefixlen = s->addr.family != 0 ? prefixlen : 0;
+	return s->prefixlen <= address_bits(&s->addr);
 }
 
 /* The attribute of type in a message whose fixed part is hdrlen bytes. */
@@ -584,8 +587,11 @@ int xfrm_event_parse(const struct nlmsghdr *h, struct kernel_event *ev)
 		address_from_xfrm(family, &ua.saddr, &ev->src);
 		address_from_xfrm(family, &ua.id.daddr, &ev->dst);
 		ev->proto = ua.id.proto;
-		subnet_from_xfrm(ua.sel.family, &ua.sel.saddr, ua.sel.prefixlen_s, &ev->sel_src);
-		subnet_from_xfrm(ua.sel.family, &ua.sel.daddr, ua.sel.prefixlen_d, &ev->sel_dst);
+		if (!subnet_from_xfrm(ua.sel.family, &ua.sel.saddr, ua.sel.prefixlen_s, &ev->sel_src) ||
+		    !subnet_from_xfrm(ua.sel.family, &ua.sel.daddr, ua.sel.prefixlen_d, &ev->sel_dst)) {
+			memset(ev, 0, sizeof(*ev));
+			return -EPROTO;
+		}
 		return 0;
 	}
 	if (h->nlmsg_type == XFRM_MSG_EXPIRE && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct xfrm_user_expire))) {

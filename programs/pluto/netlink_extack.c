@@ -65,6 +65,17 @@ static size_t tlv_offset(const struct nlmsghdr *h, const struct nlmsgerr *err)
 	return NLMSG_ALIGN(off);
 }
 
+/* The errno an answer's error field carries: the kernel sends -errno, and
+ * every errno is below 4096 (MAX_ERRNO). 0 for anything else, which only
+ * a broken peer sends: a positive value is taken as it is, but INT_MIN
+ * has no negation, and what is out of range names no errno. */
+static int errno_of(int v)
+{
+	if (v <= -4096 || v >= 4096)
+		return 0;
+	return v < 0 ? -v : v;
+}
+
 int netlink_parse_ack(const struct nlmsghdr *h, size_t len, struct kernel_err *e)
 {
 	struct nlmsgerr err;
@@ -74,8 +85,9 @@ int netlink_parse_ack(const struct nlmsghdr *h, size_t len, struct kernel_err *e
 	memcpy(&err, NLMSG_DATA(h), sizeof(err));
 	if (err.error == 0)
 		return 0;
-	/* The kernel sends -errno; a positive value would be a broken peer. */
-	int errnum = err.error < 0 ? -err.error : err.error;
+	int errnum = errno_of(err.error);
+	if (errnum == 0)
+		return kernel_err_set(e, EPROTO, "netlink acknowledgement with no errno in range");
 	e->errnum = errnum;
 	if (h->nlmsg_flags & NLM_F_ACK_TLVS) {
 		const uint8_t *data = NLMSG_DATA(h);
@@ -97,7 +109,9 @@ int netlink_parse_done(const struct nlmsghdr *h, size_t len, struct kernel_err *
 		memcpy(&status, NLMSG_DATA(h), sizeof(status));
 	if (status == 0)
 		return 0;
-	e->errnum = status < 0 ? -status : status;
+	e->errnum = errno_of(status);
+	if (e->errnum == 0)
+		return kernel_err_set(e, EPROTO, "netlink dump end with no errno in range");
 	if (h->nlmsg_flags & NLM_F_ACK_TLVS) {
 		const uint8_t *data = NLMSG_DATA(h);
 		const uint8_t *end = (const uint8_t *)h + h->nlmsg_len;

@@ -466,6 +466,31 @@ static void test_acquire_event(void **state)
 	nlmsg_free(msg);
 }
 
+/* A selector prefix longer than its address makes no subnet: the acquire
+ * is refused rather than handed on with prefixlen 33 or 200. */
+static void test_acquire_prefix_too_long(void **state)
+{
+	(void)state;
+	static const struct { int family; uint8_t s, d; } bad[] = {
+		{ AF_INET, 33, 32 }, { AF_INET, 32, 255 }, { AF_INET6, 129, 128 }, { AF_INET6, 64, 200 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_ACQUIRE, 0);
+		struct xfrm_user_acquire ua;
+		memset(&ua, 0, sizeof(ua));
+		ua.sel.family = (uint16_t)bad[i].family;
+		ua.sel.prefixlen_s = bad[i].s;
+		ua.sel.prefixlen_d = bad[i].d;
+		assert_int_equal(nlmsg_append(msg, &ua, sizeof(ua), NLMSG_ALIGNTO), 0);
+		struct kernel_event ev;
+		assert_int_equal(xfrm_event_parse(nlmsg_hdr(msg), &ev), -EPROTO);
+		ua.sel.prefixlen_s = ua.sel.prefixlen_d = bad[i].family == AF_INET ? 32 : 128;
+		memcpy(nlmsg_data(nlmsg_hdr(msg)), &ua, sizeof(ua));
+		assert_int_equal(xfrm_event_parse(nlmsg_hdr(msg), &ev), 0);
+		nlmsg_free(msg);
+	}
+}
+
 static void test_expire_event(void **state)
 {
 	(void)state;
@@ -507,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_policy_fwd_and_crypto_have_no_offload),
 		cmocka_unit_test(test_policy_delete),
 		cmocka_unit_test(test_acquire_event),
+		cmocka_unit_test(test_acquire_prefix_too_long),
 		cmocka_unit_test(test_expire_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include "netlink_extack.h"
 
@@ -199,6 +200,33 @@ static void test_done_with_error(void **state)
 	assert_int_equal(e.errnum, 0);
 }
 
+/* An error field that holds no errno (INT_MIN has no negation; past
+ * 4095 is no errno) is a malformed answer, never undefined arithmetic. */
+static void test_error_out_of_range(void **state)
+{
+	(void)state;
+	static const int bad[] = { INT_MIN, INT_MIN + 1, -4096, 4096, INT_MAX };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct answer a;
+		struct kernel_err e;
+		start_error(&a, bad[i], NLM_F_CAPPED | NLM_F_ACK_TLVS, 0);
+		put_attr(&a, NLMSGERR_ATTR_MSG, offload_msg, sizeof(offload_msg));
+		assert_int_equal(netlink_parse_ack(&a.u.h, a.len, &e), -EPROTO);
+		assert_int_equal(e.errnum, EPROTO);
+
+		memset(&a, 0, sizeof(a));
+		a.len = NLMSG_HDRLEN;
+		a.u.h.nlmsg_type = NLMSG_DONE;
+		put(&a, &bad[i], sizeof(bad[i]));
+		assert_int_equal(netlink_parse_done(&a.u.h, a.len, &e), -EPROTO);
+		assert_int_equal(e.errnum, EPROTO);
+	}
+	struct answer a;
+	struct kernel_err e;
+	start_error(&a, -4095, NLM_F_CAPPED, 0);	/* the largest errno there is */
+	assert_int_equal(netlink_parse_ack(&a.u.h, a.len, &e), -4095);
+}
+
 static void test_kernel_err_set(void **state)
 {
 	(void)state;
@@ -224,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_echo_longer_than_message),
 		cmocka_unit_test(test_text_unterminated_and_long),
 		cmocka_unit_test(test_done_with_error),
+		cmocka_unit_test(test_error_out_of_range),
 		cmocka_unit_test(test_kernel_err_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
