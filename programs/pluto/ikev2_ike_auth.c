@@ -60,7 +60,7 @@ static bool authenticate_peer(struct ike_sa *ike, const struct ikev2_msg *m, uin
 		return false;
 	}
 	if (!id_from_wire(idp->body, idp->len, id, sizeof(id))) {
-		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support, holds a NUL or is over %d bytes",
+		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support, holds a NUL, reads as an ID of another kind or is over %d bytes",
 			IKE_ID_TEXT_MAX - 2);
 		return false;
 	}

@@ -120,17 +120,17 @@ static ssize_t read_netlink(int fd, uint8_t *buf, int flags)
 static void dispatch(const uint8_t *buf, ssize_t n, uint32_t seq, reply_fn *fn, void *arg,
 		     bool *done, int *status, struct kernel_err *e)
 {
-	/* NLMSG_OK compares with the unsigned nlmsg_len: keep len unsigned. */
-	unsigned int len = (unsigned int)n;
-	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	for (const struct nlmsghdr *h = netlink_next(buf, (size_t)n, NULL); h != NULL;
+	     h = netlink_next(buf, (size_t)n, h)) {
+		size_t len = (size_t)n - (size_t)((const uint8_t *)h - buf);
 		if (h->nlmsg_seq != seq)
 			continue;	/* a stale answer to an abandoned request */
 		if (h->nlmsg_type == NLMSG_ERROR) {
-			int r = netlink_parse_ack(h, (size_t)len, e);
+			int r = netlink_parse_ack(h, len, e);
 			*status = *status != 0 ? *status : r;
 			*done = true;
 		} else if (h->nlmsg_type == NLMSG_DONE) {
-			int r = netlink_parse_done(h, (size_t)len, e);
+			int r = netlink_parse_done(h, len, e);
 			*status = *status != 0 ? *status : r;
 			*done = true;
 		} else if (h->nlmsg_type != NLMSG_NOOP && fn != NULL && *status == 0) {
@@ -392,9 +392,8 @@ static int xfrm_flush(uint32_t lo, uint32_t hi, struct kernel_err *e)
 
 static void deliver_events(const uint8_t *buf, ssize_t n)
 {
-	/* NLMSG_OK compares with the unsigned nlmsg_len: keep len unsigned. */
-	unsigned int len = (unsigned int)n;
-	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	for (const struct nlmsghdr *h = netlink_next(buf, (size_t)n, NULL); h != NULL;
+	     h = netlink_next(buf, (size_t)n, h)) {
 		struct kernel_event ev;
 		if (xfrm_event_parse(h, &ev) == 0)
 			xfrm.ev_fn(xfrm.ev_arg, &ev);

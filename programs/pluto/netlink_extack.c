@@ -121,3 +121,20 @@ int netlink_parse_done(const struct nlmsghdr *h, size_t len, struct kernel_err *
 	}
 	return -e->errnum;
 }
+
+const struct nlmsghdr *netlink_next(const void *buf, size_t len, const struct nlmsghdr *h)
+{
+	size_t at = 0;
+	if (h != NULL) {
+		at = (size_t)((const uint8_t *)h - (const uint8_t *)buf);
+		size_t step = NLMSG_ALIGN(h->nlmsg_len);
+		if (step >= len - at)
+			return NULL;
+		at += step;
+	}
+	const struct nlmsghdr *next = (const void *)((const uint8_t *)buf + at);
+	size_t left = len - at;
+	if (left < NLMSG_HDRLEN || next->nlmsg_len < NLMSG_HDRLEN || next->nlmsg_len > left)
+		return NULL;
+	return next;
+}

@@ -24,6 +24,12 @@ int netlink_parse_ack(const struct nlmsghdr *h, size_t len, struct kernel_err *e
 /* The extack text of an NLMSG_DONE that ends a failed dump, or "" */
 int netlink_parse_done(const struct nlmsghdr *h, size_t len, struct kernel_err *e);
 
+/* The messages of one read of len bytes from buf, in turn (start with
+ * h NULL); NULL once no whole message is left. Unlike NLMSG_NEXT on an
+ * unsigned length, it never steps past the read, even when the last
+ * message ends short of its padding. */
+const struct nlmsghdr *netlink_next(const void *buf, size_t len, const struct nlmsghdr *h);
+
 /* Fills e with errnum and an optional text of ours; returns -errnum. */
 int kernel_err_set(struct kernel_err *e, int errnum, const char *text);
 

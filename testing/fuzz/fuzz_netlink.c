@@ -4,10 +4,10 @@
  * ends with their extended-ack text; kernel_link.c: the kernel release).
  *
  * The input is one read from the socket: messages are walked as
- * kernel_xfrm.c's dispatch and deliver_events walk them (NLMSG_OK), so
- * each parser sees a header whose nlmsg_len lies within the read (their
- * contract), with the bytes left from there as its length; and every
- * parser is given every message, whatever its type. Nothing may be read past the end; what parses must
+ * kernel_xfrm.c's dispatch and deliver_events walk them (netlink_next),
+ * so each parser sees a header whose nlmsg_len lies within the read
+ * (their contract), with the bytes left from there as its length; and
+ * every parser is given every message, whatever its type. Nothing may be read past the end; what parses must
  * be addresses and subnets the rest of pluto can use as they are.
  *
  * Built with -DFUZZ_SEEDGEN, this file is instead the program that writes
@@ -92,20 +92,6 @@ static void try_release(const uint8_t *data, size_t size)
 	free(s);
 }
 
-/* The next message of a read with left bytes to go, or NULL: NLMSG_OK's
- * test, with the step clamped to what is left. (kernel_xfrm.c walks with
- * NLMSG_NEXT on an unsigned length, which wraps when the last message's
- * nlmsg_len is not a multiple of 4 and its padding was not sent: that
- * walk is not copied here, so that the parsers get fuzzed; see
- * testing/fuzz/README.md.) */
-static const struct nlmsghdr *message_at(const uint8_t *p, size_t left)
-{
-	const struct nlmsghdr *h = (const void *)p;
-	if (left < NLMSG_HDRLEN || h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > left)
-		return NULL;
-	return h;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* A copy of exactly size bytes: aligned as a socket buffer is, and
@@ -114,13 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	memcpy(buf, data, size);
-	size_t at = 0;
-	const struct nlmsghdr *h;
-	while ((h = message_at(buf + at, size - at)) != NULL) {
-		try_acks(h, size - at);
+	for (const struct nlmsghdr *h = netlink_next(buf, size, NULL); h != NULL; h = netlink_next(buf, size, h)) {
+		try_acks(h, size - (size_t)((const uint8_t *)h - buf));
 		try_xfrm(h);
-		size_t step = NLMSG_ALIGN(h->nlmsg_len);
-		at += step < size - at ? step : size - at;
 	}
 	free(buf);
 	try_release(data, size);

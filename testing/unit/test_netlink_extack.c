@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include "netlink_extack.h"
 
@@ -239,9 +240,36 @@ static void test_kernel_err_set(void **state)
 	assert_string_equal(e.extack, "");
 }
 
+/* A read's messages in turn, and never a step past the read: the last
+ * message here ends short of its padding (nlmsg_len 18, the read 18 bytes
+ * after it), which NLMSG_NEXT on an unsigned length would wrap past. */
+static void test_messages_of_a_read_are_walked_within_it(void **state)
+{
+	(void)state;
+	uint8_t *buf = calloc(1, 16 + 18);	/* exactly the read: nothing after it */
+	assert_non_null(buf);
+	struct nlmsghdr *a = (void *)buf, *b = (void *)(buf + 16);
+	a->nlmsg_len = 16;
+	a->nlmsg_type = NLMSG_NOOP;
+	b->nlmsg_len = 18;
+	b->nlmsg_type = NLMSG_DONE;
+	const struct nlmsghdr *h = netlink_next(buf, 34, NULL);
+	assert_ptr_equal(h, a);
+	h = netlink_next(buf, 34, h);
+	assert_ptr_equal(h, b);
+	assert_null(netlink_next(buf, 34, h));
+	/* a header that claims more than the read holds is not a message */
+	b->nlmsg_len = 19;
+	assert_null(netlink_next(buf, 34, a));
+	/* nor is what is too short to be a header */
+	assert_null(netlink_next(buf, 10, NULL));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_messages_of_a_read_are_walked_within_it),
 		cmocka_unit_test(test_positive_ack),
 		cmocka_unit_test(test_capped_with_text),
 		cmocka_unit_test(test_uncapped_skips_echo),
