@@ -389,11 +389,18 @@ _sw_peer_wait() {
 }
 _sw_peer_ready() { local pid=$1; shift; ! kill -0 "$pid" 2>/dev/null || "$@"; }
 # _sw_peer_stop NAME: TERM, then KILL if it is still there after 10 s.
+# A peer daemon runs below the subshell its start function ran in the
+# background (and ip netns exec, unshare): the pid kept is that subshell's,
+# so stopping it means stopping every process below it too.
+_sw_tree() { local c; echo "$1"; for c in $(pgrep -P "$1"); do _sw_tree "$c"; done; }
+_sw_all_gone() { local p; for p in "$@"; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
 _sw_peer_stop() {
-	local pid
+	local pid pids
 	pid=$(_sw_peer_field "$1" 4) || return 1
-	kill "$pid" 2>/dev/null || return 0
-	wait_for 10 "$(_sw_peer_field "$1" 2) $1 to exit" bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	# shellcheck disable=SC2207 # pids are words
+	pids=($(_sw_tree "$pid"))
+	kill "${pids[@]}" 2>/dev/null
+	wait_for 10 "$(_sw_peer_field "$1" 2) $1 to exit" _sw_all_gone "${pids[@]}" || kill -9 "${pids[@]}" 2>/dev/null
 	wait "$pid" 2>/dev/null || true
 }
 
