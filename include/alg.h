@@ -54,7 +54,9 @@ struct alg_proposal {
 	enum dh_id dh;
 };
 
-#define ALG_PROPOSALS_MAX 16
+/* Room for every combination the defaults offer (168 for IKE); on the
+ * wire they merge into a few proposals (ikev2_sa_from_proposals). */
+#define ALG_PROPOSALS_MAX 256
 
 struct alg_proposals {
 	struct alg_proposal p[ALG_PROPOSALS_MAX];
@@ -105,14 +107,23 @@ struct alg_proposals {
 bool alg_parse_ike(const char *s, struct alg_proposals *out, struct diag *d);
 bool alg_parse_esp(const char *s, struct alg_proposals *out, struct diag *d);
 
-/* The proposals used when ike= or esp= is absent, close to libreswan 4.x's
- * IKEv2 defaults, as the strings they parse from. IKE: 4 ciphers x 4 groups
- * = 16 proposals, each cipher with a PRF of matching strength (libreswan
- * offers both PRFs with each; one choice per proposal does not fit 32).
- * ESP: 6 proposals. Neither offers SHA1, as libreswan 4 does not. */
-#define ALG_DEFAULT_IKE_GROUPS "dh19+dh20+dh31+modp2048"
-#define ALG_DEFAULT_IKE "aes_gcm256-sha2_512,aes_gcm128-sha2_256,aes256-sha2_512,aes128-sha2_256"
-#define ALG_DEFAULT_ESP "aes_gcm256,aes_gcm128,aes256-sha2_512+sha2_256,aes128-sha2_512+sha2_256"
+/* The proposals used when ike= or esp= is absent, as the strings they
+ * parse from: every combination of the default ciphers (with their key
+ * lengths), integrity algorithms, PRFs and DH groups, as libreswan's IKEv2
+ * defaults accept any combination of theirs, so a peer whose proposal
+ * pairs them in any way finds one. Strongest first in each type, with
+ * the groups in the order an initiator guesses its KE (DH19 first).
+ * IKE: AES_GCM_16 256/128 x PRF SHA2 512/384/256 x 7 groups (42), and
+ * AES_CBC 256/128 x HMAC SHA2 512/384/256 x the same PRFs x 7 groups (126).
+ * ESP: AES_GCM_16 256/128, and AES_CBC 256/128 x HMAC SHA2 512/384/256,
+ * without a DH group and then with each (PFS in CREATE_CHILD_SA): 64.
+ * Neither offers SHA1, as libreswan 4 does not. */
+#define ALG_DEFAULT_IKE_GROUPS "dh19+dh20+dh21+dh31+modp2048+modp3072+modp4096"
+#define ALG_DEFAULT_IKE "aes_gcm256+aes_gcm128-sha2_512+sha2_384+sha2_256," \
+	"aes256+aes128-sha2_512+sha2_384+sha2_256-sha2_512+sha2_384+sha2_256"
+#define ALG_DEFAULT_ESP "aes_gcm256+aes_gcm128;none,aes256+aes128-sha2_512+sha2_384+sha2_256;none," \
+	"aes_gcm256+aes_gcm128;" ALG_DEFAULT_IKE_GROUPS "," \
+	"aes256+aes128-sha2_512+sha2_384+sha2_256;" ALG_DEFAULT_IKE_GROUPS
 void alg_default_ike(struct alg_proposals *out);
 void alg_default_esp(struct alg_proposals *out);
 

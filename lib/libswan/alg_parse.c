@@ -19,7 +19,7 @@
 #define DEFAULT_INTEG INTEG_HMAC_SHA2_256_128
 #define DEFAULT_PRF PRF_HMAC_SHA2_256
 static const enum dh_id default_ike_groups[] = {	/* ALG_DEFAULT_IKE_GROUPS */
-	DH_ECP256, DH_ECP384, DH_CURVE25519, DH_MODP2048,
+	DH_ECP256, DH_ECP384, DH_ECP521, DH_CURVE25519, DH_MODP2048, DH_MODP3072, DH_MODP4096,
 };
 
 /* A piece of the input string; tokens are never copied, so nothing leaks

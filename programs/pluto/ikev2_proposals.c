@@ -23,9 +23,11 @@ static bool is_child(enum ikev2_protocol proto)
 /* ---- offering ---- */
 
 /* A wire proposal being assembled: per type, the transforms in order.
- * A type never holds more distinct values than there are alg_proposals. */
+ * No type has more distinct values than alg.h can name (5 ciphers with
+ * their key lengths, 5 hashes, 7 groups, 2 ESN settings). */
+#define TSET_MAX 32
 struct tset {
-	struct ikev2_transform t[ALG_PROPOSALS_MAX];
+	struct ikev2_transform t[TSET_MAX];
 	size_t n;
 };
 struct draft {
@@ -47,7 +49,7 @@ static bool tset_has(const struct tset *s, const struct ikev2_transform *t)
 
 static void tset_add(struct tset *s, struct ikev2_transform t)
 {
-	if (!tset_has(s, &t) && s->n < ALG_PROPOSALS_MAX)
+	if (!tset_has(s, &t) && s->n < TSET_MAX)
 		s->t[s->n++] = t;
 }
 
@@ -150,7 +152,8 @@ static size_t merge_all(struct draft *dr, size_t n)
 void ikev2_sa_from_proposals(const struct alg_proposals *ps, enum ikev2_protocol proto,
 			     const uint8_t *spi, uint8_t spi_len, int esn, struct ikev2_sa_payload *out)
 {
-	struct draft dr[ALG_PROPOSALS_MAX];
+	/* Static: some 400 KB, and nothing here calls back in. */
+	static struct draft dr[ALG_PROPOSALS_MAX];
 	size_t n = ps->n < ALG_PROPOSALS_MAX ? ps->n : ALG_PROPOSALS_MAX;
 	for (size_t i = 0; i < n; i++)
 		draft_from_alg(&ps->p[i], proto, esn, &dr[i]);

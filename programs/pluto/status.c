@@ -74,10 +74,18 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 	whack_line(s, "\"%s\": %s...%s; %s; auto=%s; %s", c->name, l, r,
 		   c->type == TYPE_TUNNEL ? "tunnel" : "transport", auto_mode_name(c->auto_mode),
 		   sa_state(c->name));
-	whack_line(s, "\"%s\":   ike=%s: %s", c->name, c->ike != NULL ? c->ike : "(default)",
-		   alg_proposals_name(&c->ike_proposals, true, algs, sizeof(algs)));
-	whack_line(s, "\"%s\":   esp=%s: %s", c->name, c->esp != NULL ? c->esp : "(default)",
-		   alg_proposals_name(&c->esp_proposals, false, algs, sizeof(algs)));
+	/* The defaults are every combination of their parts: shown as the
+	 * string they come from rather than as a list of 168 names. */
+	if (c->ike != NULL)
+		whack_line(s, "\"%s\":   ike=%s: %s", c->name, c->ike,
+			   alg_proposals_name(&c->ike_proposals, true, algs, sizeof(algs)));
+	else
+		whack_line(s, "\"%s\":   ike=(default): any combination of %s", c->name, ALG_DEFAULT_IKE);
+	if (c->esp != NULL)
+		whack_line(s, "\"%s\":   esp=%s: %s", c->name, c->esp,
+			   alg_proposals_name(&c->esp_proposals, false, algs, sizeof(algs)));
+	else
+		whack_line(s, "\"%s\":   esp=(default): any combination of %s", c->name, ALG_DEFAULT_ESP);
 	whack_line(s, "\"%s\":   authby=secret; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u",
 		   c->name, c->phase2 == PHASE2_AH ? "ah" : "esp", c->pfs ? "yes" : "no",
 		   yna_name(c->esn, "either"), yna_name(c->encapsulation, "auto"), c->tfc);

@@ -80,6 +80,8 @@ expect_match "status shows hw_offload and its fallback" '^"offloaded":   hw_offl
 expect_match "status shows nic-offload=auto as hw_offload=auto" '^"plain":   hw_offload=auto; hw_offload_fallback=yes' "$status"
 expect_match "status shows subnets" '^"plain": 192\.0\.2\.0/24===10\.0\.0\.1\.\.\.10\.0\.0\.2===198\.51\.100\.0/24' "$status"
 expect_match "status shows esp= with canonical names" '^"offloaded":   esp=aes_gcm256-null: AES_GCM_16_256' "$status"
+expect_match "status shows the default ike= as the combinations it offers" \
+	'^"plain":   ike=\(default\): any combination of aes_gcm256\+aes_gcm128-sha2_512\+sha2_384\+sha2_256,' "$status"
 expect_no_match "auto=ignore conns are not loaded at start" '^"later":' "$status"
 
 out=$("$ipsec" "${ctl[@]}" auto --add later --config "$tmp/ipsec.conf" 2>&1); rc=$?

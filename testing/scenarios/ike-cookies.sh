@@ -22,21 +22,8 @@ conn t
 	esp=aes_gcm128-null
 	auto=add
 CONF
-cat >"$d/east.conf" <<CONF
-config setup
-	dnssec-enable=no
-	ddos-mode=busy
-
-conn t
-	ikev2=insist
-	authby=secret
-	left=192.0.2.2
-	right=192.0.2.1
-	type=tunnel
-	ike=aes_gcm128-sha2_256-dh19
-	esp=aes_gcm128-null
-	auto=add
-CONF
+libreswan_psk_conf 192.0.2.2 192.0.2.1 "ddos-mode=busy" "ike=aes_gcm128-sha2_256-dh19
+esp=aes_gcm128-null" >"$d/east.conf"
 echo "192.0.2.1 192.0.2.2 : PSK \"$psk\"" >"$d/west.secrets"
 cp "$d/west.secrets" "$d/east.secrets"
 pluto_start west west "$d/west.conf" "$d/west.secrets"

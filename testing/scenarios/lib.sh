@@ -14,6 +14,7 @@
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
 #   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
+#               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t")
 #               strongswan_start NAME NS SWANCTL_CONF | swanctl_run NAME ARGS...
 #               swanctl_psk_conf LOCAL REMOTE PSK ESP [IKE] (a PSK tunnel "t")
 #               strongswan_stop NAME (Debian's libreswan and strongSwan: see
@@ -456,6 +457,19 @@ libreswan_add() {
 		--config "${_sw_peer_conf[$name]}" "$@"
 }
 libreswan_stop() { _sw_peer_stop "$1"; }
+
+# libreswan_psk_conf LOCAL REMOTE [SETUP_LINES [CONN_LINES]]: on stdout, an
+# ipsec.conf for libreswan with one IKEv2 tunnel "t" authenticated by PSK,
+# auto=add; each line of SETUP_LINES goes into config setup, each of
+# CONN_LINES into the conn (e.g. "ike=aes_gcm256-sha2_256;dh19").
+libreswan_psk_conf() {
+	local here=$1 there=$2 setup=${3:-} conn=${4:-} line
+	printf 'config setup\n\tdnssec-enable=no\n'
+	while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$setup"
+	printf '\nconn t\n\tikev2=insist\n\tauthby=secret\n\tleft=%s\n\tright=%s\n\ttype=tunnel\n' "$here" "$there"
+	while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
+	printf '\tauto=add\n'
+}
 
 # swanctl_psk_conf LOCAL REMOTE PSK ESP_PROPOSALS [IKE_PROPOSALS]: on stdout,
 # a swanctl.conf with one IKEv2 tunnel "t" (child "t") authenticated by PSK,

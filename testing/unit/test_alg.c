@@ -94,10 +94,14 @@ static void test_issue_forms_ike(void **state)
 	static const struct ok_case cases[] = {
 		{ IKE, "aes_gcm256-null",
 		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-DH19, AES_GCM_16_256-PRF_HMAC_SHA2_256-DH20, "
-		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-DH31, AES_GCM_16_256-PRF_HMAC_SHA2_256-MODP2048" },
+		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-DH21, AES_GCM_16_256-PRF_HMAC_SHA2_256-DH31, "
+		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-MODP2048, AES_GCM_16_256-PRF_HMAC_SHA2_256-MODP3072, "
+		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-MODP4096" },
 		{ IKE, "aes128-sha1",
 		  "AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-DH19, AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-DH20, "
-		  "AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-DH31, AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-MODP2048" },
+		  "AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-DH21, AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-DH31, "
+		  "AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-MODP2048, AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-MODP3072, "
+		  "AES_CBC_128-HMAC_SHA1_96-PRF_HMAC_SHA1-MODP4096" },
 		{ IKE, "aes256-sha2_256;modp2048",
 		  "AES_CBC_256-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-MODP2048" },
 		{ IKE, "aes_gcm128-null;dh19", "AES_GCM_16_128-PRF_HMAC_SHA2_256-DH19" },
@@ -321,27 +325,26 @@ static void test_ike_default_groups(void **state)
 	struct alg_proposals ps;
 	struct diag d;
 	diag_init(&d);
+	static const enum dh_id groups[] = { DH_ECP256, DH_ECP384, DH_ECP521, DH_CURVE25519,
+					     DH_MODP2048, DH_MODP3072, DH_MODP4096 };
 	assert_true(alg_parse_ike("aes_gcm,aes", &ps, &d));
-	assert_int_equal(ps.n, 16);
-	assert_int_equal(ps.p[0].dh, DH_ECP256);
-	assert_int_equal(ps.p[1].dh, DH_ECP384);
-	assert_int_equal(ps.p[2].dh, DH_CURVE25519);
-	assert_int_equal(ps.p[3].dh, DH_MODP2048);
+	assert_int_equal(ps.n, 4 * 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(ps.p[i].dh, groups[i]);
 
-	static const struct ok_case fallback[] = {
-		{ IKE, "aes_gcm,aes,chacha20_poly1305",
-		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-DH19, AES_GCM_16_128-PRF_HMAC_SHA2_256-DH19, "
-		  "AES_CBC_256-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH19, "
-		  "AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH19, "
-		  "CHACHA20_POLY1305-PRF_HMAC_SHA2_256-DH19" },
-		/* a group the user named is kept */
-		{ IKE, "aes_gcm,aes,chacha20_poly1305;dh31",
-		  "AES_GCM_16_256-PRF_HMAC_SHA2_256-DH19, AES_GCM_16_128-PRF_HMAC_SHA2_256-DH19, "
-		  "AES_CBC_256-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH19, "
-		  "AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH19, "
-		  "CHACHA20_POLY1305-PRF_HMAC_SHA2_256-DH31" },
-	};
-	check_oks(fallback, ARRAY_LEN(fallback));
+	/* 3 key lengths x 4 integrity x 4 PRFs x 7 groups would be 336 */
+	static const char big[] = "aes128+aes192+aes256-sha1+sha2_256+sha2_384+sha2_512-sha1+sha2_256+sha2_384+sha2_512";
+	assert_true(alg_parse_ike(big, &ps, &d));
+	assert_int_equal(ps.n, 48);
+	for (size_t i = 0; i < ps.n; i++)
+		assert_int_equal(ps.p[i].dh, DH_ECP256);
+	/* a group the user named is kept */
+	char with_named[256];
+	snprintf(with_named, sizeof(with_named), "%s,chacha20_poly1305;dh31", big);
+	assert_true(alg_parse_ike(with_named, &ps, &d));
+	assert_int_equal(ps.n, 49);
+	assert_int_equal(ps.p[47].dh, DH_ECP256);
+	assert_int_equal(ps.p[48].dh, DH_CURVE25519);
 	assert_int_equal(d.count, 0);
 }
 
@@ -446,28 +449,26 @@ static void test_errors_too_many(void **state)
 {
 	(void)state;
 	static const struct err_case cases[] = {
-		{ ESP, "aes128,aes192,aes256,aes_gcm128,aes_gcm192,aes_gcm256,chacha20_poly1305,"
-		       "aes128-sha1,aes192-sha1,aes256-sha1,aes128-sha384,aes192-sha384,aes256-sha384,"
-		       "aes128-sha512,aes192-sha512,aes256-sha512,aes128-sha1;dh19",
-		  "esp=aes128,aes192,aes256,aes_gcm128,aes_gcm192,aes_gcm256,chacha20_poly1305,"
-		  "aes128-sha1,aes192-sha1,aes256-sha1,aes128-sha384,aes192-sha384,aes256-sha384,"
-		  "aes128-sha512,aes192-sha512,aes256-sha512,aes128-sha1;dh19"
-		  ": too many proposals: they expand to more than 16" },
-		/* named groups are never dropped to make room */
-		{ IKE, "aes-sha1+sha2_256+sha2_384+sha2_512;dh19+dh20+dh21",
-		  "ike=aes-sha1+sha2_256+sha2_384+sha2_512;dh19+dh20+dh21: too many proposals: they expand to more than 16" },
+		/* named groups are never dropped to make room: 336 */
+		{ IKE, "aes128+aes192+aes256-sha1+sha2_256+sha2_384+sha2_512-sha1+sha2_256+sha2_384+sha2_512;"
+		       "dh14+dh15+dh16+dh19+dh20+dh21+dh31",
+		  "ike=aes128+aes192+aes256-sha1+sha2_256+sha2_384+sha2_512-sha1+sha2_256+sha2_384+sha2_512;"
+		  "dh14+dh15+dh16+dh19+dh20+dh21+dh31: too many proposals: they expand to more than 256" },
 		/* a syntax error later in the string is reported first */
-		{ ESP, "aes-sha1+sha2_256+sha2_384+sha2_512;dh19+dh20+dh21,foo",
-		  "esp=aes-sha1+sha2_256+sha2_384+sha2_512;dh19+dh20+dh21,foo: unknown encryption algorithm 'foo'" },
+		{ IKE, "aes128+aes192+aes256-sha1+sha2_256+sha2_384+sha2_512-sha1+sha2_256+sha2_384+sha2_512;"
+		       "dh14+dh15+dh16+dh19+dh20+dh21+dh31,foo",
+		  "ike=aes128+aes192+aes256-sha1+sha2_256+sha2_384+sha2_512-sha1+sha2_256+sha2_384+sha2_512;"
+		  "dh14+dh15+dh16+dh19+dh20+dh21+dh31,foo: unknown encryption algorithm 'foo'" },
 	};
 	check_errs(cases, ARRAY_LEN(cases));
 
-	/* exactly 16 fits */
+	/* exactly 256 fits: 2 x 4 x 4 x 8, less the 0 duplicates */
 	struct alg_proposals ps;
 	struct diag d;
 	diag_init(&d);
-	assert_true(alg_parse_ike("aes-sha1+sha2_256+sha2_384+sha2_512;dh19+dh20", &ps, &d));
-	assert_int_equal(ps.n, 16);
+	assert_true(alg_parse_ike("aes128+aes256-sha1+sha2_256+sha2_384+sha2_512-sha1+sha2_256+sha2_384+sha2_512;"
+				  "dh14+dh15+dh16+dh19+dh20+dh21+dh31+dh14", &ps, &d));
+	assert_int_equal(ps.n, 2 * 4 * 4 * 7);
 }
 
 static void test_null_string(void **state)
@@ -495,13 +496,31 @@ static void test_diag_accumulates(void **state)
 				    "ike=aes-bar: unknown PRF algorithm 'bar'\n");
 }
 
+static bool has_proposal(const struct alg_proposals *ps, const struct alg_proposal *want)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct alg_proposal *p = &ps->p[i];
+		if (p->encr == want->encr && p->encr_keylen == want->encr_keylen && p->integ == want->integ &&
+		    p->prf == want->prf && p->dh == want->dh)
+			return true;
+	}
+	return false;
+}
+
+/* The defaults hold every combination of their ciphers, hashes and groups
+ * (so a peer pairing them any way finds one), strongest first. */
 static void test_defaults(void **state)
 {
 	(void)state;
 	struct alg_proposals ps;
 	struct diag d;
-	char buf[4096];
 	diag_init(&d);
+	static const unsigned keylens[] = { 256, 128 };
+	static const enum prf_id prfs[] = { PRF_HMAC_SHA2_512, PRF_HMAC_SHA2_384, PRF_HMAC_SHA2_256 };
+	static const enum integ_id integs[] = { INTEG_HMAC_SHA2_512_256, INTEG_HMAC_SHA2_384_192,
+						INTEG_HMAC_SHA2_256_128 };
+	static const enum dh_id groups[] = { DH_ECP256, DH_ECP384, DH_ECP521, DH_CURVE25519,
+					     DH_MODP2048, DH_MODP3072, DH_MODP4096 };
 
 	/* the strings behind the defaults parse, to exactly what the functions give */
 	assert_true(alg_parse_ike(ALG_DEFAULT_IKE, &ps, &d));
@@ -509,27 +528,36 @@ static void test_defaults(void **state)
 	assert_int_equal(d.count, 0);
 
 	alg_default_ike(&ps);
-	assert_int_equal(ps.n, 16);
-	assert_string_equal(alg_proposals_name(&ps, true, buf, sizeof(buf)),
-		"AES_GCM_16_256-PRF_HMAC_SHA2_512-DH19, AES_GCM_16_256-PRF_HMAC_SHA2_512-DH20, "
-		"AES_GCM_16_256-PRF_HMAC_SHA2_512-DH31, AES_GCM_16_256-PRF_HMAC_SHA2_512-MODP2048, "
-		"AES_GCM_16_128-PRF_HMAC_SHA2_256-DH19, AES_GCM_16_128-PRF_HMAC_SHA2_256-DH20, "
-		"AES_GCM_16_128-PRF_HMAC_SHA2_256-DH31, AES_GCM_16_128-PRF_HMAC_SHA2_256-MODP2048, "
-		"AES_CBC_256-HMAC_SHA2_512_256-PRF_HMAC_SHA2_512-DH19, "
-		"AES_CBC_256-HMAC_SHA2_512_256-PRF_HMAC_SHA2_512-DH20, "
-		"AES_CBC_256-HMAC_SHA2_512_256-PRF_HMAC_SHA2_512-DH31, "
-		"AES_CBC_256-HMAC_SHA2_512_256-PRF_HMAC_SHA2_512-MODP2048, "
-		"AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH19, "
-		"AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH20, "
-		"AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-DH31, "
-		"AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-MODP2048");
+	assert_int_equal(ps.n, 2 * 3 * 7 + 2 * 3 * 3 * 7);
+	for (size_t k = 0; k < 2; k++)
+		for (size_t p = 0; p < 3; p++)
+			for (size_t g = 0; g < 7; g++) {
+				struct alg_proposal gcm = { ENCR_AES_GCM_16, keylens[k], INTEG_NONE, prfs[p], groups[g] };
+				assert_true(has_proposal(&ps, &gcm));
+				for (size_t i = 0; i < 3; i++) {
+					struct alg_proposal cbc = { ENCR_AES_CBC, keylens[k], integs[i], prfs[p], groups[g] };
+					assert_true(has_proposal(&ps, &cbc));
+				}
+			}
+	assert_int_equal(ps.p[0].encr, ENCR_AES_GCM_16);
+	assert_int_equal(ps.p[0].encr_keylen, 256);
+	assert_int_equal(ps.p[0].prf, PRF_HMAC_SHA2_512);
+	assert_int_equal(ps.p[0].dh, DH_ECP256);	/* the initiator's KE guess */
 
 	alg_default_esp(&ps);
-	assert_int_equal(ps.n, 6);
-	assert_string_equal(alg_proposals_name(&ps, false, buf, sizeof(buf)),
-		"AES_GCM_16_256, AES_GCM_16_128, "
-		"AES_CBC_256-HMAC_SHA2_512_256, AES_CBC_256-HMAC_SHA2_256_128, "
-		"AES_CBC_128-HMAC_SHA2_512_256, AES_CBC_128-HMAC_SHA2_256_128");
+	assert_int_equal(ps.n, (2 + 2 * 3) * 8);
+	for (size_t g = 0; g <= 7; g++) {
+		enum dh_id dh = g == 0 ? DH_NONE : groups[g - 1];
+		for (size_t k = 0; k < 2; k++) {
+			struct alg_proposal gcm = { ENCR_AES_GCM_16, keylens[k], INTEG_NONE, PRF_NONE, dh };
+			assert_true(has_proposal(&ps, &gcm));
+			for (size_t i = 0; i < 3; i++) {
+				struct alg_proposal cbc = { ENCR_AES_CBC, keylens[k], integs[i], PRF_NONE, dh };
+				assert_true(has_proposal(&ps, &cbc));
+			}
+		}
+	}
+	assert_int_equal(ps.p[0].dh, DH_NONE);		/* without PFS first */
 }
 
 static void test_algorithm_names(void **state)

@@ -303,18 +303,26 @@ static const char utf8_conf[] =
 	"\tauthby=secret\n\tauto=add\n";
 static const char utf8_secrets[] = "@m\xc3\xbcnchen.example ost@b\xc3\xa4r.example : PSK \"utf-8 ids\"\n";
 
+/* The harness again with other config, and west's tunnel brought up. */
+static void up_with(const char *other_conf, const char *other_secrets, struct ike_sa **west, struct ike_sa **east)
+{
+	harness_stop();
+	assert_true(harness_start(other_conf, other_secrets));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	*west = harness_sa("west", true);
+	*east = harness_sa("east", false);
+	assert_non_null(*west);
+	assert_non_null(*east);
+	assert_int_equal((*west)->state, IKE_ESTABLISHED);
+	assert_int_equal((*east)->state, IKE_ESTABLISHED);
+}
+
 static void test_ids_that_are_not_ascii_authenticate(void **state)
 {
 	(void)state;
-	harness_stop();
-	assert_true(harness_start(utf8_conf, utf8_secrets));
-	ikev2_initiate(conn("west"), 0);
-	wire_pump(16);
-	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
-	assert_non_null(west);
-	assert_non_null(east);
-	assert_int_equal(west->state, IKE_ESTABLISHED);
-	assert_int_equal(east->state, IKE_ESTABLISHED);
+	struct ike_sa *west, *east;
+	up_with(utf8_conf, utf8_secrets, &west, &east);
 	assert_string_equal(east->ends.remote_id, "@m\xc3\xbcnchen.example");
 }
 
@@ -647,6 +655,32 @@ static void test_a_peer_starting_again_replaces_its_old_sa(void **state)
 	assert_true(east->child.installed);
 }
 
+/* ---- the default proposals ---- */
+
+static const char defaults_conf[] =
+	"conn west\n"
+	"\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tike=aes_gcm256-sha2_256;dh31+dh19\n\tauto=add\n"
+	"conn east\n"
+	"\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tauto=add\n";
+
+/* A responder at its defaults takes the group of the initiator's KE when
+ * it accepts it with the rest, rather than its own first group: no
+ * INVALID_KE_PAYLOAD round trip. */
+static void test_the_defaults_take_the_group_of_the_initiators_ke(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east;
+	up_with(defaults_conf, secrets, &west, &east);
+	assert_int_equal(west->init_retries, 0);
+	assert_int_equal(east->ike_alg.dh, DH_CURVE25519);
+	assert_int_equal(east->ike_alg.encr, ENCR_AES_GCM_16);
+	assert_int_equal(east->ike_alg.prf, PRF_HMAC_SHA2_256);
+	/* the child, from esp= at its defaults on both ends */
+	assert_int_equal(east->child.alg.encr, ENCR_AES_GCM_16);
+	assert_int_equal(east->child.alg.encr_keylen, 256);
+	assert_keys_agree(west, east);
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -719,6 +753,7 @@ int main(void)
 		T(test_only_a_byte_identical_retransmit_is_answered_again),
 		T(test_a_retransmitted_ike_auth_is_answered_from_the_cache),
 		T(test_a_peer_starting_again_replaces_its_old_sa),
+		T(test_the_defaults_take_the_group_of_the_initiators_ke),
 		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
 		T(test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one),
 	};

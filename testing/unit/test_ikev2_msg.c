@@ -483,7 +483,7 @@ static void test_ike_sa_init(void **state)
 	diag_init(&d);
 	struct ikev2_sa_payload sa;
 	assert_true(ikev2_parse_sa(ikev2_find(&m, PT_SA), &sa, &d));
-	assert_int_equal(sa.n, 4);	/* 16 alg proposals, 4 groups merged into each */
+	assert_int_equal(sa.n, 2);	/* 168 alg proposals merged: AEAD, and CBC */
 
 	/* The responder with the same defaults takes the first. */
 	struct alg_proposals ike;
@@ -1218,31 +1218,33 @@ static void test_from_proposals_ike(void **state)
 	(void)state;
 	struct alg_proposals ike;
 	alg_default_ike(&ike);
-	assert_int_equal(ike.n, 16);
+	assert_int_equal(ike.n, 168);
 	struct ikev2_sa_payload sa;
 	ikev2_sa_from_proposals(&ike, PROTO_IKE, NULL, 0, 0, &sa);
-	assert_int_equal(sa.n, 4);
+	/* Every combination, so the merge makes one box each: AEAD, CBC. */
+	assert_int_equal(sa.n, 2);
 	for (size_t i = 0; i < sa.n; i++) {
 		const struct ikev2_proposal *p = &sa.prop[i];
 		assert_int_equal(p->num, i + 1);
 		assert_int_equal(p->protocol, PROTO_IKE);
 		assert_int_equal(p->spi_len, 0);
-		assert_int_equal(count_t(p, TRANS_ENCR), 1);
-		assert_int_equal(count_t(p, TRANS_PRF), 1);
-		assert_int_equal(count_t(p, TRANS_DH), 4);
+		assert_int_equal(count_t(p, TRANS_ENCR), 2);
+		assert_int_equal(count_t(p, TRANS_PRF), 3);
+		assert_int_equal(count_t(p, TRANS_DH), 7);
 		assert_int_equal(count_t(p, TRANS_ESN), 0);
 		assert_int_equal(find_t(p, TRANS_DH, 0)->id, DH_ECP256);
-		assert_int_equal(find_t(p, TRANS_DH, 3)->id, DH_MODP2048);
+		assert_int_equal(find_t(p, TRANS_DH, 6)->id, DH_MODP4096);
+		assert_int_equal(find_t(p, TRANS_PRF, 0)->id, PRF_HMAC_SHA2_512);
+		assert_int_equal(find_t(p, TRANS_ENCR, 0)->keylen, 256);
 	}
-	/* aes_gcm256-sha2_512 first: AEAD, no INTEG. */
+	/* AES_GCM_16 first: AEAD, no INTEG. */
 	assert_int_equal(find_t(&sa.prop[0], TRANS_ENCR, 0)->id, ENCR_AES_GCM_16);
-	assert_int_equal(find_t(&sa.prop[0], TRANS_ENCR, 0)->keylen, 256);
-	assert_int_equal(find_t(&sa.prop[0], TRANS_PRF, 0)->id, PRF_HMAC_SHA2_512);
 	assert_int_equal(count_t(&sa.prop[0], TRANS_INTEG), 0);
-	/* aes128-sha2_256 last: CBC with INTEG. */
-	assert_int_equal(find_t(&sa.prop[3], TRANS_ENCR, 0)->id, ENCR_AES_CBC);
-	assert_int_equal(find_t(&sa.prop[3], TRANS_ENCR, 0)->keylen, 128);
-	assert_int_equal(find_t(&sa.prop[3], TRANS_INTEG, 0)->id, INTEG_HMAC_SHA2_256_128);
+	/* AES_CBC last: with INTEG, strongest first. */
+	assert_int_equal(find_t(&sa.prop[1], TRANS_ENCR, 1)->id, ENCR_AES_CBC);
+	assert_int_equal(find_t(&sa.prop[1], TRANS_ENCR, 1)->keylen, 128);
+	assert_int_equal(count_t(&sa.prop[1], TRANS_INTEG), 3);
+	assert_int_equal(find_t(&sa.prop[1], TRANS_INTEG, 0)->id, INTEG_HMAC_SHA2_512_256);
 
 	/* A rekey carries an 8-byte SPI in every proposal. */
 	ikev2_sa_from_proposals(&ike, PROTO_IKE, SPI_I, 8, 0, &sa);
@@ -1632,11 +1634,11 @@ static void test_accepted_ike(void **state)
 	answer.prop[0].t[answer.prop[0].nt++] = (struct ikev2_transform){ TRANS_INTEG, 0, 0, false };
 	assert_true(ikev2_sa_accepted(&answer, &ike, PROTO_IKE, 0, &alg, &esn, spi, &spi_len, &d));
 
-	/* A PRF we paired with another cipher is not what we offered. */
-	answer.prop[0].t[1].id = PRF_HMAC_SHA2_512;
+	/* A PRF we never offered is not what we offered. */
+	answer.prop[0].t[1].id = PRF_HMAC_SHA1;
 	expect_not_accepted(&answer, &ike, PROTO_IKE, 0, "none of our proposals");
 	answer.prop[0].t[1].id = PRF_HMAC_SHA2_256;
-	answer.prop[0].t[2].id = DH_MODP3072;
+	answer.prop[0].t[2].id = 18;	/* MODP8192: none of ours */
 	expect_not_accepted(&answer, &ike, PROTO_IKE, 0, "none of our proposals");
 	answer.prop[0].nt = 2;
 	expect_not_accepted(&answer, &ike, PROTO_IKE, 0, "lacks a transform type IKE needs");

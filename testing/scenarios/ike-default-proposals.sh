@@ -1,0 +1,50 @@
+#!/bin/bash
+# This pluto at its default proposals (no ike=, no esp=) answers peers
+# configured with common modern proposals that pair the ciphers, PRFs and
+# groups differently from our first ones: strongSwan with
+# aes256gcm16-prfsha256-ecp256 (ESP aes128gcm16-ecp256), then libreswan
+# with ike=aes_gcm256-sha2_256;dh19. Each tunnel comes up and carries ping.
+. "$(dirname "$0")/lib.sh"
+
+ns_add west east
+veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
+psk=defaults-test-psk-not-a-real-one
+d=$SW_LOGDIR
+cat >"$d/west.conf" <<CONF
+conn t
+	left=192.0.2.1
+	right=192.0.2.2
+	authby=secret
+	auto=add
+CONF
+echo "192.0.2.1 192.0.2.2 : PSK \"$psk\"" >"$d/west.secrets"
+pluto_start west west "$d/west.conf" "$d/west.secrets"
+st=$(whack west --status)
+check "west runs at its default proposals" grep -q '"t":   ike=(default): any combination of' <<<"$st"
+
+# 1. strongSwan: one IKE proposal, one ESP proposal with a PFS group (for
+# rekeys; IKE_AUTH's child carries none).
+swanctl_psk_conf 192.0.2.2 192.0.2.1 "$psk" aes128gcm16-ecp256 aes256gcm16-prfsha256-ecp256 >"$d/east.swanctl.conf"
+strongswan_start east east "$d/east.swanctl.conf"
+m=$(log_mark "$d/west/pluto.log")
+must swanctl_run east --initiate --child t --timeout 30
+tunnel_checks "strongSwan at aes256gcm16-prfsha256-ecp256" 192.0.2.1 192.0.2.2
+check "west chose what strongSwan offered" \
+	grep -q "responding to IKE_SA_INIT from 192.0.2.2 with AES_GCM_16_256-PRF_HMAC_SHA2_256-DH19" <(log_since "$d/west/pluto.log" "$m")
+check "and the child is AES_GCM_16_128" \
+	grep -q "IPsec SA established tunnel mode .*xfrm=AES_GCM_16_128 " <(log_since "$d/west/pluto.log" "$m")
+must swanctl_run east --terminate --ike t --timeout 30
+check "after swanctl --terminate west holds no ESP SA" wait_for 20 "west's SAs to go" esp_is west 0
+strongswan_stop east
+
+# 2. libreswan: ike=aes_gcm256-sha2_256;dh19, esp= at its defaults.
+libreswan_psk_conf 192.0.2.2 192.0.2.1 "" "ike=aes_gcm256-sha2_256;dh19" >"$d/east.conf"
+cp "$d/west.secrets" "$d/east.secrets"
+libreswan_start east2 east "$d/east.conf" "$d/east.secrets"
+m=$(log_mark "$d/west/pluto.log")
+must libreswan_whack east2 --name t --initiate --asynchronous
+tunnel_checks "libreswan at ike=aes_gcm256-sha2_256;dh19" 192.0.2.1 192.0.2.2
+check "west chose what libreswan offered" \
+	grep -q "responding to IKE_SA_INIT from 192.0.2.2 with AES_GCM_16_256-PRF_HMAC_SHA2_256-DH19" <(log_since "$d/west/pluto.log" "$m")
+must libreswan_whack east2 --name t --terminate
+check "after libreswan's --terminate west holds no ESP SA" wait_for 20 "west's SAs to go" esp_is west 0
