@@ -26,7 +26,9 @@ enum auto_mode { AUTO_IGNORE, AUTO_ADD, AUTO_START, AUTO_ONDEMAND };
 enum conn_type { TYPE_TUNNEL, TYPE_TRANSPORT };
 enum authby { AUTHBY_SECRET };
 enum phase2_proto { PHASE2_ESP, PHASE2_AH };
-enum yna { YNA_AUTO, YNA_YES, YNA_NO };		/* encapsulation=, esn= (either is auto) */
+enum yna { YNA_AUTO, YNA_YES, YNA_NO };
+/* dpdaction=: what a dead peer leads to (libreswan's values). */
+enum dpd_action { DPD_HOLD, DPD_CLEAR, DPD_RESTART };		/* encapsulation=, esn= (either is auto) */
 
 /* docs/offload.md. YES and CRYPTO ask for the same thing; YES is kept
  * apart only so --status shows what the user wrote. */
@@ -60,7 +62,10 @@ struct conn_config {
 	bool rekey;
 	uint32_t rekeymargin;	/* seconds */
 	uint32_t dpddelay;	/* seconds, 0 = off */
-	uint32_t dpdtimeout;	/* seconds */
+	uint32_t dpdtimeout;	/* seconds; IKEv2 goes by retransmit_timeout */
+	enum dpd_action dpdaction;
+	uint32_t retransmit_timeout;	/* seconds one request may go unanswered */
+	uint32_t retransmit_interval_ms;	/* the first wait, doubled each time */
 	bool pfs;
 	enum yna esn;		/* esn=yes|no|either */
 	enum yna encapsulation;	/* encapsulation=yes|no|auto (NAT-T) */
@@ -112,6 +117,7 @@ void conn_config_free(struct conn_config *c);
 
 const char *hw_offload_name(enum hw_offload o);	/* "no", "yes", "crypto", "packet", "auto" */
 const char *auto_mode_name(enum auto_mode a);
+const char *dpd_action_name(enum dpd_action a);	/* "hold", "clear", "restart" */
 const char *yna_name(enum yna v, const char *auto_word);	/* yes/no/auto_word */
 
 #endif

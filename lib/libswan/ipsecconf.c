@@ -28,6 +28,9 @@ static void conn_config_set_defaults(struct conn_config *c)
 	c->rekeymargin = 9 * 60;
 	c->dpddelay = 0;
 	c->dpdtimeout = 0;
+	c->dpdaction = DPD_HOLD;
+	c->retransmit_timeout = 60;
+	c->retransmit_interval_ms = 500;
 	c->pfs = true;
 	c->esn = YNA_AUTO;
 	c->encapsulation = YNA_AUTO;
@@ -310,6 +313,16 @@ const char *yna_name(enum yna v, const char *auto_word)
 	case YNA_YES: return "yes";
 	case YNA_NO: return "no";
 	case YNA_AUTO: return auto_word != NULL ? auto_word : "auto";
+	}
+	return "?";
+}
+
+const char *dpd_action_name(enum dpd_action a)
+{
+	switch (a) {
+	case DPD_HOLD: return "hold";
+	case DPD_CLEAR: return "clear";
+	case DPD_RESTART: return "restart";
 	}
 	return "?";
 }

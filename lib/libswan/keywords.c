@@ -113,6 +113,15 @@ static const struct kw_enum protostack_values = {
 	.unsupported = "only the Linux XFRM stack is supported (protostack=xfrm or netkey)",
 };
 
+static const struct kw_enum dpdaction_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "hold", DPD_HOLD, false },
+		{ "clear", DPD_CLEAR, false },
+		{ "restart", DPD_RESTART, false },
+		{ NULL, 0, false },
+	},
+};
+
 static const struct kw_enum ddos_mode_values = {
 	.values = (const struct kw_enum_value[]) {
 		{ "auto", DDOS_AUTO, false },
@@ -150,6 +159,11 @@ static const struct keyword keywords[] = {
 	{ "rekeymargin", KW_REKEYMARGIN, KWS_CONN, KT_DURATION, CONN(rekeymargin), 0, NULL, 0, 0 },
 	{ "dpddelay", KW_DPDDELAY, KWS_CONN, KT_DURATION, CONN(dpddelay), 0, NULL, 0, 0 },
 	{ "dpdtimeout", KW_DPDTIMEOUT, KWS_CONN, KT_DURATION, CONN(dpdtimeout), 0, NULL, 0, 0 },
+	{ "dpdaction", KW_DPDACTION, KWS_CONN, KT_ENUM, CONN(dpdaction), 0, &dpdaction_values, 0, 0 },
+	/* libreswan's: how long one request may go unanswered, retransmits
+	 * included; and the first wait, in milliseconds, doubled each time. */
+	{ "retransmit-timeout", KW_RETRANSMIT_TIMEOUT, KWS_CONN, KT_DURATION, CONN(retransmit_timeout), 0, NULL, 1, 3600 },
+	{ "retransmit-interval", KW_RETRANSMIT_INTERVAL, KWS_CONN, KT_NUMBER, CONN(retransmit_interval_ms), 0, NULL, 10, 60000 },
 	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
 	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
 	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
@@ -203,7 +217,7 @@ bool keyword_known_unsupported(const char *name)
 		"leftauth", "rightauth", "leftsourceip", "rightsourceip",
 		"leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
 		"leftnexthop", "rightnexthop", "leftca", "rightca",
-		"dpdaction", "mobike", "narrowing", "fragmentation",
+		"mobike", "narrowing", "fragmentation",
 		"ikepad", "sareftrack", "leftmodecfgclient", "rightmodecfgclient",
 		"leftxauthclient", "rightxauthclient", "leftxauthserver", "rightxauthserver",
 		"nat-traversal", "virtual-private", "virtual_private", "interfaces",

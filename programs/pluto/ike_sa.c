@@ -203,6 +203,8 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	logger_whack_done(&ike->log, rc);
 	if (ike->retransmit != NULL)
 		event_free(ike->retransmit);
+	if (ike->liveness != NULL)
+		event_free(ike->liveness);
 	dh_free(ike->dh);
 	secmem_free(ike->keys, sizeof(*ike->keys));
 	struct buf *bufs[] = { &ike->ni, &ike->nr, &ike->cookie, &ike->dh_pub, &ike->init_sent, &ike->init_rcvd,

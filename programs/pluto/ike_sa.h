@@ -81,12 +81,16 @@ struct ike_sa {
 	struct ike_keys *keys;		/* in key memory (secmem.h); NULL until derived */
 	struct buf init_sent, init_rcvd;	/* the IKE_SA_INIT messages, for AUTH */
 	struct event *halfopen_timer;	/* responder: drop it if IKE_AUTH never comes */
+	struct event *liveness;		/* dpddelay=: the next check */
+	struct timespec last_heard;	/* the peer's last message, or ESP from it */
+	uint64_t last_in_bytes;		/* the child's inbound bytes at the last check */
 
 	/* exchanges we start */
 	uint32_t next_msgid;
 	struct buf request;		/* last request, for retransmits */
 	struct event *retransmit;
 	unsigned retransmits;
+	struct timespec request_sent_at;	/* when it first went */
 	/* exchanges the peer starts */
 	uint32_t peer_msgid;		/* next one expected */
 	uint64_t last_request_digest;	/* the request we last answered, as it came (keyed */

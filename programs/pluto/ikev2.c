@@ -81,9 +81,22 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	struct connection *c = arg;
 	c->retry.next_at = 0;
-	conn_log(c, LL_INFO, "trying again after %u failed attempt%s", c->retry.failures,
-		 c->retry.failures == 1 ? "" : "s");
+	if (c->retry.kind == ATTEMPT_LOST && c->retry.failures == 1)
+		conn_log(c, LL_INFO, "bringing the tunnel back (%s)", c->retry.why);
+	else
+		conn_log(c, LL_INFO, "trying again after %u failed attempt%s", c->retry.failures,
+			 c->retry.failures == 1 ? "" : "s");
 	ikev2_initiate(c, 0);
+}
+
+/* Whether pluto keeps the conn up: auto=start does, unless a dead peer is
+ * to be cleared (dpdaction=clear); dpdaction=restart does in any case. */
+static bool keeps_up(const struct connection *c, enum attempt_failure kind)
+{
+	const struct conn_config *cfg = c->config;
+	if (kind == ATTEMPT_LOST)
+		return cfg->dpdaction == DPD_RESTART || (cfg->auto_mode == AUTO_START && cfg->dpdaction != DPD_CLEAR);
+	return cfg->auto_mode == AUTO_START;
 }
 
 /* Keeps the failure on c and arms the next attempt, if any; the plan,
@@ -93,7 +106,7 @@ static const char *conn_attempt_failed(struct connection *c, enum attempt_failur
 {
 	time_t now = time(NULL);
 	retry_note(&c->retry, kind, why, now);
-	unsigned delay = retry_plan_next(&c->retry, c->config->auto_mode == AUTO_START, now);
+	unsigned delay = retry_plan_next(&c->retry, keeps_up(c, kind), now);
 	if (delay > 0 && c->retry_timer == NULL)
 		c->retry_timer = evtimer_new(pluto.base, on_retry, c);
 	if (delay > 0 && c->retry_timer != NULL)
@@ -101,19 +114,67 @@ static const char *conn_attempt_failed(struct connection *c, enum attempt_failur
 	return retry_plan(&c->retry, now, plan, len);
 }
 
+/* The conn of ike, as loaded now: a conn replaced since keeps failures
+ * and plans under its name; one deleted since has none. */
+static struct connection *current_conn(const struct ike_sa *ike)
+{
+	return ike->c->unloaded ? conn_find(ike->c->config->name) : ike->c;
+}
+
 void ikev2_attempt_failed(struct ike_sa *ike)
 {
 	if (!ike->initiator || ike->attempt_over)
 		return;
 	ike->attempt_over = true;
-	/* A conn replaced since keeps the failure and its plan under its
-	 * name; one deleted since has nothing left to plan for. */
-	struct connection *c = ike->c->unloaded ? conn_find(ike->c->config->name) : ike->c;
+	struct connection *c = current_conn(ike);
 	char plan[160];
 	if (c != NULL && !pluto.stopping &&
 	    conn_attempt_failed(c, ike->failure_kind, ike->failure[0] ? ike->failure : "the negotiation failed",
 				plan, sizeof(plan))[0] != '\0')
 		ike_log(ike, LL_INFO, "%s", plan);
+}
+
+bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+{
+	struct connection *c = current_conn(ike);
+	char plan[160];
+	if (c == NULL || pluto.stopping)
+		return false;
+	if (conn_attempt_failed(c, ATTEMPT_LOST, why, plan, sizeof(plan))[0] != '\0')
+		ike_log(ike, LL_INFO, "%s", plan);
+	return c->retry.next_at != 0;
+}
+
+void ikev2_request_timed_out(struct ike_sa *ike)
+{
+	if (ike->state != IKE_ESTABLISHED) {
+		ikev2_fail(ike);
+		return;
+	}
+	/* An established SA's request (a liveness check, most often) that
+	 * goes unanswered: the peer is dead, and its SAs with it. */
+	char peer[ADDRESS_STR_MAX];
+	ike_log(ike, LL_WARN, "%s is dead: no answer in %u s (retransmit-timeout); dpdaction=%s: deleting its SAs",
+		ikev2_peer_text(ike, peer), ike->c->config->retransmit_timeout, dpd_action_name(ike->c->config->dpdaction));
+	ikev2_tunnel_lost(ike, "the peer stopped answering");
+	child_sa_remove(ike);
+	ike_sa_free(ike, 1);
+}
+
+void ikev2_child_expired(const ip_address *dst, uint32_t spi)
+{
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		const struct child_sa *ch = &ike->child;
+		if (!ch->installed || ike->state != IKE_ESTABLISHED ||
+		    !((ch->spi_in == spi && address_eq(dst, &ike->ends.local)) ||
+		      (ch->spi_out == spi && address_eq(dst, &ike->ends.remote))))
+			continue;
+		child_log(ike, LL_INFO, "the IPsec SA expired (salifetime); without rekeying, the IKE SA goes too");
+		ikev2_tunnel_lost(ike, "its IPsec SA expired");
+		ike->attempt_over = true;
+		ikev2_send_delete(ike, 1);
+		return;
+	}
 }
 
 void ikev2_fail(struct ike_sa *ike)

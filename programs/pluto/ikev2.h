@@ -23,6 +23,9 @@ bool ikev2_down(const char *conn_name, const char *why);
 void ikev2_shutdown(void);
 /* Listen for IKE on the conn's local address (when it has one here). */
 bool ikev2_listen(const struct connection *c, struct diag *d);
+/* The kernel's hard expire of the SA dst/spi: its tunnel, if it is one of
+ * ours, is over; until rekeying exists, a conn kept up starts over. */
+void ikev2_child_expired(const ip_address *dst, uint32_t spi);
 /* Hands received datagrams to ikev2_receive. */
 void ikev2_init(void);
 

@@ -50,6 +50,7 @@ static const struct transition transitions[] = {
 	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_NOTIFY), ikev2_auth_response_notify },
 	{ IKE_ESTABLISHED, INFORMATIONAL, false, 0, ikev2_informational_request },
 	{ IKE_ESTABLISHED, CREATE_CHILD_SA, false, 0, ikev2_create_child_request },
+	{ IKE_ESTABLISHED, INFORMATIONAL, true, 0, ikev2_liveness_response },
 	{ IKE_DELETING, INFORMATIONAL, false, 0, ikev2_informational_request },
 	{ IKE_DELETING, INFORMATIONAL, true, 0, ikev2_delete_response },
 };
@@ -168,6 +169,7 @@ static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	if (rx->m.hdr.exchange != IKE_SA_INIT && !decrypt(ike, rx))
 		return;
+	ikev2_liveness_heard(ike);
 	const struct transition *t = find_transition(ike->state, &rx->m);
 	if (t == NULL) {
 		unexpected(ike, rx);

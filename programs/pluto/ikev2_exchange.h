@@ -58,6 +58,15 @@ void ikev2_send_init_notify(const struct ikev2_rx *rx, uint16_t type, const uint
  * most once per IKEV2_RESEND_MIN_MS. False when rx is not such a repeat. */
 bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx);
 #define IKEV2_RESEND_MIN_MS 500
+/* Milliseconds since then (CLOCK_MONOTONIC). */
+long ikev2_ms_since(const struct timespec *then);
+
+/* ---- ikev2_liveness.c ---- */
+
+/* Starts liveness checks of an established SA, when its conn sets dpddelay=. */
+void ikev2_liveness_start(struct ike_sa *ike);
+/* A message of the peer's arrived on ike (it decrypted). */
+void ikev2_liveness_heard(struct ike_sa *ike);
 
 /* ---- outcomes (ikev2.c) ---- */
 
@@ -66,6 +75,13 @@ bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx);
 void ikev2_fail(struct ike_sa *ike);
 /* Our attempt to bring the conn up ended without its IPsec SA. */
 void ikev2_attempt_failed(struct ike_sa *ike);
+/* ike's tunnel was up and is lost (the peer deleted it, or is dead): a
+ * conn pluto keeps up is brought back, first after REVIVE_FIRST_S; true
+ * when that is planned. */
+bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why);
+/* A request of ours went unanswered for the conn's retransmit-timeout:
+ * the negotiation failed, or an established SA's peer is dead. */
+void ikev2_request_timed_out(struct ike_sa *ike);
 
 /* ---- the handlers (the transition table names them) ---- */
 
@@ -77,6 +93,7 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_liveness_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_create_child_request(struct ike_sa *ike, struct ikev2_rx *rx);
 
 /* ---- starting and ending ---- */

@@ -145,6 +145,42 @@ static void established(struct ike_sa *ike)
 	ike->child.serial = next_serial();
 	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
 	replace_older(ike);
+	ikev2_liveness_start(ike);
+}
+
+static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return address_eq(&a->ends.remote, &b->ends.remote) && id_eq(a->ends.remote_id, b->ends.remote_id);
+}
+
+/* The peer's INITIAL_CONTACT (RFC 7296 2.4): it has no other IKE SA with
+ * us (it restarted), so whatever we still hold with it is stale and goes,
+ * without a word to it. */
+static void forget_stale(struct ike_sa *ike)
+{
+	struct ike_sa *old = ike_sa_first();
+	while (old != NULL) {
+		struct ike_sa *next = old->next;
+		if (old != ike && old->peer_authenticated && same_peer(old, ike)) {
+			ike_log(old, LL_INFO, "the peer started afresh (INITIAL_CONTACT in IKE SA #%u): dropping this stale SA",
+				ike->serial);
+			old->attempt_over = true;
+			child_sa_remove(old);
+			ike_sa_free(old, 1);
+		}
+		old = next;
+	}
+}
+
+/* Whether ours is the first IKE SA with this peer (since pluto started, or
+ * since the last one went): then IKE_AUTH says INITIAL_CONTACT. */
+static bool first_contact(const struct ike_sa *ike)
+{
+	for (const struct ike_sa *other = ike_sa_first(); other != NULL; other = other->next) {
+		if (other != ike && other->peer_authenticated && address_eq(&other->ends.remote, &ike->ends.remote))
+			return false;
+	}
+	return true;
 }
 
 static void log_child_up(struct ike_sa *ike)
@@ -174,8 +210,11 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 {
 	struct auth_request_arg *a = arg;
 	a->ok = add_id_and_auth(ike, b, PT_IDi);
-	if (a->ok)
-		ikev2_add_child_request(ike, b);
+	if (!a->ok)
+		return;
+	if (first_contact(ike))
+		ikev2_add_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	ikev2_add_child_request(ike, b);
 }
 
 void ikev2_send_auth_request(struct ike_sa *ike)
@@ -286,6 +325,8 @@ void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_fail(ike);
 		return;
 	}
+	if (ikev2_has_notify(&rx->m, N_INITIAL_CONTACT))
+		forget_stale(ike);
 	established(ike);
 	static struct ikev2_sa_payload chosen;
 	struct auth_response_arg a = { .chosen = &chosen };

@@ -53,8 +53,14 @@ void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx)
 	if (delete_ike) {
 		char peer[ADDRESS_STR_MAX];
 		ike_log(ike, LL_INFO, "%s deleted the IKE SA", ikev2_peer_text(ike, peer));
+		ikev2_tunnel_lost(ike, "the peer deleted the IKE SA");
 		child_sa_remove(ike);
 		ike_sa_free(ike, 1);
+	} else if (a.esp_deleted) {
+		/* Until a child can be made again over this IKE SA
+		 * (CREATE_CHILD_SA), a conn kept up starts over whole. */
+		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
+			ikev2_send_delete(ike, 1);
 	}
 }
 

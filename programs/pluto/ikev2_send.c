@@ -8,8 +8,6 @@
 #include "log.h"
 #include "pluto.h"
 
-#define RETRANSMIT_FIRST_S 1
-#define RETRANSMITS_MAX 5		/* 1+2+4+8+16+32 s before giving up */
 #define HDR_NEXT_PAYLOAD_AT 16		/* offset of the header's next-payload byte */
 #define HDR_EXCHANGE_AT 18
 
@@ -85,7 +83,36 @@ static void send_to_peer(struct ike_sa *ike, const uint8_t *msg, size_t len)
 	ike_send(&ike->ends.local, &ike->ends.remote, ike->remote_port, msg, len);
 }
 
-static void arm_retransmit(struct ike_sa *ike);
+long ikev2_ms_since(const struct timespec *then)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - then->tv_sec) * 1000 + (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+static long timeout_ms(const struct ike_sa *ike)
+{
+	return (long)ike->c->config->retransmit_timeout * 1000;
+}
+
+static void on_retransmit(evutil_socket_t fd, short what, void *arg);
+
+/* The conn's retransmit-interval, doubled each time, and never past its
+ * retransmit-timeout (libreswan's keywords). */
+static void arm_retransmit(struct ike_sa *ike)
+{
+	if (ike->retransmit == NULL)
+		ike->retransmit = evtimer_new(pluto.base, on_retransmit, ike);
+	if (ike->retransmit == NULL)
+		return;
+	unsigned shift = ike->retransmits < 20 ? ike->retransmits : 20;
+	long wait = (long)ike->c->config->retransmit_interval_ms << shift;
+	long left = timeout_ms(ike) - ikev2_ms_since(&ike->request_sent_at);
+	if (wait > left)
+		wait = left > 1 ? left : 1;
+	struct timeval tv = { .tv_sec = wait / 1000, .tv_usec = (wait % 1000) * 1000 };
+	evtimer_add(ike->retransmit, &tv);
+}
 
 static void on_retransmit(evutil_socket_t fd, short what, void *arg)
 {
@@ -98,37 +125,28 @@ static void on_retransmit(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	const char *exchange = ikev2_exchange_name(ike->request.data[HDR_EXCHANGE_AT]);
-	if (ike->retransmits >= RETRANSMITS_MAX) {
+	if (ikev2_ms_since(&ike->request_sent_at) >= timeout_ms(ike)) {
 		if (ike->state == IKE_DELETING) {
 			ike_sa_free(ike, ike->child.installed ? 1 : 0);
 			return;
 		}
-		ike_log(ike, LL_ERROR, "no answer from %s to the %s request after %u retransmits; giving up",
-			ikev2_peer_text(ike, peer), exchange, ike->retransmits);
-		ikev2_fail(ike);
+		ike_log(ike, LL_ERROR, "no answer from %s to the %s request in %u s (retransmit-timeout); giving up",
+			ikev2_peer_text(ike, peer), exchange, ike->c->config->retransmit_timeout);
+		ikev2_request_timed_out(ike);
 		return;
 	}
 	ike->retransmits++;
-	ike_log(ike, LL_INFO, "no answer from %s yet: retransmitting the %s request (%u of %u)",
-		ikev2_peer_text(ike, peer), exchange, ike->retransmits, RETRANSMITS_MAX);
+	ike_log(ike, LL_INFO, "no answer from %s yet: retransmitting the %s request (%u)",
+		ikev2_peer_text(ike, peer), exchange, ike->retransmits);
 	send_to_peer(ike, ike->request.data, ike->request.len);
 	arm_retransmit(ike);
-}
-
-static void arm_retransmit(struct ike_sa *ike)
-{
-	if (ike->retransmit == NULL)
-		ike->retransmit = evtimer_new(pluto.base, on_retransmit, ike);
-	if (ike->retransmit == NULL)
-		return;
-	struct timeval tv = { .tv_sec = RETRANSMIT_FIRST_S << ike->retransmits };
-	evtimer_add(ike->retransmit, &tv);
 }
 
 void ikev2_send_request(struct ike_sa *ike, const uint8_t *msg, size_t len)
 {
 	buf_set(&ike->request, msg, len);
 	ike->retransmits = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ike->request_sent_at);
 	send_to_peer(ike, msg, len);
 	arm_retransmit(ike);
 }
@@ -143,13 +161,6 @@ void ikev2_send_response(struct ike_sa *ike, const struct ikev2_rx *rx, const ui
 	send_to_peer(ike, msg, len);
 }
 
-static long ms_since(const struct timespec *then)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - then->tv_sec) * 1000 + (now.tv_nsec - then->tv_nsec) / 1000000;
-}
-
 bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
 {
 	/* Only the very request we answered, from where it came: anything
@@ -160,7 +171,7 @@ bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
 	if (ike->response.data == NULL || rx->digest != ike->last_request_digest || rx->len != ike->last_request_len ||
 	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port)
 		return false;
-	if (ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {
+	if (ikev2_ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {
 		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet",
 			rx->m.hdr.msgid);
 		return true;

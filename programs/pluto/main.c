@@ -227,6 +227,8 @@ static void log_kernel_event(void *arg, const struct kernel_event *ev)
 	case KERNEL_EV_EXPIRE_HARD:
 		llog(LL_INFO, "kernel: %s expire of %s.%08x@%s", ev->type == KERNEL_EV_EXPIRE_SOFT ? "soft" : "hard",
 		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a));
+		if (ev->type == KERNEL_EV_EXPIRE_HARD)
+			ikev2_child_expired(&ev->dst, ev->spi);
 		break;
 	}
 }

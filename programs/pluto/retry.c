@@ -9,10 +9,11 @@ enum attempt_failure retry_kind_of_install(int err)
 	return err == -ENOSPC ? ATTEMPT_CAPACITY : ATTEMPT_CONFIG;
 }
 
-/* RETRY_FIRST_S after the first failure, doubling, at most RETRY_MAX_S. */
-static unsigned delay_after(unsigned failures)
+/* RETRY_FIRST_S after the first failure (REVIVE_FIRST_S after a lost
+ * tunnel), doubling, at most RETRY_MAX_S. */
+static unsigned delay_after(unsigned failures, enum attempt_failure kind)
 {
-	unsigned d = RETRY_FIRST_S;
+	unsigned d = kind == ATTEMPT_LOST && failures == 1 ? REVIVE_FIRST_S : RETRY_FIRST_S;
 	for (unsigned i = 1; i < failures && d < RETRY_MAX_S; i++)
 		d *= 2;
 	return d < RETRY_MAX_S ? d : RETRY_MAX_S;
@@ -31,7 +32,7 @@ unsigned retry_plan_next(struct conn_retry *r, bool keep_up, time_t now)
 	r->next_at = 0;
 	if (!keep_up || r->failures == 0 || r->kind == ATTEMPT_CONFIG)
 		return 0;
-	unsigned d = delay_after(r->failures);
+	unsigned d = delay_after(r->failures, r->kind);
 	r->next_at = now + d;
 	return d;
 }
@@ -55,9 +56,13 @@ const char *retry_status(const struct conn_retry *r, time_t now, char *buf, size
 	}
 	char plan[96];
 	retry_plan(r, now, plan, sizeof(plan));
-	snprintf(buf, len, "%u failed attempt%s in a row, the last %lld s ago: %s%s%s", r->failures,
-		 r->failures == 1 ? "" : "s", (long long)(now - r->failed_at), r->why,
-		 plan[0] ? "; " : "", plan);
+	if (r->kind == ATTEMPT_LOST && r->failures == 1)
+		snprintf(buf, len, "the tunnel was lost %lld s ago: %s%s%s", (long long)(now - r->failed_at),
+			 r->why, plan[0] ? "; " : "", plan);
+	else
+		snprintf(buf, len, "%u failed attempt%s in a row, the last %lld s ago: %s%s%s", r->failures,
+			 r->failures == 1 ? "" : "s", (long long)(now - r->failed_at), r->why,
+			 plan[0] ? "; " : "", plan);
 	return buf;
 }
 

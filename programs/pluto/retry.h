@@ -21,11 +21,15 @@
 
 #define RETRY_FIRST_S 30
 #define RETRY_MAX_S 3600
+/* A tunnel that was up and was lost is brought back sooner. */
+#define REVIVE_FIRST_S 5
 
 enum attempt_failure {
 	ATTEMPT_TRANSIENT,	/* no answer, a refusal by the peer, ... */
 	ATTEMPT_CAPACITY,	/* the NIC's SA table was full */
 	ATTEMPT_CONFIG,		/* the kernel or NIC refused what the conn asks for */
+	ATTEMPT_LOST,		/* not an attempt: the tunnel was up, and the peer
+				 * deleted it or stopped answering */
 };
 
 struct conn_retry {

@@ -89,9 +89,10 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 	whack_line(s, "\"%s\":   authby=secret; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u",
 		   c->name, c->phase2 == PHASE2_AH ? "ah" : "esp", c->pfs ? "yes" : "no",
 		   yna_name(c->esn, "either"), yna_name(c->encapsulation, "auto"), c->tfc);
-	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; dpddelay=%us; dpdtimeout=%us",
+	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; dpddelay=%us; dpdtimeout=%us; dpdaction=%s; retransmit-timeout=%us; retransmit-interval=%ums",
 		   c->name, c->ikelifetime, c->salifetime, c->rekey ? "yes" : "no",
-		   c->rekeymargin, c->dpddelay, c->dpdtimeout);
+		   c->rekeymargin, c->dpddelay, c->dpdtimeout, dpd_action_name(c->dpdaction), c->retransmit_timeout,
+		   c->retransmit_interval_ms);
 	const char *why = conn->offload.software_why;
 	whack_line(s, "\"%s\":   hw_offload=%s; hw_offload_fallback=%s%s%s%s", c->name,
 		   hw_offload_name(c->hw_offload), c->hw_offload_fallback ? "yes" : "no",

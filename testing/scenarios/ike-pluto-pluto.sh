@@ -6,17 +6,9 @@
 
 ns_add west east
 veth_add west veth0 192.0.2.1/24 east veth1 192.0.2.2/24
+pluto_psk_conf west 192.0.2.1 192.0.2.2
+pluto_psk_conf east 192.0.2.2 192.0.2.1
 for side in west east; do
-	if [ $side = west ]; then l=192.0.2.1 r=192.0.2.2; else l=192.0.2.2 r=192.0.2.1; fi
-	cat >"$SW_LOGDIR/$side.conf" <<CONF
-conn t
-	left=$l
-	right=$r
-	authby=secret
-	esp=aes_gcm128-null
-	auto=add
-CONF
-	echo "$l $r : PSK \"pluto-to-pluto test secret, not a real one\"" >"$SW_LOGDIR/$side.secrets"
 	pluto_start $side $side "$SW_LOGDIR/$side.conf" "$SW_LOGDIR/$side.secrets"
 done
 

@@ -210,6 +210,21 @@ pluto_stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# pluto_psk_conf SIDE LOCAL REMOTE [CONN_LINES]: writes $SW_LOGDIR/SIDE.conf,
+# one tunnel "t" between LOCAL and REMOTE authenticated by PSK with
+# esp=aes_gcm128-null (auto=add unless CONN_LINES say otherwise; each of its
+# lines goes into the conn), and $SW_LOGDIR/SIDE.secrets with the PSK.
+pluto_psk_conf() {
+	local side=$1 here=$2 there=$3 conn=${4:-} line auto=$'\tauto=add\n'
+	case $conn in *auto=*) auto= ;; esac
+	{
+		printf 'conn t\n\tleft=%s\n\tright=%s\n\tauthby=secret\n\tesp=aes_gcm128-null\n' "$here" "$there"
+		while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
+		printf '%s' "$auto"
+	} >"$SW_LOGDIR/$side.conf"
+	echo "$here $there : PSK \"pluto-to-pluto test secret, not a real one\"" >"$SW_LOGDIR/$side.secrets"
+}
+
 # --- xfrm ----------------------------------------------------------------------
 # xfrm_sa NS SPI [IP-OPTS]: the lines of `ip xfrm state` about the SA with SPI.
 xfrm_sa() {

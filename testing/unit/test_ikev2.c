@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ike_harness.h"
+#include "child_sa.h"
 #include "ike_id.h"
 
 #define WEST "192.0.2.1"
@@ -681,6 +682,168 @@ static void test_the_defaults_take_the_group_of_the_initiators_ke(void **state)
 	assert_keys_agree(west, east);
 }
 
+/* ---- liveness, retransmits, revival, restart ---- */
+
+/* defaults_conf with extra lines in west's conn. */
+static const char *west_conf_with(const char *extra)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tauto=add\n%s"
+		 "conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tauto=add\n", extra);
+	return buf;
+}
+
+static bool drop_all(struct wire_msg *m, void *arg)
+{
+	(void)m; (void)arg;
+	return false;
+}
+
+static bool no_west_sa(void *arg)
+{
+	(void)arg;
+	return harness_sa("west", true) == NULL;
+}
+
+static void test_a_request_is_given_up_after_retransmit_timeout(void **state)
+{
+	(void)state;
+	harness_stop();
+	assert_true(harness_start(west_conf_with("\tretransmit-timeout=1\n\tretransmit-interval=100\n"), secrets));
+	wire.filter = drop_all;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	ikev2_initiate(conn("west"), 0);
+	struct ike_sa *west = harness_sa("west", true);
+	assert_non_null(west);
+	bool gone = harness_wait(no_west_sa, NULL, 10);
+	log_set_tee(NULL, NULL);
+	assert_true(gone);
+	/* 100 ms, then 200, 400, and the rest of the second */
+	bool retransmitted = false, gave_up = false;
+	for (size_t i = 0; i < nlogged; i++) {
+		retransmitted |= strstr(logged[i], "retransmitting the IKE_SA_INIT request (3)") != NULL;
+		gave_up |= strstr(logged[i], "in 1 s (retransmit-timeout); giving up") != NULL;
+	}
+	assert_true(retransmitted);
+	assert_true(gave_up);
+}
+
+struct timed_pump {
+	struct timespec start;
+	long ms;
+};
+
+static bool pump_for(void *arg)
+{
+	struct timed_pump *t = arg;
+	wire_pump(16);
+	return ikev2_ms_since(&t->start) >= t->ms;
+}
+
+static void test_a_live_peer_answers_liveness_checks(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east;
+	up_with(west_conf_with("\tdpddelay=1\n\tretransmit-timeout=2\n"), secrets, &west, &east);
+	uint32_t before = west->next_msgid;
+	struct timed_pump t = { .ms = 2600 };
+	clock_gettime(CLOCK_MONOTONIC, &t.start);
+	harness_wait(pump_for, &t, 10);
+	assert_ptr_equal(harness_sa("west", true), west);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_true(west->next_msgid >= before + 2);	/* two checks, answered */
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+}
+
+static void test_a_dead_peer_is_noticed_and_the_tunnel_brought_back(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east;
+	up_with(west_conf_with("\tdpddelay=1\n\tretransmit-timeout=1\n\tdpdaction=restart\n"), secrets, &west, &east);
+	wire.filter = drop_all;			/* east is gone */
+	assert_true(harness_wait(no_west_sa, NULL, 10));
+	struct connection *c = conn("west");
+	assert_int_equal(c->retry.kind, ATTEMPT_LOST);
+	assert_int_not_equal(c->retry.next_at, 0);
+	assert_true(c->retry.next_at - time(NULL) <= REVIVE_FIRST_S);
+	char text[512];
+	assert_non_null(strstr(retry_status(&c->retry, time(NULL), text, sizeof(text)),
+			       "the tunnel was lost 0 s ago: the peer stopped answering; next attempt in"));
+}
+
+static void test_dpdaction_clear_does_not_bring_it_back(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east;
+	up_with(west_conf_with("\tdpddelay=1\n\tretransmit-timeout=1\n\tdpdaction=clear\n"), secrets, &west, &east);
+	conn("west")->config->auto_mode = AUTO_START;
+	wire.filter = drop_all;
+	assert_true(harness_wait(no_west_sa, NULL, 10));
+	assert_int_equal(conn("west")->retry.next_at, 0);
+}
+
+static void test_a_tunnel_the_peer_deletes_is_brought_back(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	conn("west")->config->auto_mode = AUTO_START;
+	ikev2_down("east", "the test");
+	wire_pump(16);
+	assert_null(harness_sa("west", true));
+	struct connection *c = conn("west");
+	assert_int_equal(c->retry.kind, ATTEMPT_LOST);
+	assert_int_not_equal(c->retry.next_at, 0);
+	/* and --down calls it off */
+	conn_forget_failures(c);
+	assert_int_equal(c->retry.next_at, 0);
+}
+
+/* Until rekeying exists, an expired child ends its tunnel, which a conn
+ * kept up then brings back. */
+static void test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	conn("west")->config->auto_mode = AUTO_START;
+	struct ike_sa *west = harness_sa("west", true);
+	/* (both ends share one kernel double here: east's inbound SA has
+	 * this SPI too, and whichever end sees it first deletes the IKE SA) */
+	ikev2_child_expired(&west->ends.remote, west->child.spi_out);
+	wire_pump(16);
+	assert_null(harness_sa("west", true));
+	assert_null(harness_sa("east", false));
+	assert_int_equal(conn("west")->retry.kind, ATTEMPT_LOST);
+	assert_int_not_equal(conn("west")->retry.next_at, 0);
+}
+
+/* west restarts (its SAs vanish without a word) and starts again: its
+ * IKE_AUTH says INITIAL_CONTACT, and east drops what it still holds with
+ * west, even the SA east itself started. */
+static void test_initial_contact_clears_what_a_restarted_peer_left(void **state)
+{
+	(void)state;
+	ikev2_initiate(conn("east"), 0);
+	wire_pump(16);
+	struct ike_sa *east_old = harness_sa("east", true), *west_old = harness_sa("west", false);
+	assert_non_null(east_old);
+	assert_non_null(west_old);
+	assert_int_equal(east_old->state, IKE_ESTABLISHED);
+	unsigned old_serial = east_old->serial;
+	child_sa_remove(west_old);
+	ike_sa_free(west_old, 0);
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	assert_non_null(west);
+	assert_non_null(east);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_null(harness_sa("east", true));		/* the old one is gone */
+	assert_int_not_equal(east->serial, old_serial);
+	assert_int_equal(dbl.nsas, 4);			/* two SAs each end, none stale */
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -754,6 +917,13 @@ int main(void)
 		T(test_a_retransmitted_ike_auth_is_answered_from_the_cache),
 		T(test_a_peer_starting_again_replaces_its_old_sa),
 		T(test_the_defaults_take_the_group_of_the_initiators_ke),
+		T(test_a_request_is_given_up_after_retransmit_timeout),
+		T(test_a_live_peer_answers_liveness_checks),
+		T(test_a_dead_peer_is_noticed_and_the_tunnel_brought_back),
+		T(test_dpdaction_clear_does_not_bring_it_back),
+		T(test_a_tunnel_the_peer_deletes_is_brought_back),
+		T(test_initial_contact_clears_what_a_restarted_peer_left),
+		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
 		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
 		T(test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one),
 	};
