@@ -61,6 +61,7 @@ struct conn_config {
 	uint32_t salifetime;	/* seconds */
 	bool rekey;
 	uint32_t rekeymargin;	/* seconds */
+	uint32_t rekeyfuzz;	/* percent of rekeymargin added at random */
 	uint32_t dpddelay;	/* seconds, 0 = off */
 	uint32_t dpdtimeout;	/* seconds; IKEv2 goes by retransmit_timeout */
 	enum dpd_action dpdaction;

@@ -38,6 +38,8 @@ enum whack_op {
 	WOP_DOWN,		/* name */
 	WOP_SHUTDOWN,
 	WOP_OFFLOAD,		/* device (optional), WF_PROBE */
+	WOP_REKEY_IKE,		/* name */
+	WOP_REKEY_IPSEC,	/* name */
 	WOP_MAX_,
 };
 

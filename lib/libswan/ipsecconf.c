@@ -26,6 +26,7 @@ static void conn_config_set_defaults(struct conn_config *c)
 	c->salifetime = 8 * 3600;
 	c->rekey = true;
 	c->rekeymargin = 9 * 60;
+	c->rekeyfuzz = 100;
 	c->dpddelay = 0;
 	c->dpdtimeout = 0;
 	c->dpdaction = DPD_HOLD;

@@ -106,7 +106,7 @@ static bool parse_count(const struct keyword *kw, const char *text, union kw_val
 {
 	uint64_t n;
 	const char *end;
-	if (!parse_digits(text, &n, &end) || *end != '\0')
+	if (!parse_digits(text, &n, &end) || (*end != '\0' && !(kw->type == KT_PERCENT && strcmp(end, "%") == 0)))
 		return fail(why, "invalid value '%s' (expected %s)", text, noun);
 	if (!check_range(kw, n, text, false, why))
 		return false;
@@ -254,6 +254,8 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 		return parse_count(kw, text, v, "a number of bytes", why);
 	case KT_NUMBER:
 		return parse_count(kw, text, v, "a whole number", why);
+	case KT_PERCENT:
+		return parse_count(kw, text, v, "a percentage", why);
 	case KT_IKE:
 	case KT_ESP:
 		return parse_proposals(kw, text, v, why);

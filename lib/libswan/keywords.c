@@ -157,6 +157,8 @@ static const struct keyword keywords[] = {
 	{ "keylife", KW_SALIFETIME, KWS_CONN, KT_DURATION, CONN(salifetime), 0, NULL, 1, 0 },
 	{ "rekey", KW_REKEY, KWS_CONN, KT_YESNO, CONN(rekey), 0, NULL, 0, 0 },
 	{ "rekeymargin", KW_REKEYMARGIN, KWS_CONN, KT_DURATION, CONN(rekeymargin), 0, NULL, 0, 0 },
+	/* libreswan's: up to this share of rekeymargin more, at random. */
+	{ "rekeyfuzz", KW_REKEYFUZZ, KWS_CONN, KT_PERCENT, CONN(rekeyfuzz), 0, NULL, 0, 1000 },
 	{ "dpddelay", KW_DPDDELAY, KWS_CONN, KT_DURATION, CONN(dpddelay), 0, NULL, 0, 0 },
 	{ "dpdtimeout", KW_DPDTIMEOUT, KWS_CONN, KT_DURATION, CONN(dpdtimeout), 0, NULL, 0, 0 },
 	{ "dpdaction", KW_DPDACTION, KWS_CONN, KT_ENUM, CONN(dpdaction), 0, &dpdaction_values, 0, 0 },
@@ -273,6 +275,7 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 	case KT_DURATION:
 	case KT_BYTES:
 	case KT_NUMBER:
+	case KT_PERCENT:
 		memcpy(field, &v->number, sizeof(uint32_t));
 		break;
 	case KT_IKE:

@@ -24,7 +24,7 @@ enum kw_id {
 	KW_IKE, KW_ESP,
 	KW_IKELIFETIME, KW_SALIFETIME, KW_REKEY, KW_REKEYMARGIN,
 	KW_DPDDELAY, KW_DPDTIMEOUT, KW_DPDACTION,
-	KW_RETRANSMIT_TIMEOUT, KW_RETRANSMIT_INTERVAL,
+	KW_RETRANSMIT_TIMEOUT, KW_RETRANSMIT_INTERVAL, KW_REKEYFUZZ,
 	KW_PFS, KW_ESN, KW_ENCAPSULATION, KW_TFC,
 	KW_KEYEXCHANGE, KW_IKEV2,
 	KW_HW_OFFLOAD, KW_HW_OFFLOAD_FALLBACK,
@@ -46,6 +46,7 @@ enum kw_type {
 	KT_DURATION,	/* seconds; s, m, h, d suffixes */
 	KT_BYTES,	/* a number of bytes */
 	KT_NUMBER,	/* a count */
+	KT_PERCENT,	/* a count with an optional %, as libreswan's rekeyfuzz=100% */
 	KT_IKE,		/* ike= proposals (alg_parse_ike) */
 	KT_ESP,		/* esp= proposals (alg_parse_esp) */
 	KT_CONN_NAME,	/* also= */

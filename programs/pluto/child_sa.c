@@ -5,6 +5,8 @@
 #include <string.h>
 #include "child_sa.h"
 #include "kernel.h"
+#include "lifetime.h"
+#include "secmem.h"
 
 #define REPLAY_WINDOW 128
 #define POLICY_PRIORITY 1000
@@ -35,10 +37,18 @@ static void make_sa(const struct ike_sa *ike, const struct child_sa *ch, bool in
 		.esn = ch->esn,
 		.replay_window = REPLAY_WINDOW,
 		.hard_seconds = c->config->salifetime,
-		.soft_seconds = c->config->salifetime > c->config->rekeymargin ?
-			c->config->salifetime - c->config->rekeymargin : 0,
+		.soft_seconds = ch->soft_seconds,
 		.tfc_pad = c->config->tfc,
 	};
+}
+
+/* When our kernel tells us to rekey (its soft expiry); 0 with rekey=no. */
+static uint32_t child_soft_seconds(const struct conn_config *c, bool initiator)
+{
+	uint32_t r = 0;
+	if (!c->rekey || !ike_random((uint8_t *)&r, sizeof(r)))
+		return 0;
+	return lifetime_rekey_after(c->salifetime, c->rekeymargin, c->rekeyfuzz, !initiator, r);
 }
 
 static void make_policy(const struct ike_sa *ike, const struct child_sa *ch, enum kernel_dir dir,
@@ -91,51 +101,114 @@ static int add_policies(struct ike_sa *ike, struct diag *notes)
 	return 0;
 }
 
-int child_sa_install(struct ike_sa *ike, const struct connection *c, struct diag *notes)
+/* The child's KEYMAT (2.17): from SK_d, with PFS the exchange's g^ir,
+ * and its nonces; without n, the IKE SA's own (the IKE_AUTH child). */
+static bool derive_keymat(const struct ike_sa *ike, const struct child_nonces *n, uint8_t *keymat, size_t len)
 {
-	struct child_sa *ch = &ike->child;
+	const struct buf *ni = n != NULL ? n->ni : &ike->ni, *nr = n != NULL ? n->nr : &ike->nr;
+	return ike->keys != NULL && len <= CHILD_KEYMAT_MAX &&
+	       child_keymat(ike->keys->prf, ike->keys->sk_d, ike->keys->d_len, n != NULL ? n->g_ir : NULL,
+			    n != NULL ? n->g_ir_len : 0, ni->data, ni->len, nr->data, nr->len, keymat, len);
+}
+
+static void keymat_free(struct child_sa *ch)
+{
+	secmem_free(ch->keymat, CHILD_KEYMAT_MAX);
+	ch->keymat = NULL;
+	ch->keymat_len = 0;
+	ch->out_pending = false;
+}
+
+/* One direction's SA from KEYMAT, which holds the keys of the exchange's
+ * initiator to its responder first; installed under the offload policy. */
+static int install_one(struct ike_sa *ike, struct child_sa *ch, bool inbound, const uint8_t *keymat,
+		       struct diag *notes)
+{
 	size_t ek = encr_bytes(&ch->alg), ak = integ_key_bytes(ch->alg.integ);
-	uint8_t keymat[2 * (IKE_KEY_MAX + IKE_KEY_MAX)];
-	if (ike->keys == NULL ||
-	    !child_keymat(ike->keys->prf, ike->keys->sk_d, ike->keys->d_len, NULL, 0,
-			  ike->ni.data, ike->ni.len, ike->nr.data, ike->nr.len, keymat, 2 * (ek + ak))) {
+	const uint8_t *i2r = keymat, *r2i = keymat + ek + ak;
+	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
+	struct kernel_sa sa;
+	make_sa(ike, ch, inbound, keys, keys + ek, ike->c, &sa);
+	int r = offload_install_sa(kernel, &ike->c->offload, &sa, &ch->offload[inbound ? 0 : 1], notes);
+	explicit_bzero(&sa, sizeof(sa));
+	return r;
+}
+
+static void del_sa(const ip_address *dst, uint32_t spi)
+{
+	struct kernel_err e = {0};
+	kernel->del_sa(dst, spi, IPPROTO_ESP, &e);
+}
+
+static void remove_sas(struct ike_sa *ike, struct child_sa *ch)
+{
+	del_sa(&ike->ends.local, ch->spi_in);
+	if (!ch->out_pending)
+		del_sa(&ike->ends.remote, ch->spi_out);
+	keymat_free(ch);
+}
+
+int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child_nonces *n, unsigned how,
+		     struct diag *notes)
+{
+	size_t len = 2 * (encr_bytes(&ch->alg) + integ_key_bytes(ch->alg.integ));
+	uint8_t keymat[CHILD_KEYMAT_MAX];
+	if (!derive_keymat(ike, n, keymat, len)) {
 		diag_add(notes, "cannot derive the child SA's keys");
 		return -EINVAL;
 	}
-	/* KEYMAT holds the initiator-to-responder keys first. */
-	const uint8_t *i2r = keymat, *r2i = keymat + ek + ak;
-	const uint8_t *in_keys = ike->initiator ? r2i : i2r, *out_keys = ike->initiator ? i2r : r2i;
-	struct kernel_sa in, out;
-	make_sa(ike, ch, true, in_keys, in_keys + ek, c, &in);
-	make_sa(ike, ch, false, out_keys, out_keys + ek, c, &out);
-	int r = offload_install_pair(kernel, &c->offload, &in, &out, ch->offload, notes);
+	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
+	ch->soft_seconds = child_soft_seconds(ike->c->config, ike->initiator);
+	int r = install_one(ike, ch, true, keymat, notes);
+	if (r == 0 && (how & CHILD_OUTBOUND_LATER) && (ch->keymat = secmem_alloc(CHILD_KEYMAT_MAX)) != NULL) {
+		memcpy(ch->keymat, keymat, len);
+		ch->keymat_len = len;
+		ch->out_pending = true;
+	} else if (r == 0) {
+		r = install_one(ike, ch, false, keymat, notes);
+		if (r != 0)
+			del_sa(&ike->ends.local, ch->spi_in);
+	}
 	explicit_bzero(keymat, sizeof(keymat));
-	explicit_bzero(&in, sizeof(in));
-	explicit_bzero(&out, sizeof(out));
+	if (r == 0 && (how & CHILD_WITH_POLICIES) && (r = add_policies(ike, notes)) != 0)
+		remove_sas(ike, ch);
 	if (r != 0)
 		return r;
-	r = add_policies(ike, notes);
-	if (r != 0) {
-		struct kernel_err e = {0};
-		kernel->del_sa(&ike->ends.local, ch->spi_in, IPPROTO_ESP, &e);
-		kernel->del_sa(&ike->ends.remote, ch->spi_out, IPPROTO_ESP, &e);
-		return r;
-	}
 	ch->installed = true;
 	ch->add_time = time(NULL);
 	return 0;
 }
 
+int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct diag *notes)
+{
+	if (!ch->out_pending)
+		return 0;
+	int r = install_one(ike, ch, false, ch->keymat, notes);
+	keymat_free(ch);
+	return r;
+}
+
+void child_sa_remove_one(struct ike_sa *ike, struct child_sa *ch)
+{
+	if (ch->installed)
+		remove_sas(ike, ch);
+	keymat_free(ch);
+	ch->installed = false;
+}
+
 void child_sa_remove(struct ike_sa *ike)
 {
-	struct child_sa *ch = &ike->child;
-	if (!ch->installed)
-		return;
-	struct kernel_err e = {0};
-	remove_policies(ike, npolicies(ch));
-	kernel->del_sa(&ike->ends.local, ch->spi_in, IPPROTO_ESP, &e);
-	kernel->del_sa(&ike->ends.remote, ch->spi_out, IPPROTO_ESP, &e);
-	ch->installed = false;
+	bool any = ike->child.installed;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		any |= ike->retiring[i].installed;
+		child_sa_remove_one(ike, &ike->retiring[i]);
+		ike->retiring[i] = (struct child_sa){0};
+	}
+	/* The policies serve every child of the tunnel; they name the
+	 * current one's selectors. */
+	if (any)
+		remove_policies(ike, npolicies(&ike->child));
+	child_sa_remove_one(ike, &ike->child);
 }
 
 const char *child_sa_offload(const struct ike_sa *ike, char *buf, size_t len)

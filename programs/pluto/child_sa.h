@@ -1,16 +1,47 @@
 /* child_sa.h: a child SA in the kernel: its two ESP SAs (through the
- * offload policy) and its policies, all or nothing; its removal; its line
- * in trafficstatus. */
+ * offload policy) and the tunnel's policies, all or nothing; its removal;
+ * its line in trafficstatus.
+ *
+ * Every child of one IKE SA's tunnel (the current one and those a rekey
+ * replaces) shares the conn's reqid and so the same policies: the kernel
+ * sends with the newest SA that fits them, and takes ESP on any. A
+ * rekey's responder holds its new outbound SA back (out_pending, its
+ * keys in key memory) until the initiator deletes the old child: before
+ * that the initiator may not have the new inbound SA yet, and a packet
+ * sent with it would be lost. */
 #ifndef CHILD_SA_H
 #define CHILD_SA_H
 
 #include <stdbool.h>
 #include "ike_sa.h"
 
-/* Installs ike->child (SPIs, alg, esn, selectors set) with keys from
- * KEYMAT. 0, or -errno with nothing of it left in the kernel; the
- * offload diagnostics and any kernel refusal are in notes. */
-int child_sa_install(struct ike_sa *ike, const struct connection *c, struct diag *notes);
+#define CHILD_KEYMAT_MAX (2 * (IKE_KEY_MAX + IKE_KEY_MAX))
+
+/* A CREATE_CHILD_SA's keys: its nonces, its g^ir with PFS (else NULL),
+ * and whether we started it (KEYMAT's first keys are its initiator's). */
+struct child_nonces {
+	const struct buf *ni, *nr;
+	const uint8_t *g_ir;
+	size_t g_ir_len;
+	bool we_started;
+};
+
+enum {
+	CHILD_WITH_POLICIES = 1,	/* the tunnel's first child: its policies too */
+	CHILD_OUTBOUND_LATER = 2,	/* a rekey's responder: inbound only, for now */
+};
+
+/* Installs ch (SPIs, alg, esn, selectors set) with keys from KEYMAT: of
+ * the IKE SA's own exchange when n is NULL. 0, or -errno with nothing of
+ * it left in the kernel; the offload diagnostics and any kernel refusal
+ * are in notes. The offload is decided afresh for each child. */
+int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child_nonces *n, unsigned how,
+		     struct diag *notes);
+/* The outbound SA held back by CHILD_OUTBOUND_LATER; 0 when none waits. */
+int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct diag *notes);
+/* ch's SAs out of the kernel (its record stays, not installed). */
+void child_sa_remove_one(struct ike_sa *ike, struct child_sa *ch);
+/* Every child of ike and the tunnel's policies. */
 void child_sa_remove(struct ike_sa *ike);
 
 /* "{ESP=>0x... <0x... xfrm=AES_GCM_16_128 esn=no offload=crypto(eth0)}" */

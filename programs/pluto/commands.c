@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "connections.h"
 #include "diag.h"
+#include "ike_sa.h"
 #include "ikev2.h"
 #include "ipsecconf.h"
 #include "kernel.h"
@@ -112,6 +113,23 @@ static void cmd_down(struct whack_session *s, const struct whack_request *r)
 	whack_done(s, 0);
 }
 
+/* Rekeys now what the conn's established IKE SA holds. */
+static void cmd_rekey(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = named_conn(s, r);
+	if (c == NULL)
+		return;
+	bool ike_sa = r->op == WOP_REKEY_IKE;
+	struct ike_sa *ike = ike_sa_of_conn(c->config->name);
+	whack_follow_log(s);
+	if (ike == NULL || !ikev2_rekey_now(ike, ike_sa)) {
+		conn_log(c, LL_INFO, "no established %s SA to rekey", ike_sa ? "IKE" : "IPsec");
+		whack_done(s, 1);
+		return;
+	}
+	whack_done(s, 0);
+}
+
 static void cmd_status(struct whack_session *s, const struct whack_request *r)
 {
 	(void)r;
@@ -169,6 +187,8 @@ static command_fn *const commands[WOP_MAX_] = {
 	[WOP_DOWN] = cmd_down,
 	[WOP_SHUTDOWN] = cmd_shutdown,
 	[WOP_OFFLOAD] = cmd_offload,
+	[WOP_REKEY_IKE] = cmd_rekey,
+	[WOP_REKEY_IPSEC] = cmd_rekey,
 };
 
 void command_dispatch(struct whack_session *s, const struct whack_request *r)

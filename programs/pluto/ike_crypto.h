@@ -69,6 +69,12 @@ struct ike_keys {
 bool ike_derive_keys(const struct alg_proposal *ike, const uint8_t *ni, size_t ni_len,
 		     const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
 		     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k);
+/* The keys of an IKE SA made by rekeying old (2.18): SKEYSEED =
+ * prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's PRF, the rest
+ * as above with the new SA's. */
+bool ike_derive_rekeyed_keys(const struct ike_keys *old, const struct alg_proposal *ike, const uint8_t *ni,
+			     size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
+			     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k);
 void ike_keys_wipe(struct ike_keys *k);
 
 /* KEYMAT = prf+(SK_d, [g^ir new |] Ni | Nr) (2.17), len bytes. */

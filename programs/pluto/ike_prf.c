@@ -167,22 +167,27 @@ static void split_keymat(struct ike_keys *k, const uint8_t *km)
 	take_key(k->sk_pr, &km, k->p_len);
 }
 
-bool ike_derive_keys(const struct alg_proposal *ike, const uint8_t *ni, size_t ni_len,
-		     const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
-		     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k)
+/* {SK_d, ...} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr), the PRF the new
+ * IKE SA negotiated; skey_key/skey_data make SKEYSEED with skey_prf
+ * (NULL skey_key: Ni | Nr is the key, for IKE_SA_INIT). */
+static bool derive_keys(const struct alg_proposal *ike, enum prf_id skey_prf, const uint8_t *skey_key,
+			size_t skey_key_len, const uint8_t *g_ir, size_t g_ir_len, const uint8_t *ni, size_t ni_len,
+			const uint8_t *nr, size_t nr_len, const uint8_t spi_i[8], const uint8_t spi_r[8],
+			struct ike_keys *k)
 {
 	ike_keys_wipe(k);
 	if (!ike_key_lengths(ike, k)) {
 		ike_keys_wipe(k);
 		return false;
 	}
-	/* Ni | Nr is SKEYSEED's key and the start of prf+'s seed. */
-	size_t nonces = ni_len + nr_len, seed_len = nonces + 16;
-	uint8_t *seed = malloc(seed_len);
-	if (seed == NULL) {
+	/* g^ir | Ni | Nr | SPIi | SPIr: each step uses a part of it. */
+	size_t nonces = ni_len + nr_len, seed_len = g_ir_len + nonces + 16;
+	uint8_t *buf = malloc(seed_len), *seed = buf + g_ir_len;
+	if (buf == NULL) {
 		ike_keys_wipe(k);
 		return false;
 	}
+	memcpy(buf, g_ir, g_ir_len);
 	memcpy(seed, ni, ni_len);
 	memcpy(seed + ni_len, nr, nr_len);
 	memcpy(seed + nonces, spi_i, 8);
@@ -191,16 +196,33 @@ bool ike_derive_keys(const struct alg_proposal *ike, const uint8_t *ni, size_t n
 	uint8_t skeyseed[IKE_PRF_MAX];
 	uint8_t keymat[3 * IKE_PRF_MAX + 4 * IKE_KEY_MAX];
 	size_t need = k->d_len + 2 * k->a_len + 2 * k->e_len + 2 * k->p_len;
-	bool ok = prf(ike->prf, seed, nonces, g_ir, g_ir_len, skeyseed) &&
-		  prf_plus(ike->prf, skeyseed, prf_len(ike->prf), seed, seed_len, keymat, need);
+	bool ok = skey_key == NULL ? prf(skey_prf, seed, nonces, g_ir, g_ir_len, skeyseed)
+				   : prf(skey_prf, skey_key, skey_key_len, buf, g_ir_len + nonces, skeyseed);
+	ok = ok && prf_plus(ike->prf, skeyseed, prf_len(skey_prf), seed, nonces + 16, keymat, need);
 	if (ok)
 		split_keymat(k, keymat);
 	else
 		ike_keys_wipe(k);
 	explicit_bzero(skeyseed, sizeof(skeyseed));
 	explicit_bzero(keymat, sizeof(keymat));
-	free(seed);
+	explicit_bzero(buf, seed_len);
+	free(buf);
 	return ok;
+}
+
+bool ike_derive_keys(const struct alg_proposal *ike, const uint8_t *ni, size_t ni_len,
+		     const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
+		     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k)
+{
+	return derive_keys(ike, ike->prf, NULL, 0, g_ir, g_ir_len, ni, ni_len, nr, nr_len, spi_i, spi_r, k);
+}
+
+bool ike_derive_rekeyed_keys(const struct ike_keys *old, const struct alg_proposal *ike, const uint8_t *ni,
+			     size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
+			     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k)
+{
+	return derive_keys(ike, old->prf, old->sk_d, old->d_len, g_ir, g_ir_len, ni, ni_len, nr, nr_len,
+			   spi_i, spi_r, k);
 }
 
 void ike_keys_wipe(struct ike_keys *k)

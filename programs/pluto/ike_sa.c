@@ -147,7 +147,8 @@ void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s, bool verified
 
 static bool stands_for_conn(const struct ike_sa *ike)
 {
-	return ike->state != IKE_DELETING && (ike->initiator || ike->state == IKE_ESTABLISHED);
+	return ike->state != IKE_DELETING && ike->replaced_by == 0 &&
+	       (ike->initiator || ike->state == IKE_ESTABLISHED);
 }
 
 struct ike_sa *ike_sa_of_conn(const char *name)
@@ -205,6 +206,9 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 		event_free(ike->retransmit);
 	if (ike->liveness != NULL)
 		event_free(ike->liveness);
+	if (ike->rekey_timer != NULL)
+		event_free(ike->rekey_timer);
+	ikev2_rekey_free(ike);
 	dh_free(ike->dh);
 	secmem_free(ike->keys, sizeof(*ike->keys));
 	struct buf *bufs[] = { &ike->ni, &ike->nr, &ike->cookie, &ike->dh_pub, &ike->init_sent, &ike->init_rcvd,
@@ -221,17 +225,16 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	}
 }
 
-/* The IKE SA's logger with the child's serial. */
-static struct logger child_logger(const struct ike_sa *ike)
+struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch)
 {
 	struct logger lg = ike->log;
-	lg.serial = ike->child.serial;
+	lg.serial = ch->serial;
 	return lg;
 }
 
 void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 {
-	struct logger lg = child_logger(ike);
+	struct logger lg = child_logger(ike, &ike->child);
 	va_list ap;
 	va_start(ap, fmt);
 	logger_vlog(&lg, level, fmt, ap);
@@ -240,6 +243,6 @@ void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 
 void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d)
 {
-	struct logger lg = child_logger(ike);
+	struct logger lg = child_logger(ike, &ike->child);
 	logger_lines(&lg, level, d);
 }

@@ -1,9 +1,11 @@
 /* ike_sa.h: IKE SAs and their child SA, as pluto holds them.
  *
- * One IKE SA carries at most one child SA (the conn's tunnel). Each has a
- * serial number, shown as #N in logs as libreswan does, and logs through
- * its struct logger, which also streams its lines to the whack client
- * that asked for the negotiation, if that client is still there.
+ * One IKE SA carries the conn's tunnel: one child SA, the current one,
+ * and while a rekey (CREATE_CHILD_SA) runs, the ones it replaces until
+ * they are deleted (retiring). Each SA has a serial number, shown as #N in
+ * logs as libreswan does, and logs through its struct logger, which also
+ * streams its lines to the whack client that asked for the negotiation,
+ * if that client is still there.
  *
  * The table finds an SA by its SPI pair and our role in it (both ends of
  * one IKE SA may live in one process, as in tests) and, for a responder,
@@ -29,6 +31,17 @@
 #include "offload.h"
 #include "retry.h"
 
+/* What our one outstanding request is for (its answer is handled by it). */
+enum ike_request {
+	REQ_NONE,
+	REQ_LIVENESS,		/* an empty INFORMATIONAL */
+	REQ_DELETE_CHILD,	/* a Delete of retiring child SAs */
+	REQ_REKEY_CHILD,	/* CREATE_CHILD_SA rekeying the child */
+	REQ_REKEY_IKE,		/* CREATE_CHILD_SA rekeying the IKE SA */
+};
+
+struct ikev2_rekey;
+
 enum ike_state {
 	IKE_I_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
 	IKE_I_AUTH_SENT,	/* initiator: IKE_AUTH request out */
@@ -40,7 +53,8 @@ enum ike_state {
 
 struct child_sa {
 	unsigned serial;
-	bool installed;
+	bool installed;			/* its SAs are in the kernel (but see out_pending) */
+	bool out_pending;		/* a rekey's responder: the outbound SA waits (child_sa.h) */
 	uint32_t spi_in, spi_out;		/* in: ours; out: the peer's */
 	uint32_t reqid;
 	struct alg_proposal alg;
@@ -49,7 +63,14 @@ struct child_sa {
 	ip_subnet local_net, remote_net;	/* traffic selectors agreed */
 	struct sa_offload offload[2];		/* [0] inbound, [1] outbound */
 	time_t add_time;
+	bool keys_by_us;			/* we started the exchange that made it */
+	uint32_t soft_seconds;			/* the kernel's soft expiry asks for a rekey */
+	bool we_delete, delete_sent;		/* retiring: ours to delete; our Delete is out */
+	uint8_t *keymat;			/* key memory, while out_pending */
+	size_t keymat_len;
 };
+
+#define CHILD_RETIRING_MAX 2
 
 struct buf {
 	uint8_t *data;
@@ -98,7 +119,16 @@ struct ike_sa {
 	struct buf response;		/* our answer to it, sent again for them */
 	struct timespec resent_at;	/* when it was last sent again */
 
-	struct child_sa child;
+	struct child_sa child;		/* the current one */
+	struct child_sa retiring[CHILD_RETIRING_MAX];	/* replaced, until deleted */
+	/* rekeying (ikev2_rekey.c) */
+	struct ikev2_rekey *rekey;	/* our CREATE_CHILD_SA under way, or NULL */
+	enum ike_request request_kind;	/* what our outstanding request is for */
+	bool want_child_rekey, want_ike_rekey;	/* due, once the window is free */
+	struct event *rekey_timer;	/* the IKE SA's own rekey and expiry */
+	time_t ike_rekey_at, ike_expire_at;	/* 0: none */
+	time_t child_retry_at;		/* a child rekey the peer put off (TEMPORARY_FAILURE) */
+	unsigned replaced_by;		/* rekeyed into IKE SA #N: its end loses no tunnel */
 	/* the initiator's attempt to bring the conn up */
 	bool attempt_over;		/* it succeeded, or was called off */
 	char failure[512];		/* the first error logged: why it failed */
@@ -137,6 +167,8 @@ struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name);
  * already be gone (child_sa_remove). A waiting whack gets status rc. */
 void ike_sa_free(struct ike_sa *ike, int rc);
 unsigned next_serial(void);
+/* Our rekey under way, if any (ikev2_rekey.c). */
+void ikev2_rekey_free(struct ike_sa *ike);
 unsigned ike_sa_count(void);
 unsigned child_sa_count(void);
 
@@ -146,6 +178,8 @@ unsigned child_sa_count(void);
 #define ike_log(ike, level, ...) logger_log(&(ike)->log, level, __VA_ARGS__)
 void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The logger of child ch of ike: "conn" #child. */
+struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch);
 /* Each line of d through child_log. */
 void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d);
 

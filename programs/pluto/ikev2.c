@@ -161,18 +161,41 @@ void ikev2_request_timed_out(struct ike_sa *ike)
 	ike_sa_free(ike, 1);
 }
 
+static bool child_has_sa(const struct ike_sa *ike, const struct child_sa *ch, const ip_address *dst, uint32_t spi)
+{
+	return ch->installed && ((ch->spi_in == spi && address_eq(dst, &ike->ends.local)) ||
+				 (ch->spi_out == spi && address_eq(dst, &ike->ends.remote)));
+}
+
 void ikev2_child_expired(const ip_address *dst, uint32_t spi)
 {
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
-		const struct child_sa *ch = &ike->child;
-		if (!ch->installed || ike->state != IKE_ESTABLISHED ||
-		    !((ch->spi_in == spi && address_eq(dst, &ike->ends.local)) ||
-		      (ch->spi_out == spi && address_eq(dst, &ike->ends.remote))))
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+			if (child_has_sa(ike, &ike->retiring[i], dst, spi)) {
+				ikev2_retiring_gone(ike, &ike->retiring[i], "replaced by a rekey expired");
+				return;
+			}
+		}
+		if (ike->state != IKE_ESTABLISHED || !child_has_sa(ike, &ike->child, dst, spi))
 			continue;
-		child_log(ike, LL_INFO, "the IPsec SA expired (salifetime); without rekeying, the IKE SA goes too");
+		child_log(ike, LL_INFO, "the IPsec SA expired (salifetime) without being rekeyed; the IKE SA goes too");
 		ikev2_tunnel_lost(ike, "its IPsec SA expired");
 		ike->attempt_over = true;
 		ikev2_send_delete(ike, 1);
+		return;
+	}
+}
+
+void ikev2_child_soft_expired(const ip_address *dst, uint32_t spi)
+{
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		if (ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || !child_has_sa(ike, &ike->child, dst, spi))
+			continue;
+		/* Both SAs of a child expire softly at the same time: one rekey. */
+		if (ike->c->config->rekey && !ikev2_rekeying_child(ike)) {
+			child_log(ike, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
+			ikev2_rekey_now(ike, false);
+		}
 		return;
 	}
 }

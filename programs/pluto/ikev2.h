@@ -1,8 +1,8 @@
 /* ikev2.h: IKEv2 negotiation (RFC 7296): IKE_SA_INIT with cookies,
- * IKE_AUTH with a pre-shared key, INFORMATIONAL (Delete, liveness);
- * initiator and responder; retransmission with backoff; one child SA per
- * IKE SA, installed through the offload policy before the responder
- * answers. ikev2_exchange.h says how the exchanges are laid out. */
+ * IKE_AUTH with a pre-shared key, CREATE_CHILD_SA rekeying the child and
+ * the IKE SA, INFORMATIONAL (Delete, liveness); initiator and responder;
+ * retransmission with backoff; one tunnel (child SA) per IKE SA, installed
+ * through the offload policy before the responder answers. ikev2_exchange.h says how the exchanges are laid out. */
 #ifndef IKEV2_H
 #define IKEV2_H
 
@@ -23,9 +23,20 @@ bool ikev2_down(const char *conn_name, const char *why);
 void ikev2_shutdown(void);
 /* Listen for IKE on the conn's local address (when it has one here). */
 bool ikev2_listen(const struct connection *c, struct diag *d);
-/* The kernel's hard expire of the SA dst/spi: its tunnel, if it is one of
- * ours, is over; until rekeying exists, a conn kept up starts over. */
+/* The kernel's hard expire of the SA dst/spi: a child a rekey replaced
+ * goes quietly; the current child's tunnel is over (its rekey failed or
+ * rekey=no), and a conn kept up starts over. */
 void ikev2_child_expired(const ip_address *dst, uint32_t spi);
+/* The kernel's soft expire of the SA dst/spi: its child is rekeyed
+ * (unless rekey=no or a rekey is under way). */
+void ikev2_child_soft_expired(const ip_address *dst, uint32_t spi);
+struct ike_sa;
+/* Rekeys the IKE SA (ike_sa) or its child now, as soon as the window is
+ * free (whack --rekey-ike / --rekey-ipsec); false when it has nothing to
+ * rekey. */
+bool ikev2_rekey_now(struct ike_sa *ike, bool ike_sa);
+/* "the IKE SA" or "the IPsec SA" while our rekey of it runs, else NULL. */
+const char *ikev2_rekey_under_way(const struct ike_sa *ike);
 /* Hands received datagrams to ikev2_receive. */
 void ikev2_init(void);
 

@@ -8,7 +8,7 @@
 #include "offload_probe.h"
 
 /* An ESP SPI: 1-255 are reserved (RFC 4303), and 0x80-0xff serve probes. */
-static uint32_t random_esp_spi(void)
+uint32_t ikev2_new_esp_spi(void)
 {
 	uint32_t spi;
 	do
@@ -18,13 +18,18 @@ static uint32_t random_esp_spi(void)
 }
 
 /* The IKE_AUTH child has no KE payload, so its proposals carry no DH
- * transform (RFC 7296 1.2): PFS applies only to later children. For an SA
- * meant for the NIC, what its probe showed the device offloads goes first. */
-const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, struct alg_proposals *out)
+ * transform (RFC 7296 1.2): PFS applies only to later children, where a
+ * proposal without a group of its own (from esp=) takes pfs_group. For an
+ * SA meant for the NIC, what its probe showed the device offloads goes
+ * first. */
+const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, enum dh_id pfs_group,
+						  struct alg_proposals *out)
 {
 	*out = ike->c->config->esp_proposals;
-	for (size_t i = 0; i < out->n; i++)
-		out->p[i].dh = DH_NONE;
+	for (size_t i = 0; i < out->n; i++) {
+		if (pfs_group == DH_NONE || out->p[i].dh == DH_NONE)
+			out->p[i].dh = pfs_group;
+	}
 	if (ike->c->offload.mode != HW_OFFLOAD_NO)
 		offload_order_proposals(offload_probe_for(kernel, &ike->ends.local), out);
 	return out;
@@ -107,21 +112,22 @@ static void add_ts_pair(struct ikev2_builder *b, const ip_subnet *initiator_net,
 
 /* ---- initiator ---- */
 
-void ikev2_add_child_request(struct ike_sa *ike, struct ikev2_builder *b)
+void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			     struct ikev2_builder *b)
 {
 	uint8_t spi[4];
-	ike->child.spi_in = random_esp_spi();
-	ikev2_put_be32(spi, ike->child.spi_in);
+	ch->spi_in = ikev2_new_esp_spi();
+	ikev2_put_be32(spi, ch->spi_in);
 	static struct ikev2_sa_payload sa;
-	struct alg_proposals esp;
-	ikev2_sa_from_proposals(ikev2_child_proposals(ike, &esp), PROTO_ESP, spi, 4, ikev2_esn_policy(ike), &sa);
+	ikev2_sa_from_proposals(esp, PROTO_ESP, spi, 4, ikev2_esn_policy(ike), &sa);
 	ikev2_add_sa(b, &sa);
 	add_ts_pair(b, &ike->ends.local_net, &ike->ends.remote_net);
 	if (ike->c->config->type == TYPE_TRANSPORT)
 		ikev2_add_notify(b, 0, NULL, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 }
 
-bool ikev2_read_child_answer(struct ike_sa *ike, const struct ikev2_msg *m)
+bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			     const struct ikev2_msg *m)
 {
 	struct diag d;
 	diag_init(&d);
@@ -130,11 +136,9 @@ bool ikev2_read_child_answer(struct ike_sa *ike, const struct ikev2_msg *m)
 	static struct ikev2_sa_payload sa;
 	struct ikev2_ts_payload tsi, tsr;
 	uint8_t spi[IKEV2_SPI_LEN], spi_len;
-	struct alg_proposals esp;
-	struct child_sa *ch = &ike->child;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &sa, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
-	    !ikev2_sa_accepted(&sa, ikev2_child_proposals(ike, &esp), PROTO_ESP, ikev2_esn_policy(ike),
+	    !ikev2_sa_accepted(&sa, esp, PROTO_ESP, ikev2_esn_policy(ike),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
 		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
 			  diag_oneline(&d, "missing SA or TS payload"));
@@ -165,23 +169,23 @@ bool ikev2_read_child_answer(struct ike_sa *ike, const struct ikev2_msg *m)
 
 /* The peer's order decides, except that for an SA meant for the NIC a
  * proposal the device is known to offload wins over any other. */
-static bool choose_child_alg(struct ike_sa *ike, const struct ikev2_sa_payload *offered,
-			     struct ikev2_sa_payload *chosen)
+static bool choose_child_alg(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			     const struct ikev2_sa_payload *offered, struct ikev2_sa_payload *chosen)
 {
-	struct alg_proposals esp, offloadable = { .n = 0 };
-	struct child_sa *ch = &ike->child;
-	ikev2_child_proposals(ike, &esp);
+	static struct alg_proposals offloadable;
+	offloadable.n = 0;
 	if (ike->c->offload.mode != HW_OFFLOAD_NO) {
-		offloadable = esp;
+		offloadable = *esp;
 		offload_keep_known(offload_probe_for(kernel, &ike->ends.local), &offloadable);
 	}
 	int esn = ikev2_esn_policy(ike);
 	return (offloadable.n > 0 &&
 		ikev2_sa_choose(offered, &offloadable, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn)) ||
-	       ikev2_sa_choose(offered, &esp, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn);
+	       ikev2_sa_choose(offered, esp, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn);
 }
 
-uint16_t ikev2_choose_child(struct ike_sa *ike, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
+uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
 {
 	struct diag d;
 	diag_init(&d);
@@ -189,14 +193,13 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, const struct ikev2_msg *m, struc
 		*tsrp = ikev2_find(m, PT_TSr);
 	static struct ikev2_sa_payload offered;
 	struct ikev2_ts_payload tsi, tsr;
-	struct child_sa *ch = &ike->child;
 	const struct conn_config *cfg = ike->c->config;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &offered, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d)) {
 		child_log(ike, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
 		return N_INVALID_SYNTAX;
 	}
-	if (!choose_child_alg(ike, &offered, chosen)) {
+	if (!choose_child_alg(ike, ch, esp, &offered, chosen)) {
 		child_log(ike, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
 			  cfg->esp != NULL ? cfg->esp : "default");
 		return N_NO_PROPOSAL_CHOSEN;
@@ -215,16 +218,18 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, const struct ikev2_msg *m, struc
 	ch->local_net = ike->ends.local_net;
 	ch->remote_net = ike->ends.remote_net;
 	ch->transport = cfg->type == TYPE_TRANSPORT && ikev2_has_notify(m, N_USE_TRANSPORT_MODE);
-	ch->spi_in = random_esp_spi();
+	ch->spi_in = ikev2_new_esp_spi();
 	ikev2_put_be32(chosen->prop[0].spi, ch->spi_in);
 	chosen->prop[0].spi_len = 4;
 	return 0;
 }
 
-void ikev2_add_child_answer(struct ike_sa *ike, struct ikev2_builder *b, const struct ikev2_sa_payload *chosen)
+void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
+			    const struct ikev2_sa_payload *chosen)
 {
+	(void)ike;
 	ikev2_add_sa(b, chosen);
-	add_ts_pair(b, &ike->child.remote_net, &ike->child.local_net);	/* TSi is the initiator's side */
-	if (ike->child.transport)
+	add_ts_pair(b, &ch->remote_net, &ch->local_net);	/* TSi is the initiator's side */
+	if (ch->transport)
 		ikev2_add_notify(b, 0, NULL, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 }

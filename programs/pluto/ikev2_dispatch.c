@@ -50,7 +50,8 @@ static const struct transition transitions[] = {
 	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_NOTIFY), ikev2_auth_response_notify },
 	{ IKE_ESTABLISHED, INFORMATIONAL, false, 0, ikev2_informational_request },
 	{ IKE_ESTABLISHED, CREATE_CHILD_SA, false, 0, ikev2_create_child_request },
-	{ IKE_ESTABLISHED, INFORMATIONAL, true, 0, ikev2_liveness_response },
+	{ IKE_ESTABLISHED, CREATE_CHILD_SA, true, 0, ikev2_create_child_response },
+	{ IKE_ESTABLISHED, INFORMATIONAL, true, 0, ikev2_informational_response },
 	{ IKE_DELETING, INFORMATIONAL, false, 0, ikev2_informational_request },
 	{ IKE_DELETING, INFORMATIONAL, true, 0, ikev2_delete_response },
 };

@@ -7,6 +7,7 @@
  *   ikev2_ike_sa_init.c      IKE_SA_INIT, both roles (and cookies)
  *   ikev2_ike_auth.c         IKE_AUTH, both roles
  *   ikev2_child.c            the child SA's proposals, ESN and selectors
+ *   ikev2_rekey.c            CREATE_CHILD_SA: rekeying the child and the IKE SA
  *   ikev2_informational.c    INFORMATIONAL: Delete
  *   ikev2_send.c             building, encrypting, sending, retransmitting
  *   ikev2.c                  starting and ending SAs for the control side
@@ -67,6 +68,8 @@ long ikev2_ms_since(const struct timespec *then);
 void ikev2_liveness_start(struct ike_sa *ike);
 /* A message of the peer's arrived on ike (it decrypted). */
 void ikev2_liveness_heard(struct ike_sa *ike);
+/* The peer answered our liveness check. */
+void ikev2_liveness_answered(struct ike_sa *ike);
 
 /* ---- outcomes (ikev2.c) ---- */
 
@@ -93,8 +96,29 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx);
-void ikev2_liveness_response(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_informational_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_create_child_request(struct ike_sa *ike, struct ikev2_rx *rx);
+void ikev2_create_child_response(struct ike_sa *ike, struct ikev2_rx *rx);
+
+/* ---- rekeying (ikev2_rekey.c) ---- */
+
+/* Sends what we owe the peer, once no request of ours is out: the Delete
+ * of children a rekey replaced, then a rekey that fell due. */
+void ikev2_send_next(struct ike_sa *ike);
+/* Whether our rekey of the child is under way. */
+bool ikev2_rekeying_child(const struct ike_sa *ike);
+/* Arms the IKE SA's rekey (ikelifetime less the margin) and expiry. */
+void ikev2_rekey_schedule_ike(struct ike_sa *ike);
+/* The child (current or retiring) whose outbound SPI is spi. */
+struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, bool *retiring);
+/* A retiring child is gone (deleted, expired): out of the kernel and its
+ * slot freed; a new child's held-back outbound SA goes in. */
+void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why);
+/* Our Delete of retiring children was answered. */
+void ikev2_delete_children_answered(struct ike_sa *ike);
+/* The peer deleted the child its colliding rekey made before our own
+ * rekey was answered: the old child is current again. False otherwise. */
+bool ikev2_rekey_undo_collision(struct ike_sa *ike);
 
 /* ---- starting and ending ---- */
 
@@ -108,20 +132,30 @@ void ikev2_send_delete(struct ike_sa *ike, int rc);
 
 /* ---- the child SA (ikev2_child.c) ---- */
 
-/* The ESP proposals for the IKE_AUTH child into out (no DH transform:
- * 1.2), the ones the device offloads first for an SA meant for the NIC. */
-const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, struct alg_proposals *out);
+/* The ESP proposals for a child into out: for the IKE_AUTH child with no
+ * DH transform (pfs_group DH_NONE: 1.2); for a CREATE_CHILD_SA with PFS,
+ * each with its esp= group or else pfs_group. The ones the device
+ * offloads go first for an SA meant for the NIC. */
+const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, enum dh_id pfs_group,
+						  struct alg_proposals *out);
+/* A fresh inbound ESP SPI. */
+uint32_t ikev2_new_esp_spi(void);
 /* The esn argument of ikev2_sa_choose/accepted for this SA. */
 int ikev2_esn_policy(const struct ike_sa *ike);
-/* Our request's SA and TS payloads (initiator). */
-void ikev2_add_child_request(struct ike_sa *ike, struct ikev2_builder *b);
-/* Reads the initiator's child request into ike->child and chosen; 0, or
- * the error notify type to answer with. */
-uint16_t ikev2_choose_child(struct ike_sa *ike, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
+/* Our request's SA and TS payloads for child ch (initiator): ch gets a
+ * fresh inbound SPI. */
+void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			     struct ikev2_builder *b);
+/* Reads the initiator's child request into ch and chosen, choosing from
+ * esp; 0, or the error notify type to answer with. */
+uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
 /* The responder's SA and TS payloads for the chosen child. */
-void ikev2_add_child_answer(struct ike_sa *ike, struct ikev2_builder *b, const struct ikev2_sa_payload *chosen);
-/* Reads the responder's answer into ike->child (initiator). */
-bool ikev2_read_child_answer(struct ike_sa *ike, const struct ikev2_msg *m);
+void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
+			    const struct ikev2_sa_payload *chosen);
+/* Reads the responder's answer into ch (initiator), which must be one of esp. */
+bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
+			     const struct ikev2_msg *m);
 
 /* ---- helpers ---- */
 

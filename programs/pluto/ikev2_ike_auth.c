@@ -146,6 +146,7 @@ static void established(struct ike_sa *ike)
 	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
 	replace_older(ike);
 	ikev2_liveness_start(ike);
+	ikev2_rekey_schedule_ike(ike);
 }
 
 static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
@@ -195,7 +196,7 @@ static int install_child(struct ike_sa *ike)
 {
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, ike->c, &notes);
+	int r = child_sa_install(ike, &ike->child, NULL, CHILD_WITH_POLICIES, &notes);
 	child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	return r;
 }
@@ -214,7 +215,8 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 		return;
 	if (first_contact(ike))
 		ikev2_add_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
-	ikev2_add_child_request(ike, b);
+	static struct alg_proposals esp;
+	ikev2_add_child_request(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), b);
 }
 
 void ikev2_send_auth_request(struct ike_sa *ike)
@@ -259,7 +261,8 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_send_delete(ike, 1);
 		return;
 	}
-	if (!ikev2_read_child_answer(ike, &rx->m)) {
+	static struct alg_proposals esp;
+	if (!ikev2_read_child_answer(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), &rx->m)) {
 		ikev2_send_delete(ike, 1);
 		return;
 	}
@@ -295,13 +298,14 @@ static void inner_auth_response(struct ike_sa *ike, struct ikev2_builder *b, voi
 	if (a->chosen == NULL)
 		ikev2_add_notify(b, 0, NULL, 0, a->child_error, NULL, 0);
 	else
-		ikev2_add_child_answer(ike, b, a->chosen);
+		ikev2_add_child_answer(ike, &ike->child, b, a->chosen);
 }
 
 /* The child the initiator asked for, installed; 0 or the notify to answer. */
 static uint16_t responder_child(struct ike_sa *ike, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
 {
-	uint16_t err = ikev2_choose_child(ike, m, chosen);
+	static struct alg_proposals esp;
+	uint16_t err = ikev2_choose_child(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), m, chosen);
 	if (err != 0)
 		return err;
 	int r = install_child(ike);

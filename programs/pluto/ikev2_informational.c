@@ -1,30 +1,49 @@
 /* ikev2_informational.c: INFORMATIONAL (RFC 7296 1.4): the peer's
- * Deletes (and its empty liveness checks) answered; our Delete of the
- * whole IKE SA sent and its answer taken. */
+ * Deletes (and its empty liveness checks) answered; the answers to ours
+ * taken; our Delete of the whole IKE SA. */
 #include <string.h>
 #include "child_sa.h"
 #include "ikev2_exchange.h"
 
+/* The ESP SPIs our answer names: ours of each child the peer deleted. */
 struct info_arg {
-	bool esp_deleted;
-	uint32_t spi_in;
+	uint8_t spis[4 * (1 + CHILD_RETIRING_MAX)];
+	uint16_t n;
 };
 
 static void inner_info_response(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
 {
 	(void)ike;
 	struct info_arg *a = arg;
-	if (a->esp_deleted) {
-		uint8_t spi[4];
-		ikev2_put_be32(spi, a->spi_in);
-		ikev2_add_delete(b, PROTO_ESP, 4, spi, 1);
+	if (a->n > 0)
+		ikev2_add_delete(b, PROTO_ESP, 4, a->spis, a->n);
+}
+
+/* The peer deleted the child with our outbound SPI spi. A child a rekey
+ * replaced just goes; the current one takes the tunnel with it, unless
+ * it was the leftover of a rekey collision. True when the tunnel went. */
+static bool peer_deleted_child(struct ike_sa *ike, uint32_t spi, struct info_arg *a)
+{
+	bool retiring;
+	struct child_sa *ch = ikev2_child_by_spi_out(ike, spi, &retiring);
+	if (ch == NULL || (!ch->installed && !retiring) || a->n >= sizeof(a->spis) / 4)
+		return false;
+	ikev2_put_be32(a->spis + 4 * a->n++, ch->spi_in);
+	if (retiring) {
+		ikev2_retiring_gone(ike, ch, "replaced by the rekey is deleted by the peer");
+		return false;
 	}
+	if (ikev2_rekey_undo_collision(ike))
+		return false;
+	child_log(ike, LL_INFO, "the peer deleted the IPsec SA");
+	child_sa_remove(ike);
+	return true;
 }
 
 void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx)
 {
-	bool delete_ike = false;
-	struct info_arg a = {0};
+	bool delete_ike = false, tunnel_gone = false;
+	struct info_arg a = { .n = 0 };
 	struct diag d;
 	diag_init(&d);
 	const struct ikev2_msg *m = &rx->m;
@@ -34,34 +53,44 @@ void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx)
 			continue;
 		if (del.protocol == PROTO_IKE)
 			delete_ike = true;
-		for (uint16_t k = 0; del.protocol == PROTO_ESP && del.spi_len == 4 && k < del.count; k++) {
-			if (ike->child.installed && ikev2_get_be32(del.spis + 4 * k) == ike->child.spi_out) {
-				a.esp_deleted = true;
-				a.spi_in = ike->child.spi_in;
-			}
-		}
+		for (uint16_t k = 0; !delete_ike && del.protocol == PROTO_ESP && del.spi_len == 4 && k < del.count; k++)
+			tunnel_gone |= peer_deleted_child(ike, ikev2_get_be32(del.spis + 4 * k), &a);
 	}
 	static uint8_t out[IKEV2_MSG_MAX];
-	if (a.esp_deleted) {
-		child_log(ike, LL_INFO, "the peer deleted the IPsec SA");
-		child_sa_remove(ike);
-	}
 	size_t n = ikev2_build_encrypted(ike, INFORMATIONAL, true, m->hdr.msgid, inner_info_response,
-					 delete_ike ? &(struct info_arg){0} : &a, out, sizeof(out));
+					 delete_ike ? &(struct info_arg){ .n = 0 } : &a, out, sizeof(out));
 	if (n > 0)
 		ikev2_send_response(ike, rx, out, n);
-	if (delete_ike) {
-		char peer[ADDRESS_STR_MAX];
+	char peer[ADDRESS_STR_MAX];
+	if (delete_ike && ike->replaced_by != 0) {
+		ike_log(ike, LL_INFO, "%s deleted the IKE SA, replaced by #%u", ikev2_peer_text(ike, peer),
+			ike->replaced_by);
+		ike_sa_free(ike, 0);
+	} else if (delete_ike) {
 		ike_log(ike, LL_INFO, "%s deleted the IKE SA", ikev2_peer_text(ike, peer));
 		ikev2_tunnel_lost(ike, "the peer deleted the IKE SA");
 		child_sa_remove(ike);
 		ike_sa_free(ike, 1);
-	} else if (a.esp_deleted) {
-		/* Until a child can be made again over this IKE SA
-		 * (CREATE_CHILD_SA), a conn kept up starts over whole. */
+	} else if (tunnel_gone) {
+		/* Until a child can be made anew over this IKE SA (one more
+		 * CREATE_CHILD_SA), a conn kept up starts over whole. */
 		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
 			ikev2_send_delete(ike, 1);
+	} else {
+		ikev2_send_next(ike);
 	}
+}
+
+void ikev2_informational_response(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	(void)rx;
+	enum ike_request kind = ike->request_kind;
+	ike->request_kind = REQ_NONE;
+	if (kind == REQ_DELETE_CHILD)
+		ikev2_delete_children_answered(ike);
+	else
+		ikev2_liveness_answered(ike);
+	ikev2_send_next(ike);
 }
 
 void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx)
@@ -69,12 +98,6 @@ void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx)
 	(void)rx;
 	ike_log(ike, LL_INFO, "the peer confirmed the deletion");
 	ike_sa_free(ike, 1);
-}
-
-void ikev2_create_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
-{
-	ike_log(ike, LL_WARN, "the peer asks for CREATE_CHILD_SA (rekeying), which this pluto does not do yet; answering NO_ADDITIONAL_SAS");
-	ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
 }
 
 static void inner_delete_ike(struct ike_sa *ike, struct ikev2_builder *b, void *arg)

@@ -62,6 +62,7 @@ static void check(evutil_socket_t fd, short what, void *arg)
 		if (n > 0) {
 			ike_log(ike, LL_DEBUG, "nothing heard from the peer for %u s: checking it is alive",
 				ike->c->config->dpddelay);
+			ike->request_kind = REQ_LIVENESS;
 			ikev2_send_request(ike, out, n);
 		}
 	}
@@ -83,8 +84,7 @@ void ikev2_liveness_heard(struct ike_sa *ike)
 	clock_gettime(CLOCK_MONOTONIC, &ike->last_heard);
 }
 
-void ikev2_liveness_response(struct ike_sa *ike, struct ikev2_rx *rx)
+void ikev2_liveness_answered(struct ike_sa *ike)
 {
-	(void)rx;
 	ike_log(ike, LL_DEBUG, "the peer answered the liveness check");
 }

@@ -229,6 +229,8 @@ static void log_kernel_event(void *arg, const struct kernel_event *ev)
 		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a));
 		if (ev->type == KERNEL_EV_EXPIRE_HARD)
 			ikev2_child_expired(&ev->dst, ev->spi);
+		else
+			ikev2_child_soft_expired(&ev->dst, ev->spi);
 		break;
 	}
 }

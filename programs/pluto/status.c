@@ -10,6 +10,7 @@
 #include "ike_id.h"
 #include "child_sa.h"
 #include "ike_sa.h"
+#include "ikev2.h"
 #include "kernel.h"
 #include "connections.h"
 #include "control.h"
@@ -65,6 +66,37 @@ static const char *sa_state(const char *name)
 	return buf;
 }
 
+/* "in 12 s", or "now" once due. */
+static const char *due_in(time_t at, time_t now, char *buf, size_t len)
+{
+	if (at <= now)
+		snprintf(buf, len, "now");
+	else
+		snprintf(buf, len, "in %lld s", (long long)(at - now));
+	return buf;
+}
+
+/* An established tunnel's life: rekeying now, or when the next rekeys
+ * (or, with rekey=no, the expiries) are due. */
+static void lifecycle_status(struct whack_session *s, const char *name)
+{
+	const struct ike_sa *ike = ike_sa_of_conn(name);
+	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike->child.installed)
+		return;
+	const struct conn_config *c = ike->c->config;
+	time_t now = time(NULL);
+	char child[64], ike_sa[64];
+	const char *busy = ikev2_rekey_under_way(ike);
+	if (c->rekey)
+		due_in(ike->child.add_time + ike->child.soft_seconds, now, child, sizeof(child));
+	else
+		due_in(ike->child.add_time + c->salifetime, now, child, sizeof(child));
+	due_in(ike->ike_rekey_at != 0 ? ike->ike_rekey_at : ike->ike_expire_at, now, ike_sa, sizeof(ike_sa));
+	whack_line(s, "\"%s\":   %s%s; IPsec SA %s %s; IKE SA %s %s", name, busy != NULL ? "up, rekeying " : "up",
+		   busy != NULL ? busy : "", c->rekey ? "rekey" : "expires", child,
+		   ike->ike_rekey_at != 0 ? "rekey" : "expires", ike_sa);
+}
+
 static void conn_status(struct whack_session *s, const struct connection *conn)
 {
 	const struct conn_config *c = conn->config;
@@ -89,9 +121,9 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 	whack_line(s, "\"%s\":   authby=secret; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u",
 		   c->name, c->phase2 == PHASE2_AH ? "ah" : "esp", c->pfs ? "yes" : "no",
 		   yna_name(c->esn, "either"), yna_name(c->encapsulation, "auto"), c->tfc);
-	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; dpddelay=%us; dpdtimeout=%us; dpdaction=%s; retransmit-timeout=%us; retransmit-interval=%ums",
+	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; rekeyfuzz=%u%%; dpddelay=%us; dpdtimeout=%us; dpdaction=%s; retransmit-timeout=%us; retransmit-interval=%ums",
 		   c->name, c->ikelifetime, c->salifetime, c->rekey ? "yes" : "no",
-		   c->rekeymargin, c->dpddelay, c->dpdtimeout, dpd_action_name(c->dpdaction), c->retransmit_timeout,
+		   c->rekeymargin, c->rekeyfuzz, c->dpddelay, c->dpdtimeout, dpd_action_name(c->dpdaction), c->retransmit_timeout,
 		   c->retransmit_interval_ms);
 	const char *why = conn->offload.software_why;
 	whack_line(s, "\"%s\":   hw_offload=%s; hw_offload_fallback=%s%s%s%s", c->name,
@@ -99,6 +131,7 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 		   why[0] ? "; SAs run in software (" : "", why, why[0] ? ")" : "");
 	if (!conn->oriented)
 		whack_line(s, "\"%s\":   not on this host: %s", c->name, conn->orient_why);
+	lifecycle_status(s, c->name);
 	char failed[1024];
 	if (retry_status(&conn->retry, time(NULL), failed, sizeof(failed))[0] != '\0')
 		whack_line(s, "\"%s\":   %s", c->name, failed);

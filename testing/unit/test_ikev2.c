@@ -800,8 +800,8 @@ static void test_a_tunnel_the_peer_deletes_is_brought_back(void **state)
 	assert_int_equal(c->retry.next_at, 0);
 }
 
-/* Until rekeying exists, an expired child ends its tunnel, which a conn
- * kept up then brings back. */
+/* A child that expires without being rekeyed (its rekey failed, or
+ * rekey=no) ends its tunnel, which a conn kept up then brings back. */
 static void test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over(void **state)
 {
 	(void)state;
@@ -842,6 +842,298 @@ static void test_initial_contact_clears_what_a_restarted_peer_left(void **state)
 	assert_null(harness_sa("east", true));		/* the old one is gone */
 	assert_int_not_equal(east->serial, old_serial);
 	assert_int_equal(dbl.nsas, 4);			/* two SAs each end, none stale */
+}
+
+/* ---- rekeying (CREATE_CHILD_SA) ---- */
+
+static size_t retiring_count(const struct ike_sa *ike)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		n += ike->retiring[i].serial != 0;
+	return n;
+}
+
+/* Both ends hold one child, the same one, with agreeing keys, and the
+ * kernel holds its two SAs on each end and nothing else. */
+static void assert_one_child_each(struct ike_sa *west, struct ike_sa *east)
+{
+	assert_true(west->child.installed);
+	assert_true(east->child.installed);
+	assert_false(west->child.out_pending);
+	assert_false(east->child.out_pending);
+	assert_int_equal(west->child.spi_out, east->child.spi_in);
+	assert_int_equal(west->child.spi_in, east->child.spi_out);
+	assert_int_equal(retiring_count(west), 0);
+	assert_int_equal(retiring_count(east), 0);
+	assert_null(west->rekey);
+	assert_null(east->rekey);
+	assert_keys_agree(west, east);
+	assert_keys_agree(east, west);
+	assert_int_equal(dbl.nsas, 4);
+}
+
+/* A child rekeyed by either end: a new pair of SAs under new SPIs, the
+ * old pair gone, the IKE SA the same. */
+static void rekey_child_by(bool by_west)
+{
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	uint32_t old_in = west->child.spi_in, old_out = west->child.spi_out;
+	unsigned old_serial = west->child.serial;
+	assert_true(ikev2_rekey_now(by_west ? west : east, false));
+	wire_pump(32);
+	assert_ptr_equal(harness_sa("west", true), west);
+	assert_ptr_equal(harness_sa("east", false), east);
+	assert_int_not_equal(west->child.spi_in, old_in);
+	assert_int_not_equal(west->child.spi_out, old_out);
+	assert_int_not_equal(west->child.serial, old_serial);
+	/* pfs=yes (the default): the new child came with a DH exchange */
+	assert_int_not_equal(west->child.alg.dh, DH_NONE);
+	assert_one_child_each(west, east);
+}
+
+static void test_the_initiator_rekeys_the_child(void **state)
+{
+	(void)state;
+	rekey_child_by(true);
+}
+
+static void test_the_responder_rekeys_the_child(void **state)
+{
+	(void)state;
+	rekey_child_by(false);
+}
+
+static void test_three_rekeys_in_a_row_leave_one_child(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	for (int i = 0; i < 3; i++) {
+		assert_true(ikev2_rekey_now(i == 1 ? east : west, false));
+		wire_pump(32);
+		assert_one_child_each(west, east);
+	}
+}
+
+static void test_pfs_no_rekeys_without_a_key_exchange(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east;
+	up_with(west_conf_with("\tpfs=no\n"), secrets, &west, &east);
+	assert_true(ikev2_rekey_now(west, false));
+	wire_pump(32);
+	assert_int_equal(west->child.alg.dh, DH_NONE);
+	assert_one_child_each(west, east);
+}
+
+/* Until the initiator deletes the old child, the responder sends with it:
+ * the initiator may not hold the new inbound SA yet. */
+static bool hold_informational(struct wire_msg *m, void *arg)
+{
+	(void)arg;
+	return m->len < 19 || m->buf[18] != INFORMATIONAL;
+}
+
+static bool east_sends_on_the_new_child(void *arg)
+{
+	const struct ike_sa *east = arg;
+	wire_pump(8);		/* what the timers sent */
+	return !east->child.out_pending && retiring_count(east) == 0;
+}
+
+static void test_the_responder_sends_on_the_new_child_only_after_the_old_is_deleted(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	wire.filter = hold_informational;
+	assert_true(ikev2_rekey_now(west, false));
+	wire_pump(32);
+	assert_true(east->child.out_pending);			/* no outbound SA yet */
+	assert_int_equal(retiring_count(east), 1);
+	assert_int_equal(dbl.nsas, 4 + 2 + 1);			/* west: both new; east: inbound only */
+	wire.filter = NULL;					/* west's Delete gets through again */
+	assert_true(harness_wait(east_sends_on_the_new_child, east, 10));
+	wire_pump(32);
+	assert_one_child_each(west, east);
+}
+
+/* Both ends rekey the same child at once (2.8.1): both exchanges
+ * complete, the redundant child goes, one child is left. */
+static void test_simultaneous_child_rekeys_leave_one_child(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 8; round++) {
+		establish(32, 32);
+		struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+		assert_true(ikev2_rekey_now(west, false));
+		assert_true(ikev2_rekey_now(east, false));
+		wire_pump(64);
+		assert_one_child_each(west, east);
+		ikev2_down("west", "test");
+		wire_pump(16);
+		assert_null(ike_sa_first());
+	}
+}
+
+/* An IKE SA rekeyed by either end: new SPIs and keys, the child moves
+ * over untouched, the old IKE SA is gone on both ends. */
+static void rekey_ike_by(bool by_west)
+{
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	uint32_t child_spi = west->child.spi_in;
+	uint8_t old_spi_i[IKEV2_SPI_LEN];
+	memcpy(old_spi_i, west->spi_i, IKEV2_SPI_LEN);
+	unsigned old_west = west->serial, old_east = east->serial;
+	assert_true(ikev2_rekey_now(by_west ? west : east, true));
+	wire_pump(32);
+	west = harness_sa("west", by_west);
+	east = harness_sa("east", !by_west);
+	assert_non_null(west);
+	assert_non_null(east);
+	assert_int_not_equal(west->serial, old_west);
+	assert_int_not_equal(east->serial, old_east);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_memory_not_equal(west->spi_i == NULL ? old_spi_i : (by_west ? west->spi_i : west->spi_r), old_spi_i,
+				IKEV2_SPI_LEN);
+	assert_memory_equal(west->spi_i, east->spi_i, IKEV2_SPI_LEN);
+	assert_memory_equal(west->spi_r, east->spi_r, IKEV2_SPI_LEN);
+	assert_int_equal(west->child.spi_in, child_spi);
+	assert_one_child_each(west, east);
+	/* The new IKE SA works: its keys agree, and the child rekeys over it. */
+	assert_true(ikev2_rekey_now(west, false));
+	wire_pump(32);
+	assert_int_not_equal(west->child.spi_in, child_spi);
+	assert_one_child_each(west, east);
+}
+
+static void test_the_initiator_rekeys_the_ike_sa(void **state)
+{
+	(void)state;
+	rekey_ike_by(true);
+}
+
+static void test_the_responder_rekeys_the_ike_sa(void **state)
+{
+	(void)state;
+	rekey_ike_by(false);
+}
+
+static bool two_ike_sas_with_new_serials(void *arg)
+{
+	const unsigned *old = arg;
+	wire_pump(8);		/* what the timers sent */
+	struct ike_sa *a = ike_sa_first();
+	return ike_sa_count() == 2 && a != NULL && a->next != NULL && a->serial > old[0] && a->next->serial > old[0] &&
+	       a->request.data == NULL && a->next->request.data == NULL;
+}
+
+/* Both ends rekey the IKE SA at once: each answers TEMPORARY_FAILURE, and
+ * a random while later one of them gets through. */
+static void test_simultaneous_ike_rekeys_end_with_one_ike_sa(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	unsigned old[1] = { west->serial > east->serial ? west->serial : east->serial };
+	assert_true(ikev2_rekey_now(west, true));
+	assert_true(ikev2_rekey_now(east, true));
+	wire_pump(64);
+	assert_true(harness_wait(two_ike_sas_with_new_serials, old, 20));
+	wire_pump(64);
+	west = harness_sa("west", true) != NULL ? harness_sa("west", true) : harness_sa("west", false);
+	east = harness_sa("east", true) != NULL ? harness_sa("east", true) : harness_sa("east", false);
+	assert_one_child_each(west, east);
+}
+
+struct both_rekeyed {
+	unsigned old_ike;
+	uint32_t old_child_spi;
+};
+
+static bool ike_and_child_rekeyed(void *arg)
+{
+	const struct both_rekeyed *b = arg;
+	wire_pump(8);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", true);
+	if (west == NULL)
+		west = harness_sa("west", false);
+	if (east == NULL)
+		east = harness_sa("east", false);
+	return ike_sa_count() == 2 && west != NULL && east != NULL && west->serial > b->old_ike &&
+	       west->child.spi_in != b->old_child_spi && west->rekey == NULL && east->rekey == NULL &&
+	       west->request.data == NULL && east->request.data == NULL && !east->child.out_pending &&
+	       !west->child.out_pending;
+}
+
+/* west rekeys the IKE SA while east rekeys the child: each is put off
+ * (TEMPORARY_FAILURE, 2.25) and done a random while later. */
+static void test_a_child_rekey_meeting_an_ike_rekey_is_put_off_and_done_later(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	struct both_rekeyed b = { west->serial > east->serial ? west->serial : east->serial, west->child.spi_in };
+	assert_true(ikev2_rekey_now(west, true));
+	assert_true(ikev2_rekey_now(east, false));
+	assert_true(harness_wait(ike_and_child_rekeyed, &b, 20));
+	west = harness_sa("west", true) != NULL ? harness_sa("west", true) : harness_sa("west", false);
+	east = harness_sa("east", true) != NULL ? harness_sa("east", true) : harness_sa("east", false);
+	assert_one_child_each(west, east);
+}
+
+/* The kernel's soft expiry starts the rekey; with rekey=no it does not. */
+static void test_a_soft_expiry_rekeys_the_child(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	uint32_t old = west->child.spi_in;
+	assert_int_not_equal(west->child.soft_seconds, 0);
+	ikev2_child_soft_expired(&west->ends.local, old);
+	ikev2_child_soft_expired(&west->ends.remote, west->child.spi_out);	/* its pair: no second rekey */
+	wire_pump(32);
+	assert_int_not_equal(west->child.spi_in, old);
+	assert_one_child_each(west, east);
+}
+
+static void test_rekey_no_lets_the_child_expire(void **state)
+{
+	(void)state;
+	struct ike_sa *west, *east;
+	up_with(west_conf_with("\trekey=no\n"), secrets, &west, &east);
+	/* (one kernel double for both ends: east sees the same expiry) */
+	east->c->config->rekey = false;
+	assert_int_equal(west->child.soft_seconds, 0);
+	uint32_t old = west->child.spi_in;
+	ikev2_child_soft_expired(&west->ends.local, old);
+	wire_pump(32);
+	assert_int_equal(west->child.spi_in, old);
+	assert_null(west->rekey);
+	assert_int_equal(west->ike_rekey_at, 0);
+	assert_int_not_equal(west->ike_expire_at, 0);
+}
+
+/* A child a rekey replaced that expires before its Delete goes quietly. */
+static void test_a_replaced_child_that_expires_goes_quietly(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	wire.filter = hold_informational;
+	assert_true(ikev2_rekey_now(west, false));
+	wire_pump(32);
+	wire.filter = NULL;
+	assert_true(east->child.out_pending);
+	const struct child_sa *old = east->retiring[0].serial != 0 ? &east->retiring[0] : &east->retiring[1];
+	ikev2_child_expired(&east->ends.local, old->spi_in);
+	assert_int_equal(retiring_count(east), 0);
+	assert_false(east->child.out_pending);			/* the new outbound went in */
+	assert_ptr_equal(harness_sa("east", false), east);
+	assert_true(east->child.installed);
 }
 
 /* ---- the config an exchange began with ---- */
@@ -924,6 +1216,19 @@ int main(void)
 		T(test_a_tunnel_the_peer_deletes_is_brought_back),
 		T(test_initial_contact_clears_what_a_restarted_peer_left),
 		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
+		T(test_the_initiator_rekeys_the_child),
+		T(test_the_responder_rekeys_the_child),
+		T(test_three_rekeys_in_a_row_leave_one_child),
+		T(test_pfs_no_rekeys_without_a_key_exchange),
+		T(test_the_responder_sends_on_the_new_child_only_after_the_old_is_deleted),
+		T(test_simultaneous_child_rekeys_leave_one_child),
+		T(test_the_initiator_rekeys_the_ike_sa),
+		T(test_the_responder_rekeys_the_ike_sa),
+		T(test_simultaneous_ike_rekeys_end_with_one_ike_sa),
+		T(test_a_child_rekey_meeting_an_ike_rekey_is_put_off_and_done_later),
+		T(test_a_soft_expiry_rekeys_the_child),
+		T(test_rekey_no_lets_the_child_expire),
+		T(test_a_replaced_child_that_expires_goes_quietly),
 		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
 		T(test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one),
 	};

@@ -106,6 +106,7 @@ static void test_minimal_conn_and_defaults(void **state)
 	assert_int_equal(c->salifetime, 8 * 3600);
 	assert_true(c->rekey);
 	assert_int_equal(c->rekeymargin, 9 * 60);
+	assert_int_equal(c->rekeyfuzz, 100);
 	assert_int_equal(c->dpddelay, 0);
 	assert_int_equal(c->dpdtimeout, 0);
 	assert_true(c->pfs);
@@ -148,6 +149,7 @@ static void test_every_keyword(void **state)
 		"    salifetime=30m\n"
 		"    rekey=no\n"
 		"    rekeymargin=45s\n"
+		"    rekeyfuzz=50%\n"
 		"    dpddelay=10\n"
 		"    dpdtimeout=1m\n"
 		"    pfs=no\n"
@@ -181,6 +183,7 @@ static void test_every_keyword(void **state)
 	assert_int_equal(c->salifetime, 1800);
 	assert_false(c->rekey);
 	assert_int_equal(c->rekeymargin, 45);
+	assert_int_equal(c->rekeyfuzz, 50);
 	assert_int_equal(c->dpddelay, 10);
 	assert_int_equal(c->dpdtimeout, 60);
 	assert_false(c->pfs);
@@ -575,6 +578,8 @@ static void test_bad_values(void **state)
 		{ "tfc=65536", "keyword 'tfc': invalid value '65536' (must be from 0 to 65535)" },
 		{ "tfc=1k", "keyword 'tfc': invalid value '1k' (expected a number of bytes)" },
 		{ "rekey=1", "keyword 'rekey': invalid value '1' (expected yes or no)" },
+		{ "rekeyfuzz=50%%", "keyword 'rekeyfuzz': invalid value '50%%' (expected a percentage)" },
+		{ "rekeyfuzz=1001", "keyword 'rekeyfuzz': invalid value '1001' (must be from 0 to 1000)" },
 		{ "leftsubnet=10.0.0.1/8", "keyword 'leftsubnet': invalid value '10.0.0.1/8' (expected a subnet such as 10.0.1.0/24 or 2001:db8::/64, with no address bits set past the prefix length)" },
 		{ "leftsubnet=10.0.0.0/8,10.2.0.0/16", "keyword 'leftsubnet': invalid value '10.0.0.0/8,10.2.0.0/16' (only one subnet per side is supported)" },
 		{ "leftid=%fromcert", "keyword 'leftid': invalid value '%fromcert' (%fromcert needs certificates, which are not supported)" },

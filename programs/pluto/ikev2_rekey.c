@@ -1,0 +1,957 @@
+/* ikev2_rekey.c: CREATE_CHILD_SA (RFC 7296 1.3) rekeying the child SA
+ * (1.3.3, with PFS) and the IKE SA (1.3.2, 2.18), both roles; what
+ * happens when both ends rekey the same child at once (2.8.1); and the
+ * requests we owe the peer, sent one at a time as the window frees.
+ *
+ * A rekeyed child's new SAs go into the kernel before the old ones leave
+ * it, so traffic does not stop: the initiator installs both directions and
+ * then deletes the old child; its responder holds the new outbound SA
+ * back until that Delete comes (child_sa.h says why). A rekeyed IKE SA
+ * takes the children with it, and the old one goes without a tunnel lost.
+ *
+ * Collisions: a child rekey that meets the peer's rekey of the same child
+ * is answered as usual; once both exchanges are done, the new child made
+ * by the exchange with the lowest of the four nonces is deleted by the end
+ * that started it, and the other end deletes the old child. A request to
+ * rekey the IKE SA, or anything while we rekey the IKE SA, is answered
+ * TEMPORARY_FAILURE (2.25), and the end that gets it tries again a little
+ * later, at a random moment. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <event2/event.h>
+#include "child_sa.h"
+#include "ike_socket.h"
+#include "ikev2.h"
+#include "ikev2_exchange.h"
+#include "lifetime.h"
+#include "pluto.h"
+#include "secmem.h"
+
+/* After TEMPORARY_FAILURE, the next try comes within this many seconds. */
+#define REKEY_RETRY_MAX_S 3
+#define INVALID_KE_RETRIES 2
+
+struct ikev2_rekey {
+	bool ike;			/* rekeying the IKE SA, else the child */
+	struct buf ni;
+	enum dh_id group;		/* DH_NONE: no PFS */
+	struct dh_local *dh;
+	struct buf pub;
+	unsigned ke_retries;
+	struct alg_proposals proposals;	/* what we offered */
+	/* a child */
+	unsigned old_serial;		/* the child being replaced */
+	uint32_t old_spi_in;
+	struct child_sa child;		/* the new one: its inbound SPI */
+	/* the IKE SA: our new SPI */
+	uint8_t spi[IKEV2_SPI_LEN];
+	/* the peer's rekey of the same child, answered while ours ran */
+	bool collided;
+	unsigned collided_serial;	/* the child it made */
+	struct buf collided_nonce;	/* the lower of its two nonces */
+};
+
+static void rekey_free(struct ike_sa *ike)
+{
+	struct ikev2_rekey *rk = ike->rekey;
+	if (rk == NULL)
+		return;
+	buf_free(&rk->ni);
+	buf_free(&rk->pub);
+	buf_free(&rk->collided_nonce);
+	dh_free(rk->dh);
+	free(rk);
+	ike->rekey = NULL;
+}
+
+void ikev2_rekey_free(struct ike_sa *ike)
+{
+	rekey_free(ike);
+}
+
+/* Nonces compared as RFC 7296 2.8.1 means: as numbers, byte by byte. */
+static int nonce_cmp(const struct buf *a, const struct buf *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->data, b->data, n);
+	return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
+{
+	return nonce_cmp(a, b) <= 0 ? a : b;
+}
+
+/* ---- the children of an IKE SA ---- */
+
+static struct child_sa *free_retiring_slot(struct ike_sa *ike)
+{
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		if (ike->retiring[i].serial == 0)
+			return &ike->retiring[i];
+	}
+	return NULL;
+}
+
+/* The current child moves among the retiring ones; the one that took
+ * its place becomes current. we_delete: it is ours to delete. */
+static void retire_current(struct ike_sa *ike, const struct child_sa *successor, bool we_delete)
+{
+	struct child_sa *slot = free_retiring_slot(ike);
+	if (slot == NULL) {
+		/* No room (three rekeys at once): the oldest goes at once. */
+		slot = &ike->retiring[0];
+		child_sa_remove_one(ike, slot);
+	}
+	*slot = ike->child;
+	slot->we_delete = we_delete;
+	slot->delete_sent = false;
+	ike->child = *successor;
+}
+
+static struct child_sa *child_by_spi_out(struct ike_sa *ike, uint32_t spi)
+{
+	if (ike->child.serial != 0 && ike->child.spi_out == spi)
+		return &ike->child;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		if (ike->retiring[i].serial != 0 && ike->retiring[i].spi_out == spi)
+			return &ike->retiring[i];
+	}
+	return NULL;
+}
+
+static bool is_retiring(const struct ike_sa *ike, const struct child_sa *ch)
+{
+	return ch >= ike->retiring && ch < ike->retiring + CHILD_RETIRING_MAX;
+}
+
+/* The outbound SA the current child held back, now that the old child
+ * has gone. */
+static void install_pending_outbound(struct ike_sa *ike)
+{
+	struct diag notes;
+	diag_init(&notes);
+	if (!ike->child.out_pending)
+		return;
+	int r = child_sa_install_outbound(ike, &ike->child, &notes);
+	child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	if (r != 0)
+		child_log(ike, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
+}
+
+void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why)
+{
+	struct logger lg = child_logger(ike, ch);
+	logger_log(&lg, LL_INFO, "IPsec SA %s", why);
+	child_sa_remove_one(ike, ch);
+	*ch = (struct child_sa){0};
+	install_pending_outbound(ike);
+}
+
+struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, bool *retiring)
+{
+	struct child_sa *ch = child_by_spi_out(ike, spi);
+	*retiring = ch != NULL && is_retiring(ike, ch);
+	return ch;
+}
+
+/* The peer deleted the current child while its own rekey of that child
+ * collided with ours and ours is not answered yet: the child it replaced
+ * is current again, and our rekey goes on as if alone. */
+bool ikev2_rekey_undo_collision(struct ike_sa *ike)
+{
+	struct ikev2_rekey *rk = ike->rekey;
+	if (rk == NULL || !rk->collided || ike->child.serial != rk->collided_serial)
+		return false;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		struct child_sa *old = &ike->retiring[i];
+		if (old->serial == rk->old_serial && old->installed && !old->out_pending) {
+			child_log(ike, LL_INFO, "the peer deleted the IPsec SA of its rekey, which collided with ours");
+			child_sa_remove_one(ike, &ike->child);
+			ike->child = *old;
+			*old = (struct child_sa){0};
+			rk->collided = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- our requests, one at a time ---- */
+
+static void inner_delete_children(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)arg;
+	uint8_t spis[4 * CHILD_RETIRING_MAX];
+	uint16_t n = 0;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		struct child_sa *ch = &ike->retiring[i];
+		if (ch->serial != 0 && ch->we_delete && !ch->delete_sent) {
+			ikev2_put_be32(spis + 4 * n++, ch->spi_in);
+			ch->delete_sent = true;
+		}
+	}
+	ikev2_add_delete(b, PROTO_ESP, 4, spis, n);
+}
+
+static bool delete_owed(const struct ike_sa *ike)
+{
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		if (ike->retiring[i].serial != 0 && ike->retiring[i].we_delete && !ike->retiring[i].delete_sent)
+			return true;
+	}
+	return false;
+}
+
+static void send_delete_children(struct ike_sa *ike)
+{
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(ike, INFORMATIONAL, false, ike->next_msgid, inner_delete_children, NULL,
+					 out, sizeof(out));
+	if (n == 0)
+		return;
+	ike->request_kind = REQ_DELETE_CHILD;
+	ikev2_send_request(ike, out, n);
+}
+
+void ikev2_delete_children_answered(struct ike_sa *ike)
+{
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		struct child_sa *ch = &ike->retiring[i];
+		if (ch->serial != 0 && ch->delete_sent)
+			ikev2_retiring_gone(ike, ch, "replaced by the rekey is deleted");
+	}
+}
+
+static bool start_child_rekey(struct ike_sa *ike);
+static bool start_ike_rekey(struct ike_sa *ike);
+
+void ikev2_send_next(struct ike_sa *ike)
+{
+	if (ike->request.data != NULL || ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || ike->rekey != NULL)
+		return;
+	if (delete_owed(ike)) {
+		send_delete_children(ike);
+		return;
+	}
+	if (ike->want_ike_rekey) {
+		ike->want_ike_rekey = false;
+		if (start_ike_rekey(ike))
+			return;
+	}
+	if (ike->want_child_rekey) {
+		ike->want_child_rekey = false;
+		start_child_rekey(ike);
+	}
+}
+
+/* ---- the IKE SA's lifetime ---- */
+
+static void arm_ike_timer(struct ike_sa *ike);
+
+static void on_ike_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	struct ike_sa *ike = arg;
+	time_t now = time(NULL);
+	if (ike->replaced_by != 0) {
+		/* The peer never deleted the SA it rekeyed. */
+		ike_log(ike, LL_DEBUG, "replaced by IKE SA #%u; dropping it", ike->replaced_by);
+		ike_sa_free(ike, 0);
+		return;
+	}
+	if (ike->ike_expire_at != 0 && now >= ike->ike_expire_at) {
+		ike_log(ike, LL_INFO, "the IKE SA expired (ikelifetime=%us) without being rekeyed; deleting it",
+			ike->c->config->ikelifetime);
+		ikev2_tunnel_lost(ike, "its IKE SA expired");
+		ike->attempt_over = true;
+		ikev2_send_delete(ike, 1);
+		return;
+	}
+	if (ike->ike_rekey_at != 0 && now >= ike->ike_rekey_at) {
+		ike->ike_rekey_at = 0;
+		ike->want_ike_rekey = true;
+	}
+	if (ike->child_retry_at != 0 && now >= ike->child_retry_at) {
+		ike->child_retry_at = 0;
+		ike->want_child_rekey = true;
+	}
+	ikev2_send_next(ike);
+	arm_ike_timer(ike);
+}
+
+static void arm_at(struct ike_sa *ike, time_t at)
+{
+	if (ike->rekey_timer == NULL)
+		ike->rekey_timer = evtimer_new(pluto.base, on_ike_timer, ike);
+	if (ike->rekey_timer == NULL)
+		return;
+	time_t now = time(NULL);
+	struct timeval tv = { .tv_sec = at > now ? at - now : 0 };
+	evtimer_add(ike->rekey_timer, &tv);
+}
+
+/* The first of the IKE SA's rekey, its expiry and a child rekey's retry. */
+static void arm_ike_timer(struct ike_sa *ike)
+{
+	time_t at[] = { ike->ike_rekey_at, ike->ike_expire_at, ike->child_retry_at }, next = 0;
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		if (at[i] != 0 && (next == 0 || at[i] < next))
+			next = at[i];
+	}
+	if (next != 0)
+		arm_at(ike, next);
+}
+
+void ikev2_rekey_schedule_ike(struct ike_sa *ike)
+{
+	const struct conn_config *c = ike->c->config;
+	time_t now = time(NULL);
+	uint32_t r = 0;
+	ike->ike_expire_at = now + c->ikelifetime;
+	ike->ike_rekey_at = 0;
+	if (c->rekey && ike_random((uint8_t *)&r, sizeof(r)))
+		ike->ike_rekey_at = now + lifetime_rekey_after(c->ikelifetime, c->rekeymargin, c->rekeyfuzz,
+							       !ike->initiator, r);
+	arm_ike_timer(ike);
+}
+
+/* The peer refused our rekey. After TEMPORARY_FAILURE it comes again at
+ * a random moment soon, so that two ends refused at once do not collide
+ * again; the IKE SA's timer carries it (a child's soft expiry does not
+ * come twice). Otherwise the SA runs until it expires. */
+static void rekey_refused(struct ike_sa *ike, const struct ikev2_notify *n)
+{
+	bool ike_sa = ike->rekey->ike;
+	const char *what = ike_sa ? "the IKE SA" : "the IPsec SA";
+	if (n->type == N_TEMPORARY_FAILURE) {
+		uint8_t r = 0;
+		ike_random(&r, 1);
+		*(ike_sa ? &ike->ike_rekey_at : &ike->child_retry_at) = time(NULL) + 1 + r % REKEY_RETRY_MAX_S;
+		arm_ike_timer(ike);
+		ike_log(ike, LL_INFO, "the peer is busy (TEMPORARY_FAILURE); rekeying %s again shortly", what);
+	} else {
+		ike_log(ike, LL_ERROR, "the peer refused to rekey %s: %s; it will expire", what,
+			ikev2_notify_name(n->type));
+	}
+	rekey_free(ike);
+	ikev2_send_next(ike);
+}
+
+/* ---- KE and nonce ---- */
+
+static bool make_ke(struct ikev2_rekey *rk, struct diag *d)
+{
+	uint8_t pub[IKE_DH_PUB_MAX];
+	dh_free(rk->dh);
+	rk->dh = NULL;
+	buf_free(&rk->pub);
+	if (rk->group == DH_NONE)
+		return true;
+	rk->dh = dh_generate(rk->group, pub, d);
+	if (rk->dh == NULL)
+		return false;
+	buf_set(&rk->pub, pub, dh_public_len(rk->group));
+	return rk->pub.data != NULL;
+}
+
+/* g^ir from a KE payload of the group agreed; false with a reason. */
+static bool shared_secret(struct dh_local *dh, enum dh_id group, const struct ikev2_msg *m, uint8_t *g_ir,
+			  size_t *g_len, struct diag *d)
+{
+	struct ikev2_ke ke;
+	const struct ikev2_payload *kp = ikev2_find(m, PT_KE);
+	if (kp == NULL || !ikev2_parse_ke(kp, &ke, d)) {
+		if (!diag_failed(d))
+			diag_add(d, "no KE payload for the %s key exchange", dh_name(group));
+		return false;
+	}
+	if (ke.group != group) {
+		diag_add(d, "the KE payload is for group %u, not %s", ke.group, dh_name(group));
+		return false;
+	}
+	return dh_derive(dh, ke.data, ke.len, g_ir, g_len, d);
+}
+
+static bool nonce_of(const struct ikev2_msg *m, struct buf *out)
+{
+	const struct ikev2_payload *np = ikev2_find(m, PT_NONCE);
+	if (np == NULL)
+		return false;
+	buf_set(out, np->body, np->len);
+	return out->data != NULL;
+}
+
+/* The PFS group of a child rekey we start: esp='s own, else the IKE SA's. */
+static enum dh_id pfs_group(const struct ike_sa *ike)
+{
+	return ike->c->config->pfs ? ike->ike_alg.dh : DH_NONE;
+}
+
+/* ---- rekeying the child: initiator ---- */
+
+static void inner_child_rekey(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	struct ikev2_rekey *rk = arg;
+	uint8_t spi[4];
+	ikev2_put_be32(spi, rk->old_spi_in);
+	ikev2_add_notify(b, PROTO_ESP, spi, 4, N_REKEY_SA, NULL, 0);
+	ikev2_add_child_request(ike, &rk->child, &rk->proposals, b);
+	ikev2_add(b, PT_NONCE, rk->ni.data, rk->ni.len);
+	if (rk->group != DH_NONE)
+		ikev2_add_ke(b, rk->group, rk->pub.data, rk->pub.len);
+}
+
+static bool send_child_rekey(struct ike_sa *ike)
+{
+	static uint8_t out[IKEV2_MSG_MAX];
+	struct ikev2_rekey *rk = ike->rekey;
+	size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, false, ike->next_msgid, inner_child_rekey, rk, out,
+					 sizeof(out));
+	if (n == 0)
+		return false;
+	ike->request_kind = REQ_REKEY_CHILD;
+	ikev2_send_request(ike, out, n);
+	return true;
+}
+
+static bool start_child_rekey(struct ike_sa *ike)
+{
+	struct child_sa *old = &ike->child;
+	struct diag d;
+	diag_init(&d);
+	if (!old->installed || old->out_pending)
+		return false;
+	struct ikev2_rekey *rk = calloc(1, sizeof(*rk));
+	if (rk == NULL)
+		return false;
+	ike->rekey = rk;
+	rk->old_serial = old->serial;
+	rk->old_spi_in = old->spi_in;
+	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid };
+	ikev2_child_proposals(ike, pfs_group(ike), &rk->proposals);
+	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
+	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_child_rekey(ike)) {
+		child_log(ike, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
+		rekey_free(ike);
+		return false;
+	}
+	child_log(ike, LL_INFO, "rekeying the IPsec SA%s%s (CREATE_CHILD_SA)", rk->group != DH_NONE ? " with PFS " : "",
+		  rk->group != DH_NONE ? dh_name(rk->group) : "");
+	return true;
+}
+
+/* Another try with the group the peer asked for (1.3, INVALID_KE_PAYLOAD). */
+static bool retry_child_with_group(struct ike_sa *ike, const struct ikev2_notify *n)
+{
+	struct ikev2_rekey *rk = ike->rekey;
+	struct diag d;
+	diag_init(&d);
+	if (n->data_len != 2 || rk->ke_retries >= INVALID_KE_RETRIES)
+		return false;
+	enum dh_id group = (enum dh_id)(n->data[0] << 8 | n->data[1]);
+	bool offered = false;
+	for (size_t i = 0; i < rk->proposals.n; i++)
+		offered |= rk->proposals.p[i].dh == group;
+	if (!offered || group == rk->group)
+		return false;
+	rk->ke_retries++;
+	rk->group = group;
+	child_log(ike, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it", dh_name(group));
+	return make_ke(rk, &d) && send_child_rekey(ike);
+}
+
+static void log_rekeyed(struct ike_sa *ike, unsigned old_serial, const char *who)
+{
+	char summary[512];
+	child_log(ike, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
+		  ike->child.transport ? "transport" : "tunnel", old_serial, who,
+		  child_sa_summary(ike, summary, sizeof(summary)));
+}
+
+/* The answer's child is redundant (the collision rule): never installed
+ * here, it is deleted on the peer's side. */
+static void drop_redundant(struct ike_sa *ike, const struct child_sa *made)
+{
+	struct child_sa *slot = free_retiring_slot(ike);
+	if (slot == NULL)
+		return;
+	*slot = *made;
+	slot->installed = false;
+	slot->we_delete = true;
+	slot->delete_sent = false;
+}
+
+static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct ikev2_rekey *rk = ike->rekey;
+	struct ikev2_notify n;
+	struct diag d;
+	diag_init(&d);
+	if (ikev2_error_notify(&rx->m, &n) != NULL) {
+		if (n.type != N_INVALID_KE_PAYLOAD || !retry_child_with_group(ike, &n))
+			rekey_refused(ike, &n);
+		return;
+	}
+	struct child_sa made = rk->child;
+	struct buf nr = {0};
+	uint8_t g_ir[IKE_DH_PUB_MAX];
+	size_t g_len = 0;
+	bool ok = ikev2_read_child_answer(ike, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
+	if (ok && made.alg.dh != DH_NONE && (made.alg.dh != rk->group ||
+					     !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d))) {
+		child_log(ike, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
+		ok = false;
+	}
+	if (!ok) {
+		/* ikev2_read_child_answer said why. The old child lives on. */
+		drop_redundant(ike, &made);
+		explicit_bzero(g_ir, sizeof(g_ir));
+		buf_free(&nr);
+		rekey_free(ike);
+		ikev2_send_next(ike);
+		return;
+	}
+	made.serial = rk->child.serial;
+	made.reqid = rk->child.reqid;
+	/* 2.8.1: the exchange with the lowest nonce made the redundant child. */
+	bool ours_redundant = rk->collided &&
+			      nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
+	if (ours_redundant) {
+		child_log(ike, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
+			  made.serial);
+		drop_redundant(ike, &made);
+	} else {
+		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
+					   .we_started = true };
+		struct diag notes;
+		diag_init(&notes);
+		int r = child_sa_install(ike, &made, &kn, 0, &notes);
+		struct logger lg = child_logger(ike, &made);
+		logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
+		if (r != 0) {
+			logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; the old one runs until it expires");
+			drop_redundant(ike, &made);
+		} else {
+			unsigned old_serial = rk->old_serial;
+			if (rk->collided) {
+				/* The peer's child of the collision is its to delete;
+				 * the old one is ours. */
+				for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+					if (ike->retiring[i].serial == rk->old_serial)
+						ike->retiring[i].we_delete = true;
+				}
+				retire_current(ike, &made, false);
+			} else {
+				retire_current(ike, &made, true);
+			}
+			log_rekeyed(ike, old_serial, "we started it");
+		}
+	}
+	explicit_bzero(g_ir, sizeof(g_ir));
+	buf_free(&nr);
+	rekey_free(ike);
+	ikev2_send_next(ike);
+}
+
+/* ---- rekeying the child: responder ---- */
+
+struct child_answer {
+	const struct child_sa *ch;
+	const struct ikev2_sa_payload *chosen;
+	const struct buf *nr;
+	enum dh_id group;
+	const uint8_t *pub;
+};
+
+static void inner_child_answer(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	const struct child_answer *a = arg;
+	ikev2_add_child_answer(ike, a->ch, b, a->chosen);
+	ikev2_add(b, PT_NONCE, a->nr->data, a->nr->len);
+	if (a->group != DH_NONE)
+		ikev2_add_ke(b, a->group, a->pub, dh_public_len(a->group));
+}
+
+/* Ours with PFS as the peer may ask: the esp= groups, the IKE SA's for a
+ * proposal without one, and, however pfs= is set, without a group too. */
+static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike, struct alg_proposals *out)
+{
+	static struct alg_proposals without;
+	ikev2_child_proposals(ike, ike->ike_alg.dh, out);
+	ikev2_child_proposals(ike, DH_NONE, &without);
+	for (size_t i = 0; i < without.n && out->n < ALG_PROPOSALS_MAX; i++)
+		out->p[out->n++] = without.p[i];
+	return out;
+}
+
+/* Our side of the peer's rekey of child old: 0 when answered (the new
+ * child, or INVALID_KE_PAYLOAD), else the error notify to answer with. */
+static uint16_t answer_child_rekey(struct ike_sa *ike, struct ikev2_rx *rx, struct child_sa *old)
+{
+	static struct alg_proposals esp;
+	static struct ikev2_sa_payload chosen;
+	struct child_sa made = { .serial = next_serial(), .reqid = old->reqid };
+	struct buf ni = {0}, nr = {0};
+	struct dh_local *dh = NULL;
+	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
+	size_t g_len = 0;
+	struct diag d;
+	diag_init(&d);
+	uint16_t err = ikev2_choose_child(ike, &made, acceptable_for_rekey(ike, &esp), &rx->m, &chosen);
+	if (err != 0)
+		return err;
+	enum dh_id group = made.alg.dh;
+	struct ikev2_ke ke = {0};
+	const struct ikev2_payload *kp = ikev2_find(&rx->m, PT_KE);
+	if (group != DH_NONE && (kp == NULL || !ikev2_parse_ke(kp, &ke, &d) || ke.group != group)) {
+		uint8_t want[2] = { (uint8_t)(group >> 8), (uint8_t)group };
+		child_log(ike, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it", dh_name(group));
+		ikev2_respond_notify(ike, rx, N_INVALID_KE_PAYLOAD, want, sizeof(want));
+		return 0;
+	}
+	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) ||
+	    (group != DH_NONE && ((dh = dh_generate(group, pub, &d)) == NULL ||
+				  !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d)))) {
+		child_log(ike, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
+		err = N_NO_PROPOSAL_CHOSEN;
+		goto out;
+	}
+	struct child_nonces kn = { .ni = &ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
+				   .we_started = false };
+	struct diag notes;
+	diag_init(&notes);
+	int r = child_sa_install(ike, &made, &kn, CHILD_OUTBOUND_LATER, &notes);
+	struct logger lg = child_logger(ike, &made);
+	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	if (r != 0) {
+		logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; answering NO_PROPOSAL_CHOSEN");
+		err = N_NO_PROPOSAL_CHOSEN;
+		goto out;
+	}
+	struct ikev2_rekey *rk = ike->rekey;
+	if (rk != NULL && !rk->ike && rk->old_serial == old->serial) {
+		/* Our own rekey of it is under way: a collision (2.8.1). */
+		rk->collided = true;
+		rk->collided_serial = made.serial;
+		buf_set(&rk->collided_nonce, lower_nonce(&ni, &nr)->data, lower_nonce(&ni, &nr)->len);
+	}
+	unsigned old_serial = old->serial;
+	retire_current(ike, &made, false);
+	struct child_answer a = { &ike->child, &chosen, &nr, group, pub };
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, true, rx->m.hdr.msgid, inner_child_answer, &a, out,
+					 sizeof(out));
+	if (n > 0)
+		ikev2_send_response(ike, rx, out, n);
+	log_rekeyed(ike, old_serial, "the peer started it");
+out:
+	explicit_bzero(g_ir, sizeof(g_ir));
+	dh_free(dh);
+	buf_free(&ni);
+	buf_free(&nr);
+	return err;
+}
+
+static void child_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const struct ikev2_notify *rekey_sa)
+{
+	bool retiring;
+	struct child_sa *old = rekey_sa->spi_len == 4 ?
+		ikev2_child_by_spi_out(ike, ikev2_get_be32(rekey_sa->spi), &retiring) : NULL;
+	if (old == NULL || !old->installed) {
+		ike_log(ike, LL_INFO, "the peer asks to rekey an IPsec SA we do not have; answering CHILD_SA_NOT_FOUND");
+		ikev2_respond_notify(ike, rx, N_CHILD_SA_NOT_FOUND, NULL, 0);
+		return;
+	}
+	if (retiring || (ike->rekey != NULL && ike->rekey->ike) || free_retiring_slot(ike) == NULL) {
+		ike_log(ike, LL_INFO, "the peer asks to rekey IPsec SA #%u while %s; answering TEMPORARY_FAILURE",
+			old->serial, retiring ? "it is being replaced" : "we rekey");
+		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	uint16_t err = answer_child_rekey(ike, rx, old);
+	if (err != 0)
+		ikev2_respond_notify(ike, rx, err, NULL, 0);
+}
+
+/* ---- rekeying the IKE SA ---- */
+
+static void inner_ike_rekey(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike;
+	struct ikev2_rekey *rk = arg;
+	static struct ikev2_sa_payload sa;
+	ikev2_sa_from_proposals(&rk->proposals, PROTO_IKE, rk->spi, IKEV2_SPI_LEN, 0, &sa);
+	ikev2_add_sa(b, &sa);
+	ikev2_add(b, PT_NONCE, rk->ni.data, rk->ni.len);
+	ikev2_add_ke(b, rk->group, rk->pub.data, rk->pub.len);
+}
+
+static bool send_ike_rekey(struct ike_sa *ike)
+{
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, false, ike->next_msgid, inner_ike_rekey, ike->rekey,
+					 out, sizeof(out));
+	if (n == 0)
+		return false;
+	ike->request_kind = REQ_REKEY_IKE;
+	ikev2_send_request(ike, out, n);
+	return true;
+}
+
+/* Our proposals for the new IKE SA, the one in use first, so the peer
+ * keeps it when it can. */
+static void ike_rekey_proposals(const struct ike_sa *ike, struct alg_proposals *out)
+{
+	const struct alg_proposals *cfg = &ike->c->config->ike_proposals;
+	out->n = 0;
+	out->p[out->n++] = ike->ike_alg;
+	for (size_t i = 0; i < cfg->n && out->n < ALG_PROPOSALS_MAX; i++) {
+		if (memcmp(&cfg->p[i], &ike->ike_alg, sizeof(ike->ike_alg)) != 0)
+			out->p[out->n++] = cfg->p[i];
+	}
+}
+
+static bool start_ike_rekey(struct ike_sa *ike)
+{
+	struct diag d;
+	diag_init(&d);
+	struct ikev2_rekey *rk = calloc(1, sizeof(*rk));
+	if (rk == NULL)
+		return false;
+	ike->rekey = rk;
+	rk->ike = true;
+	ikev2_random_spi(rk->spi);
+	ike_rekey_proposals(ike, &rk->proposals);
+	rk->group = ike->ike_alg.dh;
+	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_ike_rekey(ike)) {
+		ike_log(ike, LL_ERROR, "cannot start rekeying the IKE SA: %s", diag_oneline(&d, "out of memory"));
+		rekey_free(ike);
+		return false;
+	}
+	ike_log(ike, LL_INFO, "rekeying the IKE SA (CREATE_CHILD_SA)");
+	return true;
+}
+
+/* The IKE SA that replaces old: keys from old's SK_d, the children and
+ * the peer's authenticated identity taken over. */
+static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8_t spi_i[8], const uint8_t spi_r[8],
+				const struct alg_proposal *alg, const struct buf *ni, const struct buf *nr,
+				const uint8_t *g_ir, size_t g_len)
+{
+	struct ike_sa *ike = ike_sa_new(old->c, we_started, 0);
+	if (ike == NULL)
+		return NULL;
+	ike->ends = old->ends;
+	ike->remote_port = old->remote_port;
+	ike->ike_alg = *alg;
+	ike->dh_group = alg->dh;
+	memcpy(ike->spi_i, spi_i, IKEV2_SPI_LEN);
+	memcpy(ike->spi_r, spi_r, IKEV2_SPI_LEN);
+	buf_set(&ike->ni, ni->data, ni->len);
+	buf_set(&ike->nr, nr->data, nr->len);
+	ike->keys = secmem_alloc(sizeof(*ike->keys));
+	if (ike->keys == NULL || ike->ni.data == NULL || ike->nr.data == NULL ||
+	    !ike_derive_rekeyed_keys(old->keys, alg, ni->data, ni->len, nr->data, nr->len, g_ir, g_len,
+				     spi_i, spi_r, ike->keys)) {
+		ike_log(old, LL_ERROR, "cannot derive the keys of the rekeyed IKE SA");
+		ike_sa_free(ike, 0);
+		return NULL;
+	}
+	ike_sa_index(ike);
+	ike->peer_authenticated = true;
+	ike->attempt_over = true;
+	ike_sa_set_state(ike, IKE_ESTABLISHED);
+	/* The children, and what is owed for them, move over. */
+	ike->child = old->child;
+	memcpy(ike->retiring, old->retiring, sizeof(ike->retiring));
+	ike->want_child_rekey = old->want_child_rekey;
+	old->child = (struct child_sa){ .serial = ike->child.serial };
+	memset(old->retiring, 0, sizeof(old->retiring));
+	old->replaced_by = ike->serial;
+	old->attempt_over = true;
+	if (old->liveness != NULL)
+		evtimer_del(old->liveness);
+	char alg_name[ALG_NAME_MAX];
+	ike_log(ike, LL_INFO, "established IKE SA, rekeying #%u (%s) %s", old->serial,
+		we_started ? "we started it" : "the peer started it", alg_ike_name(alg, alg_name));
+	ikev2_liveness_start(ike);
+	ikev2_rekey_schedule_ike(ike);
+	return ike;
+}
+
+static void ike_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct ikev2_rekey *rk = ike->rekey;
+	struct ikev2_notify n;
+	struct diag d;
+	diag_init(&d);
+	if (ikev2_error_notify(&rx->m, &n) != NULL) {
+		rekey_refused(ike, &n);
+		return;
+	}
+	static struct ikev2_sa_payload sa;
+	struct alg_proposal alg;
+	bool esn;
+	uint8_t spi_r[IKEV2_SPI_LEN], spi_len = 0;
+	uint8_t g_ir[IKE_DH_PUB_MAX];
+	size_t g_len = 0;
+	struct buf nr = {0};
+	struct ike_sa *next = NULL;
+	if (!ikev2_parse_sa(ikev2_find(&rx->m, PT_SA), &sa, &d) ||
+	    !ikev2_sa_accepted(&sa, &rk->proposals, PROTO_IKE, 0, &alg, &esn, spi_r, &spi_len, &d) ||
+	    spi_len != IKEV2_SPI_LEN || alg.dh != rk->group || !nonce_of(&rx->m, &nr) ||
+	    !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d)) {
+		ike_log(ike, LL_ERROR, "the answer to our IKE SA rekey is not acceptable: %s; the IKE SA will expire",
+			diag_oneline(&d, "no SPI, nonce or another group"));
+	} else {
+		next = successor(ike, true, rk->spi, spi_r, &alg, &rk->ni, &nr, g_ir, g_len);
+	}
+	explicit_bzero(g_ir, sizeof(g_ir));
+	buf_free(&nr);
+	rekey_free(ike);
+	if (next == NULL) {
+		ikev2_send_next(ike);
+		return;
+	}
+	ikev2_send_delete(ike, 0);
+	ikev2_send_next(next);
+}
+
+struct ike_answer {
+	const struct ikev2_sa_payload *chosen;
+	const struct buf *nr;
+	enum dh_id group;
+	const uint8_t *pub;
+};
+
+static void inner_ike_answer(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)ike;
+	const struct ike_answer *a = arg;
+	ikev2_add_sa(b, a->chosen);
+	ikev2_add(b, PT_NONCE, a->nr->data, a->nr->len);
+	ikev2_add_ke(b, a->group, a->pub, dh_public_len(a->group));
+}
+
+static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const struct ikev2_sa_payload *offered)
+{
+	static struct ikev2_sa_payload chosen;
+	struct alg_proposal alg;
+	bool esn;
+	struct diag d;
+	diag_init(&d);
+	if (ike->rekey != NULL || ike->request.data != NULL || delete_owed(ike) || ike->child.out_pending) {
+		ike_log(ike, LL_INFO, "the peer asks to rekey the IKE SA while we are busy with it; answering TEMPORARY_FAILURE");
+		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	if (!ikev2_sa_choose(offered, &ike->c->config->ike_proposals, PROTO_IKE, 0, &chosen, &alg, &esn) ||
+	    chosen.prop[0].spi_len != IKEV2_SPI_LEN) {
+		ike_log(ike, LL_ERROR, "none of the peer's proposals to rekey the IKE SA is acceptable; answering NO_PROPOSAL_CHOSEN");
+		ikev2_respond_notify(ike, rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	struct ikev2_ke ke = {0};
+	const struct ikev2_payload *kp = ikev2_find(&rx->m, PT_KE);
+	if (kp == NULL || !ikev2_parse_ke(kp, &ke, &d) || ke.group != alg.dh) {
+		uint8_t want[2] = { (uint8_t)(alg.dh >> 8), (uint8_t)alg.dh };
+		ike_log(ike, LL_INFO, "the peer's IKE SA rekey has no KE for %s; asking for it", dh_name(alg.dh));
+		ikev2_respond_notify(ike, rx, N_INVALID_KE_PAYLOAD, want, sizeof(want));
+		return;
+	}
+	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN], pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
+	size_t g_len = 0;
+	memcpy(spi_i, chosen.prop[0].spi, IKEV2_SPI_LEN);
+	ikev2_random_spi(spi_r);
+	struct buf ni = {0}, nr = {0};
+	struct dh_local *dh = NULL;
+	struct ike_sa *next = NULL;
+	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) || (dh = dh_generate(alg.dh, pub, &d)) == NULL ||
+	    !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d) ||
+	    (next = successor(ike, false, spi_i, spi_r, &alg, &ni, &nr, g_ir, g_len)) == NULL) {
+		ike_log(ike, LL_ERROR, "cannot rekey the IKE SA: %s; answering NO_PROPOSAL_CHOSEN",
+			diag_oneline(&d, "out of memory"));
+		ikev2_respond_notify(ike, rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	} else {
+		memcpy(chosen.prop[0].spi, spi_r, IKEV2_SPI_LEN);
+		struct ike_answer a = { &chosen, &nr, alg.dh, pub };
+		static uint8_t out[IKEV2_MSG_MAX];
+		size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, true, rx->m.hdr.msgid, inner_ike_answer, &a, out,
+						 sizeof(out));
+		if (n > 0)
+			ikev2_send_response(ike, rx, out, n);
+		/* The peer deletes this one; if it never does, it goes soon. */
+		arm_at(ike, time(NULL) + 2 * ike->c->config->retransmit_timeout);
+	}
+	explicit_bzero(g_ir, sizeof(g_ir));
+	dh_free(dh);
+	buf_free(&ni);
+	buf_free(&nr);
+}
+
+/* ---- the exchange ---- */
+
+void ikev2_create_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	const struct ikev2_msg *m = &rx->m;
+	struct diag d;
+	diag_init(&d);
+	for (size_t i = 0; i < m->n; i++) {
+		struct ikev2_notify n;
+		if (m->p[i].type == PT_NOTIFY && ikev2_parse_notify(&m->p[i], &n, &d) && n.type == N_REKEY_SA &&
+		    n.protocol == PROTO_ESP) {
+			child_rekey_request(ike, rx, &n);
+			return;
+		}
+	}
+	static struct ikev2_sa_payload offered;
+	const struct ikev2_payload *sap = ikev2_find(m, PT_SA);
+	if (sap != NULL && ikev2_parse_sa(sap, &offered, &d) && offered.n > 0 && offered.prop[0].protocol == PROTO_IKE) {
+		ike_rekey_request(ike, rx, &offered);
+		return;
+	}
+	ike_log(ike, LL_WARN, "the peer asks for another child SA, which this pluto does not make; answering NO_ADDITIONAL_SAS");
+	ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
+}
+
+void ikev2_create_child_response(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	enum ike_request kind = ike->request_kind;
+	ike->request_kind = REQ_NONE;
+	if (ike->rekey == NULL) {
+		ike_log(ike, LL_WARN, "dropped a CREATE_CHILD_SA response to no rekey of ours");
+		return;
+	}
+	if (kind == REQ_REKEY_IKE)
+		ike_rekey_answer(ike, rx);
+	else
+		child_rekey_answer(ike, rx);
+}
+
+/* ---- what starts it ---- */
+
+bool ikev2_rekey_now(struct ike_sa *ike, bool ike_sa)
+{
+	if (ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || (!ike_sa && !ike->child.installed))
+		return false;
+	if (ike_sa)
+		ike->want_ike_rekey = true;
+	else
+		ike->want_child_rekey = true;
+	ikev2_send_next(ike);
+	return true;
+}
+
+bool ikev2_rekeying_child(const struct ike_sa *ike)
+{
+	return ike->rekey != NULL && !ike->rekey->ike;
+}
+
+const char *ikev2_rekey_under_way(const struct ike_sa *ike)
+{
+	if (ike->rekey == NULL)
+		return NULL;
+	return ike->rekey->ike ? "the IKE SA" : "the IPsec SA";
+}
