@@ -12,6 +12,7 @@
 #               offload_rig (west's endpoint on a netdevsim port, east over veth)
 #   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
+#               pluto_psk_conf SIDE LOCAL REMOTE [CONN] (a pluto-to-pluto tunnel "t")
 #   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
 #               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t")
@@ -25,6 +26,7 @@
 #   logs        log_mark FILE (how far FILE goes now) | log_since FILE MARK
 #               (its lines after MARK: what a daemon logged since then)
 #   xfrm        xfrm_sa NS SPI [IP-OPTS] (that SA's lines of `ip xfrm state`)
+#               xfrm_warm_up NS (the kernel's AES-GCM built before lifetimes count)
 #               sa_packets NS SPI (its packet counter)
 #               esp_is NS N (exactly N ESP SAs) | esp_spi NS SRC DST
 #               nl_run CMD... (sets NL_RC, NL_OUT and NL_ERRNO, the errno of
@@ -236,6 +238,15 @@ xfrm_sa() {
 # sa_packets NS SPI: how many packets the SA has processed.
 sa_packets() {
 	xfrm_sa "$1" "$2" -s | awk '/lifetime current:/ { getline; sub(/.*, */, ""); sub(/\(packets\).*/, ""); print }'
+}
+# xfrm_warm_up NS: installs and removes an AES-GCM ESP SA in NS. The kernel
+# builds (and self-tests) a cipher's transform the first time an SA needs
+# it; under TCG that takes seconds, and a scenario that counts lifetimes in
+# seconds must not have its first SA's lifetime run out meanwhile.
+xfrm_warm_up() {
+	must ip -n "$(ns_name "$1")" xfrm state add src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x7e57 \
+		mode tunnel aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128
+	must ip -n "$(ns_name "$1")" xfrm state delete src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x7e57
 }
 # esp_is NS N: true when NS holds exactly N ESP SAs.
 esp_is() { [ "$(ip -n "$(ns_name "$1")" xfrm state | grep -c '^[[:space:]]*proto esp ')" -eq "$2" ]; }
