@@ -153,15 +153,25 @@ static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
 	return address_eq(&a->ends.remote, &b->ends.remote) && id_eq(a->ends.remote_id, b->ends.remote_id);
 }
 
+/* Whether old was established before ike began (its IKE_SA_INIT came
+ * in): serials count up across IKE and child SAs, and the child's is
+ * drawn when its IKE SA is established. */
+static bool established_before(const struct ike_sa *old, const struct ike_sa *ike)
+{
+	return old->child.serial != 0 && old->child.serial < ike->serial;
+}
+
 /* The peer's INITIAL_CONTACT (RFC 7296 2.4): it has no other IKE SA with
- * us (it restarted), so whatever we still hold with it is stale and goes,
- * without a word to it. */
+ * us (it restarted), so whatever we still hold with it from before is
+ * stale and goes, without a word to it. Only from before: a peer bringing
+ * up several conns at once sends INITIAL_CONTACT in each, and the SAs it
+ * made since it started afresh are not stale. */
 static void forget_stale(struct ike_sa *ike)
 {
 	struct ike_sa *old = ike_sa_first();
 	while (old != NULL) {
 		struct ike_sa *next = old->next;
-		if (old != ike && old->peer_authenticated && same_peer(old, ike)) {
+		if (old != ike && old->peer_authenticated && same_peer(old, ike) && established_before(old, ike)) {
 			ike_log(old, LL_INFO, "the peer started afresh (INITIAL_CONTACT in IKE SA #%u): dropping this stale SA",
 				ike->serial);
 			old->attempt_over = true;

@@ -895,6 +895,19 @@ static void test_the_conn_of_the_traffic_selectors_answers(void **state)
 	assert_two_tunnels_up();
 }
 
+/* Both start at once (as after a restart), so both IKE_AUTHs say
+ * INITIAL_CONTACT: the second must not drop the first's new SA, which
+ * the peer made after it started afresh. */
+static void test_initial_contact_spares_the_peers_new_sas(void **state)
+{
+	(void)state;
+	two_tunnels_start();
+	ikev2_initiate(conn("west"), 0);
+	ikev2_initiate(conn("west2"), 0);
+	wire_pump(16);
+	assert_two_tunnels_up();
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -975,6 +988,7 @@ int main(void)
 		T(test_a_tunnel_the_peer_deletes_is_brought_back),
 		T(test_initial_contact_clears_what_a_restarted_peer_left),
 		T(test_the_conn_of_the_traffic_selectors_answers),
+		T(test_initial_contact_spares_the_peers_new_sas),
 		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
 		T(test_an_exchange_keeps_its_config_when_the_conn_is_replaced),
 		T(test_a_failed_attempt_of_a_replaced_conn_is_planned_on_the_new_one),
