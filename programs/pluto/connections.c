@@ -124,24 +124,31 @@ void conn_orient_all(void)
 	}
 }
 
-struct connection *conn_for_peer(const ip_address *local, const ip_address *remote, struct ends *ends)
+struct connection *conn_for_peer_matching(const ip_address *local, const ip_address *remote,
+					   conn_fits_fn *fits, void *arg, struct ends *ends)
 {
 	for (struct connection *c = conns; c != NULL; c = c->next) {
 		if (!c->oriented || !address_eq(&c->ends.local, local))
 			continue;
+		struct ends e = c->ends;
 		if (c->ends.remote.family == 0) {		/* right=%any */
-			*ends = c->ends;
-			ends->remote = *remote;
-			if (ends->remote_net.addr.family == 0)
-				ends->remote_net = subnet_from_address(remote);
-			return c;
+			e.remote = *remote;
+			if (e.remote_net.addr.family == 0)
+				e.remote_net = subnet_from_address(remote);
+		} else if (!address_eq(&c->ends.remote, remote)) {
+			continue;
 		}
-		if (address_eq(&c->ends.remote, remote)) {
-			*ends = c->ends;
+		if (fits == NULL || fits(c, &e, arg)) {
+			*ends = e;
 			return c;
 		}
 	}
 	return NULL;
+}
+
+struct connection *conn_for_peer(const ip_address *local, const ip_address *remote, struct ends *ends)
+{
+	return conn_for_peer_matching(local, remote, NULL, NULL, ends);
 }
 
 /* Takes ownership of cfg; the new conn replaces any of the same name. */

@@ -70,6 +70,10 @@ void conn_orient_all(void);
  * local as its local end and remote (or %any) as its other; ends gets the
  * conn's ends with remote filled in. */
 struct connection *conn_for_peer(const ip_address *local, const ip_address *remote, struct ends *ends);
+/* The same, the first such conn for which fits(c, its ends, arg) holds. */
+typedef bool conn_fits_fn(const struct connection *c, const struct ends *ends, void *arg);
+struct connection *conn_for_peer_matching(const ip_address *local, const ip_address *remote,
+					   conn_fits_fn *fits, void *arg, struct ends *ends);
 
 #define conn_log(c, level, ...) logger_log(&(c)->log, level, __VA_ARGS__)
 #define conn_log_lines(c, level, d) logger_lines(&(c)->log, level, d)

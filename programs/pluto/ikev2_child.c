@@ -224,6 +224,16 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 	return 0;
 }
 
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends)
+{
+	struct diag d;
+	diag_init(&d);
+	const struct ikev2_payload *tsip = ikev2_find(m, PT_TSi), *tsrp = ikev2_find(m, PT_TSr);
+	struct ikev2_ts_payload tsi, tsr;
+	return tsip != NULL && tsrp != NULL && ikev2_parse_ts(tsip, &tsi, &d) && ikev2_parse_ts(tsrp, &tsr, &d) &&
+	       any_ts_covers(&tsi, &ends->remote_net) && any_ts_covers(&tsr, &ends->local_net);
+}
+
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen)
 {

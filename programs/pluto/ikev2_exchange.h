@@ -150,6 +150,8 @@ void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const stru
  * esp; 0, or the error notify type to answer with. */
 uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
 			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
+/* Whether the traffic selectors of the child request m cover ends' subnets. */
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends);
 /* The responder's SA and TS payloads for the chosen child. */
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen);

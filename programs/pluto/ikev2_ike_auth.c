@@ -154,15 +154,25 @@ static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
 	return address_eq(&a->ends.remote, &b->ends.remote) && id_eq(a->ends.remote_id, b->ends.remote_id);
 }
 
+/* Whether old was established before ike began (its IKE_SA_INIT came
+ * in): serials count up across IKE and child SAs, and the child's is
+ * drawn when its IKE SA is established. */
+static bool established_before(const struct ike_sa *old, const struct ike_sa *ike)
+{
+	return old->child.serial != 0 && old->child.serial < ike->serial;
+}
+
 /* The peer's INITIAL_CONTACT (RFC 7296 2.4): it has no other IKE SA with
- * us (it restarted), so whatever we still hold with it is stale and goes,
- * without a word to it. */
+ * us (it restarted), so whatever we still hold with it from before is
+ * stale and goes, without a word to it. Only from before: a peer bringing
+ * up several conns at once sends INITIAL_CONTACT in each, and the SAs it
+ * made since it started afresh are not stale. */
 static void forget_stale(struct ike_sa *ike)
 {
 	struct ike_sa *old = ike_sa_first();
 	while (old != NULL) {
 		struct ike_sa *next = old->next;
-		if (old != ike && old->peer_authenticated && same_peer(old, ike)) {
+		if (old != ike && old->peer_authenticated && same_peer(old, ike) && established_before(old, ike)) {
 			ike_log(old, LL_INFO, "the peer started afresh (INITIAL_CONTACT in IKE SA #%u): dropping this stale SA",
 				ike->serial);
 			old->attempt_over = true;
@@ -283,6 +293,44 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 
 /* ---- responder ---- */
 
+/* The conn of a responder's IKE SA was chosen at IKE_SA_INIT by the two
+ * addresses alone. Several conns may join the same two hosts (one per
+ * pair of subnets): once the peer has authenticated, the one its traffic
+ * selectors ask for is taken, among those with the same IDs (so the PSK
+ * that authenticated it stays the right one). */
+struct conn_fit {
+	const struct ike_sa *ike;
+	const struct ikev2_msg *m;
+};
+
+static bool fits_request(const struct connection *c, const struct ends *ends, void *arg)
+{
+	(void)c;
+	const struct conn_fit *f = arg;
+	return id_eq(ends->local_id, f->ike->ends.local_id) &&
+	       (strcmp(ends->remote_id, "%any") == 0 || id_eq(ends->remote_id, f->ike->ends.remote_id)) &&
+	       ikev2_ts_fit(f->m, ends);
+}
+
+static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
+{
+	if (ikev2_ts_fit(m, &ike->ends))
+		return;
+	struct conn_fit f = { ike, m };
+	struct ends ends;
+	struct connection *c = conn_for_peer_matching(&ike->ends.local, &ike->ends.remote, fits_request, &f, &ends);
+	if (c == NULL || c == ike->c)
+		return;		/* the child is refused (TS_UNACCEPTABLE) */
+	ike_log(ike, LL_INFO, "the peer's traffic selectors are those of conn \"%s\": it takes this IKE SA",
+		c->config->name);
+	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
+	ike->ends = ends;
+	struct connection *old = ike->c;
+	ike->c = conn_ref(c);
+	conn_unref(old);
+	snprintf(ike->log.name, sizeof(ike->log.name), "%s", c->config->name);
+}
+
 struct auth_response_arg {
 	const struct ikev2_sa_payload *chosen;	/* NULL: the child failed */
 	uint16_t child_error;
@@ -329,6 +377,7 @@ void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_fail(ike);
 		return;
 	}
+	take_conn_of_request(ike, &rx->m);
 	if (ikev2_has_notify(&rx->m, N_INITIAL_CONTACT))
 		forget_stale(ike);
 	established(ike);

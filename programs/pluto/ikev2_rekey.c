@@ -766,7 +766,9 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	/* The children, and what is owed for them, move over. */
 	ike->child = old->child;
 	memcpy(ike->retiring, old->retiring, sizeof(ike->retiring));
+	/* and a child rekey that is due or was put off */
 	ike->want_child_rekey = old->want_child_rekey;
+	ike->child_retry_at = old->child_retry_at;
 	old->child = (struct child_sa){ .serial = ike->child.serial };
 	memset(old->retiring, 0, sizeof(old->retiring));
 	old->replaced_by = ike->serial;

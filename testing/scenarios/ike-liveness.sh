@@ -15,13 +15,6 @@ pluto_psk_conf west 192.0.2.1 192.0.2.2 $'dpddelay=2\nretransmit-timeout=4\nauto
 pluto_psk_conf east 192.0.2.2 192.0.2.1 $'dpddelay=2\nretransmit-timeout=4'
 wlog=$SW_LOGDIR/west/pluto.log
 both_up() { esp_is west 2 && esp_is east 2; }
-crash() { # NAME: kill -9 that pluto and wait for it to be gone
-	local pid
-	pid=$(_sw_pluto_field "$1" 3)
-	kill -9 "$pid"
-	wait_for 10 "pluto $1 to die" bash -c "! kill -0 $pid"
-	wait "$pid" 2>/dev/null || true
-}
 
 pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
 pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
@@ -30,7 +23,7 @@ check "a ping goes through it" sw_ping west -c 2 -W 5 -I 192.0.2.1 192.0.2.2
 
 # 1. east dies.
 m=$(log_mark "$wlog")
-crash east
+pluto_crash east
 check "west declares east dead within dpddelay + retransmit-timeout (and TCG's slowness)" \
 	wait_for 40 "west to notice" bash -c "tail -n +$((m + 1)) '$wlog' | grep -q 'is dead: no answer in 4 s (retransmit-timeout); dpdaction=restart'"
 check "and removes its SAs" wait_for 10 "west's SAs to go" esp_is west 0
@@ -50,7 +43,7 @@ check "west brings back the tunnel east took down" wait_for 60 "the tunnel again
 check "both ends hold it again" wait_for 30 "the tunnel again" both_up
 
 # 3. west dies and starts again.
-crash west
+pluto_crash west
 pluto_start west2 west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
 check "after a crash and a new start, west's tunnel is back" wait_for 30 "the tunnel again" both_up
 check "its IKE_AUTH said INITIAL_CONTACT and east dropped the stale SA" \

@@ -11,15 +11,16 @@
 #   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
 #               offload_rig (west's endpoint on a netdevsim port, east over veth)
 #   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
+#               pluto_crash NAME (kill -9: a crash, nothing cleaned up)
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
 #               pluto_psk_conf SIDE LOCAL REMOTE [CONN] (a pluto-to-pluto tunnel "t")
 #   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
 #               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t")
-#               strongswan_start NAME NS SWANCTL_CONF | swanctl_run NAME ARGS...
+#               strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES] | swanctl_run NAME ARGS...
 #               swanctl_psk_conf LOCAL REMOTE PSK ESP [IKE] (a PSK tunnel "t")
-#               strongswan_stop NAME (Debian's libreswan and strongSwan: see
-#               the section at the end)
+#               strongswan_stop NAME | peer_crash NAME (kill -9) (Debian's
+#               libreswan and strongSwan: see the section at the end)
 #   tunnels     tunnel_checks WHO W E [OFFLOAD] (up, same SPIs, pings counted,
 #               trafficstatus)
 #   waiting     wait_for SECONDS DESC CMD...
@@ -209,6 +210,15 @@ pluto_stop() {
 	pid=$(_sw_pluto_field "$1" 3) || return 1
 	kill "$pid" 2>/dev/null || return 0
 	wait_for 10 "pluto $1 to exit" bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+# pluto_crash NAME: kill -9, as a crash would end it: its SAs stay in the
+# kernel. Start it again under a new NAME (names map to pids).
+pluto_crash() {
+	local pid
+	pid=$(_sw_pluto_field "$1" 3) || return 1
+	kill -9 "$pid"
+	wait_for 10 "pluto $1 to die" bash -c "! kill -0 $pid"
 	wait "$pid" 2>/dev/null || true
 }
 
@@ -430,6 +440,18 @@ _sw_peer_stop() {
 	wait_for 10 "$(_sw_peer_field "$1" 2) $1 to exit" _sw_all_gone "${pids[@]}" || kill -9 "${pids[@]}" 2>/dev/null
 	wait "$pid" 2>/dev/null || true
 }
+# peer_crash NAME: kill -9 of the peer daemon and everything below its start
+# (a crash: its kernel SAs, pid file and socket stay). Start it again under
+# a new NAME, which gets a rundir of its own.
+peer_crash() {
+	local pid pids
+	pid=$(_sw_peer_field "$1" 4) || return 1
+	# shellcheck disable=SC2207 # pids are words
+	pids=($(_sw_tree "$pid"))
+	kill -9 "${pids[@]}" 2>/dev/null
+	wait_for 10 "$(_sw_peer_field "$1" 2) $1 to die" _sw_all_gone "${pids[@]}"
+	wait "$pid" 2>/dev/null || true
+}
 
 # libreswan_start NAME NS CONF SECRETS: libreswan's pluto in NS (--nofork),
 # with its rundir, dumpdir and NSS db (made by `ipsec initnss`) in
@@ -535,12 +557,14 @@ swanctl_psk_conf() {
 	}
 	CONF
 }
-# strongswan_start NAME NS SWANCTL_CONF: strongSwan's charon in NS with a
-# strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf: only the
-# plugins a PSK tunnel needs, log to charon.log beside it), its pid file and
-# vici socket in $SW_RUNDIR/NAME/run; then swanctl --load-all --file SWANCTL_CONF.
+# strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES]: strongSwan's charon
+# in NS with a strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf:
+# only the plugins a PSK tunnel needs, log to charon.log beside it, and each
+# line of CHARON_LINES in its charon section, e.g. "retransmit_tries = 2"),
+# its pid file and vici socket in $SW_RUNDIR/NAME/run; then swanctl
+# --load-all --file SWANCTL_CONF.
 strongswan_start() {
-	local name=$1 nsn=$2 conf=$3 d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1/run pid
+	local name=$1 nsn=$2 conf=$3 extra=${4:-} d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1/run pid
 	_sw_peers_load
 	mkdir -p "$d" "$r"
 	# openssl: AES-GCM, DH groups, PRFs; kdf: the IKE key derivation
@@ -549,6 +573,7 @@ strongswan_start() {
 	cat >"$d/strongswan.conf" <<-CONF
 	charon {
 		load = random nonce openssl kdf kernel-netlink socket-default vici
+		$extra
 		filelog {
 			log {
 				path = $d/charon.log

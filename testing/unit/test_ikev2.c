@@ -62,6 +62,21 @@ static void assert_keys_agree(const struct ike_sa *a, const struct ike_sa *b)
 	assert_memory_equal(out->keys, in->keys, out->keys_len);
 }
 
+/* The initiator's and the responder's SA of a tunnel (by conn name) are
+ * up, with children whose keys agree. */
+static void assert_tunnel_up(const char *initiator, const char *responder)
+{
+	struct ike_sa *i = harness_sa(initiator, true), *r = harness_sa(responder, false);
+	assert_non_null(i);
+	assert_non_null(r);
+	assert_int_equal(i->state, IKE_ESTABLISHED);
+	assert_int_equal(r->state, IKE_ESTABLISHED);
+	assert_true(i->child.installed);
+	assert_true(r->child.installed);
+	assert_keys_agree(i, r);
+	assert_keys_agree(r, i);
+}
+
 /* west initiates; the initiator's nonce is ni_len bytes, the responder's nr_len. */
 static void establish(size_t ni_len, size_t nr_len)
 {
@@ -69,21 +84,14 @@ static void establish(size_t ni_len, size_t nr_len)
 	ikev2_initiate(conn("west"), 0);
 	ikev2_nonce_len = nr_len;
 	wire_pump(16);
+	assert_tunnel_up("west", "east");
 	struct ike_sa *i = harness_sa("west", true), *r = harness_sa("east", false);
-	assert_non_null(i);
-	assert_non_null(r);
-	assert_int_equal(i->state, IKE_ESTABLISHED);
-	assert_int_equal(r->state, IKE_ESTABLISHED);
-	assert_true(i->child.installed);
-	assert_true(r->child.installed);
 	assert_int_equal(i->ni.len, ni_len);
 	assert_int_equal(r->ni.len, ni_len);
 	assert_int_equal(i->nr.len, nr_len);
 	assert_int_equal(r->nr.len, nr_len);
 	assert_memory_equal(i->ni.data, r->ni.data, ni_len);
 	assert_memory_equal(i->nr.data, r->nr.data, nr_len);
-	assert_keys_agree(i, r);
-	assert_keys_agree(r, i);
 }
 
 static void test_nonces_of_every_valid_length_in_both_roles(void **state)
@@ -1136,6 +1144,62 @@ static void test_a_replaced_child_that_expires_goes_quietly(void **state)
 	assert_true(east->child.installed);
 }
 
+/* ---- several conns between the same two hosts ---- */
+
+/* Two tunnels between WEST and EAST, one per pair of subnets. */
+static const char two_tunnels_conf[] =
+	"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tleftsubnet=10.1.1.0/24\n\trightsubnet=10.2.1.0/24\n"
+	"\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+	"conn west2\n\tleft=" WEST "\n\tright=" EAST "\n\tleftsubnet=10.1.2.0/24\n\trightsubnet=10.2.2.0/24\n"
+	"\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+	"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tleftsubnet=10.2.1.0/24\n\trightsubnet=10.1.1.0/24\n"
+	"\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+	"conn east2\n\tleft=" EAST "\n\tright=" WEST "\n\tleftsubnet=10.2.2.0/24\n\trightsubnet=10.1.2.0/24\n"
+	"\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n";
+
+static void two_tunnels_start(void)
+{
+	harness_stop();
+	assert_true(harness_start(two_tunnels_conf, secrets));
+}
+
+/* Both tunnels up, two SAs each end for each, none other. */
+static void assert_two_tunnels_up(void)
+{
+	assert_tunnel_up("west", "east");
+	assert_tunnel_up("west2", "east2");
+	assert_int_equal(dbl.nsas, 8);
+}
+
+/* The responder picks a conn by the two addresses at IKE_SA_INIT; the
+ * traffic selectors of IKE_AUTH then ask for the second tunnel, and the
+ * conn that has those subnets takes the IKE SA. */
+static void test_the_conn_of_the_traffic_selectors_answers(void **state)
+{
+	(void)state;
+	two_tunnels_start();
+	ikev2_initiate(conn("west2"), 0);
+	wire_pump(16);
+	assert_tunnel_up("west2", "east2");
+	assert_null(harness_sa("east", false));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	assert_two_tunnels_up();
+}
+
+/* Both start at once (as after a restart), so both IKE_AUTHs say
+ * INITIAL_CONTACT: the second must not drop the first's new SA, which
+ * the peer made after it started afresh. */
+static void test_initial_contact_spares_the_peers_new_sas(void **state)
+{
+	(void)state;
+	two_tunnels_start();
+	ikev2_initiate(conn("west"), 0);
+	ikev2_initiate(conn("west2"), 0);
+	wire_pump(16);
+	assert_two_tunnels_up();
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -1215,6 +1279,8 @@ int main(void)
 		T(test_dpdaction_clear_does_not_bring_it_back),
 		T(test_a_tunnel_the_peer_deletes_is_brought_back),
 		T(test_initial_contact_clears_what_a_restarted_peer_left),
+		T(test_the_conn_of_the_traffic_selectors_answers),
+		T(test_initial_contact_spares_the_peers_new_sas),
 		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
 		T(test_the_initiator_rekeys_the_child),
 		T(test_the_responder_rekeys_the_child),
