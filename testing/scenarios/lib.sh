@@ -30,6 +30,7 @@
 #               xfrm_warm_up NS (the kernel's AES-GCM built before lifetimes count)
 #               sa_packets NS SPI (its packet counter)
 #               esp_is NS N (exactly N ESP SAs) | esp_spi NS SRC DST
+#               esp_one_pair NS1 ADDR1 NS2 ADDR2 (the same two ESP SAs in both)
 #               nl_run CMD... (sets NL_RC, NL_OUT and NL_ERRNO, the errno of
 #               the netlink error CMD got: `ip` prints only the extended ack)
 #
@@ -248,6 +249,14 @@ xfrm_sa() {
 # sa_packets NS SPI: how many packets the SA has processed.
 sa_packets() {
 	xfrm_sa "$1" "$2" -s | awk '/lifetime current:/ { getline; sub(/.*, */, ""); sub(/\(packets\).*/, ""); print }'
+}
+# esp_one_pair NS1 ADDR1 NS2 ADDR2: each namespace holds exactly two ESP SAs,
+# the same two (one each way between ADDR1 and ADDR2): one tunnel, agreed.
+esp_one_pair() {
+	local a b
+	esp_is "$1" 2 && esp_is "$3" 2 || return 1
+	a=$(esp_spi "$1" "$2" "$4") b=$(esp_spi "$1" "$4" "$2")
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" = "$(esp_spi "$3" "$2" "$4")" ] && [ "$b" = "$(esp_spi "$3" "$4" "$2")" ]
 }
 # xfrm_warm_up NS: installs and removes an AES-GCM ESP SA in NS. The kernel
 # builds (and self-tests) a cipher's transform the first time an SA needs
