@@ -38,6 +38,8 @@ enum whack_op {
 	WOP_DOWN,		/* name */
 	WOP_SHUTDOWN,
 	WOP_OFFLOAD,		/* device (optional), WF_PROBE */
+	WOP_ROUTE,		/* name: install its trap (on demand) */
+	WOP_UNROUTE,		/* name */
 	WOP_MAX_,
 };
 

@@ -299,6 +299,7 @@ const char *whack_op_name(enum whack_op op)
 		[WOP_STATUS] = "status", [WOP_TRAFFICSTATUS] = "trafficstatus",
 		[WOP_ADD] = "add", [WOP_DELETE] = "delete", [WOP_UP] = "up",
 		[WOP_DOWN] = "down", [WOP_SHUTDOWN] = "shutdown", [WOP_OFFLOAD] = "offload",
+		[WOP_ROUTE] = "route", [WOP_UNROUTE] = "unroute",
 	};
 	if (op > WOP_NONE && op < WOP_MAX_ && names[op] != NULL)
 		return names[op];

@@ -21,6 +21,8 @@ static void usage(FILE *f)
 		"  --name NAME --delete          unload a conn\n"
 		"  --name NAME --initiate        bring a conn up (also --up)\n"
 		"  --name NAME --terminate       take a conn down (also --down)\n"
+		"  --name NAME --route           install its trap: traffic starts the negotiation\n"
+		"  --name NAME --unroute         remove its trap\n"
 		"  --offload [--probe] [--device DEV]   interfaces' ESP offload\n"
 		"  --shutdown                    stop pluto\n");
 }
@@ -60,6 +62,8 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		{ "up", no_argument, NULL, 'u' },
 		{ "terminate", no_argument, NULL, 'd' },
 		{ "down", no_argument, NULL, 'd' },
+		{ "route", no_argument, NULL, 'r' },
+		{ "unroute", no_argument, NULL, 'U' },
 		{ "offload", no_argument, NULL, 'o' },
 		{ "probe", no_argument, NULL, 'p' },
 		{ "device", required_argument, NULL, 'v' },
@@ -87,6 +91,8 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		case 'D': set_op(r, WOP_DELETE); break;
 		case 'u': set_op(r, WOP_UP); break;
 		case 'd': set_op(r, WOP_DOWN); break;
+		case 'r': set_op(r, WOP_ROUTE); break;
+		case 'U': set_op(r, WOP_UNROUTE); break;
 		case 'o': set_op(r, WOP_OFFLOAD); break;
 		case 'p': r->flags |= WF_PROBE; break;
 		case 'v': copy_arg(r->device, sizeof(r->device), optarg, "device name"); break;
@@ -103,7 +109,8 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		usage(stderr);
 		exit(2);
 	}
-	bool named = r->op == WOP_ADD || r->op == WOP_DELETE || r->op == WOP_UP || r->op == WOP_DOWN;
+	bool named = r->op == WOP_ADD || r->op == WOP_DELETE || r->op == WOP_UP || r->op == WOP_DOWN ||
+		     r->op == WOP_ROUTE || r->op == WOP_UNROUTE;
 	if (named && r->name[0] == '\0') {
 		fprintf(stderr, "whack: --%s needs --name NAME\n", whack_op_name(r->op));
 		exit(2);
