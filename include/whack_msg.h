@@ -40,6 +40,8 @@ enum whack_op {
 	WOP_OFFLOAD,		/* device (optional), WF_PROBE */
 	WOP_REKEY_IKE,		/* name */
 	WOP_REKEY_IPSEC,	/* name */
+	WOP_ROUTE,		/* name: install its trap (on demand) */
+	WOP_UNROUTE,		/* name */
 	WOP_MAX_,
 };
 

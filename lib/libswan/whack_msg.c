@@ -300,6 +300,7 @@ const char *whack_op_name(enum whack_op op)
 		[WOP_ADD] = "add", [WOP_DELETE] = "delete", [WOP_UP] = "up",
 		[WOP_DOWN] = "down", [WOP_SHUTDOWN] = "shutdown", [WOP_OFFLOAD] = "offload",
 		[WOP_REKEY_IKE] = "rekey-ike", [WOP_REKEY_IPSEC] = "rekey-ipsec",
+		[WOP_ROUTE] = "route", [WOP_UNROUTE] = "unroute",
 	};
 	if (op > WOP_NONE && op < WOP_MAX_ && names[op] != NULL)
 		return names[op];

@@ -20,7 +20,7 @@ static void usage(FILE *f)
 		"  stop                         stop pluto\n"
 		"  status                       ipsec whack --status\n"
 		"  trafficstatus [--json]       ipsec whack --trafficstatus\n"
-		"  auto --add|--delete|--up|--down|--replace NAME [--config FILE] [--ctlsocket PATH]\n"
+		"  auto --add|--delete|--up|--down|--replace|--route|--unroute NAME [--config FILE] [--ctlsocket PATH]\n"
 		"  addconn --config FILE --checkconfig   check a config, print its errors\n"
 		"  addconn [--config FILE] NAME          same as auto --add NAME\n"
 		"  offload [--probe] [DEVICE]   interfaces' ESP offload features\n"
@@ -160,9 +160,10 @@ static int cmd_auto(int argc, char **argv, struct control *c)
 		if (take_control_option(argv, &i, argc, c))
 			continue;
 		if (strcmp(s, "--add") == 0 || strcmp(s, "--delete") == 0 || strcmp(s, "--up") == 0 ||
-		    strcmp(s, "--down") == 0 || strcmp(s, "--replace") == 0) {
+		    strcmp(s, "--down") == 0 || strcmp(s, "--replace") == 0 || strcmp(s, "--route") == 0 ||
+		    strcmp(s, "--unroute") == 0) {
 			if (op != NULL) {
-				fprintf(stderr, "ipsec auto: give one of --add, --delete, --up, --down, --replace\n");
+				fprintf(stderr, "ipsec auto: give one of --add, --delete, --up, --down, --replace, --route, --unroute\n");
 				return 2;
 			}
 			op = s;
@@ -174,7 +175,7 @@ static int cmd_auto(int argc, char **argv, struct control *c)
 		}
 	}
 	if (op == NULL || name == NULL) {
-		fprintf(stderr, "usage: ipsec auto --add|--delete|--up|--down|--replace NAME [--config FILE]\n");
+		fprintf(stderr, "usage: ipsec auto --add|--delete|--up|--down|--replace|--route|--unroute NAME [--config FILE]\n");
 		return 2;
 	}
 	/* pluto's add replaces a loaded conn of the same name. */

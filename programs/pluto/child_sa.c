@@ -51,21 +51,58 @@ static uint32_t child_soft_seconds(const struct conn_config *c, bool initiator)
 	return lifetime_rekey_after(c->salifetime, c->rekeymargin, c->rekeyfuzz, !initiator, r);
 }
 
-static void make_policy(const struct ike_sa *ike, const struct child_sa *ch, enum kernel_dir dir,
-			struct kernel_policy *p)
+/* One policy of a tunnel between ends for local_net <-> remote_net. */
+static void tunnel_policy(const struct ends *ends, const ip_subnet *local_net, const ip_subnet *remote_net,
+			  bool transport, uint32_t reqid, enum kernel_dir dir, struct kernel_policy *p)
 {
 	bool out = dir == KERNEL_DIR_OUT;
 	*p = (struct kernel_policy){
-		.src = out ? ch->local_net : ch->remote_net,
-		.dst = out ? ch->remote_net : ch->local_net,
+		.src = out ? *local_net : *remote_net,
+		.dst = out ? *remote_net : *local_net,
 		.dir = dir,
-		.mode = ch->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
-		.tmpl_src = out ? ike->ends.local : ike->ends.remote,
-		.tmpl_dst = out ? ike->ends.remote : ike->ends.local,
+		.mode = transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
+		.tmpl_src = out ? ends->local : ends->remote,
+		.tmpl_dst = out ? ends->remote : ends->local,
 		.proto = IPPROTO_ESP,
-		.reqid = ch->reqid,
+		.reqid = reqid,
 		.priority = POLICY_PRIORITY,
 	};
+}
+
+static void make_policy(const struct ike_sa *ike, const struct child_sa *ch, enum kernel_dir dir,
+			struct kernel_policy *p)
+{
+	tunnel_policy(&ike->ends, &ch->local_net, &ch->remote_net, ch->transport, ch->reqid, dir, p);
+}
+
+void child_sa_trap_policy(const struct connection *c, struct kernel_policy *p)
+{
+	tunnel_policy(&c->ends, &c->ends.local_net, &c->ends.remote_net, c->config->type == TYPE_TRANSPORT,
+		      c->reqid, KERNEL_DIR_OUT, p);
+}
+
+static bool same_flow(const struct kernel_policy *a, const struct kernel_policy *b)
+{
+	return a->dir == b->dir && a->mode == b->mode &&
+	       a->src.prefixlen == b->src.prefixlen && address_eq(&a->src.addr, &b->src.addr) &&
+	       a->dst.prefixlen == b->dst.prefixlen && address_eq(&a->dst.addr, &b->dst.addr) &&
+	       address_eq(&a->tmpl_src, &b->tmpl_src) && address_eq(&a->tmpl_dst, &b->tmpl_dst);
+}
+
+bool child_sa_takes_trap(const struct ike_sa *ike, const struct connection *c)
+{
+	if (!c->oriented)
+		return false;
+	struct kernel_policy trap, out;
+	child_sa_trap_policy(c, &trap);
+	make_policy(ike, &ike->child, KERNEL_DIR_OUT, &out);
+	return same_flow(&trap, &out);
+}
+
+const struct connection *child_sa_trap_conn(const struct ike_sa *ike)
+{
+	const struct connection *c = conn_find(ike->c->config->name);
+	return c != NULL && c->routed && child_sa_takes_trap(ike, c) ? c : NULL;
 }
 
 static size_t npolicies(const struct child_sa *ch)
@@ -75,11 +112,22 @@ static size_t npolicies(const struct child_sa *ch)
 
 static const enum kernel_dir policy_dirs[] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
 
+/* The kernel holds one policy per selector and direction, so a routed
+ * conn's trap and its tunnel's outbound policy cannot both be there: the
+ * tunnel's replaces the trap (XFRM_MSG_UPDPOLICY; an add would be EEXIST)
+ * and, when the tunnel goes, the trap replaces it again rather than the
+ * policy being deleted, so that the next packet raises an acquire. */
 static void remove_policies(const struct ike_sa *ike, size_t n)
 {
+	const struct connection *trap = child_sa_trap_conn(ike);
 	for (size_t i = 0; i < n; i++) {
 		struct kernel_policy p;
 		struct kernel_err e = {0};
+		if (policy_dirs[i] == KERNEL_DIR_OUT && trap != NULL) {
+			child_sa_trap_policy(trap, &p);
+			kernel->update_policy(&p, &e);
+			continue;
+		}
 		make_policy(ike, &ike->child, policy_dirs[i], &p);
 		kernel->del_policy(&p, &e);
 	}
@@ -87,11 +135,12 @@ static void remove_policies(const struct ike_sa *ike, size_t n)
 
 static int add_policies(struct ike_sa *ike, struct diag *notes)
 {
+	bool over_trap = child_sa_trap_conn(ike) != NULL;
 	for (size_t i = 0; i < npolicies(&ike->child); i++) {
 		struct kernel_policy p;
 		struct kernel_err e = {0};
 		make_policy(ike, &ike->child, policy_dirs[i], &p);
-		int r = kernel->add_policy(&p, &e);
+		int r = over_trap && p.dir == KERNEL_DIR_OUT ? kernel->update_policy(&p, &e) : kernel->add_policy(&p, &e);
 		if (r != 0) {
 			diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
 			remove_policies(ike, i);
@@ -157,6 +206,16 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 		diag_add(notes, "cannot derive the child SA's keys");
 		return -EINVAL;
 	}
+	/* A routed conn's tunnel takes the trap's reqid: the kernel's larval
+	 * state for the acquire (spi 0, keyed by reqid, addresses, mode and
+	 * protocol) is then replaced by our outbound SA when it is added
+	 * (xfrm_state_add deletes the acquire state it matches), instead of
+	 * lingering for its 30 s and holding back the acquires of a later
+	 * packet once this tunnel is gone. A rekey's child keeps the reqid
+	 * of the child it replaces. */
+	const struct connection *trap = (how & CHILD_WITH_POLICIES) ? child_sa_trap_conn(ike) : NULL;
+	if (trap != NULL)
+		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
 	ch->soft_seconds = child_soft_seconds(ike->c->config, ike->initiator);
 	int r = install_one(ike, ch, true, keymat, notes);

@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "offload_probe.h"
+#include "ondemand.h"
 #include "pluto.h"
 #include "status.h"
 
@@ -60,20 +61,33 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 	struct diag notes;
 	diag_init(&notes);
 	bool replaced;
+	/* The conn it replaces, kept alive to take its trap away once the
+	 * new one is in: a config with errors leaves the old one routed. */
+	struct connection *old = conn_find(r->name);
+	if (old != NULL)
+		conn_ref(old);
 	struct connection *c = conn_load(found, pluto.conf->setup.fips, &replaced, &d, &notes);
 	ipsecconf_free(conf);
 	if (c == NULL) {
+		conn_unref(old);
 		whack_diag(s, &d);
 		llog(LL_WARN, "\"%s\": not added: %s", r->name, diag_oneline(&d, NULL));
 		whack_done(s, 1);
 		return;
 	}
 	whack_follow_log(s);
+	if (old != NULL) {
+		ondemand_unroute(old);
+		conn_unref(old);
+	}
 	conn_log_lines(c, LL_WARN, &notes);
 	conn_log(c, LL_INFO, "%s IKEv2 connection", replaced ? "replaced" : "added");
 	diag_init(&d);
 	if (!ikev2_listen(c, &d))
 		conn_log(c, LL_WARN, "%s", diag_oneline(&d, NULL));
+	diag_init(&d);
+	if (c->config->auto_mode == AUTO_ONDEMAND && !ondemand_route(c, &d))
+		conn_log(c, LL_WARN, "auto=ondemand: %s", diag_oneline(&d, NULL));
 	whack_done(s, 0);
 }
 
@@ -84,6 +98,7 @@ static void cmd_delete(struct whack_session *s, const struct whack_request *r)
 		return;
 	whack_follow_log(s);
 	ikev2_down(c->config->name, "its conn is deleted");
+	ondemand_unroute(c);
 	conn_log(c, LL_INFO, "deleting connection");
 	conn_delete(r->name);
 	whack_done(s, 0);
@@ -127,6 +142,33 @@ static void cmd_rekey(struct whack_session *s, const struct whack_request *r)
 		whack_done(s, 1);
 		return;
 	}
+	whack_done(s, 0);
+}
+
+static void cmd_route(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = named_conn(s, r);
+	if (c == NULL)
+		return;
+	whack_follow_log(s);
+	struct diag d;
+	diag_init(&d);
+	if (c->routed)
+		conn_log(c, LL_INFO, "already routed");
+	else if (!ondemand_route(c, &d))
+		conn_log(c, LL_ERROR, "%s", diag_oneline(&d, NULL));
+	whack_done(s, diag_failed(&d) ? 1 : 0);
+}
+
+static void cmd_unroute(struct whack_session *s, const struct whack_request *r)
+{
+	struct connection *c = named_conn(s, r);
+	if (c == NULL)
+		return;
+	whack_follow_log(s);
+	if (!c->routed)
+		conn_log(c, LL_INFO, "not routed");
+	ondemand_unroute(c);
 	whack_done(s, 0);
 }
 
@@ -189,6 +231,8 @@ static command_fn *const commands[WOP_MAX_] = {
 	[WOP_OFFLOAD] = cmd_offload,
 	[WOP_REKEY_IKE] = cmd_rekey,
 	[WOP_REKEY_IPSEC] = cmd_rekey,
+	[WOP_ROUTE] = cmd_route,
+	[WOP_UNROUTE] = cmd_unroute,
 };
 
 void command_dispatch(struct whack_session *s, const struct whack_request *r)

@@ -49,6 +49,8 @@ void conn_unref(struct connection *c)
 	conn_config_free(c->config);
 	if (c->retry_timer != NULL)
 		event_free(c->retry_timer);
+	if (c->ondemand_timer != NULL)
+		event_free(c->ondemand_timer);
 	free(c);
 }
 
@@ -61,6 +63,8 @@ static void conn_unload(struct connection **pp)
 	c->unloaded = true;
 	if (c->retry_timer != NULL)
 		evtimer_del(c->retry_timer);
+	if (c->ondemand_timer != NULL)
+		evtimer_del(c->ondemand_timer);
 	conn_unref(c);
 }
 

@@ -10,6 +10,7 @@
 #define CONNECTIONS_H
 
 #include <stdbool.h>
+#include <time.h>
 #include "diag.h"
 #include "ipsecconf.h"
 #include "logger.h"
@@ -34,6 +35,11 @@ struct connection {
 	struct logger log;		/* "conn": lines about the conn itself */
 	struct conn_retry retry;	/* failed attempts, and the next one */
 	struct event *retry_timer;	/* owned; armed by ikev2.c */
+	/* on demand (ondemand.h) */
+	bool routed;			/* auto=ondemand or --route: a trap stands while no tunnel does */
+	uint32_t reqid;			/* while routed: the trap's, and its tunnel's */
+	struct timespec ondemand_at;	/* when an acquire last started a negotiation */
+	struct event *ondemand_timer;	/* owned; an acquire the rate limit held back */
 	unsigned refs;			/* the table's, and each IKE SA's */
 	bool unloaded;			/* replaced or deleted: no longer in the table */
 	struct connection *next;

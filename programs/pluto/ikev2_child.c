@@ -83,17 +83,28 @@ static bool any_ts_covers(const struct ikev2_ts_payload *ts, const ip_subnet *s)
 	return false;
 }
 
+static bool host_bits_clear(const ip_address *a, unsigned prefixlen)
+{
+	for (unsigned i = prefixlen; i < address_bits(a); i++) {
+		if (a->bytes[i / 8] & (0x80u >> (i % 8)))
+			return false;
+	}
+	return true;
+}
+
 /* The narrowed TS the responder sends must lie inside what we offered:
- * take it as the subnet it names exactly. */
+ * take it as the subnet it names exactly, whose address has no bits set
+ * past its prefix (192.0.2.1 alone is 192.0.2.1/32, never /31). */
 static bool ts_exact_subnet(const struct ikev2_ts *t, ip_subnet *s)
 {
 	unsigned bits = address_bits(&t->start);
 	for (unsigned len = 0; len <= bits; len++) {
 		ip_subnet cand = { .addr = t->start, .prefixlen = len };
 		struct ikev2_ts_payload p;
+		if (!host_bits_clear(&t->start, len))
+			continue;
 		ts_from_subnet(&cand, &p);
-		if (memcmp(p.ts[0].start.bytes, t->start.bytes, bits / 8) == 0 &&
-		    memcmp(p.ts[0].end.bytes, t->end.bytes, bits / 8) == 0) {
+		if (memcmp(p.ts[0].end.bytes, t->end.bytes, bits / 8) == 0) {
 			*s = cand;
 			return true;
 		}

@@ -134,6 +134,10 @@ struct kernel_ops {
 		      struct kernel_sa_info *info, struct kernel_err *e);
 
 	int (*add_policy)(const struct kernel_policy *p, struct kernel_err *e);
+	/* Adds the policy or replaces the one with its selector and
+	 * direction (XFRM_MSG_UPDPOLICY): a routed conn's trap and its
+	 * tunnel's outbound policy take turns in one place (ondemand.h). */
+	int (*update_policy)(const struct kernel_policy *p, struct kernel_err *e);
 	int (*del_policy)(const struct kernel_policy *p, struct kernel_err *e);
 
 	/* Every SA in the kernel, with its offload state and counters. */

@@ -270,20 +270,27 @@ static int xfrm_list_sas(kernel_sa_fn *fn, void *arg, struct kernel_err *e)
 
 /* --- policies -------------------------------------------------------------- */
 
-static int xfrm_add_policy(const struct kernel_policy *p, struct kernel_err *e)
+static int policy_op(const struct kernel_policy *p, int cmd, struct kernel_err *e)
 {
 	ERR_OR_SCRATCH(e);
 	struct nl_msg *msg;
-	int r = xfrm_policy_msg(p, XFRM_MSG_NEWPOLICY, &msg, e);
+	int r = xfrm_policy_msg(p, cmd, &msg, e);
 	return r != 0 ? r : transact(msg, NULL, NULL, e);
+}
+
+static int xfrm_add_policy(const struct kernel_policy *p, struct kernel_err *e)
+{
+	return policy_op(p, XFRM_MSG_NEWPOLICY, e);
+}
+
+static int xfrm_update_policy(const struct kernel_policy *p, struct kernel_err *e)
+{
+	return policy_op(p, XFRM_MSG_UPDPOLICY, e);
 }
 
 static int xfrm_del_policy(const struct kernel_policy *p, struct kernel_err *e)
 {
-	ERR_OR_SCRATCH(e);
-	struct nl_msg *msg;
-	int r = xfrm_policy_msg(p, XFRM_MSG_DELPOLICY, &msg, e);
-	return r != 0 ? r : transact(msg, NULL, NULL, e);
+	return policy_op(p, XFRM_MSG_DELPOLICY, e);
 }
 
 /* --- flush by reqid ---------------------------------------------------------- */
@@ -463,6 +470,7 @@ const struct kernel_ops kernel_xfrm_ops = {
 	.del_sa = xfrm_del_sa,
 	.get_sa = xfrm_get_sa,
 	.add_policy = xfrm_add_policy,
+	.update_policy = xfrm_update_policy,
 	.del_policy = xfrm_del_policy,
 	.list_sas = xfrm_list_sas,
 	.flush = xfrm_flush,

@@ -20,6 +20,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "netns_lock.h"
+#include "ondemand.h"
 #include "pidfile.h"
 #include "pluto_secrets.h"
 #include "rundir.h"
@@ -169,7 +170,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-/* Loads the conns that are not auto=ignore and opens their IKE ports.
+/* Loads the conns that are not auto=ignore, opens their IKE ports and
+ * routes the auto=ondemand ones (a trap that cannot be installed is
+ * logged: the conn stays loaded, to be brought up or routed by hand).
  * A port that cannot be bound on an address of this host fails the start
  * (it is added to d): pluto would run deaf to that conn's peers. A conn
  * with no address of this host opens no port and loads all the same: its
@@ -197,8 +200,9 @@ static bool load_auto_conns(struct diag *d)
 			diag_add(d, "\"%s\": %s; not starting", cfg->name, diag_oneline(&errors, NULL));
 			listening = false;
 		}
-		if (cfg->auto_mode == AUTO_ONDEMAND)
-			conn_log(c, LL_WARN, "auto=ondemand: negotiation on demand is not supported yet; use auto=start");
+		diag_init(&errors);
+		if (cfg->auto_mode == AUTO_ONDEMAND && !ondemand_route(c, &errors))
+			conn_log(c, LL_WARN, "auto=ondemand: %s", diag_oneline(&errors, NULL));
 	}
 	return listening;
 }
@@ -217,11 +221,10 @@ static void start_auto_conns(void)
 static void log_kernel_event(void *arg, const struct kernel_event *ev)
 {
 	(void)arg;
-	char a[ADDRESS_STR_MAX], b[ADDRESS_STR_MAX];
+	char a[ADDRESS_STR_MAX];
 	switch (ev->type) {
 	case KERNEL_EV_ACQUIRE:
-		llog(LL_INFO, "kernel: acquire for %s -> %s (no conn takes it on demand yet)",
-		     subnet_str(&ev->sel_src, a), subnet_str(&ev->sel_dst, b));
+		ondemand_acquire(ev);
 		break;
 	case KERNEL_EV_EXPIRE_SOFT:
 	case KERNEL_EV_EXPIRE_HARD:

@@ -103,9 +103,10 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 	char l[400], r[400], algs[1024];
 	end_text(&c->left, true, l, sizeof(l));
 	end_text(&c->right, false, r, sizeof(r));
-	whack_line(s, "\"%s\": %s...%s; %s; auto=%s; %s", c->name, l, r,
+	/* routed: its trap stands, or its tunnel in the trap's place */
+	whack_line(s, "\"%s\": %s...%s; %s; auto=%s; %s; %s", c->name, l, r,
 		   c->type == TYPE_TUNNEL ? "tunnel" : "transport", auto_mode_name(c->auto_mode),
-		   sa_state(c->name));
+		   conn->routed ? "routed" : "unrouted", sa_state(c->name));
 	/* The defaults are every combination of their parts: shown as the
 	 * string they come from rather than as a list of 168 names. */
 	if (c->ike != NULL)

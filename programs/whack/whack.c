@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		"  --name NAME --terminate       take a conn down (also --down)\n"
 		"  --name NAME --rekey-ike       rekey its IKE SA now\n"
 		"  --name NAME --rekey-ipsec     rekey its IPsec SA now\n"
+		"  --name NAME --route           install its trap: traffic starts the negotiation\n"
+		"  --name NAME --unroute         remove its trap\n"
 		"  --offload [--probe] [--device DEV]   interfaces' ESP offload\n"
 		"  --shutdown                    stop pluto\n");
 }
@@ -65,6 +67,8 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		{ "rekey-ike", no_argument, NULL, 'K' },
 		{ "rekey-ipsec", no_argument, NULL, 'k' },
 		{ "rekey-child", no_argument, NULL, 'k' },
+		{ "route", no_argument, NULL, 'r' },
+		{ "unroute", no_argument, NULL, 'U' },
 		{ "offload", no_argument, NULL, 'o' },
 		{ "probe", no_argument, NULL, 'p' },
 		{ "device", required_argument, NULL, 'v' },
@@ -94,6 +98,8 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		case 'd': set_op(r, WOP_DOWN); break;
 		case 'K': set_op(r, WOP_REKEY_IKE); break;
 		case 'k': set_op(r, WOP_REKEY_IPSEC); break;
+		case 'r': set_op(r, WOP_ROUTE); break;
+		case 'U': set_op(r, WOP_UNROUTE); break;
 		case 'o': set_op(r, WOP_OFFLOAD); break;
 		case 'p': r->flags |= WF_PROBE; break;
 		case 'v': copy_arg(r->device, sizeof(r->device), optarg, "device name"); break;
@@ -111,7 +117,7 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		exit(2);
 	}
 	bool named = r->op == WOP_ADD || r->op == WOP_DELETE || r->op == WOP_UP || r->op == WOP_DOWN ||
-		     r->op == WOP_REKEY_IKE || r->op == WOP_REKEY_IPSEC;
+		     r->op == WOP_REKEY_IKE || r->op == WOP_REKEY_IPSEC || r->op == WOP_ROUTE || r->op == WOP_UNROUTE;
 	if (named && r->name[0] == '\0') {
 		fprintf(stderr, "whack: --%s needs --name NAME\n", whack_op_name(r->op));
 		exit(2);

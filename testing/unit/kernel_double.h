@@ -35,6 +35,11 @@ static struct {
 	struct double_sa sas[64];
 	size_t nsas;
 	int adds, dels, policies;
+	/* the policies held, one per selector and direction as the kernel
+	 * keeps them (a second add of one is EEXIST) */
+	struct kernel_policy pols[32];
+	size_t npols;
+	int policy_updates;
 	enum kernel_offload modes[8];
 	ip_address link_asked;
 } dbl;
@@ -131,6 +136,14 @@ static int d_flush(uint32_t lo, uint32_t hi, struct kernel_err *e)
 		else
 			i++;
 	}
+	for (size_t i = 0; i < dbl.npols;) {
+		if (dbl.pols[i].reqid >= lo && dbl.pols[i].reqid <= hi) {
+			dbl.pols[i] = dbl.pols[--dbl.npols];
+			dbl.policies--;
+		} else {
+			i++;
+		}
+	}
 	return 0;
 }
 
@@ -157,18 +170,64 @@ static bool d_has_packet_offload(void)
 	return dbl.packet_kernel;
 }
 
+static struct kernel_policy *d_find_policy(const struct kernel_policy *p)
+{
+	for (size_t i = 0; i < dbl.npols; i++) {
+		const struct kernel_policy *q = &dbl.pols[i];
+		if (q->dir == p->dir && q->src.prefixlen == p->src.prefixlen && q->dst.prefixlen == p->dst.prefixlen &&
+		    address_eq(&q->src.addr, &p->src.addr) && address_eq(&q->dst.addr, &p->dst.addr))
+			return &dbl.pols[i];
+	}
+	return NULL;
+}
+
+static int d_put_policy(const struct kernel_policy *p, bool replace, struct kernel_err *e)
+{
+	struct kernel_policy *q = d_find_policy(p);
+	if (q != NULL && !replace) {
+		e->errnum = EEXIST;
+		return -EEXIST;
+	}
+	if (q == NULL) {
+		if (dbl.npols == sizeof(dbl.pols) / sizeof(dbl.pols[0])) {
+			e->errnum = ENOBUFS;
+			return -ENOBUFS;
+		}
+		q = &dbl.pols[dbl.npols++];
+		dbl.policies++;
+	}
+	*q = *p;
+	return 0;
+}
+
 static int d_add_policy(const struct kernel_policy *p, struct kernel_err *e)
 {
-	(void)p; (void)e;
-	dbl.policies++;
-	return 0;
+	return d_put_policy(p, false, e);
+}
+
+static int d_update_policy(const struct kernel_policy *p, struct kernel_err *e)
+{
+	dbl.policy_updates++;
+	return d_put_policy(p, true, e);
 }
 
 static int d_del_policy(const struct kernel_policy *p, struct kernel_err *e)
 {
-	(void)p; (void)e;
+	struct kernel_policy *q = d_find_policy(p);
+	if (q == NULL) {
+		e->errnum = ENOENT;
+		return -ENOENT;
+	}
+	*q = dbl.pols[--dbl.npols];
 	dbl.policies--;
 	return 0;
+}
+
+/* The outbound policy from src to dst, or NULL. */
+static inline const struct kernel_policy *dbl_out_policy(const ip_subnet *src, const ip_subnet *dst)
+{
+	struct kernel_policy p = { .src = *src, .dst = *dst, .dir = KERNEL_DIR_OUT };
+	return d_find_policy(&p);
 }
 
 static const struct kernel_ops double_ops = {
@@ -177,6 +236,7 @@ static const struct kernel_ops double_ops = {
 	.del_sa = d_del_sa,
 	.get_sa = d_get_sa,
 	.add_policy = d_add_policy,
+	.update_policy = d_update_policy,
 	.del_policy = d_del_policy,
 	.list_sas = d_list_sas,
 	.flush = d_flush,

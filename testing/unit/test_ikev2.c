@@ -75,6 +75,11 @@ static void assert_tunnel_up(const char *initiator, const char *responder)
 	assert_true(r->child.installed);
 	assert_keys_agree(i, r);
 	assert_keys_agree(r, i);
+	/* the answer's TS read as the subnets they are (192.0.2.1 alone is
+	 * 192.0.2.1/32, not /31) */
+	assert_int_equal(i->child.local_net.prefixlen, i->ends.local_net.prefixlen);
+	assert_int_equal(i->child.remote_net.prefixlen, i->ends.remote_net.prefixlen);
+	assert_true(address_eq(&i->child.local_net.addr, &i->ends.local_net.addr));
 }
 
 /* west initiates; the initiator's nonce is ni_len bytes, the responder's nr_len. */
@@ -983,6 +988,7 @@ static void test_simultaneous_child_rekeys_leave_one_child(void **state)
 		ikev2_down("west", "test");
 		wire_pump(16);
 		assert_null(ike_sa_first());
+		assert_int_equal(dbl.npols, 0);		/* nor any policy */
 	}
 }
 

@@ -414,6 +414,31 @@ static void test_policy_fwd_and_crypto_have_no_offload(void **state)
 	nlmsg_free(msg);
 }
 
+/* A routed conn's trap and its tunnel's outbound policy replace each
+ * other: the same policy in full, as XFRM_MSG_UPDPOLICY. */
+static void test_policy_update(void **state)
+{
+	(void)state;
+	struct kernel_policy p = tunnel_policy(KERNEL_DIR_OUT);
+	p.offload = KERNEL_OFFLOAD_NONE;
+	struct nl_msg *msg;
+	struct kernel_err e;
+	assert_int_equal(xfrm_policy_msg(&p, XFRM_MSG_UPDPOLICY, &msg, &e), 0);
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct xfrm_userpolicy_info info;
+	memcpy(&info, nlmsg_data(h), sizeof(info));
+	assert_int_equal(h->nlmsg_type, XFRM_MSG_UPDPOLICY);
+	assert_int_equal(info.dir, XFRM_POLICY_OUT);
+	assert_int_equal(info.priority, 1000);
+	struct nlattr *t = nlmsg_find_attr(h, sizeof(info), XFRMA_TMPL);
+	assert_non_null(t);
+	struct xfrm_user_tmpl ut;
+	memcpy(&ut, nla_data(t), sizeof(ut));
+	assert_int_equal(ut.reqid, 0x4005);
+	assert_int_equal(ut.mode, XFRM_MODE_TUNNEL);
+	nlmsg_free(msg);
+}
+
 static void test_policy_delete(void **state)
 {
 	(void)state;
@@ -530,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_sa_id),
 		cmocka_unit_test(test_policy_add),
 		cmocka_unit_test(test_policy_fwd_and_crypto_have_no_offload),
+		cmocka_unit_test(test_policy_update),
 		cmocka_unit_test(test_policy_delete),
 		cmocka_unit_test(test_acquire_event),
 		cmocka_unit_test(test_acquire_prefix_too_long),

@@ -170,6 +170,8 @@ static void test_op_names(void **state)
 {
 	(void)state;
 	assert_string_equal(whack_op_name(WOP_UP), "up");
+	assert_string_equal(whack_op_name(WOP_ROUTE), "route");
+	assert_string_equal(whack_op_name(WOP_UNROUTE), "unroute");
 	assert_string_equal(whack_op_name(WOP_MAX_), "unknown");
 }
 
