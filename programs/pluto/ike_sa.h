@@ -124,7 +124,8 @@ struct ike_sa {
 	/* rekeying (ikev2_rekey.c) */
 	struct ikev2_rekey *rekey;	/* our CREATE_CHILD_SA under way, or NULL */
 	enum ike_request request_kind;	/* what our outstanding request is for */
-	bool want_child_rekey, want_ike_rekey;	/* due, once the window is free */
+	bool want_child_rekey, want_ike_rekey;	/* due once the window is free (a child
+						 * not installed: to be made anew) */
 	struct event *rekey_timer;	/* the IKE SA's own rekey and expiry */
 	time_t ike_rekey_at, ike_expire_at;	/* 0: none */
 	time_t child_retry_at;		/* a child rekey the peer put off (TEMPORARY_FAILURE) */

@@ -134,6 +134,12 @@ void ikev2_attempt_failed(struct ike_sa *ike)
 		ike_log(ike, LL_INFO, "%s", plan);
 }
 
+bool ikev2_keeps_tunnel(const struct ike_sa *ike)
+{
+	const struct connection *c = current_conn(ike);
+	return c != NULL && !pluto.stopping && keeps_up(c, ATTEMPT_LOST);
+}
+
 bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
 {
 	struct connection *c = current_conn(ike);

@@ -82,6 +82,9 @@ void ikev2_attempt_failed(struct ike_sa *ike);
  * conn pluto keeps up is brought back, first after REVIVE_FIRST_S; true
  * when that is planned. */
 bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why);
+/* Whether pluto keeps ike's tunnel up when it is lost (auto=start unless
+ * dpdaction=clear, or dpdaction=restart). */
+bool ikev2_keeps_tunnel(const struct ike_sa *ike);
 /* A request of ours went unanswered for the conn's retransmit-timeout:
  * the negotiation failed, or an established SA's peer is dead. */
 void ikev2_request_timed_out(struct ike_sa *ike);

@@ -71,11 +71,12 @@ void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_tunnel_lost(ike, "the peer deleted the IKE SA");
 		child_sa_remove(ike);
 		ike_sa_free(ike, 1);
+	} else if (tunnel_gone && ikev2_keeps_tunnel(ike)) {
+		/* The IKE SA lives: the tunnel's child is made anew over it. */
+		ike->want_child_rekey = true;
+		ikev2_send_next(ike);
 	} else if (tunnel_gone) {
-		/* Until a child can be made anew over this IKE SA (one more
-		 * CREATE_CHILD_SA), a conn kept up starts over whole. */
-		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
-			ikev2_send_delete(ike, 1);
+		ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA");
 	} else {
 		ikev2_send_next(ike);
 	}

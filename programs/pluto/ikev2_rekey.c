@@ -1,5 +1,6 @@
 /* ikev2_rekey.c: CREATE_CHILD_SA (RFC 7296 1.3) rekeying the child SA
- * (1.3.3, with PFS) and the IKE SA (1.3.2, 2.18), both roles; what
+ * (1.3.3, with PFS) and the IKE SA (1.3.2, 2.18), both roles; a child made
+ * anew over a live IKE SA whose child the peer deleted (1.3.1); what
  * happens when both ends rekey the same child at once (2.8.1); and the
  * requests we owe the peer, sent one at a time as the window frees.
  *
@@ -41,7 +42,7 @@ struct ikev2_rekey {
 	unsigned ke_retries;
 	struct alg_proposals proposals;	/* what we offered */
 	/* a child */
-	unsigned old_serial;		/* the child being replaced */
+	unsigned old_serial;		/* the child being replaced; 0: a new child */
 	uint32_t old_spi_in;
 	struct child_sa child;		/* the new one: its inbound SPI */
 	/* the IKE SA: our new SPI */
@@ -81,6 +82,15 @@ static int nonce_cmp(const struct buf *a, const struct buf *b)
 static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
 {
 	return nonce_cmp(a, b) <= 0 ? a : b;
+}
+
+/* No child could be made anew over the IKE SA: the tunnel is lost, and
+ * a conn kept up starts over whole. */
+static void no_new_child(struct ike_sa *ike, const char *why)
+{
+	ike_log(ike, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
+	if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
+		ikev2_send_delete(ike, 1);
 }
 
 /* ---- the children of an IKE SA ---- */
@@ -224,7 +234,7 @@ void ikev2_delete_children_answered(struct ike_sa *ike)
 	}
 }
 
-static bool start_child_rekey(struct ike_sa *ike);
+static bool start_child(struct ike_sa *ike);
 static bool start_ike_rekey(struct ike_sa *ike);
 
 void ikev2_send_next(struct ike_sa *ike)
@@ -242,7 +252,7 @@ void ikev2_send_next(struct ike_sa *ike)
 	}
 	if (ike->want_child_rekey) {
 		ike->want_child_rekey = false;
-		start_child_rekey(ike);
+		start_child(ike);
 	}
 }
 
@@ -331,6 +341,10 @@ static void rekey_refused(struct ike_sa *ike, const struct ikev2_notify *n)
 		*(ike_sa ? &ike->ike_rekey_at : &ike->child_retry_at) = time(NULL) + 1 + r % REKEY_RETRY_MAX_S;
 		arm_ike_timer(ike);
 		ike_log(ike, LL_INFO, "the peer is busy (TEMPORARY_FAILURE); rekeying %s again shortly", what);
+	} else if (!ike_sa && ike->rekey->old_serial == 0) {
+		rekey_free(ike);
+		no_new_child(ike, ikev2_notify_name(n->type));
+		return;
 	} else {
 		ike_log(ike, LL_ERROR, "the peer refused to rekey %s: %s; it will expire", what,
 			ikev2_notify_name(n->type));
@@ -396,7 +410,8 @@ static void inner_child_rekey(struct ike_sa *ike, struct ikev2_builder *b, void 
 	struct ikev2_rekey *rk = arg;
 	uint8_t spi[4];
 	ikev2_put_be32(spi, rk->old_spi_in);
-	ikev2_add_notify(b, PROTO_ESP, spi, 4, N_REKEY_SA, NULL, 0);
+	if (rk->old_serial != 0)
+		ikev2_add_notify(b, PROTO_ESP, spi, 4, N_REKEY_SA, NULL, 0);
 	ikev2_add_child_request(ike, &rk->child, &rk->proposals, b);
 	ikev2_add(b, PT_NONCE, rk->ni.data, rk->ni.len);
 	if (rk->group != DH_NONE)
@@ -416,19 +431,23 @@ static bool send_child_rekey(struct ike_sa *ike)
 	return true;
 }
 
-static bool start_child_rekey(struct ike_sa *ike)
+/* Rekeys the current child or, when the peer deleted it, makes the
+ * tunnel's child anew over this IKE SA. */
+static bool start_child(struct ike_sa *ike)
 {
 	struct child_sa *old = &ike->child;
 	struct diag d;
 	diag_init(&d);
-	if (!old->installed || old->out_pending)
+	if (old->out_pending)
 		return false;
 	struct ikev2_rekey *rk = calloc(1, sizeof(*rk));
 	if (rk == NULL)
 		return false;
 	ike->rekey = rk;
-	rk->old_serial = old->serial;
-	rk->old_spi_in = old->spi_in;
+	if (old->installed) {
+		rk->old_serial = old->serial;
+		rk->old_spi_in = old->spi_in;
+	}
 	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid };
 	ikev2_child_proposals(ike, pfs_group(ike), &rk->proposals);
 	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
@@ -437,8 +456,9 @@ static bool start_child_rekey(struct ike_sa *ike)
 		rekey_free(ike);
 		return false;
 	}
-	child_log(ike, LL_INFO, "rekeying the IPsec SA%s%s (CREATE_CHILD_SA)", rk->group != DH_NONE ? " with PFS " : "",
-		  rk->group != DH_NONE ? dh_name(rk->group) : "");
+	child_log(ike, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
+		  rk->old_serial != 0 ? "rekeying the IPsec SA" : "making the IPsec SA anew over the IKE SA",
+		  rk->group != DH_NONE ? " with PFS " : "", rk->group != DH_NONE ? dh_name(rk->group) : "");
 	return true;
 }
 
@@ -483,6 +503,28 @@ static void drop_redundant(struct ike_sa *ike, const struct child_sa *made)
 	slot->delete_sent = false;
 }
 
+/* A child made anew over the IKE SA (either end started it) goes in with
+ * the tunnel's policies, as the IKE_AUTH child does; true when it did. */
+static bool new_child_made(struct ike_sa *ike, struct child_sa *made, const struct child_nonces *kn,
+			   const char *who)
+{
+	struct diag notes;
+	diag_init(&notes);
+	int r = child_sa_install(ike, made, kn, CHILD_WITH_POLICIES, &notes);
+	struct logger lg = child_logger(ike, made);
+	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	if (r != 0) {
+		if (kn->we_started)
+			no_new_child(ike, "it was not installed");
+		return false;
+	}
+	ike->child = *made;
+	char summary[512];
+	child_log(ike, LL_INFO, "IPsec SA established %s mode anew over the IKE SA (%s) %s",
+		  made->transport ? "transport" : "tunnel", who, child_sa_summary(ike, summary, sizeof(summary)));
+	return true;
+}
+
 static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	struct ikev2_rekey *rk = ike->rekey;
@@ -504,6 +546,13 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 		child_log(ike, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
 		ok = false;
 	}
+	if (!ok && rk->old_serial == 0) {
+		explicit_bzero(g_ir, sizeof(g_ir));
+		buf_free(&nr);
+		rekey_free(ike);
+		no_new_child(ike, "its answer was not acceptable");
+		return;
+	}
 	if (!ok) {
 		/* ikev2_read_child_answer said why. The old child lives on. */
 		drop_redundant(ike, &made);
@@ -515,6 +564,16 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	made.serial = rk->child.serial;
 	made.reqid = rk->child.reqid;
+	if (rk->old_serial == 0) {
+		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
+					   .we_started = true };
+		new_child_made(ike, &made, &kn, "we started it");
+		explicit_bzero(g_ir, sizeof(g_ir));
+		buf_free(&nr);
+		rekey_free(ike);
+		ikev2_send_next(ike);
+		return;
+	}
 	/* 2.8.1: the exchange with the lowest nonce made the redundant child. */
 	bool ours_redundant = rk->collided &&
 			      nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
@@ -574,6 +633,18 @@ static void inner_child_answer(struct ike_sa *ike, struct ikev2_builder *b, void
 		ikev2_add_ke(b, a->group, a->pub, dh_public_len(a->group));
 }
 
+/* The answer to the peer's CREATE_CHILD_SA: the current child, which it made. */
+static void answer_with_child(struct ike_sa *ike, const struct ikev2_rx *rx, const struct ikev2_sa_payload *chosen,
+			      const struct buf *nr, enum dh_id group, const uint8_t *pub)
+{
+	struct child_answer a = { &ike->child, chosen, nr, group, pub };
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, true, rx->m.hdr.msgid, inner_child_answer, &a, out,
+					 sizeof(out));
+	if (n > 0)
+		ikev2_send_response(ike, rx, out, n);
+}
+
 /* Ours with PFS as the peer may ask: the esp= groups, the IKE SA's for a
  * proposal without one, and, however pfs= is set, without a group too. */
 static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike, struct alg_proposals *out)
@@ -586,13 +657,14 @@ static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike
 	return out;
 }
 
-/* Our side of the peer's rekey of child old: 0 when answered (the new
- * child, or INVALID_KE_PAYLOAD), else the error notify to answer with. */
-static uint16_t answer_child_rekey(struct ike_sa *ike, struct ikev2_rx *rx, struct child_sa *old)
+/* Our side of the peer's rekey of child old, or (old NULL) of its new
+ * child over this IKE SA: 0 when answered (the new child, or
+ * INVALID_KE_PAYLOAD), else the error notify to answer with. */
+static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct child_sa *old)
 {
 	static struct alg_proposals esp;
 	static struct ikev2_sa_payload chosen;
-	struct child_sa made = { .serial = next_serial(), .reqid = old->reqid };
+	struct child_sa made = { .serial = next_serial(), .reqid = old != NULL ? old->reqid : ike->child.reqid };
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
@@ -620,6 +692,14 @@ static uint16_t answer_child_rekey(struct ike_sa *ike, struct ikev2_rx *rx, stru
 	}
 	struct child_nonces kn = { .ni = &ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
 				   .we_started = false };
+	if (old == NULL) {
+		if (!new_child_made(ike, &made, &kn, "the peer started it")) {
+			err = N_NO_PROPOSAL_CHOSEN;
+			goto out;
+		}
+		answer_with_child(ike, rx, &chosen, &nr, group, pub);
+		goto out;
+	}
 	struct diag notes;
 	diag_init(&notes);
 	int r = child_sa_install(ike, &made, &kn, CHILD_OUTBOUND_LATER, &notes);
@@ -639,12 +719,7 @@ static uint16_t answer_child_rekey(struct ike_sa *ike, struct ikev2_rx *rx, stru
 	}
 	unsigned old_serial = old->serial;
 	retire_current(ike, &made, false);
-	struct child_answer a = { &ike->child, &chosen, &nr, group, pub };
-	static uint8_t out[IKEV2_MSG_MAX];
-	size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, true, rx->m.hdr.msgid, inner_child_answer, &a, out,
-					 sizeof(out));
-	if (n > 0)
-		ikev2_send_response(ike, rx, out, n);
+	answer_with_child(ike, rx, &chosen, &nr, group, pub);
 	log_rekeyed(ike, old_serial, "the peer started it");
 out:
 	explicit_bzero(g_ir, sizeof(g_ir));
@@ -670,7 +745,24 @@ static void child_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const s
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	uint16_t err = answer_child_rekey(ike, rx, old);
+	uint16_t err = answer_child(ike, rx, old);
+	if (err != 0)
+		ikev2_respond_notify(ike, rx, err, NULL, 0);
+}
+
+/* A CREATE_CHILD_SA for a new child: the tunnel's own, made anew, when the
+ * IKE SA has none (ours was deleted); a second one is not made here. */
+static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	bool busy = ike->child.installed || ike->rekey != NULL;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		busy |= ike->retiring[i].serial != 0;
+	if (busy) {
+		ike_log(ike, LL_WARN, "the peer asks for another child SA, which this pluto does not make; answering NO_ADDITIONAL_SAS");
+		ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
+	uint16_t err = answer_child(ike, rx, NULL);
 	if (err != 0)
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
 }
@@ -914,8 +1006,7 @@ void ikev2_create_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ike_rekey_request(ike, rx, &offered);
 		return;
 	}
-	ike_log(ike, LL_WARN, "the peer asks for another child SA, which this pluto does not make; answering NO_ADDITIONAL_SAS");
-	ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
+	new_child_request(ike, rx);
 }
 
 void ikev2_create_child_response(struct ike_sa *ike, struct ikev2_rx *rx)

@@ -23,6 +23,8 @@
 #               libreswan and strongSwan: see the section at the end)
 #   tunnels     tunnel_checks WHO W E [OFFLOAD] (up, same SPIs, pings counted,
 #               trafficstatus)
+#   rekeying    rekeys_under_ping SECS MAX_LOST PEER_CHECK | peer_rekeys KIND PEER_CHECK CMD...
+#               (this pluto, west, against a peer daemon, east)
 #   waiting     wait_for SECONDS DESC CMD...
 #   logs        log_mark FILE (how far FILE goes now) | log_since FILE MARK
 #               (its lines after MARK: what a daemon logged since then)
@@ -237,6 +239,51 @@ pluto_psk_conf() {
 	} >"$SW_LOGDIR/$side.conf"
 	echo "$here $there : PSK \"pluto-to-pluto test secret, not a real one\"" >"$SW_LOGDIR/$side.secrets"
 }
+
+# --- rekeying against a peer ----------------------------------------------------
+# For the scenarios where this pluto (west, 192.0.2.1, pluto's name "west",
+# log $SW_LOGDIR/west/pluto.log) rekeys with a peer daemon (east, 192.0.2.2).
+# rekeys_under_ping SECONDS MAX_LOST PEER_HOLDS_ONE_EACH: pings every 0.5 s
+# for SECONDS while the lifetimes make pluto rekey; then checks that pluto
+# rekeyed the child at least twice and the IKE SA once, that both kernels
+# hold the same one pair of SAs, that the peer's own count (the function
+# PEER_HOLDS_ONE_EACH) is one IKE SA and one child, and that at most
+# MAX_LOST pings were lost.
+rekeys_under_ping() {
+	local secs=$1 max_lost=$2 peer_check=$3 wlog=$SW_LOGDIR/west/pluto.log mark count received
+	mark=$(log_mark "$wlog") count=$((secs * 2))
+	sw_ping west -i 0.5 -c "$count" -W 2 -I 192.0.2.1 192.0.2.2 >"$SW_LOGDIR/ping.out" 2>&1
+	tail -n 2 "$SW_LOGDIR/ping.out" | _sw_comment
+	log_since "$wlog" "$mark" | grep -E "rekeying|established IKE SA|deleted" | _sw_comment
+	check "pluto rekeyed the child at least twice as its kernel asked" \
+		test "$(log_since "$wlog" "$mark" | grep -c 'IPsec SA established tunnel mode, rekeying #[0-9]* (we started it)')" -ge 2
+	check "and the IKE SA once" _sw_logged_since "$wlog" "$mark" "established IKE SA, rekeying #[0-9]* (we started it)"
+	check "each kernel holds one pair of SAs, the same" wait_for 15 "the old SAs to go" esp_one_pair west 192.0.2.1 east 192.0.2.2
+	check "the peer holds one IKE SA and one child SA" wait_for 15 "the peer's old SAs to go" "$peer_check"
+	received=$(grep -o '[0-9]* packets received' "$SW_LOGDIR/ping.out" | cut -d' ' -f1)
+	check "at most $max_lost of $count pings lost across the rekeys" test "${received:-0}" -ge $((count - max_lost))
+}
+# peer_rekeys KIND PEER_HOLDS_ONE_EACH CMD...: the peer rekeys (KIND child or
+# ike) when CMD runs: pluto answers it, the old SAs go, a ping passes.
+peer_rekeys() {
+	local kind=$1 peer_check=$2 wlog=$SW_LOGDIR/west/pluto.log mark; shift 2
+	mark=$(log_mark "$wlog")
+	must "$@"
+	if [ "$kind" = child ]; then
+		check "the peer rekeys the child and pluto answers" wait_for 20 "the rekey" \
+			_sw_logged_since "$wlog" "$mark" "IPsec SA established tunnel mode, rekeying #[0-9]* (the peer started it)"
+	else
+		check "the peer rekeys the IKE SA and pluto answers" wait_for 20 "the IKE rekey" \
+			_sw_logged_since "$wlog" "$mark" "established IKE SA, rekeying #[0-9]* (the peer started it)"
+		check "the old IKE SA goes, replaced" wait_for 15 "the old IKE SA" \
+			_sw_logged_since "$wlog" "$mark" "deleted the IKE SA, replaced by #"
+	fi
+	check "one pair of SAs, the same, on both" wait_for 15 "the old SAs to go" esp_one_pair west 192.0.2.1 east 192.0.2.2
+	check "the peer holds one IKE SA and one child SA" wait_for 15 "the peer's old SAs to go" "$peer_check"
+	check "a ping goes through" sw_ping west -c 2 -W 5 -I 192.0.2.1 192.0.2.2
+}
+# (grep reads all of it: with pipefail, a grep -q that stops early fails the pipe)
+_sw_logged_since() { log_since "$1" "$2" | grep "$3" >/dev/null; }
 
 # --- xfrm ----------------------------------------------------------------------
 # xfrm_sa NS SPI [IP-OPTS]: the lines of `ip xfrm state` about the SA with SPI.

@@ -1099,6 +1099,59 @@ static void test_a_child_rekey_meeting_an_ike_rekey_is_put_off_and_done_later(vo
 	assert_one_child_each(west, east);
 }
 
+static void inner_delete_child(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
+{
+	(void)arg;
+	uint8_t spi[4];
+	ikev2_put_be32(spi, ike->child.spi_in);
+	ikev2_add_delete(b, PROTO_ESP, 4, spi, 1);
+}
+
+/* east deletes only its child (as libreswan's --down of an IPsec SA may):
+ * west, which keeps the conn up, makes the child anew over the live IKE
+ * SA (CREATE_CHILD_SA without REKEY_SA), and east answers it. */
+static void test_a_child_the_peer_deletes_is_made_anew_over_the_ike_sa(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	conn("west")->config->auto_mode = AUTO_START;
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	uint32_t old = west->child.spi_in;
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(east, INFORMATIONAL, false, east->next_msgid, inner_delete_child, NULL, out,
+					 sizeof(out));
+	assert_int_not_equal(n, 0);
+	east->request_kind = REQ_DELETE_CHILD;
+	ikev2_send_request(east, out, n);
+	child_sa_remove(east);
+	wire_pump(32);
+	assert_ptr_equal(harness_sa("west", true), west);	/* the same IKE SAs */
+	assert_ptr_equal(harness_sa("east", false), east);
+	assert_int_not_equal(west->child.spi_in, old);
+	assert_one_child_each(west, east);
+	assert_int_equal(dbl.npols, 6);				/* both ends' policies, again */
+	assert_int_equal(conn("west")->retry.next_at, 0);	/* nothing lost to bring back */
+}
+
+/* Without a conn kept up, the IKE SA stays and the child is not made again. */
+static void test_a_child_the_peer_deletes_stays_gone_unless_kept_up(void **state)
+{
+	(void)state;
+	establish(32, 32);
+	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
+	static uint8_t out[IKEV2_MSG_MAX];
+	size_t n = ikev2_build_encrypted(east, INFORMATIONAL, false, east->next_msgid, inner_delete_child, NULL, out,
+					 sizeof(out));
+	east->request_kind = REQ_DELETE_CHILD;
+	ikev2_send_request(east, out, n);
+	child_sa_remove(east);
+	wire_pump(32);
+	assert_ptr_equal(harness_sa("west", true), west);
+	assert_false(west->child.installed);
+	assert_int_equal(dbl.nsas, 0);
+	assert_int_equal(dbl.npols, 0);
+}
+
 /* The kernel's soft expiry starts the rekey; with rekey=no it does not. */
 static void test_a_soft_expiry_rekeys_the_child(void **state)
 {
@@ -1298,6 +1351,8 @@ int main(void)
 		T(test_the_responder_rekeys_the_ike_sa),
 		T(test_simultaneous_ike_rekeys_end_with_one_ike_sa),
 		T(test_a_child_rekey_meeting_an_ike_rekey_is_put_off_and_done_later),
+		T(test_a_child_the_peer_deletes_is_made_anew_over_the_ike_sa),
+		T(test_a_child_the_peer_deletes_stays_gone_unless_kept_up),
 		T(test_a_soft_expiry_rekeys_the_child),
 		T(test_rekey_no_lets_the_child_expire),
 		T(test_a_replaced_child_that_expires_goes_quietly),
