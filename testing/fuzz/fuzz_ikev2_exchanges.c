@@ -3,16 +3,18 @@
  * kernel double, a wire queue) run a negotiation, and the input decides
  * what the wire does to each message on its way: deliver it, drop it,
  * deliver it twice, change a byte, cut it short, swap it for bytes of its
- * own, or send it to the wrong end. So the fuzzer starts from valid
- * messages of every exchange and reaches IKE_AUTH, INFORMATIONAL and the
- * error paths without having to forge encryption.
+ * own, or send it to the wrong end; or, before it goes, one end starts a
+ * rekey of its child or IKE SA. So the fuzzer starts from valid messages
+ * of every exchange and reaches IKE_AUTH, CREATE_CHILD_SA (rekeys from
+ * either end, crossing ones among them), INFORMATIONAL and the error
+ * paths without having to forge encryption.
  *
  * The DH computation is replaced here by a cheap deterministic one (the
  * real one is fuzzed by fuzz_ke): both ends derive the same secret from
  * each other's value, so every exchange costs hashes, not modular
  * exponentiation, and a changed KE still makes authentication fail as it
  * would for real. Each input ends with every SA torn down, and must leave
- * no SA, kernel state or half-open count behind. */
+ * no SA, kernel SA or policy, or half-open count behind. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +114,7 @@ static uint8_t take(struct input *in)
 	return *in->p++;
 }
 
-enum wire_op { OP_DELIVER, OP_DROP, OP_TWICE, OP_FLIP, OP_CUT, OP_REPLACE, OP_REFLECT, OP_COUNT };
+enum wire_op { OP_DELIVER, OP_DROP, OP_TWICE, OP_FLIP, OP_CUT, OP_REPLACE, OP_REFLECT, OP_REKEY, OP_COUNT };
 
 /* Applies the input's next instruction to m and delivers what is left. */
 static void act(struct input *in, struct wire_msg *m)
@@ -148,6 +150,14 @@ static void act(struct input *in, struct wire_msg *m)
 		m->to = a;
 		break;
 	}
+	case OP_REKEY: {
+		/* an end rekeys (when it has something to rekey), then m goes */
+		uint8_t how = take(in);
+		struct ike_sa *ike = ike_sa_of_conn(how & 1 ? "east" : "west");
+		if (ike != NULL)
+			ikev2_rekey_now(ike, how & 2);
+		break;
+	}
 	}
 	wire_deliver(m);
 }
@@ -156,7 +166,7 @@ static void tear_down(void)
 {
 	ikev2_shutdown();
 	wire_clear();
-	if (ike_sa_first() != NULL || ike_dos_halfopen_total() != 0 || dbl.nsas != 0)
+	if (ike_sa_first() != NULL || ike_dos_halfopen_total() != 0 || dbl.nsas != 0 || dbl.npols != 0)
 		abort();
 	ike_dos_reset();
 }
@@ -178,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ike_dos_configure(&s);
 	ikev2_initiate(conn_find(first & 1 ? "east" : "west"), 0);
 	static struct wire_msg m;
-	for (int steps = 0; steps < 24 && wire_take(&m); steps++)
+	for (int steps = 0; steps < 40 && wire_take(&m); steps++)
 		act(&in, &m);
 	/* what the input has left goes to east as one more datagram */
 	if (in.left > 0 && in.left <= IKEV2_MSG_MAX) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Rekeys from both ends at once, and rekey=no, pluto to pluto.
-# 1. Both ends rekey the child at once, the wire slowed (netem, 300 ms one
-#    way) so that the requests cross: both exchanges complete, the child
+# 1. Both ends rekey the child at once, the wire slowed (netem, 1.5 s each
+#    way, more than the two whack commands may lie apart under TCG) so
+#    that the requests cross: both exchanges complete, the child
 #    of the one with the lowest nonce is deleted by the end that started
 #    it, and one child is left (RFC 7296 2.8.1).
 # 2. Both ends rekey the IKE SA at once: each puts the other off
@@ -12,8 +13,9 @@
 
 ns_add west east
 veth_add west veth0 192.0.2.1/24 east veth1 192.0.2.2/24
-pluto_psk_conf west 192.0.2.1 192.0.2.2
-pluto_psk_conf east 192.0.2.2 192.0.2.1
+# (no retransmit while a request is slowed on the wire)
+pluto_psk_conf west 192.0.2.1 192.0.2.2 'retransmit-interval=5000'
+pluto_psk_conf east 192.0.2.2 192.0.2.1 'retransmit-interval=5000'
 pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
 pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
 wlog=$SW_LOGDIR/west/pluto.log elog=$SW_LOGDIR/east/pluto.log
@@ -36,21 +38,27 @@ check "the tunnel comes up" wait_for 30 "the tunnel" both_up
 
 # 1. The child, from both ends at once, the requests crossing on a slow wire.
 must modprobe sch_netem
-must ns west tc qdisc add dev veth0 root netem delay 300ms
+must ns west tc qdisc add dev veth0 root netem delay 1500ms
+must ns east tc qdisc add dev veth1 root netem delay 1500ms
 mw=$(log_mark "$wlog") me=$(log_mark "$elog")
 whack_both --name t --rekey-ipsec
 check "the crossed child rekeys collide: the one with the lower nonce is deleted" wait_for 20 "the collision" \
 	in_logs_since "collided with the peer.s and had the lower nonce"
 check "one child is left" wait_for 10 "two SAs each" both_up
 check "both ends use it" wait_for 10 "the same pair" esp_one_pair west 192.0.2.1 east 192.0.2.2
-# 2. The IKE SA, the same way.
+# 2. The IKE SA, the same way; once both are put off, the wire is fast
+#    again, so that their tries a random 1-3 s later do not cross again.
 mw=$(log_mark "$wlog") me=$(log_mark "$elog")
 whack_both --name t --rekey-ike
-check "the crossed IKE SA rekeys are put off (TEMPORARY_FAILURE)" wait_for 10 "the refusal" \
-	in_logs_since "rekeying the IKE SA again shortly"
+both_put_off() {
+	log_since "$wlog" "$mw" | grep "rekeying the IKE SA again shortly" >/dev/null &&
+		log_since "$elog" "$me" | grep "rekeying the IKE SA again shortly" >/dev/null
+}
+check "the crossed IKE SA rekeys are both put off (TEMPORARY_FAILURE)" wait_for 15 "the refusals" both_put_off
+must ns west tc qdisc del dev veth0 root
+must ns east tc qdisc del dev veth1 root
 check "and one gets through later" wait_for 30 "a rekeyed IKE SA" in_logs_since "established IKE SA, rekeying #"
 check "one IKE SA each" wait_for 10 "one IKE SA each" one_ike_sa_each
-must ns west tc qdisc del dev veth0 root
 check "a ping goes through" sw_ping west -c 2 -W 5 -I 192.0.2.1 192.0.2.2
 check "two ESP SAs each" wait_for 10 "the SAs" both_up
 
