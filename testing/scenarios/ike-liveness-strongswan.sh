@@ -3,7 +3,7 @@
 # 1. This pluto (west: auto=start, dpddelay=2, retransmit-timeout=4,
 #    dpdaction=restart) starts the tunnel; charon dies (kill -9) and is
 #    started again: west notices within dpddelay + retransmit-timeout,
-#    removes its SAs, says so in --status, and brings the tunnel back by itself.
+#    removes its SAs and brings the tunnel back by itself, saying why.
 # 2. The same with dpdaction=clear: the SAs go and the conn stays down.
 # 3. strongSwan (dpd_delay=2s, dpd_action=restart, retransmits given up in
 #    seconds) starts the tunnel; our pluto dies (kill -9): charon declares
@@ -56,6 +56,7 @@ ok "this pluto and strongSwan $STRONGSWAN_VERSION are running"
 check "pluto's auto=start conn comes up with strongSwan" wait_for 30 "the tunnel" both_up
 check "a ping goes through it" sw_ping west -c 2 -W 5 -I 192.0.2.1 192.0.2.2
 m=$(log_mark "$wlog")
+old_spi=$(esp_spi west 192.0.2.1 192.0.2.2)
 charon_crash east
 t0=$(date +%s)
 # charon is started again at once (as a supervisor would): it takes up to
@@ -65,12 +66,14 @@ t0=$(date +%s)
 strongswan_start east2 east "$d/east.swanctl.conf"
 check "pluto declares charon dead (dpdaction=restart)" dead_within "$wlog" "$m" restart
 echo "# noticed $(($(date +%s) - t0)) s after the crash"
-check "and removes its SAs" wait_for 10 "west's SAs to go" esp_is west 0
-st=$(whack west --status)
-echo "$st" | grep '^"t":   the tunnel' | _sw_comment
-check "pluto's status says the tunnel was lost and when it comes back" \
-	grep -qE '^"t":   the tunnel was lost [0-9]+ s ago: the peer stopped answering; next attempt in [0-9]+ s$' <<<"$st"
-check "with charon back, pluto brings the tunnel back by itself" wait_for 90 "the tunnel again" both_up
+# (charon is back already, and pluto may have brought the tunnel back by
+# now: what shows that it removed the dead peer's SAs is that they are
+# gone, and its plan is in its log; the status line is the unit tests')
+old_sa_gone() { ! ip -n "$(ns_name west)" xfrm state | grep "spi $old_spi" >/dev/null; }
+check "and removes the dead peer's SAs" wait_for 10 "west's old SAs to go" old_sa_gone
+brought_back() { log_since "$wlog" "$m" | grep "bringing the tunnel back (the peer stopped answering)" >/dev/null; }
+check "with charon back, pluto brings the tunnel back by itself, saying why" wait_for 90 "the revival" brought_back
+check "both kernels hold it again" wait_for 30 "the tunnel again" both_up
 check "and a ping goes through" sw_ping west -c 2 -W 5 -I 192.0.2.1 192.0.2.2
 
 # 2. dpdaction=clear: the tunnel goes and stays down.
