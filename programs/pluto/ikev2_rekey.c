@@ -178,6 +178,29 @@ bool ikev2_rekey_undo_collision(struct ike_sa *ike)
 	return false;
 }
 
+/* The peer deleted the child our answer to its rekey made, before the
+ * child that one replaced: its end could not install it (its NIC's table
+ * full, say, with hw_offload_fallback=no). The old child, which the peer
+ * still holds, is current again. */
+bool ikev2_rekey_undo_answer(struct ike_sa *ike)
+{
+	struct child_sa *made = &ike->child;
+	if (made->replaces == 0)
+		return false;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		struct child_sa *old = &ike->retiring[i];
+		if (old->serial == made->replaces && old->installed && !old->we_delete) {
+			child_log(ike, LL_INFO, "the peer deleted the IPsec SA of its rekey (it could not install it); IPsec SA #%u goes on",
+				  old->serial);
+			child_sa_remove_one(ike, made);
+			ike->child = *old;
+			*old = (struct child_sa){0};
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- our requests, one at a time ---- */
 
 static void inner_delete_children(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
@@ -592,7 +615,7 @@ static uint16_t answer_child_rekey(struct ike_sa *ike, struct ikev2_rx *rx, stru
 {
 	static struct alg_proposals esp;
 	static struct ikev2_sa_payload chosen;
-	struct child_sa made = { .serial = next_serial(), .reqid = old->reqid };
+	struct child_sa made = { .serial = next_serial(), .reqid = old->reqid, .replaces = old->serial };
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
