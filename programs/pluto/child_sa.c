@@ -243,8 +243,14 @@ int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct di
 	if (!ch->out_pending)
 		return 0;
 	int r = install_one(ike, ch, false, ch->keymat, notes);
-	keymat_free(ch);
+	if (r == 0)
+		keymat_free(ch);
 	return r;
+}
+
+void child_sa_drop_outbound(struct child_sa *ch)
+{
+	keymat_free(ch);
 }
 
 void child_sa_remove_one(struct ike_sa *ike, struct child_sa *ch)

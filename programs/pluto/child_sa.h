@@ -37,8 +37,11 @@ enum {
  * are in notes. The offload is decided afresh for each child. */
 int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child_nonces *n, unsigned how,
 		     struct diag *notes);
-/* The outbound SA held back by CHILD_OUTBOUND_LATER; 0 when none waits. */
+/* The outbound SA held back by CHILD_OUTBOUND_LATER; 0 when none waits.
+ * When it is refused, its keys are kept for another try. */
 int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct diag *notes);
+/* Gives up a held-back outbound SA: its keys wiped, nothing to install. */
+void child_sa_drop_outbound(struct child_sa *ch);
 /* ch's SAs out of the kernel (its record stays, not installed). */
 void child_sa_remove_one(struct ike_sa *ike, struct child_sa *ch);
 /* Every child of ike and the tunnel's policies. */

@@ -122,6 +122,9 @@ void ikev2_delete_children_answered(struct ike_sa *ike);
 /* The peer deleted the child its colliding rekey made before our own
  * rekey was answered: the old child is current again. False otherwise. */
 bool ikev2_rekey_undo_collision(struct ike_sa *ike);
+/* The peer deleted the child our answer to its rekey made while the one
+ * it replaces is still ours: that one is current again. False otherwise. */
+bool ikev2_rekey_undo_answer(struct ike_sa *ike);
 
 /* ---- starting and ending ---- */
 

@@ -21,7 +21,9 @@ static void inner_info_response(struct ike_sa *ike, struct ikev2_builder *b, voi
 
 /* The peer deleted the child with our outbound SPI spi. A child a rekey
  * replaced just goes; the current one takes the tunnel with it, unless
- * it was the leftover of a rekey collision. True when the tunnel went. */
+ * it was the leftover of a rekey collision, or the child of a rekey the
+ * peer could not install (the one it replaced goes on). True when the
+ * tunnel went. */
 static bool peer_deleted_child(struct ike_sa *ike, uint32_t spi, struct info_arg *a)
 {
 	bool retiring;
@@ -33,7 +35,7 @@ static bool peer_deleted_child(struct ike_sa *ike, uint32_t spi, struct info_arg
 		ikev2_retiring_gone(ike, ch, "replaced by the rekey is deleted by the peer");
 		return false;
 	}
-	if (ikev2_rekey_undo_collision(ike))
+	if (ikev2_rekey_undo_collision(ike) || ikev2_rekey_undo_answer(ike))
 		return false;
 	child_log(ike, LL_INFO, "the peer deleted the IPsec SA");
 	child_sa_remove(ike);

@@ -138,25 +138,36 @@ static bool is_retiring(const struct ike_sa *ike, const struct child_sa *ch)
 
 /* The outbound SA the current child held back, now that the old child
  * has gone. */
-static void install_pending_outbound(struct ike_sa *ike)
+/* The outbound SA the current child held back; on the last try a refusal
+ * gives its keys up. 0, or -errno. */
+static int install_pending_outbound(struct ike_sa *ike, bool last_try)
 {
 	struct diag notes;
 	diag_init(&notes);
 	if (!ike->child.out_pending)
-		return;
+		return 0;
 	int r = child_sa_install_outbound(ike, &ike->child, &notes);
-	child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
-	if (r != 0)
+	if (r == 0 || last_try)
+		child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	if (r != 0 && last_try) {
+		child_sa_drop_outbound(&ike->child);
 		child_log(ike, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
+	}
+	return r;
 }
 
+/* The new outbound SA goes in before the old one leaves, so that there is
+ * no moment without one; a NIC whose table the old one fills takes it
+ * once that is gone. */
 void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why)
 {
 	struct logger lg = child_logger(ike, ch);
 	logger_log(&lg, LL_INFO, "IPsec SA %s", why);
+	int r = install_pending_outbound(ike, false);
 	child_sa_remove_one(ike, ch);
 	*ch = (struct child_sa){0};
-	install_pending_outbound(ike);
+	if (r != 0)
+		install_pending_outbound(ike, true);
 }
 
 struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, bool *retiring)
@@ -166,26 +177,44 @@ struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, bool *
 	return ch;
 }
 
+/* The current child, which the peer deleted, gives way to the retiring
+ * child old_serial it was to replace, which the peer still holds. */
+static bool reinstate(struct ike_sa *ike, unsigned old_serial, const char *why)
+{
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		struct child_sa *old = &ike->retiring[i];
+		if (old_serial != 0 && old->serial == old_serial && old->installed && !old->out_pending &&
+		    !old->we_delete) {
+			child_log(ike, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
+				  why, old->serial);
+			child_sa_remove_one(ike, &ike->child);
+			ike->child = *old;
+			*old = (struct child_sa){0};
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The peer deleted the current child while its own rekey of that child
  * collided with ours and ours is not answered yet: the child it replaced
  * is current again, and our rekey goes on as if alone. */
 bool ikev2_rekey_undo_collision(struct ike_sa *ike)
 {
 	struct ikev2_rekey *rk = ike->rekey;
-	if (rk == NULL || !rk->collided || ike->child.serial != rk->collided_serial)
+	if (rk == NULL || !rk->collided || ike->child.serial != rk->collided_serial ||
+	    !reinstate(ike, rk->old_serial, "it collided with ours"))
 		return false;
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		struct child_sa *old = &ike->retiring[i];
-		if (old->serial == rk->old_serial && old->installed && !old->out_pending) {
-			child_log(ike, LL_INFO, "the peer deleted the IPsec SA of its rekey, which collided with ours");
-			child_sa_remove_one(ike, &ike->child);
-			ike->child = *old;
-			*old = (struct child_sa){0};
-			rk->collided = false;
-			return true;
-		}
-	}
-	return false;
+	rk->collided = false;
+	return true;
+}
+
+/* The peer deleted the child our answer to its rekey made, before the
+ * child that one replaced: its end could not install it (its NIC's table
+ * full, say, with hw_offload_fallback=no). */
+bool ikev2_rekey_undo_answer(struct ike_sa *ike)
+{
+	return reinstate(ike, ike->child.replaces, "it could not install it");
 }
 
 /* ---- our requests, one at a time ---- */
@@ -230,7 +259,8 @@ void ikev2_delete_children_answered(struct ike_sa *ike)
 	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
 		struct child_sa *ch = &ike->retiring[i];
 		if (ch->serial != 0 && ch->delete_sent)
-			ikev2_retiring_gone(ike, ch, "replaced by the rekey is deleted");
+			ikev2_retiring_gone(ike, ch, ch->installed ? "replaced by the rekey is deleted"
+							   : "of the rekey, never installed here, is deleted at the peer");
 	}
 }
 
@@ -664,7 +694,8 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct chi
 {
 	static struct alg_proposals esp;
 	static struct ikev2_sa_payload chosen;
-	struct child_sa made = { .serial = next_serial(), .reqid = old != NULL ? old->reqid : ike->child.reqid };
+	struct child_sa made = { .serial = next_serial(), .reqid = old != NULL ? old->reqid : ike->child.reqid,
+				 .replaces = old != NULL ? old->serial : 0 };
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];

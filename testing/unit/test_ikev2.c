@@ -1203,6 +1203,82 @@ static void test_a_replaced_child_that_expires_goes_quietly(void **state)
 	assert_true(east->child.installed);
 }
 
+/* Both ends offload (one kernel double serves both: an SA east sends
+ * with is found under the same SPI and address as the one west takes it
+ * with, so they must agree), west with hw_offload_fallback=no; once
+ * west_table_full is set, the NIC takes no more of west's SAs. */
+static bool west_table_full;
+
+static int west_nic(const struct kernel_sa *sa, struct kernel_err *e)
+{
+	ip_address west;
+	assert_true(address_parse(WEST, &west));
+	if (west_table_full && address_eq(sa->inbound ? &sa->dst : &sa->src, &west)) {
+		e->errnum = ENOSPC;
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void up_offloaded_then_table_full(struct ike_sa **west, struct ike_sa **east)
+{
+	static const char offloaded[] =
+		"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tesp=aes_gcm128-null\n"
+		"\thw_offload=yes\n\thw_offload_fallback=no\n\tauto=add\n"
+		"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tesp=aes_gcm128-null\n"
+		"\thw_offload=yes\n\tauto=add\n";
+	harness_stop();
+	assert_true(harness_start(offloaded, secrets));
+	dbl.esp_hw_offload = true;
+	dbl.link = (struct kernel_link){ .ifindex = 7, .name = "eth0" };
+	dbl.driver = west_nic;
+	west_table_full = false;
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	*west = harness_sa("west", true);
+	*east = harness_sa("east", false);
+	assert_non_null(*west);
+	assert_non_null(*east);
+	assert_int_equal((*west)->child.offload[0].state, SA_OFFLOAD_CRYPTO);
+	assert_int_equal((*west)->child.offload[1].state, SA_OFFLOAD_CRYPTO);
+	west_table_full = true;
+}
+
+/* The rekey's new child is refused by the initiator's own kernel after
+ * the exchange: it deletes that child, and both ends go on with the old
+ * one (the responder had replaced it already, and must take it back). */
+static void rekey_refused_by_west(bool by_west)
+{
+	struct ike_sa *west, *east;
+	up_offloaded_then_table_full(&west, &east);
+	uint32_t in = west->child.spi_in, out = west->child.spi_out;
+	unsigned west_serial = west->child.serial, east_serial = east->child.serial;
+	assert_true(ikev2_rekey_now(by_west ? west : east, false));
+	wire_pump(32);
+	assert_ptr_equal(harness_sa("west", true), west);
+	assert_ptr_equal(harness_sa("east", false), east);
+	assert_int_equal(west->state, IKE_ESTABLISHED);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_int_equal(west->child.serial, west_serial);
+	assert_int_equal(east->child.serial, east_serial);
+	assert_int_equal(west->child.spi_in, in);
+	assert_int_equal(west->child.spi_out, out);
+	assert_int_equal(west->child.offload[0].state, SA_OFFLOAD_CRYPTO);
+	assert_one_child_each(west, east);
+}
+
+static void test_a_rekey_the_initiator_cannot_install_leaves_the_old_child_on_both_ends(void **state)
+{
+	(void)state;
+	rekey_refused_by_west(true);
+}
+
+static void test_a_rekey_the_responder_cannot_install_leaves_the_old_child_on_both_ends(void **state)
+{
+	(void)state;
+	rekey_refused_by_west(false);
+}
+
 /* ---- several conns between the same two hosts ---- */
 
 /* Two tunnels between WEST and EAST, one per pair of subnets. */
@@ -1347,6 +1423,8 @@ int main(void)
 		T(test_pfs_no_rekeys_without_a_key_exchange),
 		T(test_the_responder_sends_on_the_new_child_only_after_the_old_is_deleted),
 		T(test_simultaneous_child_rekeys_leave_one_child),
+		T(test_a_rekey_the_initiator_cannot_install_leaves_the_old_child_on_both_ends),
+		T(test_a_rekey_the_responder_cannot_install_leaves_the_old_child_on_both_ends),
 		T(test_the_initiator_rekeys_the_ike_sa),
 		T(test_the_responder_rekeys_the_ike_sa),
 		T(test_simultaneous_ike_rekeys_end_with_one_ike_sa),
