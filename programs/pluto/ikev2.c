@@ -143,10 +143,13 @@ bool ikev2_keeps_tunnel(const struct ike_sa *ike)
 bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
 {
 	struct connection *c = current_conn(ike);
-	char plan[160];
+	char plan[160], reason[300];
 	if (c == NULL || pluto.stopping)
 		return false;
-	if (conn_attempt_failed(c, ATTEMPT_LOST, why, plan, sizeof(plan))[0] != '\0')
+	/* --status says why a conn that would be kept up is not. */
+	bool cleared = c->config->auto_mode == AUTO_START && !keeps_up(c, ATTEMPT_LOST);
+	snprintf(reason, sizeof(reason), "%s%s", why, cleared ? "; not brought back (dpdaction=clear)" : "");
+	if (conn_attempt_failed(c, ATTEMPT_LOST, reason, plan, sizeof(plan))[0] != '\0')
 		ike_log(ike, LL_INFO, "%s", plan);
 	return c->retry.next_at != 0;
 }

@@ -9,12 +9,14 @@ enum attempt_failure retry_kind_of_install(int err)
 	return err == -ENOSPC ? ATTEMPT_CAPACITY : ATTEMPT_CONFIG;
 }
 
-/* RETRY_FIRST_S after the first failure (REVIVE_FIRST_S after a lost
- * tunnel), doubling, at most RETRY_MAX_S. */
-static unsigned delay_after(unsigned failures, enum attempt_failure kind)
+/* REVIVE_FIRST_S after a lost tunnel; RETRY_FIRST_S after the first
+ * failed attempt (a lost tunnel is not one), doubling, at most RETRY_MAX_S. */
+static unsigned delay_after(const struct conn_retry *r)
 {
-	unsigned d = kind == ATTEMPT_LOST && failures == 1 ? REVIVE_FIRST_S : RETRY_FIRST_S;
-	for (unsigned i = 1; i < failures && d < RETRY_MAX_S; i++)
+	if (r->kind == ATTEMPT_LOST && r->failures == 1)
+		return REVIVE_FIRST_S;
+	unsigned attempts = r->began_lost ? r->failures - 1 : r->failures, d = RETRY_FIRST_S;
+	for (unsigned i = 1; i < attempts && d < RETRY_MAX_S; i++)
 		d *= 2;
 	return d < RETRY_MAX_S ? d : RETRY_MAX_S;
 }
@@ -22,6 +24,8 @@ static unsigned delay_after(unsigned failures, enum attempt_failure kind)
 void retry_note(struct conn_retry *r, enum attempt_failure kind, const char *why, time_t now)
 {
 	r->failures++;
+	if (r->failures == 1)
+		r->began_lost = kind == ATTEMPT_LOST;
 	r->kind = kind;
 	snprintf(r->why, sizeof(r->why), "%s", why);
 	r->failed_at = now;
@@ -32,7 +36,7 @@ unsigned retry_plan_next(struct conn_retry *r, bool keep_up, time_t now)
 	r->next_at = 0;
 	if (!keep_up || r->failures == 0 || r->kind == ATTEMPT_CONFIG)
 		return 0;
-	unsigned d = delay_after(r->failures, r->kind);
+	unsigned d = delay_after(r);
 	r->next_at = now + d;
 	return d;
 }

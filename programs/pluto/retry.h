@@ -34,6 +34,7 @@ enum attempt_failure {
 
 struct conn_retry {
 	unsigned failures;		/* in a row, since the conn was added or last came up */
+	bool began_lost;		/* the first of them was a tunnel lost, not an attempt */
 	enum attempt_failure kind;	/* of the last one */
 	char why[512];			/* its diagnostic */
 	time_t failed_at;

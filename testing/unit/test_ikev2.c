@@ -795,6 +795,9 @@ static void test_dpdaction_clear_does_not_bring_it_back(void **state)
 	wire.filter = drop_all;
 	assert_true(harness_wait(no_west_sa, NULL, 10));
 	assert_int_equal(conn("west")->retry.next_at, 0);
+	char text[512];
+	assert_non_null(strstr(retry_status(&conn("west")->retry, time(NULL), text, sizeof(text)),
+			       "the peer stopped answering; not brought back (dpdaction=clear)"));
 }
 
 static void test_a_tunnel_the_peer_deletes_is_brought_back(void **state)

@@ -47,6 +47,16 @@ static void test_transient_failures_back_off_too(void **state)
 	assert_int_equal(failed(ATTEMPT_TRANSIENT, "no answer", true, 30), 60);
 }
 
+/* A lost tunnel is brought back after REVIVE_FIRST_S; when that attempt
+ * fails, the backoff of failed attempts starts from its beginning. */
+static void test_a_lost_tunnel_comes_back_at_once_then_backs_off_from_30s(void **state)
+{
+	(void)state;
+	assert_int_equal(failed(ATTEMPT_LOST, "the peer stopped answering", true, 0), REVIVE_FIRST_S);
+	assert_int_equal(failed(ATTEMPT_TRANSIENT, "no answer", true, 5), 30);
+	assert_int_equal(failed(ATTEMPT_TRANSIENT, "no answer", true, 35), 60);
+}
+
 static void test_config_failure_is_not_retried(void **state)
 {
 	(void)state;
@@ -102,6 +112,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_capacity_backs_off_from_30s_doubling),
 		T(test_transient_failures_back_off_too),
+		T(test_a_lost_tunnel_comes_back_at_once_then_backs_off_from_30s),
 		T(test_config_failure_is_not_retried),
 		T(test_auto_add_is_not_retried),
 		T(test_status_names_the_failure_and_the_plan),
