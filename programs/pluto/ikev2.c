@@ -233,6 +233,15 @@ static void cannot_initiate(struct connection *c, unsigned whack, enum attempt_f
 void ikev2_initiate(struct connection *c, unsigned whack)
 {
 	struct ike_sa *old = ike_sa_of_conn(c->config->name);
+	if (old != NULL && old->state == IKE_ESTABLISHED && !old->child.installed && ikev2_rekey_under_way(old) == NULL) {
+		/* Its IPsec SA was deleted and the IKE SA lives: the child is
+		 * made anew over it, and the whack hears how that ends. */
+		old->log.whack = whack;
+		ike_log(old, LL_INFO, "making the IPsec SA anew over this IKE SA");
+		old->want_child_rekey = true;
+		ikev2_send_next(old);
+		return;
+	}
 	if (old != NULL) {
 		bool up = old->state == IKE_ESTABLISHED && old->child.installed;
 		struct logger lg = old->log;

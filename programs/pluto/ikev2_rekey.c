@@ -89,6 +89,7 @@ static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
 static void no_new_child(struct ike_sa *ike, const char *why)
 {
 	ike_log(ike, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
+	logger_whack_done(&ike->log, 1);
 	if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
 		ikev2_send_delete(ike, 1);
 }
@@ -552,6 +553,8 @@ static bool new_child_made(struct ike_sa *ike, struct child_sa *made, const stru
 	char summary[512];
 	child_log(ike, LL_INFO, "IPsec SA established %s mode anew over the IKE SA (%s) %s",
 		  made->transport ? "transport" : "tunnel", who, child_sa_summary(ike, summary, sizeof(summary)));
+	if (kn->we_started)
+		logger_whack_done(&ike->log, 0);	/* an ipsec auto --up that asked for it */
 	return true;
 }
 

@@ -1136,8 +1136,9 @@ static void test_a_child_the_peer_deletes_is_made_anew_over_the_ike_sa(void **st
 	assert_int_equal(conn("west")->retry.next_at, 0);	/* nothing lost to bring back */
 }
 
-/* Without a conn kept up, the IKE SA stays and the child is not made again. */
-static void test_a_child_the_peer_deletes_stays_gone_unless_kept_up(void **state)
+/* Without a conn kept up, the IKE SA stays and the child is not made
+ * again, until ipsec auto --up asks for it. */
+static void test_a_child_the_peer_deletes_stays_gone_unless_kept_up_or_asked_for(void **state)
 {
 	(void)state;
 	establish(32, 32);
@@ -1153,6 +1154,12 @@ static void test_a_child_the_peer_deletes_stays_gone_unless_kept_up(void **state
 	assert_false(west->child.installed);
 	assert_int_equal(dbl.nsas, 0);
 	assert_int_equal(dbl.npols, 0);
+	/* --up makes it anew over the IKE SA that lives on */
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(32);
+	assert_ptr_equal(harness_sa("west", true), west);
+	assert_ptr_equal(harness_sa("east", false), east);
+	assert_one_child_each(west, east);
 }
 
 /* The kernel's soft expiry starts the rekey; with rekey=no it does not. */
@@ -1433,7 +1440,7 @@ int main(void)
 		T(test_simultaneous_ike_rekeys_end_with_one_ike_sa),
 		T(test_a_child_rekey_meeting_an_ike_rekey_is_put_off_and_done_later),
 		T(test_a_child_the_peer_deletes_is_made_anew_over_the_ike_sa),
-		T(test_a_child_the_peer_deletes_stays_gone_unless_kept_up),
+		T(test_a_child_the_peer_deletes_stays_gone_unless_kept_up_or_asked_for),
 		T(test_a_soft_expiry_rekeys_the_child),
 		T(test_rekey_no_lets_the_child_expire),
 		T(test_a_replaced_child_that_expires_goes_quietly),
