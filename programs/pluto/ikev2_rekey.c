@@ -53,7 +53,7 @@ struct ikev2_rekey {
 	struct buf collided_nonce;	/* the lower of its two nonces */
 };
 
-static void rekey_free(struct ike_sa *ike)
+void ikev2_rekey_free(struct ike_sa *ike)
 {
 	struct ikev2_rekey *rk = ike->rekey;
 	if (rk == NULL)
@@ -64,11 +64,6 @@ static void rekey_free(struct ike_sa *ike)
 	dh_free(rk->dh);
 	free(rk);
 	ike->rekey = NULL;
-}
-
-void ikev2_rekey_free(struct ike_sa *ike)
-{
-	rekey_free(ike);
 }
 
 /* Nonces compared as RFC 7296 2.8.1 means: as numbers, byte by byte. */
@@ -373,14 +368,14 @@ static void rekey_refused(struct ike_sa *ike, const struct ikev2_notify *n)
 		arm_ike_timer(ike);
 		ike_log(ike, LL_INFO, "the peer is busy (TEMPORARY_FAILURE); rekeying %s again shortly", what);
 	} else if (!ike_sa && ike->rekey->old_serial == 0) {
-		rekey_free(ike);
+		ikev2_rekey_free(ike);
 		no_new_child(ike, ikev2_notify_name(n->type));
 		return;
 	} else {
 		ike_log(ike, LL_ERROR, "the peer refused to rekey %s: %s; it will expire", what,
 			ikev2_notify_name(n->type));
 	}
-	rekey_free(ike);
+	ikev2_rekey_free(ike);
 	ikev2_send_next(ike);
 }
 
@@ -484,7 +479,7 @@ static bool start_child(struct ike_sa *ike)
 	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
 	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_child_rekey(ike)) {
 		child_log(ike, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
-		rekey_free(ike);
+		ikev2_rekey_free(ike);
 		return false;
 	}
 	child_log(ike, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
@@ -582,7 +577,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	if (!ok && rk->old_serial == 0) {
 		explicit_bzero(g_ir, sizeof(g_ir));
 		buf_free(&nr);
-		rekey_free(ike);
+		ikev2_rekey_free(ike);
 		no_new_child(ike, "its answer was not acceptable");
 		return;
 	}
@@ -591,7 +586,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 		drop_redundant(ike, &made);
 		explicit_bzero(g_ir, sizeof(g_ir));
 		buf_free(&nr);
-		rekey_free(ike);
+		ikev2_rekey_free(ike);
 		ikev2_send_next(ike);
 		return;
 	}
@@ -603,7 +598,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 		new_child_made(ike, &made, &kn, "we started it");
 		explicit_bzero(g_ir, sizeof(g_ir));
 		buf_free(&nr);
-		rekey_free(ike);
+		ikev2_rekey_free(ike);
 		ikev2_send_next(ike);
 		return;
 	}
@@ -643,7 +638,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	explicit_bzero(g_ir, sizeof(g_ir));
 	buf_free(&nr);
-	rekey_free(ike);
+	ikev2_rekey_free(ike);
 	ikev2_send_next(ike);
 }
 
@@ -853,7 +848,7 @@ static bool start_ike_rekey(struct ike_sa *ike)
 	rk->group = ike->ike_alg.dh;
 	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_ike_rekey(ike)) {
 		ike_log(ike, LL_ERROR, "cannot start rekeying the IKE SA: %s", diag_oneline(&d, "out of memory"));
-		rekey_free(ike);
+		ikev2_rekey_free(ike);
 		return false;
 	}
 	ike_log(ike, LL_INFO, "rekeying the IKE SA (CREATE_CHILD_SA)");
@@ -938,7 +933,7 @@ static void ike_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	explicit_bzero(g_ir, sizeof(g_ir));
 	buf_free(&nr);
-	rekey_free(ike);
+	ikev2_rekey_free(ike);
 	if (next == NULL) {
 		ikev2_send_next(ike);
 		return;

@@ -781,9 +781,11 @@ static void test_a_dead_peer_is_noticed_and_the_tunnel_brought_back(void **state
 	assert_int_equal(c->retry.kind, ATTEMPT_LOST);
 	assert_int_not_equal(c->retry.next_at, 0);
 	assert_true(c->retry.next_at - time(NULL) <= REVIVE_FIRST_S);
+	/* (a second may have passed since the loss: "0 s ago" or "1 s ago") */
 	char text[512];
-	assert_non_null(strstr(retry_status(&c->retry, time(NULL), text, sizeof(text)),
-			       "the tunnel was lost 0 s ago: the peer stopped answering; next attempt in"));
+	retry_status(&c->retry, time(NULL), text, sizeof(text));
+	assert_int_equal(strncmp(text, "the tunnel was lost ", 20), 0);
+	assert_non_null(strstr(text, " s ago: the peer stopped answering; next attempt in"));
 }
 
 static void test_dpdaction_clear_does_not_bring_it_back(void **state)
