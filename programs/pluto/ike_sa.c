@@ -151,6 +151,15 @@ static bool stands_for_conn(const struct ike_sa *ike)
 	       (ike->initiator || ike->state == IKE_ESTABLISHED);
 }
 
+struct ike_sa *ike_sa_by_serial(unsigned serial)
+{
+	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
+		if (ike->serial == serial)
+			return ike;
+	}
+	return NULL;
+}
+
 struct ike_sa *ike_sa_of_conn(const char *name)
 {
 	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {

@@ -162,6 +162,8 @@ struct ike_sa *ike_sa_first(void);
  * one; a responder's half-open SA never stands for the conn, so a spoofed
  * IKE_SA_INIT cannot hold our own initiation back. */
 struct ike_sa *ike_sa_of_conn(const char *name);
+/* The SA with that serial, or NULL (a list walk: for rare events). */
+struct ike_sa *ike_sa_by_serial(unsigned serial);
 /* Every SA of conn name, in turn: start with NULL. */
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name);
 

@@ -156,6 +156,11 @@ bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
 
 void ikev2_request_timed_out(struct ike_sa *ike)
 {
+	if (ike->replaced_by != 0) {
+		/* Its tunnel lives on in the IKE SA that replaced it. */
+		ike_sa_free(ike, 0);
+		return;
+	}
 	if (ike->state != IKE_ESTABLISHED) {
 		ikev2_fail(ike);
 		return;

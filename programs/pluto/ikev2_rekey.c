@@ -10,13 +10,13 @@
  * back until that Delete comes (child_sa.h says why). A rekeyed IKE SA
  * takes the children with it, and the old one goes without a tunnel lost.
  *
- * Collisions: a child rekey that meets the peer's rekey of the same child
- * is answered as usual; once both exchanges are done, the new child made
- * by the exchange with the lowest of the four nonces is deleted by the end
- * that started it, and the other end deletes the old child. A request to
- * rekey the IKE SA, or anything while we rekey the IKE SA, is answered
- * TEMPORARY_FAILURE (2.25), and the end that gets it tries again a little
- * later, at a random moment. */
+ * Collisions: a rekey that meets the peer's rekey of the same child, or of
+ * the same IKE SA, is answered as usual; once both exchanges are done, the
+ * new SA made by the exchange with the lowest of the four nonces is
+ * deleted by the end that started it, and the other end deletes the old
+ * one (2.8.1, 2.8.2). A child rekey that meets an IKE SA rekey, or the
+ * other way round, is answered TEMPORARY_FAILURE (2.25), and the end that
+ * gets it tries again a little later, at a random moment. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,9 +47,9 @@ struct ikev2_rekey {
 	struct child_sa child;		/* the new one: its inbound SPI */
 	/* the IKE SA: our new SPI */
 	uint8_t spi[IKEV2_SPI_LEN];
-	/* the peer's rekey of the same child, answered while ours ran */
+	/* the peer's rekey of the same child or IKE SA, answered while ours ran */
 	bool collided;
-	unsigned collided_serial;	/* the child it made */
+	unsigned collided_serial;	/* the child or IKE SA it made */
 	struct buf collided_nonce;	/* the lower of its two nonces */
 };
 
@@ -855,6 +855,26 @@ static bool start_ike_rekey(struct ike_sa *ike)
 	return true;
 }
 
+/* The tunnel moves from one IKE SA to another: its children and what is
+ * owed for them (Deletes, a rekey due or put off). from is replaced: the
+ * peer's Delete of it ends nothing, and if none comes it goes soon. */
+static void hand_over(struct ike_sa *from, struct ike_sa *to)
+{
+	to->child = from->child;
+	memcpy(to->retiring, from->retiring, sizeof(to->retiring));
+	to->want_child_rekey = from->want_child_rekey;
+	to->child_retry_at = from->child_retry_at;
+	from->child = (struct child_sa){ .serial = to->child.serial };
+	memset(from->retiring, 0, sizeof(from->retiring));
+	from->want_child_rekey = false;
+	from->child_retry_at = 0;
+	from->replaced_by = to->serial;
+	from->attempt_over = true;
+	if (from->liveness != NULL)
+		evtimer_del(from->liveness);
+	arm_at(from, time(NULL) + 2 * from->c->config->retransmit_timeout);
+}
+
 /* The IKE SA that replaces old: keys from old's SK_d, the children and
  * the peer's authenticated identity taken over. */
 static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8_t spi_i[8], const uint8_t spi_r[8],
@@ -884,18 +904,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	ike->peer_authenticated = true;
 	ike->attempt_over = true;
 	ike_sa_set_state(ike, IKE_ESTABLISHED);
-	/* The children, and what is owed for them, move over. */
-	ike->child = old->child;
-	memcpy(ike->retiring, old->retiring, sizeof(ike->retiring));
-	/* and a child rekey that is due or was put off */
-	ike->want_child_rekey = old->want_child_rekey;
-	ike->child_retry_at = old->child_retry_at;
-	old->child = (struct child_sa){ .serial = ike->child.serial };
-	memset(old->retiring, 0, sizeof(old->retiring));
-	old->replaced_by = ike->serial;
-	old->attempt_over = true;
-	if (old->liveness != NULL)
-		evtimer_del(old->liveness);
+	hand_over(old, ike);
 	char alg_name[ALG_NAME_MAX];
 	ike_log(ike, LL_INFO, "established IKE SA, rekeying #%u (%s) %s", old->serial,
 		we_started ? "we started it" : "the peer started it", alg_ike_name(alg, alg_name));
@@ -931,12 +940,30 @@ static void ike_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	} else {
 		next = successor(ike, true, rk->spi, spi_r, &alg, &rk->ni, &nr, g_ir, g_len);
 	}
+	/* 2.8.2: with the peer's rekey of this IKE SA answered meanwhile,
+	 * the new IKE SA of the exchange with the lowest nonce is deleted by
+	 * the end that started it, and the other end deletes the old one. */
+	struct ike_sa *theirs = rk->collided && next != NULL ? ike_sa_by_serial(rk->collided_serial) : NULL;
+	bool ours_redundant = theirs != NULL && nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
 	explicit_bzero(g_ir, sizeof(g_ir));
 	buf_free(&nr);
 	ikev2_rekey_free(ike);
 	if (next == NULL) {
 		ikev2_send_next(ike);
 		return;
+	}
+	if (ours_redundant) {
+		ike_log(next, LL_INFO, "our IKE SA rekey collided with the peer's and had the lower nonce: deleting this IKE SA, #%u goes on",
+			theirs->serial);
+		ike->replaced_by = theirs->serial;	/* the peer deletes the old one */
+		next->attempt_over = true;
+		ikev2_send_delete(next, 0);
+		return;
+	}
+	if (theirs != NULL) {
+		ike_log(theirs, LL_INFO, "the peer's IKE SA rekey collided with ours and had the lower nonce: IKE SA #%u takes the tunnel",
+			next->serial);
+		hand_over(theirs, next);
 	}
 	ikev2_send_delete(ike, 0);
 	ikev2_send_next(next);
@@ -965,7 +992,12 @@ static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const str
 	bool esn;
 	struct diag d;
 	diag_init(&d);
-	if (ike->rekey != NULL || ike->request.data != NULL || delete_owed(ike) || ike->child.out_pending) {
+	/* Our own rekey of it under way is a collision, answered as usual
+	 * (2.25.2); anything else of ours under way puts the peer off. */
+	struct ikev2_rekey *ours = ike->rekey;
+	bool collision = ours != NULL && ours->ike && !ours->collided && ike->request_kind == REQ_REKEY_IKE &&
+			 !delete_owed(ike) && !ike->child.out_pending;
+	if (!collision && (ike->rekey != NULL || ike->request.data != NULL || delete_owed(ike) || ike->child.out_pending)) {
 		ike_log(ike, LL_INFO, "the peer asks to rekey the IKE SA while we are busy with it; answering TEMPORARY_FAILURE");
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
@@ -1005,8 +1037,11 @@ static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const str
 						 sizeof(out));
 		if (n > 0)
 			ikev2_send_response(ike, rx, out, n);
-		/* The peer deletes this one; if it never does, it goes soon. */
-		arm_at(ike, time(NULL) + 2 * ike->c->config->retransmit_timeout);
+		if (collision) {
+			ours->collided = true;
+			ours->collided_serial = next->serial;
+			buf_set(&ours->collided_nonce, lower_nonce(&ni, &nr)->data, lower_nonce(&ni, &nr)->len);
+		}
 	}
 	explicit_bzero(g_ir, sizeof(g_ir));
 	dh_free(dh);
