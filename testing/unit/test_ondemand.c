@@ -225,7 +225,9 @@ static void test_the_trap_comes_back_when_the_tunnel_goes(void **state)
 static void test_acquires_start_one_negotiation_per_interval(void **state)
 {
 	(void)state;
-	ondemand_interval_ms = 400;
+	/* Long enough that the work below (a DH under valgrind) stays
+	 * well within it: the test must not depend on the machine's speed. */
+	ondemand_interval_ms = 3000;
 	routed_west();
 	acquire("10.1.0.5/32", "10.2.0.7/32");
 	struct ike_sa *west = harness_sa("west", true);
@@ -238,8 +240,8 @@ static void test_acquires_start_one_negotiation_per_interval(void **state)
 	for (int i = 0; i < 100; i++)
 		acquire("10.1.0.5/32", "10.2.0.7/32");
 	assert_int_equal(west_sas(), 0);		/* held back */
-	assert_true(harness_wait(west_sa_exists, NULL, 10));
-	assert_true(ikev2_ms_since(&t0) >= 300);
+	assert_true(harness_wait(west_sa_exists, NULL, 20));
+	assert_true(ikev2_ms_since(&t0) >= 500);
 	assert_int_equal(west_sas(), 1);		/* one for them all */
 }
 
