@@ -1,5 +1,5 @@
 #!/bin/bash
-# Offload end to end over IKEv2 (the topology KERNEL-FACTS.md measured):
+# Offload end to end over IKEv2 (the offload rig, testing/vm/README.md):
 # west's IPsec endpoint 192.0.2.1 sits on a netdevsim port, IKE and ESP go
 # over veth to east (10.0.0.2). AES-GCM-128 offloads to the port; AES-CBC
 # with fallback=yes comes up in software with the diagnostic; with

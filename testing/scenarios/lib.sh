@@ -161,7 +161,7 @@ nsim_add() {
 	# shellcheck disable=SC2034 # for the scenarios
 	NSIM_ID=$id NSIM_DEV=$dev
 }
-# offload_rig: the rig KERNEL-FACTS.md measured. Namespaces west and east
+# offload_rig: the offload rig of testing/vm/README.md. Namespaces west and east
 # joined by veth (west veth0 10.0.0.1/24, east veth1 10.0.0.2/24); west's
 # IPsec endpoint 192.0.2.1/32 sits on a netdevsim port (NSIM_DEV), and east
 # routes it via west. IKE and ESP travel over veth; SAs offload to the port.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The offload topology of KERNEL-FACTS.md with the peer daemons alone: west's
+# The offload rig (testing/vm/README.md) with the peer daemons alone: west's
 # IPsec endpoint 192.0.2.1/32 sits on a netdevsim port while IKE and ESP
 # travel over veth (10.0.0.1 - 10.0.0.2; east routes 192.0.2.1 via 10.0.0.1).
 # Debian's libreswan in west with nic-offload=yes esp=aes_gcm128-null esn=no
