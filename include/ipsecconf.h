@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "ip_address.h"
 #include "alg.h"
+#include "protoport.h"
 
 enum auto_mode { AUTO_IGNORE, AUTO_ADD, AUTO_START, AUTO_ONDEMAND };
 enum conn_type { TYPE_TUNNEL, TYPE_TRANSPORT };
@@ -42,6 +43,7 @@ struct end_config {
 				 * (unset for %any: known only once the peer is) */
 	bool has_subnet;
 	char *id;		/* leftid= as written, NULL when absent (the address is the id) */
+	struct protoport protoport;	/* leftprotoport=; both sides share one protocol */
 };
 
 struct conn_config {
@@ -71,6 +73,7 @@ struct conn_config {
 	enum yna esn;		/* esn=yes|no|either */
 	enum yna encapsulation;	/* encapsulation=yes|no|auto (NAT-T) */
 	uint32_t tfc;		/* TFC padding in bytes, 0 = none */
+	bool narrowing;		/* narrowing=: a child may be part of what was proposed */
 	enum hw_offload hw_offload;
 	bool hw_offload_fallback;
 };

@@ -130,9 +130,29 @@ static void check_subnets_agree(const struct conn_config *c, const struct resolv
 	report_at(d, c, at, what);
 }
 
-static void check_conn(const struct conn_config *c, const struct resolved_conn *r, struct diag *d)
+/* One selector has one protocol for both of its sides: a side that names
+ * none takes the other's (with every port), and two different ones are
+ * an error. */
+static void check_protoports_agree(struct conn_config *c, const struct resolved_conn *r, struct diag *d)
+{
+	struct protoport *l = &c->left.protoport, *rt = &c->right.protoport;
+	if (l->proto == rt->proto)
+		return;
+	if (l->proto == 0 || rt->proto == 0) {
+		struct protoport *none = l->proto == 0 ? l : rt;
+		*none = (struct protoport){ l->proto | rt->proto, 0 };
+		return;
+	}
+	char what[160];
+	snprintf(what, sizeof(what), "protocol %u differs from leftprotoport='s %u (both sides carry one protocol)",
+		 rt->proto, l->proto);
+	report_at(d, c, r->by_kw[KW_RIGHTPROTOPORT], what);
+}
+
+static void check_conn(struct conn_config *c, const struct resolved_conn *r, struct diag *d)
 {
 	check_hosts_present(c, r, d);
+	check_protoports_agree(c, r, d);
 	if (check_hosts_agree(c, r, d))
 		check_subnets_agree(c, r, d);
 }

@@ -190,6 +190,14 @@ static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MA
 		    text);
 }
 
+static bool parse_protoport(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	char reason[200];
+	if (protoport_parse(text, &v->protoport, reason, sizeof(reason)))
+		return true;
+	return fail(why, "invalid value '%s' (%s)", text, reason);
+}
+
 static bool parse_id(const char *text, char why[KW_WHY_MAX])
 {
 	const char *reason;
@@ -242,6 +250,8 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 		return parse_host(text, v, why);
 	case KT_SUBNET:
 		return parse_subnet(text, v, why);
+	case KT_PROTOPORT:
+		return parse_protoport(text, v, why);
 	case KT_ID:
 		return parse_id(text, why);
 	case KT_ENUM:

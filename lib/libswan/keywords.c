@@ -144,6 +144,11 @@ static const struct keyword keywords[] = {
 	{ "rightsubnet", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
 	{ "leftid", KW_LEFTID, KWS_CONN, KT_ID, CONN(left.id), 0, NULL, 0, 0 },
 	{ "rightid", KW_RIGHTID, KWS_CONN, KT_ID, CONN(right.id), 0, NULL, 0, 0 },
+	{ "leftprotoport", KW_LEFTPROTOPORT, KWS_CONN, KT_PROTOPORT, CONN(left), 0, NULL, 0, 0 },
+	{ "rightprotoport", KW_RIGHTPROTOPORT, KWS_CONN, KT_PROTOPORT, CONN(right), 0, NULL, 0, 0 },
+	/* RFC 7296 2.9: whether a child may be narrowed to a part of what
+	 * was proposed; libreswan's default, no, asks for the same on both. */
+	{ "narrowing", KW_NARROWING, KWS_CONN, KT_YESNO, CONN(narrowing), 0, NULL, 0, 0 },
 	{ "authby", KW_AUTHBY, KWS_CONN, KT_ENUM, CONN(authby), 0, &authby_values, 0, 0 },
 	{ "auto", KW_AUTO, KWS_CONN, KT_ENUM, CONN(auto_mode), 0, &auto_values, 0, 0 },
 	{ "type", KW_TYPE, KWS_CONN, KT_ENUM, CONN(type), 0, &type_values, 0, 0 },
@@ -217,9 +222,9 @@ bool keyword_known_unsupported(const char *name)
 	static const char *const names[] = {
 		"leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 		"leftauth", "rightauth", "leftsourceip", "rightsourceip",
-		"leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
+		"leftsubnets", "rightsubnets",
 		"leftnexthop", "rightnexthop", "leftca", "rightca",
-		"mobike", "narrowing", "fragmentation",
+		"mobike", "fragmentation",
 		"ikepad", "sareftrack", "leftmodecfgclient", "rightmodecfgclient",
 		"leftxauthclient", "rightxauthclient", "leftxauthserver", "rightxauthserver",
 		"nat-traversal", "virtual-private", "virtual_private", "interfaces",
@@ -266,6 +271,9 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 		end->has_subnet = true;
 		break;
 	}
+	case KT_PROTOPORT:
+		((struct end_config *)(void *)field)->protoport = v->protoport;
+		break;
 	case KT_ENUM:
 		memcpy(field, &v->enum_value, sizeof(int));
 		break;

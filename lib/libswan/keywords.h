@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "alg.h"
 #include "ip_address.h"
+#include "protoport.h"
 
 /* One id per keyword; aliases share their keyword's id, which is what
  * duplicates are detected by (esp= and phase2alg= in one conn clash). */
@@ -20,6 +21,7 @@ enum kw_id {
 	KW_LEFT, KW_RIGHT,
 	KW_LEFTSUBNET, KW_RIGHTSUBNET,
 	KW_LEFTID, KW_RIGHTID,
+	KW_LEFTPROTOPORT, KW_RIGHTPROTOPORT, KW_NARROWING,
 	KW_AUTHBY, KW_AUTO, KW_TYPE, KW_PHASE2,
 	KW_IKE, KW_ESP,
 	KW_IKELIFETIME, KW_SALIFETIME, KW_REKEY, KW_REKEYMARGIN,
@@ -40,6 +42,7 @@ enum kw_type {
 	KT_STRING,	/* any non-empty text */
 	KT_HOST,	/* an IP address or %any, into a struct end_config */
 	KT_SUBNET,	/* one subnet, into a struct end_config */
+	KT_PROTOPORT,	/* protocol[/port] (protoport.h), into a struct end_config */
 	KT_ID,		/* an IKE id (ipsec_id.h), kept as text */
 	KT_ENUM,	/* one word of kw_enum */
 	KT_YESNO,
@@ -87,6 +90,7 @@ union kw_value {
 		bool any;
 	} host;
 	ip_subnet subnet;
+	struct protoport protoport;
 	struct alg_proposals proposals;
 };
 

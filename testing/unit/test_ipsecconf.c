@@ -586,6 +586,11 @@ static void test_bad_values(void **state)
 		{ "rightid=\"C=US, O=Example\"", "keyword 'rightid': invalid value 'C=US, O=Example' (certificate DNs are not supported; use an IP address, @fqdn, user@fqdn or %any)" },
 		{ "rightid=vpn.example.com", "keyword 'rightid': invalid value 'vpn.example.com' (only IP addresses, @fqdn, user@fqdn and %any are supported; write a host name as @name)" },
 		{ "leftid=", "keyword 'leftid': missing value" },
+		{ "leftprotoport=tcp/99999", "keyword 'leftprotoport': invalid value 'tcp/99999' (expected a port number 0-65535, a service name or %any after the protocol)" },
+		{ "leftprotoport=ospf", "keyword 'leftprotoport': invalid value 'ospf' (expected a protocol number 0-255 or tcp, udp, icmp, ipv6-icmp, sctp, udplite or gre)" },
+		{ "rightprotoport=icmp/2048", "keyword 'rightprotoport': invalid value 'icmp/2048' (ICMP type and code selectors are not supported; give the protocol alone)" },
+		{ "rightprotoport=47/1", "keyword 'rightprotoport': invalid value '47/1' (only tcp, udp, sctp and udplite have ports)" },
+		{ "narrowing=maybe", "keyword 'narrowing': invalid value 'maybe' (expected yes or no)" },
 		{ "ikelifetime=\"\"", "keyword 'ikelifetime': missing value" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -612,6 +617,25 @@ static void test_bad_hosts(void **state)
 	/* one side's subnet is its host when it has no subnet= */
 	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftsubnet=2001:db8::/32\n",
 			 "ipsec.conf:4: conn 'c': keyword 'leftsubnet': address family differs between the two sides' subnets (left IPv6, right IPv4)");
+}
+
+/* One protocol for both sides: a side without one takes the other's, with
+ * every port; two different ones are an error. */
+static void test_protoports(void **state)
+{
+	struct fixture *f = *state;
+	const struct conn_config *c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftprotoport=udp/1701\n");
+	assert_int_equal(c->left.protoport.proto, 17);
+	assert_int_equal(c->left.protoport.port, 1701);
+	assert_int_equal(c->right.protoport.proto, 17);
+	assert_int_equal(c->right.protoport.port, 0);
+	assert_false(c->narrowing);
+	c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\trightprotoport=6/%any\n\tnarrowing=yes\n");
+	assert_int_equal(c->left.protoport.proto, 6);
+	assert_int_equal(c->right.protoport.port, 0);
+	assert_true(c->narrowing);
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftprotoport=tcp\n\trightprotoport=udp/53\n",
+			 "ipsec.conf:5: conn 'c': keyword 'rightprotoport': protocol 17 differs from leftprotoport='s 6 (both sides carry one protocol)");
 }
 
 static void test_missing_left_right(void **state)
@@ -869,6 +893,7 @@ int main(void)
 		T(test_unknown_keyword),
 		T(test_bad_values),
 		T(test_bad_hosts),
+		T(test_protoports),
 		T(test_missing_left_right),
 		T(test_duplicates),
 		T(test_also_errors),
