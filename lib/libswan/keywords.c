@@ -23,6 +23,10 @@ static const struct kw_enum auto_values = {
 		{ "start", AUTO_START, false },
 		{ "ondemand", AUTO_ONDEMAND, false },
 		{ "route", AUTO_ONDEMAND, true },	/* libreswan's older name */
+		/* libreswan 5's: bring it up at once; and keep it up, which
+		 * start does here (a tunnel lost is brought back). */
+		{ "up", AUTO_START, true },
+		{ "keep", AUTO_START, true },
 		{ NULL, 0, false },
 	},
 };
@@ -174,6 +178,8 @@ static const struct keyword keywords[] = {
 	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
 	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
 	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
+	/* Packets; 0 turns replay protection off; the kernel's bitmap holds 4096. */
+	{ "replay-window", KW_REPLAY_WINDOW, KWS_CONN, KT_NUMBER, CONN(replay_window), 0, NULL, 0, 4096 },
 	/* TFC pads an ESP packet's payload; no packet is larger than 64 KiB. */
 	{ "tfc", KW_TFC, KWS_CONN, KT_BYTES, CONN(tfc), 0, NULL, 0, 65535 },
 	{ "keyexchange", KW_KEYEXCHANGE, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &keyexchange_values, 0, 0 },
@@ -196,6 +202,7 @@ static const struct keyword keywords[] = {
 	{ "max-halfopen-ike-per-peer", KW_MAX_HALFOPEN_IKE_PER_PEER, KWS_SETUP, KT_NUMBER,
 	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
 	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
+	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
@@ -215,25 +222,6 @@ const char *keyword_id_name(enum kw_id id)
 		if (keywords[i].id == id)
 			return keywords[i].name;
 	return "?";
-}
-
-bool keyword_known_unsupported(const char *name)
-{
-	static const char *const names[] = {
-		"leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
-		"leftauth", "rightauth", "leftsourceip", "rightsourceip",
-		"leftsubnets", "rightsubnets",
-		"leftnexthop", "rightnexthop", "leftca", "rightca",
-		"mobike", "fragmentation",
-		"ikepad", "sareftrack", "leftmodecfgclient", "rightmodecfgclient",
-		"leftxauthclient", "rightxauthclient", "leftxauthserver", "rightxauthserver",
-		"nat-traversal", "virtual-private", "virtual_private", "interfaces",
-		"keyingtries", "compress", "ikelifebytes", "salifebytes",
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
 }
 
 /* Storing */

@@ -32,7 +32,7 @@ enum kw_id {
 	KW_HW_OFFLOAD, KW_HW_OFFLOAD_FALLBACK,
 	KW_FIPS, KW_LOGFILE, KW_PLUTODEBUG, KW_PROTOSTACK, KW_UNIQUEIDS,
 	KW_DDOS_MODE, KW_DDOS_IKE_THRESHOLD, KW_MAX_HALFOPEN_IKE,
-	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT,
+	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT, KW_SECRETSFILE, KW_REPLAY_WINDOW,
 	KW_COUNT
 };
 
@@ -98,9 +98,21 @@ union kw_value {
 const struct keyword *keyword_lookup(const char *name);
 /* The main name of a keyword id ("esp" for phase2alg's id). */
 const char *keyword_id_name(enum kw_id id);
-/* libreswan keywords this daemon knows of but does not implement; they get
- * "not supported" rather than "unknown keyword". */
-bool keyword_known_unsupported(const char *name);
+/* The libreswan keywords pluto knows of but does not implement
+ * (keyword_fates.c): accepted with a notice that says why they have no
+ * effect here, either whatever their value or only with the values
+ * listed; or refused, with the reason. */
+enum kw_fate_kind { KF_IGNORED, KF_REFUSED };
+struct kw_fate {
+	const char *name;		/* "left..." stands for "right..." too */
+	enum kw_section section;
+	enum kw_fate_kind fate;
+	const char *values;		/* KF_IGNORED: "no|never", NULL for any */
+	const char *why;
+};
+const struct kw_fate *keyword_fate(const char *name);
+/* Whether value is one f accepts without effect. */
+bool keyword_fate_accepts(const struct kw_fate *f, const char *value);
 
 #define KW_WHY_MAX 512
 

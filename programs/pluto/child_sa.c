@@ -8,7 +8,6 @@
 #include "lifetime.h"
 #include "secmem.h"
 
-#define REPLAY_WINDOW 128
 #define POLICY_PRIORITY 1000
 
 static size_t encr_bytes(const struct alg_proposal *a)
@@ -37,7 +36,7 @@ static void make_sa(const struct ike_sa *ike, const struct child_sa *ch, bool in
 		.encr = ch->alg.encr, .encr_key = ekey, .encr_key_len = encr_bytes(&ch->alg),
 		.integ = ch->alg.integ, .integ_key = akey, .integ_key_len = integ_key_bytes(ch->alg.integ),
 		.esn = ch->esn,
-		.replay_window = REPLAY_WINDOW,
+		.replay_window = c->config->replay_window,
 		.hard_seconds = c->config->salifetime,
 		.soft_seconds = ch->soft_seconds,
 		.tfc_pad = c->config->tfc,
