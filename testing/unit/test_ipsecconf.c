@@ -591,6 +591,21 @@ static void test_keyword_fates(void **state)
 			 "ipsec.conf:2: keyword 'mobike': not allowed in config setup (it belongs in a conn section)");
 }
 
+/* libreswan 5's auto=up and auto=keep; replay-window=; secretsfile=. */
+static void test_libreswan_spellings(void **state)
+{
+	struct fixture *f = *state;
+	const struct conn_config *c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tauto=up\n\treplay-window=0\n");
+	assert_int_equal(c->auto_mode, AUTO_START);
+	assert_int_equal(c->replay_window, 0);
+	c = load_one(f, "config setup\n\tsecretsfile=/etc/ipsec.d/x.secrets\nconn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tauto=keep\n");
+	assert_int_equal(c->auto_mode, AUTO_START);
+	assert_int_equal(c->replay_window, 128);
+	assert_string_equal(f->conf->setup.secretsfile, "/etc/ipsec.d/x.secrets");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\treplay-window=4097\n",
+			 "ipsec.conf:4: keyword 'replay-window': invalid value '4097' (must be from 0 to 4096)");
+}
+
 /* Every keyword of libreswan's ipsec.conf(5) is implemented or has a fate,
  * in the section libreswan has it in. */
 static void assert_known(const char *name, enum kw_section section)
@@ -1004,6 +1019,7 @@ int main(void)
 		T(test_bad_hosts),
 		T(test_protoports),
 		T(test_keyword_fates),
+		T(test_libreswan_spellings),
 		T(test_every_libreswan_keyword_has_a_fate),
 		T(test_good_conns_load_past_bad_ones),
 		T(test_missing_left_right),
