@@ -61,6 +61,7 @@ struct conn_config {
 	struct alg_proposals esp_proposals;
 	uint32_t ikelifetime;	/* seconds */
 	uint32_t salifetime;	/* seconds */
+	uint64_t ipsec_max_bytes, ipsec_max_packets;	/* each SA's; 0 = no limit */
 	bool rekey;
 	uint32_t rekeymargin;	/* seconds */
 	uint32_t rekeyfuzz;	/* percent of rekeymargin added at random */

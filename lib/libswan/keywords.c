@@ -178,6 +178,9 @@ static const struct keyword keywords[] = {
 	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
 	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
 	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
+	/* Each SA's limits; its rekey is due at a share of them (lifetime.h). */
+	{ "ipsec-max-bytes", KW_IPSEC_MAX_BYTES, KWS_CONN, KT_LIMIT, CONN(ipsec_max_bytes), 0, NULL, 0, 0 },
+	{ "ipsec-max-packets", KW_IPSEC_MAX_PACKETS, KWS_CONN, KT_LIMIT, CONN(ipsec_max_packets), 0, NULL, 0, 0 },
 	/* Packets; 0 turns replay protection off; the kernel's bitmap holds 4096. */
 	{ "replay-window", KW_REPLAY_WINDOW, KWS_CONN, KT_NUMBER, CONN(replay_window), 0, NULL, 0, 4096 },
 	/* TFC pads an ESP packet's payload; no packet is larger than 64 KiB. */
@@ -273,6 +276,9 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 	case KT_NUMBER:
 	case KT_PERCENT:
 		memcpy(field, &v->number, sizeof(uint32_t));
+		break;
+	case KT_LIMIT:
+		memcpy(field, &v->limit, sizeof(uint64_t));
 		break;
 	case KT_IKE:
 	case KT_ESP:

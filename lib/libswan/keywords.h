@@ -33,6 +33,7 @@ enum kw_id {
 	KW_FIPS, KW_LOGFILE, KW_PLUTODEBUG, KW_PROTOSTACK, KW_UNIQUEIDS,
 	KW_DDOS_MODE, KW_DDOS_IKE_THRESHOLD, KW_MAX_HALFOPEN_IKE,
 	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT, KW_SECRETSFILE, KW_REPLAY_WINDOW,
+	KW_IPSEC_MAX_BYTES, KW_IPSEC_MAX_PACKETS,
 	KW_COUNT
 };
 
@@ -50,6 +51,7 @@ enum kw_type {
 	KT_BYTES,	/* a number of bytes */
 	KT_NUMBER,	/* a count */
 	KT_PERCENT,	/* a count with an optional %, as libreswan's rekeyfuzz=100% */
+	KT_LIMIT,	/* a 64-bit count with an optional Ki, Mi, Gi, Ti, Pi or Ei (and B) */
 	KT_IKE,		/* ike= proposals (alg_parse_ike) */
 	KT_ESP,		/* esp= proposals (alg_parse_esp) */
 	KT_CONN_NAME,	/* also= */
@@ -85,6 +87,7 @@ union kw_value {
 	bool yes;
 	int enum_value;
 	uint32_t number;
+	uint64_t limit;
 	struct {
 		ip_address addr;
 		bool any;

@@ -39,17 +39,26 @@ static void make_sa(const struct ike_sa *ike, const struct child_sa *ch, bool in
 		.replay_window = c->config->replay_window,
 		.hard_seconds = c->config->salifetime,
 		.soft_seconds = ch->soft_seconds,
+		.hard_bytes = c->config->ipsec_max_bytes,
+		.soft_bytes = ch->soft_bytes,
+		.hard_packets = c->config->ipsec_max_packets,
+		.soft_packets = ch->soft_packets,
 		.tfc_pad = c->config->tfc,
 	};
 }
 
-/* When our kernel tells us to rekey (its soft expiry); 0 with rekey=no. */
-static uint32_t child_soft_seconds(const struct conn_config *c, bool initiator)
+/* When our kernel tells us to rekey (its soft expiries); none with
+ * rekey=no. */
+static void child_soft_limits(const struct conn_config *c, bool initiator, struct child_sa *ch)
 {
-	uint32_t r = 0;
-	if (!c->rekey || !ike_random((uint8_t *)&r, sizeof(r)))
-		return 0;
-	return lifetime_rekey_after(c->salifetime, c->rekeymargin, c->rekeyfuzz, !initiator, r);
+	uint32_t r[3] = { 0, 0, 0 };
+	ch->soft_seconds = 0;
+	ch->soft_bytes = ch->soft_packets = 0;
+	if (!c->rekey || !ike_random((uint8_t *)r, sizeof(r)))
+		return;
+	ch->soft_seconds = lifetime_rekey_after(c->salifetime, c->rekeymargin, c->rekeyfuzz, !initiator, r[0]);
+	ch->soft_bytes = lifetime_soft_limit(c->ipsec_max_bytes, !initiator, r[1]);
+	ch->soft_packets = lifetime_soft_limit(c->ipsec_max_packets, !initiator, r[2]);
 }
 
 /* The traffic of a tunnel: its two subnets and their protocol and ports. */
@@ -229,7 +238,7 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 	if (trap != NULL)
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
-	ch->soft_seconds = child_soft_seconds(ike->c->config, ike->initiator);
+	child_soft_limits(ike->c->config, ike->initiator, ch);
 	int r = install_one(ike, ch, true, keymat, notes);
 	if (r == 0 && (how & CHILD_OUTBOUND_LATER) && (ch->keymat = secmem_alloc(CHILD_KEYMAT_MAX)) != NULL) {
 		memcpy(ch->keymat, keymat, len);

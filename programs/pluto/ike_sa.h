@@ -66,6 +66,7 @@ struct child_sa {
 	time_t add_time;
 	bool keys_by_us;			/* we started the exchange that made it */
 	uint32_t soft_seconds;			/* the kernel's soft expiry asks for a rekey */
+	uint64_t soft_bytes, soft_packets;	/* ... and so do these, ipsec-max-bytes/-packets' */
 	bool we_delete, delete_sent;		/* retiring: ours to delete; our Delete is out */
 	unsigned replaces;			/* made by our answer to the peer's rekey of this child */
 	uint8_t *keymat;			/* key memory, while out_pending */

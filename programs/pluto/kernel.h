@@ -52,6 +52,7 @@ struct kernel_sa {
 	bool esn;
 	uint32_t replay_window;		/* packets */
 	uint64_t soft_bytes, hard_bytes;	/* 0: no limit */
+	uint64_t soft_packets, hard_packets;	/* 0: no limit */
 	uint64_t soft_seconds, hard_seconds;	/* 0: no limit */
 
 	bool encap;			/* NAT-T: ESP in UDP */
@@ -114,10 +115,13 @@ typedef void kernel_sa_fn(void *arg, const struct kernel_sa_entry *sa);
 
 /* Events the kernel sends on its own. */
 enum kernel_event_type { KERNEL_EV_ACQUIRE, KERNEL_EV_EXPIRE_SOFT, KERNEL_EV_EXPIRE_HARD };
+/* Which of an SA's limits its expiry reached. */
+enum kernel_expiry { KERNEL_EXPIRY_TIME, KERNEL_EXPIRY_BYTES, KERNEL_EXPIRY_PACKETS };
 struct kernel_event {
 	enum kernel_event_type type;
 	ip_address src, dst;
 	uint32_t spi;			/* expire */
+	enum kernel_expiry expiry;	/* expire */
 	uint8_t proto;
 	ip_subnet sel_src, sel_dst;	/* acquire */
 };

@@ -100,18 +100,17 @@ static unsigned long long limit_or_inf(uint64_t v)
 	return v == 0 ? XFRM_INF : v;
 }
 
-static struct xfrmnl_ltime_cfg *lifetime_of(uint64_t soft_bytes, uint64_t hard_bytes,
-					    uint64_t soft_seconds, uint64_t hard_seconds)
+static struct xfrmnl_ltime_cfg *lifetime_of(const struct kernel_sa *sa)
 {
 	struct xfrmnl_ltime_cfg *l = xfrmnl_ltime_cfg_alloc();
 	if (l == NULL)
 		return NULL;
-	xfrmnl_ltime_cfg_set_soft_bytelimit(l, limit_or_inf(soft_bytes));
-	xfrmnl_ltime_cfg_set_hard_bytelimit(l, limit_or_inf(hard_bytes));
-	xfrmnl_ltime_cfg_set_soft_packetlimit(l, XFRM_INF);
-	xfrmnl_ltime_cfg_set_hard_packetlimit(l, XFRM_INF);
-	xfrmnl_ltime_cfg_set_soft_addexpires(l, soft_seconds);
-	xfrmnl_ltime_cfg_set_hard_addexpires(l, hard_seconds);
+	xfrmnl_ltime_cfg_set_soft_bytelimit(l, limit_or_inf(sa->soft_bytes));
+	xfrmnl_ltime_cfg_set_hard_bytelimit(l, limit_or_inf(sa->hard_bytes));
+	xfrmnl_ltime_cfg_set_soft_packetlimit(l, limit_or_inf(sa->soft_packets));
+	xfrmnl_ltime_cfg_set_hard_packetlimit(l, limit_or_inf(sa->hard_packets));
+	xfrmnl_ltime_cfg_set_soft_addexpires(l, sa->soft_seconds);
+	xfrmnl_ltime_cfg_set_hard_addexpires(l, sa->hard_seconds);
 	return l;
 }
 
@@ -198,8 +197,7 @@ static int describe_sa(struct xfrmnl_sa *x, const struct kernel_sa *sa, struct k
 	struct nl_addr *dst = nl_addr_of(&sa->dst, family);
 	int sel_family = sa->src_sel.addr.family != 0 ? sa->src_sel.addr.family : family;
 	struct xfrmnl_sel *sel = selector_of(&sa->src_sel, &sa->dst_sel, &sa->src_pp, &sa->dst_pp, sel_family);
-	struct xfrmnl_ltime_cfg *lft = lifetime_of(sa->soft_bytes, sa->hard_bytes,
-						   sa->soft_seconds, sa->hard_seconds);
+	struct xfrmnl_ltime_cfg *lft = lifetime_of(sa);
 	if (src == NULL || dst == NULL || sel == NULL || lft == NULL) {
 		r = nomem(e);
 		goto out;
@@ -434,7 +432,8 @@ static int describe_policy(struct xfrmnl_sp *sp, const struct kernel_policy *p, 
 	xfrmnl_sp_set_dir(sp, xfrm_dir(p->dir));
 	if (!full)
 		return 0;
-	struct xfrmnl_ltime_cfg *lft = lifetime_of(0, 0, 0, 0);
+	static const struct kernel_sa no_limits;
+	struct xfrmnl_ltime_cfg *lft = lifetime_of(&no_limits);
 	struct xfrmnl_user_tmpl *t = template_of(p, family);
 	if (lft == NULL || t == NULL) {
 		if (lft != NULL)
@@ -589,6 +588,21 @@ static int acquire_family(const struct nlmsghdr *h, const struct xfrm_user_acqui
 	return ua->sel.family;
 }
 
+/* The kernel says an SA expired, not which limit it reached: the one its
+ * counters have reached is it, else its time ran out. */
+static enum kernel_expiry expiry_of(const struct xfrm_user_expire *ue)
+{
+	const struct xfrm_lifetime_cfg *l = &ue->state.lft;
+	const struct xfrm_lifetime_cur *cur = &ue->state.curlft;
+	uint64_t bytes = ue->hard ? l->hard_byte_limit : l->soft_byte_limit;
+	uint64_t packets = ue->hard ? l->hard_packet_limit : l->soft_packet_limit;
+	if (bytes != XFRM_INF && bytes != 0 && cur->bytes >= bytes)
+		return KERNEL_EXPIRY_BYTES;
+	if (packets != XFRM_INF && packets != 0 && cur->packets >= packets)
+		return KERNEL_EXPIRY_PACKETS;
+	return KERNEL_EXPIRY_TIME;
+}
+
 int xfrm_event_parse(const struct nlmsghdr *h, struct kernel_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -615,6 +629,7 @@ int xfrm_event_parse(const struct nlmsghdr *h, struct kernel_event *ev)
 		address_from_xfrm(ue.state.family, &ue.state.id.daddr, &ev->dst);
 		ev->spi = ntohl(ue.state.id.spi);
 		ev->proto = ue.state.id.proto;
+		ev->expiry = expiry_of(&ue);
 		return 0;
 	}
 	return -EPROTO;

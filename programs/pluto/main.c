@@ -234,6 +234,12 @@ static void start_auto_conns(void)
 	}
 }
 
+/* The keyword whose limit an SA reached. */
+static const char *expiry_limit(enum kernel_expiry e)
+{
+	return e == KERNEL_EXPIRY_BYTES ? "ipsec-max-bytes" : e == KERNEL_EXPIRY_PACKETS ? "ipsec-max-packets" : "salifetime";
+}
+
 static void log_kernel_event(void *arg, const struct kernel_event *ev)
 {
 	(void)arg;
@@ -244,10 +250,10 @@ static void log_kernel_event(void *arg, const struct kernel_event *ev)
 		break;
 	case KERNEL_EV_EXPIRE_SOFT:
 	case KERNEL_EV_EXPIRE_HARD:
-		llog(LL_INFO, "kernel: %s expire of %s.%08x@%s", ev->type == KERNEL_EV_EXPIRE_SOFT ? "soft" : "hard",
-		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a));
+		llog(LL_INFO, "kernel: %s expire of %s.%08x@%s (%s)", ev->type == KERNEL_EV_EXPIRE_SOFT ? "soft" : "hard",
+		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a), expiry_limit(ev->expiry));
 		if (ev->type == KERNEL_EV_EXPIRE_HARD)
-			ikev2_child_expired(&ev->dst, ev->spi);
+			ikev2_child_expired(&ev->dst, ev->spi, expiry_limit(ev->expiry));
 		else
 			ikev2_child_soft_expired(&ev->dst, ev->spi);
 		break;

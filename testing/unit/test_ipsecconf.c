@@ -602,6 +602,16 @@ static void test_libreswan_spellings(void **state)
 	assert_int_equal(c->auto_mode, AUTO_START);
 	assert_int_equal(c->replay_window, 128);
 	assert_string_equal(f->conf->setup.secretsfile, "/etc/ipsec.d/x.secrets");
+	c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tipsec-max-bytes=1GiB\n\tipsec-max-packets=3Mi\n");
+	assert_true(c->ipsec_max_bytes == UINT64_C(1) << 30);
+	assert_true(c->ipsec_max_packets == UINT64_C(3) << 20);
+	c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tipsec-max-bytes=8EiB\n\tipsec-max-packets=1000\n");
+	assert_true(c->ipsec_max_bytes == UINT64_C(1) << 63);
+	assert_true(c->ipsec_max_packets == 1000);
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tipsec-max-bytes=9EiB\n",
+			 "ipsec.conf:4: keyword 'ipsec-max-bytes': invalid value '9EiB' (expected a count from 1 to 2^63, optionally followed by KiB, MiB, GiB, TiB, PiB or EiB)");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tipsec-max-packets=1KB\n",
+			 "ipsec.conf:4: keyword 'ipsec-max-packets': invalid value '1KB' (expected a count from 1 to 2^63, optionally followed by KiB, MiB, GiB, TiB, PiB or EiB)");
 	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\treplay-window=4097\n",
 			 "ipsec.conf:4: keyword 'replay-window': invalid value '4097' (must be from 0 to 4096)");
 }

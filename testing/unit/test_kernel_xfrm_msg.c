@@ -59,6 +59,7 @@ static struct kernel_sa cbc_sa(void)
 		.encr = ENCR_AES_CBC, .encr_key = key, .encr_key_len = 16,
 		.integ = INTEG_HMAC_SHA2_256_128, .integ_key = hkey, .integ_key_len = 32,
 		.esn = true, .replay_window = 128, .soft_bytes = 1000000, .hard_bytes = 2000000,
+		.soft_packets = 3000, .hard_packets = 8000,
 		.encap = true, .encap_sport = 4500, .encap_dport = 4501, .tfc_pad = 1500,
 	};
 	return sa;
@@ -173,6 +174,8 @@ static void test_cbc_transport_ipv6_esn_encap(void **state)
 	struct xfrmnl_ltime_cfg *l = xfrmnl_sa_get_lifetime_cfg(x);
 	assert_int_equal(xfrmnl_ltime_cfg_get_soft_bytelimit(l), 1000000);
 	assert_int_equal(xfrmnl_ltime_cfg_get_hard_bytelimit(l), 2000000);
+	assert_int_equal(xfrmnl_ltime_cfg_get_soft_packetlimit(l), 3000);
+	assert_int_equal(xfrmnl_ltime_cfg_get_hard_packetlimit(l), 8000);
 	xfrmnl_sa_put(x);
 }
 
@@ -558,6 +561,29 @@ static void test_expire_event(void **state)
 	assert_int_equal(ev.type, KERNEL_EV_EXPIRE_HARD);
 	assert_int_equal(ev.spi, 0x5555);
 	assert_true(address_eq(&ev.dst, &(ip_address){0}) == false);
+	assert_int_equal(ev.expiry, KERNEL_EXPIRY_TIME);	/* no limit reached */
+	nlmsg_free(msg);
+
+	/* the limit its counters reached is the one it expired by */
+	static const struct { uint8_t hard; uint64_t bytes, packets; enum kernel_expiry want; } cases[] = {
+		{ 1, 5000, 10, KERNEL_EXPIRY_BYTES }, { 0, 2500, 10, KERNEL_EXPIRY_BYTES },
+		{ 1, 100, 40, KERNEL_EXPIRY_PACKETS }, { 0, 100, 20, KERNEL_EXPIRY_PACKETS },
+		{ 0, 100, 10, KERNEL_EXPIRY_TIME },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ue.hard = cases[i].hard;
+		ue.state.lft = (struct xfrm_lifetime_cfg){ .soft_byte_limit = 2500, .hard_byte_limit = 5000,
+							   .soft_packet_limit = 20, .hard_packet_limit = 40 };
+		ue.state.curlft.bytes = cases[i].bytes;
+		ue.state.curlft.packets = cases[i].packets;
+		msg = nlmsg_alloc_simple(XFRM_MSG_EXPIRE, 0);
+		assert_int_equal(nlmsg_append(msg, &ue, sizeof(ue), NLMSG_ALIGNTO), 0);
+		assert_int_equal(xfrm_event_parse(nlmsg_hdr(msg), &ev), 0);
+		assert_int_equal(ev.expiry, cases[i].want);
+		nlmsg_free(msg);
+	}
+	msg = nlmsg_alloc_simple(XFRM_MSG_EXPIRE, 0);
+	assert_int_equal(nlmsg_append(msg, &ue, sizeof(ue), NLMSG_ALIGNTO), 0);
 	nlmsg_hdr(msg)->nlmsg_type = XFRM_MSG_NEWAE;
 	assert_int_equal(xfrm_event_parse(nlmsg_hdr(msg), &ev), -EPROTO);
 	nlmsg_hdr(msg)->nlmsg_type = XFRM_MSG_EXPIRE;
