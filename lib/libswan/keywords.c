@@ -144,6 +144,12 @@ static const struct keyword keywords[] = {
 	{ "rightsubnet", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
 	{ "leftid", KW_LEFTID, KWS_CONN, KT_ID, CONN(left.id), 0, NULL, 0, 0 },
 	{ "rightid", KW_RIGHTID, KWS_CONN, KT_ID, CONN(right.id), 0, NULL, 0, 0 },
+	/* libreswan's: the local address for traffic into the tunnel, and
+	 * the script run when the tunnel comes up and goes (updown.h). */
+	{ "leftsourceip", KW_LEFTSOURCEIP, KWS_CONN, KT_SOURCEIP, CONN(left), 0, NULL, 0, 0 },
+	{ "rightsourceip", KW_RIGHTSOURCEIP, KWS_CONN, KT_SOURCEIP, CONN(right), 0, NULL, 0, 0 },
+	{ "leftupdown", KW_LEFTUPDOWN, KWS_CONN, KT_UPDOWN, CONN(left.updown), 0, NULL, 0, 0 },
+	{ "rightupdown", KW_RIGHTUPDOWN, KWS_CONN, KT_UPDOWN, CONN(right.updown), 0, NULL, 0, 0 },
 	{ "authby", KW_AUTHBY, KWS_CONN, KT_ENUM, CONN(authby), 0, &authby_values, 0, 0 },
 	{ "auto", KW_AUTO, KWS_CONN, KT_ENUM, CONN(auto_mode), 0, &auto_values, 0, 0 },
 	{ "type", KW_TYPE, KWS_CONN, KT_ENUM, CONN(type), 0, &type_values, 0, 0 },
@@ -216,7 +222,7 @@ bool keyword_known_unsupported(const char *name)
 {
 	static const char *const names[] = {
 		"leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
-		"leftauth", "rightauth", "leftsourceip", "rightsourceip",
+		"leftauth", "rightauth",
 		"leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
 		"leftnexthop", "rightnexthop", "leftca", "rightca",
 		"mobike", "narrowing", "fragmentation",
@@ -255,6 +261,7 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 	switch (kw->type) {
 	case KT_STRING:
 	case KT_ID:
+	case KT_UPDOWN:
 		store_string((char **)(void *)field, text);
 		break;
 	case KT_HOST:
@@ -264,6 +271,12 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 		struct end_config *end = (struct end_config *)(void *)field;
 		end->subnet = v->subnet;
 		end->has_subnet = true;
+		break;
+	}
+	case KT_SOURCEIP: {
+		struct end_config *end = (struct end_config *)(void *)field;
+		end->sourceip = v->host.addr;
+		end->has_sourceip = true;
 		break;
 	}
 	case KT_ENUM:

@@ -20,6 +20,7 @@ enum kw_id {
 	KW_LEFT, KW_RIGHT,
 	KW_LEFTSUBNET, KW_RIGHTSUBNET,
 	KW_LEFTID, KW_RIGHTID,
+	KW_LEFTSOURCEIP, KW_RIGHTSOURCEIP, KW_LEFTUPDOWN, KW_RIGHTUPDOWN,
 	KW_AUTHBY, KW_AUTO, KW_TYPE, KW_PHASE2,
 	KW_IKE, KW_ESP,
 	KW_IKELIFETIME, KW_SALIFETIME, KW_REKEY, KW_REKEYMARGIN,
@@ -40,6 +41,8 @@ enum kw_type {
 	KT_STRING,	/* any non-empty text */
 	KT_HOST,	/* an IP address or %any, into a struct end_config */
 	KT_SUBNET,	/* one subnet, into a struct end_config */
+	KT_SOURCEIP,	/* one address, into a struct end_config (leftsourceip=) */
+	KT_UPDOWN,	/* %disabled or an absolute path and its arguments, kept as text */
 	KT_ID,		/* an IKE id (ipsec_id.h), kept as text */
 	KT_ENUM,	/* one word of kw_enum */
 	KT_YESNO,
