@@ -25,6 +25,7 @@
 #include "pluto_secrets.h"
 #include "rundir.h"
 #include "pluto.h"
+#include "script.h"
 #include "secrets.h"
 
 struct options {
@@ -299,6 +300,7 @@ static void stop_daemon(void)
 	pluto.stopping = true;
 	control_stop_listening();
 	ikev2_shutdown();
+	script_drain(SCRIPT_DRAIN_S);	/* the tunnels' down scripts */
 	conn_delete_all();
 	if (kernel_started)
 		stop_kernel();

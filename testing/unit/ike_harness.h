@@ -132,6 +132,8 @@ static inline bool harness_start(const char *conf, const char *secrets)
 	pluto.base = event_base_new();
 	pluto.stopping = false;
 	kernel = &double_ops;
+	memset(&dbl_routes, 0, sizeof(dbl_routes));
+	kernel_routes = &double_route_ops;
 	ike_transport = &wire_transport;
 	ikev2_init();
 	tmpdir_make(&wire.dir);
