@@ -227,10 +227,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	arm_tick();
 }
 
+static void drop_tick(void)
+{
+	if (q.tick != NULL)
+		event_free(q.tick);
+	q.tick = NULL;
+}
+
+/* The timer runs only while a script does. */
 static void arm_tick(void)
 {
-	if (q.head == NULL || q.base == NULL)
+	if (q.head == NULL || q.base == NULL) {
+		drop_tick();
 		return;
+	}
 	if (q.tick == NULL)
 		q.tick = evtimer_new(q.base, on_tick, NULL);
 	struct timeval tv = { .tv_sec = 0, .tv_usec = POLL_MS * 1000 };
@@ -300,7 +310,5 @@ void script_drain(unsigned seconds)
 		}
 		pop_head();
 	}
-	if (q.tick != NULL)
-		event_free(q.tick);
-	q.tick = NULL;
+	drop_tick();
 }

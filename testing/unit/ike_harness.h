@@ -22,6 +22,7 @@
 #include "ikev2_exchange.h"
 #include "kernel_double.h"
 #include "pluto.h"
+#include "script.h"
 #include "secrets.h"
 
 #define WIRE_MAX 64
@@ -166,6 +167,7 @@ static inline bool harness_start(const char *conf, const char *secrets)
 static inline void harness_stop(void)
 {
 	ikev2_shutdown();
+	script_drain(SCRIPT_DRAIN_S);	/* as pluto does: the down scripts, before the loop goes */
 	wire_clear();
 	conn_delete_all();
 	ike_dos_reset();
