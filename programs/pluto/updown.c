@@ -13,7 +13,7 @@
 #include "script.h"
 #include "updown.h"
 
-#define UPDOWN_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define UPDOWN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define UPDOWN_ARGS_MAX 16
 
 /* --- the decision ------------------------------------------------------------------- */
@@ -118,7 +118,7 @@ void updown_env_build(const struct updown_facts *f, struct updown_env *env)
 	env_add(env, "PLUTO_REQID", num);
 	env_add(env, "PLUTO_SA_TYPE", "ESP");
 	env_add(env, "PLUTO_STACK", "xfrm");
-	env_add(env, "PATH", UPDOWN_PATH + strlen("PATH="));
+	env_add(env, "PATH", UPDOWN_PATH);
 }
 
 const char *updown_env_get(const struct updown_env *env, const char *name)
