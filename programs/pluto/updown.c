@@ -151,15 +151,16 @@ struct tunnel_record {
 	enum updown_action action;
 	struct kernel_route route;	/* UPDOWN_ROUTE */
 	bool route_ours;		/* we added it (or share one we added): ours to remove */
+	bool trap;			/* a routed conn's (reqid 0): the route stands while it is routed */
 	struct tunnel_record *next;
 };
 
 static struct tunnel_record *records;
 
-static struct tunnel_record *record_find(uint32_t reqid, const char *conn)
+static struct tunnel_record *record_find(uint32_t reqid, const char *conn, bool trap)
 {
 	for (struct tunnel_record *r = records; r != NULL; r = r->next)
-		if (r->reqid == reqid && strcmp(r->conn, conn) == 0)
+		if (r->reqid == reqid && r->trap == trap && strcmp(r->conn, conn) == 0)
 			return r;
 	return NULL;
 }
@@ -214,32 +215,39 @@ static const char *route_text(const struct kernel_route *rt, const char *dev, ch
 	return buf;
 }
 
+/* Where a route goes: the subnet, the peer it is reached through, and
+ * the source to prefer. */
+struct route_want {
+	const ip_subnet *net;
+	const ip_address *peer;
+	const ip_address *sourceip;	/* NULL: none */
+};
+
 /* The way to the peer: its gateway, else the peer itself when the
  * subnet is of its family (a gateway of another family cannot be named). */
-static int route_towards_peer(const struct ike_sa *ike, const struct child_sa *ch, const ip_address *sourceip, struct kernel_route *rt,
-			      struct kernel_route_hop *hop, struct kernel_err *e)
+static int route_towards_peer(const struct route_want *w, struct kernel_route *rt, struct kernel_route_hop *hop,
+			      struct kernel_err *e)
 {
-	int r = kernel_routes->lookup(&ike->ends.remote, hop, e);
+	int r = kernel_routes->lookup(w->peer, hop, e);
 	if (r != 0)
 		return r;
-	*rt = (struct kernel_route){ .dst = ch->remote_net, .ifindex = hop->ifindex };
-	const ip_address *via = address_is_set(&hop->gateway) ? &hop->gateway : &ike->ends.remote;
+	*rt = (struct kernel_route){ .dst = *w->net, .ifindex = hop->ifindex };
+	const ip_address *via = address_is_set(&hop->gateway) ? &hop->gateway : w->peer;
 	if (via->family == rt->dst.addr.family)
 		rt->gateway = *via;
-	if (sourceip != NULL)
-		rt->prefsrc = *sourceip;
+	if (w->sourceip != NULL)
+		rt->prefsrc = *w->sourceip;
 	return 0;
 }
 
-static void route_up(struct ike_sa *ike, const struct child_sa *ch, struct tunnel_record *rec, const ip_address *sourceip)
+static void route_up(const struct logger *lg, const struct route_want *w, struct tunnel_record *rec)
 {
-	struct logger lg = child_logger(ike, ch);
 	struct kernel_route_hop hop;
 	struct kernel_err e = {0};
 	char why[KERNEL_EXTACK_MAX + 64], text[256];
-	if (route_towards_peer(ike, ch, sourceip, &rec->route, &hop, &e) != 0) {
-		logger_log(&lg, LL_ERROR, "cannot route %s: the kernel has no route to the peer: %s",
-			   subnet_str(&ch->remote_net, text), kernel_reason(&e, why, sizeof(why)));
+	if (route_towards_peer(w, &rec->route, &hop, &e) != 0) {
+		logger_log(lg, LL_ERROR, "cannot route %s: the kernel has no route to the peer: %s",
+			   subnet_str(w->net, text), kernel_reason(&e, why, sizeof(why)));
 		return;
 	}
 	route_text(&rec->route, hop.ifname, text, sizeof(text));
@@ -250,40 +258,44 @@ static void route_up(struct ike_sa *ike, const struct child_sa *ch, struct tunne
 	int r = kernel_routes->add(&rec->route, &e);
 	if (r == 0) {
 		rec->route_ours = true;
-		logger_log(&lg, LL_INFO, "route %s added", text);
+		logger_log(lg, LL_INFO, "route %s added", text);
 	} else if (r == -EEXIST) {
-		logger_log(&lg, LL_INFO, "a route for %s is there already: left as it is, and not removed when the tunnel goes",
+		logger_log(lg, LL_INFO, "a route for %s is there already: left as it is, and not removed when the tunnel goes",
 			   subnet_str(&rec->route.dst, text));
 	} else {
-		logger_log(&lg, LL_ERROR, "cannot add route %s: %s", text, kernel_reason(&e, why, sizeof(why)));
+		logger_log(lg, LL_ERROR, "cannot add route %s: %s", text, kernel_reason(&e, why, sizeof(why)));
 	}
 }
 
-static void route_down(struct ike_sa *ike, const struct child_sa *ch, struct tunnel_record *rec)
+/* Our route goes with the last record that holds it. */
+static void route_down(const struct logger *lg, struct tunnel_record *rec)
 {
 	if (!rec->route_ours || route_sharer(rec) != NULL)
 		return;
-	struct logger lg = child_logger(ike, ch);
 	struct kernel_err e = {0};
 	char why[KERNEL_EXTACK_MAX + 64], dst[ADDRESS_STR_MAX];
 	int r = kernel_routes->del(&rec->route, &e);
 	if (r == 0)
-		logger_log(&lg, LL_INFO, "route %s removed", subnet_str(&rec->route.dst, dst));
+		logger_log(lg, LL_INFO, "route %s removed", subnet_str(&rec->route.dst, dst));
 	else if (r == -ESRCH)
-		logger_log(&lg, LL_INFO, "route %s was gone already (or is no longer the one pluto added)",
+		logger_log(lg, LL_INFO, "route %s was gone already (or is no longer the one pluto added)",
 			   subnet_str(&rec->route.dst, dst));
 	else
-		logger_log(&lg, LL_WARN, "cannot remove route %s: %s", subnet_str(&rec->route.dst, dst),
+		logger_log(lg, LL_WARN, "cannot remove route %s: %s", subnet_str(&rec->route.dst, dst),
 			   kernel_reason(&e, why, sizeof(why)));
 }
 
 /* --- scripts ---------------------------------------------------------------------------- */
 
+/* This host's end_config in cfg, whose local address is local. */
+static const struct end_config *local_end_of(const struct conn_config *cfg, const ip_address *local)
+{
+	return address_eq(&cfg->left.host, local) || !address_eq(&cfg->right.host, local) ? &cfg->left : &cfg->right;
+}
+
 static const struct end_config *local_end(const struct ike_sa *ike)
 {
-	const struct conn_config *cfg = ike->c->config;
-	return address_eq(&cfg->left.host, &ike->ends.local) || !address_eq(&cfg->right.host, &ike->ends.local)
-		? &cfg->left : &cfg->right;
+	return local_end_of(ike->c->config, &ike->ends.local);
 }
 
 static void run_script(struct ike_sa *ike, const struct child_sa *ch, bool up)
@@ -320,42 +332,87 @@ static void run_script(struct ike_sa *ike, const struct child_sa *ch, bool up)
 
 /* --- the hooks ---------------------------------------------------------------------------- */
 
+/* A new record, first in the list; NULL (logged) when out of memory. */
+static struct tunnel_record *record_new(const struct logger *lg, uint32_t reqid, const char *conn,
+					enum updown_action a, bool trap)
+{
+	struct tunnel_record *rec = calloc(1, sizeof(*rec));
+	if (rec == NULL) {
+		logger_log(lg, LL_ERROR, "updown: out of memory: no route, no script");
+		return NULL;
+	}
+	rec->reqid = reqid;
+	rec->trap = trap;
+	snprintf(rec->conn, sizeof(rec->conn), "%s", conn);
+	rec->action = a;
+	rec->next = records;
+	records = rec;
+	return rec;
+}
+
 void updown_tunnel_up(struct ike_sa *ike, const struct child_sa *ch)
 {
 	const char *conn = ike->c->config->name;
-	if (record_find(ch->reqid, conn) != NULL)
+	if (record_find(ch->reqid, conn, false) != NULL)
 		return;		/* up already */
 	const struct end_config *local = local_end(ike);
 	struct ends ends = ike->ends;
 	ends.remote_net = ch->remote_net;
 	enum updown_action a = updown_decide(local, ch->transport, &ends);
-	if (a == UPDOWN_NOTHING)
+	struct logger lg = child_logger(ike, ch);
+	struct tunnel_record *rec = a != UPDOWN_NOTHING ? record_new(&lg, ch->reqid, conn, a, false) : NULL;
+	if (rec == NULL)
 		return;
-	struct tunnel_record *rec = calloc(1, sizeof(*rec));
-	if (rec == NULL) {
-		struct logger lg = child_logger(ike, ch);
-		logger_log(&lg, LL_ERROR, "updown: out of memory: no route, no script");
-		return;
-	}
-	rec->reqid = ch->reqid;
-	snprintf(rec->conn, sizeof(rec->conn), "%s", conn);
-	rec->action = a;
-	rec->next = records;
-	records = rec;
-	if (a == UPDOWN_ROUTE)
-		route_up(ike, ch, rec, local->has_sourceip ? &local->sourceip : NULL);
-	else
+	if (a == UPDOWN_ROUTE) {
+		struct route_want w = { &ch->remote_net, &ike->ends.remote, local->has_sourceip ? &local->sourceip : NULL };
+		route_up(&lg, &w, rec);
+	} else {
 		run_script(ike, ch, true);
+	}
 }
 
 void updown_tunnel_down(struct ike_sa *ike, const struct child_sa *ch)
 {
-	struct tunnel_record *rec = record_find(ch->reqid, ike->c->config->name);
+	struct tunnel_record *rec = record_find(ch->reqid, ike->c->config->name, false);
 	if (rec == NULL)
 		return;
+	struct logger lg = child_logger(ike, ch);
 	if (rec->action == UPDOWN_ROUTE)
-		route_down(ike, ch, rec);
+		route_down(&lg, rec);
 	else
 		run_script(ike, ch, false);
 	record_drop(rec);
+}
+
+void updown_conn_routed(struct connection *c)
+{
+	const struct end_config *local = local_end_of(c->config, &c->ends.local);
+	if (record_find(0, c->config->name, true) != NULL ||
+	    updown_decide(local, c->config->type == TYPE_TRANSPORT, &c->ends) != UPDOWN_ROUTE)
+		return;
+	struct tunnel_record *rec = record_new(&c->log, 0, c->config->name, UPDOWN_ROUTE, true);
+	if (rec == NULL)
+		return;
+	struct route_want w = { &c->ends.remote_net, &c->ends.remote, local->has_sourceip ? &local->sourceip : NULL };
+	route_up(&c->log, &w, rec);
+}
+
+void updown_conn_unrouted(struct connection *c)
+{
+	struct tunnel_record *rec = record_find(0, c->config->name, true);
+	if (rec == NULL)
+		return;
+	route_down(&c->log, rec);
+	record_drop(rec);
+}
+
+void updown_shutdown(void)
+{
+	while (records != NULL) {
+		struct logger lg;
+		logger_init(&lg, records->conn, 0);
+		if (records->action == UPDOWN_ROUTE)
+			route_down(&lg, records);
+		record_drop(records);
+	}
 }

@@ -73,6 +73,16 @@ bool updown_argv(const char *value, char *buf, size_t len, char **argv, size_t m
 void updown_tunnel_up(struct ike_sa *ike, const struct child_sa *ch);
 void updown_tunnel_down(struct ike_sa *ike, const struct child_sa *ch);
 
+/* A routed conn (ondemand.h) needs its route while no tunnel stands, or
+ * its traffic would never reach the trap: routing the conn adds it (or
+ * shares the tunnel's), unrouting removes it unless a tunnel still holds
+ * it, as libreswan's route-client/unroute-client do. */
+void updown_conn_routed(struct connection *c);
+void updown_conn_unrouted(struct connection *c);
+
+/* At shutdown, once the tunnels are down: the routed conns' routes go. */
+void updown_shutdown(void);
+
 /* How many routes pluto holds now (for tests and status). */
 size_t updown_routes_held(void);
 

@@ -23,6 +23,7 @@
 #include "kernel_double.h"
 #include "pluto.h"
 #include "script.h"
+#include "updown.h"
 #include "secrets.h"
 
 #define WIRE_MAX 64
@@ -168,6 +169,7 @@ static inline void harness_stop(void)
 {
 	ikev2_shutdown();
 	script_drain(SCRIPT_DRAIN_S);	/* as pluto does: the down scripts, before the loop goes */
+	updown_shutdown();
 	wire_clear();
 	conn_delete_all();
 	ike_dos_reset();

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include "ike_harness.h"
 #include "log.h"
+#include "ondemand.h"
 #include "script.h"
 #include "updown.h"
 
@@ -286,6 +287,31 @@ static void test_a_refused_route_is_one_line_with_the_kernels_reason(void **stat
 	assert_int_equal(dbl_routes.dels, 0);	/* nothing of ours to remove */
 }
 
+/* A routed conn's traffic must reach its trap while no tunnel stands:
+ * its route is there from --route to --unroute, whatever its tunnels do. */
+static void test_a_routed_conn_keeps_its_route_between_tunnels(void **state)
+{
+	(void)state;
+	start_listening(route_conf);
+	struct connection *west = conn_find("west");
+	struct diag d;
+	diag_init(&d);
+	assert_true(ondemand_route(west, &d));
+	assert_non_null(route_to("10.2.0.0/24"));
+	assert_true(was_logged("\"west\": route 10.2.0.0/24 via 192.0.2.2 dev eth0 src 10.1.0.1 added"));
+	ikev2_initiate(west, 0);
+	wire_pump(16);
+	assert_true(harness_sa("west", true)->child.installed);
+	assert_int_equal(dbl_routes.adds, 2);	/* west's once (the tunnel shares it), east's */
+	ikev2_down("west", "test");
+	wire_pump(16);
+	assert_non_null(route_to("10.2.0.0/24"));	/* the trap still needs it */
+	assert_null(route_to("10.1.0.0/24"));		/* east's went with its tunnel */
+	ondemand_unroute(west);
+	assert_null(route_to("10.2.0.0/24"));
+	assert_int_equal(updown_routes_held(), 0);
+}
+
 /* ---- the script ---- */
 
 static char script_path[PATH_MAX], record_path[PATH_MAX];
@@ -378,6 +404,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_routes_added_kept_over_rekeys_removed_at_down, stop),
 		cmocka_unit_test_teardown(test_a_route_already_there_is_left_alone, stop),
 		cmocka_unit_test_teardown(test_a_refused_route_is_one_line_with_the_kernels_reason, stop),
+		cmocka_unit_test_teardown(test_a_routed_conn_keeps_its_route_between_tunnels, stop),
 		cmocka_unit_test_teardown(test_script_runs_on_up_and_down_and_pluto_routes_nothing, stop),
 		cmocka_unit_test_teardown(test_a_script_that_cannot_run_is_logged, stop),
 	};
