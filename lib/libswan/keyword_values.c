@@ -215,6 +215,14 @@ static bool parse_updown(const char *text, char why[KW_WHY_MAX])
 	return true;
 }
 
+static bool parse_protoport(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	char reason[200];
+	if (protoport_parse(text, &v->protoport, reason, sizeof(reason)))
+		return true;
+	return fail(why, "invalid value '%s' (%s)", text, reason);
+}
+
 static bool parse_id(const char *text, char why[KW_WHY_MAX])
 {
 	const char *reason;
@@ -271,6 +279,8 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 		return parse_sourceip(text, v, why);
 	case KT_UPDOWN:
 		return parse_updown(text, why);
+	case KT_PROTOPORT:
+		return parse_protoport(text, v, why);
 	case KT_ID:
 		return parse_id(text, why);
 	case KT_ENUM:

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "alg.h"
 #include "ip_address.h"
+#include "protoport.h"
 
 /* One id per keyword; aliases share their keyword's id, which is what
  * duplicates are detected by (esp= and phase2alg= in one conn clash). */
@@ -21,6 +22,7 @@ enum kw_id {
 	KW_LEFTSUBNET, KW_RIGHTSUBNET,
 	KW_LEFTID, KW_RIGHTID,
 	KW_LEFTSOURCEIP, KW_RIGHTSOURCEIP, KW_LEFTUPDOWN, KW_RIGHTUPDOWN,
+	KW_LEFTPROTOPORT, KW_RIGHTPROTOPORT, KW_NARROWING,
 	KW_AUTHBY, KW_AUTO, KW_TYPE, KW_PHASE2,
 	KW_IKE, KW_ESP,
 	KW_IKELIFETIME, KW_SALIFETIME, KW_REKEY, KW_REKEYMARGIN,
@@ -31,7 +33,7 @@ enum kw_id {
 	KW_HW_OFFLOAD, KW_HW_OFFLOAD_FALLBACK,
 	KW_FIPS, KW_LOGFILE, KW_PLUTODEBUG, KW_PROTOSTACK, KW_UNIQUEIDS,
 	KW_DDOS_MODE, KW_DDOS_IKE_THRESHOLD, KW_MAX_HALFOPEN_IKE,
-	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT,
+	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT, KW_SECRETSFILE, KW_REPLAY_WINDOW,
 	KW_COUNT
 };
 
@@ -43,6 +45,7 @@ enum kw_type {
 	KT_SUBNET,	/* one subnet, into a struct end_config */
 	KT_SOURCEIP,	/* one address, into a struct end_config (leftsourceip=) */
 	KT_UPDOWN,	/* %disabled or an absolute path and its arguments, kept as text */
+	KT_PROTOPORT,	/* protocol[/port] (protoport.h), into a struct end_config */
 	KT_ID,		/* an IKE id (ipsec_id.h), kept as text */
 	KT_ENUM,	/* one word of kw_enum */
 	KT_YESNO,
@@ -90,6 +93,7 @@ union kw_value {
 		bool any;
 	} host;
 	ip_subnet subnet;
+	struct protoport protoport;
 	struct alg_proposals proposals;
 };
 
@@ -97,9 +101,21 @@ union kw_value {
 const struct keyword *keyword_lookup(const char *name);
 /* The main name of a keyword id ("esp" for phase2alg's id). */
 const char *keyword_id_name(enum kw_id id);
-/* libreswan keywords this daemon knows of but does not implement; they get
- * "not supported" rather than "unknown keyword". */
-bool keyword_known_unsupported(const char *name);
+/* The libreswan keywords pluto knows of but does not implement
+ * (keyword_fates.c): accepted with a notice that says why they have no
+ * effect here, either whatever their value or only with the values
+ * listed; or refused, with the reason. */
+enum kw_fate_kind { KF_IGNORED, KF_REFUSED };
+struct kw_fate {
+	const char *name;		/* "left..." stands for "right..." too */
+	enum kw_section section;
+	enum kw_fate_kind fate;
+	const char *values;		/* KF_IGNORED: "no|never", NULL for any */
+	const char *why;
+};
+const struct kw_fate *keyword_fate(const char *name);
+/* Whether value is one f accepts without effect. */
+bool keyword_fate_accepts(const struct kw_fate *f, const char *value);
 
 #define KW_WHY_MAX 512
 

@@ -61,6 +61,7 @@ struct child_sa {
 	bool esn;
 	bool transport;
 	ip_subnet local_net, remote_net;	/* traffic selectors agreed */
+	struct protoport local_pp, remote_pp;	/* ... and their protocol and ports */
 	struct sa_offload offload[2];		/* [0] inbound, [1] outbound */
 	time_t add_time;
 	bool keys_by_us;			/* we started the exchange that made it */

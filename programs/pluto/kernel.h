@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "alg.h"
 #include "ip_address.h"
+#include "protoport.h"
 
 struct event_base;
 
@@ -38,6 +39,7 @@ struct kernel_sa {
 	enum kernel_mode mode;
 	uint32_t reqid;
 	ip_subnet src_sel, dst_sel;	/* traffic selectors */
+	struct protoport src_pp, dst_pp;	/* ... their protocol (one for both) and ports */
 	bool inbound;			/* sets XFRM_OFFLOAD_INBOUND when offloaded */
 
 	enum encr_id encr;
@@ -71,6 +73,7 @@ struct kernel_sa_info {
 
 struct kernel_policy {
 	ip_subnet src, dst;
+	struct protoport src_pp, dst_pp;	/* the selector's protocol (one for both) and ports */
 	enum kernel_dir dir;
 	enum kernel_mode mode;
 	ip_address tmpl_src, tmpl_dst;	/* tunnel endpoints (tunnel mode) */

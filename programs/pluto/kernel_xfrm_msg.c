@@ -55,9 +55,21 @@ static struct nl_addr *nl_prefix_of(const ip_subnet *s, int family)
 	return a;
 }
 
-/* A selector from two subnets; both unset gives the empty selector of
- * family (matches anything). */
-static struct xfrmnl_sel *selector_of(const ip_subnet *src, const ip_subnet *dst, int family)
+/* A port of a selector: 0 is every port (mask 0). */
+static void selector_ports(struct xfrmnl_sel *sel, const struct protoport *src, const struct protoport *dst)
+{
+	xfrmnl_sel_set_proto(sel, src->proto);
+	xfrmnl_sel_set_sport(sel, src->port);
+	xfrmnl_sel_set_sportmask(sel, src->port != 0 ? 0xffff : 0);
+	xfrmnl_sel_set_dport(sel, dst->port);
+	xfrmnl_sel_set_dportmask(sel, dst->port != 0 ? 0xffff : 0);
+}
+
+/* A selector from two subnets and their protocol and ports; unset
+ * subnets and zero protoports give the empty selector of family
+ * (matches anything). */
+static struct xfrmnl_sel *selector_of(const ip_subnet *src, const ip_subnet *dst,
+				      const struct protoport *src_pp, const struct protoport *dst_pp, int family)
 {
 	struct xfrmnl_sel *sel = xfrmnl_sel_alloc();
 	struct nl_addr *s = nl_prefix_of(src, family);
@@ -72,6 +84,7 @@ static struct xfrmnl_sel *selector_of(const ip_subnet *src, const ip_subnet *dst
 		xfrmnl_sel_set_daddr(sel, d);
 		xfrmnl_sel_set_prefixlen_s(sel, src->addr.family != 0 ? src->prefixlen : 0);
 		xfrmnl_sel_set_prefixlen_d(sel, dst->addr.family != 0 ? dst->prefixlen : 0);
+		selector_ports(sel, src_pp, dst_pp);
 	}
 	if (s != NULL)
 		nl_addr_put(s);
@@ -184,7 +197,7 @@ static int describe_sa(struct xfrmnl_sa *x, const struct kernel_sa *sa, struct k
 	struct nl_addr *src = nl_addr_of(&sa->src, family);
 	struct nl_addr *dst = nl_addr_of(&sa->dst, family);
 	int sel_family = sa->src_sel.addr.family != 0 ? sa->src_sel.addr.family : family;
-	struct xfrmnl_sel *sel = selector_of(&sa->src_sel, &sa->dst_sel, sel_family);
+	struct xfrmnl_sel *sel = selector_of(&sa->src_sel, &sa->dst_sel, &sa->src_pp, &sa->dst_pp, sel_family);
 	struct xfrmnl_ltime_cfg *lft = lifetime_of(sa->soft_bytes, sa->hard_bytes,
 						   sa->soft_seconds, sa->hard_seconds);
 	if (src == NULL || dst == NULL || sel == NULL || lft == NULL) {
@@ -413,7 +426,7 @@ static int describe_policy(struct xfrmnl_sp *sp, const struct kernel_policy *p, 
 	int family = p->src.addr.family != 0 ? p->src.addr.family : p->dst.addr.family;
 	if (family == 0)
 		return kernel_err_set(e, EINVAL, "policy selector has no address family");
-	struct xfrmnl_sel *sel = selector_of(&p->src, &p->dst, family);
+	struct xfrmnl_sel *sel = selector_of(&p->src, &p->dst, &p->src_pp, &p->dst_pp, family);
 	if (sel == NULL)
 		return nomem(e);
 	xfrmnl_sp_set_sel(sp, sel);

@@ -369,6 +369,10 @@ static void test_policy_add(void **state)
 	assert_int_equal(info.sel.prefixlen_s, 16);
 	assert_memory_equal(&info.sel.daddr, "\x0a\x02\x00\x00", 4);
 	assert_true(info.lft.hard_byte_limit == XFRM_INF);
+	/* no protoport: every protocol and port */
+	assert_int_equal(info.sel.proto, 0);
+	assert_int_equal(info.sel.sport_mask, 0);
+	assert_int_equal(info.sel.dport_mask, 0);
 
 	struct nlattr *t = nlmsg_find_attr(h, sizeof(info), XFRMA_TMPL);
 	assert_non_null(t);
@@ -395,6 +399,27 @@ static void test_policy_add(void **state)
 	assert_int_equal(dir, XFRM_POLICY_IN);
 	assert_false(xfrm_policy_in_reqid_range(h, 0x4006, 0x7fff, &index, &dir));
 	assert_false(xfrm_policy_in_reqid_range(h, 1, 0x4004, &index, &dir));
+	nlmsg_free(msg);
+}
+
+/* leftprotoport=udp/1701, rightprotoport=udp/%any: the selector's
+ * protocol, one port in network order with a full mask, the other any. */
+static void test_policy_protoport(void **state)
+{
+	(void)state;
+	struct kernel_policy p = tunnel_policy(KERNEL_DIR_OUT);
+	p.src_pp = (struct protoport){ 17, 1701 };
+	p.dst_pp = (struct protoport){ 17, 0 };
+	struct nl_msg *msg;
+	struct kernel_err e;
+	assert_int_equal(xfrm_policy_msg(&p, XFRM_MSG_NEWPOLICY, &msg, &e), 0);
+	struct xfrm_userpolicy_info info;
+	memcpy(&info, nlmsg_data(nlmsg_hdr(msg)), sizeof(info));
+	assert_int_equal(info.sel.proto, 17);
+	assert_int_equal(info.sel.sport, htons(1701));
+	assert_int_equal(info.sel.sport_mask, 0xffff);
+	assert_int_equal(info.sel.dport, 0);
+	assert_int_equal(info.sel.dport_mask, 0);
 	nlmsg_free(msg);
 }
 
@@ -554,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_before_the_kernel),
 		cmocka_unit_test(test_sa_id),
 		cmocka_unit_test(test_policy_add),
+		cmocka_unit_test(test_policy_protoport),
 		cmocka_unit_test(test_policy_fwd_and_crypto_have_no_offload),
 		cmocka_unit_test(test_policy_update),
 		cmocka_unit_test(test_policy_delete),
