@@ -4,7 +4,8 @@
 # what pluto installs: conn "lan" (leftsourceip= on each side) comes up,
 # each pluto routes the other's subnet towards its peer with its sourceip
 # as source, a plain ping between the subnets goes through the tunnel, a
-# rekey leaves the routes alone, and --down removes them on both sides.
+# rekey leaves the routes alone, and --down removes them on both sides;
+# routed (--route), the conn has its route until --unroute.
 # Conn "scr" has leftupdown= on west: a script that records what it is
 # told; up-client and then down-client arrive, and pluto routes nothing
 # for it there; on east a route the admin made for it is left alone, and
@@ -81,6 +82,14 @@ check "lan: --down exits 0" whack west --name lan --down
 check "west's route is gone after --down" no_route west 10.2.0.0/24
 check "east's route goes when west's Delete arrives" wait_for 10 "east's route to go" no_route east 10.1.0.0/24
 check "west logs the removal" grep -q '"lan" #[0-9]*: route 10.2.0.0/24 removed' "$wlog"
+
+# Routed (on demand), lan needs its route before any tunnel: its traffic
+# must reach the trap. It stands from --route to --unroute.
+must whack west --name lan --route
+check "--route: west routes east's subnet with no tunnel up" \
+	grep -qx '10.2.0.0/24 via 192.0.2.2 dev veth0 proto static src 10.1.0.1 *' <<<"$(route west 10.2.0.0/24)"
+must whack west --name lan --unroute
+check "--unroute: the route is gone" no_route west 10.2.0.0/24
 
 # The script: up-client, then down-client; the routes are the script's.
 # On east, which routes scr's subnet itself, a route the admin made first:
