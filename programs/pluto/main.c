@@ -189,9 +189,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		notify_systemd("RELOADING=1");
 		pluto_reload("SIGHUP");
 		notify_systemd("READY=1");
-	} else {
+	} else
 		pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	}
 }
 
 /* Loads the conns that are not auto=ignore, opens their IKE ports and
