@@ -345,6 +345,27 @@ static int run_directory(const struct subcommand *sc, struct invocation *inv)
 	return 0;
 }
 
+/* The names of the rows that pick(row) selects, on one line after title. */
+static void name_list(FILE *f, const char *title, bool (*pick)(const struct subcommand *sc))
+{
+	fprintf(f, "%s", title);
+	for (size_t i = 0; i < nsubcommands; i++) {
+		if (pick(&subcommands[i]))
+			fprintf(f, " %s", subcommands[i].name);
+	}
+	fprintf(f, "\n");
+}
+
+static bool is_alias(const struct subcommand *sc)
+{
+	return sc->help == NULL && sc->unsupported == NULL;
+}
+
+static bool is_unsupported(const struct subcommand *sc)
+{
+	return sc->unsupported != NULL;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ipsec [--rundir DIR | --ctlsocket PATH] COMMAND [ARGS] [OPTIONS]\n"
@@ -352,21 +373,17 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < nsubcommands; i++) {
 		const struct subcommand *sc = &subcommands[i];
-		if (sc->help == NULL)
+		if (sc->help == NULL || sc->unsupported != NULL)
 			continue;
 		char left[96];
 		snprintf(left, sizeof(left), "%s%s%s", sc->name, sc->args[0] ? " " : "", sc->args);
 		if (strlen(left) > 28)
-			fprintf(f, "  %s\n  %-28s %s%s\n", left, "", sc->unsupported ? "(not supported) " : "", sc->help);
+			fprintf(f, "  %s\n  %-28s %s\n", left, "", sc->help);
 		else
-			fprintf(f, "  %-28s %s%s\n", left, sc->unsupported ? "(not supported) " : "", sc->help);
+			fprintf(f, "  %-28s %s\n", left, sc->help);
 	}
-	fprintf(f, "Also accepted, as libreswan spells them:");
-	for (size_t i = 0; i < nsubcommands; i++) {
-		if (subcommands[i].help == NULL)
-			fprintf(f, " %s", subcommands[i].name);
-	}
-	fprintf(f, ", and --version, --help, --status and the like.\n");
+	name_list(f, "Also, as libreswan spells them (and --version, --help, --status ...):", is_alias);
+	name_list(f, "libreswan's, not supported here (each says why):", is_unsupported);
 	fprintf(f, "Every command takes --rundir DIR or --ctlsocket PATH to reach a pluto not in %s.\n",
 		IPSEC_RUNDIR);
 }
@@ -425,28 +442,37 @@ static const struct subcommand subcommands[] = {
 	{ "directory", NO_ARGS, "where pluto and whack are (also --directory)", run_directory, NULL, 0, NULL },
 	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, NULL, 0, NULL },
 	/* libreswan's that this daemon has no use for yet: each says why. */
-	{ "fipsstatus", NO_ARGS, "FIPS mode", NULL, NULL, 0,
+	{ "fipsstatus", NO_ARGS, NULL, NULL, NULL, 0,
 	  "status shows fips=yes|no on its first line" },
-	{ "shuntstatus", NO_ARGS, "bare shunts", NULL, NULL, 0,
+	{ "shuntstatus", NO_ARGS, NULL, NULL, NULL, 0,
 	  "pluto installs no bare shunts (there is no failureshunt= or negotiationshunt=)" },
-	{ "initnss", NO_ARGS, "NSS database", NULL, NULL, 0,
+	{ "initnss", NO_ARGS, NULL, NULL, NULL, 0,
 	  "pluto keeps no NSS database: pre-shared keys only, certificates are not supported yet" },
 	{ "checknss", NO_ARGS, NULL, NULL, NULL, 0,
 	  "pluto keeps no NSS database: pre-shared keys only, certificates are not supported yet" },
-	{ "import", "FILE", "PKCS#12 import", NULL, NULL, 0, "certificates are not supported yet" },
-	{ "newhostkey", NO_ARGS, "raw RSA keys", NULL, NULL, 0,
+	{ "import", "FILE", NULL, NULL, NULL, 0, "certificates are not supported yet" },
+	{ "newhostkey", NO_ARGS, NULL, NULL, NULL, 0,
 	  "only pre-shared keys (authby=secret) are supported" },
 	{ "showhostkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
-	{ "fetchcrls", NO_ARGS, "CRLs", NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
+	{ "fetchcrls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
 	{ "crls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
 	{ "listcerts", NO_ARGS, NULL, NULL, NULL, 0, "certificates are not supported yet" },
-	{ "checknflog", NO_ARGS, "nflog rules", NULL, NULL, 0, "there is no nflog= keyword: pluto adds no iptables rules" },
+	{ "checknflog", NO_ARGS, NULL, NULL, NULL, 0, "there is no nflog= keyword: pluto adds no iptables rules" },
 	{ "stopnflog", NO_ARGS, NULL, NULL, NULL, 0, "there is no nflog= keyword: pluto adds no iptables rules" },
 	{ "setup", "start|stop|restart", NULL, NULL, NULL, 0,
 	  "use ipsec start, ipsec stop, ipsec restart, or systemctl start|stop|restart ipsec" },
-	{ "barf", NO_ARGS, "debug dump", NULL, NULL, 0,
+	{ "barf", NO_ARGS, NULL, NULL, NULL, 0,
 	  "use ipsec status, ipsec showstates, ip xfrm state and the log" },
-	{ "verify", NO_ARGS, "system check", NULL, NULL, 0, "ipsec checkconfig checks the config; the rest is not written yet" },
+	{ "verify", NO_ARGS, NULL, NULL, NULL, 0, "ipsec checkconfig checks the config; the rest is not written yet" },
+	{ "purgeocsp", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so OCSP) are not supported yet" },
+	{ "listall", NO_ARGS, NULL, NULL, NULL, 0, "there are no keys or certificates to list: pre-shared keys only" },
+	{ "rsasigkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "ecdsasigkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "letsencrypt", NO_ARGS, NULL, NULL, NULL, 0, "certificates are not supported yet" },
+	{ "look", NO_ARGS, NULL, NULL, NULL, 0, "use ipsec showstates, ip xfrm state and ip xfrm policy" },
+	{ "showroute", NO_ARGS, NULL, NULL, NULL, 0, "use ip route get ADDRESS" },
+	{ "readwriteconf", NO_ARGS, NULL, NULL, NULL, 0, "use ipsec checkconfig (and ipsec status for what was loaded)" },
+	{ "sniff", NO_ARGS, NULL, NULL, NULL, 0, "use tcpdump -i DEV udp port 500 or esp" },
 };
 static const size_t nsubcommands = sizeof(subcommands) / sizeof(subcommands[0]);
 

@@ -41,6 +41,22 @@ for verb in start stop restart status connectionstatus trafficstatus showstates 
 	printf '%s\n' "$help" | grep -qE "^  $verb( |\$)" || missing="$missing $verb"
 done
 if [ $rc -eq 0 ] && [ -z "$missing" ]; then ok "ipsec --help lists every verb"; else not_ok "ipsec --help lists every verb" "exit $rc; missing:$missing" "$help"; fi
+# Every command --help lists takes --help itself; every one it lists as not
+# supported says so, with why, and exit status 3 (never "unknown command").
+bad=""
+for verb in $(printf '%s\n' "$help" | sed -n 's/^  \([a-z]\+\)\( .*\)\?$/\1/p'); do
+	[ "$verb" = start ] || [ "$verb" = restart ] || [ "$verb" = pluto ] || [ "$verb" = whack ] && continue
+	"$ipsec" "$verb" --help 2>&1 | grep -q "^usage: ipsec $verb" || bad="$bad $verb"
+done
+if [ -z "$bad" ]; then ok "each listed command answers --help with its usage"; else not_ok "each listed command answers --help with its usage" "not:$bad"; fi
+unsupported=$(printf '%s\n' "$help" | sed -n 's/^libreswan.s, not supported here (each says why)://p')
+bad=""
+for verb in $unsupported; do
+	out=$("$ipsec" "$verb" 2>&1); rc=$?
+	[ $rc -eq 3 ] && printf '%s' "$out" | grep -qE "^ipsec $verb: not supported: .{10,}" || bad="$bad $verb($rc)"
+done
+if [ -n "$unsupported" ] && [ -z "$bad" ]; then ok "each command --help lists as not supported says why, exit 3"
+else not_ok "each command --help lists as not supported says why, exit 3" "list: $unsupported" "not:$bad"; fi
 expect_rc "ipsec -h is --help" 0 '^  showstates ' "$ipsec" -h
 expect_rc "ipsec help is --help" 0 '^  briefstatus ' "$ipsec" help
 expect_rc "ipsec up --help shows its usage" 0 '^usage: ipsec up NAME' "$ipsec" up --help
