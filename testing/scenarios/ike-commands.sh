@@ -4,7 +4,8 @@
 # (showstates, briefstatus, trafficstatus, with --json after --rundir), and
 # `ipsec replace`: a tunnel that was up comes back up with the config as
 # the file says now, its old SAs gone from both kernels; one that was down
-# stays down.
+# stays down. The responder, east, runs with only the capabilities of the
+# systemd unit's CapabilityBoundingSet=.
 . "$(dirname "$0")/lib.sh"
 
 ns_add west east
@@ -20,9 +21,21 @@ conn t
 	auto=add
 CONF
 echo '192.0.2.2 192.0.2.1 : PSK "pluto-to-pluto test secret, not a real one"' >"$SW_LOGDIR/east.secrets"
-for side in west east; do
-	pluto_start $side $side "$SW_LOGDIR/$side.conf" "$SW_LOGDIR/$side.secrets"
-done
+# east runs with only the capabilities the systemd unit leaves pluto
+# (its CapabilityBoundingSet=, read from packaging/ipsec.service.in): the
+# tunnel must come up, its SAs in east's kernel, all the same.
+unit=$(dirname "$0")/../../packaging/ipsec.service.in
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")
+bounding=-all$(for c in $caps; do c=${c#CAP_}; printf ',+%s' "${c,,}"; done)
+capbin=/run/swcap$$
+mkdir -p "$capbin"
+printf '#!/bin/sh\nexec setpriv --bounding-set %s -- %s/pluto "$@"\n' "$bounding" "$BINDIR" >"$capbin/pluto"
+chmod +x "$capbin/pluto"
+pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
+BINDIR=$capbin pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
+echo "# east: pluto under setpriv --bounding-set $bounding"
+check "east's pluto has only the unit's capabilities ($caps)" \
+	grep -qx 'CapEff:	0000000000001400' "/proc/$(_sw_pluto_field east 3)/status"
 # ipsec NAME ARGS...: the front command, for pluto NAME, --rundir last.
 ipsec() {
 	local name=$1 nsn; shift
@@ -82,3 +95,4 @@ echo "$out" | _sw_comment
 check "ipsec replace of a conn that is down: exit 0" test "$rc" -eq 0
 check "... and it stays down (no SA in west's kernel)" test -z "$(ip -n "$(ns_name west)" xfrm state)"
 check "briefstatus: loaded 1, active 0" grep -qx 'Total IPsec connections: loaded 1, active 0' <<<"$(ipsec west briefstatus)"
+rm -rf "$capbin"
