@@ -42,6 +42,14 @@ enum whack_op {
 	WOP_REKEY_IPSEC,	/* name */
 	WOP_ROUTE,		/* name: install its trap (on demand) */
 	WOP_UNROUTE,		/* name */
+	WOP_SHOWSTATES,		/* one line per IKE and IPsec SA (libreswan's shape) */
+	WOP_BRIEFSTATUS,	/* the totals */
+	WOP_GLOBALSTATUS,	/* key=value lines of settings and counts */
+	WOP_CONNECTIONSTATUS,	/* --status without the global lines */
+	WOP_REREADSECRETS,	/* read ipsec.secrets again */
+	WOP_RELOAD,		/* secrets, then the conns of ipsec.conf (SIGHUP) */
+	WOP_LISTEN,		/* look at the host's addresses again, listen */
+	WOP_REPLACE,		/* name, config: delete, add, and up if it was up */
 	WOP_MAX_,
 };
 

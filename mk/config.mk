@@ -20,8 +20,21 @@ O        ?= build
 SANFLAGS :=
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+# libsystemd is optional: with it pluto tells systemd when it is ready
+# (sd_notify); without it (or with SYSTEMD=0) pluto builds and runs the same.
+ifneq ($(SYSTEMD),0)
+ifeq ($(shell pkg-config --exists libsystemd && echo yes),yes)
+PKGS     += libsystemd
+SYSTEMD_DEFS := -DHAVE_LIBSYSTEMD=1
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)) $(SYSTEMD_DEFS)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+# The version is set in one place, the file VERSION, and reaches the
+# programs through the generated header version.h (SWAN_VERSION).
+VERSION := $(shell cat VERSION)
 
 # Paths compiled into the programs; each can be overridden at run time by
 # the programs' own options.
@@ -31,8 +44,8 @@ PATH_DEFS := -DIPSEC_CONF='"$(SYSCONFDIR)/ipsec.conf"' \
 	-DIPSEC_LIBEXECDIR='"$(LIBEXECDIR)"'
 
 ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	-Wno-format-nonliteral -D_GNU_SOURCE -Iinclude $(PATH_DEFS) \
-	$(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+	-Wno-format-nonliteral -D_GNU_SOURCE -Iinclude -I$(O)/gen $(PATH_DEFS) \
+	$(PKG_CFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 $(O)/%.o: %.c

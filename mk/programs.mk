@@ -10,6 +10,14 @@ IPSEC_OBJS  := $(patsubst %.c,$(O)/%.o,$(wildcard programs/ipsec/*.c))
 BINDIR := $(O)/bin
 ALL_PROGRAMS := $(BINDIR)/pluto $(BINDIR)/whack $(BINDIR)/ipsec
 
+$(O)/gen/version.h: VERSION
+	@mkdir -p $(dir $@)
+	printf '/* Generated from VERSION by mk/programs.mk. */\n#define SWAN_VERSION "%s"\n' "$(VERSION)" > $@
+
+# The programs that print the version (the header must exist before the
+# first compile writes their dependency lists).
+$(O)/programs/pluto/main.o $(WHACK_OBJS) $(IPSEC_OBJS): $(O)/gen/version.h
+
 $(LIBPLUTO): $(PLUTO_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@

@@ -5,6 +5,9 @@
 #   check-scenarios real-kernel scenarios (testing/scenarios/), in the VM
 #                   unless the host kernel has ESP (mk/vm.mk)
 #   check-fuzz      each fuzz target for a bounded time (mk/fuzz.mk)
+#   check-docs      the man pages lint clean; ipsec.conf(5) has every keyword
+#   check-package   builds the Debian package (about a minute), checks it
+#                   with lintian and unpacked into a scratch root
 
 RESULTS    := $(O)/results
 UNIT_SRCS  := $(wildcard testing/unit/test_*.c)
@@ -33,6 +36,19 @@ check-process: all
 		BINDIR=$(abspath $(BINDIR)) testing/run-suite $(RESULTS)/process.tap bash $$t; done
 	@testing/tally $(RESULTS)/process.tap
 
+check-docs:
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/docs.tap
+	@testing/run-suite $(RESULTS)/docs.tap bash testing/docs/test-man.sh
+	@testing/tally $(RESULTS)/docs.tap
+
+# Builds from a copy of the tree: this one's build/ is left alone.
+check-package:
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/package.tap
+	@testing/run-suite $(RESULTS)/package.tap bash testing/package/test-deb.sh
+	@testing/tally $(RESULTS)/package.tap
+
+.PHONY: check-docs check-package
+
 -include mk/vm.mk
 -include mk/kernel-test.mk
 
@@ -41,9 +57,11 @@ check:
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/*.tap
 	-@$(MAKE) --no-print-directory check-unit
 	-@$(MAKE) --no-print-directory check-process
+	-@$(MAKE) --no-print-directory check-docs
+	-@$(MAKE) --no-print-directory check-package
 	-@$(MAKE) --no-print-directory check-scenarios
 	-@$(MAKE) --no-print-directory check-fuzz
-	@testing/tally --expect unit,process,scenarios,fuzz $(RESULTS)/*.tap
+	@testing/tally --expect unit,process,docs,package,scenarios,fuzz $(RESULTS)/*.tap
 
 .PHONY: unit-tests check check-unit check-process check-scenarios
 

@@ -301,6 +301,10 @@ const char *whack_op_name(enum whack_op op)
 		[WOP_DOWN] = "down", [WOP_SHUTDOWN] = "shutdown", [WOP_OFFLOAD] = "offload",
 		[WOP_REKEY_IKE] = "rekey-ike", [WOP_REKEY_IPSEC] = "rekey-ipsec",
 		[WOP_ROUTE] = "route", [WOP_UNROUTE] = "unroute",
+		[WOP_SHOWSTATES] = "showstates", [WOP_BRIEFSTATUS] = "briefstatus",
+		[WOP_GLOBALSTATUS] = "globalstatus", [WOP_CONNECTIONSTATUS] = "connectionstatus",
+		[WOP_REREADSECRETS] = "rereadsecrets", [WOP_RELOAD] = "reload",
+		[WOP_LISTEN] = "listen", [WOP_REPLACE] = "replace",
 	};
 	if (op > WOP_NONE && op < WOP_MAX_ && names[op] != NULL)
 		return names[op];

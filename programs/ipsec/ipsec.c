@@ -1,33 +1,62 @@
-/* ipsec: the front command users type, in libreswan's spelling. It turns
- * each subcommand into a run of pluto or whack, except addconn
- * --checkconfig, which it answers itself by loading the config. */
+/* ipsec: the front command users type, in libreswan's spelling (its 4.x
+ * verbs and 5.x's short ones). Every subcommand is a row of one table,
+ * subcommands[]: `ipsec --help` is printed from it, and the options each
+ * takes are checked against it. Options are parsed with getopt_long in any
+ * position, before or after the subcommand and its NAME. A subcommand
+ * becomes a run of whack (most), of pluto (start), or is answered here
+ * (version, help, checkconfig); one this daemon has no use for answers
+ * "not supported: why" with exit status 3. */
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "ipsecconf.h"
+#include "version.h"
 
 #define MAX_ARGS 64
+#define EXIT_UNSUPPORTED 3
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: ipsec COMMAND [ARGS]\n"
-		"  start [PLUTO OPTIONS]        start pluto (see pluto --help)\n"
-		"  stop                         stop pluto\n"
-		"  status                       ipsec whack --status\n"
-		"  trafficstatus [--json]       ipsec whack --trafficstatus\n"
-		"  auto --add|--delete|--up|--down|--replace|--route|--unroute NAME [--config FILE] [--ctlsocket PATH]\n"
-		"  addconn --config FILE --checkconfig   check a config, print its errors\n"
-		"  addconn [--config FILE] NAME          same as auto --add NAME\n"
-		"  offload [--probe] [DEVICE]   interfaces' ESP offload features\n"
-		"  whack ARGS                   run whack\n"
-		"  pluto ARGS                   run pluto\n"
-		"Common options: --ctlsocket PATH, --rundir DIR (before or after the command).\n");
-}
+/* The options of the subcommands, each a bit: a subcommand lists those it
+ * takes; --ctlsocket, --rundir and --help every one takes. */
+enum {
+	OPT_JSON = 1 << 0,		/* --json */
+	OPT_CONFIG = 1 << 1,		/* --config FILE */
+	OPT_CHECKCONFIG = 1 << 2,	/* --checkconfig */
+	OPT_PROBE = 1 << 3,		/* --probe */
+	OPT_AUTO_OPS = 1 << 4,		/* --add, --up, ... (ipsec auto) */
+};
+
+/* What the command line said, options and words in their order. */
+struct invocation {
+	const char *ctlsocket, *rundir, *config;
+	unsigned opts_given;		/* OPT_* seen */
+	const char *auto_op;		/* ipsec auto's --add etc., as given */
+	int nwords;
+	char *words[MAX_ARGS];		/* the words that are not options, after the subcommand */
+};
+
+struct subcommand;
+typedef int run_fn(const struct subcommand *sc, struct invocation *inv);
+
+struct subcommand {
+	const char *name;
+	const char *args;		/* for the usage line */
+	const char *help;		/* NULL: an alias, left out of --help */
+	run_fn *run;
+	const char *whack_op;		/* for run_whack and run_named */
+	unsigned opts;			/* OPT_* it takes */
+	const char *unsupported;	/* why it is not supported, or NULL */
+};
+
+static const struct subcommand subcommands[];
+static const size_t nsubcommands;
+
+/* ---- running whack and pluto ---- */
 
 static bool has_whack(const char *dir)
 {
@@ -75,113 +104,153 @@ static void push(struct argv_builder *a, const char *s)
 	a->v[a->n] = NULL;
 }
 
-static void run(const char *program, struct argv_builder *a)
+static const char *program_path(const char *program)
 {
 	static char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", execdir(), program);
-	a->v[0] = path;
+	return path;
+}
+
+static void run(const char *program, struct argv_builder *a)
+{
+	const char *path = program_path(program);
+	a->v[0] = (char *)path;
 	execv(path, a->v);
 	fprintf(stderr, "ipsec: cannot run %s: %s\n", path, strerror(errno));
 	exit(1);
 }
 
-/* The control options ipsec takes anywhere and hands on to whack. */
-struct control {
-	const char *ctlsocket, *rundir, *config;
-};
-
-static bool take_control_option(char **argv, int *i, int argc, struct control *c)
+/* Runs program and waits for it: its exit status. */
+static int run_wait(const char *program, struct argv_builder *a)
 {
-	const char **slot = NULL;
-	if (strcmp(argv[*i], "--ctlsocket") == 0)
-		slot = &c->ctlsocket;
-	else if (strcmp(argv[*i], "--rundir") == 0)
-		slot = &c->rundir;
-	else if (strcmp(argv[*i], "--config") == 0)
-		slot = &c->config;
-	if (slot == NULL)
-		return false;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "ipsec: %s needs a value\n", argv[*i]);
-		exit(2);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ipsec: fork: %s\n", strerror(errno));
+		return 1;
 	}
-	*slot = argv[++*i];
-	return true;
+	if (pid == 0)
+		run(program, a);
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return 1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-static void push_control(struct argv_builder *a, const struct control *c)
+static void push_control(struct argv_builder *a, const struct invocation *inv)
 {
-	if (c->ctlsocket != NULL) {
+	if (inv->ctlsocket != NULL) {
 		push(a, "--ctlsocket");
-		push(a, c->ctlsocket);
+		push(a, inv->ctlsocket);
 	}
-	if (c->rundir != NULL) {
+	if (inv->rundir != NULL) {
 		push(a, "--rundir");
-		push(a, c->rundir);
+		push(a, inv->rundir);
 	}
 }
 
-static void whack_simple(const struct control *c, const char *opt, const char *extra)
+/* pluto reads the config itself, from its own working directory. */
+static const char *absolute_config(const struct invocation *inv)
 {
-	struct argv_builder a = { .n = 1 };
-	push_control(&a, c);
-	push(&a, opt);
-	if (extra != NULL)
-		push(&a, extra);
-	run("whack", &a);
+	static char abs[PATH_MAX];
+	const char *config = inv->config != NULL ? inv->config : IPSEC_CONF;
+	if (realpath(config, abs) == NULL) {
+		fprintf(stderr, "ipsec: cannot read config '%s': %s\n", config, strerror(errno));
+		exit(1);
+	}
+	return abs;
 }
 
-static void whack_named(const struct control *c, const char *opt, const char *name)
+/* whack OP for conn NAME; --add and --replace read the config. */
+static void whack_named(const struct invocation *inv, const char *op, const char *name)
 {
 	struct argv_builder a = { .n = 1 };
-	push_control(&a, c);
+	push_control(&a, inv);
 	push(&a, "--name");
 	push(&a, name);
-	push(&a, opt);
-	if (strcmp(opt, "--add") == 0) {
-		char abs[PATH_MAX];
-		/* pluto reads the file itself, from its own working directory. */
-		const char *config = c->config != NULL ? c->config : IPSEC_CONF;
-		if (realpath(config, abs) == NULL) {
-			fprintf(stderr, "ipsec: cannot read config '%s': %s\n", config, strerror(errno));
-			exit(1);
-		}
+	push(&a, op);
+	if (strcmp(op, "--add") == 0 || strcmp(op, "--replace") == 0) {
 		push(&a, "--config");
-		push(&a, strdup(abs));
+		push(&a, absolute_config(inv));
 	}
 	run("whack", &a);
 }
 
-static int cmd_auto(int argc, char **argv, struct control *c)
+/* ---- the subcommands ---- */
+
+static void print_usage_of(FILE *f, const struct subcommand *sc)
 {
-	const char *op = NULL, *name = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		if (take_control_option(argv, &i, argc, c))
-			continue;
-		if (strcmp(s, "--add") == 0 || strcmp(s, "--delete") == 0 || strcmp(s, "--up") == 0 ||
-		    strcmp(s, "--down") == 0 || strcmp(s, "--replace") == 0 || strcmp(s, "--route") == 0 ||
-		    strcmp(s, "--unroute") == 0) {
-			if (op != NULL) {
-				fprintf(stderr, "ipsec auto: give one of --add, --delete, --up, --down, --replace, --route, --unroute\n");
-				return 2;
-			}
-			op = s;
-		} else if (s[0] != '-' && name == NULL) {
-			name = s;
-		} else {
-			fprintf(stderr, "ipsec auto: unexpected argument '%s'\n", s);
-			return 2;
-		}
-	}
-	if (op == NULL || name == NULL) {
-		fprintf(stderr, "usage: ipsec auto --add|--delete|--up|--down|--replace|--route|--unroute NAME [--config FILE]\n");
+	fprintf(f, "usage: ipsec %s%s%s\n", sc->name, sc->args[0] ? " " : "", sc->args);
+}
+
+static int usage_of(const struct subcommand *sc)
+{
+	print_usage_of(stderr, sc);
+	return 2;
+}
+
+static int no_words(const struct subcommand *sc, const struct invocation *inv)
+{
+	if (inv->nwords == 0)
+		return 0;
+	fprintf(stderr, "ipsec %s: unexpected argument '%s'\n", sc->name, inv->words[0]);
+	return usage_of(sc);
+}
+
+/* A status or control request without a conn name: whack OP. */
+static int run_whack(const struct subcommand *sc, struct invocation *inv)
+{
+	if (no_words(sc, inv) != 0)
 		return 2;
+	struct argv_builder a = { .n = 1 };
+	push_control(&a, inv);
+	push(&a, sc->whack_op);
+	if (inv->opts_given & OPT_JSON)
+		push(&a, "--json");
+	run("whack", &a);
+	return 1;
+}
+
+/* libreswan 5's short verbs: ipsec up NAME, and so on. */
+static int run_named(const struct subcommand *sc, struct invocation *inv)
+{
+	if (inv->nwords != 1)
+		return usage_of(sc);
+	whack_named(inv, sc->whack_op, inv->words[0]);
+	return 1;
+}
+
+/* ipsec auto --OP NAME: libreswan 4's way of saying the same. */
+static const struct {
+	const char *option, *whack_op;
+	bool named;
+} auto_ops[] = {
+	{ "add", "--add", true }, { "delete", "--delete", true }, { "up", "--up", true },
+	{ "down", "--down", true }, { "replace", "--replace", true }, { "route", "--route", true },
+	{ "unroute", "--unroute", true }, { "ondemand", "--route", true },
+	{ "status", "--status", false }, { "rereadsecrets", "--rereadsecrets", false },
+	{ "rereadall", "--rereadall", false }, { "listen", "--listen", false },
+	{ "ready", "--listen", false },
+};
+#define NAUTO_OPS (sizeof(auto_ops) / sizeof(auto_ops[0]))
+
+static int run_auto(const struct subcommand *sc, struct invocation *inv)
+{
+	const char *op = inv->auto_op;
+	if (op == NULL)
+		return usage_of(sc);
+	for (size_t i = 0; i < NAUTO_OPS; i++) {
+		if (strcmp(op, auto_ops[i].option) != 0)
+			continue;
+		if (!auto_ops[i].named) {
+			const struct subcommand plain = { .name = "auto", .args = sc->args, .whack_op = auto_ops[i].whack_op };
+			return run_whack(&plain, inv);
+		}
+		if (inv->nwords != 1)
+			return usage_of(sc);
+		whack_named(inv, auto_ops[i].whack_op, inv->words[0]);
 	}
-	/* pluto's add replaces a loaded conn of the same name. */
-	if (strcmp(op, "--replace") == 0)
-		op = "--add";
-	whack_named(c, op, name);
 	return 1;
 }
 
@@ -201,116 +270,395 @@ static int check_config(const char *path)
 	return 0;
 }
 
-static int cmd_addconn(int argc, char **argv, struct control *c)
+static int run_checkconfig(const struct subcommand *sc, struct invocation *inv)
 {
-	bool check = false;
-	const char *name = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (take_control_option(argv, &i, argc, c))
-			continue;
-		if (strcmp(argv[i], "--checkconfig") == 0)
-			check = true;
-		else if (argv[i][0] != '-' && name == NULL)
-			name = argv[i];
-		else {
-			fprintf(stderr, "ipsec addconn: unexpected argument '%s'\n", argv[i]);
-			return 2;
-		}
-	}
-	if (check)
-		return check_config(c->config != NULL ? c->config : IPSEC_CONF);
-	if (name == NULL) {
-		fprintf(stderr, "usage: ipsec addconn --config FILE --checkconfig | ipsec addconn [--config FILE] NAME\n");
+	if (no_words(sc, inv) != 0)
 		return 2;
-	}
-	whack_named(c, "--add", name);
+	return check_config(inv->config != NULL ? inv->config : IPSEC_CONF);
+}
+
+static int run_addconn(const struct subcommand *sc, struct invocation *inv)
+{
+	if (inv->opts_given & OPT_CHECKCONFIG)
+		return run_checkconfig(sc, inv);
+	if (inv->nwords != 1)
+		return usage_of(sc);
+	whack_named(inv, "--add", inv->words[0]);
 	return 1;
 }
 
-static int cmd_offload(int argc, char **argv, struct control *c)
+static int run_offload(const struct subcommand *sc, struct invocation *inv)
 {
+	if (inv->nwords > 1)
+		return usage_of(sc);
 	struct argv_builder a = { .n = 1 };
-	const char *dev = NULL;
-	bool probe = false;
-	for (int i = 1; i < argc; i++) {
-		if (take_control_option(argv, &i, argc, c))
-			continue;
-		if (strcmp(argv[i], "--probe") == 0)
-			probe = true;
-		else if (argv[i][0] != '-' && dev == NULL)
-			dev = argv[i];
-		else {
-			fprintf(stderr, "ipsec offload: unexpected argument '%s'\n", argv[i]);
-			return 2;
-		}
-	}
-	push_control(&a, c);
+	push_control(&a, inv);
 	push(&a, "--offload");
-	if (probe)
+	if (inv->opts_given & OPT_PROBE)
 		push(&a, "--probe");
-	if (dev != NULL) {
+	if (inv->nwords == 1) {
 		push(&a, "--device");
-		push(&a, dev);
+		push(&a, inv->words[0]);
 	}
 	run("whack", &a);
 	return 1;
 }
 
-/* Passes the words after the subcommand straight through. */
-static void pass_through(const char *program, int argc, char **argv, const struct control *c)
+/* pluto's own options go to pluto as they are; --rundir given to ipsec
+ * too. */
+static void start_pluto(const struct invocation *inv, int argc, char **argv)
 {
 	struct argv_builder a = { .n = 1 };
-	if (strcmp(program, "whack") == 0)
-		push_control(&a, c);
-	else if (c->rundir != NULL) {
+	if (inv->rundir != NULL) {
 		push(&a, "--rundir");
-		push(&a, c->rundir);
+		push(&a, inv->rundir);
 	}
-	for (int i = 1; i < argc; i++)
+	for (int i = 0; i < argc; i++)
 		push(&a, argv[i]);
-	run(program, &a);
+	run("pluto", &a);
+}
+
+/* ipsec stop, when pluto is running; its exit status. */
+static int stop_pluto(const struct invocation *inv, bool quiet_if_not_running)
+{
+	struct argv_builder a = { .n = 1 };
+	push_control(&a, inv);
+	push(&a, "--shutdown");
+	if (!quiet_if_not_running)
+		return run_wait("whack", &a);
+	char sock[PATH_MAX];
+	snprintf(sock, sizeof(sock), "%s/pluto.ctl", inv->rundir != NULL ? inv->rundir : IPSEC_RUNDIR);
+	if (inv->ctlsocket == NULL && access(sock, F_OK) != 0)
+		return 0;
+	return run_wait("whack", &a);
+}
+
+static int run_version(const struct subcommand *sc, struct invocation *inv)
+{
+	(void)sc; (void)inv;
+	printf("swan-offload %s (IKEv2 daemon pluto, libreswan-compatible commands)\n", SWAN_VERSION);
+	return 0;
+}
+
+static int run_directory(const struct subcommand *sc, struct invocation *inv)
+{
+	(void)sc; (void)inv;
+	printf("%s\n", execdir());
+	return 0;
+}
+
+/* The names of the rows that pick(row) selects, on one line after title. */
+static void name_list(FILE *f, const char *title, bool (*pick)(const struct subcommand *sc))
+{
+	fprintf(f, "%s", title);
+	for (size_t i = 0; i < nsubcommands; i++) {
+		if (pick(&subcommands[i]))
+			fprintf(f, " %s", subcommands[i].name);
+	}
+	fprintf(f, "\n");
+}
+
+static bool is_alias(const struct subcommand *sc)
+{
+	return sc->help == NULL && sc->unsupported == NULL;
+}
+
+static bool is_unsupported(const struct subcommand *sc)
+{
+	return sc->unsupported != NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ipsec [--rundir DIR | --ctlsocket PATH] COMMAND [ARGS] [OPTIONS]\n"
+		   "Options go before or after the command, in any order.\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < nsubcommands; i++) {
+		const struct subcommand *sc = &subcommands[i];
+		if (sc->help == NULL || sc->unsupported != NULL)
+			continue;
+		char left[96];
+		snprintf(left, sizeof(left), "%s%s%s", sc->name, sc->args[0] ? " " : "", sc->args);
+		if (strlen(left) > 28)
+			fprintf(f, "  %s\n  %-28s %s\n", left, "", sc->help);
+		else
+			fprintf(f, "  %-28s %s\n", left, sc->help);
+	}
+	name_list(f, "Also, as libreswan spells them (and --version, --help, --status ...):", is_alias);
+	name_list(f, "libreswan's, not supported here (each says why):", is_unsupported);
+	fprintf(f, "Every command takes --rundir DIR or --ctlsocket PATH to reach a pluto not in %s.\n",
+		IPSEC_RUNDIR);
+}
+
+static int run_help(const struct subcommand *sc, struct invocation *inv)
+{
+	(void)sc; (void)inv;
+	usage(stdout);
+	return 0;
+}
+
+/* start, pluto, whack and restart are handled in main: they pass their
+ * arguments on untouched. These are their rows' run functions' stand-in. */
+static int run_passthrough(const struct subcommand *sc, struct invocation *inv)
+{
+	(void)inv;
+	fprintf(stderr, "ipsec %s: internal error: not a pass-through\n", sc->name);
+	return 1;
+}
+
+#define NO_ARGS ""
+static const struct subcommand subcommands[] = {
+	{ "start", "[PLUTO OPTIONS]", "start pluto (see pluto --help)", run_passthrough, NULL, 0, NULL },
+	{ "stop", NO_ARGS, "stop pluto (whack --shutdown)", run_whack, "--shutdown", 0, NULL },
+	{ "restart", "[PLUTO OPTIONS]", "stop pluto if it runs, then start it", run_passthrough, NULL, 0, NULL },
+	{ "status", NO_ARGS, "conns, their settings and SAs (whack --status)", run_whack, "--status", 0, NULL },
+	{ "connectionstatus", NO_ARGS, "the conns' part of status", run_whack, "--connectionstatus", 0, NULL },
+	{ "trafficstatus", "[--json]", "one line per IPsec SA: bytes, offload", run_whack, "--trafficstatus", OPT_JSON, NULL },
+	{ "traffic", "[--json]", NULL, run_whack, "--trafficstatus", OPT_JSON, NULL },
+	{ "showstates", NO_ARGS, "one line per IKE and IPsec SA", run_whack, "--showstates", 0, NULL },
+	{ "briefstatus", NO_ARGS, "counts of conns and SAs", run_whack, "--briefstatus", 0, NULL },
+	{ "globalstatus", NO_ARGS, "settings and counts, key=value", run_whack, "--globalstatus", 0, NULL },
+	{ "add", "NAME [--config FILE]", "load conn NAME from ipsec.conf (replacing a loaded one)", run_named, "--add", OPT_CONFIG, NULL },
+	{ "delete", "NAME", "take conn NAME down and unload it", run_named, "--delete", 0, NULL },
+	{ "up", "NAME", "bring conn NAME up; returns once it is up or failed", run_named, "--up", 0, NULL },
+	{ "down", "NAME", "take conn NAME down, telling the peer", run_named, "--down", 0, NULL },
+	{ "replace", "NAME [--config FILE]", "delete and add NAME; up again if it was up", run_named, "--replace", OPT_CONFIG, NULL },
+	{ "route", "NAME", "install NAME's trap: traffic brings it up", run_named, "--route", 0, NULL },
+	{ "ondemand", "NAME", "the same as route", run_named, "--route", 0, NULL },
+	{ "unroute", "NAME", "remove NAME's trap", run_named, "--unroute", 0, NULL },
+	{ "auto", "--add|--delete|--up|--down|--replace|--route|--unroute NAME [--config FILE]",
+	  "libreswan 4's spelling of the verbs above (also --status, --rereadsecrets, --listen)",
+	  run_auto, NULL, OPT_AUTO_OPS | OPT_CONFIG, NULL },
+	{ "rereadsecrets", NO_ARGS, "read ipsec.secrets again", run_whack, "--rereadsecrets", 0, NULL },
+	{ "secrets", NO_ARGS, NULL, run_whack, "--rereadsecrets", 0, NULL },
+	{ "rereadall", NO_ARGS, "read ipsec.secrets and ipsec.conf again (as SIGHUP)", run_whack, "--rereadall", 0, NULL },
+	{ "reload", NO_ARGS, NULL, run_whack, "--rereadall", 0, NULL },
+	{ "listen", NO_ARGS, "look at the host's addresses again, listen on them", run_whack, "--listen", 0, NULL },
+	{ "checkconfig", "[--config FILE]", "check ipsec.conf; errors name file, line, keyword", run_checkconfig, NULL, OPT_CONFIG, NULL },
+	{ "addconn", "--checkconfig [--config FILE] | NAME", "libreswan's addconn: check a config, or add NAME",
+	  run_addconn, NULL, OPT_CONFIG | OPT_CHECKCONFIG, NULL },
+	{ "offload", "[--probe] [DEVICE]", "interfaces' ESP offload, and the SAs they hold", run_offload, NULL, OPT_PROBE, NULL },
+	{ "whack", "ARGS", "run whack with ARGS", run_passthrough, NULL, 0, NULL },
+	{ "pluto", "ARGS", "run pluto with ARGS", run_passthrough, NULL, 0, NULL },
+	{ "version", NO_ARGS, "print the version (also --version)", run_version, NULL, 0, NULL },
+	{ "directory", NO_ARGS, "where pluto and whack are (also --directory)", run_directory, NULL, 0, NULL },
+	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, NULL, 0, NULL },
+	/* libreswan's that this daemon has no use for yet: each says why. */
+	{ "fipsstatus", NO_ARGS, NULL, NULL, NULL, 0,
+	  "status shows fips=yes|no on its first line" },
+	{ "shuntstatus", NO_ARGS, NULL, NULL, NULL, 0,
+	  "pluto installs no bare shunts (there is no failureshunt= or negotiationshunt=)" },
+	{ "initnss", NO_ARGS, NULL, NULL, NULL, 0,
+	  "pluto keeps no NSS database: pre-shared keys only, certificates are not supported yet" },
+	{ "checknss", NO_ARGS, NULL, NULL, NULL, 0,
+	  "pluto keeps no NSS database: pre-shared keys only, certificates are not supported yet" },
+	{ "import", "FILE", NULL, NULL, NULL, 0, "certificates are not supported yet" },
+	{ "newhostkey", NO_ARGS, NULL, NULL, NULL, 0,
+	  "only pre-shared keys (authby=secret) are supported" },
+	{ "showhostkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "fetchcrls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
+	{ "crls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
+	{ "listcerts", NO_ARGS, NULL, NULL, NULL, 0, "certificates are not supported yet" },
+	{ "checknflog", NO_ARGS, NULL, NULL, NULL, 0, "there is no nflog= keyword: pluto adds no iptables rules" },
+	{ "stopnflog", NO_ARGS, NULL, NULL, NULL, 0, "there is no nflog= keyword: pluto adds no iptables rules" },
+	{ "setup", "start|stop|restart", NULL, NULL, NULL, 0,
+	  "use ipsec start, ipsec stop, ipsec restart, or systemctl start|stop|restart ipsec" },
+	{ "barf", NO_ARGS, NULL, NULL, NULL, 0,
+	  "use ipsec status, ipsec showstates, ip xfrm state and the log" },
+	{ "verify", NO_ARGS, NULL, NULL, NULL, 0, "ipsec checkconfig checks the config; the rest is not written yet" },
+	{ "purgeocsp", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so OCSP) are not supported yet" },
+	{ "listall", NO_ARGS, NULL, NULL, NULL, 0, "there are no keys or certificates to list: pre-shared keys only" },
+	{ "rsasigkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "ecdsasigkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "letsencrypt", NO_ARGS, NULL, NULL, NULL, 0, "certificates are not supported yet" },
+	{ "look", NO_ARGS, NULL, NULL, NULL, 0, "use ipsec showstates, ip xfrm state and ip xfrm policy" },
+	{ "showroute", NO_ARGS, NULL, NULL, NULL, 0, "use ip route get ADDRESS" },
+	{ "readwriteconf", NO_ARGS, NULL, NULL, NULL, 0, "use ipsec checkconfig (and ipsec status for what was loaded)" },
+	{ "sniff", NO_ARGS, NULL, NULL, NULL, 0, "use tcpdump -i DEV udp port 500 or esp" },
+};
+static const size_t nsubcommands = sizeof(subcommands) / sizeof(subcommands[0]);
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < nsubcommands; i++) {
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	}
+	return NULL;
+}
+
+/* ---- the command line ---- */
+
+/* libreswan spells some subcommands as options: --version, --help, -h,
+ * --directory, --status ... The subcommand a word names, or NULL. */
+static const struct subcommand *subcommand_word(const char *w)
+{
+	if (strcmp(w, "-h") == 0)
+		return find_subcommand("help");
+	if (strcmp(w, "--versioncode") == 0)
+		return find_subcommand("version");
+	if (w[0] == '-' && w[1] == '-')
+		return find_subcommand(w + 2);
+	return w[0] == '-' ? NULL : find_subcommand(w);
+}
+
+/* The options that take a value, so that the subcommand is found past them. */
+static bool takes_value(const char *w)
+{
+	return strcmp(w, "--rundir") == 0 || strcmp(w, "--ctlsocket") == 0 || strcmp(w, "--config") == 0;
+}
+
+/* Where the subcommand is in argv: past the leading options. 0: none. */
+static int find_subcommand_index(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (takes_value(argv[i])) {
+			i++;
+			continue;
+		}
+		/* Other options (--json, --rundir=DIR) may come first too. */
+		if (argv[i][0] != '-' || subcommand_word(argv[i]) != NULL)
+			return i;
+	}
+	return 0;
+}
+
+static void need(const struct subcommand *sc, unsigned opt, const char *name)
+{
+	if ((sc->opts & opt) == 0) {
+		fprintf(stderr, "ipsec %s: option --%s is not one it takes\n", sc->name, name);
+		exit(usage_of(sc));
+	}
+}
+
+enum { LO_CTLSOCKET = 1000, LO_RUNDIR, LO_CONFIG, LO_JSON, LO_CHECKCONFIG, LO_PROBE, LO_HELP, LO_AUTO };
+
+/* Every option, wherever it stands; the words left, in order, except the
+ * subcommand's own (at argv[sc_at]). */
+static void parse_options(int argc, char **argv, int sc_at, const struct subcommand *sc, struct invocation *inv)
+{
+	static struct option longopts[16 + NAUTO_OPS];
+	static const struct option fixed[] = {
+		{ "ctlsocket", required_argument, NULL, LO_CTLSOCKET },
+		{ "rundir", required_argument, NULL, LO_RUNDIR },
+		{ "config", required_argument, NULL, LO_CONFIG },
+		{ "json", no_argument, NULL, LO_JSON },
+		{ "checkconfig", no_argument, NULL, LO_CHECKCONFIG },
+		{ "probe", no_argument, NULL, LO_PROBE },
+		{ "help", no_argument, NULL, LO_HELP },
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		longopts[n++] = fixed[i];
+	for (size_t i = 0; i < NAUTO_OPS; i++)
+		longopts[n++] = (struct option){ auto_ops[i].option, no_argument, NULL, LO_AUTO + (int)i };
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	/* The subcommand's word is taken out; getopt_long permutes the rest. */
+	char *args[MAX_ARGS + 1];
+	int nargs = 0;
+	for (int i = 0; i < argc && nargs < MAX_ARGS; i++) {
+		if (i != sc_at)
+			args[nargs++] = argv[i];
+	}
+	args[nargs] = NULL;
+	opterr = 0;
+	optind = 1;
+	int ch;
+	while ((ch = getopt_long(nargs, args, ":", longopts, NULL)) != -1) {
+		switch (ch) {
+		case LO_CTLSOCKET: inv->ctlsocket = optarg; break;
+		case LO_RUNDIR: inv->rundir = optarg; break;
+		case LO_CONFIG: need(sc, OPT_CONFIG, "config"); inv->config = optarg; break;
+		case LO_JSON: need(sc, OPT_JSON, "json"); inv->opts_given |= OPT_JSON; break;
+		case LO_CHECKCONFIG: need(sc, OPT_CHECKCONFIG, "checkconfig"); inv->opts_given |= OPT_CHECKCONFIG; break;
+		case LO_PROBE: need(sc, OPT_PROBE, "probe"); inv->opts_given |= OPT_PROBE; break;
+		case LO_HELP:
+			print_usage_of(stdout, sc);
+			if (sc->help != NULL)
+				printf("  %s\n", sc->help);
+			exit(0);
+		case ':':
+			fprintf(stderr, "ipsec %s: %s needs a value\n", sc->name, args[optind - 1]);
+			exit(2);
+		case '?':
+			fprintf(stderr, "ipsec %s: unknown option '%s'\n", sc->name, args[optind - 1]);
+			exit(usage_of(sc));
+		default:
+			need(sc, OPT_AUTO_OPS, auto_ops[ch - LO_AUTO].option);
+			if (inv->auto_op != NULL) {
+				fprintf(stderr, "ipsec auto: give one of --add, --delete, --up, --down, --replace, --route, --unroute\n");
+				exit(2);
+			}
+			inv->auto_op = auto_ops[ch - LO_AUTO].option;
+			break;
+		}
+	}
+	for (int i = optind; i < nargs; i++)
+		inv->words[inv->nwords++] = args[i];
+}
+
+/* The leading --rundir and --ctlsocket of a pass-through subcommand. */
+static void leading_control(int sc_at, char **argv, struct invocation *inv)
+{
+	for (int i = 1; i < sc_at; i++) {
+		const char **slot = strncmp(argv[i], "--rundir", 8) == 0 ? &inv->rundir :
+				    strncmp(argv[i], "--ctlsocket", 11) == 0 ? &inv->ctlsocket :
+				    strncmp(argv[i], "--config", 8) == 0 ? &inv->config : NULL;
+		const char *eq = strchr(argv[i], '=');
+		if (slot != NULL)
+			*slot = eq != NULL ? eq + 1 : argv[++i];
+	}
+}
+
+static int pass_through(const struct subcommand *sc, int sc_at, int argc, char **argv)
+{
+	struct invocation inv = {0};
+	leading_control(sc_at, argv, &inv);
+	int rest = argc - sc_at - 1;
+	char **restv = argv + sc_at + 1;
+	if (strcmp(sc->name, "whack") == 0) {
+		struct argv_builder a = { .n = 1 };
+		push_control(&a, &inv);
+		for (int i = 0; i < rest; i++)
+			push(&a, restv[i]);
+		run("whack", &a);
+	}
+	if (strcmp(sc->name, "restart") == 0) {
+		/* The rundir may be among pluto's own options. */
+		for (int i = 0; i + 1 < rest; i++) {
+			if (strcmp(restv[i], "--rundir") == 0)
+				inv.rundir = restv[i + 1];
+		}
+		int rc = stop_pluto(&inv, true);
+		if (rc != 0)
+			return rc;
+	}
+	start_pluto(&inv, rest, restv);
+	return 1;
 }
 
 int main(int argc, char **argv)
 {
-	struct control c = {0};
-	int i = 1;
-	while (i < argc && argv[i][0] == '-' && take_control_option(argv, &i, argc, &c))
-		i++;
-	if (i >= argc || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "help") == 0) {
-		usage(i >= argc ? stderr : stdout);
-		return i >= argc ? 2 : 0;
+	int sc_at = find_subcommand_index(argc, argv);
+	if (sc_at == 0) {
+		if (argc > 1)
+			fprintf(stderr, "ipsec: no command in '%s'\n", argv[argc > 1 ? 1 : 0]);
+		usage(stderr);
+		return 2;
 	}
-	const char *cmd = argv[i];
-	int sub_argc = argc - i;
-	char **sub_argv = argv + i;
-
-	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "pluto") == 0)
-		pass_through("pluto", sub_argc, sub_argv, &c);
-	if (strcmp(cmd, "whack") == 0)
-		pass_through("whack", sub_argc, sub_argv, &c);
-	if (strcmp(cmd, "auto") == 0)
-		return cmd_auto(sub_argc, sub_argv, &c);
-	if (strcmp(cmd, "addconn") == 0)
-		return cmd_addconn(sub_argc, sub_argv, &c);
-	if (strcmp(cmd, "offload") == 0)
-		return cmd_offload(sub_argc, sub_argv, &c);
-
-	/* The remaining subcommands take only the control options. */
-	for (int j = 1; j < sub_argc; j++) {
-		if (!take_control_option(sub_argv, &j, sub_argc, &c) &&
-		    !(strcmp(cmd, "trafficstatus") == 0 && strcmp(sub_argv[j], "--json") == 0)) {
-			fprintf(stderr, "ipsec %s: unexpected argument '%s'\n", cmd, sub_argv[j]);
-			return 2;
-		}
+	const struct subcommand *sc = subcommand_word(argv[sc_at]);
+	if (sc == NULL) {
+		fprintf(stderr, "ipsec: unknown command '%s'; ipsec --help lists them\n", argv[sc_at]);
+		return 2;
 	}
-	if (strcmp(cmd, "stop") == 0)
-		whack_simple(&c, "--shutdown", NULL);
-	if (strcmp(cmd, "status") == 0)
-		whack_simple(&c, "--status", NULL);
-	if (strcmp(cmd, "trafficstatus") == 0)
-		whack_simple(&c, "--trafficstatus", sub_argc > 1 && strcmp(sub_argv[sub_argc - 1], "--json") == 0 ? "--json" : NULL);
-	fprintf(stderr, "ipsec: unknown command '%s'\n", cmd);
-	usage(stderr);
-	return 2;
+	if (sc->unsupported != NULL) {
+		fprintf(stderr, "ipsec %s: not supported: %s\n", sc->name, sc->unsupported);
+		return EXIT_UNSUPPORTED;
+	}
+	if (sc->run == run_passthrough)
+		return pass_through(sc, sc_at, argc, argv);
+	struct invocation inv = {0};
+	parse_options(argc, argv, sc_at, sc, &inv);
+	return sc->run(sc, &inv);
 }

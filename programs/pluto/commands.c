@@ -12,7 +12,10 @@
 #include "offload_probe.h"
 #include "ondemand.h"
 #include "pluto.h"
+#include "pluto_secrets.h"
+#include "reload.h"
 #include "status.h"
+#include "status_brief.h"
 
 /* Sends every line of a diag to the client. */
 static void whack_diag(struct whack_session *s, const struct diag *d)
@@ -34,63 +37,97 @@ static struct connection *named_conn(struct whack_session *s, const struct whack
 	return c;
 }
 
-static void cmd_add(struct whack_session *s, const struct whack_request *r)
+/* The conn r names, read from r's config file (else pluto's): conf
+ * holds it, to be freed by the caller. NULL after telling the client why. */
+static const struct conn_config *read_named(struct whack_session *s, const struct whack_request *r,
+					    struct ipsec_conf **conf)
 {
 	const char *path = r->config[0] != '\0' ? r->config : pluto.config_path;
 	struct diag d;
 	diag_init(&d);
 	if (r->name[0] == '\0') {
-		whack_line(s, "pluto: --add needs a connection name");
+		whack_line(s, "pluto: --%s needs a connection name", whack_op_name(r->op));
 		whack_done(s, 1);
-		return;
+		return NULL;
 	}
 	/* Another conn's errors do not keep this one out, as at start. */
-	struct ipsec_conf *conf = ipsecconf_load_good_conns(path, &d);
-	if (conf == NULL || ipsecconf_is_bad_conn(conf, r->name)) {
+	*conf = ipsecconf_load_good_conns(path, &d);
+	if (*conf == NULL || ipsecconf_is_bad_conn(*conf, r->name)) {
 		whack_diag(s, &d);
 		llog(LL_WARN, "\"%s\": not added: %s has errors", r->name, path);
-		ipsecconf_free(conf);
+		ipsecconf_free(*conf);
+		*conf = NULL;
 		whack_done(s, 1);
-		return;
+		return NULL;
 	}
-	const struct conn_config *found = ipsecconf_find(conf, r->name);
+	const struct conn_config *found = ipsecconf_find(*conf, r->name);
 	if (found == NULL) {
 		whack_line(s, "pluto: no conn \"%s\" in %s", r->name, path);
-		ipsecconf_free(conf);
+		ipsecconf_free(*conf);
+		*conf = NULL;
 		whack_done(s, 1);
-		return;
 	}
-	struct diag notes;
-	diag_init(&notes);
-	bool replaced;
-	/* The conn it replaces, kept alive to take its trap away once the
-	 * new one is in: a config with errors leaves the old one routed. */
-	struct connection *old = conn_find(r->name);
-	if (old != NULL)
-		conn_ref(old);
-	struct connection *c = conn_load(found, pluto.conf->setup.fips, &replaced, &d, &notes);
-	ipsecconf_free(conf);
+	return found;
+}
+
+/* Takes c's SAs down (telling the peer), removes its trap, unloads it. */
+static void delete_conn(struct connection *c, const char *why)
+{
+	ikev2_down(c->config->name, why);
+	ondemand_unroute(c);
+	conn_log(c, LL_INFO, "deleting connection");
+	conn_delete(c->config->name);
+}
+
+/* Adds found for the client; false (the client told) when it is refused. */
+static struct connection *add_for(struct whack_session *s, const struct conn_config *found)
+{
+	struct diag d;
+	diag_init(&d);
+	struct connection *c = reload_add_conn(found, &d);
 	if (c == NULL) {
-		conn_unref(old);
+		whack_unfollow_log(s);	/* the client gets the errors once */
 		whack_diag(s, &d);
-		llog(LL_WARN, "\"%s\": not added: %s", r->name, diag_oneline(&d, NULL));
-		whack_done(s, 1);
+		llog(LL_WARN, "\"%s\": not added: %s", found->name, diag_oneline(&d, NULL));
+	}
+	return c;
+}
+
+static void cmd_add(struct whack_session *s, const struct whack_request *r)
+{
+	struct ipsec_conf *conf;
+	const struct conn_config *found = read_named(s, r, &conf);
+	if (found == NULL)
+		return;
+	whack_follow_log(s);
+	struct connection *c = add_for(s, found);
+	ipsecconf_free(conf);
+	whack_done(s, c != NULL ? 0 : 1);
+}
+
+/* libreswan's replace: the conn is deleted (its SAs taken down, telling
+ * the peer), added again from the file, and brought up again if it was
+ * up or on its way up. */
+static void cmd_replace(struct whack_session *s, const struct whack_request *r)
+{
+	struct ipsec_conf *conf;
+	const struct conn_config *found = read_named(s, r, &conf);
+	if (found == NULL)
+		return;
+	whack_follow_log(s);
+	struct connection *old = conn_find(r->name);
+	bool was_up = old != NULL && ike_sa_of_conn(r->name) != NULL;
+	if (old != NULL)
+		delete_conn(old, "its conn is replaced");
+	struct connection *c = add_for(s, found);
+	ipsecconf_free(conf);
+	if (c == NULL || !was_up) {
+		whack_done(s, c != NULL ? 0 : 1);
 		return;
 	}
-	whack_follow_log(s);
-	if (old != NULL) {
-		ondemand_unroute(old);
-		conn_unref(old);
-	}
-	conn_log_lines(c, LL_WARN, &notes);
-	conn_log(c, LL_INFO, "%s IKEv2 connection", replaced ? "replaced" : "added");
-	diag_init(&d);
-	if (!ikev2_listen(c, &d))
-		conn_log(c, LL_WARN, "%s", diag_oneline(&d, NULL));
-	diag_init(&d);
-	if (c->config->auto_mode == AUTO_ONDEMAND && !ondemand_route(c, &d))
-		conn_log(c, LL_WARN, "auto=ondemand: %s", diag_oneline(&d, NULL));
-	whack_done(s, 0);
+	/* From here the negotiation streams its own lines and ends the session. */
+	whack_unfollow_log(s);
+	ikev2_initiate(c, whack_serial(s));
 }
 
 static void cmd_delete(struct whack_session *s, const struct whack_request *r)
@@ -99,10 +136,7 @@ static void cmd_delete(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	whack_follow_log(s);
-	ikev2_down(c->config->name, "its conn is deleted");
-	ondemand_unroute(c);
-	conn_log(c, LL_INFO, "deleting connection");
-	conn_delete(r->name);
+	delete_conn(c, "its conn is deleted");
 	whack_done(s, 0);
 }
 
@@ -174,13 +208,6 @@ static void cmd_unroute(struct whack_session *s, const struct whack_request *r)
 	whack_done(s, 0);
 }
 
-static void cmd_status(struct whack_session *s, const struct whack_request *r)
-{
-	(void)r;
-	status_show(s);
-	whack_done(s, 0);
-}
-
 static void cmd_trafficstatus(struct whack_session *s, const struct whack_request *r)
 {
 	trafficstatus_show(s, (r->flags & WF_JSON) != 0);
@@ -211,6 +238,56 @@ static void cmd_offload(struct whack_session *s, const struct whack_request *r)
 	whack_done(s, rc == 0 ? 0 : 1);
 }
 
+/* The status requests that take no argument: what each shows. */
+static void (*const shows[WOP_MAX_])(struct whack_session *s) = {
+	[WOP_STATUS] = status_show,
+	[WOP_SHOWSTATES] = showstates_show,
+	[WOP_BRIEFSTATUS] = briefstatus_show,
+	[WOP_GLOBALSTATUS] = globalstatus_show,
+	[WOP_CONNECTIONSTATUS] = connectionstatus_show,
+};
+
+static void cmd_show(struct whack_session *s, const struct whack_request *r)
+{
+	shows[r->op](s);
+	whack_done(s, 0);
+}
+
+static void cmd_rereadsecrets(struct whack_session *s, const struct whack_request *r)
+{
+	(void)r;
+	whack_follow_log(s);
+	whack_done(s, pluto_secrets_reread("whack --rereadsecrets") ? 0 : 1);
+}
+
+static void cmd_reload(struct whack_session *s, const struct whack_request *r)
+{
+	(void)r;
+	whack_follow_log(s);
+	whack_done(s, pluto_reload("whack --reload") ? 0 : 1);
+}
+
+/* libreswan's --listen: look at the host's addresses again (as an
+ * address change would) and listen on each conn's local end. */
+static void cmd_listen(struct whack_session *s, const struct whack_request *r)
+{
+	(void)r;
+	whack_follow_log(s);
+	conn_orient_all();
+	unsigned failed = 0;
+	for (struct connection *c = conn_first(); c != NULL; c = c->next) {
+		struct diag d;
+		diag_init(&d);
+		if (!ikev2_listen(c, &d)) {
+			conn_log(c, LL_WARN, "%s", diag_oneline(&d, NULL));
+			failed++;
+		}
+	}
+	llog(LL_INFO, "listening for IKE messages: the host's addresses looked at again, %zu conn%s",
+	     conn_count(), conn_count() == 1 ? "" : "s");
+	whack_done(s, failed == 0 ? 0 : 1);
+}
+
 static void cmd_shutdown(struct whack_session *s, const struct whack_request *r)
 {
 	(void)r;
@@ -223,7 +300,7 @@ static void cmd_shutdown(struct whack_session *s, const struct whack_request *r)
 typedef void command_fn(struct whack_session *s, const struct whack_request *r);
 
 static command_fn *const commands[WOP_MAX_] = {
-	[WOP_STATUS] = cmd_status,
+	[WOP_STATUS] = cmd_show,
 	[WOP_TRAFFICSTATUS] = cmd_trafficstatus,
 	[WOP_ADD] = cmd_add,
 	[WOP_DELETE] = cmd_delete,
@@ -235,6 +312,14 @@ static command_fn *const commands[WOP_MAX_] = {
 	[WOP_REKEY_IPSEC] = cmd_rekey,
 	[WOP_ROUTE] = cmd_route,
 	[WOP_UNROUTE] = cmd_unroute,
+	[WOP_SHOWSTATES] = cmd_show,
+	[WOP_BRIEFSTATUS] = cmd_show,
+	[WOP_GLOBALSTATUS] = cmd_show,
+	[WOP_CONNECTIONSTATUS] = cmd_show,
+	[WOP_REREADSECRETS] = cmd_rereadsecrets,
+	[WOP_RELOAD] = cmd_reload,
+	[WOP_LISTEN] = cmd_listen,
+	[WOP_REPLACE] = cmd_replace,
 };
 
 void command_dispatch(struct whack_session *s, const struct whack_request *r)

@@ -126,6 +126,11 @@ void whack_follow_log(struct whack_session *s)
 	log_set_tee(follower_tee, s);
 }
 
+void whack_unfollow_log(struct whack_session *s)
+{
+	stop_following(s);
+}
+
 static void close_when_flushed(struct bufferevent *bev, void *arg)
 {
 	struct whack_session *s = arg;

@@ -49,5 +49,8 @@ struct whack_session *whack_by_serial(unsigned serial);
 /* Copy the daemon's log lines to this client until whack_done (used while
  * a command runs so the user sees what the log says about it). */
 void whack_follow_log(struct whack_session *s);
+/* Stop that before whack_done: a command that hands the session to a
+ * negotiation, whose own lines reach the client through its logger. */
+void whack_unfollow_log(struct whack_session *s);
 
 #endif

@@ -25,9 +25,14 @@
 #include "pluto_secrets.h"
 #include "rundir.h"
 #include "pluto.h"
+#include "reload.h"
 #include "script.h"
 #include "secrets.h"
 #include "updown.h"
+#include "version.h"
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 struct options {
 	bool nofork, stderrlog, config_given, secrets_given;
@@ -38,7 +43,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pluto [--config FILE] [--secretsfile FILE] [--rundir DIR]\n"
-		"             [--nofork] [--stderrlog] [--logfile FILE] [--debug]\n");
+		"             [--nofork] [--stderrlog] [--logfile FILE] [--debug]\n"
+		"       pluto --version | --help\n");
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -52,6 +58,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "logfile", required_argument, NULL, 'l' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -65,6 +72,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'l': o->logfile = optarg; break;
 		case 'd': log_set_debug(true); break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': printf("swan-offload %s\n", SWAN_VERSION); exit(0);
 		default: usage(stderr); exit(2);
 		}
 	}
@@ -179,12 +187,27 @@ static void report_ready(const struct diag *d)
 	}
 }
 
+/* Tells systemd (Type=notify) how pluto is: READY=1 once the control
+ * socket and the IKE ports are up, RELOADING=1 and STOPPING=1. Without
+ * libsystemd, or not started by systemd (no NOTIFY_SOCKET), it does
+ * nothing. */
+static void notify_systemd(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what; (void)arg;
-	if (sig == SIGHUP)
-		pluto_secrets_reread("SIGHUP");
-	else
+	if (sig == SIGHUP) {
+		notify_systemd("RELOADING=1");
+		pluto_reload("SIGHUP");
+		notify_systemd("READY=1");
+	} else
 		pluto_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
@@ -320,6 +343,7 @@ static void stop_kernel(void)
  * `ipsec stop` returns once a new pluto can start. */
 static void stop_daemon(void)
 {
+	notify_systemd("STOPPING=1");
 	pluto.stopping = true;
 	control_stop_listening();
 	ikev2_shutdown();
@@ -355,7 +379,7 @@ int main(int argc, char **argv)
 	diag_init(&d);
 	parse_options(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
-	/* SIGHUP rereads the secrets once the event loop handles it; until
+	/* SIGHUP reloads (reload.h) once the event loop handles it; until
 	 * then it must not end pluto either. */
 	signal(SIGHUP, SIG_IGN);
 
@@ -401,9 +425,13 @@ int main(int argc, char **argv)
 	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))
 		fail(&d);
 
-	llog(LL_INFO, "pluto started (pid %ld), listening on %s/pluto.ctl", (long)getpid(), pluto.rundir);
+	llog(LL_INFO, "pluto %s started (pid %ld), listening on %s/pluto.ctl", SWAN_VERSION, (long)getpid(),
+	     pluto.rundir);
 	start_auto_conns();
 	report_ready(&d);
+	char ready[64];
+	snprintf(ready, sizeof(ready), "READY=1\nMAINPID=%ld", (long)getpid());
+	notify_systemd(ready);
 
 	event_base_dispatch(pluto.base);
 

@@ -27,7 +27,7 @@ bool pluto_secrets_load(bool must_exist, struct diag *d)
 	return pluto.secrets != NULL;
 }
 
-void pluto_secrets_reread(const char *why)
+bool pluto_secrets_reread(const char *why)
 {
 	struct diag d;
 	diag_init(&d);
@@ -36,10 +36,11 @@ void pluto_secrets_reread(const char *why)
 		llog_lines(LL_ERROR, &d);
 		llog(LL_ERROR, "%s: %s has errors; keeping the %zu PSK entr%s loaded before",
 		     why, pluto.secrets_path, pluto.secrets->n, pluto.secrets->n == 1 ? "y" : "ies");
-		return;
+		return false;
 	}
 	secrets_free(pluto.secrets);
 	pluto.secrets = fresh;
 	llog(LL_INFO, "%s: loaded %zu PSK entr%s from %s", why, fresh->n, fresh->n == 1 ? "y" : "ies",
 	     pluto.secrets_path);
+	return true;
 }

@@ -14,7 +14,8 @@ bool pluto_secrets_load(bool must_exist, struct diag *d);
 /* Reads the file again (on SIGHUP, as libreswan's `ipsec rereadsecrets`):
  * when it reads without error its PSKs replace the loaded ones, and how
  * many were loaded is logged; otherwise the errors are logged and the
- * PSKs loaded before are kept. why starts the log lines. */
-void pluto_secrets_reread(const char *why);
+ * PSKs loaded before are kept (and false is returned). why starts the log
+ * lines. */
+bool pluto_secrets_reread(const char *why);
 
 #endif

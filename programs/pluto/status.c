@@ -142,14 +142,19 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 		whack_line(s, "\"%s\":   %s", c->name, failed);
 }
 
+void connectionstatus_show(struct whack_session *s)
+{
+	whack_line(s, "Connection list: %zu loaded", conn_count());
+	for (struct connection *c = conn_first(); c != NULL; c = c->next)
+		conn_status(s, c);
+}
+
 void status_show(struct whack_session *s)
 {
 	bool fips = pluto.conf != NULL && pluto.conf->setup.fips;
 	whack_line(s, "pluto: config %s; secrets %s; rundir %s; fips=%s",
 		   pluto.config_path, pluto.secrets_path, pluto.rundir, fips ? "yes" : "no");
-	whack_line(s, "Connection list: %zu loaded", conn_count());
-	for (struct connection *c = conn_first(); c != NULL; c = c->next)
-		conn_status(s, c);
+	connectionstatus_show(s);
 	whack_line(s, "Total IKE SAs: %u; IPsec SAs: %u", ike_sa_count(), child_sa_count());
 	const struct config_setup *d = ike_dos_settings();
 	static const char *const modes[] = { [DDOS_AUTO] = "auto", [DDOS_BUSY] = "busy", [DDOS_UNLIMITED] = "unlimited" };
@@ -158,7 +163,7 @@ void status_show(struct whack_session *s)
 		   d->ddos_ike_threshold, d->max_halfopen_ike, d->max_halfopen_ike_per_peer, d->halfopen_ike_timeout);
 }
 
-static uint64_t sa_bytes(const ip_address *dst, uint32_t spi)
+uint64_t status_sa_bytes(const ip_address *dst, uint32_t spi)
 {
 	struct kernel_sa_info info = {0};
 	struct kernel_err e = {0};
@@ -173,7 +178,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 		const struct child_sa *ch = &ike->child;
 		if (!ch->installed)
 			continue;
-		uint64_t in = sa_bytes(&ike->ends.local, ch->spi_in), out = sa_bytes(&ike->ends.remote, ch->spi_out);
+		uint64_t in = status_sa_bytes(&ike->ends.local, ch->spi_in), out = status_sa_bytes(&ike->ends.remote, ch->spi_out);
 		char off[300], in_raw[SA_OFFLOAD_RAW_MAX], out_raw[SA_OFFLOAD_RAW_MAX];
 		char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
 		if (!json) {

@@ -8,25 +8,72 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "version.h"
 #include "whack_msg.h"
+
+/* The commands whack sends, one table: its options, its usage text and
+ * whether a command needs --name come from here. */
+struct whack_command {
+	const char *option;
+	enum whack_op op;
+	bool named;
+	const char *help;
+};
+
+static const struct whack_command commands[] = {
+	{ "status", WOP_STATUS, false, "loaded connections and their settings" },
+	{ "connectionstatus", WOP_CONNECTIONSTATUS, false, "the connections' part of --status" },
+	{ "trafficstatus", WOP_TRAFFICSTATUS, false, "one line per IPsec SA (--json: a JSON array)" },
+	{ "showstates", WOP_SHOWSTATES, false, "one line per IKE and IPsec SA, libreswan's shape" },
+	{ "briefstatus", WOP_BRIEFSTATUS, false, "counts of connections and SAs" },
+	{ "globalstatus", WOP_GLOBALSTATUS, false, "settings and counts as key=value lines" },
+	{ "add", WOP_ADD, true, "load conn NAME from the config file (--config FILE)" },
+	{ "replace", WOP_REPLACE, true, "delete conn NAME, add it again, bring it up if it was up" },
+	{ "delete", WOP_DELETE, true, "unload a conn and take its SAs down" },
+	{ "initiate", WOP_UP, true, "bring a conn up (also --up)" },
+	{ "up", WOP_UP, true, NULL },
+	{ "terminate", WOP_DOWN, true, "take a conn down (also --down)" },
+	{ "down", WOP_DOWN, true, NULL },
+	{ "rekey-ike", WOP_REKEY_IKE, true, "rekey its IKE SA now" },
+	{ "rekey-ipsec", WOP_REKEY_IPSEC, true, "rekey its IPsec SA now (also --rekey-child)" },
+	{ "rekey-child", WOP_REKEY_IPSEC, true, NULL },
+	{ "route", WOP_ROUTE, true, "install its trap: traffic starts the negotiation" },
+	{ "unroute", WOP_UNROUTE, true, "remove its trap" },
+	{ "rereadsecrets", WOP_REREADSECRETS, false, "read ipsec.secrets again" },
+	{ "rereadall", WOP_RELOAD, false, "read ipsec.secrets and ipsec.conf again (also --reload)" },
+	{ "reload", WOP_RELOAD, false, NULL },
+	{ "listen", WOP_LISTEN, false, "look at the host's addresses again and listen on them" },
+	{ "offload", WOP_OFFLOAD, false, "interfaces' ESP offload ([--probe] [--device DEV])" },
+	{ "shutdown", WOP_SHUTDOWN, false, "stop pluto" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* libreswan's whack options this pluto has no use for yet: each answers
+ * with why, never with "unknown option". */
+static const struct {
+	const char *option, *why;
+} unsupported[] = {
+	{ "fipsstatus", "pluto shows fips=yes|no on the first line of --status" },
+	{ "shuntstatus", "pluto installs no bare shunts (no failureshunt= or negotiationshunt=)" },
+	{ "listpubkeys", "there are no public keys: only pre-shared keys (authby=secret) are supported" },
+	{ "listcerts", "certificates are not supported yet" },
+	{ "rereadcerts", "certificates are not supported yet" },
+	{ "fetchcrls", "certificates (and so CRLs) are not supported yet" },
+	{ "purgeocsp", "certificates (and so OCSP) are not supported yet" },
+};
+#define NUNSUPPORTED (sizeof(unsupported) / sizeof(unsupported[0]))
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: whack [--ctlsocket PATH | --rundir DIR] COMMAND\n"
-		"commands:\n"
-		"  --status                      loaded connections and their settings\n"
-		"  --trafficstatus [--json]      one line per IPsec SA\n"
-		"  --name NAME --add [--config FILE]   load conn NAME from the config file\n"
-		"  --name NAME --delete          unload a conn\n"
-		"  --name NAME --initiate        bring a conn up (also --up)\n"
-		"  --name NAME --terminate       take a conn down (also --down)\n"
-		"  --name NAME --rekey-ike       rekey its IKE SA now\n"
-		"  --name NAME --rekey-ipsec     rekey its IPsec SA now\n"
-		"  --name NAME --route           install its trap: traffic starts the negotiation\n"
-		"  --name NAME --unroute         remove its trap\n"
-		"  --offload [--probe] [--device DEV]   interfaces' ESP offload\n"
-		"  --shutdown                    stop pluto\n");
+	fprintf(f, "usage: whack [--ctlsocket PATH | --rundir DIR] [--name NAME] COMMAND\n"
+		   "       whack --version | --help\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (commands[i].help == NULL)
+			continue;
+		char opt[64];
+		snprintf(opt, sizeof(opt), "%s--%s", commands[i].named ? "--name NAME " : "", commands[i].option);
+		fprintf(f, "  %-30s %s\n", opt, commands[i].help);
+	}
 }
 
 static void set_op(struct whack_request *r, enum whack_op op)
@@ -48,37 +95,51 @@ static void copy_arg(char *dst, size_t cap, const char *src, const char *what)
 	strcpy(dst, src);
 }
 
+/* getopt_long's values: a command's is CMD_BASE plus its index in
+ * commands[], an unsupported option's UNSUPPORTED_BASE plus its index. */
+enum { CMD_BASE = 1000, UNSUPPORTED_BASE = 2000 };
+
+static const struct option plain_options[] = {
+	{ "ctlsocket", required_argument, NULL, 'C' },
+	{ "rundir", required_argument, NULL, 'R' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "probe", no_argument, NULL, 'p' },
+	{ "device", required_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+};
+#define NPLAIN (sizeof(plain_options) / sizeof(plain_options[0]))
+
+static void build_options(struct option *o)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NPLAIN; i++)
+		o[n++] = plain_options[i];
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		o[n++] = (struct option){ commands[i].option, no_argument, NULL, CMD_BASE + (int)i };
+	for (size_t i = 0; i < NUNSUPPORTED; i++)
+		o[n++] = (struct option){ unsupported[i].option, no_argument, NULL, UNSUPPORTED_BASE + (int)i };
+	o[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
 static void parse(int argc, char **argv, struct whack_request *r, char *sock, size_t socklen)
 {
-	static const struct option longopts[] = {
-		{ "ctlsocket", required_argument, NULL, 'C' },
-		{ "rundir", required_argument, NULL, 'R' },
-		{ "status", no_argument, NULL, 's' },
-		{ "trafficstatus", no_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "add", no_argument, NULL, 'a' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "delete", no_argument, NULL, 'D' },
-		{ "initiate", no_argument, NULL, 'u' },
-		{ "up", no_argument, NULL, 'u' },
-		{ "terminate", no_argument, NULL, 'd' },
-		{ "down", no_argument, NULL, 'd' },
-		{ "rekey-ike", no_argument, NULL, 'K' },
-		{ "rekey-ipsec", no_argument, NULL, 'k' },
-		{ "rekey-child", no_argument, NULL, 'k' },
-		{ "route", no_argument, NULL, 'r' },
-		{ "unroute", no_argument, NULL, 'U' },
-		{ "offload", no_argument, NULL, 'o' },
-		{ "probe", no_argument, NULL, 'p' },
-		{ "device", required_argument, NULL, 'v' },
-		{ "shutdown", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static struct option longopts[NPLAIN + NCOMMANDS + NUNSUPPORTED + 1];
+	build_options(longopts);
 	int ch;
 	snprintf(sock, socklen, "%s/pluto.ctl", IPSEC_RUNDIR);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch >= CMD_BASE && ch < CMD_BASE + (int)NCOMMANDS) {
+			set_op(r, commands[ch - CMD_BASE].op);
+			continue;
+		}
+		if (ch >= UNSUPPORTED_BASE && ch < UNSUPPORTED_BASE + (int)NUNSUPPORTED) {
+			fprintf(stderr, "whack: --%s: not supported: %s\n", unsupported[ch - UNSUPPORTED_BASE].option,
+				unsupported[ch - UNSUPPORTED_BASE].why);
+			exit(3);
+		}
 		switch (ch) {
 		case 'C': copy_arg(sock, socklen, optarg, "socket path"); break;
 		case 'R':
@@ -87,23 +148,12 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 				exit(2);
 			}
 			break;
-		case 's': set_op(r, WOP_STATUS); break;
-		case 't': set_op(r, WOP_TRAFFICSTATUS); break;
 		case 'j': r->flags |= WF_JSON; break;
 		case 'n': copy_arg(r->name, sizeof(r->name), optarg, "connection name"); break;
-		case 'a': set_op(r, WOP_ADD); break;
 		case 'c': copy_arg(r->config, sizeof(r->config), optarg, "config path"); break;
-		case 'D': set_op(r, WOP_DELETE); break;
-		case 'u': set_op(r, WOP_UP); break;
-		case 'd': set_op(r, WOP_DOWN); break;
-		case 'K': set_op(r, WOP_REKEY_IKE); break;
-		case 'k': set_op(r, WOP_REKEY_IPSEC); break;
-		case 'r': set_op(r, WOP_ROUTE); break;
-		case 'U': set_op(r, WOP_UNROUTE); break;
-		case 'o': set_op(r, WOP_OFFLOAD); break;
 		case 'p': r->flags |= WF_PROBE; break;
 		case 'v': copy_arg(r->device, sizeof(r->device), optarg, "device name"); break;
-		case 'S': set_op(r, WOP_SHUTDOWN); break;
+		case 'V': printf("swan-offload %s\n", SWAN_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -116,11 +166,11 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		usage(stderr);
 		exit(2);
 	}
-	bool named = r->op == WOP_ADD || r->op == WOP_DELETE || r->op == WOP_UP || r->op == WOP_DOWN ||
-		     r->op == WOP_REKEY_IKE || r->op == WOP_REKEY_IPSEC || r->op == WOP_ROUTE || r->op == WOP_UNROUTE;
-	if (named && r->name[0] == '\0') {
-		fprintf(stderr, "whack: --%s needs --name NAME\n", whack_op_name(r->op));
-		exit(2);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (commands[i].op == r->op && commands[i].named && r->name[0] == '\0') {
+			fprintf(stderr, "whack: --%s needs --name NAME\n", whack_op_name(r->op));
+			exit(2);
+		}
 	}
 }
 

@@ -99,7 +99,9 @@ else
 fi
 expect_match "the added conn appears in status" '^"later":   esp=aes128-sha1: AES_CBC_128-HMAC_SHA1_96' "$("$ipsec" "${ctl[@]}" status)"
 expect_match "adding again replaces" 'replaced IKEv2 connection' \
-	"$("$ipsec" "${ctl[@]}" auto --replace later --config "$tmp/ipsec.conf" 2>&1)"
+	"$("$ipsec" "${ctl[@]}" auto --add later --config "$tmp/ipsec.conf" 2>&1)"
+expect_match "auto --replace deletes the conn and adds it again" '"later": deleting connection.*"later": added IKEv2 connection' \
+	"$("$ipsec" "${ctl[@]}" auto --replace later --config "$tmp/ipsec.conf" 2>&1 | tr '\n' ' ')"
 
 out=$("$ipsec" "${ctl[@]}" auto --add bad --config "$tmp/broken.conf" 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -qE 'broken\.conf:4: .*hw_offload.*maybe'; then

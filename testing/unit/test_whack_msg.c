@@ -173,6 +173,27 @@ static void test_op_names(void **state)
 	assert_string_equal(whack_op_name(WOP_ROUTE), "route");
 	assert_string_equal(whack_op_name(WOP_UNROUTE), "unroute");
 	assert_string_equal(whack_op_name(WOP_MAX_), "unknown");
+	/* every op has a name: whack's messages name them */
+	for (int op = WOP_NONE + 1; op < WOP_MAX_; op++)
+		assert_string_not_equal(whack_op_name((enum whack_op)op), "unknown");
+	assert_string_equal(whack_op_name(WOP_REPLACE), "replace");
+}
+
+/* The ops added last travel like the first ones. */
+static void test_new_ops_round_trip(void **state)
+{
+	(void)state;
+	for (int op = WOP_SHOWSTATES; op < WOP_MAX_; op++) {
+		struct whack_request in = { .op = (enum whack_op)op }, out;
+		strcpy(in.name, "c");
+		uint8_t buf[WHACK_FRAME_MAX];
+		size_t n = whack_encode_request(&in, buf, sizeof(buf));
+		struct diag d;
+		diag_init(&d);
+		assert_true(whack_decode_request(buf, n, &out, &d));
+		assert_int_equal(out.op, op);
+		assert_string_equal(out.name, "c");
+	}
 }
 
 int main(void)
@@ -187,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_bad_attributes),
 		cmocka_unit_test(test_reply_in_request_rejected),
 		cmocka_unit_test(test_op_names),
+		cmocka_unit_test(test_new_ops_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
