@@ -169,6 +169,7 @@ static const struct keyword keywords[] = {
 	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
 	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
 	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
+	{ "nat-keepalive", KW_NAT_KEEPALIVE, KWS_CONN, KT_YESNO, CONN(nat_keepalive), 0, NULL, 0, 0 },
 	/* TFC pads an ESP packet's payload; no packet is larger than 64 KiB. */
 	{ "tfc", KW_TFC, KWS_CONN, KT_BYTES, CONN(tfc), 0, NULL, 0, 65535 },
 	{ "keyexchange", KW_KEYEXCHANGE, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &keyexchange_values, 0, 0 },
@@ -191,6 +192,8 @@ static const struct keyword keywords[] = {
 	{ "max-halfopen-ike-per-peer", KW_MAX_HALFOPEN_IKE_PER_PEER, KWS_SETUP, KT_NUMBER,
 	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
 	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
+	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
+	{ "keep-alive", KW_KEEP_ALIVE, KWS_SETUP, KT_DURATION, SETUP(keep_alive), 0, NULL, 1, 3600 },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
