@@ -69,11 +69,11 @@ check "libreswan: its trafficstatus shows the tunnel with traffic" grep -qE '"t"
 down_clean "libreswan"
 libreswan_stop east
 
-# 2. strongSwan answers.
-strongswan_start east east "$d/east.swanctl.conf"
+# 2. strongSwan answers (as east2: the names of daemons map to their pids).
+strongswan_start east2 east "$d/east.swanctl.conf"
 ok "strongSwan $STRONGSWAN_VERSION is running"
 nat_up "strongSwan"
-o=$(swanctl_run east --list-sas 2>&1)
+o=$(swanctl_run east2 --list-sas 2>&1)
 echo "$o" | _sw_comment
 check "strongSwan: swanctl --list-sas shows the child installed, in UDP" \
 	grep -qE "t: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128" <<<"$o"
