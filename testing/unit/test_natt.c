@@ -441,8 +441,6 @@ static void test_encapsulation_no_sends_no_notifies_and_never_encapsulates(void 
 	assert_false(kernel_sa(EAST, w->child.spi_out, w->child.reqid)->encap);
 }
 
-/* ---- keepalives ---- */
-
 /* The event loop for two and a half seconds. */
 static bool passed(void *arg)
 {
@@ -456,6 +454,45 @@ static void run_for_2500_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	assert_true(harness_wait(passed, &start, 4));
 }
+
+/* Rekeys keep to NAT-T: the new child's SAs go in UDP between the same
+ * ports, and a rekeyed IKE SA takes over the ports and the keepalives. */
+static void test_rekeys_behind_nat_keep_the_encapsulation_and_keepalives(void **state)
+{
+	(void)state;
+	assert_true(start_nat("\tkeep-alive=1\n", "", ""));
+	nat_on();
+	up();
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	uint32_t old_spi = w->child.spi_out;
+	assert_true(ikev2_rekey_now(e, false));	/* east rekeys the child, through the NAT */
+	wire_pump(32);
+	assert_int_not_equal(w->child.spi_out, old_spi);
+	const struct double_sa *w_out = kernel_sa(EAST, w->child.spi_out, w->child.reqid);
+	const struct double_sa *e_out = kernel_sa(PUBLIC, e->child.spi_out, e->child.reqid);
+	assert_true(w_out->encap && e_out->encap);
+	assert_int_equal(w_out->encap_dport, 4500);
+	assert_int_equal(e_out->encap_dport, nat.port4500);
+	unsigned old_serial = w->serial;
+	assert_true(ikev2_rekey_now(w, true));	/* west rekeys the IKE SA */
+	wire_pump(32);
+	struct ike_sa *nw = NULL;
+	for (struct ike_sa *i = ike_sa_first(); i != NULL; i = i->next) {
+		if (i->serial > old_serial && strcmp(i->c->config->name, "west") == 0)
+			nw = i;
+	}
+	assert_non_null(nw);
+	assert_true(nw->natt.encap && nw->natt.we_behind);
+	assert_int_equal(nw->local_port, IKE_NATT_PORT);
+	assert_int_equal(nw->remote_port, IKE_NATT_PORT);
+	assert_non_null(nw->natt.keepalive);
+	nat.keepalives_west = 0;
+	run_for_2500_ms();
+	wire_pump(16);
+	assert_true(nat.keepalives_west >= 2);	/* from the new IKE SA, once the old one is gone */
+}
+
+/* ---- keepalives ---- */
 
 static void test_keepalives_every_keep_alive_seconds_from_behind_the_nat(void **state)
 {
@@ -570,6 +607,7 @@ int main(void)
 		T(test_without_nat_nothing_moves_or_is_encapsulated),
 		T(test_encapsulation_yes_encapsulates_without_nat),
 		T(test_encapsulation_no_sends_no_notifies_and_never_encapsulates),
+		T(test_rekeys_behind_nat_keep_the_encapsulation_and_keepalives),
 		T(test_keepalives_every_keep_alive_seconds_from_behind_the_nat),
 		T(test_nat_keepalive_no_sends_none),
 		T(test_a_new_nat_mapping_is_followed_by_the_ike_sa_and_the_outbound_sa),
