@@ -308,16 +308,15 @@ struct conn_fit {
 
 static bool fits_request(const struct connection *c, const struct ends *ends, void *arg)
 {
-	(void)c;
 	const struct conn_fit *f = arg;
 	return id_eq(ends->local_id, f->ike->ends.local_id) &&
 	       (strcmp(ends->remote_id, "%any") == 0 || id_eq(ends->remote_id, f->ike->ends.remote_id)) &&
-	       ikev2_ts_fit(f->m, ends);
+	       ikev2_ts_fit(f->m, ends, c->config->narrowing);
 }
 
 static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 {
-	if (ikev2_ts_fit(m, &ike->ends))
+	if (ikev2_ts_fit(m, &ike->ends, ike->c->config->narrowing))
 		return;
 	struct conn_fit f = { ike, m };
 	struct ends ends;
