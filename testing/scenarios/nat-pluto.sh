@@ -14,7 +14,7 @@ nat_rig
 d=$SW_LOGDIR
 wlog=$d/west/pluto.log elog=$d/east/pluto.log
 psk="nat test secret, not a real one"
-nat_west_conf "$psk" "keep-alive=2" "dpddelay=3"
+nat_west_conf "$psk" "keep-alive=1" "dpddelay=2"
 cat >>"$d/west.conf" <<CONF
 
 conn offload-fallback
@@ -59,14 +59,14 @@ check "west's trafficstatus: traffic both ways, offload=none" \
 o=$(whack west --status)
 check "west's --status says NAT-T is in use" grep -q 'NAT-T: this end is behind NAT; IKE on port 4500 to 4500' <<<"$o"
 
-# 2. West, behind the NAT, keeps its mapping with keepalives (keep-alive=2).
+# 2. West, behind the NAT, keeps its mapping with keepalives (keep-alive=1).
 keepalives_reach() { [ "$(nat_keepalives)" -ge "$1" ]; }
 k0=$(nat_keepalives)
 echo "# keepalives through the NAT so far: $k0"
 check "west's keepalives pass the NAT" wait_for 15 "two more keepalives" keepalives_reach $((k0 + 2))
 
 # 3. The NAT forgets its mappings: west's next IKE message (a liveness
-# check, dpddelay=3, once east's ESP stops reaching it) leaves from a new
+# check, dpddelay=2, once east's ESP stops reaching it) leaves from a new
 # port; east follows it, and east's outbound SA with it.
 mark=$(log_mark "$elog")
 nat_forget
