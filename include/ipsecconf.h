@@ -76,6 +76,7 @@ struct conn_config {
 	bool pfs;
 	enum yna esn;		/* esn=yes|no|either */
 	enum yna encapsulation;	/* encapsulation=yes|no|auto (NAT-T) */
+	bool nat_keepalive;	/* nat-keepalive=: keepalives when we are behind NAT */
 	uint32_t tfc;		/* TFC padding in bytes, 0 = none */
 	uint32_t replay_window;	/* packets, 0 = no replay protection */
 	bool narrowing;		/* narrowing=: a child may be part of what was proposed */
@@ -94,6 +95,7 @@ enum ddos_mode {
 #define MAX_HALFOPEN_IKE_DEFAULT 10000
 #define MAX_HALFOPEN_IKE_PER_PEER_DEFAULT 5
 #define HALFOPEN_IKE_TIMEOUT_DEFAULT 30
+#define KEEP_ALIVE_DEFAULT 20	/* libreswan's keep-alive= */
 
 struct config_setup {
 	bool fips;
@@ -104,6 +106,7 @@ struct config_setup {
 	uint32_t max_halfopen_ike;		/* ... before new ones are refused */
 	uint32_t max_halfopen_ike_per_peer;	/* ... from one address */
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
+	uint32_t keep_alive;			/* seconds between NAT keepalives */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
 };
 

@@ -35,6 +35,7 @@ static void conn_config_set_defaults(struct conn_config *c)
 	c->pfs = true;
 	c->esn = YNA_AUTO;
 	c->encapsulation = YNA_AUTO;
+	c->nat_keepalive = true;
 	c->tfc = 0;
 	c->replay_window = 128;
 	c->hw_offload = HW_OFFLOAD_NO;
@@ -204,6 +205,7 @@ void config_setup_defaults(struct config_setup *setup)
 	setup->max_halfopen_ike = MAX_HALFOPEN_IKE_DEFAULT;
 	setup->max_halfopen_ike_per_peer = MAX_HALFOPEN_IKE_PER_PEER_DEFAULT;
 	setup->halfopen_ike_timeout = HALFOPEN_IKE_TIMEOUT_DEFAULT;
+	setup->keep_alive = KEEP_ALIVE_DEFAULT;
 }
 
 static void build_setup(const struct checked_section *cs, struct config_setup *setup)

@@ -184,6 +184,7 @@ static const struct keyword keywords[] = {
 	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
 	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
 	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
+	{ "nat-keepalive", KW_NAT_KEEPALIVE, KWS_CONN, KT_YESNO, CONN(nat_keepalive), 0, NULL, 0, 0 },
 	/* Each SA's limits; its rekey is due at a share of them (lifetime.h). */
 	{ "ipsec-max-bytes", KW_IPSEC_MAX_BYTES, KWS_CONN, KT_LIMIT, CONN(ipsec_max_bytes), 0, NULL, 0, 0 },
 	{ "ipsec-max-packets", KW_IPSEC_MAX_PACKETS, KWS_CONN, KT_LIMIT, CONN(ipsec_max_packets), 0, NULL, 0, 0 },
@@ -211,6 +212,8 @@ static const struct keyword keywords[] = {
 	{ "max-halfopen-ike-per-peer", KW_MAX_HALFOPEN_IKE_PER_PEER, KWS_SETUP, KT_NUMBER,
 	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
 	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
+	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
+	{ "keep-alive", KW_KEEP_ALIVE, KWS_SETUP, KT_DURATION, SETUP(keep_alive), 0, NULL, 1, 3600 },
 	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
 };
 

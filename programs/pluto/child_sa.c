@@ -45,6 +45,10 @@ static void make_sa(const struct ike_sa *ike, const struct child_sa *ch, bool in
 		.hard_packets = c->config->ipsec_max_packets,
 		.soft_packets = ch->soft_packets,
 		.tfc_pad = c->config->tfc,
+		/* NAT-T (natt.h): ESP in UDP between the IKE SA's ports. */
+		.encap = ike->natt.encap,
+		.encap_sport = inbound ? ike->remote_port : ike->local_port,
+		.encap_dport = inbound ? ike->local_port : ike->remote_port,
 	};
 }
 
@@ -200,7 +204,8 @@ static int install_one(struct ike_sa *ike, struct child_sa *ch, bool inbound, co
 	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
 	struct kernel_sa sa;
 	make_sa(ike, ch, inbound, keys, keys + ek, ike->c, &sa);
-	int r = offload_install_sa(kernel, &ike->c->offload, &sa, &ch->offload[inbound ? 0 : 1], notes);
+	const struct offload_policy *pol = ike->natt.encap ? &ike->natt.offload : &ike->c->offload;
+	int r = offload_install_sa(kernel, pol, &sa, &ch->offload[inbound ? 0 : 1], notes);
 	explicit_bzero(&sa, sizeof(sa));
 	return r;
 }
@@ -270,6 +275,19 @@ int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct di
 	if (r == 0)
 		keymat_free(ch);
 	return r;
+}
+
+int child_sa_update_encap(struct ike_sa *ike, struct child_sa *ch, struct kernel_err *e)
+{
+	/* The kernel updates a live SA in place from XFRM_MSG_UPDSA, taking
+	 * only its encapsulation, selector and lifetimes from the message
+	 * (xfrm_state_update); the message must still name the algorithms
+	 * with keys of their lengths, which the kernel checks and discards.
+	 * Zeros serve: the SA keeps its own keys. */
+	static const uint8_t zeros[CHILD_KEYMAT_MAX];
+	struct kernel_sa sa;
+	make_sa(ike, ch, false, zeros, zeros, ike->c, &sa);
+	return kernel->update_sa(&sa, e);
 }
 
 void child_sa_drop_outbound(struct child_sa *ch)

@@ -40,6 +40,9 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 /* The outbound SA held back by CHILD_OUTBOUND_LATER; 0 when none waits.
  * When it is refused, its keys are kept for another try. */
 int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct diag *notes);
+/* The peer's NAT mapping changed (natt.h): ch's outbound SA, in the
+ * kernel, takes the IKE SA's ports for its UDP encapsulation. */
+int child_sa_update_encap(struct ike_sa *ike, struct child_sa *ch, struct kernel_err *e);
 /* Gives up a held-back outbound SA: its keys wiped, nothing to install. */
 void child_sa_drop_outbound(struct child_sa *ch);
 /* ch's SAs out of the kernel (its record stays, not installed). */

@@ -152,7 +152,11 @@ void whack_done(struct whack_session *s, int rc)
 	s->finished = true;
 	send_frame(s, frame, whack_encode_done(rc, frame, sizeof(frame)));
 	bufferevent_disable(s->bev, EV_READ);
-	/* A client that stops reading does not keep its place for ever. */
+	/* A client that stops reading does not keep its place for ever. The
+	 * loop's clock is the one it read before this callback began: after
+	 * a command that took long (a probe under a slow kernel) the timeout
+	 * would already be past, and the result dropped unsent. */
+	event_base_update_cache_time(pluto.base);
 	bufferevent_set_timeouts(s->bev, NULL, &(struct timeval){ .tv_sec = CONTROL_REQUEST_DEADLINE_S });
 	bufferevent_setcb(s->bev, NULL, close_when_flushed, client_gone, s);
 	close_when_flushed(s->bev, s);

@@ -25,6 +25,10 @@ bool ike_crypto_shutdown(void);
 
 bool ike_random(uint8_t *buf, size_t len);
 
+/* SHA-1 of data: what NAT detection hashes (RFC 7296 2.23). */
+#define IKE_SHA1_LEN 20
+bool ike_sha1(const uint8_t *data, size_t len, uint8_t out[IKE_SHA1_LEN]);
+
 /* ---- Diffie-Hellman: 14, 15, 16 (MODP), 19, 20, 21 (ECP), 31 (X25519) ---- */
 
 struct dh_local;	/* our private value */

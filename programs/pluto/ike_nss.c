@@ -79,6 +79,13 @@ bool ike_random(uint8_t *buf, size_t len)
 	return len == 0 || PK11_GenerateRandom(buf, (int)len) == SECSuccess;
 }
 
+bool ike_sha1(const uint8_t *data, size_t len, uint8_t out[IKE_SHA1_LEN])
+{
+	if (slot == NULL || len > INT_MAX)
+		return false;
+	return PK11_HashBuf(SEC_OID_SHA1, out, data, (PRInt32)len) == SECSuccess;
+}
+
 PK11SymKey *ike_sym_key(CK_MECHANISM_TYPE mech, CK_ATTRIBUTE_TYPE op,
 			const uint8_t *key, size_t len)
 {

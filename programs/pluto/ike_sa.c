@@ -5,6 +5,8 @@
 #include <string.h>
 #include "ike_dos.h"
 #include "ike_sa.h"
+#include "ike_socket.h"
+#include "natt.h"
 #include "pluto.h"
 #include "secmem.h"
 
@@ -63,7 +65,8 @@ struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack)
 	ike->log.first_error = ike->failure;
 	ike->log.first_error_len = sizeof(ike->failure);
 	ike->initiator = initiator;
-	ike->remote_port = 500;
+	ike->local_port = IKE_PORT;
+	ike->remote_port = IKE_PORT;
 	ike->next = sas;
 	if (sas != NULL)
 		sas->prev = ike;
@@ -217,6 +220,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 		event_free(ike->liveness);
 	if (ike->rekey_timer != NULL)
 		event_free(ike->rekey_timer);
+	natt_keepalive_stop(ike);
 	ikev2_rekey_free(ike);
 	dh_free(ike->dh);
 	secmem_free(ike->keys, sizeof(*ike->keys));

@@ -75,6 +75,16 @@ struct child_sa {
 
 #define CHILD_RETIRING_MAX 2
 
+/* NAT traversal (natt.h), decided at IKE_SA_INIT. */
+struct ike_natt {
+	bool negotiated;		/* both ends sent NAT detection notifies */
+	bool we_behind, peer_behind;	/* what they showed */
+	bool encap;			/* ESP in UDP, IKE on port 4500 */
+	struct offload_policy offload;	/* the conn's, under the rule for encapsulated SAs */
+	bool offload_refused;		/* ... which refuses them (hw_offload_fallback=no) */
+	struct event *keepalive;	/* an end behind NAT: its keepalives */
+};
+
 struct buf {
 	uint8_t *data;
 	size_t len;
@@ -92,7 +102,8 @@ struct ike_sa {
 	bool halfopen_counted;		/* in ike_dos's counts */
 	bool halfopen_verified;		/* ... as one whose cookie came back */
 	struct ends ends;
-	uint16_t remote_port;
+	uint16_t local_port, remote_port;	/* 500, or 4500 with NAT-T */
+	struct ike_natt natt;
 
 	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
 	struct alg_proposal ike_alg;

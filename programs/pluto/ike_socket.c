@@ -1,4 +1,5 @@
-/* ike_socket.c: one UDP socket per local address, read by the event loop. */
+/* ike_socket.c: two UDP sockets per local address (ports 500 and 4500),
+ * read by the event loop. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <event2/event.h>
 #include "ike_socket.h"
 #include "ikev2_msg.h"
@@ -15,6 +17,7 @@
 
 struct ike_socket {
 	ip_address local;
+	uint16_t port;
 	int fd;
 	struct event *ev;
 	struct ike_socket *next;
@@ -47,14 +50,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	uint16_t port;
 	if (!address_from_sockaddr((struct sockaddr *)&from, &remote, &port))
 		return;
-	receive(buf, (size_t)n, &s->local, &remote, port);
+	receive(buf, (size_t)n, &s->local, s->port, &remote, port);
 	explicit_bzero(buf, (size_t)n);
 }
 
-static struct ike_socket *find(const ip_address *local)
+static struct ike_socket *find(const ip_address *local, uint16_t port)
 {
 	for (struct ike_socket *s = sockets; s != NULL; s = s->next) {
-		if (address_eq(&s->local, local))
+		if (address_eq(&s->local, local) && s->port == port)
 			return s;
 	}
 	return NULL;
@@ -91,23 +94,38 @@ static void enlarge_receive_buffer(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
-static bool udp_open(const ip_address *local, struct diag *d)
+/* On port 4500 the kernel takes ESP in UDP for itself (RFC 3948): what
+ * starts with a non-zero SPI is decapsulated, a NAT keepalive dropped,
+ * and only IKE (behind its non-ESP marker) reaches pluto. */
+static void take_esp_in_udp(int fd, const ip_address *local)
 {
-	if (find(local) != NULL)
+	int type = UDP_ENCAP_ESPINUDP;
+	if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)) != 0) {
+		char text[ADDRESS_STR_MAX];
+		llog(LL_WARN, "cannot have the kernel take ESP in UDP on %s port %d: %s; NAT-T tunnels there will carry no traffic",
+		     address_str(local, text), IKE_NATT_PORT, strerror(errno));
+	}
+}
+
+static bool open_port(const ip_address *local, uint16_t port, struct diag *d)
+{
+	if (find(local, port) != NULL)
 		return true;
 	char text[ADDRESS_STR_MAX];
 	struct sockaddr_storage ss;
 	socklen_t len;
-	address_to_sockaddr(local, IKE_PORT, &ss, &len);
+	address_to_sockaddr(local, port, &ss, &len);
 	int fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || !bypass_ipsec(fd, local->family) || bind(fd, (struct sockaddr *)&ss, len) != 0) {
-		diag_add(d, "cannot listen for IKE on %s port %d: %s", address_str(local, text), IKE_PORT,
+		diag_add(d, "cannot listen for IKE on %s port %d: %s", address_str(local, text), port,
 			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return false;
 	}
 	enlarge_receive_buffer(fd);
+	if (port == IKE_NATT_PORT)
+		take_esp_in_udp(fd, local);
 	struct ike_socket *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		close(fd);
@@ -115,19 +133,25 @@ static bool udp_open(const ip_address *local, struct diag *d)
 		return false;
 	}
 	s->local = *local;
+	s->port = port;
 	s->fd = fd;
 	s->ev = event_new(pluto.base, fd, EV_READ | EV_PERSIST, on_readable, s);
 	event_add(s->ev, NULL);
 	s->next = sockets;
 	sockets = s;
-	llog(LL_INFO, "listening for IKE messages on %s port %d", address_str(local, text), IKE_PORT);
+	llog(LL_INFO, "listening for IKE messages on %s port %d", address_str(local, text), port);
 	return true;
 }
 
-static bool udp_send(const ip_address *local, const ip_address *remote, uint16_t port,
+static bool udp_open(const ip_address *local, struct diag *d)
+{
+	return open_port(local, IKE_PORT, d) && open_port(local, IKE_NATT_PORT, d);
+}
+
+static bool udp_send(const ip_address *local, uint16_t local_port, const ip_address *remote, uint16_t port,
 		     const uint8_t *buf, size_t len)
 {
-	struct ike_socket *s = find(local);
+	struct ike_socket *s = find(local, local_port);
 	if (s == NULL)
 		return false;
 	struct sockaddr_storage ss;

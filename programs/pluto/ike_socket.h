@@ -1,7 +1,12 @@
-/* ike_socket.h: UDP port 500 on each local address a conn uses, behind a
- * small table of operations so that tests can carry IKE messages between
- * two ends in one process instead (the kernel interface works the same
- * way: kernel.h). */
+/* ike_socket.h: UDP ports 500 and 4500 on each local address a conn uses,
+ * behind a small table of operations so that tests can carry IKE messages
+ * between two ends in one process instead (the kernel interface works the
+ * same way: kernel.h).
+ *
+ * Port 4500 is NAT traversal's (RFC 3948): the kernel takes the ESP in UDP
+ * that arrives there (the socket is set up with UDP_ENCAP_ESPINUDP) and
+ * hands pluto the rest. The transport carries datagrams as they are: the
+ * non-ESP marker that IKE messages carry on port 4500 is natt.c's. */
 #ifndef IKE_SOCKET_H
 #define IKE_SOCKET_H
 
@@ -12,15 +17,17 @@
 #include "ip_address.h"
 
 #define IKE_PORT 500
+#define IKE_NATT_PORT 4500
 
 /* Every datagram that arrives goes here. */
-typedef void ike_receive_fn(uint8_t *buf, size_t len, const ip_address *local,
+typedef void ike_receive_fn(uint8_t *buf, size_t len, const ip_address *local, uint16_t local_port,
 			    const ip_address *remote, uint16_t remote_port);
 
 struct ike_transport {
-	/* Listen on local, port 500; true when already listening. */
+	/* Listen on local, ports 500 and 4500; true when already listening. */
 	bool (*open)(const ip_address *local, struct diag *d);
-	bool (*send)(const ip_address *local, const ip_address *remote, uint16_t port,
+	/* One datagram from local's socket of local_port. */
+	bool (*send)(const ip_address *local, uint16_t local_port, const ip_address *remote, uint16_t port,
 		     const uint8_t *buf, size_t len);
 	void (*close_all)(void);
 };
@@ -37,10 +44,10 @@ static inline bool ike_socket_open(const ip_address *local, struct diag *d)
 	return ike_transport->open(local, d);
 }
 
-static inline bool ike_send(const ip_address *local, const ip_address *remote, uint16_t port,
-			    const uint8_t *buf, size_t len)
+static inline bool ike_send(const ip_address *local, uint16_t local_port, const ip_address *remote,
+			    uint16_t port, const uint8_t *buf, size_t len)
 {
-	return ike_transport->send(local, remote, port, buf, len);
+	return ike_transport->send(local, local_port, remote, port, buf, len);
 }
 
 static inline void ike_sockets_close(void)

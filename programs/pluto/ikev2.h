@@ -41,6 +41,7 @@ const char *ikev2_rekey_under_way(const struct ike_sa *ike);
 void ikev2_init(void);
 
 /* One datagram from remote:port to local (ikev2_dispatch.c). */
-void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, const ip_address *remote, uint16_t port);
+void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, uint16_t local_port, const ip_address *remote,
+		   uint16_t port);
 
 #endif

@@ -18,6 +18,7 @@
 #include "ikev2.h"
 #include "ikev2_exchange.h"
 #include "log.h"
+#include "natt.h"
 
 /* A payload type as a bit: SA (33) to SKF (53). */
 #define P(t) (1u << ((t) - PT_SA))
@@ -171,6 +172,8 @@ static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
 	if (rx->m.hdr.exchange != IKE_SA_INIT && !decrypt(ike, rx))
 		return;
 	ikev2_liveness_heard(ike);
+	if (rx->m.hdr.exchange != IKE_SA_INIT)
+		natt_follow_peer(ike, rx);
 	const struct transition *t = find_transition(ike->state, &rx->m);
 	if (t == NULL) {
 		unexpected(ike, rx);
@@ -219,14 +222,36 @@ static void handle_init_request(struct ikev2_rx *rx)
 	t->handler(NULL, rx);
 }
 
-void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, const ip_address *remote, uint16_t port)
+/* What came in on port 4500 that is not an IKE message: a keepalive is
+ * NAT's business, anything else is dropped. */
+static bool framed(uint8_t **buf, size_t *len, uint16_t local_port, const ip_address *remote)
+{
+	char peer[ADDRESS_STR_MAX];
+	switch (natt_unframe(buf, len, local_port)) {
+	case NATT_FRAME_IKE:
+		return true;
+	case NATT_FRAME_KEEPALIVE:
+		return false;
+	case NATT_FRAME_BAD:
+		break;
+	}
+	llog_limited(&unauthenticated_lines, LL_WARN,
+		     "dropped a datagram of %zu bytes from %s to port %d: it is neither an IKE message behind the non-ESP marker nor a NAT keepalive",
+		     *len, address_str(remote, peer), IKE_NATT_PORT);
+	return false;
+}
+
+void ikev2_receive(uint8_t *buf, size_t len, const ip_address *local, uint16_t local_port, const ip_address *remote,
+		   uint16_t port)
 {
 	struct ikev2_rx rx;
 	struct diag d;
 	diag_init(&d);
 	char peer[ADDRESS_STR_MAX];
+	if (!framed(&buf, &len, local_port, remote))
+		return;
 	rx = (struct ikev2_rx){ .buf = buf, .len = len, .digest = hash_bytes(buf, len),
-				.local = *local, .remote = *remote, .port = port };
+				.local = *local, .local_port = local_port, .remote = *remote, .port = port };
 	if (!ikev2_parse(buf, len, &rx.m, &d)) {
 		llog_limited(&unauthenticated_lines, LL_WARN, "dropped a malformed IKE message from %s: %s",
 			     address_str(remote, peer), diag_oneline(&d, NULL));

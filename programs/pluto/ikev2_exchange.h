@@ -29,7 +29,8 @@ struct ikev2_rx {
 	size_t len;
 	uint64_t digest;	/* of the datagram as it came, for retransmits */
 	ip_address local, remote;
-	uint16_t port;
+	uint16_t local_port;	/* 500, or 4500 (NAT-T) */
+	uint16_t port;		/* the peer's */
 };
 
 typedef void ikev2_handler(struct ike_sa *ike, struct ikev2_rx *rx);

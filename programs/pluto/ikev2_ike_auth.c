@@ -5,6 +5,7 @@
  * answers: with hw_offload_fallback=no a refused offload ends in an error
  * notify, never in a tunnel that exists on one side only. An initiator
  * whose own install fails deletes the IKE SA so the peer keeps nothing. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "ike_id.h"
 #include "ikev2_exchange.h"
 #include "ipsec_id.h"
+#include "natt.h"
 #include "pluto.h"
 #include "secrets.h"
 
@@ -147,6 +149,7 @@ static void established(struct ike_sa *ike)
 	replace_older(ike);
 	ikev2_liveness_start(ike);
 	ikev2_rekey_schedule_ike(ike);
+	natt_keepalive_start(ike);
 }
 
 static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
@@ -355,7 +358,8 @@ static uint16_t responder_child(struct ike_sa *ike, const struct ikev2_msg *m, s
 	uint16_t err = ikev2_choose_child(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), m, chosen);
 	if (err != 0)
 		return err;
-	int r = install_child(ike);
+	/* NAT made its SAs ones the NIC cannot take (natt.h), and software is refused. */
+	int r = ike->natt.offload_refused ? -EOPNOTSUPP : install_child(ike);
 	struct connection *c = ike->c;
 	if (r != 0) {
 		child_log(ike, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");

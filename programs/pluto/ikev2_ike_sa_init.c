@@ -13,6 +13,7 @@
 #include "ike_socket.h"
 #include "ikev2_exchange.h"
 #include "log.h"
+#include "natt.h"
 #include "secmem.h"
 
 /* A responder that keeps sending COOKIE or INVALID_KE_PAYLOAD back is not
@@ -175,6 +176,21 @@ static bool choose(const struct ikev2_rx *rx, struct init_choice *ch)
 	return true;
 }
 
+/* The request's NAT detection notifies (natt.h); a malformed one drops
+ * the request before it costs a DH. */
+static bool read_nat_detection(const struct ikev2_rx *rx, struct natt_seen *nat)
+{
+	static const uint8_t no_spi[IKEV2_SPI_LEN];
+	struct diag d;
+	diag_init(&d);
+	if (natt_read(&rx->m, rx->m.hdr.spi_i, no_spi, &rx->local, rx->local_port, &rx->remote, rx->port, nat, &d))
+		return true;
+	char peer[ADDRESS_STR_MAX];
+	llog_limited(&init_lines, LL_WARN, "dropped IKE_SA_INIT from %s: %s", address_str(&rx->remote, peer),
+		     diag_oneline(&d, NULL));
+	return false;
+}
+
 static size_t build_init_response(struct ike_sa *ike, const struct init_choice *ch, const uint8_t *pub,
 				  uint8_t *out, size_t cap)
 {
@@ -185,6 +201,7 @@ static size_t build_init_response(struct ike_sa *ike, const struct init_choice *
 	ikev2_add_sa(&b, &ch->chosen);
 	ikev2_add_ke(&b, ch->alg.dh, pub, dh_public_len(ch->alg.dh));
 	ikev2_add(&b, PT_NONCE, ike->nr.data, ike->nr.len);
+	natt_add_to_init_response(ike, &b);
 	return ikev2_finish(&b);
 }
 
@@ -198,12 +215,14 @@ void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
 	static struct init_choice ch;
 	struct diag d;
 	diag_init(&d);
-	if (!choose(rx, &ch) || !ike_socket_open(&rx->local, &d))
+	struct natt_seen nat;
+	if (!choose(rx, &ch) || !read_nat_detection(rx, &nat) || !ike_socket_open(&rx->local, &d))
 		return;
 	struct ike_sa *ike = ike_sa_new(ch.c, false, 0);
 	if (ike == NULL)
 		return;
 	ike->ends = ch.ends;
+	ike->local_port = rx->local_port;
 	ike->remote_port = rx->port;
 	ike->ike_alg = ch.alg;
 	ike->dh_group = ch.alg.dh;
@@ -211,6 +230,7 @@ void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
 	ikev2_random_spi(ike->spi_r);
 	ike_sa_index(ike);
 	ike_sa_start_halfopen(ike, ike_dos_settings()->halfopen_ike_timeout, verified);
+	natt_responder_decide(ike, &nat);
 	buf_set(&ike->ni, np->body, np->len);
 	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
 	if (ike->ni.data == NULL || !ikev2_make_nonce(&ike->nr) ||
@@ -262,6 +282,7 @@ bool ikev2_send_init_request(struct ike_sa *ike)
 	ikev2_add_sa(&b, &sa);
 	ikev2_add_ke(&b, ike->dh_group, ike->dh_pub.data, ike->dh_pub.len);
 	ikev2_add(&b, PT_NONCE, ike->ni.data, ike->ni.len);
+	natt_add_to_init_request(ike, &b);
 	size_t n = ikev2_finish(&b);
 	if (n == 0 || ike->dh_pub.data == NULL)
 		return false;
@@ -352,6 +373,10 @@ void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	memcpy(ike->spi_r, rx->m.hdr.spi_r, IKEV2_SPI_LEN);
 	ike_sa_index(ike);
+	if (!natt_initiator_decide(ike, rx)) {
+		ikev2_fail(ike);
+		return;
+	}
 	buf_set(&ike->nr, np->body, np->len);
 	buf_set(&ike->init_rcvd, rx->buf, rx->len);
 	if (ike->nr.data == NULL || !derive_ike_keys(ike, ke.data, ke.len, &d)) {

@@ -26,6 +26,7 @@
 #include "ikev2.h"
 #include "ikev2_exchange.h"
 #include "lifetime.h"
+#include "natt.h"
 #include "pluto.h"
 #include "secmem.h"
 
@@ -889,7 +890,10 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	if (ike == NULL)
 		return NULL;
 	ike->ends = old->ends;
+	ike->local_port = old->local_port;
 	ike->remote_port = old->remote_port;
+	ike->natt = old->natt;
+	ike->natt.keepalive = NULL;	/* the old one's, freed with it */
 	ike->ike_alg = *alg;
 	ike->dh_group = alg->dh;
 	memcpy(ike->spi_i, spi_i, IKEV2_SPI_LEN);
@@ -914,6 +918,8 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 		we_started ? "we started it" : "the peer started it", alg_ike_name(alg, alg_name));
 	ikev2_liveness_start(ike);
 	ikev2_rekey_schedule_ike(ike);
+	natt_keepalive_start(ike);
+	natt_keepalive_stop(old);
 	return ike;
 }
 

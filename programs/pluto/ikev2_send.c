@@ -6,6 +6,7 @@
 #include "ike_socket.h"
 #include "ikev2_exchange.h"
 #include "log.h"
+#include "natt.h"
 #include "pluto.h"
 
 #define HDR_NEXT_PAYLOAD_AT 16		/* offset of the header's next-payload byte */
@@ -80,7 +81,7 @@ size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response
 
 static void send_to_peer(struct ike_sa *ike, const uint8_t *msg, size_t len)
 {
-	ike_send(&ike->ends.local, &ike->ends.remote, ike->remote_port, msg, len);
+	natt_send(&ike->ends.local, ike->local_port, &ike->ends.remote, ike->remote_port, msg, len);
 }
 
 long ikev2_ms_since(const struct timespec *then)
@@ -169,7 +170,8 @@ bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
 	 * request is known by a keyed hash of its bytes as they came (an
 	 * encrypted one is decrypted in place once it is opened). */
 	if (ike->response.data == NULL || rx->digest != ike->last_request_digest || rx->len != ike->last_request_len ||
-	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port)
+	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port ||
+	    rx->local_port != ike->local_port)
 		return false;
 	if (ikev2_ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {
 		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet",
@@ -216,5 +218,5 @@ void ikev2_send_init_notify(const struct ikev2_rx *rx, uint16_t type, const uint
 	ikev2_add_notify(&b, 0, NULL, 0, type, data, len);
 	size_t n = ikev2_finish(&b);
 	if (n > 0)
-		ike_send(&rx->local, &rx->remote, rx->port, out, n);
+		natt_send(&rx->local, rx->local_port, &rx->remote, rx->port, out, n);
 }

@@ -36,6 +36,26 @@ static bool addtime_reason(const struct conn_config *c, bool fips, const struct 
 	return true;
 }
 
+/* What a reason found does to the conn's SAs: software with a note, or
+ * (hw_offload_fallback=no) a refusal; pol gets what is left. */
+static bool apply_reason(const struct conn_config *c, const struct addtime_reason *r, struct offload_policy *pol,
+			 struct diag *errors, struct diag *notes)
+{
+	const char *asked = hw_offload_name(c->hw_offload);
+	if (c->hw_offload == HW_OFFLOAD_AUTO) {
+		diag_add(notes, "hw_offload=auto: %s; this conn's SAs run in software", r->text);
+	} else if (c->hw_offload_fallback) {
+		diag_add(notes, "warning: hw_offload=%s refused: %s; this conn's SAs will run in software (hw_offload_fallback=yes)",
+			 asked, r->text);
+	} else {
+		diag_add(errors, "hw_offload=%s refused: %s; not adding this conn (hw_offload_fallback=no)", asked, r->text);
+		return false;
+	}
+	pol->mode = HW_OFFLOAD_NO;
+	snprintf(pol->software_why, sizeof(pol->software_why), "%s", r->why);
+	return true;
+}
+
 bool offload_check_conn(const struct conn_config *c, bool fips, const struct kernel_ops *k,
 			struct offload_policy *pol, struct diag *errors, struct diag *notes)
 {
@@ -43,19 +63,24 @@ bool offload_check_conn(const struct conn_config *c, bool fips, const struct ker
 	struct addtime_reason r;
 	if (c->hw_offload == HW_OFFLOAD_NO || !addtime_reason(c, fips, k, &r))
 		return true;
-	const char *asked = hw_offload_name(c->hw_offload);
-	if (c->hw_offload == HW_OFFLOAD_AUTO) {
-		diag_add(notes, "hw_offload=auto: %s; this conn's SAs run in software", r.text);
-	} else if (c->hw_offload_fallback) {
-		diag_add(notes, "warning: hw_offload=%s refused: %s; this conn's SAs will run in software (hw_offload_fallback=yes)",
-			 asked, r.text);
-	} else {
-		diag_add(errors, "hw_offload=%s refused: %s; not adding this conn (hw_offload_fallback=no)", asked, r.text);
-		return false;
-	}
-	pol->mode = HW_OFFLOAD_NO;
-	snprintf(pol->software_why, sizeof(pol->software_why), "%s", r.why);
-	return true;
+	return apply_reason(c, &r, pol, errors, notes);
+}
+
+/* The same rule as encapsulation=yes, applied when NAT is found. */
+bool offload_check_encap(const struct conn_config *c, const struct kernel_ops *k, const struct offload_policy *conn_pol,
+			 struct offload_policy *pol, struct diag *errors, struct diag *notes)
+{
+	*pol = *conn_pol;
+	if (pol->mode == HW_OFFLOAD_NO || (pol->mode == HW_OFFLOAD_PACKET && k->has_packet_offload()))
+		return true;
+	struct addtime_reason r = { "NAT was detected, and this kernel cannot offload NAT-T (UDP-encapsulated) SAs", "NAT-T" };
+	struct diag refusal;
+	diag_init(&refusal);
+	if (apply_reason(c, &r, pol, &refusal, notes))
+		return true;
+	diag_add(errors, "hw_offload=%s refused: %s; not bringing this IKE SA's tunnel up (hw_offload_fallback=no)",
+		 hw_offload_name(c->hw_offload), r.text);
+	return false;
 }
 
 /* ---- names ---- */

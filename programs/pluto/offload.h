@@ -46,6 +46,13 @@ struct sa_offload {
 bool offload_check_conn(const struct conn_config *c, bool fips, const struct kernel_ops *k,
 			struct offload_policy *pol, struct diag *errors, struct diag *notes);
 
+/* When NAT is found (natt.h): the rule encapsulation=yes has at add
+ * time, for an IKE SA whose SAs go in UDP. pol gets conn_pol as it is,
+ * or turned to software with a note; false (a line in errors) when
+ * hw_offload_fallback=no refuses them. */
+bool offload_check_encap(const struct conn_config *c, const struct kernel_ops *k, const struct offload_policy *conn_pol,
+			 struct offload_policy *pol, struct diag *errors, struct diag *notes);
+
 /* Installs sa (whose offload fields are overwritten) under pol. 0: the SA
  * is installed and *out says how; -errno: it is not, and no trace of it is
  * left in the kernel. Lines for the user go to notes either way. */

@@ -15,6 +15,7 @@
 #include "connections.h"
 #include "control.h"
 #include "ipsecconf.h"
+#include "natt.h"
 #include "pluto.h"
 #include "retry.h"
 #include "status.h"
@@ -99,6 +100,9 @@ static void lifecycle_status(struct whack_session *s, const char *name)
 	whack_line(s, "\"%s\":   %s%s; IPsec SA %s %s; IKE SA %s %s", name, busy != NULL ? "up, rekeying " : "up",
 		   busy != NULL ? busy : "", c->rekey ? "rekey" : "expires", child,
 		   ike->ike_rekey_at != 0 ? "rekey" : "expires", ike_sa);
+	char nat[160];
+	if (natt_status(ike, nat, sizeof(nat))[0] != '\0')
+		whack_line(s, "\"%s\":   %s", name, nat);
 }
 
 static void conn_status(struct whack_session *s, const struct connection *conn)

@@ -196,6 +196,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		address_parse(WEST, &m.from);
 		address_parse(EAST, &m.to);
 		m.from_port = IKE_PORT;
+		/* on port 4500 it must get past the non-ESP marker's check first */
+		m.to_port = first & 0x40 ? IKE_NATT_PORT : IKE_PORT;
 		memcpy(m.buf, in.p, in.left);
 		m.len = in.left;
 		wire_deliver(&m);

@@ -10,6 +10,12 @@
 #               sw_ping NS ARGS... (ping, or busybox's)
 #   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
 #               offload_rig (west's endpoint on a netdevsim port, east over veth)
+#   NAT         nat_rig (west behind a masquerading namespace nat, east outside)
+#               nat_west_conf PSK [SETUP [CONN]] (west's tunnel "t" to east, IDs @west, @east)
+#               nat_up WHO (west brings "t" up through the NAT, nat_tunnel_checks)
+#               nat_tunnel_checks WHO (up through it: ESP in UDP, pings; sets NAT_PORT)
+#               nat_port_at_east (where east's outbound SA sends to)
+#               nat_keepalives (NAT keepalives nat forwarded) | nat_forget (its mappings)
 #   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
 #               pluto_crash NAME (kill -9: a crash, nothing cleaned up)
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
@@ -171,6 +177,103 @@ offload_rig() {
 	nsim_add west 192.0.2.1/32
 	must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
 }
+# nat_rig: west behind a NAT. West's IPsec endpoint 192.0.2.1/32 sits on a
+# netdevsim port (NSIM_DEV), as in offload_rig; its way out is veth0
+# 10.1.0.2/24 to namespace nat (in0 10.1.0.1/24), which masquerades what it
+# forwards out of out0 198.51.100.1/24 (nftables, random source ports, as a
+# NAT short of ports would) towards east's veth1 198.51.100.2/24. East
+# routes everything via nat and knows west only as 198.51.100.1 and the
+# ports the NAT chose.
+nat_rig() {
+	local m
+	for m in nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq; do must modprobe "$m"; done
+	ns_add west nat east
+	veth_add west veth0 10.1.0.2/24 nat in0 10.1.0.1/24
+	veth_add nat out0 198.51.100.1/24 east veth1 198.51.100.2/24
+	nsim_add west 192.0.2.1/32
+	must ip -n "$(ns_name west)" route add default via 10.1.0.1 src 192.0.2.1
+	must ip -n "$(ns_name nat)" route add 192.0.2.1/32 via 10.1.0.2
+	must ip -n "$(ns_name east)" route add default via 198.51.100.1
+	must ns nat sysctl -qw net.ipv4.ip_forward=1
+	must ns nat nft -f - <<-'NFT'
+	table ip nat {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			oifname "out0" udp dport 4500 udp length 9 counter comment "keepalives"
+		}
+		chain postrouting {
+			type nat hook postrouting priority 100;
+			oifname "out0" masquerade random
+		}
+	}
+	NFT
+}
+# nat_west_conf PSK [SETUP_LINES [CONN_LINES]]: west's side of nat_rig:
+# $SW_LOGDIR/west.conf with tunnel "t" from 192.0.2.1 (ID @west) to
+# 198.51.100.2 (ID @east), PSK, esp=aes_gcm128-null, auto=add, each line of
+# SETUP_LINES in config setup and of CONN_LINES in the conn; and
+# $SW_LOGDIR/west.secrets. The peer's ipsec.secrets line is the same.
+nat_west_conf() {
+	local psk=$1 setup=${2:-} conn=${3:-} line
+	{
+		printf 'config setup\n'
+		while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$setup"
+		printf '\nconn t\n\tleft=192.0.2.1\n\tleftid=@west\n\tright=198.51.100.2\n\trightid=@east\n'
+		printf '\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n'
+		while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
+	} >"$SW_LOGDIR/west.conf"
+	echo "@west @east : PSK \"$psk\"" >"$SW_LOGDIR/west.secrets"
+}
+# nat_up WHO: this pluto (west) brings "t" up from behind nat_rig's NAT:
+# --up succeeds, west says it is behind NAT, and nat_tunnel_checks WHO.
+nat_up() {
+	local who=$1 wlog=$SW_LOGDIR/west/pluto.log out rc mark
+	mark=$(log_mark "$wlog")
+	out=$(whack west --name t --up 2>&1); rc=$?
+	echo "$out" | _sw_comment
+	check "$who: --up exits 0 with the established line" \
+		bash -c '[ "$1" -eq 0 ] && grep -q "IPsec SA established tunnel mode .*xfrm=AES_GCM_16_128" <<<"$2"' _ "$rc" "$out"
+	check "$who: pluto finds itself behind the NAT and moves to port 4500" \
+		_sw_logged_since "$wlog" "$mark" 'NAT-T: this end is behind NAT; ESP goes in UDP (port 4500)'
+	nat_tunnel_checks "$who"
+}
+# nat_tunnel_checks WHO: the tunnel between west (192.0.2.1, behind the
+# NAT) and east (198.51.100.2) of nat_rig is up as NAT-T makes it: each end
+# holds two ESP SAs, all ESP in UDP ("encap type espinudp"), west's from and
+# to port 4500, east's to and from the port the NAT chose for west's 4500
+# (NAT_PORT, set here); pings from west pass, counted by west's outbound and
+# east's inbound SA. Each check is named "WHO: ...".
+nat_tunnel_checks() {
+	local who=$1 spi
+	check "$who: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
+	check "$who: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
+	check "$who: west's are ESP in UDP from and to port 4500" test "$(_sw_encaps west 4500 4500)" -eq 2
+	NAT_PORT=$(nat_port_at_east)
+	echo "# the NAT maps west's port 4500 to ${NAT_PORT:-nothing}"
+	check "$who: east's outbound SA goes to the port the NAT chose ($NAT_PORT, not 4500)" \
+		test -n "$NAT_PORT" -a "$NAT_PORT" != 4500
+	check "$who: east's inbound SA is ESP in UDP from there" test "$(_sw_encaps east "$NAT_PORT" 4500)" -eq 1
+	spi=$(esp_spi west 192.0.2.1 198.51.100.2)
+	check "$who: pings from west to east pass" sw_ping west -c 3 -W 5 -I 192.0.2.1 198.51.100.2
+	check "$who: west's outbound SA encrypted them" test "$(sa_packets west "$spi")" -ge 3
+	check "$who: east's inbound SA decrypted them" test "$(sa_packets east "$spi")" -ge 3
+}
+# _sw_encaps NS SPORT DPORT: how many of NS's SAs are ESP in UDP between those ports.
+_sw_encaps() { ip -n "$(ns_name "$1")" xfrm state | grep -c "encap type espinudp sport $2 dport $3 " || true; }
+# nat_port_at_east: the port east's outbound SA sends ESP in UDP to.
+nat_port_at_east() {
+	ip -n "$(ns_name east)" xfrm state |
+		awk '/encap type espinudp sport 4500 dport/ { for (i = 1; i < NF; i++) if ($i == "dport") print $(i + 1); exit }'
+}
+# nat_keepalives: how many NAT keepalives (UDP to port 4500 with one byte
+# of data) nat has forwarded towards east.
+nat_keepalives() {
+	ns nat nft list chain ip nat forward |
+		awk '/keepalives/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+# nat_forget: nat drops its mappings, as a NAT that restarts or times them
+# out does: west's next packets leave from new ports.
+nat_forget() { ns nat conntrack -F 2>&1 | grep -v 'flow entries have been deleted' || true; }
 # nsim_ipsec ID: netdevsim's own view of its offloaded SAs ("SA count=N tx=N", then the SAs).
 nsim_ipsec() {
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug

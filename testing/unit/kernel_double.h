@@ -19,6 +19,10 @@ struct double_sa {
 	/* the keys, so two ends in one process can be shown to agree */
 	uint8_t keys[2 * 64];
 	size_t keys_len;
+	/* ESP in UDP (NAT-T), as added or last updated */
+	bool encap;
+	uint16_t encap_sport, encap_dport;
+	enum kernel_offload offload_asked;
 };
 
 static struct {
@@ -41,6 +45,7 @@ static struct {
 	struct kernel_policy pols[32];
 	size_t npols;
 	int policy_updates;
+	int sa_updates;
 	enum kernel_offload modes[8];
 	ip_address link_asked;
 } dbl;
@@ -67,7 +72,9 @@ static int d_add_sa(const struct kernel_sa *sa, struct kernel_err *e)
 		return -ENOBUFS;
 	}
 	struct double_sa *d = &dbl.sas[dbl.nsas++];
-	*d = (struct double_sa){ .dst = sa->dst, .spi = sa->spi, .reqid = sa->reqid };
+	*d = (struct double_sa){ .dst = sa->dst, .spi = sa->spi, .reqid = sa->reqid, .encap = sa->encap,
+				 .encap_sport = sa->encap_sport, .encap_dport = sa->encap_dport,
+				 .offload_asked = sa->offload };
 	if (sa->encr_key_len + sa->integ_key_len <= sizeof(d->keys)) {
 		memcpy(d->keys, sa->encr_key, sa->encr_key_len);
 		if (sa->integ_key_len > 0)
@@ -101,6 +108,21 @@ static int d_get_sa(const ip_address *dst, uint32_t spi, uint8_t proto,
 		return -ESRCH;
 	}
 	*info = d->info;
+	return 0;
+}
+
+/* As the kernel's XFRM_MSG_UPDSA of a live SA: only its encapsulation
+ * (and lifetimes) change; its keys stay. */
+static int d_update_sa(const struct kernel_sa *sa, struct kernel_err *e)
+{
+	struct double_sa *d = d_find(&sa->dst, sa->spi);
+	dbl.sa_updates++;
+	if (d == NULL || d->encap != sa->encap) {
+		e->errnum = d == NULL ? ESRCH : EINVAL;
+		return -e->errnum;
+	}
+	d->encap_sport = sa->encap_sport;
+	d->encap_dport = sa->encap_dport;
 	return 0;
 }
 
@@ -235,6 +257,7 @@ static inline const struct kernel_policy *dbl_out_policy(const ip_subnet *src, c
 static const struct kernel_ops double_ops = {
 	.name = "double",
 	.add_sa = d_add_sa,
+	.update_sa = d_update_sa,
 	.del_sa = d_del_sa,
 	.get_sa = d_get_sa,
 	.add_policy = d_add_policy,

@@ -114,6 +114,7 @@ static void test_minimal_conn_and_defaults(void **state)
 	assert_true(c->pfs);
 	assert_int_equal(c->esn, YNA_AUTO);
 	assert_int_equal(c->encapsulation, YNA_AUTO);
+	assert_true(c->nat_keepalive);
 	assert_int_equal(c->tfc, 0);
 	assert_int_equal(c->hw_offload, HW_OFFLOAD_NO);
 	assert_true(c->hw_offload_fallback);
@@ -121,6 +122,7 @@ static void test_minimal_conn_and_defaults(void **state)
 	assert_false(f->conf->setup.fips);
 	assert_null(f->conf->setup.logfile);
 	assert_null(f->conf->setup.plutodebug);
+	assert_int_equal(f->conf->setup.keep_alive, 20);
 }
 
 static void test_every_keyword(void **state)
@@ -133,6 +135,7 @@ static void test_every_keyword(void **state)
 		"    plutodebug=\"base crypt\"\n"
 		"    protostack=netkey\n"
 		"    uniqueids=no\n"
+		"    keep-alive=45s\n"
 		"\n"
 		"conn full\n"
 		"    left=10.0.0.1\n"
@@ -157,6 +160,7 @@ static void test_every_keyword(void **state)
 		"    pfs=no\n"
 		"    esn=yes\n"
 		"    encapsulation=no\n"
+		"    nat-keepalive=no\n"
 		"    tfc=1500\n"
 		"    keyexchange=ikev2\n"
 		"    hw_offload=packet\n"
@@ -166,9 +170,10 @@ static void test_every_keyword(void **state)
 	assert_true(conf->setup.fips);
 	assert_string_equal(conf->setup.logfile, "/var/log/pluto.log");
 	assert_string_equal(conf->setup.plutodebug, "base crypt");
+	assert_int_equal(conf->setup.keep_alive, 45);
 	const struct conn_config *c = ipsecconf_find(conf, "full");
 	assert_non_null(c);
-	assert_int_equal(c->line, 8);
+	assert_int_equal(c->line, 9);
 	assert_true(c->left.has_subnet);
 	assert_string_equal(subnet_text(&c->left.subnet), "192.168.1.0/24");
 	assert_string_equal(subnet_text(&c->right.subnet), "192.168.2.0/24");
@@ -191,6 +196,7 @@ static void test_every_keyword(void **state)
 	assert_false(c->pfs);
 	assert_int_equal(c->esn, YNA_YES);
 	assert_int_equal(c->encapsulation, YNA_NO);
+	assert_false(c->nat_keepalive);
 	assert_int_equal(c->tfc, 1500);
 	assert_int_equal(c->hw_offload, HW_OFFLOAD_PACKET);
 	assert_false(c->hw_offload_fallback);

@@ -435,6 +435,69 @@ static void test_no_offload_ignores_fips(void **state)
 	assert_int_equal(notes.count + errors.count, 0);
 }
 
+/* ---- when NAT is found (natt.h): the rule of encapsulation=yes ---- */
+
+static bool check_encap(const struct conn_config *c, struct offload_policy *pol)
+{
+	struct offload_policy at_add;
+	assert_true(check(c, false, &at_add));
+	return offload_check_encap(c, &double_ops, &at_add, pol, &errors, &notes);
+}
+
+static void test_nat_found_sends_offload_to_software_with_the_reason(void **state)
+{
+	(void)state;
+	struct offload_policy pol;
+	struct conn_config c = conn(HW_OFFLOAD_YES, true);
+	assert_true(check_encap(&c, &pol));
+	assert_int_equal(pol.mode, HW_OFFLOAD_NO);
+	assert_string_equal(pol.software_why, "NAT-T");
+	assert_int_equal(errors.count, 0);
+	assert_int_equal(notes.count, 1);
+	assert_notes_contain("warning: hw_offload=yes refused: NAT was detected, and this kernel cannot offload NAT-T (UDP-encapsulated) SAs; this conn's SAs will run in software (hw_offload_fallback=yes)");
+	/* its SAs say so */
+	assert_int_equal(offload_install_sa(&double_ops, &pol, &test_sa, &result, &notes), 0);
+	assert_int_equal(dbl.modes[0], KERNEL_OFFLOAD_NONE);
+	assert_string_equal(state_str(), "software(NAT-T)");
+}
+
+static void test_nat_found_refuses_offload_without_fallback(void **state)
+{
+	(void)state;
+	struct offload_policy pol;
+	struct conn_config c = conn(HW_OFFLOAD_CRYPTO, false);
+	assert_false(check_encap(&c, &pol));
+	assert_string_equal(errors.text, "hw_offload=crypto refused: NAT was detected, and this kernel cannot offload NAT-T (UDP-encapsulated) SAs; not bringing this IKE SA's tunnel up (hw_offload_fallback=no)\n");
+}
+
+static void test_nat_found_leaves_what_needs_no_rule(void **state)
+{
+	(void)state;
+	struct offload_policy pol;
+	struct conn_config none = conn(HW_OFFLOAD_NO, false);
+	assert_true(check_encap(&none, &pol));
+	assert_int_equal(pol.mode, HW_OFFLOAD_NO);
+	assert_string_equal(pol.software_why, "");
+	/* encapsulation=yes had its say when the conn was added: one line, not two */
+	struct conn_config forced = conn(HW_OFFLOAD_YES, true);
+	forced.encapsulation = YNA_YES;
+	assert_true(check_encap(&forced, &pol));
+	assert_int_equal(notes.count, 1);
+	assert_notes_contain("encapsulation=yes: this kernel cannot offload NAT-T");
+	/* a kernel with packet offload takes packet-offloaded ESP in UDP */
+	dbl.packet_kernel = true;
+	struct conn_config packet = conn(HW_OFFLOAD_PACKET, false);
+	assert_true(check_encap(&packet, &pol));
+	assert_int_equal(pol.mode, HW_OFFLOAD_PACKET);
+	assert_int_equal(errors.count, 0);
+	/* auto never fails: software, with an info line */
+	dbl.packet_kernel = false;
+	struct conn_config aut = conn(HW_OFFLOAD_AUTO, false);
+	assert_true(check_encap(&aut, &pol));
+	assert_int_equal(pol.mode, HW_OFFLOAD_NO);
+	assert_notes_contain("hw_offload=auto: NAT was detected");
+}
+
 static void test_offload_strings(void **state)
 {
 	(void)state;
@@ -476,6 +539,9 @@ int main(void)
 		T(test_auto_is_never_refused_at_add),
 		T(test_packet_on_packet_kernel_passes_add),
 		T(test_no_offload_ignores_fips),
+		T(test_nat_found_sends_offload_to_software_with_the_reason),
+		T(test_nat_found_refuses_offload_without_fallback),
+		T(test_nat_found_leaves_what_needs_no_rule),
 		T(test_offload_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
