@@ -9,6 +9,7 @@
 #include "offload_probe.h"
 
 static struct connection *conns;
+static struct connection *instances;	/* not in the table: each lives by its IKE SAs' references */
 
 struct connection *conn_first(void)
 {
@@ -36,6 +37,11 @@ struct connection *conn_find(const char *name)
 	return *conn_slot(name);
 }
 
+struct connection *conn_first_instance(void)
+{
+	return instances;
+}
+
 struct connection *conn_ref(struct connection *c)
 {
 	c->refs++;
@@ -46,6 +52,16 @@ void conn_unref(struct connection *c)
 {
 	if (c == NULL || --c->refs > 0)
 		return;
+	if (c->template != NULL) {
+		struct connection **pp = &instances;
+		while (*pp != NULL && *pp != c)
+			pp = &(*pp)->next;
+		if (*pp == c)
+			*pp = c->next;
+		conn_unref(c->template);	/* which owns the config */
+		free(c);
+		return;
+	}
 	conn_config_free(c->config);
 	if (c->retry_timer != NULL)
 		event_free(c->retry_timer);
@@ -155,6 +171,34 @@ struct connection *conn_for_peer(const ip_address *local, const ip_address *remo
 	return conn_for_peer_matching(local, remote, NULL, NULL, ends);
 }
 
+bool conn_is_template(const struct connection *c)
+{
+	return c->oriented && c->ends.remote.family == 0;
+}
+
+struct connection *conn_instantiate(struct connection *t, const struct ends *ends)
+{
+	struct connection *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->config = t->config;
+	c->offload = t->offload;
+	c->ends = *ends;
+	c->oriented = true;
+	c->unloaded = true;	/* failures and plans are the template's (ikev2.c) */
+	c->refs = 1;
+	c->template = conn_ref(t);
+	c->instance = ++t->instances_made;
+	char peer[ADDRESS_STR_MAX];
+	snprintf(c->instance_text, sizeof(c->instance_text), "[%u] %s", c->instance, address_str(&ends->remote, peer));
+	logger_init_instance(&c->log, t->config->name, c->instance_text, 0);
+	struct connection **pp = &instances;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = c;
+	return c;
+}
+
 /* Takes ownership of cfg; the new conn replaces any of the same name. */
 static struct connection *conn_add(struct conn_config *cfg, const struct offload_policy *pol, bool *replaced)
 {
@@ -168,6 +212,7 @@ static struct connection *conn_add(struct conn_config *cfg, const struct offload
 	struct connection **pp = conn_slot(cfg->name);
 	*replaced = *pp != NULL;
 	if (*replaced) {
+		c->instances_made = (*pp)->instances_made;	/* numbers stay unique under the name */
 		c->next = (*pp)->next;
 		conn_unload(pp);
 	}
