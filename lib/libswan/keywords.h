@@ -85,6 +85,8 @@ union kw_value {
 	struct {
 		ip_address addr;
 		bool any;
+		bool defaultroute;	/* %defaultroute */
+		bool dns;		/* a host name */
 	} host;
 	ip_subnet subnet;
 	struct alg_proposals proposals;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <event2/event.h>
 #include "connections.h"
 #include "kernel.h"
@@ -106,6 +108,75 @@ static void fill_end(const struct end_config *e, ip_address *host, ip_subnet *ne
 		snprintf(id, idlen, "%%any");
 }
 
+/* The family to look an end's address up in: the other end's, else any. */
+static int family_of(const struct end_config *other)
+{
+	return other->host.family != 0 && !other->host_dns && !other->host_defaultroute ? other->host.family : AF_UNSPEC;
+}
+
+/* e->host for left=%defaultroute; false with the reason in c->orient_why. */
+static bool find_defaultroute(struct connection *c, struct end_config *e, const struct end_config *other)
+{
+	struct kernel_err err = {0};
+	int family = family_of(other);
+	memset(&e->host, 0, sizeof(e->host));
+	if (kernel->default_route_source(family == AF_UNSPEC ? AF_INET : family, &e->host, &err) == 0)
+		return true;
+	snprintf(c->orient_why, sizeof(c->orient_why), "%s=%%defaultroute: %s", e == &c->config->left ? "left" : "right",
+		 err.extack[0] ? err.extack : strerror(err.errnum));
+	return false;
+}
+
+/* The ends written as %defaultroute found, and those written as names
+ * resolved (by conn_resolve_names); false with the reason in
+ * c->orient_why. */
+static bool hosts_known(struct connection *c)
+{
+	struct conn_config *cfg = c->config;
+	if ((cfg->left.host_defaultroute && !find_defaultroute(c, &cfg->left, &cfg->right)) ||
+	    (cfg->right.host_defaultroute && !find_defaultroute(c, &cfg->right, &cfg->left)))
+		return false;
+	if ((cfg->left.host_dns && cfg->left.host.family == 0) || (cfg->right.host_dns && cfg->right.host.family == 0)) {
+		snprintf(c->orient_why, sizeof(c->orient_why), "%s", c->resolve_why);
+		return false;
+	}
+	return true;
+}
+
+/* One end's host name looked up (getaddrinfo, as libreswan does); false
+ * with the reason in c->resolve_why. */
+static bool resolve_end(struct connection *c, struct end_config *e, const struct end_config *other)
+{
+	struct addrinfo hints = { .ai_family = family_of(other), .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	memset(&e->host, 0, sizeof(e->host));
+	int r = getaddrinfo(e->host_text, NULL, &hints, &res);
+	if (r == 0 && res != NULL) {
+		address_from_sockaddr(res->ai_addr, &e->host, NULL);
+		freeaddrinfo(res);
+		return true;
+	}
+	if (res != NULL)
+		freeaddrinfo(res);
+	snprintf(c->resolve_why, sizeof(c->resolve_why), "%s=%s cannot be resolved (%s)",
+		 e == &c->config->left ? "left" : "right", e->host_text, gai_strerror(r));
+	return false;
+}
+
+bool conn_has_host_names(const struct connection *c)
+{
+	return c->config->left.host_dns || c->config->right.host_dns;
+}
+
+bool conn_resolve_names(struct connection *c)
+{
+	struct conn_config *cfg = c->config;
+	c->resolve_why[0] = '\0';
+	bool ok = (!cfg->left.host_dns || resolve_end(c, &cfg->left, &cfg->right)) &&
+		  (!cfg->right.host_dns || resolve_end(c, &cfg->right, &cfg->left));
+	conn_orient(c);
+	return ok;
+}
+
 bool conn_orient(struct connection *c)
 {
 	const struct conn_config *cfg = c->config;
@@ -113,6 +184,8 @@ bool conn_orient(struct connection *c)
 	memset(&c->ends, 0, sizeof(c->ends));
 	c->orient_why[0] = '\0';
 	c->oriented = false;
+	if (!hosts_known(c))
+		return false;
 	if (is_local(&cfg->left)) {
 		local = &cfg->left;
 		remote = &cfg->right;
@@ -241,6 +314,9 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 	}
 	struct diag probe_lines;
 	diag_init(&probe_lines);
+	if (conn_has_host_names(c) && !conn_resolve_names(c))
+		diag_add(notes, "%s:%d: conn \"%s\": %s; it is looked up again when the conn is initiated",
+			 cfg->file, cfg->line, cfg->name, c->resolve_why);
 	if (conn_orient(c))
 		offload_check_device(kernel, cfg, &pol, &c->ends.local, &probe_lines, notes);
 	conn_log_lines(c, LL_INFO, &probe_lines);

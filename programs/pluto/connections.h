@@ -38,7 +38,8 @@ struct connection {
 	struct offload_policy offload;	/* hw_offload after the add-time rules */
 	struct ends ends;		/* valid when oriented */
 	bool oriented;			/* one end is an address of this host */
-	char orient_why[200];		/* why not, when not */
+	char orient_why[300];		/* why not, when not */
+	char resolve_why[250];		/* a host name that did not resolve, and why */
 	struct logger log;		/* "conn": lines about the conn itself */
 	struct conn_retry retry;	/* failed attempts, and the next one */
 	struct event *retry_timer;	/* owned; armed by ikev2.c */
@@ -83,10 +84,19 @@ void conn_forget_failures(struct connection *c);
 void conn_delete_all(void);
 
 /* Works out which end of c->config is on this host (c->ends); true when
- * one is. orient_all does it for every conn, after the host's addresses
- * changed, and says which conns changed. */
+ * one is. An end written as %defaultroute is the address of the default
+ * route's interface, looked up then; one written as a host name is the
+ * address conn_resolve_names last found (none: not oriented). orient_all
+ * does it for every conn, after the host's addresses changed, and says
+ * which conns changed. */
 bool conn_orient(struct connection *c);
 void conn_orient_all(void);
+/* Whether an end of c is written as a host name. */
+bool conn_has_host_names(const struct connection *c);
+/* Looks c's host names up (getaddrinfo: this blocks, as libreswan's
+ * lookups do; done at --add and when initiating) and orients c again;
+ * false with the reason in c->resolve_why when a name does not resolve. */
+bool conn_resolve_names(struct connection *c);
 /* The loaded conn for an IKE_SA_INIT to local from remote: oriented, with
  * local as its local end and remote (or %any) as its other; ends gets the
  * conn's ends with remote filled in. */

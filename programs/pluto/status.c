@@ -19,12 +19,15 @@
 #include "retry.h"
 #include "status.h"
 
-/* "192.0.2.0/24===192.168.7.1[@west]" for one end; right ends read mirrored. */
+/* "192.0.2.0/24===192.168.7.1[@west]" for one end; right ends read
+ * mirrored. A host name or %defaultroute shows as the address found. */
 static void end_text(const struct end_config *e, bool left, char *buf, size_t len)
 {
-	char host[ADDRESS_STR_MAX + 1] = "%any", net[ADDRESS_STR_MAX] = "", id[160] = "";
-	if (!e->host_any)
+	char host[300] = "%any", net[ADDRESS_STR_MAX] = "", id[160] = "";
+	if (e->host.family != 0)	/* a name or %defaultroute as found */
 		address_str(&e->host, host);
+	else if (!e->host_any)
+		snprintf(host, sizeof(host), "%s", e->host_text);	/* not found (yet) */
 	if (e->has_subnet)
 		subnet_str(&e->subnet, net);
 	if (e->id != NULL)
@@ -102,7 +105,7 @@ static void lifecycle_status(struct whack_session *s, const struct connection *c
 static void conn_status(struct whack_session *s, const struct connection *conn)
 {
 	const struct conn_config *c = conn->config;
-	char l[400], r[400], algs[1024];
+	char l[600], r[600], algs[1024];
 	end_text(&c->left, true, l, sizeof(l));
 	end_text(&c->right, false, r, sizeof(r));
 	/* routed: its trap stands, or its tunnel in the trap's place */

@@ -3,7 +3,7 @@
  * hosts before its AUTH is checked (each conn's own PSK), a peer whose ID
  * fits no conn is refused with one log line, and the peers of a
  * right=%any template each get an instance of their own that goes with
- * its tunnel. */
+ * its tunnel; left=%defaultroute and host names in right=. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -250,6 +250,81 @@ static void test_a_road_warrior_without_a_psk_is_refused(void **state)
 	assert_int_equal(lines_with("fits the peer's ID '@road3'"), 1);
 }
 
+/* ---- left=%defaultroute and host names ---- */
+
+static const char hosts_conf[] =
+	"conn dr\n"
+	"\tleft=%defaultroute\n\tright=192.0.2.9\n\tauthby=secret\n\tauto=add\n"
+	"conn named\n"
+	"\tleft=" EAST "\n\tright=localhost\n\tauthby=secret\n\tauto=add\n"
+	"conn lost\n"
+	"\tleft=" EAST "\n\tright=no-such-host.invalid\n\tauthby=secret\n\tauto=add\n";
+
+static int start_hosts(void **state)
+{
+	(void)state;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	return harness_start(hosts_conf, "") ? 0 : -1;
+}
+
+/* %defaultroute is the default route's address, looked up when the conn
+ * is oriented: at --add, and again when the host's addresses change. */
+static void test_defaultroute_is_found_when_the_addresses_change(void **state)
+{
+	(void)state;
+	struct connection *c = conn_find("dr");
+	assert_non_null(c);
+	assert_false(c->oriented);	/* the double had no default route at --add */
+	assert_non_null(strstr(c->orient_why, "left=%defaultroute: this host has no default route"));
+	assert_true(address_parse(EAST, &dbl.default_route));
+	conn_orient_all();
+	assert_true(c->oriented);
+	assert_true(address_eq(&c->ends.local, &dbl.default_route));
+	assert_string_equal(c->ends.local_id, EAST);
+	assert_int_equal(lines_with("\"dr\": this host's addresses changed: its local end is now " EAST), 1);
+}
+
+/* A host name is looked up at --add, and again when the conn is
+ * initiated (it may point elsewhere by then). */
+static void test_a_host_name_is_resolved_at_add_and_when_initiating(void **state)
+{
+	(void)state;
+	struct connection *c = conn_find("named");
+	assert_non_null(c);
+	assert_true(c->oriented);
+	char addr[ADDRESS_STR_MAX];
+	assert_string_equal(address_str(&c->ends.remote, addr), "127.0.0.1");
+	assert_false(conn_is_template(c));
+	assert_true(address_parse("192.0.2.99", &c->config->right.host));	/* an older answer */
+	assert_true(conn_orient(c));
+	ikev2_initiate(c, 0);
+	assert_string_equal(address_str(&c->ends.remote, addr), "127.0.0.1");
+	struct ike_sa *ike = harness_sa("named", true);
+	assert_non_null(ike);
+	assert_string_equal(address_str(&ike->ends.remote, addr), "127.0.0.1");
+}
+
+/* A name that does not resolve: the conn is loaded but stands for no
+ * peer (never a template), and initiating it says why it cannot. */
+static void test_an_unresolvable_name_is_said_and_never_a_template(void **state)
+{
+	(void)state;
+	struct connection *c = conn_find("lost");
+	assert_non_null(c);
+	assert_false(c->oriented);
+	assert_non_null(strstr(c->orient_why, "right=no-such-host.invalid cannot be resolved"));
+	ip_address peer, local;
+	assert_true(address_parse("192.0.2.77", &peer));
+	assert_true(address_parse(EAST, &local));
+	struct ends ends;
+	assert_null(conn_for_peer(&local, &peer, &ends));	/* no conn answers a stranger */
+	nlogged = 0;
+	ikev2_initiate(c, 0);
+	assert_null(harness_sa("lost", true));
+	assert_int_equal(lines_with("\"lost\": cannot initiate: right=no-such-host.invalid cannot be resolved"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +333,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_each_road_warrior_gets_an_instance, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_an_instance_goes_with_its_tunnel, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_a_road_warrior_without_a_psk_is_refused, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_defaultroute_is_found_when_the_addresses_change, start_hosts, stop),
+		cmocka_unit_test_setup_teardown(test_a_host_name_is_resolved_at_add_and_when_initiating, start_hosts, stop),
+		cmocka_unit_test_setup_teardown(test_an_unresolvable_name_is_said_and_never_a_template, start_hosts, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
