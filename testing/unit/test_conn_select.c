@@ -10,8 +10,16 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include "ike_harness.h"
 #include "child_sa.h"
+#include "control.h"
+#include "status.h"
+#include "whack_msg.h"
 
 #define WEST "192.0.2.1"
 #define EAST "192.0.2.2"
@@ -217,6 +225,111 @@ static void test_each_road_warrior_gets_an_instance(void **state)
 	assert_int_equal(lines_with(line), 1);
 }
 
+/* ---- --status and --trafficstatus, through the control socket ---- */
+
+static void answer_status(struct whack_session *s, const struct whack_request *r)
+{
+	if (r->op == WOP_STATUS)
+		status_show(s);
+	else
+		trafficstatus_show(s, (r->flags & WF_JSON) != 0);
+	whack_done(s, 0);
+}
+
+/* What pluto answers a whack client asking op (flags), its lines joined
+ * with newlines, the event loop run until the DONE frame comes. */
+static void ask(enum whack_op op, uint32_t flags, char *out, size_t cap)
+{
+	struct diag d;
+	diag_init(&d);
+	assert_true(control_listen(wire.dir.path, answer_status, &d));
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/pluto.ctl", wire.dir.path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	struct whack_request r = { .op = op, .flags = flags };
+	uint8_t buf[WHACK_FRAME_MAX];
+	size_t n = whack_encode_request(&r, buf, sizeof(buf));
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	size_t have = 0, used = 0;
+	bool done = false;
+	out[0] = '\0';
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!done) {
+		event_base_loop(pluto.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		ssize_t got = read(fd, buf + have, sizeof(buf) - have);
+		if (got > 0)
+			have += (size_t)got;
+		long len;
+		while (!done && (len = whack_frame_len(buf, have, &d)) > 0 && (size_t)len <= have) {
+			struct whack_reply reply;
+			assert_true(whack_decode_reply(buf, (size_t)len, &reply, &d));
+			if (reply.type == WHACK_DONE)
+				done = true;
+			else
+				used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s\n", reply.text);
+			memmove(buf, buf + len, have - (size_t)len);
+			have -= (size_t)len;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		assert_true(now.tv_sec - start.tv_sec < 10);
+	}
+	assert_true(used < cap);
+	close(fd);
+	control_close();
+}
+
+static bool has_line(const char *text, const char *prefix, const char *part)
+{
+	for (const char *l = text; *l != '\0'; l = strchr(l, '\n') + 1) {
+		size_t len = strcspn(l, "\n");
+		char line[2048];
+		snprintf(line, sizeof(line), "%.*s", (int)len, l);
+		if (strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line, part) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Each instance has its lines in --status and --trafficstatus; the
+ * template's own line says it holds no SA. */
+static void test_status_shows_each_instance(void **state)
+{
+	(void)state;
+	up("road1");
+	up("road2");
+	static char text[65536];
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	struct ike_sa *r1 = ike_sa_of_instance("rw", 1), *r2 = ike_sa_of_instance("rw", 2);
+	assert_non_null(r1);
+	assert_non_null(r2);
+	char want[200];
+	snprintf(want, sizeof(want), "instance of \"rw\"; IKE SA #%u established; IPsec SA #%u installed", r1->serial,
+		 r1->child.serial);
+	assert_true(has_line(text, "\"rw\"[1] " ROAD1 ": " EAST "[@east]..." ROAD1 "[@road1]; ", want));
+	snprintf(want, sizeof(want), "instance of \"rw\"; IKE SA #%u established; IPsec SA #%u installed", r2->serial,
+		 r2->child.serial);
+	assert_true(has_line(text, "\"rw\"[2] " ROAD2 ": " EAST "[@east]..." ROAD2 "[@road2]; ", want));
+	assert_true(has_line(text, "\"rw\"[1] " ROAD1 ":   up; ", "IPsec SA rekey in"));
+	assert_true(has_line(text, "\"rw\": " EAST "[@east]...%any; ", "IKE SA: none; IPsec SA: none"));
+	ask(WOP_TRAFFICSTATUS, 0, text, sizeof(text));
+	snprintf(want, sizeof(want), "#%u: \"rw\"[1] " ROAD1 ", type=ESP, ", r1->child.serial);
+	assert_true(has_line(text, want, "id='@road1'"));
+	snprintf(want, sizeof(want), "#%u: \"rw\"[2] " ROAD2 ", type=ESP, ", r2->child.serial);
+	assert_true(has_line(text, want, "id='@road2'"));
+	ask(WOP_TRAFFICSTATUS, WF_JSON, text, sizeof(text));
+	snprintf(want, sizeof(want), "{\"serial\": %u, \"conn\": \"rw\", \"instance\": 2, ", r2->child.serial);
+	assert_non_null(strstr(text, want));
+	/* road1 gone: its lines go with it */
+	assert_true(ikev2_down("road1", "the test takes it down"));
+	wire_pump(16);
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	assert_null(strstr(text, "\"rw\"[1]"));
+	assert_non_null(strstr(text, "\"rw\"[2] " ROAD2 ": "));
+}
+
 /* An instance goes with its tunnel; the other stays. */
 static void test_an_instance_goes_with_its_tunnel(void **state)
 {
@@ -332,6 +445,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_peer_whose_id_fits_no_conn_is_refused, start_two_ids, stop),
 		cmocka_unit_test_setup_teardown(test_each_road_warrior_gets_an_instance, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_an_instance_goes_with_its_tunnel, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_status_shows_each_instance, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_a_road_warrior_without_a_psk_is_refused, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_defaultroute_is_found_when_the_addresses_change, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_a_host_name_is_resolved_at_add_and_when_initiating, start_hosts, stop),
