@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "ip_address.h"
 #include "alg.h"
+#include "protoport.h"
 
 enum auto_mode { AUTO_IGNORE, AUTO_ADD, AUTO_START, AUTO_ONDEMAND };
 enum conn_type { TYPE_TUNNEL, TYPE_TRANSPORT };
@@ -44,6 +45,7 @@ struct end_config {
 				 * (unset for %any: known only once the peer is) */
 	bool has_subnet;
 	char *id;		/* leftid= as written, NULL when absent (the address is the id) */
+	struct protoport protoport;	/* leftprotoport=; both sides share one protocol */
 };
 
 struct conn_config {
@@ -61,6 +63,7 @@ struct conn_config {
 	struct alg_proposals esp_proposals;
 	uint32_t ikelifetime;	/* seconds */
 	uint32_t salifetime;	/* seconds */
+	uint64_t ipsec_max_bytes, ipsec_max_packets;	/* each SA's; 0 = no limit */
 	bool rekey;
 	uint32_t rekeymargin;	/* seconds */
 	uint32_t rekeyfuzz;	/* percent of rekeymargin added at random */
@@ -73,6 +76,8 @@ struct conn_config {
 	enum yna esn;		/* esn=yes|no|either */
 	enum yna encapsulation;	/* encapsulation=yes|no|auto (NAT-T) */
 	uint32_t tfc;		/* TFC padding in bytes, 0 = none */
+	uint32_t replay_window;	/* packets, 0 = no replay protection */
+	bool narrowing;		/* narrowing=: a child may be part of what was proposed */
 	enum hw_offload hw_offload;
 	bool hw_offload_fallback;
 };
@@ -98,16 +103,29 @@ struct config_setup {
 	uint32_t max_halfopen_ike;		/* ... before new ones are refused */
 	uint32_t max_halfopen_ike_per_peer;	/* ... from one address */
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
+	char *secretsfile;			/* when pluto is given no --secretsfile */
 };
 
 struct ipsec_conf {
 	struct config_setup setup;
 	struct conn_config *conns;	/* in file order, %default excluded */
 	size_t nconns;
+	struct diag notes;		/* libreswan keywords accepted without effect */
+	char **bad_conns;		/* ipsecconf_load_good_conns: the conns left out */
+	size_t nbad_conns;
 };
 
 /* NULL on any error; every error is in d. */
 struct ipsec_conf *ipsecconf_load(const char *path, struct diag *d);
+/* The same for a daemon that must start with what is good, as libreswan
+ * does: a conn with an error (in its section, its also= targets or conn
+ * %default) is left out and named in bad_conns, and the others load.
+ * NULL only when the file cannot be read, has a syntax error or an error
+ * in config setup (which decides for the whole daemon). Every error is in
+ * d either way. */
+struct ipsec_conf *ipsecconf_load_good_conns(const char *path, struct diag *d);
+/* Whether name is one of conf's bad_conns. */
+bool ipsecconf_is_bad_conn(const struct ipsec_conf *conf, const char *name);
 void ipsecconf_free(struct ipsec_conf *c);
 /* config setup as it is without a config setup section. */
 void config_setup_defaults(struct config_setup *setup);

@@ -36,6 +36,7 @@ static void conn_config_set_defaults(struct conn_config *c)
 	c->esn = YNA_AUTO;
 	c->encapsulation = YNA_AUTO;
 	c->tfc = 0;
+	c->replay_window = 128;
 	c->hw_offload = HW_OFFLOAD_NO;
 	c->hw_offload_fallback = true;
 }
@@ -130,14 +131,35 @@ static void check_subnets_agree(const struct conn_config *c, const struct resolv
 	report_at(d, c, at, what);
 }
 
-static void check_conn(const struct conn_config *c, const struct resolved_conn *r, struct diag *d)
+/* One selector has one protocol for both of its sides: a side that names
+ * none takes the other's (with every port), and two different ones are
+ * an error. */
+static void check_protoports_agree(struct conn_config *c, const struct resolved_conn *r, struct diag *d)
+{
+	struct protoport *l = &c->left.protoport, *rt = &c->right.protoport;
+	if (l->proto == rt->proto)
+		return;
+	if (l->proto == 0 || rt->proto == 0) {
+		struct protoport *none = l->proto == 0 ? l : rt;
+		*none = (struct protoport){ l->proto | rt->proto, 0 };
+		return;
+	}
+	char what[160];
+	snprintf(what, sizeof(what), "protocol %u differs from leftprotoport='s %u (both sides carry one protocol)",
+		 rt->proto, l->proto);
+	report_at(d, c, r->by_kw[KW_RIGHTPROTOPORT], what);
+}
+
+static void check_conn(struct conn_config *c, const struct resolved_conn *r, struct diag *d)
 {
 	check_hosts_present(c, r, d);
+	check_protoports_agree(c, r, d);
 	if (check_hosts_agree(c, r, d))
 		check_subnets_agree(c, r, d);
 }
 
-static void build_conn(const struct checked_doc *cd, const struct checked_section *cs,
+/* false when the conn, or a section it draws from, has an error. */
+static bool build_conn(const struct checked_doc *cd, const struct checked_section *cs,
 		       struct conn_config *c, struct diag *d)
 {
 	conn_config_set_defaults(c);
@@ -147,7 +169,9 @@ static void build_conn(const struct checked_doc *cd, const struct checked_sectio
 	struct resolved_conn r;
 	resolve_conn(cd, cs, &r);
 	store_conn_keywords(&r, c);
+	int before = d->count;
 	check_conn(c, &r, d);
+	return r.errors == 0 && d->count == before;
 }
 
 void config_setup_defaults(struct config_setup *setup)
@@ -176,6 +200,9 @@ static bool is_listed_conn(const struct checked_doc *cd, const struct checked_se
 	return cs->s->kind == CONF_CONN && cs != cd->conn_default && !cs->duplicate_name;
 }
 
+static void conn_config_clear(struct conn_config *c);
+
+/* Every listed conn; those with errors go to bad_conns instead. */
 static struct ipsec_conf *build_conf(const struct checked_doc *cd, struct diag *d)
 {
 	struct ipsec_conf *conf = xzalloc(sizeof(*conf));
@@ -184,32 +211,65 @@ static struct ipsec_conf *build_conf(const struct checked_doc *cd, struct diag *
 	for (size_t i = 0; i < cd->n; i++)
 		n += is_listed_conn(cd, &cd->sections[i]);
 	conf->conns = n > 0 ? xzalloc(n * sizeof(*conf->conns)) : NULL;
-	for (size_t i = 0; i < cd->n; i++)
-		if (is_listed_conn(cd, &cd->sections[i]))
-			build_conn(cd, &cd->sections[i], &conf->conns[conf->nconns++], d);
+	conf->bad_conns = n > 0 ? xzalloc(n * sizeof(*conf->bad_conns)) : NULL;
+	for (size_t i = 0; i < cd->n; i++) {
+		if (!is_listed_conn(cd, &cd->sections[i]))
+			continue;
+		struct conn_config *c = &conf->conns[conf->nconns];
+		if (build_conn(cd, &cd->sections[i], c, d)) {
+			conf->nconns++;
+		} else {
+			conf->bad_conns[conf->nbad_conns++] = xstrdup(c->name);
+			conn_config_clear(c);
+		}
+	}
+	return conf;
+}
+
+static struct ipsec_conf *load(const char *path, struct diag *d, bool good_conns)
+{
+	int errors_before = d->count;
+	struct conf_doc doc;
+	struct diag notes;
+	diag_init(&notes);
+	conf_read(path, &doc, d, &notes);
+	if (doc.nfiles == 0) {	/* the file itself could not be read */
+		conf_doc_free(&doc);
+		return NULL;
+	}
+	/* Syntax errors are the file's, not one conn's. Even after them go
+	 * on: the rest may hold more errors. */
+	bool fatal = d->count != errors_before;
+	struct checked_doc cd;
+	check_sections(&doc, &cd, d, &notes);
+	fatal = fatal || (cd.setup != NULL && cd.setup->errors > 0);
+	struct ipsec_conf *conf = build_conf(&cd, d);
+	conf->notes = notes;
+	checked_doc_free(&cd);
+	conf_doc_free(&doc);
+	if (good_conns ? fatal : d->count != errors_before) {
+		ipsecconf_free(conf);
+		return NULL;
+	}
 	return conf;
 }
 
 struct ipsec_conf *ipsecconf_load(const char *path, struct diag *d)
 {
-	int errors_before = d->count;
-	struct conf_doc doc;
-	conf_read(path, &doc, d);
-	if (doc.nfiles == 0) {	/* the file itself could not be read */
-		conf_doc_free(&doc);
-		return NULL;
-	}
-	/* Even after syntax errors, go on: the rest may hold more errors. */
-	struct checked_doc cd;
-	check_sections(&doc, &cd, d);
-	struct ipsec_conf *conf = build_conf(&cd, d);
-	checked_doc_free(&cd);
-	conf_doc_free(&doc);
-	if (d->count != errors_before) {
-		ipsecconf_free(conf);
-		return NULL;
-	}
-	return conf;
+	return load(path, d, false);
+}
+
+struct ipsec_conf *ipsecconf_load_good_conns(const char *path, struct diag *d)
+{
+	return load(path, d, true);
+}
+
+bool ipsecconf_is_bad_conn(const struct ipsec_conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->nbad_conns; i++)
+		if (strcmp(conf->bad_conns[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* Freeing and copying */
@@ -238,7 +298,11 @@ void ipsecconf_free(struct ipsec_conf *c)
 	for (size_t i = 0; i < c->nconns; i++)
 		conn_config_clear(&c->conns[i]);
 	free(c->conns);
+	for (size_t i = 0; i < c->nbad_conns; i++)
+		free(c->bad_conns[i]);
+	free(c->bad_conns);
 	free(c->setup.logfile);
+	free(c->setup.secretsfile);
 	free(c->setup.plutodebug);
 	free(c);
 }

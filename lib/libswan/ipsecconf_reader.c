@@ -18,6 +18,7 @@
 struct reader {
 	struct conf_doc *doc;
 	struct diag *d;
+	struct diag *notes;
 	struct include_stack stack;
 	size_t current;		/* section that indented lines go to, or NO_SECTION */
 };
@@ -361,7 +362,9 @@ static void read_lines(struct reader *r, FILE *f, const char *file)
 
 static void report_open_error(struct reader *r, const char *path, const struct where *from, int err)
 {
-	if (from != NULL)
+	if (from != NULL && err == ENOENT)
+		diag_add(r->notes, "%s:%d: include: '%s' does not exist; skipped", from->file, from->line, path);
+	else if (from != NULL)
 		diag_add(r->d, "%s:%d: include: cannot open '%s': %s", from->file, from->line, path, strerror(err));
 	else
 		diag_add(r->d, "%s: cannot open: %s", path, strerror(err));
@@ -382,10 +385,10 @@ static void read_file(struct reader *r, const char *path, const struct where *fr
 	fclose(f);
 }
 
-bool conf_read(const char *path, struct conf_doc *doc, struct diag *d)
+bool conf_read(const char *path, struct conf_doc *doc, struct diag *d, struct diag *notes)
 {
 	memset(doc, 0, sizeof(*doc));
-	struct reader r = { .doc = doc, .d = d, .current = NO_SECTION };
+	struct reader r = { .doc = doc, .d = d, .notes = notes, .current = NO_SECTION };
 	int errors_before = d->count;
 	read_file(&r, path, NULL);
 	return d->count == errors_before;

@@ -42,7 +42,9 @@ struct conf_doc {
  * added to d and reading goes on, so that one pass finds them all; the
  * doc holds what could be read. false when there was any error, or when
  * path itself could not be opened (then doc is empty). */
-bool conf_read(const char *path, struct conf_doc *doc, struct diag *d);
+/* A literal include that names no file is a notice, as in libreswan;
+ * every other problem an error. */
+bool conf_read(const char *path, struct conf_doc *doc, struct diag *d, struct diag *notes);
 void conf_doc_free(struct conf_doc *doc);
 
 #endif

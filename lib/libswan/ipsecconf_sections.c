@@ -15,9 +15,9 @@ static bool is_default(const struct conf_section *s)
 /* Entries */
 
 static void report_misplaced(const struct conf_section *s, const struct conf_entry *e,
-			     const struct keyword *kw, struct diag *d)
+			     enum kw_section section, struct diag *d)
 {
-	if (kw->section == KWS_SETUP)
+	if (section == KWS_SETUP)
 		diag_add(d, "%s:%d: keyword '%s': not allowed in conn '%s' (it belongs in config setup)",
 			 e->file, e->line, e->keyword, s->name);
 	else
@@ -35,21 +35,47 @@ static void report_duplicate(const struct conf_entry *e, const struct conf_entry
 			 e->file, e->line, e->keyword, first->keyword, first->file, first->line);
 }
 
-/* Looks the keyword up; false (reported) when it has no place here. */
-static bool find_keyword(const struct conf_section *s, struct checked_entry *ce, struct diag *d)
+/* libreswan's user keywords, x-name or x_name, are for scripts: no
+ * effect, and no notice. */
+static bool is_user_keyword(const char *name)
+{
+	return name[0] == 'x' && (name[1] == '-' || name[1] == '_') && name[2] != '\0';
+}
+
+/* A libreswan keyword that pluto does not implement: a notice when the
+ * value asks for nothing pluto would do differently, else an error. */
+static void take_fate(const struct conf_section *s, const struct conf_entry *e, const struct kw_fate *f,
+		      struct diag *d, struct diag *notes)
+{
+	if ((s->kind == CONF_CONN) != (f->section == KWS_CONN))
+		report_misplaced(s, e, f->section, d);
+	else if (keyword_fate_accepts(f, e->value))
+		diag_add(notes, "%s:%d: keyword '%s' has no effect here: %s", e->file, e->line, e->keyword, f->why);
+	else if (f->fate == KF_REFUSED)
+		diag_add(d, "%s:%d: keyword '%s': not supported: %s", e->file, e->line, e->keyword, f->why);
+	else
+		diag_add(d, "%s:%d: keyword '%s': value '%s' is not supported: %s",
+			 e->file, e->line, e->keyword, e->value, f->why);
+}
+
+/* Looks the keyword up; false when it has no place here (reported as an
+ * error, or as a notice when it is accepted without effect). */
+static bool find_keyword(const struct conf_section *s, struct checked_entry *ce, struct diag *d,
+			 struct diag *notes)
 {
 	const struct conf_entry *e = ce->e;
 	const struct keyword *kw = keyword_lookup(e->keyword);
 	if (kw == NULL) {
-		if (keyword_known_unsupported(e->keyword))
-			diag_add(d, "%s:%d: keyword '%s': not supported", e->file, e->line, e->keyword);
-		else
+		const struct kw_fate *f = keyword_fate(e->keyword);
+		if (f != NULL)
+			take_fate(s, e, f, d, notes);
+		else if (!is_user_keyword(e->keyword))
 			diag_add(d, "%s:%d: keyword '%s': unknown keyword", e->file, e->line, e->keyword);
 		return false;
 	}
 	bool in_conn = s->kind == CONF_CONN;
 	if (in_conn != (kw->section == KWS_CONN)) {
-		report_misplaced(s, e, kw, d);
+		report_misplaced(s, e, kw->section, d);
 		return false;
 	}
 	ce->kw = kw;
@@ -57,9 +83,9 @@ static bool find_keyword(const struct conf_section *s, struct checked_entry *ce,
 }
 
 static void check_entry(const struct conf_section *s, struct checked_entry *ce,
-			const struct checked_entry *seen[KW_COUNT], struct diag *d)
+			const struct checked_entry *seen[KW_COUNT], struct diag *d, struct diag *notes)
 {
-	if (!find_keyword(s, ce, d))
+	if (!find_keyword(s, ce, d, notes))
 		return;
 	const struct keyword *kw = ce->kw;
 	/* also= may be given several times: each names one more conn. */
@@ -78,16 +104,19 @@ static void check_entry(const struct conf_section *s, struct checked_entry *ce,
 		diag_add(d, "%s:%d: keyword '%s': %s", ce->e->file, ce->e->line, ce->e->keyword, why);
 }
 
-static void check_section_entries(const struct conf_section *s, struct checked_section *cs, struct diag *d)
+static void check_section_entries(const struct conf_section *s, struct checked_section *cs, struct diag *d,
+				  struct diag *notes)
 {
 	const struct checked_entry *seen[KW_COUNT] = { NULL };
+	int before = d->count;
 	cs->s = s;
 	cs->n = s->nentries;
 	cs->entries = xzalloc(s->nentries * sizeof(*cs->entries));
 	for (size_t i = 0; i < s->nentries; i++) {
 		cs->entries[i].e = &s->entries[i];
-		check_entry(s, &cs->entries[i], seen, d);
+		check_entry(s, &cs->entries[i], seen, d, notes);
 	}
+	cs->errors += d->count - before;
 }
 
 /* Conn names */
@@ -101,6 +130,7 @@ static void check_duplicate_name(struct checked_doc *cd, size_t i, struct diag *
 			diag_add(d, "%s:%d: conn '%s': duplicate conn name (first defined at %s:%d)",
 				 s->file, s->line, s->name, t->file, t->line);
 			cd->sections[i].duplicate_name = true;
+			cd->sections[i].errors++;
 			return;
 		}
 	}
@@ -125,9 +155,11 @@ static void link_also(const struct checked_doc *cd, struct checked_section *cs, 
 		if (!ce->valid || ce->kw->id != KW_ALSO)
 			continue;
 		ce->also = find_conn(cd, ce->e->value);
-		if (ce->also == NULL)
+		if (ce->also == NULL) {
 			diag_add(d, "%s:%d: keyword 'also': conn '%s' not found",
 				 ce->e->file, ce->e->line, ce->e->value);
+			cs->errors++;
+		}
 	}
 }
 
@@ -164,6 +196,7 @@ static void cut_loops_from(struct checked_section *cs, struct checked_section **
 		if (ce->also->visit == ON_PATH) {
 			report_loop(path, depth, ce, d);
 			ce->also = NULL;
+			cs->errors++;
 		} else if (ce->also->visit == NOT_VISITED) {
 			cut_loops_from(ce->also, path, depth, d);
 		}
@@ -180,14 +213,15 @@ static void cut_loops(struct checked_doc *cd, struct diag *d)
 	free(path);
 }
 
-void check_sections(const struct conf_doc *doc, struct checked_doc *out, struct diag *d)
+void check_sections(const struct conf_doc *doc, struct checked_doc *out, struct diag *d,
+		    struct diag *notes)
 {
 	memset(out, 0, sizeof(*out));
 	out->n = doc->nsections;
 	out->sections = xzalloc(doc->nsections * sizeof(*out->sections));
 	for (size_t i = 0; i < doc->nsections; i++) {
 		struct checked_section *cs = &out->sections[i];
-		check_section_entries(&doc->sections[i], cs, d);
+		check_section_entries(&doc->sections[i], cs, d, notes);
 		if (cs->s->kind == CONF_SETUP)
 			out->setup = cs;
 		else if (is_default(cs->s))
@@ -230,6 +264,7 @@ static void take_keywords(const struct checked_doc *cd, const struct checked_sec
 	if (taken[index])
 		return;
 	taken[index] = true;
+	r->errors += cs->errors;
 	take_own_keywords(cs, r);
 	for (size_t i = 0; i < cs->n; i++)
 		if (cs->entries[i].also != NULL)

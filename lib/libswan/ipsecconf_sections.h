@@ -32,6 +32,7 @@ struct checked_section {
 	struct checked_entry *entries;
 	size_t n;
 	bool duplicate_name;		/* a conn whose name an earlier conn has */
+	int errors;			/* reported about this section's own entries */
 	int visit;			/* loop search state */
 };
 
@@ -42,8 +43,11 @@ struct checked_doc {
 	struct checked_section *conn_default;	/* NULL when there is none */
 };
 
-/* Checks everything in doc, reporting into d; out refers into doc. */
-void check_sections(const struct conf_doc *doc, struct checked_doc *out, struct diag *d);
+/* Checks everything in doc, reporting errors into d and, into notes, the
+ * libreswan keywords accepted without effect (keywords.h's fates); out
+ * refers into doc. */
+void check_sections(const struct conf_doc *doc, struct checked_doc *out, struct diag *d,
+		    struct diag *notes);
 void checked_doc_free(struct checked_doc *cd);
 
 /* The entry that decides each keyword of a conn, NULL where none does.
@@ -51,6 +55,7 @@ void checked_doc_free(struct checked_doc *cd);
  * usable), so one error does not cause a second "missing" one. */
 struct resolved_conn {
 	const struct checked_entry *by_kw[KW_COUNT];
+	int errors;		/* in the sections it draws from, %default included */
 };
 
 void resolve_conn(const struct checked_doc *cd, const struct checked_section *conn,

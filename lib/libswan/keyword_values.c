@@ -25,18 +25,25 @@ static bool fail(char why[KW_WHY_MAX], const char *fmt, ...)
 
 /* Decimal digits only (no sign, no spaces, no 0x): the longest prefix is
  * taken, *end points after it; false when there is none or it overflows. */
-static bool parse_digits(const char *s, uint64_t *out, const char **end)
+/* Digits up to max, and where they end. */
+static bool parse_digits_to(const char *s, uint64_t max, uint64_t *out, const char **end)
 {
 	uint64_t v = 0;
 	const char *p = s;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > UINT32_MAX)
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (max - d) / 10)
 			return false;
+		v = v * 10 + d;
 	}
 	*out = v;
 	*end = p;
 	return p != s;
+}
+
+static bool parse_digits(const char *s, uint64_t *out, const char **end)
+{
+	return parse_digits_to(s, UINT32_MAX, out, end);
 }
 
 static uint64_t duration_unit(char suffix)
@@ -113,6 +120,28 @@ static bool parse_count(const struct keyword *kw, const char *text, union kw_val
 		return false;
 	v->number = (uint32_t)n;
 	return true;
+}
+
+/* libreswan's ipsec-max-bytes=/-packets=: binary multiples, KiB or Ki,
+ * up to its default of 2^63 (which is no limit to speak of). */
+static bool parse_limit(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	static const char *const units[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	uint64_t n;
+	const char *end;
+	if (parse_digits_to(text, UINT64_C(1) << 63, &n, &end) && n > 0) {
+		for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t ul = strlen(units[i]);
+			if (strncmp(end, units[i], ul) != 0 || !(end[ul] == '\0' || strcmp(end + ul, "B") == 0))
+				continue;
+			if (n > (UINT64_C(1) << 63) >> (10 * i))
+				break;
+			v->limit = n << (10 * i);
+			return true;
+		}
+	}
+	return fail(why, "invalid value '%s' (expected a count from 1 to 2^63, optionally followed by KiB, MiB, GiB, TiB, PiB or EiB)",
+		    text);
 }
 
 /* Words */
@@ -222,6 +251,14 @@ static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MA
 		    text);
 }
 
+static bool parse_protoport(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	char reason[200];
+	if (protoport_parse(text, &v->protoport, reason, sizeof(reason)))
+		return true;
+	return fail(why, "invalid value '%s' (%s)", text, reason);
+}
+
 static bool parse_id(const char *text, char why[KW_WHY_MAX])
 {
 	const char *reason;
@@ -274,6 +311,8 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 		return parse_host(text, v, why);
 	case KT_SUBNET:
 		return parse_subnet(text, v, why);
+	case KT_PROTOPORT:
+		return parse_protoport(text, v, why);
 	case KT_ID:
 		return parse_id(text, why);
 	case KT_ENUM:
@@ -288,6 +327,8 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 		return parse_count(kw, text, v, "a whole number", why);
 	case KT_PERCENT:
 		return parse_count(kw, text, v, "a percentage", why);
+	case KT_LIMIT:
+		return parse_limit(text, v, why);
 	case KT_IKE:
 	case KT_ESP:
 		return parse_proposals(kw, text, v, why);

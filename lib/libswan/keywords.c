@@ -23,6 +23,10 @@ static const struct kw_enum auto_values = {
 		{ "start", AUTO_START, false },
 		{ "ondemand", AUTO_ONDEMAND, false },
 		{ "route", AUTO_ONDEMAND, true },	/* libreswan's older name */
+		/* libreswan 5's: bring it up at once; and keep it up, which
+		 * start does here (a tunnel lost is brought back). */
+		{ "up", AUTO_START, true },
+		{ "keep", AUTO_START, true },
 		{ NULL, 0, false },
 	},
 };
@@ -144,6 +148,11 @@ static const struct keyword keywords[] = {
 	{ "rightsubnet", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
 	{ "leftid", KW_LEFTID, KWS_CONN, KT_ID, CONN(left.id), 0, NULL, 0, 0 },
 	{ "rightid", KW_RIGHTID, KWS_CONN, KT_ID, CONN(right.id), 0, NULL, 0, 0 },
+	{ "leftprotoport", KW_LEFTPROTOPORT, KWS_CONN, KT_PROTOPORT, CONN(left), 0, NULL, 0, 0 },
+	{ "rightprotoport", KW_RIGHTPROTOPORT, KWS_CONN, KT_PROTOPORT, CONN(right), 0, NULL, 0, 0 },
+	/* RFC 7296 2.9: whether a child may be narrowed to a part of what
+	 * was proposed; libreswan's default, no, asks for the same on both. */
+	{ "narrowing", KW_NARROWING, KWS_CONN, KT_YESNO, CONN(narrowing), 0, NULL, 0, 0 },
 	{ "authby", KW_AUTHBY, KWS_CONN, KT_ENUM, CONN(authby), 0, &authby_values, 0, 0 },
 	{ "auto", KW_AUTO, KWS_CONN, KT_ENUM, CONN(auto_mode), 0, &auto_values, 0, 0 },
 	{ "type", KW_TYPE, KWS_CONN, KT_ENUM, CONN(type), 0, &type_values, 0, 0 },
@@ -169,6 +178,11 @@ static const struct keyword keywords[] = {
 	{ "pfs", KW_PFS, KWS_CONN, KT_YESNO, CONN(pfs), 0, NULL, 0, 0 },
 	{ "esn", KW_ESN, KWS_CONN, KT_ENUM, CONN(esn), 0, &esn_values, 0, 0 },
 	{ "encapsulation", KW_ENCAPSULATION, KWS_CONN, KT_ENUM, CONN(encapsulation), 0, &encapsulation_values, 0, 0 },
+	/* Each SA's limits; its rekey is due at a share of them (lifetime.h). */
+	{ "ipsec-max-bytes", KW_IPSEC_MAX_BYTES, KWS_CONN, KT_LIMIT, CONN(ipsec_max_bytes), 0, NULL, 0, 0 },
+	{ "ipsec-max-packets", KW_IPSEC_MAX_PACKETS, KWS_CONN, KT_LIMIT, CONN(ipsec_max_packets), 0, NULL, 0, 0 },
+	/* Packets; 0 turns replay protection off; the kernel's bitmap holds 4096. */
+	{ "replay-window", KW_REPLAY_WINDOW, KWS_CONN, KT_NUMBER, CONN(replay_window), 0, NULL, 0, 4096 },
 	/* TFC pads an ESP packet's payload; no packet is larger than 64 KiB. */
 	{ "tfc", KW_TFC, KWS_CONN, KT_BYTES, CONN(tfc), 0, NULL, 0, 65535 },
 	{ "keyexchange", KW_KEYEXCHANGE, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &keyexchange_values, 0, 0 },
@@ -191,6 +205,7 @@ static const struct keyword keywords[] = {
 	{ "max-halfopen-ike-per-peer", KW_MAX_HALFOPEN_IKE_PER_PEER, KWS_SETUP, KT_NUMBER,
 	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
 	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
+	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
@@ -210,25 +225,6 @@ const char *keyword_id_name(enum kw_id id)
 		if (keywords[i].id == id)
 			return keywords[i].name;
 	return "?";
-}
-
-bool keyword_known_unsupported(const char *name)
-{
-	static const char *const names[] = {
-		"leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
-		"leftauth", "rightauth", "leftsourceip", "rightsourceip",
-		"leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
-		"leftnexthop", "rightnexthop", "leftca", "rightca",
-		"mobike", "narrowing", "fragmentation",
-		"ikepad", "sareftrack", "leftmodecfgclient", "rightmodecfgclient",
-		"leftxauthclient", "rightxauthclient", "leftxauthserver", "rightxauthserver",
-		"nat-traversal", "virtual-private", "virtual_private", "interfaces",
-		"keyingtries", "compress", "ikelifebytes", "salifebytes",
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
 }
 
 /* Storing */
@@ -268,6 +264,9 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 		end->has_subnet = true;
 		break;
 	}
+	case KT_PROTOPORT:
+		((struct end_config *)(void *)field)->protoport = v->protoport;
+		break;
 	case KT_ENUM:
 		memcpy(field, &v->enum_value, sizeof(int));
 		break;
@@ -279,6 +278,9 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 	case KT_NUMBER:
 	case KT_PERCENT:
 		memcpy(field, &v->number, sizeof(uint32_t));
+		break;
+	case KT_LIMIT:
+		memcpy(field, &v->limit, sizeof(uint64_t));
 		break;
 	case KT_IKE:
 	case KT_ESP:

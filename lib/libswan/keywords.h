@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "alg.h"
 #include "ip_address.h"
+#include "protoport.h"
 
 /* One id per keyword; aliases share their keyword's id, which is what
  * duplicates are detected by (esp= and phase2alg= in one conn clash). */
@@ -20,6 +21,7 @@ enum kw_id {
 	KW_LEFT, KW_RIGHT,
 	KW_LEFTSUBNET, KW_RIGHTSUBNET,
 	KW_LEFTID, KW_RIGHTID,
+	KW_LEFTPROTOPORT, KW_RIGHTPROTOPORT, KW_NARROWING,
 	KW_AUTHBY, KW_AUTO, KW_TYPE, KW_PHASE2,
 	KW_IKE, KW_ESP,
 	KW_IKELIFETIME, KW_SALIFETIME, KW_REKEY, KW_REKEYMARGIN,
@@ -30,7 +32,8 @@ enum kw_id {
 	KW_HW_OFFLOAD, KW_HW_OFFLOAD_FALLBACK,
 	KW_FIPS, KW_LOGFILE, KW_PLUTODEBUG, KW_PROTOSTACK, KW_UNIQUEIDS,
 	KW_DDOS_MODE, KW_DDOS_IKE_THRESHOLD, KW_MAX_HALFOPEN_IKE,
-	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT,
+	KW_MAX_HALFOPEN_IKE_PER_PEER, KW_HALFOPEN_IKE_TIMEOUT, KW_SECRETSFILE, KW_REPLAY_WINDOW,
+	KW_IPSEC_MAX_BYTES, KW_IPSEC_MAX_PACKETS,
 	KW_COUNT
 };
 
@@ -40,6 +43,7 @@ enum kw_type {
 	KT_STRING,	/* any non-empty text */
 	KT_HOST,	/* an IP address or %any, into a struct end_config */
 	KT_SUBNET,	/* one subnet, into a struct end_config */
+	KT_PROTOPORT,	/* protocol[/port] (protoport.h), into a struct end_config */
 	KT_ID,		/* an IKE id (ipsec_id.h), kept as text */
 	KT_ENUM,	/* one word of kw_enum */
 	KT_YESNO,
@@ -47,6 +51,7 @@ enum kw_type {
 	KT_BYTES,	/* a number of bytes */
 	KT_NUMBER,	/* a count */
 	KT_PERCENT,	/* a count with an optional %, as libreswan's rekeyfuzz=100% */
+	KT_LIMIT,	/* a 64-bit count with an optional Ki, Mi, Gi, Ti, Pi or Ei (and B) */
 	KT_IKE,		/* ike= proposals (alg_parse_ike) */
 	KT_ESP,		/* esp= proposals (alg_parse_esp) */
 	KT_CONN_NAME,	/* also= */
@@ -82,6 +87,7 @@ union kw_value {
 	bool yes;
 	int enum_value;
 	uint32_t number;
+	uint64_t limit;
 	struct {
 		ip_address addr;
 		bool any;
@@ -89,6 +95,7 @@ union kw_value {
 		bool dns;		/* a host name */
 	} host;
 	ip_subnet subnet;
+	struct protoport protoport;
 	struct alg_proposals proposals;
 };
 
@@ -96,9 +103,21 @@ union kw_value {
 const struct keyword *keyword_lookup(const char *name);
 /* The main name of a keyword id ("esp" for phase2alg's id). */
 const char *keyword_id_name(enum kw_id id);
-/* libreswan keywords this daemon knows of but does not implement; they get
- * "not supported" rather than "unknown keyword". */
-bool keyword_known_unsupported(const char *name);
+/* The libreswan keywords pluto knows of but does not implement
+ * (keyword_fates.c): accepted with a notice that says why they have no
+ * effect here, either whatever their value or only with the values
+ * listed; or refused, with the reason. */
+enum kw_fate_kind { KF_IGNORED, KF_REFUSED };
+struct kw_fate {
+	const char *name;		/* "left..." stands for "right..." too */
+	enum kw_section section;
+	enum kw_fate_kind fate;
+	const char *values;		/* KF_IGNORED: "no|never", NULL for any */
+	const char *why;
+};
+const struct kw_fate *keyword_fate(const char *name);
+/* Whether value is one f accepts without effect. */
+bool keyword_fate_accepts(const struct kw_fate *f, const char *value);
 
 #define KW_WHY_MAX 512
 

@@ -195,6 +195,8 @@ static int check_config(const char *path)
 		fprintf(stderr, "ipsec addconn: %s: %d error%s\n", path, d.count, d.count == 1 ? "" : "s");
 		return 1;
 	}
+	/* What libreswan's keywords do not do here, as pluto logs it. */
+	fprintf(stderr, "%s", conf->notes.text);
 	ipsecconf_free(conf);
 	return 0;
 }

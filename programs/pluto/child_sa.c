@@ -8,7 +8,6 @@
 #include "lifetime.h"
 #include "secmem.h"
 
-#define REPLAY_WINDOW 128
 #define POLICY_PRIORITY 1000
 
 static size_t encr_bytes(const struct alg_proposal *a)
@@ -31,34 +30,53 @@ static void make_sa(const struct ike_sa *ike, const struct child_sa *ch, bool in
 		.reqid = ch->reqid,
 		.src_sel = inbound ? ch->remote_net : ch->local_net,
 		.dst_sel = inbound ? ch->local_net : ch->remote_net,
+		.src_pp = inbound ? ch->remote_pp : ch->local_pp,
+		.dst_pp = inbound ? ch->local_pp : ch->remote_pp,
 		.inbound = inbound,
 		.encr = ch->alg.encr, .encr_key = ekey, .encr_key_len = encr_bytes(&ch->alg),
 		.integ = ch->alg.integ, .integ_key = akey, .integ_key_len = integ_key_bytes(ch->alg.integ),
 		.esn = ch->esn,
-		.replay_window = REPLAY_WINDOW,
+		.replay_window = c->config->replay_window,
 		.hard_seconds = c->config->salifetime,
 		.soft_seconds = ch->soft_seconds,
+		.hard_bytes = c->config->ipsec_max_bytes,
+		.soft_bytes = ch->soft_bytes,
+		.hard_packets = c->config->ipsec_max_packets,
+		.soft_packets = ch->soft_packets,
 		.tfc_pad = c->config->tfc,
 	};
 }
 
-/* When our kernel tells us to rekey (its soft expiry); 0 with rekey=no. */
-static uint32_t child_soft_seconds(const struct conn_config *c, bool initiator)
+/* When our kernel tells us to rekey (its soft expiries); none with
+ * rekey=no. */
+static void child_soft_limits(const struct conn_config *c, bool initiator, struct child_sa *ch)
 {
-	uint32_t r = 0;
-	if (!c->rekey || !ike_random((uint8_t *)&r, sizeof(r)))
-		return 0;
-	return lifetime_rekey_after(c->salifetime, c->rekeymargin, c->rekeyfuzz, !initiator, r);
+	uint32_t r[3] = { 0, 0, 0 };
+	ch->soft_seconds = 0;
+	ch->soft_bytes = ch->soft_packets = 0;
+	if (!c->rekey || !ike_random((uint8_t *)r, sizeof(r)))
+		return;
+	ch->soft_seconds = lifetime_rekey_after(c->salifetime, c->rekeymargin, c->rekeyfuzz, !initiator, r[0]);
+	ch->soft_bytes = lifetime_soft_limit(c->ipsec_max_bytes, !initiator, r[1]);
+	ch->soft_packets = lifetime_soft_limit(c->ipsec_max_packets, !initiator, r[2]);
 }
 
-/* One policy of a tunnel between ends for local_net <-> remote_net. */
-static void tunnel_policy(const struct ends *ends, const ip_subnet *local_net, const ip_subnet *remote_net,
+/* The traffic of a tunnel: its two subnets and their protocol and ports. */
+struct flow {
+	const ip_subnet *local_net, *remote_net;
+	const struct protoport *local_pp, *remote_pp;
+};
+
+/* One policy of a tunnel between ends for flow. */
+static void tunnel_policy(const struct ends *ends, const struct flow *f,
 			  bool transport, uint32_t reqid, enum kernel_dir dir, struct kernel_policy *p)
 {
 	bool out = dir == KERNEL_DIR_OUT;
 	*p = (struct kernel_policy){
-		.src = out ? *local_net : *remote_net,
-		.dst = out ? *remote_net : *local_net,
+		.src = out ? *f->local_net : *f->remote_net,
+		.dst = out ? *f->remote_net : *f->local_net,
+		.src_pp = out ? *f->local_pp : *f->remote_pp,
+		.dst_pp = out ? *f->remote_pp : *f->local_pp,
 		.dir = dir,
 		.mode = transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
 		.tmpl_src = out ? ends->local : ends->remote,
@@ -72,13 +90,15 @@ static void tunnel_policy(const struct ends *ends, const ip_subnet *local_net, c
 static void make_policy(const struct ike_sa *ike, const struct child_sa *ch, enum kernel_dir dir,
 			struct kernel_policy *p)
 {
-	tunnel_policy(&ike->ends, &ch->local_net, &ch->remote_net, ch->transport, ch->reqid, dir, p);
+	struct flow f = { &ch->local_net, &ch->remote_net, &ch->local_pp, &ch->remote_pp };
+	tunnel_policy(&ike->ends, &f, ch->transport, ch->reqid, dir, p);
 }
 
 void child_sa_trap_policy(const struct connection *c, struct kernel_policy *p)
 {
-	tunnel_policy(&c->ends, &c->ends.local_net, &c->ends.remote_net, c->config->type == TYPE_TRANSPORT,
-		      c->reqid, KERNEL_DIR_OUT, p);
+	const struct ends *e = &c->ends;
+	struct flow f = { &e->local_net, &e->remote_net, &e->local_pp, &e->remote_pp };
+	tunnel_policy(e, &f, c->config->type == TYPE_TRANSPORT, c->reqid, KERNEL_DIR_OUT, p);
 }
 
 static bool same_flow(const struct kernel_policy *a, const struct kernel_policy *b)
@@ -86,6 +106,7 @@ static bool same_flow(const struct kernel_policy *a, const struct kernel_policy 
 	return a->dir == b->dir && a->mode == b->mode &&
 	       a->src.prefixlen == b->src.prefixlen && address_eq(&a->src.addr, &b->src.addr) &&
 	       a->dst.prefixlen == b->dst.prefixlen && address_eq(&a->dst.addr, &b->dst.addr) &&
+	       protoport_eq(&a->src_pp, &b->src_pp) && protoport_eq(&a->dst_pp, &b->dst_pp) &&
 	       address_eq(&a->tmpl_src, &b->tmpl_src) && address_eq(&a->tmpl_dst, &b->tmpl_dst);
 }
 
@@ -217,7 +238,7 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 	if (trap != NULL)
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
-	ch->soft_seconds = child_soft_seconds(ike->c->config, ike->initiator);
+	child_soft_limits(ike->c->config, ike->initiator, ch);
 	int r = install_one(ike, ch, true, keymat, notes);
 	if (r == 0 && (how & CHILD_OUTBOUND_LATER) && (ch->keymat = secmem_alloc(CHILD_KEYMAT_MAX)) != NULL) {
 		memcpy(ch->keymat, keymat, len);

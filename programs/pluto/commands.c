@@ -44,10 +44,12 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 		whack_done(s, 1);
 		return;
 	}
-	struct ipsec_conf *conf = ipsecconf_load(path, &d);
-	if (conf == NULL) {
+	/* Another conn's errors do not keep this one out, as at start. */
+	struct ipsec_conf *conf = ipsecconf_load_good_conns(path, &d);
+	if (conf == NULL || ipsecconf_is_bad_conn(conf, r->name)) {
 		whack_diag(s, &d);
 		llog(LL_WARN, "\"%s\": not added: %s has errors", r->name, path);
+		ipsecconf_free(conf);
 		whack_done(s, 1);
 		return;
 	}

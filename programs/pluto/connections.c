@@ -199,6 +199,8 @@ bool conn_orient(struct connection *c)
 	}
 	fill_end(local, &c->ends.local, &c->ends.local_net, c->ends.local_id, sizeof(c->ends.local_id));
 	fill_end(remote, &c->ends.remote, &c->ends.remote_net, c->ends.remote_id, sizeof(c->ends.remote_id));
+	c->ends.local_pp = local->protoport;
+	c->ends.remote_pp = remote->protoport;
 	c->oriented = true;
 	return true;
 }

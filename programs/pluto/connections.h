@@ -30,6 +30,7 @@ struct event;
 struct ends {
 	ip_address local, remote;
 	ip_subnet local_net, remote_net;
+	struct protoport local_pp, remote_pp;	/* leftprotoport=: the traffic's protocol and ports */
 	char local_id[256], remote_id[256];	/* as written, or the address */
 };
 

@@ -61,10 +61,12 @@ struct child_sa {
 	bool esn;
 	bool transport;
 	ip_subnet local_net, remote_net;	/* traffic selectors agreed */
+	struct protoport local_pp, remote_pp;	/* ... and their protocol and ports */
 	struct sa_offload offload[2];		/* [0] inbound, [1] outbound */
 	time_t add_time;
 	bool keys_by_us;			/* we started the exchange that made it */
 	uint32_t soft_seconds;			/* the kernel's soft expiry asks for a rekey */
+	uint64_t soft_bytes, soft_packets;	/* ... and so do these, ipsec-max-bytes/-packets' */
 	bool we_delete, delete_sent;		/* retiring: ours to delete; our Delete is out */
 	unsigned replaces;			/* made by our answer to the peer's rekey of this child */
 	uint8_t *keymat;			/* key memory, while out_pending */

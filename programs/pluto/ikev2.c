@@ -181,7 +181,7 @@ static bool child_has_sa(const struct ike_sa *ike, const struct child_sa *ch, co
 				 (ch->spi_out == spi && address_eq(dst, &ike->ends.remote)));
 }
 
-void ikev2_child_expired(const ip_address *dst, uint32_t spi)
+void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit)
 {
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
 		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
@@ -192,7 +192,7 @@ void ikev2_child_expired(const ip_address *dst, uint32_t spi)
 		}
 		if (ike->state != IKE_ESTABLISHED || !child_has_sa(ike, &ike->child, dst, spi))
 			continue;
-		child_log(ike, LL_INFO, "the IPsec SA expired (salifetime) without being rekeyed; the IKE SA goes too");
+		child_log(ike, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too", limit);
 		ikev2_tunnel_lost(ike, "its IPsec SA expired");
 		ike->attempt_over = true;
 		ikev2_send_delete(ike, 1);

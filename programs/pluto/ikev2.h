@@ -26,7 +26,7 @@ bool ikev2_listen(const struct connection *c, struct diag *d);
 /* The kernel's hard expire of the SA dst/spi: a child a rekey replaced
  * goes quietly; the current child's tunnel is over (its rekey failed or
  * rekey=no), and a conn kept up starts over. */
-void ikev2_child_expired(const ip_address *dst, uint32_t spi);
+void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit);
 /* The kernel's soft expire of the SA dst/spi: its child is rekeyed
  * (unless rekey=no or a rekey is under way). */
 void ikev2_child_soft_expired(const ip_address *dst, uint32_t spi);

@@ -52,32 +52,69 @@ int ikev2_esn_policy(const struct ike_sa *ike)
 
 /* ---- traffic selectors ---- */
 
-static void ts_from_subnet(const ip_subnet *s, struct ikev2_ts_payload *ts)
+/* One side of a child's traffic: a subnet, and its protocol and ports. */
+struct ts_side {
+	ip_subnet net;
+	struct protoport pp;
+};
+
+/* The sides a child asks for: a rekey keeps those of the child it
+ * replaces (narrowed, maybe), which the caller put in ch; a new child
+ * has the conn's. */
+static void wanted_sides(const struct ike_sa *ike, const struct child_sa *ch,
+			 struct ts_side *local, struct ts_side *remote)
 {
-	struct ikev2_ts *t = &ts->ts[0];
+	if (ch->local_net.addr.family != 0) {
+		*local = (struct ts_side){ ch->local_net, ch->local_pp };
+		*remote = (struct ts_side){ ch->remote_net, ch->remote_pp };
+	} else {
+		*local = (struct ts_side){ ike->ends.local_net, ike->ends.local_pp };
+		*remote = (struct ts_side){ ike->ends.remote_net, ike->ends.remote_pp };
+	}
+}
+
+static void ts_from_side(const struct ts_side *side, struct ikev2_ts *t)
+{
+	const ip_subnet *s = &side->net;
 	*t = (struct ikev2_ts){ .type = s->addr.family == AF_INET ? TS_IPV4_ADDR_RANGE : TS_IPV6_ADDR_RANGE,
-				.start_port = 0, .end_port = 65535, .start = s->addr, .end = s->addr };
+				.ipproto = side->pp.proto,
+				.start_port = side->pp.port, .end_port = side->pp.port != 0 ? side->pp.port : 65535,
+				.start = s->addr, .end = s->addr };
 	unsigned bits = address_bits(&s->addr);
 	for (unsigned i = s->prefixlen; i < bits; i++)
 		t->end.bytes[i / 8] |= (uint8_t)(0x80u >> (i % 8));
-	ts->n = 1;
 }
 
-/* Whether the range [start, end] of t covers all of s. */
-static bool ts_covers(const struct ikev2_ts *t, const ip_subnet *s)
+/* Whether t covers all of side (its addresses, protocol and ports). */
+static bool ts_covers(const struct ikev2_ts *t, const struct ts_side *side)
 {
-	struct ikev2_ts_payload mine;
-	ts_from_subnet(s, &mine);
-	size_t n = address_bits(&s->addr) / 8;
-	return t->start.family == s->addr.family && t->start_port == 0 && t->end_port == 65535 &&
-	       memcmp(t->start.bytes, mine.ts[0].start.bytes, n) <= 0 &&
-	       memcmp(t->end.bytes, mine.ts[0].end.bytes, n) >= 0;
+	struct ikev2_ts mine;
+	ts_from_side(side, &mine);
+	size_t n = address_bits(&side->net.addr) / 8;
+	return t->start.family == side->net.addr.family &&
+	       (t->ipproto == 0 || t->ipproto == mine.ipproto) &&
+	       t->start_port <= mine.start_port && t->end_port >= mine.end_port &&
+	       memcmp(t->start.bytes, mine.start.bytes, n) <= 0 &&
+	       memcmp(t->end.bytes, mine.end.bytes, n) >= 0;
 }
 
-static bool any_ts_covers(const struct ikev2_ts_payload *ts, const ip_subnet *s)
+static bool ts_equals(const struct ikev2_ts *t, const struct ts_side *side)
+{
+	struct ikev2_ts mine;
+	ts_from_side(side, &mine);
+	size_t n = address_bits(&side->net.addr) / 8;
+	return t->start.family == side->net.addr.family && t->ipproto == mine.ipproto &&
+	       t->start_port == mine.start_port && t->end_port == mine.end_port &&
+	       memcmp(t->start.bytes, mine.start.bytes, n) == 0 && memcmp(t->end.bytes, mine.end.bytes, n) == 0;
+}
+
+/* RFC 7296 2.9: with narrowing=yes the responder takes its own side when
+ * one of the peer's selectors covers it; with narrowing=no (libreswan's
+ * default) one of them must be exactly it. */
+static bool any_ts_fits(const struct ikev2_ts_payload *ts, const struct ts_side *side, bool narrowing)
 {
 	for (size_t i = 0; i < ts->n; i++) {
-		if (ts_covers(&ts->ts[i], s))
+		if (narrowing ? ts_covers(&ts->ts[i], side) : ts_equals(&ts->ts[i], side))
 			return true;
 	}
 	return false;
@@ -92,33 +129,58 @@ static bool host_bits_clear(const ip_address *a, unsigned prefixlen)
 	return true;
 }
 
-/* The narrowed TS the responder sends must lie inside what we offered:
- * take it as the subnet it names exactly, whose address has no bits set
- * past its prefix (192.0.2.1 alone is 192.0.2.1/32, never /31). */
-static bool ts_exact_subnet(const struct ikev2_ts *t, ip_subnet *s)
+/* The TS the responder sends back, as a side: a subnet it names exactly,
+ * whose address has no bits set past its prefix (192.0.2.1 alone is
+ * 192.0.2.1/32, never /31), and one port or all of them. */
+static bool ts_exact_side(const struct ikev2_ts *t, struct ts_side *side)
 {
+	if (t->start_port == 0 && t->end_port == 65535)
+		side->pp = (struct protoport){ t->ipproto, 0 };
+	else if (t->start_port == t->end_port && t->ipproto != 0 && proto_has_ports(t->ipproto))
+		side->pp = (struct protoport){ t->ipproto, t->start_port };
+	else
+		return false;
 	unsigned bits = address_bits(&t->start);
 	for (unsigned len = 0; len <= bits; len++) {
-		ip_subnet cand = { .addr = t->start, .prefixlen = len };
-		struct ikev2_ts_payload p;
 		if (!host_bits_clear(&t->start, len))
 			continue;
-		ts_from_subnet(&cand, &p);
-		if (memcmp(p.ts[0].end.bytes, t->end.bytes, bits / 8) == 0) {
-			*s = cand;
+		side->net = (ip_subnet){ .addr = t->start, .prefixlen = len };
+		struct ikev2_ts p;
+		ts_from_side(side, &p);
+		if (memcmp(p.end.bytes, t->end.bytes, bits / 8) == 0)
 			return true;
-		}
 	}
 	return false;
 }
 
-static void add_ts_pair(struct ikev2_builder *b, const ip_subnet *initiator_net, const ip_subnet *responder_net)
+static void add_ts_pair(struct ikev2_builder *b, const struct ts_side *initiator, const struct ts_side *responder)
 {
-	struct ikev2_ts_payload tsi, tsr;
-	ts_from_subnet(initiator_net, &tsi);
-	ts_from_subnet(responder_net, &tsr);
+	struct ikev2_ts_payload tsi = { .n = 1 }, tsr = { .n = 1 };
+	ts_from_side(initiator, &tsi.ts[0]);
+	ts_from_side(responder, &tsr.ts[0]);
 	ikev2_add_ts(b, PT_TSi, &tsi);
 	ikev2_add_ts(b, PT_TSr, &tsr);
+}
+
+static void side_str(const struct ts_side *side, char buf[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1])
+{
+	char a[ADDRESS_STR_MAX], p[PROTOPORT_STR_MAX];
+	protoport_str(&side->pp, p);
+	snprintf(buf, ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1, "%s%s%s", subnet_str(&side->net, a), p[0] ? ":" : "", p);
+}
+
+static void child_take_sides(struct child_sa *ch, const struct ts_side *local, const struct ts_side *remote)
+{
+	ch->local_net = local->net;
+	ch->local_pp = local->pp;
+	ch->remote_net = remote->net;
+	ch->remote_pp = remote->pp;
+}
+
+void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *old)
+{
+	struct ts_side local = { old->local_net, old->local_pp }, remote = { old->remote_net, old->remote_pp };
+	child_take_sides(made, &local, &remote);
 }
 
 /* ---- initiator ---- */
@@ -132,9 +194,31 @@ void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const stru
 	static struct ikev2_sa_payload sa;
 	ikev2_sa_from_proposals(esp, PROTO_ESP, spi, 4, ikev2_esn_policy(ike), &sa);
 	ikev2_add_sa(b, &sa);
-	add_ts_pair(b, &ike->ends.local_net, &ike->ends.remote_net);
+	struct ts_side local, remote;
+	wanted_sides(ike, ch, &local, &remote);
+	add_ts_pair(b, &local, &remote);
 	if (ike->c->config->type == TYPE_TRANSPORT)
 		ikev2_add_notify(b, 0, NULL, 0, N_USE_TRANSPORT_MODE, NULL, 0);
+}
+
+/* What the responder answered for one side: what we proposed or, with
+ * narrowing=yes, a part of it. */
+static bool answer_side_ok(struct ike_sa *ike, const char *which, const struct ts_side *asked,
+			   const struct ts_side *got)
+{
+	char a[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1], g[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1];
+	struct ikev2_ts t;
+	ts_from_side(asked, &t);
+	bool equal = ts_equals(&t, got);
+	if (equal || (ike->c->config->narrowing && ts_covers(&t, got)))
+		return true;
+	side_str(asked, a);
+	side_str(got, g);
+	if (ts_covers(&t, got))
+		child_log(ike, LL_ERROR, "the peer narrowed %s from %s to %s, and this conn has narrowing=no", which, a, g);
+	else
+		child_log(ike, LL_ERROR, "the peer answered %s with %s, outside the %s we proposed", which, g, a);
+	return false;
 }
 
 bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
@@ -155,22 +239,16 @@ bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const stru
 			  diag_oneline(&d, "missing SA or TS payload"));
 		return false;
 	}
-	if (tsi.n < 1 || tsr.n < 1 || !ts_exact_subnet(&tsi.ts[0], &ch->local_net) ||
-	    !ts_exact_subnet(&tsr.ts[0], &ch->remote_net)) {
-		child_log(ike, LL_ERROR, "the peer's traffic selectors are not whole subnets");
+	struct ts_side local, remote, got_local, got_remote;
+	wanted_sides(ike, ch, &local, &remote);
+	if (tsi.n < 1 || tsr.n < 1 || !ts_exact_side(&tsi.ts[0], &got_local) ||
+	    !ts_exact_side(&tsr.ts[0], &got_remote)) {
+		child_log(ike, LL_ERROR, "the peer's traffic selectors are not whole subnets with one port or all");
 		return false;
 	}
-	struct ikev2_ts_payload ours;
-	ts_from_subnet(&ike->ends.local_net, &ours);
-	if (!ts_covers(&ours.ts[0], &ch->local_net)) {
-		child_log(ike, LL_ERROR, "the peer narrowed TSi outside what we proposed");
+	if (!answer_side_ok(ike, "TSi", &local, &got_local) || !answer_side_ok(ike, "TSr", &remote, &got_remote))
 		return false;
-	}
-	ts_from_subnet(&ike->ends.remote_net, &ours);
-	if (!ts_covers(&ours.ts[0], &ch->remote_net)) {
-		child_log(ike, LL_ERROR, "the peer narrowed TSr outside what we proposed");
-		return false;
-	}
+	child_take_sides(ch, &got_local, &got_remote);
 	ch->spi_out = ikev2_get_be32(spi);
 	ch->transport = ike->c->config->type == TYPE_TRANSPORT && ikev2_has_notify(m, N_USE_TRANSPORT_MODE);
 	return true;
@@ -220,14 +298,17 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 		if (offered.prop[i].num == chosen->prop[0].num && offered.prop[i].spi_len == 4)
 			ch->spi_out = ikev2_get_be32(offered.prop[i].spi);
 	}
-	if (!any_ts_covers(&tsi, &ike->ends.remote_net) || !any_ts_covers(&tsr, &ike->ends.local_net)) {
-		char l[ADDRESS_STR_MAX], r[ADDRESS_STR_MAX];
-		child_log(ike, LL_ERROR, "the peer's traffic selectors do not cover %s <=> %s",
-			  subnet_str(&ike->ends.local_net, l), subnet_str(&ike->ends.remote_net, r));
+	struct ts_side local, remote;
+	wanted_sides(ike, ch, &local, &remote);
+	if (!any_ts_fits(&tsi, &remote, cfg->narrowing) || !any_ts_fits(&tsr, &local, cfg->narrowing)) {
+		char l[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1], r[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1];
+		side_str(&local, l);
+		side_str(&remote, r);
+		child_log(ike, LL_ERROR, "the peer's traffic selectors %s %s <=> %s (narrowing=%s)",
+			  cfg->narrowing ? "do not cover" : "are not exactly", l, r, cfg->narrowing ? "yes" : "no");
 		return N_TS_UNACCEPTABLE;
 	}
-	ch->local_net = ike->ends.local_net;
-	ch->remote_net = ike->ends.remote_net;
+	child_take_sides(ch, &local, &remote);
 	ch->transport = cfg->type == TYPE_TRANSPORT && ikev2_has_notify(m, N_USE_TRANSPORT_MODE);
 	ch->spi_in = ikev2_new_esp_spi();
 	ikev2_put_be32(chosen->prop[0].spi, ch->spi_in);
@@ -235,14 +316,15 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 	return 0;
 }
 
-bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends)
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing)
 {
+	struct ts_side local = { ends->local_net, ends->local_pp }, remote = { ends->remote_net, ends->remote_pp };
 	struct diag d;
 	diag_init(&d);
 	const struct ikev2_payload *tsip = ikev2_find(m, PT_TSi), *tsrp = ikev2_find(m, PT_TSr);
 	struct ikev2_ts_payload tsi, tsr;
 	return tsip != NULL && tsrp != NULL && ikev2_parse_ts(tsip, &tsi, &d) && ikev2_parse_ts(tsrp, &tsr, &d) &&
-	       any_ts_covers(&tsi, &ends->remote_net) && any_ts_covers(&tsr, &ends->local_net);
+	       any_ts_fits(&tsi, &remote, narrowing) && any_ts_fits(&tsr, &local, narrowing);
 }
 
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
@@ -250,7 +332,8 @@ void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struc
 {
 	(void)ike;
 	ikev2_add_sa(b, chosen);
-	add_ts_pair(b, &ch->remote_net, &ch->local_net);	/* TSi is the initiator's side */
+	struct ts_side local = { ch->local_net, ch->local_pp }, remote = { ch->remote_net, ch->remote_pp };
+	add_ts_pair(b, &remote, &local);	/* TSi is the initiator's side */
 	if (ch->transport)
 		ikev2_add_notify(b, 0, NULL, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 }

@@ -149,15 +149,21 @@ uint32_t ikev2_new_esp_spi(void);
 /* The esn argument of ikev2_sa_choose/accepted for this SA. */
 int ikev2_esn_policy(const struct ike_sa *ike);
 /* Our request's SA and TS payloads for child ch (initiator): ch gets a
- * fresh inbound SPI. */
+ * fresh inbound SPI. The selectors are ch's when it has some (a rekey
+ * keeps those of the child it replaces), else the conn's. */
 void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
 			     struct ikev2_builder *b);
 /* Reads the initiator's child request into ch and chosen, choosing from
- * esp; 0, or the error notify type to answer with. */
+ * esp; 0, or the error notify type to answer with. The selectors must
+ * fit ch's when it has some (a rekey), else the conn's, by the conn's
+ * narrowing=; ch takes them. */
 uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
 			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
-/* Whether the traffic selectors of the child request m cover ends' subnets. */
-bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends);
+/* A rekey's child asks for the selectors of the child it replaces. */
+void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *old);
+/* Whether the traffic selectors of the child request m fit ends' sides:
+ * cover them (narrowing), or hold them exactly. */
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing);
 /* The responder's SA and TS payloads for the chosen child. */
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen);

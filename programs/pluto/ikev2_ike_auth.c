@@ -333,7 +333,6 @@ struct conn_fit {
 
 static bool fits_ids(const struct connection *c, const struct ends *ends, void *arg)
 {
-	(void)c;
 	const struct conn_fit *f = arg;
 	if (f->our_id != NULL && !id_eq(ends->local_id, f->our_id))
 		return false;
@@ -342,7 +341,7 @@ static bool fits_ids(const struct connection *c, const struct ends *ends, void *
 		fits = !f->named && secrets_find_psk(pluto.secrets, ends->local_id, f->peer_id) != NULL;
 	else
 		fits = id_eq(ends->remote_id, f->peer_id);
-	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends));
+	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing));
 }
 
 /* The conn that fits f best (see above), with its ends; NULL for none. */
@@ -402,7 +401,7 @@ static bool take_conn_of_ids(struct ike_sa *ike, const char *peer_id, const char
  * refused with TS_UNACCEPTABLE). */
 static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 {
-	if (ikev2_ts_fit(m, &ike->ends))
+	if (ikev2_ts_fit(m, &ike->ends, ike->c->config->narrowing))
 		return;
 	struct conn_fit f = { .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
 	struct ends ends;

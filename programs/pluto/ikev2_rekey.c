@@ -475,6 +475,8 @@ static bool start_child(struct ike_sa *ike)
 		rk->old_spi_in = old->spi_in;
 	}
 	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid };
+	if (old->installed)
+		ikev2_child_keep_selectors(&rk->child, old);
 	ikev2_child_proposals(ike, pfs_group(ike), &rk->proposals);
 	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
 	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_child_rekey(ike)) {
@@ -694,6 +696,8 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct chi
 	static struct ikev2_sa_payload chosen;
 	struct child_sa made = { .serial = next_serial(), .reqid = old != NULL ? old->reqid : ike->child.reqid,
 				 .replaces = old != NULL ? old->serial : 0 };
+	if (old != NULL)
+		ikev2_child_keep_selectors(&made, old);
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "alg.h"
 #include "ip_address.h"
+#include "protoport.h"
 
 struct event_base;
 
@@ -38,6 +39,7 @@ struct kernel_sa {
 	enum kernel_mode mode;
 	uint32_t reqid;
 	ip_subnet src_sel, dst_sel;	/* traffic selectors */
+	struct protoport src_pp, dst_pp;	/* ... their protocol (one for both) and ports */
 	bool inbound;			/* sets XFRM_OFFLOAD_INBOUND when offloaded */
 
 	enum encr_id encr;
@@ -50,6 +52,7 @@ struct kernel_sa {
 	bool esn;
 	uint32_t replay_window;		/* packets */
 	uint64_t soft_bytes, hard_bytes;	/* 0: no limit */
+	uint64_t soft_packets, hard_packets;	/* 0: no limit */
 	uint64_t soft_seconds, hard_seconds;	/* 0: no limit */
 
 	bool encap;			/* NAT-T: ESP in UDP */
@@ -71,6 +74,7 @@ struct kernel_sa_info {
 
 struct kernel_policy {
 	ip_subnet src, dst;
+	struct protoport src_pp, dst_pp;	/* the selector's protocol (one for both) and ports */
 	enum kernel_dir dir;
 	enum kernel_mode mode;
 	ip_address tmpl_src, tmpl_dst;	/* tunnel endpoints (tunnel mode) */
@@ -111,10 +115,13 @@ typedef void kernel_sa_fn(void *arg, const struct kernel_sa_entry *sa);
 
 /* Events the kernel sends on its own. */
 enum kernel_event_type { KERNEL_EV_ACQUIRE, KERNEL_EV_EXPIRE_SOFT, KERNEL_EV_EXPIRE_HARD };
+/* Which of an SA's limits its expiry reached. */
+enum kernel_expiry { KERNEL_EXPIRY_TIME, KERNEL_EXPIRY_BYTES, KERNEL_EXPIRY_PACKETS };
 struct kernel_event {
 	enum kernel_event_type type;
 	ip_address src, dst;
 	uint32_t spi;			/* expire */
+	enum kernel_expiry expiry;	/* expire */
 	uint8_t proto;
 	ip_subnet sel_src, sel_dst;	/* acquire */
 };

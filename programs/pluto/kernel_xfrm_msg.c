@@ -55,9 +55,21 @@ static struct nl_addr *nl_prefix_of(const ip_subnet *s, int family)
 	return a;
 }
 
-/* A selector from two subnets; both unset gives the empty selector of
- * family (matches anything). */
-static struct xfrmnl_sel *selector_of(const ip_subnet *src, const ip_subnet *dst, int family)
+/* A port of a selector: 0 is every port (mask 0). */
+static void selector_ports(struct xfrmnl_sel *sel, const struct protoport *src, const struct protoport *dst)
+{
+	xfrmnl_sel_set_proto(sel, src->proto);
+	xfrmnl_sel_set_sport(sel, src->port);
+	xfrmnl_sel_set_sportmask(sel, src->port != 0 ? 0xffff : 0);
+	xfrmnl_sel_set_dport(sel, dst->port);
+	xfrmnl_sel_set_dportmask(sel, dst->port != 0 ? 0xffff : 0);
+}
+
+/* A selector from two subnets and their protocol and ports; unset
+ * subnets and zero protoports give the empty selector of family
+ * (matches anything). */
+static struct xfrmnl_sel *selector_of(const ip_subnet *src, const ip_subnet *dst,
+				      const struct protoport *src_pp, const struct protoport *dst_pp, int family)
 {
 	struct xfrmnl_sel *sel = xfrmnl_sel_alloc();
 	struct nl_addr *s = nl_prefix_of(src, family);
@@ -72,6 +84,7 @@ static struct xfrmnl_sel *selector_of(const ip_subnet *src, const ip_subnet *dst
 		xfrmnl_sel_set_daddr(sel, d);
 		xfrmnl_sel_set_prefixlen_s(sel, src->addr.family != 0 ? src->prefixlen : 0);
 		xfrmnl_sel_set_prefixlen_d(sel, dst->addr.family != 0 ? dst->prefixlen : 0);
+		selector_ports(sel, src_pp, dst_pp);
 	}
 	if (s != NULL)
 		nl_addr_put(s);
@@ -87,18 +100,17 @@ static unsigned long long limit_or_inf(uint64_t v)
 	return v == 0 ? XFRM_INF : v;
 }
 
-static struct xfrmnl_ltime_cfg *lifetime_of(uint64_t soft_bytes, uint64_t hard_bytes,
-					    uint64_t soft_seconds, uint64_t hard_seconds)
+static struct xfrmnl_ltime_cfg *lifetime_of(const struct kernel_sa *sa)
 {
 	struct xfrmnl_ltime_cfg *l = xfrmnl_ltime_cfg_alloc();
 	if (l == NULL)
 		return NULL;
-	xfrmnl_ltime_cfg_set_soft_bytelimit(l, limit_or_inf(soft_bytes));
-	xfrmnl_ltime_cfg_set_hard_bytelimit(l, limit_or_inf(hard_bytes));
-	xfrmnl_ltime_cfg_set_soft_packetlimit(l, XFRM_INF);
-	xfrmnl_ltime_cfg_set_hard_packetlimit(l, XFRM_INF);
-	xfrmnl_ltime_cfg_set_soft_addexpires(l, soft_seconds);
-	xfrmnl_ltime_cfg_set_hard_addexpires(l, hard_seconds);
+	xfrmnl_ltime_cfg_set_soft_bytelimit(l, limit_or_inf(sa->soft_bytes));
+	xfrmnl_ltime_cfg_set_hard_bytelimit(l, limit_or_inf(sa->hard_bytes));
+	xfrmnl_ltime_cfg_set_soft_packetlimit(l, limit_or_inf(sa->soft_packets));
+	xfrmnl_ltime_cfg_set_hard_packetlimit(l, limit_or_inf(sa->hard_packets));
+	xfrmnl_ltime_cfg_set_soft_addexpires(l, sa->soft_seconds);
+	xfrmnl_ltime_cfg_set_hard_addexpires(l, sa->hard_seconds);
 	return l;
 }
 
@@ -184,9 +196,8 @@ static int describe_sa(struct xfrmnl_sa *x, const struct kernel_sa *sa, struct k
 	struct nl_addr *src = nl_addr_of(&sa->src, family);
 	struct nl_addr *dst = nl_addr_of(&sa->dst, family);
 	int sel_family = sa->src_sel.addr.family != 0 ? sa->src_sel.addr.family : family;
-	struct xfrmnl_sel *sel = selector_of(&sa->src_sel, &sa->dst_sel, sel_family);
-	struct xfrmnl_ltime_cfg *lft = lifetime_of(sa->soft_bytes, sa->hard_bytes,
-						   sa->soft_seconds, sa->hard_seconds);
+	struct xfrmnl_sel *sel = selector_of(&sa->src_sel, &sa->dst_sel, &sa->src_pp, &sa->dst_pp, sel_family);
+	struct xfrmnl_ltime_cfg *lft = lifetime_of(sa);
 	if (src == NULL || dst == NULL || sel == NULL || lft == NULL) {
 		r = nomem(e);
 		goto out;
@@ -413,7 +424,7 @@ static int describe_policy(struct xfrmnl_sp *sp, const struct kernel_policy *p, 
 	int family = p->src.addr.family != 0 ? p->src.addr.family : p->dst.addr.family;
 	if (family == 0)
 		return kernel_err_set(e, EINVAL, "policy selector has no address family");
-	struct xfrmnl_sel *sel = selector_of(&p->src, &p->dst, family);
+	struct xfrmnl_sel *sel = selector_of(&p->src, &p->dst, &p->src_pp, &p->dst_pp, family);
 	if (sel == NULL)
 		return nomem(e);
 	xfrmnl_sp_set_sel(sp, sel);
@@ -421,7 +432,8 @@ static int describe_policy(struct xfrmnl_sp *sp, const struct kernel_policy *p, 
 	xfrmnl_sp_set_dir(sp, xfrm_dir(p->dir));
 	if (!full)
 		return 0;
-	struct xfrmnl_ltime_cfg *lft = lifetime_of(0, 0, 0, 0);
+	static const struct kernel_sa no_limits;
+	struct xfrmnl_ltime_cfg *lft = lifetime_of(&no_limits);
 	struct xfrmnl_user_tmpl *t = template_of(p, family);
 	if (lft == NULL || t == NULL) {
 		if (lft != NULL)
@@ -576,6 +588,21 @@ static int acquire_family(const struct nlmsghdr *h, const struct xfrm_user_acqui
 	return ua->sel.family;
 }
 
+/* The kernel says an SA expired, not which limit it reached: the one its
+ * counters have reached is it, else its time ran out. */
+static enum kernel_expiry expiry_of(const struct xfrm_user_expire *ue)
+{
+	const struct xfrm_lifetime_cfg *l = &ue->state.lft;
+	const struct xfrm_lifetime_cur *cur = &ue->state.curlft;
+	uint64_t bytes = ue->hard ? l->hard_byte_limit : l->soft_byte_limit;
+	uint64_t packets = ue->hard ? l->hard_packet_limit : l->soft_packet_limit;
+	if (bytes != XFRM_INF && bytes != 0 && cur->bytes >= bytes)
+		return KERNEL_EXPIRY_BYTES;
+	if (packets != XFRM_INF && packets != 0 && cur->packets >= packets)
+		return KERNEL_EXPIRY_PACKETS;
+	return KERNEL_EXPIRY_TIME;
+}
+
 int xfrm_event_parse(const struct nlmsghdr *h, struct kernel_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -602,6 +629,7 @@ int xfrm_event_parse(const struct nlmsghdr *h, struct kernel_event *ev)
 		address_from_xfrm(ue.state.family, &ue.state.id.daddr, &ev->dst);
 		ev->spi = ntohl(ue.state.id.spi);
 		ev->proto = ue.state.id.proto;
+		ev->expiry = expiry_of(&ue);
 		return 0;
 	}
 	return -EPROTO;

@@ -18,4 +18,10 @@
 uint32_t lifetime_rekey_after(uint32_t lifetime, uint32_t margin, uint32_t fuzz_percent, bool responder,
 			      uint32_t random);
 
+/* A soft byte or packet limit from ipsec-max-bytes=/-packets= (limit; 0
+ * for none, which gives 0), as libreswan sets it: a quarter of the limit
+ * for the end that initiated, half for the responder, plus up to 12% of
+ * the limit at random. */
+uint64_t lifetime_soft_limit(uint64_t limit, bool responder, uint32_t random);
+
 #endif

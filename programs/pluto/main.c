@@ -74,17 +74,33 @@ static void parse_options(int argc, char **argv, struct options *o)
 }
 
 /* A missing file is fine only where the user named none: a fresh machine
- * may start pluto before writing /etc/ipsec.conf. */
+ * may start pluto before writing /etc/ipsec.conf. A conn with errors is
+ * left out (they stay in d, for the log); an error that is not one conn's
+ * stops the start. */
 static bool load_config(const struct options *o, struct diag *d)
 {
 	if (o->config_given || access(pluto.config_path, F_OK) == 0)
-		pluto.conf = ipsecconf_load(pluto.config_path, d);
+		pluto.conf = ipsecconf_load_good_conns(pluto.config_path, d);
 	else if ((pluto.conf = calloc(1, sizeof(*pluto.conf))) != NULL)
 		config_setup_defaults(&pluto.conf->setup);
 	if (pluto.conf == NULL)
 		return false;
+	if (!o->secrets_given && pluto.conf->setup.secretsfile != NULL)
+		pluto.secrets_path = pluto.conf->setup.secretsfile;
 	ike_dos_configure(&pluto.conf->setup);
 	return true;
+}
+
+/* Once logging is set up: what the config said of itself. */
+static void log_config_report(const struct diag *errors)
+{
+	const struct ipsec_conf *conf = pluto.conf;
+	llog_lines(LL_INFO, &conf->notes);
+	if (conf->nbad_conns == 0)
+		return;
+	llog_lines(LL_ERROR, errors);
+	for (size_t i = 0; i < conf->nbad_conns; i++)
+		llog(LL_ERROR, "\"%s\": not loaded: %s has errors in it (above)", conf->bad_conns[i], pluto.config_path);
 }
 
 static bool start_logging(const struct options *o, struct diag *d)
@@ -218,6 +234,12 @@ static void start_auto_conns(void)
 	}
 }
 
+/* The keyword whose limit an SA reached. */
+static const char *expiry_limit(enum kernel_expiry e)
+{
+	return e == KERNEL_EXPIRY_BYTES ? "ipsec-max-bytes" : e == KERNEL_EXPIRY_PACKETS ? "ipsec-max-packets" : "salifetime";
+}
+
 static void log_kernel_event(void *arg, const struct kernel_event *ev)
 {
 	(void)arg;
@@ -228,10 +250,10 @@ static void log_kernel_event(void *arg, const struct kernel_event *ev)
 		break;
 	case KERNEL_EV_EXPIRE_SOFT:
 	case KERNEL_EV_EXPIRE_HARD:
-		llog(LL_INFO, "kernel: %s expire of %s.%08x@%s", ev->type == KERNEL_EV_EXPIRE_SOFT ? "soft" : "hard",
-		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a));
+		llog(LL_INFO, "kernel: %s expire of %s.%08x@%s (%s)", ev->type == KERNEL_EV_EXPIRE_SOFT ? "soft" : "hard",
+		     ev->proto == IPPROTO_AH ? "ah" : "esp", ev->spi, address_str(&ev->dst, a), expiry_limit(ev->expiry));
 		if (ev->type == KERNEL_EV_EXPIRE_HARD)
-			ikev2_child_expired(&ev->dst, ev->spi);
+			ikev2_child_expired(&ev->dst, ev->spi, expiry_limit(ev->expiry));
 		else
 			ikev2_child_soft_expired(&ev->dst, ev->spi);
 		break;
@@ -341,7 +363,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pluto: not started: the configuration has errors\n");
 		return 1;
 	}
-	if (!start_logging(&o, &d) || !pluto_secrets_load(o.secrets_given, &d) ||
+	if (!start_logging(&o, &d)) {
+		fprintf(stderr, "pluto: %s", d.text);
+		return 1;
+	}
+	log_config_report(&d);
+	diag_init(&d);
+	if (!pluto_secrets_load(o.secrets_given || pluto.conf->setup.secretsfile != NULL, &d) ||
 	    !rundir_prepare(pluto.rundir, &d) || !pidfile_claim(pluto.rundir, &d)) {
 		fprintf(stderr, "pluto: %s", d.text);
 		return 1;

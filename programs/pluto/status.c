@@ -19,11 +19,13 @@
 #include "retry.h"
 #include "status.h"
 
-/* "192.0.2.0/24===192.168.7.1[@west]" for one end; right ends read
- * mirrored. A host name or %defaultroute shows as the address found. */
+/* "192.0.2.0/24===192.168.7.1[@west]:17/1701" for one end (the
+ * protocol and port as libreswan shows them); right ends read mirrored. A
+ * host name or %defaultroute shows as the address found. */
 static void end_text(const struct end_config *e, bool left, char *buf, size_t len)
 {
 	char host[300] = "%any", net[ADDRESS_STR_MAX] = "", id[160] = "";
+	char pp[PROTOPORT_STR_MAX + 1] = "";
 	if (e->host.family != 0)	/* a name or %defaultroute as found */
 		address_str(&e->host, host);
 	else if (!e->host_any)
@@ -32,10 +34,12 @@ static void end_text(const struct end_config *e, bool left, char *buf, size_t le
 		subnet_str(&e->subnet, net);
 	if (e->id != NULL)
 		snprintf(id, sizeof(id), "[%s]", e->id);
+	if (e->protoport.proto != 0)
+		snprintf(pp, sizeof(pp), ":%s", protoport_str(&e->protoport, (char[PROTOPORT_STR_MAX]){0}));
 	if (left)
-		snprintf(buf, len, "%s%s%s%s", net, net[0] ? "===" : "", host, id);
+		snprintf(buf, len, "%s%s%s%s%s", net, net[0] ? "===" : "", host, id, pp);
 	else
-		snprintf(buf, len, "%s%s%s%s", host, id, net[0] ? "===" : "", net);
+		snprintf(buf, len, "%s%s%s%s%s", host, id, pp, net[0] ? "===" : "", net);
 }
 
 static const char *const ike_state_names[] = {

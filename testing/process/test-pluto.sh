@@ -61,6 +61,13 @@ conn bad
 	left=10.1.0.1
 	right=10.1.0.2
 	hw_offload=maybe
+	auto=add
+
+conn good
+	left=10.1.0.1
+	right=10.1.0.3
+	compress=no
+	auto=add
 CONF
 
 ctl=(--rundir "$run")
@@ -101,6 +108,8 @@ else
 	not_ok "auto --add of a bad config fails naming file, line and keyword" "exit $rc" "$out"
 fi
 expect_no_match "the bad conn is not loaded" '^"bad":' "$("$ipsec" "${ctl[@]}" status)"
+expect_match "auto --add of a good conn beside a bad one in its file loads it" '"good": added IKEv2 connection' \
+	"$("$ipsec" "${ctl[@]}" auto --add good --config "$tmp/broken.conf" 2>&1)"
 printf 'conn fragment\n\thw_offload=yes\n' > "$tmp/fragment.conf"
 expect_match "auto --add of an also= fragment without left= fails naming it" 'fragment.conf:1: conn "fragment" cannot be added: it has no left=' \
 	"$("$ipsec" "${ctl[@]}" auto --add fragment --config "$tmp/fragment.conf" 2>&1)"
@@ -225,11 +234,32 @@ else
 	not_ok "SIGTERM shuts pluto down cleanly" "exit $rc" "$(cat "$tmp/nofork.log")"
 fi
 
-out=$("$BINDIR/pluto" --config "$tmp/broken.conf" --rundir "$run" --nofork --stderrlog 2>&1); rc=$?
-if [ $rc -ne 0 ] && printf '%s' "$out" | grep -qE 'broken\.conf:4:'; then
-	ok "pluto refuses to start on a config with errors, naming them"
+# A bad conn does not keep pluto or the good conns down (as in libreswan);
+# an error in config setup does.
+"$BINDIR/pluto" --config "$tmp/broken.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$run" \
+	--nofork --stderrlog 2> "$tmp/broken.log" &
+pid=$!
+if wait_until 5 test -S "$run/pluto.ctl"; then
+	ok "pluto starts on a config with a bad conn"
+	expect_match "the bad conn's error is logged with file, line and keyword" \
+		"broken\.conf:4: keyword 'hw_offload': invalid value 'maybe'" "$(cat "$tmp/broken.log")"
+	expect_match "and that it is not loaded" '"bad": not loaded: .*broken\.conf has errors in it' "$(cat "$tmp/broken.log")"
+	expect_match "a libreswan keyword without effect gets its notice" \
+		"broken\.conf:10: keyword 'compress' has no effect here: IPComp is not supported" "$(cat "$tmp/broken.log")"
+	status=$("$ipsec" "${ctl[@]}" status 2>&1)
+	expect_match "the good conn is loaded" '^"good": 10\.1\.0\.1\.\.\.10\.1\.0\.3' "$status"
+	expect_no_match "the bad one is not" '^"bad":' "$status"
 else
-	not_ok "pluto refuses to start on a config with errors, naming them" "exit $rc" "$out"
+	not_ok "pluto starts on a config with a bad conn" "$(cat "$tmp/broken.log")"
+fi
+kill -TERM "$pid"
+wait "$pid"
+printf 'config setup\n\tfips=maybe\nconn good\n\tleft=10.1.0.1\n\tright=10.1.0.3\n' > "$tmp/badsetup.conf"
+out=$("$BINDIR/pluto" --config "$tmp/badsetup.conf" --rundir "$run" --nofork --stderrlog 2>&1); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -qE "badsetup\.conf:2: keyword 'fips'"; then
+	ok "pluto refuses to start on an error in config setup, naming it"
+else
+	not_ok "pluto refuses to start on an error in config setup, naming it" "exit $rc" "$out"
 fi
 
 expect_ok "addconn --checkconfig accepts a good config" "$ipsec" addconn --config "$tmp/ipsec.conf" --checkconfig

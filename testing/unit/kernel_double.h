@@ -187,7 +187,8 @@ static struct kernel_policy *d_find_policy(const struct kernel_policy *p)
 	for (size_t i = 0; i < dbl.npols; i++) {
 		const struct kernel_policy *q = &dbl.pols[i];
 		if (q->dir == p->dir && q->src.prefixlen == p->src.prefixlen && q->dst.prefixlen == p->dst.prefixlen &&
-		    address_eq(&q->src.addr, &p->src.addr) && address_eq(&q->dst.addr, &p->dst.addr))
+		    address_eq(&q->src.addr, &p->src.addr) && address_eq(&q->dst.addr, &p->dst.addr) &&
+		    protoport_eq(&q->src_pp, &p->src_pp) && protoport_eq(&q->dst_pp, &p->dst_pp))
 			return &dbl.pols[i];
 	}
 	return NULL;

@@ -828,7 +828,7 @@ static void test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over
 	struct ike_sa *west = harness_sa("west", true);
 	/* (both ends share one kernel double here: east's inbound SA has
 	 * this SPI too, and whichever end sees it first deletes the IKE SA) */
-	ikev2_child_expired(&west->ends.remote, west->child.spi_out);
+	ikev2_child_expired(&west->ends.remote, west->child.spi_out, "salifetime");
 	wire_pump(16);
 	assert_null(harness_sa("west", true));
 	assert_null(harness_sa("east", false));
@@ -1222,7 +1222,7 @@ static void test_a_replaced_child_that_expires_goes_quietly(void **state)
 	wire.filter = NULL;
 	assert_true(east->child.out_pending);
 	const struct child_sa *old = east->retiring[0].serial != 0 ? &east->retiring[0] : &east->retiring[1];
-	ikev2_child_expired(&east->ends.local, old->spi_in);
+	ikev2_child_expired(&east->ends.local, old->spi_in, "salifetime");
 	assert_int_equal(retiring_count(east), 0);
 	assert_false(east->child.out_pending);			/* the new outbound went in */
 	assert_ptr_equal(harness_sa("east", false), east);

@@ -59,6 +59,7 @@ static struct kernel_sa cbc_sa(void)
 		.encr = ENCR_AES_CBC, .encr_key = key, .encr_key_len = 16,
 		.integ = INTEG_HMAC_SHA2_256_128, .integ_key = hkey, .integ_key_len = 32,
 		.esn = true, .replay_window = 128, .soft_bytes = 1000000, .hard_bytes = 2000000,
+		.soft_packets = 3000, .hard_packets = 8000,
 		.encap = true, .encap_sport = 4500, .encap_dport = 4501, .tfc_pad = 1500,
 	};
 	return sa;
@@ -173,6 +174,8 @@ static void test_cbc_transport_ipv6_esn_encap(void **state)
 	struct xfrmnl_ltime_cfg *l = xfrmnl_sa_get_lifetime_cfg(x);
 	assert_int_equal(xfrmnl_ltime_cfg_get_soft_bytelimit(l), 1000000);
 	assert_int_equal(xfrmnl_ltime_cfg_get_hard_bytelimit(l), 2000000);
+	assert_int_equal(xfrmnl_ltime_cfg_get_soft_packetlimit(l), 3000);
+	assert_int_equal(xfrmnl_ltime_cfg_get_hard_packetlimit(l), 8000);
 	xfrmnl_sa_put(x);
 }
 
@@ -369,6 +372,10 @@ static void test_policy_add(void **state)
 	assert_int_equal(info.sel.prefixlen_s, 16);
 	assert_memory_equal(&info.sel.daddr, "\x0a\x02\x00\x00", 4);
 	assert_true(info.lft.hard_byte_limit == XFRM_INF);
+	/* no protoport: every protocol and port */
+	assert_int_equal(info.sel.proto, 0);
+	assert_int_equal(info.sel.sport_mask, 0);
+	assert_int_equal(info.sel.dport_mask, 0);
 
 	struct nlattr *t = nlmsg_find_attr(h, sizeof(info), XFRMA_TMPL);
 	assert_non_null(t);
@@ -395,6 +402,27 @@ static void test_policy_add(void **state)
 	assert_int_equal(dir, XFRM_POLICY_IN);
 	assert_false(xfrm_policy_in_reqid_range(h, 0x4006, 0x7fff, &index, &dir));
 	assert_false(xfrm_policy_in_reqid_range(h, 1, 0x4004, &index, &dir));
+	nlmsg_free(msg);
+}
+
+/* leftprotoport=udp/1701, rightprotoport=udp/%any: the selector's
+ * protocol, one port in network order with a full mask, the other any. */
+static void test_policy_protoport(void **state)
+{
+	(void)state;
+	struct kernel_policy p = tunnel_policy(KERNEL_DIR_OUT);
+	p.src_pp = (struct protoport){ 17, 1701 };
+	p.dst_pp = (struct protoport){ 17, 0 };
+	struct nl_msg *msg;
+	struct kernel_err e;
+	assert_int_equal(xfrm_policy_msg(&p, XFRM_MSG_NEWPOLICY, &msg, &e), 0);
+	struct xfrm_userpolicy_info info;
+	memcpy(&info, nlmsg_data(nlmsg_hdr(msg)), sizeof(info));
+	assert_int_equal(info.sel.proto, 17);
+	assert_int_equal(info.sel.sport, htons(1701));
+	assert_int_equal(info.sel.sport_mask, 0xffff);
+	assert_int_equal(info.sel.dport, 0);
+	assert_int_equal(info.sel.dport_mask, 0);
 	nlmsg_free(msg);
 }
 
@@ -533,6 +561,29 @@ static void test_expire_event(void **state)
 	assert_int_equal(ev.type, KERNEL_EV_EXPIRE_HARD);
 	assert_int_equal(ev.spi, 0x5555);
 	assert_true(address_eq(&ev.dst, &(ip_address){0}) == false);
+	assert_int_equal(ev.expiry, KERNEL_EXPIRY_TIME);	/* no limit reached */
+	nlmsg_free(msg);
+
+	/* the limit its counters reached is the one it expired by */
+	static const struct { uint8_t hard; uint64_t bytes, packets; enum kernel_expiry want; } cases[] = {
+		{ 1, 5000, 10, KERNEL_EXPIRY_BYTES }, { 0, 2500, 10, KERNEL_EXPIRY_BYTES },
+		{ 1, 100, 40, KERNEL_EXPIRY_PACKETS }, { 0, 100, 20, KERNEL_EXPIRY_PACKETS },
+		{ 0, 100, 10, KERNEL_EXPIRY_TIME },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ue.hard = cases[i].hard;
+		ue.state.lft = (struct xfrm_lifetime_cfg){ .soft_byte_limit = 2500, .hard_byte_limit = 5000,
+							   .soft_packet_limit = 20, .hard_packet_limit = 40 };
+		ue.state.curlft.bytes = cases[i].bytes;
+		ue.state.curlft.packets = cases[i].packets;
+		msg = nlmsg_alloc_simple(XFRM_MSG_EXPIRE, 0);
+		assert_int_equal(nlmsg_append(msg, &ue, sizeof(ue), NLMSG_ALIGNTO), 0);
+		assert_int_equal(xfrm_event_parse(nlmsg_hdr(msg), &ev), 0);
+		assert_int_equal(ev.expiry, cases[i].want);
+		nlmsg_free(msg);
+	}
+	msg = nlmsg_alloc_simple(XFRM_MSG_EXPIRE, 0);
+	assert_int_equal(nlmsg_append(msg, &ue, sizeof(ue), NLMSG_ALIGNTO), 0);
 	nlmsg_hdr(msg)->nlmsg_type = XFRM_MSG_NEWAE;
 	assert_int_equal(xfrm_event_parse(nlmsg_hdr(msg), &ev), -EPROTO);
 	nlmsg_hdr(msg)->nlmsg_type = XFRM_MSG_EXPIRE;
@@ -554,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_before_the_kernel),
 		cmocka_unit_test(test_sa_id),
 		cmocka_unit_test(test_policy_add),
+		cmocka_unit_test(test_policy_protoport),
 		cmocka_unit_test(test_policy_fwd_and_crypto_have_no_offload),
 		cmocka_unit_test(test_policy_update),
 		cmocka_unit_test(test_policy_delete),

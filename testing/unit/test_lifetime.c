@@ -57,6 +57,37 @@ static void test_a_margin_past_the_lifetime_leaves_half_of_it(void **state)
 			 UINT32_MAX - UINT32_MAX / 2);
 }
 
+/* ipsec-max-bytes=/-packets=, as libreswan: the initiator's soft limit at
+ * 25% to 37% of the limit, the responder's at 50% to 62%. */
+static void test_soft_limits_are_a_share_of_the_limit(void **state)
+{
+	(void)state;
+	const uint64_t limit = 1000000;
+	assert_true(lifetime_soft_limit(0, false, UINT32_MAX) == 0);
+	assert_true(lifetime_soft_limit(limit, false, 0) == 250000);
+	assert_true(lifetime_soft_limit(limit, true, 0) == 500000);
+	for (uint32_t i = 0; i < 1000; i++) {
+		uint32_t r = i * 4294967u;
+		uint64_t in = lifetime_soft_limit(limit, false, r), re = lifetime_soft_limit(limit, true, r);
+		assert_true(in >= 250000 && in <= 370000);
+		assert_true(re >= 500000 && re <= 620000);
+	}
+	/* the largest limit does not overflow; the smallest still has one */
+	uint64_t big = UINT64_C(1) << 63;
+	assert_true(lifetime_soft_limit(big, true, UINT32_MAX) < big);
+	assert_true(lifetime_soft_limit(big, true, UINT32_MAX) > big / 2);
+	assert_true(lifetime_soft_limit(1, false, UINT32_MAX) == 1);
+	assert_true(lifetime_soft_limit(10, false, UINT32_MAX) >= 2);
+	/* small limits are spread too: 100 packets, 25 to 36 */
+	unsigned seen[101] = {0}, distinct = 0;
+	for (uint32_t i = 0; i < 1000; i++) {
+		uint64_t v = lifetime_soft_limit(100, false, i * 4294967u);
+		assert_true(v >= 25 && v <= 37);
+		distinct += seen[v]++ == 0;
+	}
+	assert_true(distinct >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -64,6 +95,7 @@ int main(void)
 		cmocka_unit_test(test_the_responder_uses_half_the_margin),
 		cmocka_unit_test(test_the_fuzz_spreads_rekeys),
 		cmocka_unit_test(test_a_margin_past_the_lifetime_leaves_half_of_it),
+		cmocka_unit_test(test_soft_limits_are_a_share_of_the_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
