@@ -38,6 +38,8 @@ enum dh_id {			/* transform type 4 */
 	DH_MODP2048 = 14,
 	DH_MODP3072 = 15,
 	DH_MODP4096 = 16,
+	DH_MODP6144 = 17,
+	DH_MODP8192 = 18,
 	DH_ECP256 = 19,
 	DH_ECP384 = 20,
 	DH_ECP521 = 21,

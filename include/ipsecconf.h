@@ -45,6 +45,9 @@ struct end_config {
 				 * (unset for %any: known only once the peer is) */
 	bool has_subnet;
 	char *id;		/* leftid= as written, NULL when absent (the address is the id) */
+	ip_address sourceip;	/* leftsourceip=: the source of our traffic into the tunnel */
+	bool has_sourceip;
+	char *updown;		/* leftupdown= as written ("%disabled" too), NULL when absent */
 	struct protoport protoport;	/* leftprotoport=; both sides share one protocol */
 };
 

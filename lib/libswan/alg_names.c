@@ -56,6 +56,8 @@ static const struct id_name dhs[] = {
 	{ DH_MODP2048, "MODP2048" },
 	{ DH_MODP3072, "MODP3072" },
 	{ DH_MODP4096, "MODP4096" },
+	{ DH_MODP6144, "MODP6144" },
+	{ DH_MODP8192, "MODP8192" },
 	{ DH_ECP256, "DH19" },
 	{ DH_ECP384, "DH20" },
 	{ DH_ECP521, "DH21" },

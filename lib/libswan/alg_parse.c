@@ -79,6 +79,12 @@ static const struct alg_token tokens[] = {
 	DH("dh15", DH_MODP3072),
 	DH("modp4096", DH_MODP4096),
 	DH("dh16", DH_MODP4096),
+	/* Not in the defaults (slow), but Fedora's crypto-policies list
+	 * modp8192 in theirs. */
+	DH("modp6144", DH_MODP6144),
+	DH("dh17", DH_MODP6144),
+	DH("modp8192", DH_MODP8192),
+	DH("dh18", DH_MODP8192),
 	DH("ecp256", DH_ECP256),
 	DH("ecp_256", DH_ECP256),
 	DH("dh19", DH_ECP256),

@@ -131,6 +131,26 @@ static void check_subnets_agree(const struct conn_config *c, const struct resolv
 	report_at(d, c, at, what);
 }
 
+/* leftsourceip= is the source of this host's own traffic into the
+ * tunnel, so it must be one the policies carry: inside leftsubnet= (or,
+ * without one, the host itself). */
+static void check_sourceip(const struct conn_config *c, const struct end_config *end, const char *subnet_kw,
+			   const struct checked_entry *at, struct diag *d)
+{
+	if (at == NULL || !at->valid || !end->has_sourceip || end->subnet.addr.family == 0 ||
+	    subnet_contains(&end->subnet, &end->sourceip))
+		return;
+	char sn[ADDRESS_STR_MAX], what[256];
+	if (end->has_subnet)
+		snprintf(what, sizeof(what), "%s is not inside %s=%s", at->e->value, subnet_kw,
+			 subnet_str(&end->subnet, sn));
+	else
+		snprintf(what, sizeof(what), "%s is not inside this side's traffic (without %s=, the host %s alone)",
+			 at->e->value, subnet_kw, subnet_str(&end->subnet, sn));
+	report_at(d, c, at, what);
+}
+
+
 /* One selector has one protocol for both of its sides: a side that names
  * none takes the other's (with every port), and two different ones are
  * an error. */
@@ -156,6 +176,8 @@ static void check_conn(struct conn_config *c, const struct resolved_conn *r, str
 	check_protoports_agree(c, r, d);
 	if (check_hosts_agree(c, r, d))
 		check_subnets_agree(c, r, d);
+	check_sourceip(c, &c->left, "leftsubnet", r->by_kw[KW_LEFTSOURCEIP], d);
+	check_sourceip(c, &c->right, "rightsubnet", r->by_kw[KW_RIGHTSOURCEIP], d);
 }
 
 /* false when the conn, or a section it draws from, has an error. */
@@ -278,6 +300,7 @@ static void end_config_clear(struct end_config *e)
 {
 	free(e->host_text);
 	free(e->id);
+	free(e->updown);
 }
 
 static void conn_config_clear(struct conn_config *c)
@@ -324,6 +347,7 @@ static void end_config_copy_strings(struct end_config *e)
 {
 	e->host_text = dup_or_null(e->host_text);
 	e->id = dup_or_null(e->id);
+	e->updown = dup_or_null(e->updown);
 }
 
 struct conn_config *conn_config_dup(const struct conn_config *c)

@@ -251,6 +251,31 @@ static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MA
 		    text);
 }
 
+static bool parse_sourceip(const char *text, union kw_value *v, char why[KW_WHY_MAX])
+{
+	memset(&v->host, 0, sizeof(v->host));
+	if (address_parse(text, &v->host.addr))
+		return true;
+	if (text[0] == '%')
+		return fail(why, "invalid value '%s' (only an IP address is supported: there is no mode config)", text);
+	return fail(why, "invalid value '%s' (expected an IP address of this host inside its subnet)", text);
+}
+
+/* pluto runs the script itself, without a shell: the words of the value
+ * are its path and arguments, so the path must say where it is. */
+static bool parse_updown(const char *text, char why[KW_WHY_MAX])
+{
+	if (strcmp(text, "%disabled") == 0)
+		return true;
+	for (const char *c = text; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\t')
+			return fail(why, "invalid value (a control character)");
+	if (text[0] != '/')
+		return fail(why, "invalid value '%s' (expected %%disabled or the absolute path of a script, optionally followed by arguments; no shell is involved)",
+			    text);
+	return true;
+}
+
 static bool parse_protoport(const char *text, union kw_value *v, char why[KW_WHY_MAX])
 {
 	char reason[200];
@@ -311,6 +336,10 @@ bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v
 		return parse_host(text, v, why);
 	case KT_SUBNET:
 		return parse_subnet(text, v, why);
+	case KT_SOURCEIP:
+		return parse_sourceip(text, v, why);
+	case KT_UPDOWN:
+		return parse_updown(text, why);
 	case KT_PROTOPORT:
 		return parse_protoport(text, v, why);
 	case KT_ID:

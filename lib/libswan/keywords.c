@@ -148,6 +148,12 @@ static const struct keyword keywords[] = {
 	{ "rightsubnet", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
 	{ "leftid", KW_LEFTID, KWS_CONN, KT_ID, CONN(left.id), 0, NULL, 0, 0 },
 	{ "rightid", KW_RIGHTID, KWS_CONN, KT_ID, CONN(right.id), 0, NULL, 0, 0 },
+	/* libreswan's: the local address for traffic into the tunnel, and
+	 * the script run when the tunnel comes up and goes (updown.h). */
+	{ "leftsourceip", KW_LEFTSOURCEIP, KWS_CONN, KT_SOURCEIP, CONN(left), 0, NULL, 0, 0 },
+	{ "rightsourceip", KW_RIGHTSOURCEIP, KWS_CONN, KT_SOURCEIP, CONN(right), 0, NULL, 0, 0 },
+	{ "leftupdown", KW_LEFTUPDOWN, KWS_CONN, KT_UPDOWN, CONN(left.updown), 0, NULL, 0, 0 },
+	{ "rightupdown", KW_RIGHTUPDOWN, KWS_CONN, KT_UPDOWN, CONN(right.updown), 0, NULL, 0, 0 },
 	{ "leftprotoport", KW_LEFTPROTOPORT, KWS_CONN, KT_PROTOPORT, CONN(left), 0, NULL, 0, 0 },
 	{ "rightprotoport", KW_RIGHTPROTOPORT, KWS_CONN, KT_PROTOPORT, CONN(right), 0, NULL, 0, 0 },
 	/* RFC 7296 2.9: whether a child may be narrowed to a part of what
@@ -253,6 +259,7 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 	switch (kw->type) {
 	case KT_STRING:
 	case KT_ID:
+	case KT_UPDOWN:
 		store_string((char **)(void *)field, text);
 		break;
 	case KT_HOST:
@@ -262,6 +269,12 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 		struct end_config *end = (struct end_config *)(void *)field;
 		end->subnet = v->subnet;
 		end->has_subnet = true;
+		break;
+	}
+	case KT_SOURCEIP: {
+		struct end_config *end = (struct end_config *)(void *)field;
+		end->sourceip = v->host.addr;
+		end->has_sourceip = true;
 		break;
 	}
 	case KT_PROTOPORT:

@@ -21,6 +21,7 @@ enum kw_id {
 	KW_LEFT, KW_RIGHT,
 	KW_LEFTSUBNET, KW_RIGHTSUBNET,
 	KW_LEFTID, KW_RIGHTID,
+	KW_LEFTSOURCEIP, KW_RIGHTSOURCEIP, KW_LEFTUPDOWN, KW_RIGHTUPDOWN,
 	KW_LEFTPROTOPORT, KW_RIGHTPROTOPORT, KW_NARROWING,
 	KW_AUTHBY, KW_AUTO, KW_TYPE, KW_PHASE2,
 	KW_IKE, KW_ESP,
@@ -43,6 +44,8 @@ enum kw_type {
 	KT_STRING,	/* any non-empty text */
 	KT_HOST,	/* an IP address or %any, into a struct end_config */
 	KT_SUBNET,	/* one subnet, into a struct end_config */
+	KT_SOURCEIP,	/* one address, into a struct end_config (leftsourceip=) */
+	KT_UPDOWN,	/* %disabled or an absolute path and its arguments, kept as text */
 	KT_PROTOPORT,	/* protocol[/port] (protoport.h), into a struct end_config */
 	KT_ID,		/* an IKE id (ipsec_id.h), kept as text */
 	KT_ENUM,	/* one word of kw_enum */

@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "lifetime.h"
 #include "secmem.h"
+#include "updown.h"
 
 #define POLICY_PRIORITY 1000
 
@@ -256,6 +257,8 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 		return r;
 	ch->installed = true;
 	ch->add_time = time(NULL);
+	if (how & CHILD_WITH_POLICIES)
+		updown_tunnel_up(ike, ch);	/* the tunnel is up, not just this SA */
 	return 0;
 }
 
@@ -292,8 +295,10 @@ void child_sa_remove(struct ike_sa *ike)
 	}
 	/* The policies serve every child of the tunnel; they name the
 	 * current one's selectors. */
-	if (any)
+	if (any) {
+		updown_tunnel_down(ike, &ike->child);
 		remove_policies(ike, npolicies(&ike->child));
+	}
 	child_sa_remove_one(ike, &ike->child);
 }
 

@@ -15,7 +15,7 @@
 
 #define IKE_PRF_MAX	64	/* HMAC-SHA2-512 */
 #define IKE_KEY_MAX	64
-#define IKE_DH_PUB_MAX	512	/* MODP4096 */
+#define IKE_DH_PUB_MAX	1024	/* MODP8192 */
 
 /* NSS without a database: enough for hashing, HMAC, AES and DH. A second
  * init before shutdown is harmless. Shutdown is false when NSS reports

@@ -25,7 +25,9 @@
 #include "pluto_secrets.h"
 #include "rundir.h"
 #include "pluto.h"
+#include "script.h"
 #include "secrets.h"
+#include "updown.h"
 
 struct options {
 	bool nofork, stderrlog, config_given, secrets_given;
@@ -321,6 +323,8 @@ static void stop_daemon(void)
 	pluto.stopping = true;
 	control_stop_listening();
 	ikev2_shutdown();
+	script_drain(SCRIPT_DRAIN_S);	/* the tunnels' down scripts */
+	updown_shutdown();		/* the routed conns' routes */
 	conn_delete_all();
 	if (kernel_started)
 		stop_kernel();

@@ -12,6 +12,7 @@
 #include "offload_probe.h"
 #include "ondemand.h"
 #include "pluto.h"
+#include "updown.h"
 
 unsigned ondemand_interval_ms = ONDEMAND_INTERVAL_MS;
 
@@ -77,6 +78,7 @@ bool ondemand_route(struct connection *c, struct diag *d)
 	if (tunnel_holds_trap(c)) {
 		conn_log(c, LL_INFO, "routed: its tunnel is up; once it goes, a packet for %s -> %s starts a negotiation",
 			 src, dst);
+		updown_conn_routed(c);
 		return true;
 	}
 	/* An add, not an update: a policy already there for these subnets
@@ -90,6 +92,7 @@ bool ondemand_route(struct connection *c, struct diag *d)
 		return false;
 	}
 	conn_log(c, LL_INFO, "routed: a packet for %s -> %s starts a negotiation", src, dst);
+	updown_conn_routed(c);	/* the packet must reach the trap */
 	return true;
 }
 
@@ -99,6 +102,7 @@ void ondemand_unroute(struct connection *c)
 		return;
 	bool held = tunnel_holds_trap(c);
 	c->routed = false;
+	updown_conn_unrouted(c);
 	if (c->ondemand_timer != NULL)
 		evtimer_del(c->ondemand_timer);
 	if (held) {

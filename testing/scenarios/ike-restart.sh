@@ -11,8 +11,10 @@
 
 ns_add west east
 veth_add west veth0 192.0.2.1/24 east veth1 192.0.2.2/24
-# The subnets live on dummy interfaces; pluto installs no routes, so the
-# hosts route them to each other and the policies make that traffic ESP.
+# The subnets live on dummy interfaces. The hosts route the /16s to each
+# other themselves (pluto adds each tunnel's /24 beside them, and a pluto
+# killed with -9 leaves its routes, so the admin's keep the test about the
+# SAs); the policies make that traffic ESP.
 must ip -n "$(ns_name west)" link add lanw type dummy
 must ip -n "$(ns_name east)" link add lane type dummy
 for n in 1 2 3; do

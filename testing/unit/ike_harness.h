@@ -22,6 +22,8 @@
 #include "ikev2_exchange.h"
 #include "kernel_double.h"
 #include "pluto.h"
+#include "script.h"
+#include "updown.h"
 #include "secrets.h"
 
 #define WIRE_MAX 64
@@ -132,6 +134,8 @@ static inline bool harness_start(const char *conf, const char *secrets)
 	pluto.base = event_base_new();
 	pluto.stopping = false;
 	kernel = &double_ops;
+	memset(&dbl_routes, 0, sizeof(dbl_routes));
+	kernel_routes = &double_route_ops;
 	ike_transport = &wire_transport;
 	ikev2_init();
 	tmpdir_make(&wire.dir);
@@ -164,6 +168,8 @@ static inline bool harness_start(const char *conf, const char *secrets)
 static inline void harness_stop(void)
 {
 	ikev2_shutdown();
+	script_drain(SCRIPT_DRAIN_S);	/* as pluto does: the down scripts, before the loop goes */
+	updown_shutdown();
 	wire_clear();
 	conn_delete_all();
 	ike_dos_reset();

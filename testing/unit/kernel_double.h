@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "kernel.h"
+#include "kernel_route.h"
 
 struct double_sa {
 	ip_address dst;
@@ -257,6 +258,71 @@ static const struct kernel_ops double_ops = {
 	.default_route_source = d_default_route_source,
 	.offload_features = d_offload_features,
 	.has_packet_offload = d_has_packet_offload,
+};
+
+/* Routes (kernel_route.h): the main table as a list; the way to any peer
+ * is dbl_routes.hop. */
+static struct {
+	struct kernel_route_hop hop;
+	struct kernel_err refuse_add;	/* errnum set: add answers it */
+	struct kernel_route table[16];
+	size_t n;
+	int adds, dels, lookups;
+} dbl_routes;
+
+static int dr_lookup(const ip_address *to, struct kernel_route_hop *hop, struct kernel_err *e)
+{
+	(void)to; (void)e;
+	dbl_routes.lookups++;
+	*hop = dbl_routes.hop;
+	if (hop->ifindex == 0) {
+		hop->ifindex = 2;
+		snprintf(hop->ifname, sizeof(hop->ifname), "eth0");
+	}
+	return 0;
+}
+
+static struct kernel_route *dr_find(const ip_subnet *dst)
+{
+	for (size_t i = 0; i < dbl_routes.n; i++)
+		if (dbl_routes.table[i].dst.prefixlen == dst->prefixlen && address_eq(&dbl_routes.table[i].dst.addr, &dst->addr))
+			return &dbl_routes.table[i];
+	return NULL;
+}
+
+static int dr_add(const struct kernel_route *r, struct kernel_err *e)
+{
+	dbl_routes.adds++;
+	if (dbl_routes.refuse_add.errnum != 0) {
+		*e = dbl_routes.refuse_add;
+		return -e->errnum;
+	}
+	if (dr_find(&r->dst) != NULL) {
+		e->errnum = EEXIST;
+		return -EEXIST;
+	}
+	if (dbl_routes.n == sizeof(dbl_routes.table) / sizeof(dbl_routes.table[0]))
+		return -ENOSPC;
+	dbl_routes.table[dbl_routes.n++] = *r;
+	return 0;
+}
+
+static int dr_del(const struct kernel_route *r, struct kernel_err *e)
+{
+	dbl_routes.dels++;
+	struct kernel_route *found = dr_find(&r->dst);
+	if (found == NULL) {
+		e->errnum = ESRCH;
+		return -ESRCH;
+	}
+	*found = dbl_routes.table[--dbl_routes.n];
+	return 0;
+}
+
+static const struct kernel_route_ops double_route_ops = {
+	.lookup = dr_lookup,
+	.add = dr_add,
+	.del = dr_del,
 };
 
 #endif

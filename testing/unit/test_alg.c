@@ -240,6 +240,8 @@ static void test_dh_spellings(void **state)
 		{ ESP, "aes_gcm128;dh15", "AES_GCM_16_128-MODP3072" },
 		{ ESP, "aes_gcm128;modp4096", "AES_GCM_16_128-MODP4096" },
 		{ ESP, "aes_gcm128;dh16", "AES_GCM_16_128-MODP4096" },
+		{ ESP, "aes_gcm128;modp8192", "AES_GCM_16_128-MODP8192" },
+		{ ESP, "aes_gcm128;dh17", "AES_GCM_16_128-MODP6144" },
 		{ ESP, "aes_gcm128;ecp256", "AES_GCM_16_128-DH19" },
 		{ ESP, "aes_gcm128;ECP_256", "AES_GCM_16_128-DH19" },
 		{ ESP, "aes_gcm128;dh19", "AES_GCM_16_128-DH19" },

@@ -437,6 +437,7 @@ static void test_dh_groups(void **state)
 	(void)state;
 	const struct { enum dh_id g; size_t len; } want[] = {
 		{ DH_MODP2048, 256 }, { DH_MODP3072, 384 }, { DH_MODP4096, 512 },
+		{ DH_MODP6144, 768 }, { DH_MODP8192, 1024 },
 		{ DH_ECP256, 64 }, { DH_ECP384, 96 }, { DH_ECP521, 132 }, { DH_CURVE25519, 32 },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(want); i++) {
@@ -486,6 +487,8 @@ static void test_modp_agreement(void **state)
 		check_agreement(DH_MODP2048, 256);
 	check_agreement(DH_MODP3072, 384);
 	check_agreement(DH_MODP4096, 512);
+	check_agreement(DH_MODP6144, 768);
+	check_agreement(DH_MODP8192, 1024);
 }
 
 static void test_ecp_agreement(void **state)

@@ -764,6 +764,45 @@ static void test_bad_hosts(void **state)
 			 "ipsec.conf:4: conn 'c': keyword 'leftsubnet': address family differs between the two sides' subnets (left IPv6, right IPv4)");
 }
 
+/* leftsourceip= and leftupdown=: parsed, stored per side, and sourceip
+ * checked against that side's traffic. */
+static void test_sourceip_and_updown(void **state)
+{
+	struct fixture *f = *state;
+	const struct conn_config *c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n"
+					     "\tleftsubnet=10.1.0.0/24\n\tleftsourceip=10.1.0.1\n"
+					     "\trightsubnet=10.2.0.0/24\n\trightsourceip=10.2.0.9\n"
+					     "\tleftupdown=\"/usr/local/sbin/my-updown --verbose\"\n\trightupdown=%disabled\n");
+	char a[ADDRESS_STR_MAX];
+	assert_true(c->left.has_sourceip);
+	assert_string_equal(address_str(&c->left.sourceip, a), "10.1.0.1");
+	assert_string_equal(address_str(&c->right.sourceip, a), "10.2.0.9");
+	assert_string_equal(c->left.updown, "/usr/local/sbin/my-updown --verbose");
+	assert_string_equal(c->right.updown, "%disabled");
+	struct conn_config *copy = conn_config_dup(c);
+	assert_string_equal(copy->left.updown, "/usr/local/sbin/my-updown --verbose");
+	assert_ptr_not_equal(copy->left.updown, c->left.updown);
+	conn_config_free(copy);
+	c = load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n");
+	assert_false(c->left.has_sourceip);
+	assert_null(c->left.updown);
+	/* without leftsubnet=, the host itself is the side's traffic */
+	load_one(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftsourceip=10.0.0.1\n");
+
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftsubnet=10.1.0.0/24\n\tleftsourceip=10.9.0.1\n",
+			 "ipsec.conf:5: conn 'c': keyword 'leftsourceip': 10.9.0.1 is not inside leftsubnet=10.1.0.0/24");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\trightsourceip=10.0.0.1\n",
+			 "ipsec.conf:4: conn 'c': keyword 'rightsourceip': 10.0.0.1 is not inside this side's traffic (without rightsubnet=, the host 10.0.0.2/32 alone)");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftsubnet=10.1.0.0/24\n\tleftsourceip=2001:db8::1\n",
+			 "ipsec.conf:5: conn 'c': keyword 'leftsourceip': 2001:db8::1 is not inside leftsubnet=10.1.0.0/24");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftsourceip=gateway\n",
+			 "ipsec.conf:4: keyword 'leftsourceip': invalid value 'gateway' (expected an IP address of this host inside its subnet)");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftsourceip=%config\n",
+			 "ipsec.conf:4: keyword 'leftsourceip': invalid value '%config' (only an IP address is supported: there is no mode config)");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftupdown=\"ipsec _updown\"\n",
+			 "ipsec.conf:4: keyword 'leftupdown': invalid value 'ipsec _updown' (expected %disabled or the absolute path of a script, optionally followed by arguments; no shell is involved)");
+}
+
 /* One protocol for both sides: a side without one takes the other's, with
  * every port; two different ones are an error. */
 static void test_protoports(void **state)
@@ -1038,6 +1077,7 @@ int main(void)
 		T(test_unknown_keyword),
 		T(test_bad_values),
 		T(test_bad_hosts),
+		T(test_sourceip_and_updown),
 		T(test_protoports),
 		T(test_keyword_fates),
 		T(test_libreswan_spellings),
