@@ -36,9 +36,11 @@ enum dpd_action { DPD_HOLD, DPD_CLEAR, DPD_RESTART };		/* encapsulation=, esn= (
 enum hw_offload { HW_OFFLOAD_NO, HW_OFFLOAD_YES, HW_OFFLOAD_CRYPTO, HW_OFFLOAD_PACKET, HW_OFFLOAD_AUTO };
 
 struct end_config {
-	char *host_text;	/* as written: an address or "%any" */
-	ip_address host;	/* unset for %any */
+	char *host_text;	/* as written: an address, a host name, "%any" or "%defaultroute" */
+	ip_address host;	/* unset for %any; for the others, unset until pluto resolves them */
 	bool host_any;
+	bool host_defaultroute;	/* the address of the default route's interface, when oriented */
+	bool host_dns;		/* a host name, resolved at --add and when initiating */
 	ip_subnet subnet;	/* leftsubnet=; when !has_subnet, the host itself
 				 * (unset for %any: known only once the peer is) */
 	bool has_subnet;

@@ -3,6 +3,7 @@
  * Each reason says what was wrong and what would have been right, in the
  * words of ipsec.conf(5), so that the one error line is enough to fix it. */
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -196,6 +197,29 @@ static bool parse_enum(const struct keyword *kw, const char *text, union kw_valu
 
 /* Addresses and ids */
 
+/* A DNS name (RFC 1123 labels): not an address, so it holds a letter. */
+static bool is_host_name(const char *text)
+{
+	size_t len = strlen(text), label = 0;
+	bool letter = false;
+	if (len == 0 || len > 253 || text[0] == '.' || text[0] == '-')
+		return false;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return false;
+		letter |= isalpha((unsigned char)*p) != 0;
+		if (++label > 63)
+			return false;
+	}
+	return letter && text[len - 1] != '-';
+}
+
 static bool parse_host(const char *text, union kw_value *v, char why[KW_WHY_MAX])
 {
 	memset(&v->host, 0, sizeof(v->host));
@@ -203,9 +227,17 @@ static bool parse_host(const char *text, union kw_value *v, char why[KW_WHY_MAX]
 		v->host.any = true;
 		return true;
 	}
+	if (strcmp(text, "%defaultroute") == 0) {
+		v->host.defaultroute = true;
+		return true;
+	}
 	if (address_parse(text, &v->host.addr))
 		return true;
-	return fail(why, "invalid value '%s' (only IP addresses and %%any are supported)", text);
+	if (is_host_name(text)) {
+		v->host.dns = true;
+		return true;
+	}
+	return fail(why, "invalid value '%s' (expected an IP address, a host name, %%any or %%defaultroute)", text);
 }
 
 static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MAX])

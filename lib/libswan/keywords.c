@@ -244,6 +244,8 @@ static void store_host(struct end_config *end, const char *text, const union kw_
 	end->host_text = xstrdup(text);
 	end->host = v->host.addr;
 	end->host_any = v->host.any;
+	end->host_defaultroute = v->host.defaultroute;
+	end->host_dns = v->host.dns;
 }
 
 static void store_string(char **field, const char *text)

@@ -94,6 +94,8 @@ union kw_value {
 	struct {
 		ip_address addr;
 		bool any;
+		bool defaultroute;	/* %defaultroute */
+		bool dns;		/* a host name */
 	} host;
 	ip_subnet subnet;
 	struct protoport protoport;

@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <event2/event.h>
 #include "connections.h"
 #include "kernel.h"
 #include "offload_probe.h"
 
 static struct connection *conns;
+static struct connection *instances;	/* not in the table: each lives by its IKE SAs' references */
 
 struct connection *conn_first(void)
 {
@@ -36,6 +39,11 @@ struct connection *conn_find(const char *name)
 	return *conn_slot(name);
 }
 
+struct connection *conn_first_instance(void)
+{
+	return instances;
+}
+
 struct connection *conn_ref(struct connection *c)
 {
 	c->refs++;
@@ -46,6 +54,16 @@ void conn_unref(struct connection *c)
 {
 	if (c == NULL || --c->refs > 0)
 		return;
+	if (c->template != NULL) {
+		struct connection **pp = &instances;
+		while (*pp != NULL && *pp != c)
+			pp = &(*pp)->next;
+		if (*pp == c)
+			*pp = c->next;
+		conn_unref(c->template);	/* which owns the config */
+		free(c);
+		return;
+	}
 	conn_config_free(c->config);
 	if (c->retry_timer != NULL)
 		event_free(c->retry_timer);
@@ -90,6 +108,75 @@ static void fill_end(const struct end_config *e, ip_address *host, ip_subnet *ne
 		snprintf(id, idlen, "%%any");
 }
 
+/* The family to look an end's address up in: the other end's, else any. */
+static int family_of(const struct end_config *other)
+{
+	return other->host.family != 0 && !other->host_dns && !other->host_defaultroute ? other->host.family : AF_UNSPEC;
+}
+
+/* e->host for left=%defaultroute; false with the reason in c->orient_why. */
+static bool find_defaultroute(struct connection *c, struct end_config *e, const struct end_config *other)
+{
+	struct kernel_err err = {0};
+	int family = family_of(other);
+	memset(&e->host, 0, sizeof(e->host));
+	if (kernel->default_route_source(family == AF_UNSPEC ? AF_INET : family, &e->host, &err) == 0)
+		return true;
+	snprintf(c->orient_why, sizeof(c->orient_why), "%s=%%defaultroute: %s", e == &c->config->left ? "left" : "right",
+		 err.extack[0] ? err.extack : strerror(err.errnum));
+	return false;
+}
+
+/* The ends written as %defaultroute found, and those written as names
+ * resolved (by conn_resolve_names); false with the reason in
+ * c->orient_why. */
+static bool hosts_known(struct connection *c)
+{
+	struct conn_config *cfg = c->config;
+	if ((cfg->left.host_defaultroute && !find_defaultroute(c, &cfg->left, &cfg->right)) ||
+	    (cfg->right.host_defaultroute && !find_defaultroute(c, &cfg->right, &cfg->left)))
+		return false;
+	if ((cfg->left.host_dns && cfg->left.host.family == 0) || (cfg->right.host_dns && cfg->right.host.family == 0)) {
+		snprintf(c->orient_why, sizeof(c->orient_why), "%s", c->resolve_why);
+		return false;
+	}
+	return true;
+}
+
+/* One end's host name looked up (getaddrinfo, as libreswan does); false
+ * with the reason in c->resolve_why. */
+static bool resolve_end(struct connection *c, struct end_config *e, const struct end_config *other)
+{
+	struct addrinfo hints = { .ai_family = family_of(other), .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	memset(&e->host, 0, sizeof(e->host));
+	int r = getaddrinfo(e->host_text, NULL, &hints, &res);
+	if (r == 0 && res != NULL) {
+		address_from_sockaddr(res->ai_addr, &e->host, NULL);
+		freeaddrinfo(res);
+		return true;
+	}
+	if (res != NULL)
+		freeaddrinfo(res);
+	snprintf(c->resolve_why, sizeof(c->resolve_why), "%s=%s cannot be resolved (%s)",
+		 e == &c->config->left ? "left" : "right", e->host_text, gai_strerror(r));
+	return false;
+}
+
+bool conn_has_host_names(const struct connection *c)
+{
+	return c->config->left.host_dns || c->config->right.host_dns;
+}
+
+bool conn_resolve_names(struct connection *c)
+{
+	struct conn_config *cfg = c->config;
+	c->resolve_why[0] = '\0';
+	bool ok = (!cfg->left.host_dns || resolve_end(c, &cfg->left, &cfg->right)) &&
+		  (!cfg->right.host_dns || resolve_end(c, &cfg->right, &cfg->left));
+	conn_orient(c);
+	return ok;
+}
+
 bool conn_orient(struct connection *c)
 {
 	const struct conn_config *cfg = c->config;
@@ -97,6 +184,8 @@ bool conn_orient(struct connection *c)
 	memset(&c->ends, 0, sizeof(c->ends));
 	c->orient_why[0] = '\0';
 	c->oriented = false;
+	if (!hosts_known(c))
+		return false;
 	if (is_local(&cfg->left)) {
 		local = &cfg->left;
 		remote = &cfg->right;
@@ -157,6 +246,34 @@ struct connection *conn_for_peer(const ip_address *local, const ip_address *remo
 	return conn_for_peer_matching(local, remote, NULL, NULL, ends);
 }
 
+bool conn_is_template(const struct connection *c)
+{
+	return c->oriented && c->ends.remote.family == 0;
+}
+
+struct connection *conn_instantiate(struct connection *t, const struct ends *ends)
+{
+	struct connection *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->config = t->config;
+	c->offload = t->offload;
+	c->ends = *ends;
+	c->oriented = true;
+	c->unloaded = true;	/* failures and plans are the template's (ikev2.c) */
+	c->refs = 1;
+	c->template = conn_ref(t);
+	c->instance = ++t->instances_made;
+	char peer[ADDRESS_STR_MAX];
+	snprintf(c->instance_text, sizeof(c->instance_text), "[%u] %s", c->instance, address_str(&ends->remote, peer));
+	logger_init_instance(&c->log, t->config->name, c->instance_text, 0);
+	struct connection **pp = &instances;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = c;
+	return c;
+}
+
 /* Takes ownership of cfg; the new conn replaces any of the same name. */
 static struct connection *conn_add(struct conn_config *cfg, const struct offload_policy *pol, bool *replaced)
 {
@@ -170,6 +287,7 @@ static struct connection *conn_add(struct conn_config *cfg, const struct offload
 	struct connection **pp = conn_slot(cfg->name);
 	*replaced = *pp != NULL;
 	if (*replaced) {
+		c->instances_made = (*pp)->instances_made;	/* numbers stay unique under the name */
 		c->next = (*pp)->next;
 		conn_unload(pp);
 	}
@@ -198,6 +316,9 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 	}
 	struct diag probe_lines;
 	diag_init(&probe_lines);
+	if (conn_has_host_names(c) && !conn_resolve_names(c))
+		diag_add(notes, "%s:%d: conn \"%s\": %s; it is looked up again when the conn is initiated",
+			 cfg->file, cfg->line, cfg->name, c->resolve_why);
 	if (conn_orient(c))
 		offload_check_device(kernel, cfg, &pol, &c->ends.local, &probe_lines, notes);
 	conn_log_lines(c, LL_INFO, &probe_lines);

@@ -5,7 +5,14 @@
  * then, not for every packet. A conn is shared by reference: the table
  * holds one, and each IKE SA holds one for the config it began with, so
  * replacing or deleting a conn by name never changes an exchange under
- * way; the old conn goes when its last IKE SA does. */
+ * way; the old conn goes when its last IKE SA does.
+ *
+ * A conn whose other end is %any (right=%any) is a template: each peer
+ * that authenticates on it gets an instance, a conn of its own with the
+ * peer's address and ID filled in, numbered as libreswan numbers them
+ * ("rw"[1] 192.0.2.5). Instances are not in the table (conn_find finds
+ * the template): each lives as long as the IKE SAs that hold it, so it
+ * goes with its tunnel. */
 #ifndef CONNECTIONS_H
 #define CONNECTIONS_H
 
@@ -32,7 +39,8 @@ struct connection {
 	struct offload_policy offload;	/* hw_offload after the add-time rules */
 	struct ends ends;		/* valid when oriented */
 	bool oriented;			/* one end is an address of this host */
-	char orient_why[200];		/* why not, when not */
+	char orient_why[300];		/* why not, when not */
+	char resolve_why[250];		/* a host name that did not resolve, and why */
 	struct logger log;		/* "conn": lines about the conn itself */
 	struct conn_retry retry;	/* failed attempts, and the next one */
 	struct event *retry_timer;	/* owned; armed by ikev2.c */
@@ -43,12 +51,20 @@ struct connection {
 	struct event *ondemand_timer;	/* owned; an acquire the rate limit held back */
 	unsigned refs;			/* the table's, and each IKE SA's */
 	bool unloaded;			/* replaced or deleted: no longer in the table */
+	/* templates and their instances */
+	struct connection *template;	/* an instance: its template (a reference) */
+	unsigned instance;		/* an instance: its number, from 1; 0 otherwise */
+	char instance_text[LOGGER_INSTANCE_MAX];	/* an instance: "[1] 192.0.2.5" */
+	unsigned instances_made;	/* a template: the number of its last instance */
 	struct connection *next;
 };
 
 struct connection *conn_find(const char *name);
 struct connection *conn_first(void);
 size_t conn_count(void);
+
+/* The live instances, in the order they were made (c->next). */
+struct connection *conn_first_instance(void);
 
 struct connection *conn_ref(struct connection *c);
 void conn_unref(struct connection *c);
@@ -69,10 +85,19 @@ void conn_forget_failures(struct connection *c);
 void conn_delete_all(void);
 
 /* Works out which end of c->config is on this host (c->ends); true when
- * one is. orient_all does it for every conn, after the host's addresses
- * changed, and says which conns changed. */
+ * one is. An end written as %defaultroute is the address of the default
+ * route's interface, looked up then; one written as a host name is the
+ * address conn_resolve_names last found (none: not oriented). orient_all
+ * does it for every conn, after the host's addresses changed, and says
+ * which conns changed. */
 bool conn_orient(struct connection *c);
 void conn_orient_all(void);
+/* Whether an end of c is written as a host name. */
+bool conn_has_host_names(const struct connection *c);
+/* Looks c's host names up (getaddrinfo: this blocks, as libreswan's
+ * lookups do; done at --add and when initiating) and orients c again;
+ * false with the reason in c->resolve_why when a name does not resolve. */
+bool conn_resolve_names(struct connection *c);
 /* The loaded conn for an IKE_SA_INIT to local from remote: oriented, with
  * local as its local end and remote (or %any) as its other; ends gets the
  * conn's ends with remote filled in. */
@@ -81,6 +106,13 @@ struct connection *conn_for_peer(const ip_address *local, const ip_address *remo
 typedef bool conn_fits_fn(const struct connection *c, const struct ends *ends, void *arg);
 struct connection *conn_for_peer_matching(const ip_address *local, const ip_address *remote,
 					   conn_fits_fn *fits, void *arg, struct ends *ends);
+
+/* Whether c is a template: its other end is %any. */
+bool conn_is_template(const struct connection *c);
+/* A new instance of template t for the peer of ends (its address and
+ * authenticated ID); the caller holds the one reference. NULL when out
+ * of memory. */
+struct connection *conn_instantiate(struct connection *t, const struct ends *ends);
 
 #define conn_log(c, level, ...) logger_log(&(c)->log, level, __VA_ARGS__)
 #define conn_log_lines(c, level, d) logger_lines(&(c)->log, level, d)

@@ -60,7 +60,7 @@ struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack)
 		return NULL;
 	ike->serial = next_serial();
 	ike->c = conn_ref(c);
-	logger_init(&ike->log, c->config->name, ike->serial);
+	logger_init_instance(&ike->log, c->config->name, c->instance_text, ike->serial);
 	ike->log.whack = whack;
 	ike->log.first_error = ike->failure;
 	ike->log.first_error_len = sizeof(ike->failure);
@@ -163,13 +163,18 @@ struct ike_sa *ike_sa_by_serial(unsigned serial)
 	return NULL;
 }
 
-struct ike_sa *ike_sa_of_conn(const char *name)
+struct ike_sa *ike_sa_of_instance(const char *name, unsigned instance)
 {
 	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
-		if (stands_for_conn(ike) && strcmp(ike->c->config->name, name) == 0)
+		if (stands_for_conn(ike) && ike->c->instance == instance && strcmp(ike->c->config->name, name) == 0)
 			return ike;
 	}
 	return NULL;
+}
+
+struct ike_sa *ike_sa_of_conn(const char *name)
+{
+	return ike_sa_of_instance(name, 0);
 }
 
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name)

@@ -173,11 +173,14 @@ void ike_sa_start_halfopen(struct ike_sa *ike, unsigned timeout_s, bool verified
 struct ike_sa *ike_sa_first(void);
 /* The SA standing for conn name: the one we initiated or the established
  * one; a responder's half-open SA never stands for the conn, so a spoofed
- * IKE_SA_INIT cannot hold our own initiation back. */
+ * IKE_SA_INIT cannot hold our own initiation back. A template's
+ * instances stand for themselves, not for it. */
 struct ike_sa *ike_sa_of_conn(const char *name);
+/* The same for instance number instance of conn name (0: the conn). */
+struct ike_sa *ike_sa_of_instance(const char *name, unsigned instance);
 /* The SA with that serial, or NULL (a list walk: for rare events). */
 struct ike_sa *ike_sa_by_serial(unsigned serial);
-/* Every SA of conn name, in turn: start with NULL. */
+/* Every SA of conn name (its instances' too), in turn: start with NULL. */
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name);
 
 /* Frees it and what it holds (keys wiped); the child's kernel state must

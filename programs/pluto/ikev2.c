@@ -261,6 +261,10 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 	c->retry.next_at = 0;
 	struct diag d;
 	diag_init(&d);
+	/* A name may point elsewhere by now: looked up again, as libreswan
+	 * does when it initiates. */
+	if (conn_has_host_names(c))
+		conn_resolve_names(c);
 	/* Only %any is for good: an address may yet come up. */
 	if (!c->oriented && !conn_orient(c)) {
 		cannot_initiate(c, whack, ATTEMPT_TRANSIENT, c->orient_why);

@@ -48,28 +48,35 @@ static bool compute_auth(const struct ike_sa *ike, const struct psk_entry *psk, 
 			sk_p, ike->keys->p_len, id_body, id_len, out);
 }
 
-/* Checks the peer's ID against the conn and its AUTH against the PSK. */
-static bool authenticate_peer(struct ike_sa *ike, const struct ikev2_msg *m, uint8_t id_type)
+/* The text of the peer's ID payload of type id_type in m, or false with
+ * the reason logged. */
+static bool read_peer_id(struct ike_sa *ike, const struct ikev2_msg *m, uint8_t id_type, char *id, size_t len)
+{
+	const struct ikev2_payload *idp = ikev2_find(m, id_type);
+	if (idp == NULL || ikev2_find(m, PT_AUTH) == NULL) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer sent no %s or AUTH payload",
+			id_type == PT_IDi ? "IDi" : "IDr");
+		return false;
+	}
+	if (!id_from_wire(idp->body, idp->len, id, len)) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support, holds a NUL, reads as an ID of another kind or is over %d bytes",
+			IKE_ID_TEXT_MAX - 2);
+		return false;
+	}
+	return true;
+}
+
+/* Checks the peer's AUTH (of its ID payload id_type) against the PSK of
+ * the IKE SA's IDs; the peer's ID is id, read by read_peer_id. */
+static bool check_peer_auth(struct ike_sa *ike, const struct ikev2_msg *m, uint8_t id_type, const char *id)
 {
 	const struct ikev2_payload *idp = ikev2_find(m, id_type), *authp = ikev2_find(m, PT_AUTH);
 	struct ikev2_auth auth;
 	struct diag d;
 	diag_init(&d);
-	char id[IKE_ID_TEXT_MAX], shown[IKE_ID_SHOWN_MAX], expected[IKE_ID_SHOWN_MAX];
-	if (idp == NULL || authp == NULL || !ikev2_parse_auth(authp, &auth, &d)) {
-		ike_log(ike, LL_ERROR, "authentication failed: the peer sent no %s or AUTH payload",
-			id_type == PT_IDi ? "IDi" : "IDr");
-		return false;
-	}
-	if (!id_from_wire(idp->body, idp->len, id, sizeof(id))) {
-		ike_log(ike, LL_ERROR, "authentication failed: the peer's ID is of a type this pluto does not support, holds a NUL, reads as an ID of another kind or is over %d bytes",
-			IKE_ID_TEXT_MAX - 2);
-		return false;
-	}
-	id_shown(id, shown, sizeof(shown));
-	if (strcmp(ike->ends.remote_id, "%any") != 0 && !id_eq(ike->ends.remote_id, id)) {
-		ike_log(ike, LL_ERROR, "authentication failed: the peer says it is '%s', the conn expects '%s'",
-			shown, id_shown(ike->ends.remote_id, expected, sizeof(expected)));
+	char shown[IKE_ID_SHOWN_MAX];
+	if (!ikev2_parse_auth(authp, &auth, &d)) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer's AUTH payload is malformed");
 		return false;
 	}
 	const struct psk_entry *psk = find_psk(ike, id);
@@ -86,12 +93,26 @@ static bool authenticate_peer(struct ike_sa *ike, const struct ikev2_msg *m, uin
 	explicit_bzero(want, sizeof(want));
 	if (!ok) {
 		ike_log(ike, LL_ERROR, "authentication failed: the peer's AUTH does not match the pre-shared key for '%s' (do the PSKs differ?)",
-			shown);
+			id_shown(id, shown, sizeof(shown)));
 		return false;
 	}
 	snprintf(ike->ends.remote_id, sizeof(ike->ends.remote_id), "%s", id);
 	ike->peer_authenticated = true;
 	return true;
+}
+
+/* The initiator: the responder's ID must be the one the conn expects. */
+static bool authenticate_responder(struct ike_sa *ike, const struct ikev2_msg *m)
+{
+	char id[IKE_ID_TEXT_MAX], shown[IKE_ID_SHOWN_MAX], expected[IKE_ID_SHOWN_MAX];
+	if (!read_peer_id(ike, m, PT_IDr, id, sizeof(id)))
+		return false;
+	if (strcmp(ike->ends.remote_id, "%any") != 0 && !id_eq(ike->ends.remote_id, id)) {
+		ike_log(ike, LL_ERROR, "authentication failed: the peer says it is '%s', the conn expects '%s'",
+			id_shown(id, shown, sizeof(shown)), id_shown(ike->ends.remote_id, expected, sizeof(expected)));
+		return false;
+	}
+	return check_peer_auth(ike, m, PT_IDr, id);
 }
 
 /* Our ID and AUTH payloads. */
@@ -264,7 +285,7 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	struct ikev2_notify n;
 	char peer[ADDRESS_STR_MAX];
-	if (!authenticate_peer(ike, &rx->m, PT_IDr)) {
+	if (!authenticate_responder(ike, &rx->m)) {
 		ikev2_send_delete(ike, 1);
 		return;
 	}
@@ -297,40 +318,132 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 /* ---- responder ---- */
 
 /* The conn of a responder's IKE SA was chosen at IKE_SA_INIT by the two
- * addresses alone. Several conns may join the same two hosts (one per
- * pair of subnets): once the peer has authenticated, the one its traffic
- * selectors ask for is taken, among those with the same IDs (so the PSK
- * that authenticated it stays the right one). */
+ * addresses alone. At IKE_AUTH the peer's IDs choose among the conns
+ * between those addresses (RFC 7296 2.9; libreswan switches conns the
+ * same way), before its AUTH is checked, so the PSK is the one for the
+ * IDs of the conn that will carry the tunnel: a conn fits when its other
+ * end's ID is the peer's (or %any, with a PSK for the two IDs), and its
+ * own ID the one the peer asked for in IDr, if it sent one. Among the
+ * conns that fit, a named ID beats %any, and the conn chosen so far beats
+ * the rest. Once the peer has authenticated, its traffic selectors choose
+ * among the conns that fit with the same IDs on our side. */
 struct conn_fit {
-	const struct ike_sa *ike;
-	const struct ikev2_msg *m;
+	const char *peer_id;		/* IDi as sent */
+	const char *our_id;		/* IDr as sent, or the ID the peer authenticated to */
+	bool named;			/* this pass takes only a named peer ID */
+	const struct ikev2_msg *ts;	/* when set, the traffic selectors must fit too */
 };
 
-static bool fits_request(const struct connection *c, const struct ends *ends, void *arg)
+static bool fits_ids(const struct connection *c, const struct ends *ends, void *arg)
 {
 	const struct conn_fit *f = arg;
-	return id_eq(ends->local_id, f->ike->ends.local_id) &&
-	       (strcmp(ends->remote_id, "%any") == 0 || id_eq(ends->remote_id, f->ike->ends.remote_id)) &&
-	       ikev2_ts_fit(f->m, ends, c->config->narrowing);
+	if (f->our_id != NULL && !id_eq(ends->local_id, f->our_id))
+		return false;
+	bool fits;
+	if (strcmp(ends->remote_id, "%any") == 0)
+		fits = !f->named && secrets_find_psk(pluto.secrets, ends->local_id, f->peer_id) != NULL;
+	else
+		fits = id_eq(ends->remote_id, f->peer_id);
+	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing));
 }
 
+/* The conn that fits f best (see above), with its ends; NULL for none. */
+static struct connection *best_fit(const struct ike_sa *ike, struct conn_fit *f, struct ends *ends)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		f->named = pass == 0;
+		if (fits_ids(ike->c, &ike->ends, f)) {
+			*ends = ike->ends;
+			return ike->c;
+		}
+		struct connection *c = conn_for_peer_matching(&ike->ends.local, &ike->ends.remote, fits_ids, f, ends);
+		if (c != NULL)
+			return c;
+	}
+	return NULL;
+}
+
+/* The IKE SA is now of conn c, its ends those given; why goes in the log. */
+static void take_conn(struct ike_sa *ike, struct connection *c, const struct ends *ends, const char *why)
+{
+	if (c != ike->c)
+		ike_log(ike, LL_INFO, "%s are those of conn \"%s\"%s: it takes this IKE SA", why, c->config->name,
+			c->instance_text);
+	ike->ends = *ends;
+	struct connection *old = ike->c;
+	ike->c = conn_ref(c);
+	conn_unref(old);
+	struct logger was = ike->log;	/* the whack following, the first error kept */
+	logger_init_instance(&ike->log, c->config->name, c->instance_text, ike->serial);
+	ike->log.whack = was.whack;
+	ike->log.first_error = was.first_error;
+	ike->log.first_error_len = was.first_error_len;
+}
+
+/* Chooses the conn by the peer's IDs, before its AUTH is checked; false
+ * (logged) when none fits. */
+static bool take_conn_of_ids(struct ike_sa *ike, const char *peer_id, const char *our_id)
+{
+	struct conn_fit f = { .peer_id = peer_id, .our_id = our_id };
+	struct ends ends;
+	struct connection *c = best_fit(ike, &f, &ends);
+	if (c == NULL) {
+		char peer[ADDRESS_STR_MAX], ours[ADDRESS_STR_MAX], shown[IKE_ID_SHOWN_MAX], asked[IKE_ID_SHOWN_MAX];
+		ike_log(ike, LL_ERROR, "authentication failed: no conn from %s to %s fits the peer's ID '%s'%s%s%s",
+			address_str(&ike->ends.remote, peer), address_str(&ike->ends.local, ours),
+			id_shown(peer_id, shown, sizeof(shown)), our_id != NULL ? " with our ID '" : "",
+			our_id != NULL ? id_shown(our_id, asked, sizeof(asked)) : "", our_id != NULL ? "'" : "");
+		return false;
+	}
+	take_conn(ike, c, &ends, "the peer's IDs");
+	return true;
+}
+
+/* The authenticated peer's traffic selectors choose among the conns that
+ * fit its IDs; none fitting leaves the conn as it is (and the child is
+ * refused with TS_UNACCEPTABLE). */
 static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 {
 	if (ikev2_ts_fit(m, &ike->ends, ike->c->config->narrowing))
 		return;
-	struct conn_fit f = { ike, m };
+	struct conn_fit f = { .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
 	struct ends ends;
-	struct connection *c = conn_for_peer_matching(&ike->ends.local, &ike->ends.remote, fits_request, &f, &ends);
+	struct connection *c = best_fit(ike, &f, &ends);
 	if (c == NULL || c == ike->c)
-		return;		/* the child is refused (TS_UNACCEPTABLE) */
-	ike_log(ike, LL_INFO, "the peer's traffic selectors are those of conn \"%s\": it takes this IKE SA",
-		c->config->name);
+		return;
 	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
-	ike->ends = ends;
-	struct connection *old = ike->c;
-	ike->c = conn_ref(c);
-	conn_unref(old);
-	snprintf(ike->log.name, sizeof(ike->log.name), "%s", c->config->name);
+	take_conn(ike, c, &ends, "the peer's traffic selectors");
+}
+
+/* A peer on a template conn (right=%any) gets an instance of its own. */
+static bool instantiate(struct ike_sa *ike)
+{
+	if (!conn_is_template(ike->c))
+		return true;
+	struct connection *inst = conn_instantiate(ike->c, &ike->ends);
+	if (inst == NULL) {
+		ike_log(ike, LL_ERROR, "out of memory making an instance of the conn");
+		return false;
+	}
+	struct ends ends = ike->ends;
+	take_conn(ike, inst, &ends, "the peer's address and ID");
+	conn_unref(inst);	/* the IKE SA's reference is the one it lives by */
+	return true;
+}
+
+/* The peer's ID (IDi, and IDr if it sent one) chooses the conn; then its
+ * AUTH is checked against that conn's PSK. */
+static bool authenticate_initiator(struct ike_sa *ike, const struct ikev2_msg *m)
+{
+	char id[IKE_ID_TEXT_MAX], our_id[IKE_ID_TEXT_MAX];
+	if (!read_peer_id(ike, m, PT_IDi, id, sizeof(id)))
+		return false;
+	const struct ikev2_payload *idr = ikev2_find(m, PT_IDr);
+	if (idr != NULL && !id_from_wire(idr->body, idr->len, our_id, sizeof(our_id))) {
+		ike_log(ike, LL_ERROR, "authentication failed: the ID the peer asks us to be (IDr) is of a type this pluto does not support");
+		return false;
+	}
+	return take_conn_of_ids(ike, id, idr != NULL ? our_id : NULL) && check_peer_auth(ike, m, PT_IDi, id);
 }
 
 struct auth_response_arg {
@@ -375,12 +488,17 @@ static uint16_t responder_child(struct ike_sa *ike, const struct ikev2_msg *m, s
 
 void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
 {
-	if (!authenticate_peer(ike, &rx->m, PT_IDi)) {
+	if (!authenticate_initiator(ike, &rx->m)) {
 		ikev2_respond_notify(ike, rx, N_AUTHENTICATION_FAILED, NULL, 0);
 		ikev2_fail(ike);
 		return;
 	}
 	take_conn_of_request(ike, &rx->m);
+	if (!instantiate(ike)) {
+		ikev2_respond_notify(ike, rx, N_AUTHENTICATION_FAILED, NULL, 0);
+		ikev2_fail(ike);
+		return;
+	}
 	if (ikev2_has_notify(&rx->m, N_INITIAL_CONTACT))
 		forget_stale(ike);
 	established(ike);

@@ -155,6 +155,9 @@ struct kernel_ops {
 	int (*flush)(uint32_t reqid_lo, uint32_t reqid_hi, struct kernel_err *e);
 
 	int (*link_for_address)(const ip_address *a, struct kernel_link *link, struct kernel_err *e);
+	/* This host's address on the interface of its default route of
+	 * family (AF_INET, AF_INET6): what left=%defaultroute means. */
+	int (*default_route_source)(int family, ip_address *a, struct kernel_err *e);
 	int (*offload_features)(const char *ifname, struct offload_features *f, struct kernel_err *e);
 	/* Whether this kernel knows XFRM_OFFLOAD_PACKET (6.2 and later). */
 	bool (*has_packet_offload)(void);

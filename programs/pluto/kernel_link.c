@@ -17,6 +17,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/route.h>
 #include "kernel_link.h"
 #include "netlink_extack.h"
 
@@ -75,6 +76,81 @@ int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struc
 		else if ((r = link_name(s, ifindex, link)) != 0)
 			kernel_err_set(e, -r, "the interface holding this address has gone");
 	}
+	if (addrs != NULL)
+		nl_cache_free(addrs);
+	nl_socket_free(s);
+	return r;
+}
+
+/* --- the default route's address ------------------------------------------------ */
+
+static void address_from_nl(struct nl_addr *na, ip_address *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = nl_addr_get_family(na);
+	memcpy(a->bytes, nl_addr_get_binary_addr(na), a->family == AF_INET6 ? 16 : 4);
+}
+
+/* The main table's default route of family with the lowest metric. */
+static struct rtnl_route *default_route(struct nl_cache *routes, int family)
+{
+	struct rtnl_route *best = NULL;
+	for (struct nl_object *o = nl_cache_get_first(routes); o != NULL; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct nl_addr *dst = rtnl_route_get_dst(r);
+		if (rtnl_route_get_family(r) != family || rtnl_route_get_table(r) != RT_TABLE_MAIN ||
+		    rtnl_route_get_type(r) != RTN_UNICAST || (dst != NULL && nl_addr_get_prefixlen(dst) != 0))
+			continue;
+		if (best == NULL || rtnl_route_get_priority(r) < rtnl_route_get_priority(best))
+			best = r;
+	}
+	return best;
+}
+
+/* The route's preferred source, else the first global address of its
+ * first next hop's interface. */
+static bool route_source(struct rtnl_route *r, struct nl_cache *addrs, int family, ip_address *a)
+{
+	struct nl_addr *src = rtnl_route_get_pref_src(r);
+	if (src != NULL && nl_addr_get_len(src) > 0) {
+		address_from_nl(src, a);
+		return true;
+	}
+	struct rtnl_nexthop *nh = rtnl_route_get_nnexthops(r) > 0 ? rtnl_route_nexthop_n(r, 0) : NULL;
+	int ifindex = nh != NULL ? rtnl_route_nh_get_ifindex(nh) : 0;
+	for (struct nl_object *o = nl_cache_get_first(addrs); o != NULL; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)o;
+		if (rtnl_addr_get_ifindex(ra) == ifindex && rtnl_addr_get_family(ra) == family &&
+		    rtnl_addr_get_scope(ra) == RT_SCOPE_UNIVERSE && rtnl_addr_get_local(ra) != NULL) {
+			address_from_nl(rtnl_addr_get_local(ra), a);
+			return true;
+		}
+	}
+	return false;
+}
+
+int kernel_default_route_source(int family, ip_address *a, struct kernel_err *e)
+{
+	kernel_err_set(e, 0, NULL);
+	memset(a, 0, sizeof(*a));
+	struct nl_sock *s = nl_socket_alloc();
+	if (s == NULL)
+		return kernel_err_set(e, ENOMEM, "cannot allocate a netlink socket");
+	int r = 0;
+	struct nl_cache *routes = NULL, *addrs = NULL;
+	if (nl_connect(s, NETLINK_ROUTE) < 0) {
+		r = kernel_err_set(e, errno != 0 ? errno : EIO, "cannot open the kernel's route netlink socket");
+	} else if (rtnl_route_alloc_cache(s, family, 0, &routes) < 0 || rtnl_addr_alloc_cache(s, &addrs) < 0) {
+		r = kernel_err_set(e, EIO, "cannot read the routes and addresses");
+	} else {
+		struct rtnl_route *def = default_route(routes, family);
+		if (def == NULL)
+			r = kernel_err_set(e, ENETUNREACH, "this host has no default route");
+		else if (!route_source(def, addrs, family, a))
+			r = kernel_err_set(e, EADDRNOTAVAIL, "the default route's interface has no address");
+	}
+	if (routes != NULL)
+		nl_cache_free(routes);
 	if (addrs != NULL)
 		nl_cache_free(addrs);
 	nl_socket_free(s);

@@ -1,12 +1,16 @@
 /* kernel_link.h: what kernel.h needs to know about interfaces: which one
- * holds an address, its ESP offload features, and whether the kernel has
- * packet offload. Used by kernel_xfrm_ops. */
+ * holds an address, the default route's address, its ESP offload
+ * features, and whether the kernel has packet offload. Used by
+ * kernel_xfrm_ops. */
 #ifndef KERNEL_LINK_H
 #define KERNEL_LINK_H
 
 #include "kernel.h"
 
 int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e);
+/* The address of the default route's interface (left=%defaultroute): the
+ * route's preferred source, else its interface's first global address. */
+int kernel_default_route_source(int family, ip_address *a, struct kernel_err *e);
 int kernel_offload_features(const char *ifname, struct offload_features *f, struct kernel_err *e);
 bool kernel_has_packet_offload(void);
 /* Address changes (rtnetlink's IPv4 and IPv6 address groups) to fn;

@@ -12,18 +12,24 @@ void logger_init(struct logger *lg, const char *name, unsigned serial)
 	lg->serial = serial;
 }
 
+void logger_init_instance(struct logger *lg, const char *name, const char *instance, unsigned serial)
+{
+	logger_init(lg, name, serial);
+	snprintf(lg->instance, sizeof(lg->instance), "%s", instance);
+}
+
 static const char *prefix(const struct logger *lg, char *buf, size_t len)
 {
 	if (lg->serial != 0)
-		snprintf(buf, len, "\"%s\" #%u: ", lg->name, lg->serial);
+		snprintf(buf, len, "\"%s\"%s #%u: ", lg->name, lg->instance, lg->serial);
 	else
-		snprintf(buf, len, "\"%s\": ", lg->name);
+		snprintf(buf, len, "\"%s\"%s: ", lg->name, lg->instance);
 	return buf;
 }
 
 void logger_vlog(const struct logger *lg, enum log_level level, const char *fmt, va_list ap)
 {
-	char text[3072], pre[LOGGER_NAME_MAX + 24];
+	char text[3072], pre[LOGGER_NAME_MAX + LOGGER_INSTANCE_MAX + 24];
 	vsnprintf(text, sizeof(text), fmt, ap);
 	if (level == LL_ERROR && lg->first_error != NULL && lg->first_error[0] == '\0')
 		snprintf(lg->first_error, lg->first_error_len, "%s", text);

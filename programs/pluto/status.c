@@ -21,13 +21,16 @@
 #include "status.h"
 
 /* "192.0.2.0/24===192.168.7.1[@west]:17/1701" for one end (the
- * protocol and port as libreswan shows them); right ends read mirrored. */
+ * protocol and port as libreswan shows them); right ends read mirrored. A
+ * host name or %defaultroute shows as the address found. */
 static void end_text(const struct end_config *e, bool left, char *buf, size_t len)
 {
-	char host[ADDRESS_STR_MAX + 1] = "%any", net[ADDRESS_STR_MAX] = "", id[160] = "";
+	char host[300] = "%any", net[ADDRESS_STR_MAX] = "", id[160] = "";
 	char pp[PROTOPORT_STR_MAX + 1] = "";
-	if (!e->host_any)
+	if (e->host.family != 0)	/* a name or %defaultroute as found */
 		address_str(&e->host, host);
+	else if (!e->host_any)
+		snprintf(host, sizeof(host), "%s", e->host_text);	/* not found (yet) */
 	if (e->has_subnet)
 		subnet_str(&e->subnet, net);
 	if (e->id != NULL)
@@ -47,15 +50,16 @@ static const char *const ike_state_names[] = {
 };
 
 /* "IKE SA #1 established; IPsec SA #2 installed": the SA standing for
- * the conn, else the first of its responder's half-open ones, with how
- * many of those there are. */
-static const char *sa_state(const char *name)
+ * the conn (or instance), else the first of its responder's half-open
+ * ones, with how many of those there are. */
+static const char *sa_state(const struct connection *c)
 {
 	static char buf[240];
-	struct ike_sa *ike = ike_sa_of_conn(name);
+	const char *name = c->config->name;
+	struct ike_sa *ike = ike_sa_of_instance(name, c->instance);
 	unsigned halfopen = 0;
 	for (struct ike_sa *h = ike_sa_next_of_conn(NULL, name); h != NULL; h = ike_sa_next_of_conn(h, name)) {
-		if (h->state == IKE_R_INIT_SENT && halfopen++ == 0 && ike == NULL)
+		if (h->c->instance == c->instance && h->state == IKE_R_INIT_SENT && halfopen++ == 0 && ike == NULL)
 			ike = h;
 	}
 	if (ike == NULL)
@@ -83,9 +87,10 @@ static const char *due_in(time_t at, time_t now, char *buf, size_t len)
 
 /* An established tunnel's life: rekeying now, or when the next rekeys
  * (or, with rekey=no, the expiries) are due. */
-static void lifecycle_status(struct whack_session *s, const char *name)
+static void lifecycle_status(struct whack_session *s, const struct connection *conn)
 {
-	const struct ike_sa *ike = ike_sa_of_conn(name);
+	const char *name = conn->config->name;
+	const struct ike_sa *ike = ike_sa_of_instance(name, conn->instance);
 	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike->child.installed)
 		return;
 	const struct conn_config *c = ike->c->config;
@@ -97,7 +102,7 @@ static void lifecycle_status(struct whack_session *s, const char *name)
 	else
 		due_in(ike->child.add_time + c->salifetime, now, child, sizeof(child));
 	due_in(ike->ike_rekey_at != 0 ? ike->ike_rekey_at : ike->ike_expire_at, now, ike_sa, sizeof(ike_sa));
-	whack_line(s, "\"%s\":   %s%s; IPsec SA %s %s; IKE SA %s %s", name, busy != NULL ? "up, rekeying " : "up",
+	whack_line(s, "\"%s\"%s:   %s%s; IPsec SA %s %s; IKE SA %s %s", name, conn->instance_text, busy != NULL ? "up, rekeying " : "up",
 		   busy != NULL ? busy : "", c->rekey ? "rekey" : "expires", child,
 		   ike->ike_rekey_at != 0 ? "rekey" : "expires", ike_sa);
 	char nat[160];
@@ -108,13 +113,13 @@ static void lifecycle_status(struct whack_session *s, const char *name)
 static void conn_status(struct whack_session *s, const struct connection *conn)
 {
 	const struct conn_config *c = conn->config;
-	char l[400], r[400], algs[1024];
+	char l[600], r[600], algs[1024];
 	end_text(&c->left, true, l, sizeof(l));
 	end_text(&c->right, false, r, sizeof(r));
 	/* routed: its trap stands, or its tunnel in the trap's place */
 	whack_line(s, "\"%s\": %s...%s; %s; auto=%s; %s; %s", c->name, l, r,
 		   c->type == TYPE_TUNNEL ? "tunnel" : "transport", auto_mode_name(c->auto_mode),
-		   conn->routed ? "routed" : "unrouted", sa_state(c->name));
+		   conn->routed ? "routed" : "unrouted", sa_state(conn));
 	/* The defaults are every combination of their parts: shown as the
 	 * string they come from rather than as a list of 168 names. */
 	if (c->ike != NULL)
@@ -140,17 +145,58 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 		   why[0] ? "; SAs run in software (" : "", why, why[0] ? ")" : "");
 	if (!conn->oriented)
 		whack_line(s, "\"%s\":   not on this host: %s", c->name, conn->orient_why);
-	lifecycle_status(s, c->name);
+	lifecycle_status(s, conn);
 	char failed[1024];
 	if (retry_status(&conn->retry, time(NULL), failed, sizeof(failed))[0] != '\0')
 		whack_line(s, "\"%s\":   %s", c->name, failed);
 }
 
+/* "192.0.2.0/24===192.0.2.2[@east]" or "192.0.2.5[@road]===10.0.0.0/8":
+ * an end as an instance has it, its subnet shown when it is more than the
+ * host. */
+static void instance_end_text(const ip_address *host, const ip_subnet *net, const char *id, bool left,
+			      char *buf, size_t len)
+{
+	char h[ADDRESS_STR_MAX], n[ADDRESS_STR_MAX] = "", shown[IKE_ID_SHOWN_MAX];
+	ip_subnet just_host = subnet_from_address(host);
+	address_str(host, h);
+	if (net->prefixlen != just_host.prefixlen || !address_eq(&net->addr, host))
+		subnet_str(net, n);
+	id_shown(id, shown, sizeof(shown));
+	if (left)
+		snprintf(buf, len, "%s%s%s[%s]", n, n[0] ? "===" : "", h, shown);
+	else
+		snprintf(buf, len, "%s[%s]%s%s", h, shown, n[0] ? "===" : "", n);
+}
+
+/* An instance of a template: its peer, its SAs and their life. */
+static void instance_status(struct whack_session *s, const struct connection *conn)
+{
+	const struct ends *e = &conn->ends;
+	char l[IKE_ID_SHOWN_MAX + 100], r[IKE_ID_SHOWN_MAX + 100];
+	instance_end_text(&e->local, &e->local_net, e->local_id, true, l, sizeof(l));
+	instance_end_text(&e->remote, &e->remote_net, e->remote_id, false, r, sizeof(r));
+	whack_line(s, "\"%s\"%s: %s...%s; instance of \"%s\"; %s", conn->config->name, conn->instance_text, l, r,
+		   conn->config->name, sa_state(conn));
+	lifecycle_status(s, conn);
+}
+
+/* The instances of the conn named name, after the conn's own lines. */
+static void instances_status(struct whack_session *s, const char *name)
+{
+	for (const struct connection *i = conn_first_instance(); i != NULL; i = i->next) {
+		if (strcmp(i->config->name, name) == 0)
+			instance_status(s, i);
+	}
+}
+
 void connectionstatus_show(struct whack_session *s)
 {
 	whack_line(s, "Connection list: %zu loaded", conn_count());
-	for (struct connection *c = conn_first(); c != NULL; c = c->next)
+	for (struct connection *c = conn_first(); c != NULL; c = c->next) {
 		conn_status(s, c);
+		instances_status(s, c->config->name);
+	}
 }
 
 void status_show(struct whack_session *s)
@@ -187,17 +233,17 @@ void trafficstatus_show(struct whack_session *s, bool json)
 		char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
 		if (!json) {
 			char shown[IKE_ID_SHOWN_MAX];
-			whack_line(s, "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
-				   ch->serial, ike->c->config->name, (long long)ch->add_time, (unsigned long long)in,
+			whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
+				   ch->serial, ike->c->config->name, ike->c->instance_text, (long long)ch->add_time, (unsigned long long)in,
 				   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
 				   child_sa_offload(ike, off, sizeof(off)));
 			continue;
 		}
 		char conn[300], id[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
-		whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"type\": \"ESP\", \"add_time\": %lld, "
+		whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"instance\": %u, \"type\": \"ESP\", \"add_time\": %lld, "
 			   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
 			   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
-			   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)),
+			   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)), ike->c->instance,
 			   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
 			   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
 			   json_escape(sa_offload_raw(&ch->offload[0], in_raw, sizeof(in_raw)), in_off, sizeof(in_off)),

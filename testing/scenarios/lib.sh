@@ -7,6 +7,7 @@
 #   TAP         ok DESC | not_ok DESC | check DESC CMD... | check_fails DESC CMD...
 #               must CMD... (setup: on failure, report and stop)
 #   namespaces  ns_add NAME... | ns NAME CMD... | veth_add NS1 DEV1 ADDR1 NS2 DEV2 ADDR2
+#               ns_etc NS FILE TEXT (NS's own /etc/hosts, /etc/resolv.conf, ...)
 #               sw_ping NS ARGS... (ping, or busybox's)
 #   netdevsim   nsim_add NS ADDR [DEV] (sets NSIM_ID, NSIM_DEV) | nsim_ipsec ID
 #               offload_rig (west's endpoint on a netdevsim port, east over veth)
@@ -122,6 +123,11 @@ ns_add() {
 }
 # ns NAME CMD...: runs CMD in the namespace.
 ns() { local n=$1; shift; ip netns exec "$(ns_name "$n")" "$@"; }
+# ns_etc NS FILE TEXT: /etc/FILE as the programs run in NS see it (`ip netns
+# exec` mounts /etc/netns/NS/FILE over it), e.g. hosts or resolv.conf.
+ns_etc() {
+	mkdir -p "/etc/netns/$(ns_name "$1")" && printf '%s\n' "$3" >"/etc/netns/$(ns_name "$1")/$2"
+}
 # sw_ping NS ARGS...: ping in NS (busybox's where the image has no ping).
 sw_ping() {
 	local n=$1; shift
@@ -492,7 +498,7 @@ _sw_exit() {
 	for p in "${_sw_peers[@]}"; do _sw_peer_stop "${p%%:*}"; done
 	# netdevsim first: deleting a namespace would hand its port back to init_net.
 	for id in "${_sw_nsim[@]}"; do echo "$id" >/sys/bus/netdevsim/del_device; done
-	for n in "${_sw_ns[@]}"; do ip netns delete "$(ns_name "$n")"; done
+	for n in "${_sw_ns[@]}"; do ip netns delete "$(ns_name "$n")"; rm -rf "/etc/netns/$(ns_name "$n")"; done
 	rm -rf "$SW_RUNDIR"
 	[ $_sw_failed -eq 0 ] || exit 1
 	exit $rc

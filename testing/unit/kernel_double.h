@@ -48,6 +48,7 @@ static struct {
 	int sa_updates;
 	enum kernel_offload modes[8];
 	ip_address link_asked;
+	ip_address default_route;	/* left=%defaultroute's answer; unset: no default route */
 } dbl;
 
 static int d_add_sa(const struct kernel_sa *sa, struct kernel_err *e)
@@ -193,6 +194,17 @@ static bool d_has_packet_offload(void)
 	return dbl.packet_kernel;
 }
 
+static int d_default_route_source(int family, ip_address *a, struct kernel_err *e)
+{
+	if (dbl.default_route.family != family) {
+		e->errnum = ENETUNREACH;
+		snprintf(e->extack, sizeof(e->extack), "this host has no default route");
+		return -ENETUNREACH;
+	}
+	*a = dbl.default_route;
+	return 0;
+}
+
 static struct kernel_policy *d_find_policy(const struct kernel_policy *p)
 {
 	for (size_t i = 0; i < dbl.npols; i++) {
@@ -266,6 +278,7 @@ static const struct kernel_ops double_ops = {
 	.list_sas = d_list_sas,
 	.flush = d_flush,
 	.link_for_address = d_link_for_address,
+	.default_route_source = d_default_route_source,
 	.offload_features = d_offload_features,
 	.has_packet_offload = d_has_packet_offload,
 };

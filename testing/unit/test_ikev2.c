@@ -281,7 +281,7 @@ static void test_a_peers_id_is_escaped_in_the_log(void **state)
 		assert_null(strchr(logged[i], '\n'));
 		assert_null(strchr(logged[i], '\x1b'));
 		assert_false(strncmp(logged[i], "\"west\" #99", 11) == 0);
-		if (strstr(logged[i], "the peer says it is '@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J'") != NULL)
+		if (strstr(logged[i], "fits the peer's ID '@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J'") != NULL)
 			refused = true;
 	}
 	assert_true(refused);

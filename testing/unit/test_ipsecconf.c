@@ -345,6 +345,13 @@ static void test_ipv6_and_any(void **state)
 	assert_false(address_is_set(&c->right.host));
 	assert_string_equal(c->right.host_text, "%any");
 	assert_string_equal(subnet_text(&c->right.subnet), "2001:db8:2::/48");
+	/* %defaultroute and host names: addresses pluto finds later */
+	c = load_one(f, "conn dr\n\tleft=%defaultroute\n\tright=vpn-1.example.net\n\tauto=add\n");
+	assert_true(c->left.host_defaultroute);
+	assert_false(c->left.host_dns);
+	assert_true(c->right.host_dns);
+	assert_false(address_is_set(&c->left.host) || address_is_set(&c->right.host));
+	assert_string_equal(c->right.host_text, "vpn-1.example.net");
 	/* %any without a subnet: no traffic selector known before the peer comes */
 	c = load_one(f, "conn rw\n\tleft=192.0.2.1\n\tright=%any\n\tauto=add\n");
 	assert_false(address_is_set(&c->right.subnet.addr));
@@ -744,10 +751,14 @@ static void test_bad_values(void **state)
 static void test_bad_hosts(void **state)
 {
 	struct fixture *f = *state;
-	expect_one_error(f, "conn c\n\tleft=vpn.example.com\n\tright=10.0.0.2\n",
-			 "ipsec.conf:2: keyword 'left': invalid value 'vpn.example.com' (only IP addresses and %any are supported)");
-	expect_one_error(f, "conn c\n\tleft=%defaultroute\n\tright=10.0.0.2\n",
-			 "ipsec.conf:2: keyword 'left': invalid value '%defaultroute' (only IP addresses and %any are supported)");
+	expect_one_error(f, "conn c\n\tleft=vpn_example.com\n\tright=10.0.0.2\n",
+			 "ipsec.conf:2: keyword 'left': invalid value 'vpn_example.com' (expected an IP address, a host name, %any or %defaultroute)");
+	expect_one_error(f, "conn c\n\tleft=%defaultrout\n\tright=10.0.0.2\n",
+			 "ipsec.conf:2: keyword 'left': invalid value '%defaultrout' (expected an IP address, a host name, %any or %defaultroute)");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=-vpn.example\n",
+			 "ipsec.conf:3: keyword 'right': invalid value '-vpn.example' (expected an IP address, a host name, %any or %defaultroute)");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=vpn..example\n",
+			 "ipsec.conf:3: keyword 'right': invalid value 'vpn..example' (expected an IP address, a host name, %any or %defaultroute)");
 	expect_one_error(f, "conn c\n\tleft=%any\n\tright=%any\n",
 			 "ipsec.conf:3: conn 'c': keyword 'right': left and right cannot both be %any");
 	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=2001:db8::2\n",
@@ -831,8 +842,8 @@ static void test_missing_left_right(void **state)
 	assert_null(load(f, "conn %default\n\tauto=add\nconn c\n\tright=10.0.0.2\n"));
 	assert_diag_line(&f->d, &f->dir, "ipsec.conf:3: conn 'c': keyword 'left': missing (every conn needs left= and right=, unless auto=ignore)");
 	/* a bad left= is reported as bad, not also as missing */
-	expect_one_error(f, "conn c\n\tleft=nowhere\n\tright=10.0.0.2\n\tauto=add\n",
-			 "ipsec.conf:2: keyword 'left': invalid value 'nowhere' (only IP addresses and %any are supported)");
+	expect_one_error(f, "conn c\n\tleft=no_where\n\tright=10.0.0.2\n\tauto=add\n",
+			 "ipsec.conf:2: keyword 'left': invalid value 'no_where' (expected an IP address, a host name, %any or %defaultroute)");
 }
 
 static void test_duplicates(void **state)
@@ -960,7 +971,7 @@ static void test_all_errors_collected(void **state)
 		"\thw_ofload=yes\n"			/* 7 */
 		"\tesp=aes128-sha1\n"
 		"\tphase2alg=aes128-sha1\n"		/* 9 */
-		"\tleft=somewhere\n"			/* 10 */
+		"\tleft=some_where\n"			/* 10 */
 		"\tright=10.0.0.2\n"
 		"\talso=missing\n"			/* 12 */
 		"\tleftid=\"unterminated\n"		/* 13 */
@@ -971,7 +982,7 @@ static void test_all_errors_collected(void **state)
 		"\tauto=add\n"));			/* 18: outside any section after include */
 	assert_diag_line(&f->d, &f->dir, "ipsec.conf:2: keyword 'fips': invalid value 'maybe' (expected yes or no)");
 	assert_diag_line(&f->d, &f->dir, "ipsec.conf:7: keyword 'hw_ofload': unknown keyword");
-	assert_diag_line(&f->d, &f->dir, "ipsec.conf:10: keyword 'left': invalid value 'somewhere' (only IP addresses and %%any are supported)");
+	assert_diag_line(&f->d, &f->dir, "ipsec.conf:10: keyword 'left': invalid value 'some_where' (expected an IP address, a host name, %%any or %%defaultroute)");
 	assert_diag_line(&f->d, &f->dir, "ipsec.conf:12: keyword 'also': conn 'missing' not found");
 	assert_diag_line(&f->d, &f->dir, "ipsec.conf:13: keyword 'leftid': unterminated quote");
 	assert_diag_line(&f->d, &f->dir, "ipsec.conf:18: keyword 'auto': outside any section (keywords go under 'conn NAME' or 'config setup')");

@@ -1,0 +1,455 @@
+/* Unit tests of the responder's choice of conn, two ends in one process
+ * (ike_harness.h): the peer's IDs choose among the conns between two
+ * hosts before its AUTH is checked (each conn's own PSK), a peer whose ID
+ * fits no conn is refused with one log line, and the peers of a
+ * right=%any template each get an instance of their own that goes with
+ * its tunnel; left=%defaultroute and host names in right=. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "ike_harness.h"
+#include "child_sa.h"
+#include "control.h"
+#include "status.h"
+#include "whack_msg.h"
+
+#define WEST "192.0.2.1"
+#define EAST "192.0.2.2"
+#define ROAD1 "192.0.2.11"
+#define ROAD2 "192.0.2.12"
+
+/* Two conns from west to east with different IDs and PSKs (and subnets,
+ * so the kernel can hold both tunnels' policies); east's first conn is
+ * the one IKE_SA_INIT finds by the addresses. The third is west's with
+ * an ID east has no conn for. */
+static const char two_ids_conf[] =
+	"conn east-a\n"
+	"\tleft=" EAST "\n\tleftid=@east\n\tleftsubnet=10.2.0.0/24\n"
+	"\tright=" WEST "\n\trightid=@a\n\trightsubnet=10.1.0.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn east-b\n"
+	"\tleft=" EAST "\n\tleftid=@east\n\tleftsubnet=10.2.1.0/24\n"
+	"\tright=" WEST "\n\trightid=@b\n\trightsubnet=10.1.1.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn west-a\n"
+	"\tleft=" WEST "\n\tleftid=@a\n\tleftsubnet=10.1.0.0/24\n"
+	"\tright=" EAST "\n\trightid=@east\n\trightsubnet=10.2.0.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn west-b\n"
+	"\tleft=" WEST "\n\tleftid=@b\n\tleftsubnet=10.1.1.0/24\n"
+	"\tright=" EAST "\n\trightid=@east\n\trightsubnet=10.2.1.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn west-c\n"
+	"\tleft=" WEST "\n\tleftid=@c\n\tleftsubnet=10.1.2.0/24\n"
+	"\tright=" EAST "\n\trightid=@east\n\trightsubnet=10.2.2.0/24\n\tauthby=secret\n\tauto=add\n";
+static const char two_ids_secrets[] =
+	"@a @east : PSK \"the key of a\"\n"
+	"@b @east : PSK \"the key of b\"\n"
+	"@c @east : PSK \"the key of c\"\n";
+
+/* A road-warrior template at east, and two peers with their own IDs,
+ * addresses and PSKs; a third has a PSK only for another ID of east's. */
+static const char rw_conf[] =
+	"conn rw\n"
+	"\tleft=" EAST "\n\tleftid=@east\n\tright=%any\n\tauthby=secret\n\tauto=add\n"
+	"conn road1\n"
+	"\tleft=" ROAD1 "\n\tleftid=@road1\n\tright=" EAST "\n\trightid=@east\n\tauthby=secret\n\tauto=add\n"
+	"conn road2\n"
+	"\tleft=" ROAD2 "\n\tleftid=@road2\n\tright=" EAST "\n\trightid=@east\n\tauthby=secret\n\tauto=add\n"
+	"conn road3\n"
+	"\tleft=" ROAD2 "\n\tleftid=@road3\n\tright=" EAST "\n\trightid=@east3\n\tauthby=secret\n\tauto=add\n";
+static const char rw_secrets[] =
+	"@east @road1 : PSK \"the key of road1\"\n"
+	"@east @road2 : PSK \"the key of road2\"\n"
+	"@east3 @road3 : PSK \"road3 has a key, but not with @east\"\n";
+
+static char logged[128][768];
+static size_t nlogged;
+
+static void keep_line(void *arg, enum log_level level, const char *line)
+{
+	(void)arg; (void)level;
+	if (nlogged < sizeof(logged) / sizeof(logged[0]))
+		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
+}
+
+static size_t lines_with(const char *text)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nlogged; i++)
+		n += strstr(logged[i], text) != NULL;
+	return n;
+}
+
+static int stop(void **state)
+{
+	(void)state;
+	log_set_tee(NULL, NULL);
+	harness_stop();
+	return 0;
+}
+
+static int start_two_ids(void **state)
+{
+	(void)state;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	return harness_start(two_ids_conf, two_ids_secrets) ? 0 : -1;
+}
+
+static int start_rw(void **state)
+{
+	(void)state;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	return harness_start(rw_conf, rw_secrets) ? 0 : -1;
+}
+
+static void up(const char *name)
+{
+	struct connection *c = conn_find(name);
+	assert_non_null(c);
+	ikev2_initiate(c, 0);
+	wire_pump(16);
+}
+
+/* The responder's established SA of conn name with its child installed. */
+static struct ike_sa *responder_up(const char *name)
+{
+	struct ike_sa *r = harness_sa(name, false);
+	assert_non_null(r);
+	assert_int_equal(r->state, IKE_ESTABLISHED);
+	assert_true(r->child.installed);
+	return r;
+}
+
+static void assert_initiator_up(const char *name)
+{
+	struct ike_sa *i = harness_sa(name, true);
+	assert_non_null(i);
+	assert_int_equal(i->state, IKE_ESTABLISHED);
+	assert_true(i->child.installed);
+}
+
+/* ---- the conn chosen by the peer's IDs ---- */
+
+/* west-b's IKE_SA_INIT finds east-a by the addresses; its ID @b takes
+ * east-b, whose PSK (not east-a's) checks its AUTH. Then west-a comes up
+ * beside it on east-a. */
+static void test_the_peers_id_chooses_the_conn_and_its_psk(void **state)
+{
+	(void)state;
+	up("west-b");
+	assert_initiator_up("west-b");
+	struct ike_sa *b = responder_up("east-b");
+	assert_null(harness_sa("east-a", false));
+	assert_string_equal(b->ends.remote_id, "@b");
+	assert_int_equal(lines_with("the peer's IDs are those of conn \"east-b\""), 1);
+	up("west-a");
+	assert_initiator_up("west-a");
+	struct ike_sa *a = responder_up("east-a");
+	assert_string_equal(a->ends.remote_id, "@a");
+	assert_ptr_equal(b, harness_sa("east-b", false));	/* still up */
+	assert_int_not_equal(a->child.reqid, b->child.reqid);
+}
+
+/* west-c's ID fits no conn of east: AUTHENTICATION_FAILED, with one line
+ * saying so, and nothing of it kept at east. */
+static void test_a_peer_whose_id_fits_no_conn_is_refused(void **state)
+{
+	(void)state;
+	up("west-c");
+	assert_null(harness_sa("east-a", false));
+	assert_null(harness_sa("east-b", false));
+	assert_null(harness_sa("west-c", true));	/* it gave up */
+	assert_int_equal(lines_with("authentication failed: no conn from " WEST " to " EAST " fits the peer's ID '@c'"), 1);
+	assert_int_equal(lines_with("rejected our authentication (AUTHENTICATION_FAILED)"), 1);
+	assert_int_equal(lines_with("authentication failed"), 1);
+	assert_int_equal(dbl.nsas, 0);
+}
+
+/* ---- road warriors: instances of a right=%any template ---- */
+
+static size_t instance_count(void)
+{
+	size_t n = 0;
+	for (const struct connection *i = conn_first_instance(); i != NULL; i = i->next)
+		n++;
+	return n;
+}
+
+/* Two peers with their IDs and PSKs on one template: each an instance of
+ * its own, numbered, with its own IKE SA, child and reqid; the log says
+ * which. */
+static void test_each_road_warrior_gets_an_instance(void **state)
+{
+	(void)state;
+	up("road1");
+	up("road2");
+	assert_initiator_up("road1");
+	assert_initiator_up("road2");
+	assert_int_equal(instance_count(), 2);
+	const struct connection *i1 = conn_first_instance(), *i2 = i1->next;
+	assert_int_equal(i1->instance, 1);
+	assert_int_equal(i2->instance, 2);
+	assert_string_equal(i1->instance_text, "[1] " ROAD1);
+	assert_string_equal(i2->instance_text, "[2] " ROAD2);
+	assert_string_equal(i1->ends.remote_id, "@road1");
+	assert_string_equal(i2->ends.remote_id, "@road2");
+	assert_ptr_equal(i1->template, conn_find("rw"));
+	assert_int_equal(conn_count(), 4);	/* the instances are not loaded conns */
+	struct ike_sa *r1 = NULL, *r2 = NULL;
+	for (struct ike_sa *r = harness_sa("rw", false); r != NULL; r = ike_sa_next_of_conn(r, "rw")) {
+		if (r->c == i1)
+			r1 = r;
+		else if (r->c == i2)
+			r2 = r;
+	}
+	assert_non_null(r1);
+	assert_non_null(r2);
+	assert_ptr_equal(ike_sa_of_instance("rw", 1), r1);
+	assert_ptr_equal(ike_sa_of_instance("rw", 2), r2);
+	assert_null(ike_sa_of_conn("rw"));	/* the template itself has no tunnel */
+	assert_true(r1->child.installed && r2->child.installed);
+	assert_int_not_equal(r1->child.reqid, r2->child.reqid);
+	assert_true(address_eq(&r1->child.remote_net.addr, &i1->ends.remote));
+	assert_true(address_eq(&r2->child.remote_net.addr, &i2->ends.remote));
+	char line[64];
+	snprintf(line, sizeof(line), "\"rw\"[1] " ROAD1 " #%u: ", r1->child.serial);
+	assert_int_equal(lines_with(line), 1);	/* its child's "IPsec SA established" */
+	snprintf(line, sizeof(line), "\"rw\"[2] " ROAD2 " #%u: IPsec SA established", r2->child.serial);
+	assert_int_equal(lines_with(line), 1);
+}
+
+/* ---- --status and --trafficstatus, through the control socket ---- */
+
+static void answer_status(struct whack_session *s, const struct whack_request *r)
+{
+	if (r->op == WOP_STATUS)
+		status_show(s);
+	else
+		trafficstatus_show(s, (r->flags & WF_JSON) != 0);
+	whack_done(s, 0);
+}
+
+/* What pluto answers a whack client asking op (flags), its lines joined
+ * with newlines, the event loop run until the DONE frame comes. */
+static void ask(enum whack_op op, uint32_t flags, char *out, size_t cap)
+{
+	struct diag d;
+	diag_init(&d);
+	assert_true(control_listen(wire.dir.path, answer_status, &d));
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/pluto.ctl", wire.dir.path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	struct whack_request r = { .op = op, .flags = flags };
+	uint8_t buf[WHACK_FRAME_MAX];
+	size_t n = whack_encode_request(&r, buf, sizeof(buf));
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	size_t have = 0, used = 0;
+	bool done = false;
+	out[0] = '\0';
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!done) {
+		event_base_loop(pluto.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		ssize_t got = read(fd, buf + have, sizeof(buf) - have);
+		if (got > 0)
+			have += (size_t)got;
+		long len;
+		while (!done && (len = whack_frame_len(buf, have, &d)) > 0 && (size_t)len <= have) {
+			struct whack_reply reply;
+			assert_true(whack_decode_reply(buf, (size_t)len, &reply, &d));
+			if (reply.type == WHACK_DONE)
+				done = true;
+			else
+				used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s\n", reply.text);
+			memmove(buf, buf + len, have - (size_t)len);
+			have -= (size_t)len;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		assert_true(now.tv_sec - start.tv_sec < 10);
+	}
+	assert_true(used < cap);
+	close(fd);
+	control_close();
+}
+
+static bool has_line(const char *text, const char *prefix, const char *part)
+{
+	for (const char *l = text; *l != '\0'; l = strchr(l, '\n') + 1) {
+		size_t len = strcspn(l, "\n");
+		char line[2048];
+		snprintf(line, sizeof(line), "%.*s", (int)len, l);
+		if (strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line, part) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Each instance has its lines in --status and --trafficstatus; the
+ * template's own line says it holds no SA. */
+static void test_status_shows_each_instance(void **state)
+{
+	(void)state;
+	up("road1");
+	up("road2");
+	static char text[65536];
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	struct ike_sa *r1 = ike_sa_of_instance("rw", 1), *r2 = ike_sa_of_instance("rw", 2);
+	assert_non_null(r1);
+	assert_non_null(r2);
+	char want[200];
+	snprintf(want, sizeof(want), "instance of \"rw\"; IKE SA #%u established; IPsec SA #%u installed", r1->serial,
+		 r1->child.serial);
+	assert_true(has_line(text, "\"rw\"[1] " ROAD1 ": " EAST "[@east]..." ROAD1 "[@road1]; ", want));
+	snprintf(want, sizeof(want), "instance of \"rw\"; IKE SA #%u established; IPsec SA #%u installed", r2->serial,
+		 r2->child.serial);
+	assert_true(has_line(text, "\"rw\"[2] " ROAD2 ": " EAST "[@east]..." ROAD2 "[@road2]; ", want));
+	assert_true(has_line(text, "\"rw\"[1] " ROAD1 ":   up; ", "IPsec SA rekey in"));
+	assert_true(has_line(text, "\"rw\": " EAST "[@east]...%any; ", "IKE SA: none; IPsec SA: none"));
+	ask(WOP_TRAFFICSTATUS, 0, text, sizeof(text));
+	snprintf(want, sizeof(want), "#%u: \"rw\"[1] " ROAD1 ", type=ESP, ", r1->child.serial);
+	assert_true(has_line(text, want, "id='@road1'"));
+	snprintf(want, sizeof(want), "#%u: \"rw\"[2] " ROAD2 ", type=ESP, ", r2->child.serial);
+	assert_true(has_line(text, want, "id='@road2'"));
+	ask(WOP_TRAFFICSTATUS, WF_JSON, text, sizeof(text));
+	snprintf(want, sizeof(want), "{\"serial\": %u, \"conn\": \"rw\", \"instance\": 2, ", r2->child.serial);
+	assert_non_null(strstr(text, want));
+	/* road1 gone: its lines go with it */
+	assert_true(ikev2_down("road1", "the test takes it down"));
+	wire_pump(16);
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	assert_null(strstr(text, "\"rw\"[1]"));
+	assert_non_null(strstr(text, "\"rw\"[2] " ROAD2 ": "));
+}
+
+/* An instance goes with its tunnel; the other stays. */
+static void test_an_instance_goes_with_its_tunnel(void **state)
+{
+	(void)state;
+	up("road1");
+	up("road2");
+	assert_int_equal(instance_count(), 2);
+	assert_true(ikev2_down("road1", "the test takes it down"));
+	wire_pump(16);
+	assert_null(harness_sa("road1", true));
+	assert_int_equal(instance_count(), 1);
+	assert_int_equal(conn_first_instance()->instance, 2);
+	assert_non_null(ike_sa_of_instance("rw", 2));
+	assert_null(ike_sa_of_instance("rw", 1));
+	/* back again: a new instance, numbered on */
+	up("road1");
+	assert_initiator_up("road1");
+	assert_int_equal(instance_count(), 2);
+	assert_int_equal(conn_first_instance()->next->instance, 3);
+}
+
+/* Without a PSK for its ID a peer on a template with no rightid fits
+ * nothing: refused, and no instance made. */
+static void test_a_road_warrior_without_a_psk_is_refused(void **state)
+{
+	(void)state;
+	up("road3");
+	assert_null(harness_sa("road3", true));
+	assert_int_equal(instance_count(), 0);
+	assert_null(harness_sa("rw", false));
+	assert_int_equal(lines_with("fits the peer's ID '@road3'"), 1);
+}
+
+/* ---- left=%defaultroute and host names ---- */
+
+static const char hosts_conf[] =
+	"conn dr\n"
+	"\tleft=%defaultroute\n\tright=192.0.2.9\n\tauthby=secret\n\tauto=add\n"
+	"conn named\n"
+	"\tleft=" EAST "\n\tright=localhost\n\tauthby=secret\n\tauto=add\n"
+	"conn lost\n"
+	"\tleft=" EAST "\n\tright=no-such-host.invalid\n\tauthby=secret\n\tauto=add\n";
+
+static int start_hosts(void **state)
+{
+	(void)state;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	return harness_start(hosts_conf, "") ? 0 : -1;
+}
+
+/* %defaultroute is the default route's address, looked up when the conn
+ * is oriented: at --add, and again when the host's addresses change. */
+static void test_defaultroute_is_found_when_the_addresses_change(void **state)
+{
+	(void)state;
+	struct connection *c = conn_find("dr");
+	assert_non_null(c);
+	assert_false(c->oriented);	/* the double had no default route at --add */
+	assert_non_null(strstr(c->orient_why, "left=%defaultroute: this host has no default route"));
+	assert_true(address_parse(EAST, &dbl.default_route));
+	conn_orient_all();
+	assert_true(c->oriented);
+	assert_true(address_eq(&c->ends.local, &dbl.default_route));
+	assert_string_equal(c->ends.local_id, EAST);
+	assert_int_equal(lines_with("\"dr\": this host's addresses changed: its local end is now " EAST), 1);
+}
+
+/* A host name is looked up at --add, and again when the conn is
+ * initiated (it may point elsewhere by then). */
+static void test_a_host_name_is_resolved_at_add_and_when_initiating(void **state)
+{
+	(void)state;
+	struct connection *c = conn_find("named");
+	assert_non_null(c);
+	assert_true(c->oriented);
+	char addr[ADDRESS_STR_MAX];
+	assert_string_equal(address_str(&c->ends.remote, addr), "127.0.0.1");
+	assert_false(conn_is_template(c));
+	assert_true(address_parse("192.0.2.99", &c->config->right.host));	/* an older answer */
+	assert_true(conn_orient(c));
+	ikev2_initiate(c, 0);
+	assert_string_equal(address_str(&c->ends.remote, addr), "127.0.0.1");
+	struct ike_sa *ike = harness_sa("named", true);
+	assert_non_null(ike);
+	assert_string_equal(address_str(&ike->ends.remote, addr), "127.0.0.1");
+}
+
+/* A name that does not resolve: the conn is loaded but stands for no
+ * peer (never a template), and initiating it says why it cannot. */
+static void test_an_unresolvable_name_is_said_and_never_a_template(void **state)
+{
+	(void)state;
+	struct connection *c = conn_find("lost");
+	assert_non_null(c);
+	assert_false(c->oriented);
+	assert_non_null(strstr(c->orient_why, "right=no-such-host.invalid cannot be resolved"));
+	ip_address peer, local;
+	assert_true(address_parse("192.0.2.77", &peer));
+	assert_true(address_parse(EAST, &local));
+	struct ends ends;
+	assert_null(conn_for_peer(&local, &peer, &ends));	/* no conn answers a stranger */
+	nlogged = 0;
+	ikev2_initiate(c, 0);
+	assert_null(harness_sa("lost", true));
+	assert_int_equal(lines_with("\"lost\": cannot initiate: right=no-such-host.invalid cannot be resolved"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_the_peers_id_chooses_the_conn_and_its_psk, start_two_ids, stop),
+		cmocka_unit_test_setup_teardown(test_a_peer_whose_id_fits_no_conn_is_refused, start_two_ids, stop),
+		cmocka_unit_test_setup_teardown(test_each_road_warrior_gets_an_instance, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_an_instance_goes_with_its_tunnel, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_status_shows_each_instance, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_a_road_warrior_without_a_psk_is_refused, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_defaultroute_is_found_when_the_addresses_change, start_hosts, stop),
+		cmocka_unit_test_setup_teardown(test_a_host_name_is_resolved_at_add_and_when_initiating, start_hosts, stop),
+		cmocka_unit_test_setup_teardown(test_an_unresolvable_name_is_said_and_never_a_template, start_hosts, stop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
