@@ -250,11 +250,15 @@ static void route_up(const struct logger *lg, const struct route_want *w, struct
 			   subnet_str(w->net, text), kernel_reason(&e, why, sizeof(why)));
 		return;
 	}
-	route_text(&rec->route, hop.ifname, text, sizeof(text));
-	if (route_sharer(rec) != NULL) {
+	const struct tunnel_record *sharer = route_sharer(rec);
+	if (sharer != NULL) {
+		/* the route in the table is the sharer's (its gateway and
+		 * interface): whichever holder goes last removes that one */
+		rec->route = sharer->route;
 		rec->route_ours = true;
 		return;
 	}
+	route_text(&rec->route, hop.ifname, text, sizeof(text));
 	int r = kernel_routes->add(&rec->route, &e);
 	if (r == 0) {
 		rec->route_ours = true;

@@ -317,10 +317,14 @@ static int dr_add(const struct kernel_route *r, struct kernel_err *e)
 	return 0;
 }
 
+/* Like the kernel's: a gateway or interface the request names must match. */
 static int dr_del(const struct kernel_route *r, struct kernel_err *e)
 {
 	dbl_routes.dels++;
 	struct kernel_route *found = dr_find(&r->dst);
+	if (found != NULL && ((address_is_set(&r->gateway) && !address_eq(&r->gateway, &found->gateway)) ||
+			      (r->ifindex > 0 && r->ifindex != found->ifindex)))
+		found = NULL;
 	if (found == NULL) {
 		e->errnum = ESRCH;
 		return -ESRCH;
