@@ -58,11 +58,12 @@ size_t kernel_route_msg(const struct kernel_route *r, uint16_t type, uint32_t se
 		return 0;
 	rt->rtm_dst_len = (unsigned char)r->dst.prefixlen;
 	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_protocol = KERNEL_ROUTE_PROTOCOL;
 	rt->rtm_scope = RT_SCOPE_UNIVERSE;
 	rt->rtm_type = RTN_UNICAST;
-	uint32_t oif = (uint32_t)r->ifindex;
+	uint32_t oif = (uint32_t)r->ifindex, metric = KERNEL_ROUTE_METRIC;
 	if (!put_address(buf, len, &used, RTA_DST, &r->dst.addr) ||
+	    !put_attr(buf, len, &used, RTA_PRIORITY, &metric, sizeof(metric)) ||
 	    !put_address(buf, len, &used, RTA_GATEWAY, &r->gateway) ||
 	    !put_address(buf, len, &used, RTA_PREFSRC, &r->prefsrc) ||
 	    (r->ifindex > 0 && !put_attr(buf, len, &used, RTA_OIF, &oif, sizeof(oif))))

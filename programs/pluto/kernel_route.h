@@ -4,10 +4,17 @@
  *
  * Like kernel.h, one table of operations that unit tests replace; every
  * operation returns 0 or -errno with the kernel's extended-ack text in the
- * struct kernel_err. Routes pluto adds carry protocol RTPROT_STATIC ("proto
- * static" in `ip route`), which is also part of what a removal matches, so
- * a route the admin put in its place since (`ip route` adds "proto boot")
- * is left alone. */
+ * struct kernel_err.
+ *
+ * Routes pluto adds carry a protocol of pluto's own, KERNEL_ROUTE_PROTOCOL
+ * ("proto 57" in `ip route`): 57 is in neither the kernel's RTPROT_* list
+ * nor iproute2's rt_protos, and not one that NetworkManager, systemd-networkd
+ * (static, boot, dhcp, ra) or FRR (186-198) use. They carry the metric
+ * KERNEL_ROUTE_METRIC too. A removal names both, so the kernel removes
+ * only pluto's route, never an admin's route for the same subnet at another
+ * metric or from another protocol (without them the kernel removes the
+ * first match, whoever added it); and pluto's leftovers from a killed run
+ * can be found by their protocol alone. */
 #ifndef KERNEL_ROUTE_H
 #define KERNEL_ROUTE_H
 
@@ -16,6 +23,11 @@
 #include <stdint.h>
 #include "ip_address.h"
 #include "kernel.h"
+
+#define KERNEL_ROUTE_PROTOCOL 57
+/* Below the kernel's default for IPv6 (1024) and above IPv4's (0): an
+ * admin's IPv4 route added without a metric wins over pluto's. */
+#define KERNEL_ROUTE_METRIC 50
 
 struct kernel_route {
 	ip_subnet dst;

@@ -31,6 +31,19 @@ static void assert_attr_address(const struct nlmsghdr *h, unsigned short type, c
 	assert_memory_equal(RTA_DATA(a), want.bytes, address_bits(&want) / 8);
 }
 
+/* pluto's own protocol and metric: a removal matches only pluto's route */
+static void assert_pluto_route(const struct nlmsghdr *h)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	assert_int_equal(rt->rtm_protocol, KERNEL_ROUTE_PROTOCOL);
+	/* not one that admins' tools and network managers use */
+	assert_true(rt->rtm_protocol > RTPROT_STATIC && rt->rtm_protocol != RTPROT_DHCP && rt->rtm_protocol != RTPROT_RA);
+	const struct rtattr *metric = attr(h, RTA_PRIORITY);
+	assert_non_null(metric);
+	assert_int_equal(RTA_PAYLOAD(metric), sizeof(uint32_t));
+	assert_int_equal(*(const uint32_t *)RTA_DATA(metric), KERNEL_ROUTE_METRIC);
+}
+
 static void test_add_request(void **state)
 {
 	(void)state;
@@ -51,7 +64,7 @@ static void test_add_request(void **state)
 	assert_int_equal(rt->rtm_family, AF_INET);
 	assert_int_equal(rt->rtm_dst_len, 24);
 	assert_int_equal(rt->rtm_table, RT_TABLE_MAIN);
-	assert_int_equal(rt->rtm_protocol, RTPROT_STATIC);
+	assert_pluto_route(h);
 	assert_int_equal(rt->rtm_type, RTN_UNICAST);
 	assert_attr_address(h, RTA_DST, "10.2.0.0");
 	assert_attr_address(h, RTA_GATEWAY, "192.0.2.2");
@@ -74,8 +87,7 @@ static void test_delete_request_without_gateway_or_source(void **state)
 	const struct rtmsg *rt = NLMSG_DATA(h);
 	assert_int_equal(rt->rtm_family, AF_INET6);
 	assert_int_equal(rt->rtm_dst_len, 48);
-	/* the protocol is matched on removal: only a route pluto added goes */
-	assert_int_equal(rt->rtm_protocol, RTPROT_STATIC);
+	assert_pluto_route(h);
 	assert_attr_address(h, RTA_DST, "2001:db8:2::");
 	assert_null(attr(h, RTA_GATEWAY));
 	assert_null(attr(h, RTA_PREFSRC));
