@@ -43,11 +43,17 @@ struct kernel_route_hop {
 	char ifname[IF_NAMESIZE];
 };
 
+/* Told of each route remove_ours found: r, 0 or -errno of its removal. */
+typedef void kernel_route_removed_cb(const struct kernel_route *r, int result, const struct kernel_err *e, void *arg);
+
 struct kernel_route_ops {
 	int (*lookup)(const ip_address *to, struct kernel_route_hop *hop, struct kernel_err *e);
 	/* -EEXIST when the table has a route for r->dst already (it stays). */
 	int (*add)(const struct kernel_route *r, struct kernel_err *e);
 	int (*del)(const struct kernel_route *r, struct kernel_err *e);
+	/* Removes every route of pluto's protocol (an earlier pluto's, or one
+	 * this pluto lost track of); how many went, or -errno of the dump. */
+	int (*remove_ours)(kernel_route_removed_cb *removed, void *arg, struct kernel_err *e);
 };
 
 extern const struct kernel_route_ops kernel_route_netlink;
@@ -57,5 +63,10 @@ extern const struct kernel_route_ops *kernel_routes;
 /* The request for r as the kernel reads it (RTM_NEWROUTE or RTM_DELROUTE,
  * type), into buf; its length, 0 when it does not fit. For tests. */
 size_t kernel_route_msg(const struct kernel_route *r, uint16_t type, uint32_t seq, void *buf, size_t len);
+
+/* A route of a dump (an RTM_NEWROUTE) into r when it is one of pluto's
+ * (its protocol, the main table); false otherwise. For tests. */
+struct nlmsghdr;
+bool kernel_route_parse_ours(const struct nlmsghdr *h, struct kernel_route *r);
 
 #endif

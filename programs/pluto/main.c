@@ -318,6 +318,7 @@ static bool start_kernel(struct diag *d)
 	else
 		llog(LL_INFO, "kernel: using %s; removed any SAs and policies an earlier pluto left (reqids %#x-%#x)",
 		     kernel->name, PLUTO_REQID_MIN, PLUTO_REQID_MAX);
+	updown_remove_leftover_routes("start");	/* an earlier pluto's: traffic would take them in the clear */
 	if (kernel->watch_events(pluto.base, log_kernel_event, NULL, &e) != 0)
 		llog(LL_WARN, "kernel: cannot listen for acquire and expire events: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
@@ -330,6 +331,7 @@ static bool start_kernel(struct diag *d)
 static void stop_kernel(void)
 {
 	struct kernel_err e = {0};
+	updown_remove_leftover_routes("stop");	/* any the records lost track of */
 	if (kernel->flush(PLUTO_REQID_MIN, PLUTO_REQID_MAX, &e) != 0)
 		llog(LL_WARN, "kernel: could not remove this pluto's SAs and policies: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));

@@ -410,6 +410,29 @@ void updown_conn_unrouted(struct connection *c)
 	record_drop(rec);
 }
 
+static void log_leftover(const struct kernel_route *r, int result, const struct kernel_err *e, void *arg)
+{
+	const char *when = arg;
+	char text[256], dev[IF_NAMESIZE], why[KERNEL_EXTACK_MAX + 64];
+	if (r->ifindex <= 0 || if_indextoname((unsigned)r->ifindex, dev) == NULL)
+		snprintf(dev, sizeof(dev), "%d", r->ifindex);
+	route_text(r, dev, text, sizeof(text));
+	if (result == 0)
+		llog(LL_INFO, "at %s: removed route %s, left by pluto (its protocol %d)", when, text, KERNEL_ROUTE_PROTOCOL);
+	else
+		llog(LL_WARN, "at %s: cannot remove route %s, left by pluto: %s", when, text, kernel_reason(e, why, sizeof(why)));
+}
+
+void updown_remove_leftover_routes(const char *when)
+{
+	struct kernel_err e = {0};
+	char why[KERNEL_EXTACK_MAX + 64];
+	if (updown_routes_held() > 0)
+		return;		/* never while this pluto holds routes: they are ours */
+	if (kernel_routes->remove_ours(log_leftover, (void *)when, &e) < 0)
+		llog(LL_WARN, "at %s: cannot list the routes pluto left: %s", when, kernel_reason(&e, why, sizeof(why)));
+}
+
 void updown_shutdown(void)
 {
 	while (records != NULL) {

@@ -341,6 +341,28 @@ static void test_a_shared_route_is_removed_by_whoever_holds_it_last(void **state
 	assert_int_equal(updown_routes_held(), 0);
 }
 
+/* A crashed pluto's route would carry the subnet's traffic in the clear:
+ * at start the routes of pluto's protocol go, an admin's stays; none
+ * goes while this pluto holds routes of its own. */
+static void test_leftover_routes_are_removed_but_not_the_admins(void **state)
+{
+	(void)state;
+	struct connection *west = west_routed();
+	struct kernel_route earlier = { .dst = net("10.9.0.0/24"), .ifindex = 2 };
+	assert_true(address_parse("192.0.2.7", &earlier.gateway));
+	struct kernel_err e = {0};
+	assert_int_equal(kernel_routes->add(&earlier, &e), 0);
+	dbl_routes.table[dbl_routes.n++] = (struct kernel_route){ .dst = net("10.8.0.0/24"), .ifindex = 2 };
+	updown_remove_leftover_routes("start");
+	assert_non_null(route_to("10.9.0.0/24"));	/* west holds a route: not now */
+	ondemand_unroute(west);
+	updown_remove_leftover_routes("start");
+	assert_null(route_to("10.9.0.0/24"));
+	assert_non_null(route_to("10.8.0.0/24"));
+	assert_true(was_logged("at start: removed route 10.9.0.0/24 via 192.0.2.7 dev "));
+	assert_false(was_logged("removed route 10.8.0.0/24"));
+}
+
 /* ---- the script ---- */
 
 static char script_path[PATH_MAX], record_path[PATH_MAX];
@@ -435,6 +457,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_refused_route_is_one_line_with_the_kernels_reason, stop),
 		cmocka_unit_test_teardown(test_a_routed_conn_keeps_its_route_between_tunnels, stop),
 		cmocka_unit_test_teardown(test_a_shared_route_is_removed_by_whoever_holds_it_last, stop),
+		cmocka_unit_test_teardown(test_leftover_routes_are_removed_but_not_the_admins, stop),
 		cmocka_unit_test_teardown(test_script_runs_on_up_and_down_and_pluto_routes_nothing, stop),
 		cmocka_unit_test_teardown(test_a_script_that_cannot_run_is_logged, stop),
 	};
