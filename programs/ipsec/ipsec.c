@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "ipsecconf.h"
@@ -318,6 +320,24 @@ static void start_pluto(const struct invocation *inv, int argc, char **argv)
 	run("pluto", &a);
 }
 
+/* Whether a pluto answers on the control socket sock: no socket (ENOENT)
+ * or one no process listens on (ECONNREFUSED: a crashed pluto's) means no
+ * pluto runs; any other failure is whack's to report. */
+static bool pluto_listens(const char *sock)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sun.sun_path))
+		return true;
+	strcpy(sun.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	int r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	int err = errno;
+	close(fd);
+	return r == 0 || (err != ENOENT && err != ECONNREFUSED);
+}
+
 /* ipsec stop, when pluto is running; its exit status. */
 static int stop_pluto(const struct invocation *inv, bool quiet_if_not_running)
 {
@@ -327,8 +347,11 @@ static int stop_pluto(const struct invocation *inv, bool quiet_if_not_running)
 	if (!quiet_if_not_running)
 		return run_wait("whack", &a);
 	char sock[PATH_MAX];
-	snprintf(sock, sizeof(sock), "%s/pluto.ctl", inv->rundir != NULL ? inv->rundir : IPSEC_RUNDIR);
-	if (inv->ctlsocket == NULL && access(sock, F_OK) != 0)
+	if (inv->ctlsocket != NULL)
+		snprintf(sock, sizeof(sock), "%s", inv->ctlsocket);
+	else
+		snprintf(sock, sizeof(sock), "%s/pluto.ctl", inv->rundir != NULL ? inv->rundir : IPSEC_RUNDIR);
+	if (!pluto_listens(sock))
 		return 0;
 	return run_wait("whack", &a);
 }

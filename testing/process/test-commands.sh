@@ -194,6 +194,15 @@ else
 fi
 expect_ok "ipsec stop" "$ipsec" stop "${ctl[@]}"
 
+# restart after a crash: pluto.ctl is there, but nothing listens on it
+wait_until 10 gone "$new"
+rm -f "$run/pluto.ctl"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$run/pluto.ctl"
+expect_ok "ipsec restart with a stale pluto.ctl starts pluto" "$ipsec" restart --config "$tmp/ipsec.conf" \
+	--secretsfile "$tmp/ipsec.secrets" --rundir "$run" --logfile "$tmp/pluto2.log"
+expect_rc "and it answers" 0 '' "$ipsec" status "${ctl[@]}"
+expect_ok "ipsec stop" "$ipsec" stop "${ctl[@]}"
+
 # sd_notify: READY=1 once the control socket is up, STOPPING=1 at the end
 if ldd "$BINDIR/pluto" | grep -q libsystemd; then
 	out=$(python3 - "$BINDIR/pluto" "$tmp" <<'PY' 2>&1
