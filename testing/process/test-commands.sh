@@ -192,6 +192,16 @@ if [ -n "$new" ] && [ "$new" != "$old" ] && kill -0 "$new" && wait_until 10 gone
 else
 	not_ok "restart: a new pluto runs, the old one is gone" "old $old new $new"
 fi
+# restart --rundir=DIR (one word): the stop goes to that rundir too
+old=$new
+expect_ok "ipsec restart --rundir=DIR" "$ipsec" restart --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" \
+	--rundir="$run" --logfile "$tmp/pluto2.log"
+new=$(cat "$run/pluto.pid" 2>/dev/null)
+if [ -n "$new" ] && [ "$new" != "$old" ] && kill -0 "$new" && wait_until 10 gone "$old"; then
+	ok "restart --rundir=DIR: the old pluto in DIR was stopped, a new one runs"
+else
+	not_ok "restart --rundir=DIR: the old pluto in DIR was stopped, a new one runs" "old $old new $new"
+fi
 expect_ok "ipsec stop" "$ipsec" stop "${ctl[@]}"
 
 # restart after a crash: pluto.ctl is there, but nothing listens on it
