@@ -151,6 +151,11 @@ expect_rc "the replaced conn has the new config" 0 '^"t":   esp=aes_gcm128-null'
 expect_rc "ipsec auto --replace NAME" 0 '"t": added IKEv2 connection' \
 	"$ipsec" auto --config "$tmp/ipsec.conf" --replace t "${ctl[@]}"
 
+# a relative --config means the file in the caller's directory, not pluto's
+expect_rc "whack --replace --config RELATIVE reads the caller's file" 0 '"t": added IKEv2 connection' \
+	bash -c 'cd "$1" && shift && "$@"' - "$tmp" "$BINDIR/whack" --name t --replace --config ipsec.conf "${ctl[@]}"
+expect_rc "pluto works from /" 0 '^/$' readlink "/proc/$(cat "$run/pluto.pid")/cwd"
+
 # secrets and config read again
 echo '127.0.0.1 127.0.0.3 : PSK "another-secret"' >> "$tmp/ipsec.secrets"
 expect_rc "ipsec rereadsecrets loads the new file" 0 'loaded 2 PSK entries' "$ipsec" rereadsecrets "${ctl[@]}"
