@@ -151,6 +151,13 @@ expect_rc "the replaced conn has the new config" 0 '^"t":   esp=aes_gcm128-null'
 expect_rc "ipsec auto --replace NAME" 0 '"t": added IKEv2 connection' \
 	"$ipsec" auto --config "$tmp/ipsec.conf" --replace t "${ctl[@]}"
 
+# a replace the new config would refuse keeps the loaded conn
+printf 'conn t\n\tleft=127.0.0.1\n\tauto=ignore\n' > "$tmp/fragment.conf"
+expect_rc "replace with a conn that cannot load fails, says why, keeps the old" 1 \
+	'fragment\.conf:1: conn "t" cannot be added: it has no right=.*|"t": not replaced: the loaded conn stays as it was' \
+	"$BINDIR/whack" --name t --replace --config "$tmp/fragment.conf" "${ctl[@]}"
+expect_rc "the conn is still loaded, as it was" 0 '^"t":   esp=aes_gcm128-null' "$ipsec" status "${ctl[@]}"
+
 # a relative --config means the file in the caller's directory, not pluto's
 expect_rc "whack --replace --config RELATIVE reads the caller's file" 0 '"t": added IKEv2 connection' \
 	bash -c 'cd "$1" && shift && "$@"' - "$tmp" "$BINDIR/whack" --name t --replace --config ipsec.conf "${ctl[@]}"
