@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "ipsecconf.h"
@@ -318,6 +320,24 @@ static void start_pluto(const struct invocation *inv, int argc, char **argv)
 	run("pluto", &a);
 }
 
+/* Whether a pluto answers on the control socket sock: no socket (ENOENT)
+ * or one no process listens on (ECONNREFUSED: a crashed pluto's) means no
+ * pluto runs; any other failure is whack's to report. */
+static bool pluto_listens(const char *sock)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sun.sun_path))
+		return true;
+	strcpy(sun.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	int r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	int err = errno;
+	close(fd);
+	return r == 0 || (err != ENOENT && err != ECONNREFUSED);
+}
+
 /* ipsec stop, when pluto is running; its exit status. */
 static int stop_pluto(const struct invocation *inv, bool quiet_if_not_running)
 {
@@ -327,8 +347,11 @@ static int stop_pluto(const struct invocation *inv, bool quiet_if_not_running)
 	if (!quiet_if_not_running)
 		return run_wait("whack", &a);
 	char sock[PATH_MAX];
-	snprintf(sock, sizeof(sock), "%s/pluto.ctl", inv->rundir != NULL ? inv->rundir : IPSEC_RUNDIR);
-	if (inv->ctlsocket == NULL && access(sock, F_OK) != 0)
+	if (inv->ctlsocket != NULL)
+		snprintf(sock, sizeof(sock), "%s", inv->ctlsocket);
+	else
+		snprintf(sock, sizeof(sock), "%s/pluto.ctl", inv->rundir != NULL ? inv->rundir : IPSEC_RUNDIR);
+	if (!pluto_listens(sock))
 		return 0;
 	return run_wait("whack", &a);
 }
@@ -533,23 +556,26 @@ static void need(const struct subcommand *sc, unsigned opt, const char *name)
 
 enum { LO_CTLSOCKET = 1000, LO_RUNDIR, LO_CONFIG, LO_JSON, LO_CHECKCONFIG, LO_PROBE, LO_HELP, LO_AUTO };
 
+/* The options every subcommand is parsed with (the auto ops added). */
+static const struct option ipsec_options[] = {
+	{ "ctlsocket", required_argument, NULL, LO_CTLSOCKET },
+	{ "rundir", required_argument, NULL, LO_RUNDIR },
+	{ "config", required_argument, NULL, LO_CONFIG },
+	{ "json", no_argument, NULL, LO_JSON },
+	{ "checkconfig", no_argument, NULL, LO_CHECKCONFIG },
+	{ "probe", no_argument, NULL, LO_PROBE },
+	{ "help", no_argument, NULL, LO_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* Every option, wherever it stands; the words left, in order, except the
  * subcommand's own (at argv[sc_at]). */
 static void parse_options(int argc, char **argv, int sc_at, const struct subcommand *sc, struct invocation *inv)
 {
 	static struct option longopts[16 + NAUTO_OPS];
-	static const struct option fixed[] = {
-		{ "ctlsocket", required_argument, NULL, LO_CTLSOCKET },
-		{ "rundir", required_argument, NULL, LO_RUNDIR },
-		{ "config", required_argument, NULL, LO_CONFIG },
-		{ "json", no_argument, NULL, LO_JSON },
-		{ "checkconfig", no_argument, NULL, LO_CHECKCONFIG },
-		{ "probe", no_argument, NULL, LO_PROBE },
-		{ "help", no_argument, NULL, LO_HELP },
-	};
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		longopts[n++] = fixed[i];
+	for (size_t i = 0; ipsec_options[i].name != NULL; i++)
+		longopts[n++] = ipsec_options[i];
 	for (size_t i = 0; i < NAUTO_OPS; i++)
 		longopts[n++] = (struct option){ auto_ops[i].option, no_argument, NULL, LO_AUTO + (int)i };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -611,6 +637,24 @@ static void leading_control(int sc_at, char **argv, struct invocation *inv)
 	}
 }
 
+/* The rundir among pluto's own options (--rundir DIR or --rundir=DIR, as
+ * getopt reads them for ipsec and for pluto); the others are pluto's. */
+static void pluto_rundir(int argc, char **argv, struct invocation *inv)
+{
+	char *args[MAX_ARGS + 1] = { "ipsec" };
+	int nargs = 1;
+	for (int i = 0; i < argc && nargs < MAX_ARGS; i++)
+		args[nargs++] = argv[i];	/* a copy: getopt_long permutes it */
+	args[nargs] = NULL;
+	opterr = 0;
+	optind = 1;
+	int ch;
+	while ((ch = getopt_long(nargs, args, ":", ipsec_options, NULL)) != -1) {
+		if (ch == LO_RUNDIR)
+			inv->rundir = optarg;
+	}
+}
+
 static int pass_through(const struct subcommand *sc, int sc_at, int argc, char **argv)
 {
 	struct invocation inv = {0};
@@ -625,11 +669,7 @@ static int pass_through(const struct subcommand *sc, int sc_at, int argc, char *
 		run("whack", &a);
 	}
 	if (strcmp(sc->name, "restart") == 0) {
-		/* The rundir may be among pluto's own options. */
-		for (int i = 0; i + 1 < rest; i++) {
-			if (strcmp(restv[i], "--rundir") == 0)
-				inv.rundir = restv[i + 1];
-		}
+		pluto_rundir(rest, restv, &inv);
 		int rc = stop_pluto(&inv, true);
 		if (rc != 0)
 			return rc;

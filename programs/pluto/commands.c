@@ -107,15 +107,26 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 
 /* libreswan's replace: the conn is deleted (its SAs taken down, telling
  * the peer), added again from the file, and brought up again if it was
- * up or on its way up. */
+ * up or on its way up. A new config that would be refused replaces
+ * nothing: the old conn stays as it is. */
 static void cmd_replace(struct whack_session *s, const struct whack_request *r)
 {
 	struct ipsec_conf *conf;
 	const struct conn_config *found = read_named(s, r, &conf);
 	if (found == NULL)
 		return;
-	whack_follow_log(s);
 	struct connection *old = conn_find(r->name);
+	struct diag d;
+	diag_init(&d);
+	if (old != NULL && !conn_loadable(found, pluto.conf->setup.fips, &d)) {
+		whack_diag(s, &d);
+		whack_line(s, "\"%s\": not replaced: the loaded conn stays as it was", r->name);
+		conn_log(old, LL_WARN, "not replaced, it stays as it was: %s", diag_oneline(&d, NULL));
+		ipsecconf_free(conf);
+		whack_done(s, 1);
+		return;
+	}
+	whack_follow_log(s);
 	bool was_up = old != NULL && ike_sa_of_conn(r->name) != NULL;
 	if (old != NULL)
 		delete_conn(old, "its conn is replaced");

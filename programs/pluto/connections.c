@@ -295,17 +295,32 @@ static struct connection *conn_add(struct conn_config *cfg, const struct offload
 	return c;
 }
 
-struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
-			     struct diag *errors, struct diag *notes)
+/* What conn_load checks before it adds anything. */
+static bool load_checks(const struct conn_config *cfg, bool fips, struct offload_policy *pol, struct diag *errors,
+			struct diag *notes)
 {
 	/* An auto=ignore conn may be a mere also= fragment. */
 	if (cfg->left.host_text == NULL || cfg->right.host_text == NULL) {
 		diag_add(errors, "%s:%d: conn \"%s\" cannot be added: it has no %s= (it may be only an also= fragment)",
 			 cfg->file, cfg->line, cfg->name, cfg->left.host_text == NULL ? "left" : "right");
-		return NULL;
+		return false;
 	}
+	return offload_check_conn(cfg, fips, kernel, pol, errors, notes);
+}
+
+bool conn_loadable(const struct conn_config *cfg, bool fips, struct diag *errors)
+{
 	struct offload_policy pol;
-	if (!offload_check_conn(cfg, fips, kernel, &pol, errors, notes))
+	struct diag notes;
+	diag_init(&notes);
+	return load_checks(cfg, fips, &pol, errors, &notes);
+}
+
+struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
+			     struct diag *errors, struct diag *notes)
+{
+	struct offload_policy pol;
+	if (!load_checks(cfg, fips, &pol, errors, notes))
 		return NULL;
 	struct conn_config *dup = conn_config_dup(cfg);
 	struct connection *c = dup != NULL ? conn_add(dup, &pol, replaced) : NULL;

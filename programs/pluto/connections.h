@@ -78,6 +78,9 @@ void conn_unref(struct connection *c);
  * when that device cannot take what the conn asks for. */
 struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *replaced,
 			     struct diag *errors, struct diag *notes);
+/* Whether conn_load would take cfg (its checks only: nothing is added);
+ * the reasons in errors when not. */
+bool conn_loadable(const struct conn_config *cfg, bool fips, struct diag *errors);
 bool conn_delete(const char *name);
 /* Drops the conn's failed attempts and any planned retry (it came up, or
  * the user took it down or replaced it). */

@@ -9,7 +9,7 @@
 #include "kernel_route.h"
 #include "netlink_extack.h"
 
-#define ROUTE_BUF_SIZE 8192
+#define ROUTE_BUF_SIZE 32768	/* a dump's parts are at most a page or two */
 
 /* --- requests ---------------------------------------------------------------- */
 
@@ -58,11 +58,14 @@ size_t kernel_route_msg(const struct kernel_route *r, uint16_t type, uint32_t se
 		return 0;
 	rt->rtm_dst_len = (unsigned char)r->dst.prefixlen;
 	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_STATIC;
-	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_protocol = KERNEL_ROUTE_PROTOCOL;
+	/* a removal of any scope: an on-link route an earlier pluto (or an
+	 * older one) left may have the link's */
+	rt->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE;
 	rt->rtm_type = RTN_UNICAST;
-	uint32_t oif = (uint32_t)r->ifindex;
+	uint32_t oif = (uint32_t)r->ifindex, metric = KERNEL_ROUTE_METRIC;
 	if (!put_address(buf, len, &used, RTA_DST, &r->dst.addr) ||
+	    !put_attr(buf, len, &used, RTA_PRIORITY, &metric, sizeof(metric)) ||
 	    !put_address(buf, len, &used, RTA_GATEWAY, &r->gateway) ||
 	    !put_address(buf, len, &used, RTA_PREFSRC, &r->prefsrc) ||
 	    (r->ifindex > 0 && !put_attr(buf, len, &used, RTA_OIF, &oif, sizeof(oif))))
@@ -86,8 +89,9 @@ static size_t lookup_msg(const ip_address *to, uint32_t seq, void *buf, size_t l
 
 /* --- the answer to a lookup ---------------------------------------------------- */
 
-static void read_hop(const struct nlmsghdr *h, struct kernel_route_hop *hop)
+static void read_hop(const struct nlmsghdr *h, void *arg)
 {
+	struct kernel_route_hop *hop = arg;
 	const struct rtmsg *rt = NLMSG_DATA(h);
 	int attrlen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*rt));
 	for (const struct rtattr *a = RTM_RTA(rt); attrlen > 0 && RTA_OK(a, attrlen); a = RTA_NEXT(a, attrlen)) {
@@ -104,6 +108,55 @@ static void read_hop(const struct nlmsghdr *h, struct kernel_route_hop *hop)
 	}
 }
 
+/* --- the answer to a dump ------------------------------------------------------ */
+
+static void read_address(const struct rtattr *a, int family, ip_address *to)
+{
+	size_t n = RTA_PAYLOAD(a);
+	if (n != (family == AF_INET ? 4u : 16u))
+		return;
+	memset(to, 0, sizeof(*to));
+	to->family = family;
+	memcpy(to->bytes, RTA_DATA(a), n);
+}
+
+bool kernel_route_parse_ours(const struct nlmsghdr *h, struct kernel_route *r)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) || rt->rtm_protocol != KERNEL_ROUTE_PROTOCOL ||
+	    rt->rtm_table != RT_TABLE_MAIN || (rt->rtm_family != AF_INET && rt->rtm_family != AF_INET6))
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->dst.addr.family = rt->rtm_family;
+	r->dst.prefixlen = rt->rtm_dst_len;
+	int attrlen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*rt));
+	for (const struct rtattr *a = RTM_RTA(rt); attrlen > 0 && RTA_OK(a, attrlen); a = RTA_NEXT(a, attrlen)) {
+		if (a->rta_type == RTA_DST)
+			read_address(a, rt->rtm_family, &r->dst.addr);
+		else if (a->rta_type == RTA_GATEWAY)
+			read_address(a, rt->rtm_family, &r->gateway);
+		else if (a->rta_type == RTA_PREFSRC)
+			read_address(a, rt->rtm_family, &r->prefsrc);
+		else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(uint32_t))
+			r->ifindex = (int)*(const uint32_t *)RTA_DATA(a);
+	}
+	return true;
+}
+
+#define LEFTOVERS_MAX 256	/* per call; more would come out on the next */
+
+struct leftovers {
+	struct kernel_route route[LEFTOVERS_MAX];
+	size_t n;
+};
+
+static void read_ours(const struct nlmsghdr *h, void *arg)
+{
+	struct leftovers *l = arg;
+	if (l->n < LEFTOVERS_MAX && kernel_route_parse_ours(h, &l->route[l->n]))
+		l->n++;
+}
+
 /* --- one exchange ---------------------------------------------------------------- */
 
 static int open_socket(struct kernel_err *e)
@@ -117,8 +170,15 @@ static int open_socket(struct kernel_err *e)
 	return fd;
 }
 
-/* Reads until the ack of seq; each RTM_NEWROUTE before it goes to hop. */
-static int read_answer(int fd, uint32_t seq, struct kernel_route_hop *hop, struct kernel_err *e)
+/* What to do with each RTM_NEWROUTE of an answer. */
+struct answer_reader {
+	void (*route)(const struct nlmsghdr *h, void *arg);
+	void *arg;
+};
+
+/* Reads until the ack of seq (or, for a dump, its NLMSG_DONE); each
+ * RTM_NEWROUTE before it goes to the reader. */
+static int read_answer(int fd, uint32_t seq, const struct answer_reader *reader, struct kernel_err *e)
 {
 	static uint8_t buf[ROUTE_BUF_SIZE];
 	for (;;) {
@@ -133,9 +193,11 @@ static int read_answer(int fd, uint32_t seq, struct kernel_route_hop *hop, struc
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return netlink_parse_ack(h, (size_t)n - (size_t)((const uint8_t *)h - buf), e);
-			if (h->nlmsg_type == RTM_NEWROUTE && hop != NULL &&
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == RTM_NEWROUTE && reader != NULL &&
 			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg)))
-				read_hop(h, hop);
+				reader->route(h, reader->arg);
 		}
 	}
 }
@@ -146,7 +208,8 @@ static uint32_t next_seq(void)
 	return ++seq;
 }
 
-static int exchange(const void *req, size_t len, uint32_t seq, struct kernel_route_hop *hop, struct kernel_err *e)
+static int exchange(const void *req, size_t len, uint32_t seq, const struct answer_reader *reader,
+		    struct kernel_err *e)
 {
 	kernel_err_set(e, 0, NULL);
 	if (len == 0)
@@ -159,7 +222,7 @@ static int exchange(const void *req, size_t len, uint32_t seq, struct kernel_rou
 	if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel_addr, sizeof(kernel_addr)) < 0)
 		r = kernel_err_set(e, errno, "cannot send to the kernel's route netlink socket");
 	else
-		r = read_answer(fd, seq, hop, e);
+		r = read_answer(fd, seq, reader, e);
 	close(fd);
 	return r;
 }
@@ -171,7 +234,8 @@ static int route_lookup(const ip_address *to, struct kernel_route_hop *hop, stru
 	memset(hop, 0, sizeof(*hop));
 	uint8_t req[256];
 	uint32_t seq = next_seq();
-	int r = exchange(req, lookup_msg(to, seq, req, sizeof(req)), seq, hop, e);
+	struct answer_reader reader = { read_hop, hop };
+	int r = exchange(req, lookup_msg(to, seq, req, sizeof(req)), seq, &reader, e);
 	if (r != 0)
 		return r;
 	if (hop->ifindex <= 0 || if_indextoname((unsigned)hop->ifindex, hop->ifname) == NULL)
@@ -196,7 +260,37 @@ static int route_del(const struct kernel_route *r, struct kernel_err *e)
 	return route_change(r, RTM_DELROUTE, e);
 }
 
+/* Every route of pluto's protocol in the main table, of both families:
+ * collected by a dump first, then removed one by one (the kernel does not
+ * take requests on a socket in the middle of a dump). */
+static int route_remove_ours(kernel_route_removed_cb *removed, void *arg, struct kernel_err *e)
+{
+	static struct leftovers found;
+	found.n = 0;
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg rt;
+	} req = {
+		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)), .nlmsg_type = RTM_GETROUTE,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = next_seq() },
+		.rt = { .rtm_family = AF_UNSPEC, .rtm_table = RT_TABLE_MAIN },
+	};
+	struct answer_reader reader = { read_ours, &found };
+	int r = exchange(&req, sizeof(req), req.h.nlmsg_seq, &reader, e);
+	if (r != 0)
+		return r;
+	int gone = 0;
+	for (size_t i = 0; i < found.n; i++) {
+		struct kernel_err del_e = {0};
+		int d = route_del(&found.route[i], &del_e);
+		removed(&found.route[i], d, &del_e, arg);
+		gone += d == 0;
+	}
+	return gone;
+}
+
 const struct kernel_route_ops kernel_route_netlink = {
+	.remove_ours = route_remove_ours,
 	.lookup = route_lookup,
 	.add = route_add,
 	.del = route_del,

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "abspath.h"
 #include "commands.h"
 #include "connections.h"
 #include "control.h"
@@ -47,6 +49,19 @@ static void usage(FILE *f)
 		"       pluto --version | --help\n");
 }
 
+/* A path option made absolute: the daemon works from "/", and rereads
+ * the config and the secrets from there (SIGHUP, whack). */
+static const char *absolute_option(const char *path, const char *option)
+{
+	char buf[PATH_MAX];
+	char *copy = abspath(path, buf, sizeof(buf)) ? strdup(buf) : NULL;
+	if (copy == NULL) {
+		fprintf(stderr, "pluto: --%s '%s': cannot make it an absolute path\n", option, path);
+		exit(2);
+	}
+	return copy;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -64,9 +79,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': pluto.config_path = optarg; o->config_given = true; break;
-		case 's': pluto.secrets_path = optarg; o->secrets_given = true; break;
-		case 'r': pluto.rundir = optarg; break;
+		case 'c': pluto.config_path = absolute_option(optarg, "config"); o->config_given = true; break;
+		case 's': pluto.secrets_path = absolute_option(optarg, "secretsfile"); o->secrets_given = true; break;
+		case 'r': pluto.rundir = absolute_option(optarg, "rundir"); break;
 		case 'n': o->nofork = true; break;
 		case 'e': o->stderrlog = true; break;
 		case 'l': o->logfile = optarg; break;
@@ -162,6 +177,9 @@ static void daemonize(void)
 	close(p[0]);
 	ready_fd = p[1];
 	setsid();
+	/* hold no directory busy (an unmountable one); paths are absolute */
+	if (chdir("/") != 0)
+		fprintf(stderr, "pluto: chdir /: %s\n", strerror(errno));
 	pidfile_update();
 }
 
@@ -318,6 +336,7 @@ static bool start_kernel(struct diag *d)
 	else
 		llog(LL_INFO, "kernel: using %s; removed any SAs and policies an earlier pluto left (reqids %#x-%#x)",
 		     kernel->name, PLUTO_REQID_MIN, PLUTO_REQID_MAX);
+	updown_remove_leftover_routes("start");	/* an earlier pluto's: traffic would take them in the clear */
 	if (kernel->watch_events(pluto.base, log_kernel_event, NULL, &e) != 0)
 		llog(LL_WARN, "kernel: cannot listen for acquire and expire events: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));
@@ -330,6 +349,7 @@ static bool start_kernel(struct diag *d)
 static void stop_kernel(void)
 {
 	struct kernel_err e = {0};
+	updown_remove_leftover_routes("stop");	/* any the records lost track of */
 	if (kernel->flush(PLUTO_REQID_MIN, PLUTO_REQID_MAX, &e) != 0)
 		llog(LL_WARN, "kernel: could not remove this pluto's SAs and policies: %s (%s)",
 		     e.extack[0] ? e.extack : strerror(e.errnum), errno_name(e.errnum));

@@ -250,11 +250,15 @@ static void route_up(const struct logger *lg, const struct route_want *w, struct
 			   subnet_str(w->net, text), kernel_reason(&e, why, sizeof(why)));
 		return;
 	}
-	route_text(&rec->route, hop.ifname, text, sizeof(text));
-	if (route_sharer(rec) != NULL) {
+	const struct tunnel_record *sharer = route_sharer(rec);
+	if (sharer != NULL) {
+		/* the route in the table is the sharer's (its gateway and
+		 * interface): whichever holder goes last removes that one */
+		rec->route = sharer->route;
 		rec->route_ours = true;
 		return;
 	}
+	route_text(&rec->route, hop.ifname, text, sizeof(text));
 	int r = kernel_routes->add(&rec->route, &e);
 	if (r == 0) {
 		rec->route_ours = true;
@@ -404,6 +408,29 @@ void updown_conn_unrouted(struct connection *c)
 		return;
 	route_down(&c->log, rec);
 	record_drop(rec);
+}
+
+static void log_leftover(const struct kernel_route *r, int result, const struct kernel_err *e, void *arg)
+{
+	const char *when = arg;
+	char text[256], dev[IF_NAMESIZE], why[KERNEL_EXTACK_MAX + 64];
+	if (r->ifindex <= 0 || if_indextoname((unsigned)r->ifindex, dev) == NULL)
+		snprintf(dev, sizeof(dev), "%d", r->ifindex);
+	route_text(r, dev, text, sizeof(text));
+	if (result == 0)
+		llog(LL_INFO, "at %s: removed route %s, left by pluto (its protocol %d)", when, text, KERNEL_ROUTE_PROTOCOL);
+	else
+		llog(LL_WARN, "at %s: cannot remove route %s, left by pluto: %s", when, text, kernel_reason(e, why, sizeof(why)));
+}
+
+void updown_remove_leftover_routes(const char *when)
+{
+	struct kernel_err e = {0};
+	char why[KERNEL_EXTACK_MAX + 64];
+	if (updown_routes_held() > 0)
+		return;		/* never while this pluto holds routes: they are ours */
+	if (kernel_routes->remove_ours(log_leftover, (void *)when, &e) < 0)
+		llog(LL_WARN, "at %s: cannot list the routes pluto left: %s", when, kernel_reason(&e, why, sizeof(why)));
 }
 
 void updown_shutdown(void)

@@ -83,6 +83,11 @@ void updown_conn_unrouted(struct connection *c);
 /* At shutdown, once the tunnels are down: the routed conns' routes go. */
 void updown_shutdown(void);
 
+/* Removes the routes of pluto's protocol that no record holds: an
+ * earlier pluto's at start (after a crash they would carry traffic in the
+ * clear), any left at stop; each logged, with when ("start", "stop"). */
+void updown_remove_leftover_routes(const char *when);
+
 /* How many routes pluto holds now (for tests and status). */
 size_t updown_routes_held(void);
 

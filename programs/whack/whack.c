@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "abspath.h"
 #include "version.h"
 #include "whack_msg.h"
 
@@ -150,7 +151,13 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 			break;
 		case 'j': r->flags |= WF_JSON; break;
 		case 'n': copy_arg(r->name, sizeof(r->name), optarg, "connection name"); break;
-		case 'c': copy_arg(r->config, sizeof(r->config), optarg, "config path"); break;
+		case 'c':
+			/* pluto reads it, from its own directory ("/") */
+			if (!abspath(optarg, r->config, sizeof(r->config))) {
+				fprintf(stderr, "whack: config path '%s' is too long as an absolute path\n", optarg);
+				exit(2);
+			}
+			break;
 		case 'p': r->flags |= WF_PROBE; break;
 		case 'v': copy_arg(r->device, sizeof(r->device), optarg, "device name"); break;
 		case 'V': printf("swan-offload %s\n", SWAN_VERSION); exit(0);

@@ -151,6 +151,18 @@ expect_rc "the replaced conn has the new config" 0 '^"t":   esp=aes_gcm128-null'
 expect_rc "ipsec auto --replace NAME" 0 '"t": added IKEv2 connection' \
 	"$ipsec" auto --config "$tmp/ipsec.conf" --replace t "${ctl[@]}"
 
+# a replace the new config would refuse keeps the loaded conn
+printf 'conn t\n\tleft=127.0.0.1\n\tauto=ignore\n' > "$tmp/fragment.conf"
+expect_rc "replace with a conn that cannot load fails, says why, keeps the old" 1 \
+	'fragment\.conf:1: conn "t" cannot be added: it has no right=.*|"t": not replaced: the loaded conn stays as it was' \
+	"$BINDIR/whack" --name t --replace --config "$tmp/fragment.conf" "${ctl[@]}"
+expect_rc "the conn is still loaded, as it was" 0 '^"t":   esp=aes_gcm128-null' "$ipsec" status "${ctl[@]}"
+
+# a relative --config means the file in the caller's directory, not pluto's
+expect_rc "whack --replace --config RELATIVE reads the caller's file" 0 '"t": added IKEv2 connection' \
+	bash -c 'cd "$1" && shift && "$@"' - "$tmp" "$BINDIR/whack" --name t --replace --config ipsec.conf "${ctl[@]}"
+expect_rc "pluto works from /" 0 '^/$' readlink "/proc/$(cat "$run/pluto.pid")/cwd"
+
 # secrets and config read again
 echo '127.0.0.1 127.0.0.3 : PSK "another-secret"' >> "$tmp/ipsec.secrets"
 expect_rc "ipsec rereadsecrets loads the new file" 0 'loaded 2 PSK entries' "$ipsec" rereadsecrets "${ctl[@]}"
@@ -192,6 +204,25 @@ if [ -n "$new" ] && [ "$new" != "$old" ] && kill -0 "$new" && wait_until 10 gone
 else
 	not_ok "restart: a new pluto runs, the old one is gone" "old $old new $new"
 fi
+# restart --rundir=DIR (one word): the stop goes to that rundir too
+old=$new
+expect_ok "ipsec restart --rundir=DIR" "$ipsec" restart --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" \
+	--rundir="$run" --logfile "$tmp/pluto2.log"
+new=$(cat "$run/pluto.pid" 2>/dev/null)
+if [ -n "$new" ] && [ "$new" != "$old" ] && kill -0 "$new" && wait_until 10 gone "$old"; then
+	ok "restart --rundir=DIR: the old pluto in DIR was stopped, a new one runs"
+else
+	not_ok "restart --rundir=DIR: the old pluto in DIR was stopped, a new one runs" "old $old new $new"
+fi
+expect_ok "ipsec stop" "$ipsec" stop "${ctl[@]}"
+
+# restart after a crash: pluto.ctl is there, but nothing listens on it
+wait_until 10 gone "$new"
+rm -f "$run/pluto.ctl"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$run/pluto.ctl"
+expect_ok "ipsec restart with a stale pluto.ctl starts pluto" "$ipsec" restart --config "$tmp/ipsec.conf" \
+	--secretsfile "$tmp/ipsec.secrets" --rundir "$run" --logfile "$tmp/pluto2.log"
+expect_rc "and it answers" 0 '' "$ipsec" status "${ctl[@]}"
 expect_ok "ipsec stop" "$ipsec" stop "${ctl[@]}"
 
 # sd_notify: READY=1 once the control socket is up, STOPPING=1 at the end

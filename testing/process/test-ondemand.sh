@@ -80,6 +80,10 @@ echo '127.0.0.1 127.0.0.2 : PSK "not-a-real-secret-ondemand"' > "$tmp/ipsec.secr
 # trap SRC DST: the kernel's outbound policy from SRC to DST, if any.
 trap_of() { ip xfrm policy list dir out src "$1" dst "$2" 2>/dev/null; }
 
+# What a killed pluto leaves: a route of pluto's protocol (57), beside an
+# admin's for another subnet.
+ip route add 10.9.0.0/24 dev lo proto 57 metric 50
+ip route add 10.8.0.0/24 dev lo
 expect_ok "pluto starts with an auto=ondemand conn" "$ipsec" start --config "$tmp/ipsec.conf" \
 	--secretsfile "$tmp/ipsec.secrets" --rundir "$run" --logfile "$tmp/pluto.log"
 status=$("$ipsec" "${ctl[@]}" status 2>&1)
@@ -89,6 +93,10 @@ policy=$(trap_of 10.1.0.0/24 10.2.0.0/24)
 expect_match "its trap is in the kernel: a tunnel template to the peer with a reqid of pluto's" \
 	'proto esp reqid (1[6-9][0-9]{3}|2[0-9]{4}|3[0-2][0-9]{3}) mode tunnel' "$policy"
 expect_match "from this end to the other" 'tmpl src 127\.0\.0\.1 dst 127\.0\.0\.2' "$policy"
+expect_match "at start, the route an earlier pluto left is gone" '^$' "$(ip route show 10.9.0.0/24)"
+expect_match "and its removal logged" 'at start: removed route 10\.9\.0\.0/24 dev lo, left by pluto \(its protocol 57\)' \
+	"$(cat "$tmp/pluto.log")"
+expect_match "the admin's route stays" '^10\.8\.0\.0/24 dev lo' "$(ip route show 10.8.0.0/24)"
 expect_match "the start was logged as routed" '"od": routed: a packet for 10\.1\.0\.0/24 -> 10\.2\.0\.0/24 starts a negotiation' \
 	"$(cat "$tmp/pluto.log")"
 
@@ -131,4 +139,6 @@ expect_match "takes its trap with it" '^$' "$(trap_of 10.1.0.0/24 10.2.0.0/24)"
 expect_ok "ipsec stop" "$ipsec" "${ctl[@]}" stop
 wait_until 10 test ! -e "$run/pluto.pid"
 expect_match "leaves no trap behind" '^$' "$(ip xfrm policy list dir out)"
+expect_match "nor a route of pluto's" '^$' "$(ip route show proto 57)"
+expect_match "and the admin's stays" '^10\.8\.0\.0/24 dev lo' "$(ip route show 10.8.0.0/24)"
 tap_exit

@@ -8,8 +8,8 @@
 # routed (--route), the conn has its route until --unroute.
 # Conn "scr" has leftupdown= on west: a script that records what it is
 # told; up-client and then down-client arrive, and pluto routes nothing
-# for it there; on east a route the admin made for it is left alone, and
-# not removed.
+# for it there; on east a route the admin made for it stays beside
+# pluto's (another metric), and only pluto's is removed.
 . "$(dirname "$0")/lib.sh"
 
 ns_add west east
@@ -62,9 +62,9 @@ check "lan: --up exits 0" test "$rc" -eq 0
 route west 10.2.0.0/24 | _sw_comment
 route east 10.1.0.0/24 | _sw_comment
 check "west routes east's subnet via east, from its leftsourceip" \
-	grep -qx '10.2.0.0/24 via 192.0.2.2 dev veth0 proto static src 10.1.0.1 *' <<<"$(route west 10.2.0.0/24)"
+	grep -qx '10.2.0.0/24 via 192.0.2.2 dev veth0 proto 57 src 10.1.0.1 metric 50 *' <<<"$(route west 10.2.0.0/24)"
 check "east (the responder) routes west's subnet the same way" \
-	wait_for 10 "east's route" bash -c "ip -n $(ns_name east) route show 10.1.0.0/24 | grep -q 'via 192.0.2.1 dev veth1 proto static src 10.2.0.1'"
+	wait_for 10 "east's route" bash -c "ip -n $(ns_name east) route show 10.1.0.0/24 | grep -q 'via 192.0.2.1 dev veth1 proto 57 src 10.2.0.1 metric 50'"
 check "west logs the route it added" grep -q '"lan" #[0-9]*: route 10.2.0.0/24 via 192.0.2.2 dev veth0 src 10.1.0.1 added' "$wlog"
 spi=$(esp_spi east 192.0.2.1 192.0.2.2)
 check "a plain ping from west to east's subnet (source from the route) passes" sw_ping west -c 2 -W 5 10.2.0.1
@@ -87,13 +87,15 @@ check "west logs the removal" grep -q '"lan" #[0-9]*: route 10.2.0.0/24 removed'
 # must reach the trap. It stands from --route to --unroute.
 must whack west --name lan --route
 check "--route: west routes east's subnet with no tunnel up" \
-	grep -qx '10.2.0.0/24 via 192.0.2.2 dev veth0 proto static src 10.1.0.1 *' <<<"$(route west 10.2.0.0/24)"
+	grep -qx '10.2.0.0/24 via 192.0.2.2 dev veth0 proto 57 src 10.1.0.1 metric 50 *' <<<"$(route west 10.2.0.0/24)"
 must whack west --name lan --unroute
 check "--unroute: the route is gone" no_route west 10.2.0.0/24
 
 # The script: up-client, then down-client; the routes are the script's.
-# On east, which routes scr's subnet itself, a route the admin made first:
-# pluto leaves it, and does not remove it when the tunnel goes.
+# On east, which routes scr's subnet itself, a route the admin made first
+# (metric 0): pluto adds its own beside it (metric 50), and removes only
+# its own when the tunnel goes (the kernel removes the first route that
+# matches what the request names).
 must ip -n "$(ns_name east)" route add 10.1.1.0/24 via 192.0.2.1 dev veth1
 out=$(whack west --name scr --up 2>&1); rc=$?
 echo "$out" | _sw_comment
@@ -103,10 +105,13 @@ cat "$record" 2>/dev/null | _sw_comment
 check "with libreswan's variables" grep -qx 'up-client conn=scr me=192.0.2.1 peer=192.0.2.2 peer_client=10.2.1.0/24 peer_net=10.2.1.0/255.255.255.0 sourceip=10.1.1.1 dev=veth0 peer_id=192.0.2.2 arg=first-arg' "$record"
 check "its output is in pluto's log" wait_for 10 "the script's line" grep -q '"scr" #[0-9]*: updown up-client: updown script ran: up-client' "$wlog"
 check "pluto added no route for scr on west (the script's job)" no_route west 10.2.1.0/24
-check "east finds the admin's route for scr's subnet and leaves it" wait_for 10 "east's line" \
-	grep -q '"scr" #[0-9]*: a route for 10.1.1.0/24 is there already: left as it is' "$elog"
+check "east adds its own route for scr's subnet beside the admin's" wait_for 10 "east's line" \
+	grep -q '"scr" #[0-9]*: route 10.1.1.0/24 via 192.0.2.1 dev veth1 src 10.2.1.1 added' "$elog"
+route east 10.1.1.0/24 | _sw_comment
+check "east has both routes" test "$(route east 10.1.1.0/24 | wc -l)" -eq 2
 check "scr: --down exits 0" whack west --name scr --down
 check "the script records down-client after up-client" wait_for 10 "down-client" \
 	bash -c "grep -c . '$record' | grep -qx 2 && tail -n 1 '$record' | grep -q '^down-client conn=scr'"
 check "east drops scr's SAs" wait_for 10 "east's SAs to go" bash -c "! ip -n $(ns_name east) xfrm state | grep -q ."
-check "and keeps the admin's route" grep -q '^10.1.1.0/24 via 192.0.2.1 dev veth1 *$' <<<"$(route east 10.1.1.0/24)"
+check "east removed its own route" wait_for 10 "east's removal" grep -q '"scr" #[0-9]*: route 10.1.1.0/24 removed' "$elog"
+check "and kept the admin's route, alone" grep -qx '10.1.1.0/24 via 192.0.2.1 dev veth1 *' <<<"$(route east 10.1.1.0/24)"

@@ -289,6 +289,7 @@ static struct {
 	struct kernel_route_hop hop;
 	struct kernel_err refuse_add;	/* errnum set: add answers it */
 	struct kernel_route table[16];
+	bool ours[16];		/* added through the ops (pluto's protocol), not seeded by a test */
 	size_t n;
 	int adds, dels, lookups;
 } dbl_routes;
@@ -326,26 +327,48 @@ static int dr_add(const struct kernel_route *r, struct kernel_err *e)
 	}
 	if (dbl_routes.n == sizeof(dbl_routes.table) / sizeof(dbl_routes.table[0]))
 		return -ENOSPC;
+	dbl_routes.ours[dbl_routes.n] = true;
 	dbl_routes.table[dbl_routes.n++] = *r;
 	return 0;
 }
 
+/* Like the kernel's: a gateway or interface the request names must match. */
 static int dr_del(const struct kernel_route *r, struct kernel_err *e)
 {
 	dbl_routes.dels++;
 	struct kernel_route *found = dr_find(&r->dst);
+	if (found != NULL && ((address_is_set(&r->gateway) && !address_eq(&r->gateway, &found->gateway)) ||
+			      (r->ifindex > 0 && r->ifindex != found->ifindex)))
+		found = NULL;
 	if (found == NULL) {
 		e->errnum = ESRCH;
 		return -ESRCH;
 	}
-	*found = dbl_routes.table[--dbl_routes.n];
+	size_t last = --dbl_routes.n;
+	dbl_routes.ours[found - dbl_routes.table] = dbl_routes.ours[last];
+	*found = dbl_routes.table[last];
 	return 0;
+}
+
+static int dr_remove_ours(kernel_route_removed_cb *removed, void *arg, struct kernel_err *e)
+{
+	int gone = 0;
+	for (size_t i = dbl_routes.n; i-- > 0;) {
+		if (!dbl_routes.ours[i])
+			continue;
+		struct kernel_route r = dbl_routes.table[i];
+		int d = dr_del(&r, e);
+		removed(&r, d, e, arg);
+		gone += d == 0;
+	}
+	return gone;
 }
 
 static const struct kernel_route_ops double_route_ops = {
 	.lookup = dr_lookup,
 	.add = dr_add,
 	.del = dr_del,
+	.remove_ours = dr_remove_ours,
 };
 
 #endif

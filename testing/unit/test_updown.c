@@ -287,16 +287,23 @@ static void test_a_refused_route_is_one_line_with_the_kernels_reason(void **stat
 	assert_int_equal(dbl_routes.dels, 0);	/* nothing of ours to remove */
 }
 
-/* A routed conn's traffic must reach its trap while no tunnel stands:
- * its route is there from --route to --unroute, whatever its tunnels do. */
-static void test_a_routed_conn_keeps_its_route_between_tunnels(void **state)
+/* Listening with west routed (its route in the table). */
+static struct connection *west_routed(void)
 {
-	(void)state;
 	start_listening(route_conf);
 	struct connection *west = conn_find("west");
 	struct diag d;
 	diag_init(&d);
 	assert_true(ondemand_route(west, &d));
+	return west;
+}
+
+/* A routed conn's traffic must reach its trap while no tunnel stands:
+ * its route is there from --route to --unroute, whatever its tunnels do. */
+static void test_a_routed_conn_keeps_its_route_between_tunnels(void **state)
+{
+	(void)state;
+	struct connection *west = west_routed();
 	assert_non_null(route_to("10.2.0.0/24"));
 	assert_true(was_logged("\"west\": route 10.2.0.0/24 via 192.0.2.2 dev eth0 src 10.1.0.1 added"));
 	ikev2_initiate(west, 0);
@@ -310,6 +317,50 @@ static void test_a_routed_conn_keeps_its_route_between_tunnels(void **state)
 	ondemand_unroute(west);
 	assert_null(route_to("10.2.0.0/24"));
 	assert_int_equal(updown_routes_held(), 0);
+}
+
+/* The route a second holder shares is the one the first added: when the
+ * first goes before it, the last removal names that route, even though
+ * the way to the peer changed in between (its gateway here). */
+static void test_a_shared_route_is_removed_by_whoever_holds_it_last(void **state)
+{
+	(void)state;
+	struct connection *west = west_routed();
+	assert_true(address_parse("192.0.2.254", &dbl_routes.hop.gateway));
+	dbl_routes.hop.ifindex = 5;
+	snprintf(dbl_routes.hop.ifname, sizeof(dbl_routes.hop.ifname), "eth5");
+	ikev2_initiate(west, 0);
+	wire_pump(16);
+	assert_true(harness_sa("west", true)->child.installed);
+	ondemand_unroute(west);
+	assert_non_null(route_to("10.2.0.0/24"));	/* the tunnel still holds it */
+	ikev2_down("west", "test");
+	wire_pump(16);
+	assert_null(route_to("10.2.0.0/24"));
+	assert_true(child_logged("west", "route 10.2.0.0/24 removed"));
+	assert_int_equal(updown_routes_held(), 0);
+}
+
+/* A crashed pluto's route would carry the subnet's traffic in the clear:
+ * at start the routes of pluto's protocol go, an admin's stays; none
+ * goes while this pluto holds routes of its own. */
+static void test_leftover_routes_are_removed_but_not_the_admins(void **state)
+{
+	(void)state;
+	struct connection *west = west_routed();
+	struct kernel_route earlier = { .dst = net("10.9.0.0/24"), .ifindex = 2 };
+	assert_true(address_parse("192.0.2.7", &earlier.gateway));
+	struct kernel_err e = {0};
+	assert_int_equal(kernel_routes->add(&earlier, &e), 0);
+	dbl_routes.table[dbl_routes.n++] = (struct kernel_route){ .dst = net("10.8.0.0/24"), .ifindex = 2 };
+	updown_remove_leftover_routes("start");
+	assert_non_null(route_to("10.9.0.0/24"));	/* west holds a route: not now */
+	ondemand_unroute(west);
+	updown_remove_leftover_routes("start");
+	assert_null(route_to("10.9.0.0/24"));
+	assert_non_null(route_to("10.8.0.0/24"));
+	assert_true(was_logged("at start: removed route 10.9.0.0/24 via 192.0.2.7 dev "));
+	assert_false(was_logged("removed route 10.8.0.0/24"));
 }
 
 /* ---- the script ---- */
@@ -405,6 +456,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_route_already_there_is_left_alone, stop),
 		cmocka_unit_test_teardown(test_a_refused_route_is_one_line_with_the_kernels_reason, stop),
 		cmocka_unit_test_teardown(test_a_routed_conn_keeps_its_route_between_tunnels, stop),
+		cmocka_unit_test_teardown(test_a_shared_route_is_removed_by_whoever_holds_it_last, stop),
+		cmocka_unit_test_teardown(test_leftover_routes_are_removed_but_not_the_admins, stop),
 		cmocka_unit_test_teardown(test_script_runs_on_up_and_down_and_pluto_routes_nothing, stop),
 		cmocka_unit_test_teardown(test_a_script_that_cannot_run_is_logged, stop),
 	};
