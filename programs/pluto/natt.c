@@ -256,6 +256,14 @@ void natt_follow_peer(struct ike_sa *ike, const struct ikev2_rx *rx)
 		return;
 	}
 	bool first_float = ike->local_port != IKE_NATT_PORT && rx->local_port == IKE_NATT_PORT;
+	/* RFC 7296 2.23: only a peer behind a NAT has its port followed
+	 * (after the float to 4500, which either end's NAT asks for); and
+	 * once on 4500 we stay there, where the kernel takes ESP in UDP. */
+	if (!first_float && (!ike->natt.peer_behind || rx->local_port != IKE_NATT_PORT)) {
+		ike_log(ike, LL_DEBUG, "a message came from %s port %u to our port %u; the IKE SA stays at port %u to %u",
+			address_str(&rx->remote, peer), rx->port, rx->local_port, ike->local_port, ike->remote_port);
+		return;
+	}
 	uint16_t was = ike->remote_port;
 	ike->local_port = rx->local_port;
 	ike->remote_port = rx->port;

@@ -561,6 +561,30 @@ static void test_a_new_nat_mapping_is_followed_by_the_ike_sa_and_the_outbound_sa
 	assert_int_equal(harness_sa("west", true)->state, IKE_ESTABLISHED);
 }
 
+/* Only a peer behind the NAT has its port followed, and never back from
+ * our port 4500 to 500 (where no socket takes ESP in UDP). */
+static void test_only_a_peer_behind_nat_is_followed_and_never_off_4500(void **state)
+{
+	(void)state;
+	assert_true(start_nat("", "", ""));
+	nat_on();
+	up();
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	/* east is not behind a NAT: west keeps sending to its 4500 */
+	struct ikev2_rx rx = { .local = w->ends.local, .remote = w->ends.remote, .local_port = IKE_NATT_PORT, .port = 4501 };
+	natt_follow_peer(w, &rx);
+	assert_int_equal(w->remote_port, IKE_NATT_PORT);
+	/* west is behind one: east follows a new port, but not to its port 500 */
+	rx = (struct ikev2_rx){ .local = e->ends.local, .remote = e->ends.remote, .local_port = IKE_PORT, .port = 31000 };
+	natt_follow_peer(e, &rx);
+	assert_int_equal(e->local_port, IKE_NATT_PORT);
+	assert_int_equal(e->remote_port, nat.port4500);
+	rx.local_port = IKE_NATT_PORT;
+	natt_follow_peer(e, &rx);
+	assert_int_equal(e->local_port, IKE_NATT_PORT);
+	assert_int_equal(e->remote_port, 31000);
+}
+
 /* ---- offload ---- */
 
 static void test_offload_behind_nat_falls_back_with_the_reason(void **state)
@@ -611,6 +635,7 @@ int main(void)
 		T(test_keepalives_every_keep_alive_seconds_from_behind_the_nat),
 		T(test_nat_keepalive_no_sends_none),
 		T(test_a_new_nat_mapping_is_followed_by_the_ike_sa_and_the_outbound_sa),
+		T(test_only_a_peer_behind_nat_is_followed_and_never_off_4500),
 		T(test_offload_behind_nat_falls_back_with_the_reason),
 		T(test_offload_behind_nat_is_refused_with_fallback_no),
 	};
