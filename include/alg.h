@@ -146,7 +146,9 @@ const char *alg_proposals_name(const struct alg_proposals *ps, bool ike, char *b
 const char *encr_name(enum encr_id e);		/* "AES_GCM_16", "AES_CBC" */
 const char *integ_name(enum integ_id i);	/* "HMAC_SHA1_96" */
 const char *prf_name(enum prf_id p);		/* "PRF_HMAC_SHA2_256" */
-const char *dh_name(enum dh_id g);		/* "MODP2048", "DH19" (ECP256), "DH31" */
+const char *dh_name(enum dh_id g);
+/* Whether a is one of ps (every transform the same). */
+bool alg_proposals_include(const struct alg_proposals *ps, const struct alg_proposal *a);		/* "MODP2048", "DH19" (ECP256), "DH31" */
 bool encr_is_aead(enum encr_id e);
 bool encr_keylen_ok(enum encr_id e, unsigned bits);	/* AES: 128/192/256, chacha20: 256 */
 

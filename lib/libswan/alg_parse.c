@@ -425,6 +425,16 @@ static bool resolve_hash(struct parser *pa, const struct spec *s, const struct e
 	return true;
 }
 
+static bool same_proposal(const struct alg_proposal *a, const struct alg_proposal *b);
+
+bool alg_proposals_include(const struct alg_proposals *ps, const struct alg_proposal *a)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (same_proposal(&ps->p[i], a))
+			return true;
+	return false;
+}
+
 static bool same_proposal(const struct alg_proposal *a, const struct alg_proposal *b)
 {
 	return a->encr == b->encr && a->encr_keylen == b->encr_keylen &&

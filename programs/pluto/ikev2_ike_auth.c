@@ -328,11 +328,20 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
  * the rest. Once the peer has authenticated, its traffic selectors choose
  * among the conns that fit with the same IDs on our side. */
 struct conn_fit {
+	const struct ike_sa *ike;	/* what IKE_SA_INIT agreed must suit the conn too */
 	const char *peer_id;		/* IDi as sent */
 	const char *our_id;		/* IDr as sent, or the ID the peer authenticated to */
 	bool named;			/* this pass takes only a named peer ID */
 	const struct ikev2_msg *ts;	/* when set, the traffic selectors must fit too */
 };
+
+/* A conn the IKE SA moves to must allow what IKE_SA_INIT agreed under the
+ * first one: its algorithms, and NAT-T if that was negotiated. */
+static bool suits_init(const struct connection *c, const struct ike_sa *ike)
+{
+	return alg_proposals_include(&c->config->ike_proposals, &ike->ike_alg) &&
+	       (!ike->natt.negotiated || natt_wanted(c->config));
+}
 
 static bool fits_ids(const struct connection *c, const struct ends *ends, void *arg)
 {
@@ -344,7 +353,7 @@ static bool fits_ids(const struct connection *c, const struct ends *ends, void *
 		fits = !f->named && secrets_find_psk(pluto.secrets, ends->local_id, f->peer_id) != NULL;
 	else
 		fits = id_eq(ends->remote_id, f->peer_id);
-	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing));
+	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing)) && suits_init(c, f->ike);
 }
 
 /* The conn that fits f best (see above), with its ends; NULL for none. */
@@ -366,7 +375,8 @@ static struct connection *best_fit(const struct ike_sa *ike, struct conn_fit *f,
 /* The IKE SA is now of conn c, its ends those given; why goes in the log. */
 static void take_conn(struct ike_sa *ike, struct connection *c, const struct ends *ends, const char *why)
 {
-	if (c != ike->c)
+	bool moved = c != ike->c;
+	if (moved)
 		ike_log(ike, LL_INFO, "%s are those of conn \"%s\"%s: it takes this IKE SA", why, c->config->name,
 			c->instance_text);
 	ike->ends = *ends;
@@ -378,21 +388,25 @@ static void take_conn(struct ike_sa *ike, struct connection *c, const struct end
 	ike->log.whack = was.whack;
 	ike->log.first_error = was.first_error;
 	ike->log.first_error_len = was.first_error_len;
+	if (moved)
+		natt_conn_changed(ike);
 }
 
 /* Chooses the conn by the peer's IDs, before its AUTH is checked; false
  * (logged) when none fits. */
 static bool take_conn_of_ids(struct ike_sa *ike, const char *peer_id, const char *our_id)
 {
-	struct conn_fit f = { .peer_id = peer_id, .our_id = our_id };
+	struct conn_fit f = { .ike = ike, .peer_id = peer_id, .our_id = our_id };
 	struct ends ends;
 	struct connection *c = best_fit(ike, &f, &ends);
 	if (c == NULL) {
 		char peer[ADDRESS_STR_MAX], ours[ADDRESS_STR_MAX], shown[IKE_ID_SHOWN_MAX], asked[IKE_ID_SHOWN_MAX];
-		ike_log(ike, LL_ERROR, "authentication failed: no conn from %s to %s fits the peer's ID '%s'%s%s%s",
+		char alg[ALG_NAME_MAX];
+		ike_log(ike, LL_ERROR, "authentication failed: no conn from %s to %s fits the peer's ID '%s'%s%s%s (and allows %s%s)",
 			address_str(&ike->ends.remote, peer), address_str(&ike->ends.local, ours),
 			id_shown(peer_id, shown, sizeof(shown)), our_id != NULL ? " with our ID '" : "",
-			our_id != NULL ? id_shown(our_id, asked, sizeof(asked)) : "", our_id != NULL ? "'" : "");
+			our_id != NULL ? id_shown(our_id, asked, sizeof(asked)) : "", our_id != NULL ? "'" : "",
+			alg_ike_name(&ike->ike_alg, alg), ike->natt.negotiated ? " with NAT-T" : "");
 		return false;
 	}
 	take_conn(ike, c, &ends, "the peer's IDs");
@@ -406,7 +420,7 @@ static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 {
 	if (ikev2_ts_fit(m, &ike->ends, ike->c->config->narrowing))
 		return;
-	struct conn_fit f = { .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
+	struct conn_fit f = { .ike = ike, .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
 	struct ends ends;
 	struct connection *c = best_fit(ike, &f, &ends);
 	if (c == NULL || c == ike->c)

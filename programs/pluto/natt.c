@@ -202,6 +202,14 @@ void natt_responder_decide(struct ike_sa *ike, const struct natt_seen *seen)
 		decide_offload(ike);
 }
 
+void natt_conn_changed(struct ike_sa *ike)
+{
+	ike->natt.offload = ike->c->offload;
+	ike->natt.offload_refused = false;
+	if (ike->natt.encap)
+		decide_offload(ike);
+}
+
 bool natt_initiator_decide(struct ike_sa *ike, const struct ikev2_rx *rx)
 {
 	struct natt_seen seen;

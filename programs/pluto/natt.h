@@ -92,6 +92,9 @@ void natt_add_to_init_request(const struct ike_sa *ike, struct ikev2_builder *b)
 void natt_add_to_init_response(const struct ike_sa *ike, struct ikev2_builder *b);
 /* Responder: decides from the request's notifies. */
 void natt_responder_decide(struct ike_sa *ike, const struct natt_seen *seen);
+/* The IKE SA moved to another conn (IKE_AUTH): its offload policy under
+ * the rule for encapsulated SAs is that conn's. */
+void natt_conn_changed(struct ike_sa *ike);
 /* Initiator: reads the response's notifies, decides, floats to port 4500
  * when ESP goes in UDP. False (logged) when the response's notifies are
  * malformed or the offload rule refuses the encapsulated SAs. */

@@ -135,6 +135,39 @@ static void assert_initiator_up(const char *name)
 	assert_true(i->child.installed);
 }
 
+/* east-b allows only AES-CBC-256 with MODP4096; west-b, as @b, offers
+ * what east-a (found by the addresses) allows: the switch to east-b must
+ * not carry an IKE SA that east-b's ike= would never have agreed to. */
+static const char ike_policy_conf[] =
+	"conn east-a\n"
+	"\tleft=" EAST "\n\tleftid=@east\n\tright=" WEST "\n\trightid=@a\n\tauthby=secret\n\tauto=add\n"
+	"conn east-b\n"
+	"\tleft=" EAST "\n\tleftid=@east\n\tright=" WEST "\n\trightid=@b\n\tauthby=secret\n"
+	"\tike=aes256-sha2_512;modp4096\n\tauto=add\n"
+	"conn west-b\n"
+	"\tleft=" WEST "\n\tleftid=@b\n\tright=" EAST "\n\trightid=@east\n\tauthby=secret\n"
+	"\tike=aes_gcm128-sha2_256;dh19\n\tauto=add\n";
+
+static int start_ike_policy(void **state)
+{
+	(void)state;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	return harness_start(ike_policy_conf, two_ids_secrets) ? 0 : -1;
+}
+
+static void test_a_conn_switched_to_must_allow_the_ike_algorithms(void **state)
+{
+	(void)state;
+	up("west-b");
+	assert_null(harness_sa("east-b", false));
+	assert_null(harness_sa("east-a", false));
+	struct ike_sa *w = harness_sa("west-b", true);
+	assert_true(w == NULL || w->state != IKE_ESTABLISHED);
+	assert_int_equal(lines_with("fits the peer's ID '@b'"), 1);
+	assert_int_equal(dbl.nsas, 0);
+}
+
 /* ---- the conn chosen by the peer's IDs ---- */
 
 /* west-b's IKE_SA_INIT finds east-a by the addresses; its ID @b takes
@@ -443,6 +476,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_the_peers_id_chooses_the_conn_and_its_psk, start_two_ids, stop),
 		cmocka_unit_test_setup_teardown(test_a_peer_whose_id_fits_no_conn_is_refused, start_two_ids, stop),
+		cmocka_unit_test_setup_teardown(test_a_conn_switched_to_must_allow_the_ike_algorithms, start_ike_policy, stop),
 		cmocka_unit_test_setup_teardown(test_each_road_warrior_gets_an_instance, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_an_instance_goes_with_its_tunnel, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_status_shows_each_instance, start_rw, stop),
