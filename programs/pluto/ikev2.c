@@ -115,9 +115,13 @@ static const char *conn_attempt_failed(struct connection *c, enum attempt_failur
 }
 
 /* The conn of ike, as loaded now: a conn replaced since keeps failures
- * and plans under its name; one deleted since has none. */
+ * and plans under its name; one deleted since has none; nor has a road
+ * warrior's instance (its template is not what failed, and cannot
+ * initiate to bring it back). */
 static struct connection *current_conn(const struct ike_sa *ike)
 {
+	if (ike->c->template != NULL)
+		return NULL;
 	return ike->c->unloaded ? conn_find(ike->c->config->name) : ike->c;
 }
 

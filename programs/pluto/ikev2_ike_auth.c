@@ -14,6 +14,7 @@
 #include "ikev2_exchange.h"
 #include "ipsec_id.h"
 #include "natt.h"
+#include "offload_probe.h"
 #include "pluto.h"
 #include "secrets.h"
 
@@ -157,8 +158,39 @@ static void replace_older(struct ike_sa *ike)
 	}
 }
 
+/* Whether a tunnel (its child, or one it replaced) or a routed conn's
+ * trap holds reqid r. */
+static bool reqid_in_use(uint32_t r)
+{
+	for (const struct ike_sa *s = ike_sa_first(); s != NULL; s = s->next) {
+		if (s->child.reqid == r)
+			return true;
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+			if (s->retiring[i].serial != 0 && s->retiring[i].reqid == r)
+				return true;
+	}
+	for (const struct connection *c = conn_first(); c != NULL; c = c->next)
+		if (c->reqid == r)
+			return true;
+	return false;
+}
+
+/* A reqid of pluto's range (below PROBE_REQID, which stays the probes')
+ * that no live tunnel holds: rekeys keep a tunnel's for its whole life,
+ * and two tunnels of one reqid would share their updown record. */
+static uint32_t free_tunnel_reqid(unsigned serial)
+{
+	const uint32_t range = PROBE_REQID - PLUTO_REQID_MIN;
+	for (uint32_t i = 0; i < range; i++) {
+		uint32_t r = PLUTO_REQID_MIN + (serial + i) % range;
+		if (!reqid_in_use(r))
+			return r;
+	}
+	return PLUTO_REQID_MIN + serial % range;	/* all taken: cannot happen below the SA caps */
+}
+
 /* Both ends authenticated: the IKE SA is up, and its child gets a serial
- * and a reqid (below PROBE_REQID, which stays the probes'). */
+ * and a reqid. */
 static void established(struct ike_sa *ike)
 {
 	char peer[ADDRESS_STR_MAX], id[IKE_ID_SHOWN_MAX];
@@ -166,7 +198,7 @@ static void established(struct ike_sa *ike)
 	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
 		ikev2_peer_text(ike, peer), id_shown(ike->ends.remote_id, id, sizeof(id)));
 	ike->child.serial = next_serial();
-	ike->child.reqid = PLUTO_REQID_MIN + ike->child.serial % (PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1);
+	ike->child.reqid = free_tunnel_reqid(ike->child.serial);
 	replace_older(ike);
 	ikev2_liveness_start(ike);
 	ikev2_rekey_schedule_ike(ike);

@@ -107,7 +107,7 @@ static void lifecycle_status(struct whack_session *s, const struct connection *c
 		   ike->ike_rekey_at != 0 ? "rekey" : "expires", ike_sa);
 	char nat[160];
 	if (natt_status(ike, nat, sizeof(nat))[0] != '\0')
-		whack_line(s, "\"%s\":   %s", name, nat);
+		whack_line(s, "\"%s\"%s:   %s", name, conn->instance_text, nat);
 }
 
 static void conn_status(struct whack_session *s, const struct connection *conn)

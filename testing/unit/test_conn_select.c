@@ -384,6 +384,35 @@ static void test_an_instance_goes_with_its_tunnel(void **state)
 	assert_int_equal(conn_first_instance()->next->instance, 3);
 }
 
+/* Two live tunnels never share a reqid, however far the serials went
+ * between them (each IKE_SA_INIT answered takes one); and a road
+ * warrior's lost tunnel is not counted as the template's failure. */
+static void test_instances_keep_distinct_reqids_and_their_losses(void **state)
+{
+	(void)state;
+	up("road1");
+	struct ike_sa *r1 = ike_sa_of_instance("rw", 1);
+	assert_non_null(r1);
+	/* serials on to where road2's child would get road1's reqid again
+	 * when reqids were the serial modulo the range (16382), as they were */
+	unsigned child1 = r1->child.serial;
+	const unsigned old_range = PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1;
+	while ((next_serial() + 3 - child1) % old_range != 0)	/* IKE SAs #n, #n+1, then the child */
+		;
+	up("road2");
+	struct ike_sa *r2 = ike_sa_of_instance("rw", 2);
+	assert_non_null(r2);
+	assert_true(r1->child.installed && r2->child.installed);
+	assert_int_equal((r2->child.serial - child1) % old_range, 0);	/* the case is the one meant */
+	assert_int_not_equal(r1->child.reqid, r2->child.reqid);
+	/* road1 goes without a word (as a dead peer would): the template
+	 * records no failure and plans nothing */
+	struct connection *rw = conn_find("rw");
+	ikev2_tunnel_lost(r1, "the test says it was lost");
+	assert_int_equal(rw->retry.failures, 0);
+	assert_int_equal(rw->retry.next_at, 0);
+}
+
 /* Without a PSK for its ID a peer on a template with no rightid fits
  * nothing: refused, and no instance made. */
 static void test_a_road_warrior_without_a_psk_is_refused(void **state)
@@ -481,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_instance_goes_with_its_tunnel, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_status_shows_each_instance, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_a_road_warrior_without_a_psk_is_refused, start_rw, stop),
+		cmocka_unit_test_setup_teardown(test_instances_keep_distinct_reqids_and_their_losses, start_rw, stop),
 		cmocka_unit_test_setup_teardown(test_defaultroute_is_found_when_the_addresses_change, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_a_host_name_is_resolved_at_add_and_when_initiating, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_an_unresolvable_name_is_said_and_never_a_template, start_hosts, stop),
