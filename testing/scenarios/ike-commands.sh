@@ -70,7 +70,7 @@ check "briefstatus: one IPsec SA" grep -qx 'IPsec SAs: total(1), authenticated(1
 out=$(ns west "$BINDIR/ipsec" trafficstatus --json --rundir "$SW_RUNDIR/west" 2>&1)
 echo "$out" | _sw_comment
 check "trafficstatus --json --rundir D: JSON with the SA's bytes" \
-	grep -qE '^\[ \{"serial": [0-9]+, "conn": "t", "type": "ESP", "add_time": [0-9]+, "inBytes": [1-9][0-9]*, ' <<<"$out"
+	grep -qE '^\[ \{"serial": [0-9]+, "conn": "t", "instance": 0, "type": "ESP", "add_time": [0-9]+, "inBytes": [1-9][0-9]*, ' <<<"$out"
 
 # replace a tunnel that is up: new config, new SAs, the old ones gone
 sed -i 's/esp=aes_gcm128-null/esp=aes_gcm256-null/' "$SW_LOGDIR/west.conf"
