@@ -49,21 +49,21 @@ static void usage(FILE *f)
 		"       pluto --version | --help\n");
 }
 
-/* A path option made absolute: the daemon works from "/", and rereads
- * the config and the secrets from there (SIGHUP, whack). */
-static const char *absolute_option(const char *path, const char *option)
+/* A path option made absolute, into buf (static: pluto's for its life):
+ * the daemon works from "/", and rereads the config and the secrets
+ * from there (SIGHUP, whack). */
+static const char *absolute_option(const char *path, const char *option, char buf[PATH_MAX])
 {
-	char buf[PATH_MAX];
-	char *copy = abspath(path, buf, sizeof(buf)) ? strdup(buf) : NULL;
-	if (copy == NULL) {
+	if (!abspath(path, buf, PATH_MAX)) {
 		fprintf(stderr, "pluto: --%s '%s': cannot make it an absolute path\n", option, path);
 		exit(2);
 	}
-	return copy;
+	return buf;
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
+	static char config_path[PATH_MAX], secrets_path[PATH_MAX], rundir[PATH_MAX];
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "secretsfile", required_argument, NULL, 's' },
@@ -79,9 +79,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': pluto.config_path = absolute_option(optarg, "config"); o->config_given = true; break;
-		case 's': pluto.secrets_path = absolute_option(optarg, "secretsfile"); o->secrets_given = true; break;
-		case 'r': pluto.rundir = absolute_option(optarg, "rundir"); break;
+		case 'c': pluto.config_path = absolute_option(optarg, "config", config_path); o->config_given = true; break;
+		case 's': pluto.secrets_path = absolute_option(optarg, "secretsfile", secrets_path); o->secrets_given = true; break;
+		case 'r': pluto.rundir = absolute_option(optarg, "rundir", rundir); break;
 		case 'n': o->nofork = true; break;
 		case 'e': o->stderrlog = true; break;
 		case 'l': o->logfile = optarg; break;
