@@ -374,15 +374,30 @@ rekeys_under_ping() {
 }
 # peer_rekeys KIND PEER_HOLDS_ONE_EACH CMD...: the peer rekeys (KIND child or
 # ike) when CMD runs: pluto answers it, the old SAs go, a ping passes.
+# pluto keeps rekeying by its own short lifetimes meanwhile; the peer's
+# request goes right after one of pluto's own rekeys of that kind, so a
+# whole lifetime lies before pluto's next and the two cannot cross (on a
+# slow machine they did, and pluto's rekey won, as RFC 7296 2.8.1 says).
 peer_rekeys() {
-	local kind=$1 peer_check=$2 wlog=$SW_LOGDIR/west/pluto.log mark; shift 2
+	local kind=$1 peer_check=$2 wlog=$SW_LOGDIR/west/pluto.log mark own what; shift 2
+	if [ "$kind" = child ]; then
+		own="IPsec SA established tunnel mode, rekeying #[0-9]* (we started it)" what="child"
+	else
+		own="established IKE SA, rekeying #[0-9]* (we started it)" what="IKE SA"
+	fi
+	mark=$(log_mark "$wlog")
+	check "pluto rekeys the $what by its lifetime first" wait_for 60 "pluto's own $what rekey" \
+		_sw_logged_since "$wlog" "$mark" "$own"
+	# and the SAs it replaced are gone on both sides, so the peer's request
+	# names the new ones
+	check "the peer holds one IKE SA and one child SA before its rekey" wait_for 15 "the peer's old SAs to go" "$peer_check"
 	mark=$(log_mark "$wlog")
 	must "$@"
 	if [ "$kind" = child ]; then
-		check "the peer rekeys the child and pluto answers" wait_for 20 "the rekey" \
+		check "the peer rekeys the child and pluto answers" wait_for 40 "the rekey" \
 			_sw_logged_since "$wlog" "$mark" "IPsec SA established tunnel mode, rekeying #[0-9]* (the peer started it)"
 	else
-		check "the peer rekeys the IKE SA and pluto answers" wait_for 20 "the IKE rekey" \
+		check "the peer rekeys the IKE SA and pluto answers" wait_for 40 "the IKE rekey" \
 			_sw_logged_since "$wlog" "$mark" "established IKE SA, rekeying #[0-9]* (the peer started it)"
 		check "the old IKE SA goes, replaced" wait_for 15 "the old IKE SA" \
 			_sw_logged_since "$wlog" "$mark" "deleted the IKE SA, replaced by #"
