@@ -54,7 +54,7 @@ static const char *const ike_state_names[] = {
  * ones, with how many of those there are. */
 static const char *sa_state(const struct connection *c)
 {
-	static char buf[240];
+	static char buf[800];	/* a serial for each of up to 64 pairs */
 	const char *name = c->config->name;
 	struct ike_sa *ike = ike_sa_of_instance(name, c->instance);
 	unsigned halfopen = 0;
@@ -64,12 +64,17 @@ static const char *sa_state(const struct connection *c)
 	}
 	if (ike == NULL)
 		return "IKE SA: none; IPsec SA: none";
-	int n;
-	if (ike->child.installed)
-		n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA #%u installed", ike->serial,
-			     ike_state_names[ike->state], ike->child.serial);
-	else
-		n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA: none", ike->serial, ike_state_names[ike->state]);
+	int n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA", ike->serial, ike_state_names[ike->state]);
+	unsigned up = 0;
+	for (unsigned k = 0; k < ike->ntunnels && n > 0 && (size_t)n < sizeof(buf); k++) {
+		if (ike->tunnels[k].child.installed)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s #%u", up++ == 0 ? "" : ",",
+				      ike->tunnels[k].child.serial);
+	}
+	if (n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s", up == 0 ? ": none" : " installed");
+	if (up > 0 && ike->ntunnels > 1 && n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " (%u of %u subnet pairs)", up, ike->ntunnels);
 	if (halfopen > 1 && n > 0 && (size_t)n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - (size_t)n, "; %u half-open IKE SAs", halfopen);
 	return buf;
@@ -91,16 +96,19 @@ static void lifecycle_status(struct whack_session *s, const struct connection *c
 {
 	const char *name = conn->config->name;
 	const struct ike_sa *ike = ike_sa_of_instance(name, conn->instance);
-	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike->child.installed)
+	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike_sa_any_child(ike))
 		return;
 	const struct conn_config *c = ike->c->config;
-	time_t now = time(NULL);
+	time_t now = time(NULL), next = 0;
 	char child[64], ike_sa[64];
 	const char *busy = ikev2_rekey_under_way(ike);
-	if (c->rekey)
-		due_in(ike->child.add_time + ike->child.soft_seconds, now, child, sizeof(child));
-	else
-		due_in(ike->child.add_time + c->salifetime, now, child, sizeof(child));
+	for (unsigned k = 0; k < ike->ntunnels; k++) {	/* the first child due */
+		const struct child_sa *ch = &ike->tunnels[k].child;
+		time_t at = ch->add_time + (c->rekey ? ch->soft_seconds : c->salifetime);
+		if (ch->installed && (next == 0 || at < next))
+			next = at;
+	}
+	due_in(next, now, child, sizeof(child));
 	due_in(ike->ike_rekey_at != 0 ? ike->ike_rekey_at : ike->ike_expire_at, now, ike_sa, sizeof(ike_sa));
 	whack_line(s, "\"%s\"%s:   %s%s; IPsec SA %s %s; IKE SA %s %s", name, conn->instance_text, busy != NULL ? "up, rekeying " : "up",
 		   busy != NULL ? busy : "", c->rekey ? "rekey" : "expires", child,
@@ -225,7 +233,8 @@ void trafficstatus_show(struct whack_session *s, bool json)
 {
 	bool first = true;
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
-		const struct child_sa *ch = &ike->child;
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		const struct child_sa *ch = &ike->tunnels[k].child;
 		if (!ch->installed)
 			continue;
 		uint64_t in = status_sa_bytes(&ike->ends.local, ch->spi_in), out = status_sa_bytes(&ike->ends.remote, ch->spi_out);
@@ -236,7 +245,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 			whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
 				   ch->serial, ike->c->config->name, ike->c->instance_text, (long long)ch->add_time, (unsigned long long)in,
 				   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
-				   child_sa_offload(ike, off, sizeof(off)));
+				   child_sa_offload(ch, off, sizeof(off)));
 			continue;
 		}
 		char conn[300], id[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
@@ -249,6 +258,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 			   json_escape(sa_offload_raw(&ch->offload[0], in_raw, sizeof(in_raw)), in_off, sizeof(in_off)),
 			   json_escape(sa_offload_raw(&ch->offload[1], out_raw, sizeof(out_raw)), out_off, sizeof(out_off)));
 		first = false;
+	}
 	}
 	if (json)
 		whack_line(s, "%s", first ? "[]" : "]");
