@@ -240,11 +240,18 @@ static bool parse_host(const char *text, union kw_value *v, char why[KW_WHY_MAX]
 	return fail(why, "invalid value '%s' (expected an IP address, a host name, %%any or %%defaultroute)", text);
 }
 
+/* Whether one of two subnets holds the other (or they are the same). */
+static bool subnets_overlap(const ip_subnet *a, const ip_subnet *b)
+{
+	return subnet_contains(a, &b->addr) || subnet_contains(b, &a->addr);
+}
+
 /* One subnet, or libreswan's lists: "10.0.1.0/24,10.0.2.0/24" or
- * "{10.0.1.0/24 10.0.2.0/24}", all of one family. */
+ * "{10.0.1.0/24 10.0.2.0/24}", all of one family and none overlapping
+ * another (two tunnels would carry the same traffic). */
 static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MAX])
 {
-	char list[256], *save = NULL;
+	char list[IPSEC_SUBNETS_MAX * 64], *save = NULL;
 	size_t len = strlen(text);
 	if (len >= sizeof(list))
 		return fail(why, "invalid value: longer than %zu characters", sizeof(list) - 1);
@@ -265,6 +272,10 @@ static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MA
 				    one);
 		if (net->addr.family != v->subnets.net[0].addr.family)
 			return fail(why, "invalid value '%s' (its subnets are not all of one address family)", text);
+		for (unsigned i = 0; i < v->subnets.n; i++) {
+			if (subnets_overlap(&v->subnets.net[i], net))
+				return fail(why, "invalid value '%s' (%s overlaps another subnet of the list)", text, one);
+		}
 		v->subnets.n++;
 	}
 	if (v->subnets.n == 0)

@@ -195,6 +195,15 @@ static struct tunnel *tunnel_with_sa(struct ike_sa *ike, const ip_address *dst, 
 	return NULL;
 }
 
+static bool other_child_up(const struct ike_sa *ike, const struct tunnel *t)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		if (&ike->tunnels[k] != t && ike->tunnels[k].child.installed)
+			return true;
+	}
+	return false;
+}
+
 /* A retiring child of ike that holds the SA dst/spi, or NULL. */
 static struct child_sa *retiring_with_sa(struct ike_sa *ike, const ip_address *dst, uint32_t spi)
 {
@@ -218,10 +227,12 @@ void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit)
 		struct tunnel *t = ike->state == IKE_ESTABLISHED ? tunnel_with_sa(ike, dst, spi) : NULL;
 		if (t == NULL)
 			continue;
-		if (ike->ntunnels > 1) {
-			/* the IKE SA and its other tunnels go on */
+		if (other_child_up(ike, t)) {
+			/* the IKE SA and its other tunnels go on; a conn kept up
+			 * makes this one anew over it */
 			child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; deleting it",
 				  limit);
+			t->want_rekey = ikev2_keeps_tunnel(ike);
 			ikev2_delete_tunnel(ike, t);
 			return;
 		}
@@ -271,27 +282,35 @@ static void cannot_initiate(struct connection *c, unsigned whack, enum attempt_f
 	logger_whack_done(&lg, 1);
 }
 
-/* A tunnel of ike with no child up, none being made. */
-static struct tunnel *tunnel_down(struct ike_sa *ike)
+/* Each tunnel of an established ike with no child up and none being
+ * made is to have one made anew; how many. */
+static unsigned want_tunnels_down(struct ike_sa *ike)
 {
-	for (unsigned k = 0; k < ike->ntunnels; k++) {
-		if (!ike->tunnels[k].child.installed && !ike->tunnels[k].want_rekey)
-			return &ike->tunnels[k];
+	unsigned n = 0;
+	for (unsigned k = 0; ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (!t->child.installed && !t->want_rekey && !ikev2_rekeying_tunnel(ike, t)) {
+			t->want_rekey = true;
+			n++;
+		}
 	}
-	return NULL;
+	return n;
 }
 
 void ikev2_initiate(struct connection *c, unsigned whack)
 {
 	struct ike_sa *old = ike_sa_of_conn(c->config->name);
-	struct tunnel *down = old != NULL && old->state == IKE_ESTABLISHED && ikev2_rekey_under_way(old) == NULL ?
-		tunnel_down(old) : NULL;
-	if (down != NULL) {
-		/* An IPsec SA of it was deleted and the IKE SA lives: the child
-		 * is made anew over it, and the whack hears how that ends. */
+	unsigned down = old != NULL ? want_tunnels_down(old) : 0;
+	if (down > 0) {
+		/* IPsec SAs of it were deleted and the IKE SA lives: the
+		 * children are made anew over it, one at a time, and the whack
+		 * hears how the first ends. */
 		old->log.whack = whack;
-		ike_log(old, LL_INFO, "making the IPsec SA anew over this IKE SA");
-		ikev2_rekey_tunnel(old, down);
+		if (down == 1)
+			ike_log(old, LL_INFO, "making the IPsec SA anew over this IKE SA");
+		else
+			ike_log(old, LL_INFO, "making %u IPsec SAs anew over this IKE SA", down);
+		ikev2_send_next(old);
 		return;
 	}
 	if (old != NULL) {

@@ -323,7 +323,7 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 	return 0;
 }
 
-bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned *pair)
+bool ikev2_ts_fit_pair(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned pair)
 {
 	struct diag d;
 	diag_init(&d);
@@ -331,10 +331,15 @@ bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narro
 	static struct ikev2_ts_payload tsi, tsr;
 	if (tsip == NULL || tsrp == NULL || !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d))
 		return false;
+	struct ts_side local = { .pp = ends->local_pp }, remote = { .pp = ends->remote_pp };
+	ends_pair(ends, pair, &local.net, &remote.net);
+	return any_ts_fits(&tsi, &remote, narrowing) && any_ts_fits(&tsr, &local, narrowing);
+}
+
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned *pair)
+{
 	for (unsigned k = 0; k < ends_npairs(ends); k++) {
-		struct ts_side local = { .pp = ends->local_pp }, remote = { .pp = ends->remote_pp };
-		ends_pair(ends, k, &local.net, &remote.net);
-		if (any_ts_fits(&tsi, &remote, narrowing) && any_ts_fits(&tsr, &local, narrowing)) {
+		if (ikev2_ts_fit_pair(m, ends, narrowing, k)) {
 			if (pair != NULL)
 				*pair = k;
 			return true;

@@ -125,6 +125,9 @@ void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *wh
 /* Tunnel t goes down alone, its IKE SA and other tunnels staying: its
  * children out of the kernel, and the peer told with a Delete. */
 void ikev2_delete_tunnel(struct ike_sa *ike, struct tunnel *t);
+/* Tunnel t went: a rekey of its child under way, or its making, is
+ * called off (what its answer makes is deleted at the peer). */
+void ikev2_rekey_abandon(struct ike_sa *ike, const struct tunnel *t);
 /* Our Delete of retiring children was answered. */
 void ikev2_delete_children_answered(struct ike_sa *ike);
 /* The peer deleted the child of t its colliding rekey made before our
@@ -175,6 +178,8 @@ void ikev2_child_pair_selectors(const struct ike_sa *ike, unsigned pair, struct 
  * ends' subnets: cover it (narrowing), or hold it exactly; that pair's
  * number in *pair (when not NULL). */
 bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned *pair);
+/* The same for the pair numbered pair alone. */
+bool ikev2_ts_fit_pair(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned pair);
 /* The responder's SA and TS payloads for the chosen child. */
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen);

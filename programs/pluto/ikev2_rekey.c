@@ -32,6 +32,9 @@
 
 /* After TEMPORARY_FAILURE, the next try comes within this many seconds. */
 #define REKEY_RETRY_MAX_S 3
+/* A pair of a kept-up conn whose child the peer would not make is asked
+ * for again after this long. */
+#define NEW_CHILD_RETRY_S 60
 #define INVALID_KE_RETRIES 2
 
 struct ikev2_rekey {
@@ -49,6 +52,7 @@ struct ikev2_rekey {
 	struct child_sa child;		/* the new one: its inbound SPI */
 	/* the IKE SA: our new SPI */
 	uint8_t spi[IKEV2_SPI_LEN];
+	bool abandoned;			/* its tunnel went meanwhile: what it makes goes too */
 	/* the peer's rekey of the same child or IKE SA, answered while ours ran */
 	bool collided;
 	unsigned collided_serial;	/* the child or IKE SA it made */
@@ -81,17 +85,27 @@ static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
 	return nonce_cmp(a, b) <= 0 ? a : b;
 }
 
-/* Tunnel t's child could not be made anew over the IKE SA: the tunnel is
- * lost and, when no other tunnel of the IKE SA is up, a conn kept up
- * starts over whole. */
+static void arm_ike_timer(struct ike_sa *ike);
+
+/* Tunnel t's child could not be made anew over the IKE SA. When no other
+ * tunnel of the IKE SA is up, the tunnel is lost and a conn kept up
+ * starts over whole; otherwise the others go on, and a conn kept up asks
+ * for this one again later (ipsec auto --up does at once). */
 static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
 	child_log(ike, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
 	logger_whack_done(&ike->log, 1);
-	if (ike_sa_any_child(ike))
-		return;	/* the others go on; ipsec auto --up tries it again */
-	if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
-		ikev2_send_delete(ike, 1);
+	if (!ike_sa_any_child(ike)) {
+		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
+			ikev2_send_delete(ike, 1);
+		return;
+	}
+	if (ikev2_keeps_tunnel(ike)) {
+		t->retry_at = time(NULL) + NEW_CHILD_RETRY_S;
+		arm_ike_timer(ike);
+		child_log(ike, &t->child, LL_INFO, "asking for it again in %d s", NEW_CHILD_RETRY_S);
+	}
+	ikev2_send_next(ike);
 }
 
 /* ---- the children of a tunnel ---- */
@@ -265,7 +279,7 @@ void ikev2_delete_children_answered(struct ike_sa *ike)
 			struct child_sa *ch = &ike->tunnels[k].retiring[i];
 			if (ch->serial != 0 && ch->delete_sent)
 				ikev2_retiring_gone(ike, ch, ch->installed ? "replaced by the rekey is deleted"
-								   : "of the rekey, never installed here, is deleted at the peer");
+								   : "(out of this kernel already) is deleted at the peer");
 		}
 	}
 }
@@ -559,13 +573,34 @@ static void drop_redundant(struct tunnel *t, const struct child_sa *made)
 	slot->delete_sent = false;
 }
 
+void ikev2_rekey_abandon(struct ike_sa *ike, const struct tunnel *t)
+{
+	if (ike->rekey != NULL && !ike->rekey->ike && ike->rekey->t == t)
+		ike->rekey->abandoned = true;
+}
+
 void ikev2_delete_tunnel(struct ike_sa *ike, struct tunnel *t)
 {
-	struct child_sa gone = t->child;
+	/* the children the peer is to hear of: out of the kernel, kept
+	 * (their SPIs) for the Delete */
+	struct child_sa owed[1 + CHILD_RETIRING_MAX];
+	size_t n = 0;
+	if (t->child.serial != 0)
+		owed[n++] = t->child;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		if (t->retiring[i].serial != 0 && !t->retiring[i].delete_sent)
+			owed[n++] = t->retiring[i];
+	}
+	uint32_t reqid = t->child.reqid;
+	ikev2_rekey_abandon(ike, t);
 	child_sa_remove_tunnel(ike, t);
-	t->child = (struct child_sa){ .reqid = gone.reqid };
-	if (gone.serial != 0)
-		drop_redundant(t, &gone);	/* out of the kernel already: the Delete is owed */
+	t->child = (struct child_sa){ .reqid = reqid };
+	for (size_t i = 0; i < n; i++) {
+		struct child_sa gone = { .serial = owed[i].serial, .reqid = reqid, .spi_in = owed[i].spi_in,
+					 .spi_out = owed[i].spi_out };
+		drop_redundant(t, &gone);
+	}
+	explicit_bzero(owed, sizeof(owed));
 	ikev2_send_next(ike);
 }
 
@@ -602,6 +637,14 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	struct ikev2_notify n;
 	struct diag d;
 	diag_init(&d);
+	if (rk->abandoned) {
+		/* Its tunnel went meanwhile: the child the peer made goes too. */
+		if (ikev2_error_notify(&rx->m, &n) == NULL)
+			drop_redundant(t, &rk->child);
+		ikev2_rekey_free(ike);
+		ikev2_send_next(ike);
+		return;
+	}
 	if (ikev2_error_notify(&rx->m, &n) != NULL) {
 		if (n.type != N_INVALID_KE_PAYLOAD || !retry_child_with_group(ike, &n))
 			rekey_refused(ike, &n);
@@ -829,24 +872,45 @@ static void child_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const s
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
 }
 
-/* A CREATE_CHILD_SA for a new child: the one of the tunnel whose pair of
- * subnets the peer's traffic selectors fit, when that tunnel has none
- * (it was never up, or the peer deleted it). */
+/* Whether tunnel t can take a new child now: it has none, and neither a
+ * rekey (of it or of the IKE SA) nor a Delete of its old ones is under way. */
+static bool tunnel_free(const struct ike_sa *ike, const struct tunnel *t)
+{
+	bool busy = t->child.installed || (ike->rekey != NULL && (ike->rekey->ike || ike->rekey->t == t));
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		busy |= t->retiring[i].serial != 0;
+	return !busy;
+}
+
+/* A CREATE_CHILD_SA for a new child: the one of a tunnel whose pair of
+ * subnets the peer's traffic selectors fit (with one pair, the selectors
+ * are checked as the child is chosen), when that tunnel has none (it was
+ * never up, or the peer deleted it). */
 static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 {
-	unsigned pair;
-	if (!ikev2_ts_fit(&rx->m, &ike->ends, ike->c->config->narrowing, &pair) || pair >= ike->ntunnels) {
+	struct tunnel *t = NULL, *fits = NULL;
+	for (unsigned k = 0; k < ike->ntunnels && t == NULL; k++) {
+		struct tunnel *c = &ike->tunnels[k];
+		if (ike->ntunnels > 1 && !ikev2_ts_fit_pair(&rx->m, &ike->ends, ike->c->config->narrowing, c->pair))
+			continue;
+		fits = c;
+		if (tunnel_free(ike, c))
+			t = c;
+	}
+	if (fits == NULL) {
 		ike_log(ike, LL_ERROR, "the peer asks for a child SA whose traffic selectors fit none of this conn's subnets; answering TS_UNACCEPTABLE");
 		ikev2_respond_notify(ike, rx, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
-	struct tunnel *t = &ike->tunnels[pair];
-	bool busy = t->child.installed || (ike->rekey != NULL && (ike->rekey->ike || ike->rekey->t == t));
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
-		busy |= t->retiring[i].serial != 0;
-	if (busy) {
+	if (t == NULL && (ike->ntunnels == 1 || fits->child.installed)) {
 		ike_log(ike, LL_WARN, "the peer asks for another child SA for traffic that one already carries; answering NO_ADDITIONAL_SAS");
 		ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
+	if (t == NULL) {
+		/* RFC 7296 2.25: a rekey (or Delete) of ours is under way */
+		ike_log(ike, LL_INFO, "the peer asks for a child SA while we rekey; answering TEMPORARY_FAILURE");
+		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	uint16_t err = answer_child(ike, rx, t, NULL);
@@ -918,6 +982,10 @@ static bool start_ike_rekey(struct ike_sa *ike)
  * peer's Delete of it ends nothing, and if none comes it goes soon. */
 static void hand_over(struct ike_sa *from, struct ike_sa *to)
 {
+	/* A child rekey still under way on from (it met two IKE SA rekeys)
+	 * would change to's tunnels from another IKE SA: it is dropped. */
+	if (from->rekey != NULL && !from->rekey->ike)
+		ikev2_rekey_free(from);
 	/* to's tunnels (as many, none up) are from's from now on */
 	struct tunnel *tunnels = to->tunnels;
 	unsigned n = to->ntunnels;

@@ -1477,6 +1477,75 @@ static void test_one_subnet_pair_goes_and_comes_back_alone(void **state)
 	assert_pairs_up(w, e, 4);
 }
 
+/* East deletes all four children in one Delete (they wait for the window
+ * while its IKE SA rekey runs, then go out together): west removes every
+ * one; ipsec auto --up then makes all four anew over the IKE SA. */
+static void test_a_delete_of_every_pair_and_up_bringing_them_all_back(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	struct ike_sa *e = harness_sa("east", false);
+	assert_true(ikev2_rekey_now(e, true));		/* the window is busy */
+	for (unsigned k = 0; k < e->ntunnels; k++)
+		ikev2_delete_tunnel(e, &e->tunnels[k]);
+	wire_pump(64);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_int_equal(dbl.nsas, 0);
+	assert_int_equal(dbl.npols, 0);
+	struct ike_sa *w = harness_sa("west", false);	/* east started the new IKE SA */
+	assert_non_null(w);
+	assert_int_equal(w->state, IKE_ESTABLISHED);
+	assert_false(ike_sa_any_child(w));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	assert_pairs_up(w, harness_sa("east", true), 4);
+}
+
+/* The peer refuses two of the four pairs (its conn has one subnet where
+ * ours has two): the pairs after a refused one still come up. */
+static void test_a_refused_pair_does_not_hold_back_the_others(void **state)
+{
+	(void)state;
+	harness_stop();
+	static const char one_east_subnet[] =
+		"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tleftsubnets={10.1.1.0/24 10.1.2.0/24}\n"
+		"\trightsubnet=10.2.1.0/24,10.2.2.0/24\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+		"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tleftsubnet=10.2.1.0/24\n"
+		"\trightsubnets={10.1.1.0/24 10.1.2.0/24}\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n";
+	assert_true(harness_start(one_east_subnet, secrets));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	/* pairs 0 (10.1.1.0/24-10.2.1.0/24) and 2 (10.1.2.0/24-10.2.1.0/24) */
+	assert_true(w->tunnels[0].child.installed);
+	assert_false(w->tunnels[1].child.installed);
+	assert_true(w->tunnels[2].child.installed);
+	assert_false(w->tunnels[3].child.installed);
+	assert_null(w->request.data);
+	assert_false(w->tunnels[1].want_rekey || w->tunnels[3].want_rekey);
+	assert_int_equal(e->ntunnels, 2);
+	assert_true(e->tunnels[0].child.installed && e->tunnels[1].child.installed);
+	assert_int_equal(dbl.nsas, 8);
+}
+
+/* A pair's child expires while its rekey is out: the answer's child is
+ * not installed (its pair has no policies any more) but deleted at the
+ * peer, and the other pairs stay. */
+static void test_a_pair_that_goes_during_its_rekey_takes_the_rekeys_child_along(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	ikev2_rekey_tunnel(w, &w->tunnels[1]);
+	assert_non_null(w->request.data);		/* the rekey is out */
+	ikev2_delete_tunnel(w, &w->tunnels[1]);
+	wire_pump(64);
+	assert_false(w->tunnels[1].child.installed);
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		assert_int_equal(w->tunnels[1].retiring[i].serial, 0);
+	assert_pairs_up(w, e, 3);
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -1561,6 +1630,9 @@ int main(void)
 		T(test_several_subnet_pairs_come_up_over_one_ike_sa),
 		T(test_each_subnet_pair_is_rekeyed_and_moves_with_the_ike_sa),
 		T(test_one_subnet_pair_goes_and_comes_back_alone),
+		T(test_a_delete_of_every_pair_and_up_bringing_them_all_back),
+		T(test_a_refused_pair_does_not_hold_back_the_others),
+		T(test_a_pair_that_goes_during_its_rekey_takes_the_rekeys_child_along),
 		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
 		T(test_the_initiator_rekeys_the_child),
 		T(test_the_responder_rekeys_the_child),

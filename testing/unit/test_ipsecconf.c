@@ -731,6 +731,8 @@ static void test_bad_values(void **state)
 		{ "leftsubnet=10.0.0.0/8,2001:db8::/32", "keyword 'leftsubnet': invalid value '10.0.0.0/8,2001:db8::/32' (its subnets are not all of one address family)" },
 		{ "leftsubnets={10.0.0.0/8 10.0.0.1/8}", "keyword 'leftsubnets': invalid value '10.0.0.1/8' (expected a subnet such as 10.0.1.0/24 or 2001:db8::/64, with no address bits set past the prefix length)" },
 		{ "leftsubnets={10.1.0.0/16", "keyword 'leftsubnets': unterminated list (no closing '}')" },
+		{ "leftsubnets={10.1.0.0/16 10.1.2.0/24}", "keyword 'leftsubnets': invalid value '{10.1.0.0/16 10.1.2.0/24}' (10.1.2.0/24 overlaps another subnet of the list)" },
+		{ "rightsubnet=10.1.0.0/16,10.1.0.0/16", "keyword 'rightsubnet': invalid value '10.1.0.0/16,10.1.0.0/16' (10.1.0.0/16 overlaps another subnet of the list)" },
 		{ "rightsubnets=10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16,10.5.0.0/16,10.6.0.0/16,10.7.0.0/16,10.8.0.0/16,10.9.0.0/16", "keyword 'rightsubnets': invalid value '10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16,10.5.0.0/16,10.6.0.0/16,10.7.0.0/16,10.8.0.0/16,10.9.0.0/16' (at most 8 subnets per side)" },
 		{ "leftid=%fromcert", "keyword 'leftid': invalid value '%fromcert' (%fromcert needs certificates, which are not supported)" },
 		{ "rightid=\"C=US, O=Example\"", "keyword 'rightid': invalid value 'C=US, O=Example' (certificate DNs are not supported; use an IP address, @fqdn, user@fqdn or %any)" },
