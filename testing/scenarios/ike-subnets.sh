@@ -24,35 +24,10 @@ must ip -n "$(ns_name east)" route add 10.1.0.0/16 via 192.0.2.1
 xfrm_warm_up west
 xfrm_warm_up east
 d=$SW_LOGDIR
-psk="several subnets test secret, not a real one"
-cat >"$d/west.conf" <<CONF
-conn t
-	left=192.0.2.1
-	right=192.0.2.2
-	leftsubnets={10.1.1.0/24 10.1.2.0/24}
-	rightsubnet=10.2.1.0/24,10.2.2.0/24
-	authby=secret
-	ike=aes_gcm128-sha2_256;dh19
-	esp=aes_gcm128-null
-	auto=add
-CONF
-cat >"$d/east.conf" <<CONF
-config setup
-	dnssec-enable=no
-
-conn t
-	ikev2=insist
-	authby=secret
-	left=192.0.2.2
-	right=192.0.2.1
-	leftsubnets={10.2.1.0/24 10.2.2.0/24}
-	rightsubnets={10.1.1.0/24 10.1.2.0/24}
-	type=tunnel
-	ike=aes_gcm128-sha2_256-dh19
-	esp=aes_gcm128-null
-	auto=add
-CONF
-echo "192.0.2.1 192.0.2.2 : PSK \"$psk\"" >"$d/west.secrets"
+pluto_psk_conf west 192.0.2.1 192.0.2.2 \
+	$'leftsubnets={10.1.1.0/24 10.1.2.0/24}\nrightsubnet=10.2.1.0/24,10.2.2.0/24\nike=aes_gcm128-sha2_256;dh19'
+psk=$(sed -n 's/.*PSK "\(.*\)"$/\1/p' "$d/west.secrets")
+libreswan_psk_conf 192.0.2.2 192.0.2.1 "" $'leftsubnets={10.2.1.0/24 10.2.2.0/24}\nrightsubnets={10.1.1.0/24 10.1.2.0/24}\nike=aes_gcm128-sha2_256-dh19\nesp=aes_gcm128-null' >"$d/east.conf"
 cp "$d/west.secrets" "$d/east.secrets"
 pluto_start west west "$d/west.conf" "$d/west.secrets"
 libreswan_start east east "$d/east.conf" "$d/east.secrets"
