@@ -35,6 +35,9 @@ enum dpd_action { DPD_HOLD, DPD_CLEAR, DPD_RESTART };		/* encapsulation=, esn= (
  * apart only so --status shows what the user wrote. */
 enum hw_offload { HW_OFFLOAD_NO, HW_OFFLOAD_YES, HW_OFFLOAD_CRYPTO, HW_OFFLOAD_PACKET, HW_OFFLOAD_AUTO };
 
+/* leftsubnets=: at most this many subnets on a side. */
+#define IPSEC_SUBNETS_MAX 8
+
 struct end_config {
 	char *host_text;	/* as written: an address, a host name, "%any" or "%defaultroute" */
 	ip_address host;	/* unset for %any; for the others, unset until pluto resolves them */
@@ -44,6 +47,10 @@ struct end_config {
 	ip_subnet subnet;	/* leftsubnet=; when !has_subnet, the host itself
 				 * (unset for %any: known only once the peer is) */
 	bool has_subnet;
+	/* leftsubnets=, or a list in leftsubnet=: every subnet of the side,
+	 * [0] being subnet; one tunnel per pair of the two sides' subnets */
+	ip_subnet subnets[IPSEC_SUBNETS_MAX];
+	unsigned nsubnets;
 	char *id;		/* leftid= as written, NULL when absent (the address is the id) */
 	ip_address sourceip;	/* leftsourceip=: the source of our traffic into the tunnel */
 	bool has_sourceip;

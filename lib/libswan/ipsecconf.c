@@ -132,14 +132,35 @@ static void check_subnets_agree(const struct conn_config *c, const struct resolv
 	report_at(d, c, at, what);
 }
 
+/* A trap (auto=ondemand) covers one pair of subnets, and a transport
+ * conn has none of its own. */
+static void check_subnet_pairs(const struct conn_config *c, const struct resolved_conn *r, struct diag *d)
+{
+	if (c->left.nsubnets < 2 && c->right.nsubnets < 2)
+		return;
+	const struct checked_entry *at = r->by_kw[c->left.nsubnets > 1 ? KW_LEFTSUBNET : KW_RIGHTSUBNET];
+	if (c->type == TYPE_TRANSPORT)
+		report_at(d, c, at, "several subnets need type=tunnel");
+	else if (c->auto_mode == AUTO_ONDEMAND)
+		report_at(d, c, at, "several pairs of subnets cannot be routed yet (auto=ondemand): use auto=start or add");
+}
+
 /* leftsourceip= is the source of this host's own traffic into the
  * tunnel, so it must be one the policies carry: inside leftsubnet= (or,
  * without one, the host itself). */
+static bool inside_a_subnet(const struct end_config *end)
+{
+	for (unsigned i = 0; i < end->nsubnets; i++) {
+		if (subnet_contains(&end->subnets[i], &end->sourceip))
+			return true;
+	}
+	return subnet_contains(&end->subnet, &end->sourceip);
+}
+
 static void check_sourceip(const struct conn_config *c, const struct end_config *end, const char *subnet_kw,
 			   const struct checked_entry *at, struct diag *d)
 {
-	if (at == NULL || !at->valid || !end->has_sourceip || end->subnet.addr.family == 0 ||
-	    subnet_contains(&end->subnet, &end->sourceip))
+	if (at == NULL || !at->valid || !end->has_sourceip || end->subnet.addr.family == 0 || inside_a_subnet(end))
 		return;
 	char sn[ADDRESS_STR_MAX], what[256];
 	if (end->has_subnet)
@@ -176,7 +197,8 @@ static void check_conn(struct conn_config *c, const struct resolved_conn *r, str
 	check_hosts_present(c, r, d);
 	check_protoports_agree(c, r, d);
 	if (check_hosts_agree(c, r, d))
-		check_subnets_agree(c, r, d);
+		check_subnets_agree(c, r, d);	/* each side's list is of one family */
+	check_subnet_pairs(c, r, d);
 	check_sourceip(c, &c->left, "leftsubnet", r->by_kw[KW_LEFTSOURCEIP], d);
 	check_sourceip(c, &c->right, "rightsubnet", r->by_kw[KW_RIGHTSOURCEIP], d);
 }

@@ -70,6 +70,14 @@ static enum token next_word(const char **p, char **out)
 		*p = end + 1;
 		return TOKEN_WORD;
 	}
+	if (*start == '{') {	/* libreswan's lists, leftsubnets={a b}: one word, braces kept */
+		const char *end = strchr(start + 1, '}');
+		if (end == NULL)
+			return TOKEN_UNTERMINATED;
+		*out = xstrndup(start, (size_t)(end - start + 1));
+		*p = end + 1;
+		return TOKEN_WORD;
+	}
 	while (**p != '\0' && **p != ' ' && **p != '\t' && **p != '#')
 		(*p)++;
 	*out = xstrndup(start, (size_t)(*p - start));
@@ -278,7 +286,8 @@ static bool read_value(struct reader *r, const struct where *w, const char *keyw
 		*value = xstrdup("");
 		return true;
 	case TOKEN_UNTERMINATED:
-		diag_add(r->d, "%s:%d: keyword '%s': unterminated quote", w->file, w->line, keyword);
+		diag_add(r->d, "%s:%d: keyword '%s': unterminated %s", w->file, w->line, keyword,
+			 *p == '{' ? "list (no closing '}')" : "quote");
 		return false;
 	case TOKEN_WORD:
 		break;

@@ -30,7 +30,6 @@ static const struct kw_fate fates[] = {
 	REFUSED("alsoflip", C, "write the conn with left and right as they are, and use also="),
 	IGNORED("hostaddrfamily", C, "the family comes from left= and right="),
 	IGNORED("clientaddrfamily", C, "the family comes from the subnets"),
-	REFUSED("leftsubnets", C, "one child SA per pair of subnets is not supported yet; write one conn per pair"),
 	REFUSED("leftvti", C, no_vti),
 	REFUSED("leftaddresspool", C, no_cp),
 	IGNORED("leftnexthop", C, "the kernel's routing table chooses the next hop (obsolete in libreswan 5 too)"),

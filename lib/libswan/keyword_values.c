@@ -240,15 +240,47 @@ static bool parse_host(const char *text, union kw_value *v, char why[KW_WHY_MAX]
 	return fail(why, "invalid value '%s' (expected an IP address, a host name, %%any or %%defaultroute)", text);
 }
 
+/* Whether one of two subnets holds the other (or they are the same). */
+static bool subnets_overlap(const ip_subnet *a, const ip_subnet *b)
+{
+	return subnet_contains(a, &b->addr) || subnet_contains(b, &a->addr);
+}
+
+/* One subnet, or libreswan's lists: "10.0.1.0/24,10.0.2.0/24" or
+ * "{10.0.1.0/24 10.0.2.0/24}", all of one family and none overlapping
+ * another (two tunnels would carry the same traffic). */
 static bool parse_subnet(const char *text, union kw_value *v, char why[KW_WHY_MAX])
 {
-	if (subnet_parse(text, &v->subnet))
-		return true;
-	if (strpbrk(text, ", \t{") != NULL)
-		return fail(why, "invalid value '%s' (only one subnet per side is supported)", text);
-	/* subnet_parse also refuses 10.0.1.5/24: say so, it is a common slip. */
-	return fail(why, "invalid value '%s' (expected a subnet such as 10.0.1.0/24 or 2001:db8::/64, with no address bits set past the prefix length)",
-		    text);
+	char list[IPSEC_SUBNETS_MAX * 64], *save = NULL;
+	size_t len = strlen(text);
+	if (len >= sizeof(list))
+		return fail(why, "invalid value: longer than %zu characters", sizeof(list) - 1);
+	memcpy(list, text, len + 1);
+	char *s = list;
+	if (s[0] == '{' && len > 1 && s[len - 1] == '}') {
+		s[len - 1] = '\0';
+		s++;
+	}
+	v->subnets.n = 0;
+	for (char *one = strtok_r(s, ", \t", &save); one != NULL; one = strtok_r(NULL, ", \t", &save)) {
+		ip_subnet *net = &v->subnets.net[v->subnets.n];
+		if (v->subnets.n == IPSEC_SUBNETS_MAX)
+			return fail(why, "invalid value '%s' (at most %d subnets per side)", text, IPSEC_SUBNETS_MAX);
+		/* subnet_parse also refuses 10.0.1.5/24: say so, it is a common slip. */
+		if (!subnet_parse(one, net))
+			return fail(why, "invalid value '%s' (expected a subnet such as 10.0.1.0/24 or 2001:db8::/64, with no address bits set past the prefix length)",
+				    one);
+		if (net->addr.family != v->subnets.net[0].addr.family)
+			return fail(why, "invalid value '%s' (its subnets are not all of one address family)", text);
+		for (unsigned i = 0; i < v->subnets.n; i++) {
+			if (subnets_overlap(&v->subnets.net[i], net))
+				return fail(why, "invalid value '%s' (%s overlaps another subnet of the list)", text, one);
+		}
+		v->subnets.n++;
+	}
+	if (v->subnets.n == 0)
+		return fail(why, "missing value");
+	return true;
 }
 
 static bool parse_sourceip(const char *text, union kw_value *v, char why[KW_WHY_MAX])

@@ -145,7 +145,9 @@ static const struct keyword keywords[] = {
 	{ "left", KW_LEFT, KWS_CONN, KT_HOST, CONN(left), 0, NULL, 0, 0 },
 	{ "right", KW_RIGHT, KWS_CONN, KT_HOST, CONN(right), 0, NULL, 0, 0 },
 	{ "leftsubnet", KW_LEFTSUBNET, KWS_CONN, KT_SUBNET, CONN(left), 0, NULL, 0, 0 },
+	{ "leftsubnets", KW_LEFTSUBNET, KWS_CONN, KT_SUBNET, CONN(left), 0, NULL, 0, 0 },
 	{ "rightsubnet", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
+	{ "rightsubnets", KW_RIGHTSUBNET, KWS_CONN, KT_SUBNET, CONN(right), 0, NULL, 0, 0 },
 	{ "leftid", KW_LEFTID, KWS_CONN, KT_ID, CONN(left.id), 0, NULL, 0, 0 },
 	{ "rightid", KW_RIGHTID, KWS_CONN, KT_ID, CONN(right.id), 0, NULL, 0, 0 },
 	/* libreswan's: the local address for traffic into the tunnel, and
@@ -270,7 +272,9 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 		break;
 	case KT_SUBNET: {
 		struct end_config *end = (struct end_config *)(void *)field;
-		end->subnet = v->subnet;
+		memcpy(end->subnets, v->subnets.net, sizeof(end->subnets));
+		end->nsubnets = v->subnets.n;
+		end->subnet = end->subnets[0];
 		end->has_subnet = true;
 		break;
 	}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "alg.h"
 #include "ip_address.h"
+#include "ipsecconf.h"
 #include "protoport.h"
 
 /* One id per keyword; aliases share their keyword's id, which is what
@@ -97,7 +98,10 @@ union kw_value {
 		bool defaultroute;	/* %defaultroute */
 		bool dns;		/* a host name */
 	} host;
-	ip_subnet subnet;
+	struct {
+		ip_subnet net[IPSEC_SUBNETS_MAX];
+		unsigned n;
+	} subnets;
 	struct protoport protoport;
 	struct alg_proposals proposals;
 };

@@ -115,20 +115,20 @@ static bool same_flow(const struct kernel_policy *a, const struct kernel_policy 
 	       address_eq(&a->tmpl_src, &b->tmpl_src) && address_eq(&a->tmpl_dst, &b->tmpl_dst);
 }
 
-bool child_sa_takes_trap(const struct ike_sa *ike, const struct connection *c)
+bool child_sa_takes_trap(const struct ike_sa *ike, const struct child_sa *ch, const struct connection *c)
 {
 	if (!c->oriented)
 		return false;
 	struct kernel_policy trap, out;
 	child_sa_trap_policy(c, &trap);
-	make_policy(ike, &ike->child, KERNEL_DIR_OUT, &out);
+	make_policy(ike, ch, KERNEL_DIR_OUT, &out);
 	return same_flow(&trap, &out);
 }
 
-const struct connection *child_sa_trap_conn(const struct ike_sa *ike)
+const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct child_sa *ch)
 {
 	const struct connection *c = conn_find(ike->c->config->name);
-	return c != NULL && c->routed && child_sa_takes_trap(ike, c) ? c : NULL;
+	return c != NULL && c->routed && child_sa_takes_trap(ike, ch, c) ? c : NULL;
 }
 
 static size_t npolicies(const struct child_sa *ch)
@@ -143,9 +143,9 @@ static const enum kernel_dir policy_dirs[] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KE
  * tunnel's replaces the trap (XFRM_MSG_UPDPOLICY; an add would be EEXIST)
  * and, when the tunnel goes, the trap replaces it again rather than the
  * policy being deleted, so that the next packet raises an acquire. */
-static void remove_policies(const struct ike_sa *ike, size_t n)
+static void remove_policies(const struct ike_sa *ike, const struct child_sa *ch, size_t n)
 {
-	const struct connection *trap = child_sa_trap_conn(ike);
+	const struct connection *trap = child_sa_trap_conn(ike, ch);
 	for (size_t i = 0; i < n; i++) {
 		struct kernel_policy p;
 		struct kernel_err e = {0};
@@ -154,22 +154,22 @@ static void remove_policies(const struct ike_sa *ike, size_t n)
 			kernel->update_policy(&p, &e);
 			continue;
 		}
-		make_policy(ike, &ike->child, policy_dirs[i], &p);
+		make_policy(ike, ch, policy_dirs[i], &p);
 		kernel->del_policy(&p, &e);
 	}
 }
 
-static int add_policies(struct ike_sa *ike, struct diag *notes)
+static int add_policies(struct ike_sa *ike, const struct child_sa *ch, struct diag *notes)
 {
-	bool over_trap = child_sa_trap_conn(ike) != NULL;
-	for (size_t i = 0; i < npolicies(&ike->child); i++) {
+	bool over_trap = child_sa_trap_conn(ike, ch) != NULL;
+	for (size_t i = 0; i < npolicies(ch); i++) {
 		struct kernel_policy p;
 		struct kernel_err e = {0};
-		make_policy(ike, &ike->child, policy_dirs[i], &p);
+		make_policy(ike, ch, policy_dirs[i], &p);
 		int r = over_trap && p.dir == KERNEL_DIR_OUT ? kernel->update_policy(&p, &e) : kernel->add_policy(&p, &e);
 		if (r != 0) {
 			diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
-			remove_policies(ike, i);
+			remove_policies(ike, ch, i);
 			return r;
 		}
 	}
@@ -240,7 +240,7 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 	 * lingering for its 30 s and holding back the acquires of a later
 	 * packet once this tunnel is gone. A rekey's child keeps the reqid
 	 * of the child it replaces. */
-	const struct connection *trap = (how & CHILD_WITH_POLICIES) ? child_sa_trap_conn(ike) : NULL;
+	const struct connection *trap = (how & CHILD_WITH_POLICIES) ? child_sa_trap_conn(ike, ch) : NULL;
 	if (trap != NULL)
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
@@ -256,7 +256,7 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 			del_sa(&ike->ends.local, ch->spi_in);
 	}
 	explicit_bzero(keymat, sizeof(keymat));
-	if (r == 0 && (how & CHILD_WITH_POLICIES) && (r = add_policies(ike, notes)) != 0)
+	if (r == 0 && (how & CHILD_WITH_POLICIES) && (r = add_policies(ike, ch, notes)) != 0)
 		remove_sas(ike, ch);
 	if (r != 0)
 		return r;
@@ -303,28 +303,34 @@ void child_sa_remove_one(struct ike_sa *ike, struct child_sa *ch)
 	ch->installed = false;
 }
 
-void child_sa_remove(struct ike_sa *ike)
+void child_sa_remove_tunnel(struct ike_sa *ike, struct tunnel *t)
 {
-	bool any = ike->child.installed;
+	bool any = t->child.installed;
 	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		any |= ike->retiring[i].installed;
-		child_sa_remove_one(ike, &ike->retiring[i]);
-		ike->retiring[i] = (struct child_sa){0};
+		any |= t->retiring[i].installed;
+		child_sa_remove_one(ike, &t->retiring[i]);
+		t->retiring[i] = (struct child_sa){0};
 	}
 	/* The policies serve every child of the tunnel; they name the
 	 * current one's selectors. */
 	if (any) {
-		updown_tunnel_down(ike, &ike->child);
-		remove_policies(ike, npolicies(&ike->child));
+		updown_tunnel_down(ike, &t->child);
+		remove_policies(ike, &t->child, npolicies(&t->child));
 	}
-	child_sa_remove_one(ike, &ike->child);
+	child_sa_remove_one(ike, &t->child);
 }
 
-const char *child_sa_offload(const struct ike_sa *ike, char *buf, size_t len)
+void child_sa_remove(struct ike_sa *ike)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++)
+		child_sa_remove_tunnel(ike, &ike->tunnels[k]);
+}
+
+const char *child_sa_offload(const struct child_sa *ch, char *buf, size_t len)
 {
 	char in[128], out[128];
-	sa_offload_str(&ike->child.offload[0], in, sizeof(in));
-	sa_offload_str(&ike->child.offload[1], out, sizeof(out));
+	sa_offload_str(&ch->offload[0], in, sizeof(in));
+	sa_offload_str(&ch->offload[1], out, sizeof(out));
 	if (strcmp(in, out) == 0)
 		snprintf(buf, len, "%s", in);
 	else
@@ -332,13 +338,12 @@ const char *child_sa_offload(const struct ike_sa *ike, char *buf, size_t len)
 	return buf;
 }
 
-const char *child_sa_summary(const struct ike_sa *ike, char *buf, size_t len)
+const char *child_sa_summary(const struct child_sa *ch, char *buf, size_t len)
 {
-	const struct child_sa *ch = &ike->child;
 	char alg[ALG_NAME_MAX], off[300];
 	struct alg_proposal esp = ch->alg;
 	esp.dh = DH_NONE;
 	snprintf(buf, len, "{ESP=>0x%08x <0x%08x xfrm=%s esn=%s offload=%s}", ch->spi_out, ch->spi_in,
-		 alg_esp_name(&esp, alg), ch->esn ? "yes" : "no", child_sa_offload(ike, off, sizeof(off)));
+		 alg_esp_name(&esp, alg), ch->esn ? "yes" : "no", child_sa_offload(ch, off, sizeof(off)));
 	return buf;
 }

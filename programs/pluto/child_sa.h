@@ -47,7 +47,9 @@ int child_sa_update_encap(struct ike_sa *ike, struct child_sa *ch, struct kernel
 void child_sa_drop_outbound(struct child_sa *ch);
 /* ch's SAs out of the kernel (its record stays, not installed). */
 void child_sa_remove_one(struct ike_sa *ike, struct child_sa *ch);
-/* Every child of ike and the tunnel's policies. */
+/* Every child of tunnel t of ike, and the tunnel's policies. */
+void child_sa_remove_tunnel(struct ike_sa *ike, struct tunnel *t);
+/* The same for every tunnel of ike. */
 void child_sa_remove(struct ike_sa *ike);
 
 /* A routed conn's trap (ondemand.h) is the outbound policy its tunnel
@@ -55,16 +57,16 @@ void child_sa_remove(struct ike_sa *ike);
  * it is up and gives back when it goes. */
 struct kernel_policy;
 void child_sa_trap_policy(const struct connection *c, struct kernel_policy *p);
-/* Whether c's trap is the outbound policy of ike's child (all but the
+/* Whether c's trap is the outbound policy of ike's child ch (all but the
  * reqid): the one takes the other's place. */
-bool child_sa_takes_trap(const struct ike_sa *ike, const struct connection *c);
+bool child_sa_takes_trap(const struct ike_sa *ike, const struct child_sa *ch, const struct connection *c);
 /* The conn loaded under the name of ike's conn, when it is routed and
- * ike's child takes its trap's place. */
-const struct connection *child_sa_trap_conn(const struct ike_sa *ike);
+ * ike's child ch takes its trap's place. */
+const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct child_sa *ch);
 
 /* "{ESP=>0x... <0x... xfrm=AES_GCM_16_128 esn=no offload=crypto(eth0)}" */
-const char *child_sa_summary(const struct ike_sa *ike, char *buf, size_t len);
+const char *child_sa_summary(const struct child_sa *ch, char *buf, size_t len);
 /* The offload state of both SAs: one word when they agree. */
-const char *child_sa_offload(const struct ike_sa *ike, char *buf, size_t len);
+const char *child_sa_offload(const struct child_sa *ch, char *buf, size_t len);
 
 #endif

@@ -177,6 +177,18 @@ bool conn_resolve_names(struct connection *c)
 	return ok;
 }
 
+unsigned ends_npairs(const struct ends *e)
+{
+	return (e->nlocal_nets > 1 ? e->nlocal_nets : 1) * (e->nremote_nets > 1 ? e->nremote_nets : 1);
+}
+
+void ends_pair(const struct ends *e, unsigned k, ip_subnet *local, ip_subnet *remote)
+{
+	unsigned nremote = e->nremote_nets > 1 ? e->nremote_nets : 1, l = k / nremote, r = k % nremote;
+	*local = l == 0 ? e->local_net : e->local_nets[l];
+	*remote = r == 0 ? e->remote_net : e->remote_nets[r];
+}
+
 bool conn_orient(struct connection *c)
 {
 	const struct conn_config *cfg = c->config;
@@ -199,6 +211,10 @@ bool conn_orient(struct connection *c)
 	}
 	fill_end(local, &c->ends.local, &c->ends.local_net, c->ends.local_id, sizeof(c->ends.local_id));
 	fill_end(remote, &c->ends.remote, &c->ends.remote_net, c->ends.remote_id, sizeof(c->ends.remote_id));
+	memcpy(c->ends.local_nets, local->subnets, sizeof(c->ends.local_nets));
+	memcpy(c->ends.remote_nets, remote->subnets, sizeof(c->ends.remote_nets));
+	c->ends.nlocal_nets = (uint8_t)local->nsubnets;
+	c->ends.nremote_nets = (uint8_t)remote->nsubnets;
 	c->ends.local_pp = local->protoport;
 	c->ends.remote_pp = remote->protoport;
 	c->oriented = true;

@@ -26,10 +26,17 @@
 
 struct event;
 
+#define CONN_SUBNETS_MAX 8
+
 /* The conn as seen from this host: which end is local. */
 struct ends {
 	ip_address local, remote;
-	ip_subnet local_net, remote_net;
+	ip_subnet local_net, remote_net;	/* the first of each side's subnets */
+	/* leftsubnets=/rightsubnets= (and leftsubnet= lists): each side's
+	 * subnets, [0] being local_net or remote_net; every local one pairs
+	 * with every remote one, a tunnel each (ends_pair) */
+	ip_subnet local_nets[CONN_SUBNETS_MAX], remote_nets[CONN_SUBNETS_MAX];
+	uint8_t nlocal_nets, nremote_nets;	/* 0 and 1: just local_net, remote_net */
 	struct protoport local_pp, remote_pp;	/* leftprotoport=: the traffic's protocol and ports */
 	char local_id[256], remote_id[256];	/* as written, or the address */
 };
@@ -58,6 +65,11 @@ struct connection {
 	unsigned instances_made;	/* a template: the number of its last instance */
 	struct connection *next;
 };
+
+/* How many pairs of subnets the ends have, and pair k of them (k below
+ * that), as the local side's subnet and the remote side's. */
+unsigned ends_npairs(const struct ends *e);
+void ends_pair(const struct ends *e, unsigned k, ip_subnet *local, ip_subnet *remote);
 
 struct connection *conn_find(const char *name);
 struct connection *conn_first(void);

@@ -32,8 +32,10 @@ unsigned ike_sa_count(void)
 unsigned child_sa_count(void)
 {
 	unsigned n = 0;
-	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next)
-		n += ike->child.installed;
+	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
+		for (unsigned i = 0; i < ike->ntunnels; i++)
+			n += ike->tunnels[i].child.installed;
+	}
 	return n;
 }
 
@@ -205,6 +207,68 @@ void buf_free(struct buf *b)
 	b->len = 0;
 }
 
+/* The children's kernel state and keys are gone already (child_sa_remove). */
+static void free_tunnels(struct ike_sa *ike)
+{
+	if (ike->tunnels != NULL)
+		explicit_bzero(ike->tunnels, ike->ntunnels * sizeof(*ike->tunnels));
+	free(ike->tunnels);
+	ike->tunnels = NULL;
+	ike->ntunnels = 0;
+}
+
+bool ike_sa_make_tunnels(struct ike_sa *ike)
+{
+	unsigned n = ends_npairs(&ike->ends);
+	free_tunnels(ike);
+	ike->tunnels = calloc(n, sizeof(*ike->tunnels));
+	if (ike->tunnels == NULL)
+		return false;
+	ike->ntunnels = n;
+	for (unsigned i = 0; i < n; i++)
+		ike->tunnels[i].pair = i;
+	return true;
+}
+
+struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch)
+{
+	for (unsigned i = 0; i < ike->ntunnels; i++) {
+		struct tunnel *t = &ike->tunnels[i];
+		if (ch == &t->child || (ch >= t->retiring && ch < t->retiring + CHILD_RETIRING_MAX))
+			return t;
+	}
+	return NULL;
+}
+
+struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struct tunnel **out)
+{
+	for (unsigned i = 0; i < ike->ntunnels; i++) {
+		struct tunnel *t = &ike->tunnels[i];
+		struct child_sa *found = NULL;
+		if (t->child.serial != 0 && t->child.spi_out == spi)
+			found = &t->child;
+		for (size_t k = 0; found == NULL && k < CHILD_RETIRING_MAX; k++) {
+			if (t->retiring[k].serial != 0 && t->retiring[k].spi_out == spi)
+				found = &t->retiring[k];
+		}
+		if (found != NULL) {
+			*out = t;
+			return found;
+		}
+	}
+	*out = NULL;
+	return NULL;
+}
+
+bool ike_sa_any_child(const struct ike_sa *ike)
+{
+	for (unsigned i = 0; i < ike->ntunnels; i++) {
+		if (ike->tunnels[i].child.installed)
+			return true;
+	}
+	return false;
+}
+
 void ike_sa_free(struct ike_sa *ike, int rc)
 {
 	if (ike->prev != NULL)
@@ -234,6 +298,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		buf_free(bufs[i]);
 	conn_unref(ike->c);
+	free_tunnels(ike);
 	explicit_bzero(ike, sizeof(*ike));
 	free(ike);
 	if (sas == NULL) {
@@ -250,17 +315,17 @@ struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch)
 	return lg;
 }
 
-void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
+void child_log(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const char *fmt, ...)
 {
-	struct logger lg = child_logger(ike, &ike->child);
+	struct logger lg = child_logger(ike, ch);
 	va_list ap;
 	va_start(ap, fmt);
 	logger_vlog(&lg, level, fmt, ap);
 	va_end(ap);
 }
 
-void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d)
+void child_log_lines(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const struct diag *d)
 {
-	struct logger lg = child_logger(ike, &ike->child);
+	struct logger lg = child_logger(ike, ch);
 	logger_lines(&lg, level, d);
 }

@@ -1,6 +1,7 @@
-/* ike_sa.h: IKE SAs and their child SA, as pluto holds them.
+/* ike_sa.h: IKE SAs and their child SAs, as pluto holds them.
  *
- * One IKE SA carries the conn's tunnel: one child SA, the current one,
+ * One IKE SA carries the conn's tunnels, one per pair of its subnets
+ * (leftsubnets=, rightsubnets=): each has one child SA, the current one,
  * and while a rekey (CREATE_CHILD_SA) runs, the ones it replaces until
  * they are deleted (retiring). Each SA has a serial number, shown as #N in
  * logs as libreswan does, and logs through its struct logger, which also
@@ -75,6 +76,19 @@ struct child_sa {
 
 #define CHILD_RETIRING_MAX 2
 
+/* One pair of the conn's subnets that the IKE SA carries: its child SA,
+ * the ones a rekey of it replaces, and the rekey it is owed. */
+struct tunnel {
+	unsigned pair;			/* which pair of subnets of the ends (ends_pair) */
+	struct child_sa child;		/* the current one (serial 0: none yet) */
+	struct child_sa retiring[CHILD_RETIRING_MAX];	/* replaced, until deleted */
+	bool want_rekey;		/* due once the window is free (a child not
+					 * installed: to be made anew) */
+	time_t retry_at;		/* a rekey the peer put off (TEMPORARY_FAILURE) */
+	uint64_t last_in_bytes;		/* the child's inbound bytes at the last liveness check */
+	bool ever_up;			/* it had a child: the next is made "anew" */
+};
+
 /* NAT traversal (natt.h), decided at IKE_SA_INIT. */
 struct ike_natt {
 	bool negotiated;		/* both ends sent NAT detection notifies */
@@ -118,7 +132,6 @@ struct ike_sa {
 	struct event *halfopen_timer;	/* responder: drop it if IKE_AUTH never comes */
 	struct event *liveness;		/* dpddelay=: the next check */
 	struct timespec last_heard;	/* the peer's last message, or ESP from it */
-	uint64_t last_in_bytes;		/* the child's inbound bytes at the last check */
 
 	/* exchanges we start */
 	uint32_t next_msgid;
@@ -133,16 +146,14 @@ struct ike_sa {
 	struct buf response;		/* our answer to it, sent again for them */
 	struct timespec resent_at;	/* when it was last sent again */
 
-	struct child_sa child;		/* the current one */
-	struct child_sa retiring[CHILD_RETIRING_MAX];	/* replaced, until deleted */
+	struct tunnel *tunnels;		/* one per pair of the conn's subnets */
+	unsigned ntunnels;
 	/* rekeying (ikev2_rekey.c) */
 	struct ikev2_rekey *rekey;	/* our CREATE_CHILD_SA under way, or NULL */
 	enum ike_request request_kind;	/* what our outstanding request is for */
-	bool want_child_rekey, want_ike_rekey;	/* due once the window is free (a child
-						 * not installed: to be made anew) */
-	struct event *rekey_timer;	/* the IKE SA's own rekey and expiry */
+	bool want_ike_rekey;		/* due once the window is free */
+	struct event *rekey_timer;	/* the IKE SA's own rekey and expiry, and the tunnels' retries */
 	time_t ike_rekey_at, ike_expire_at;	/* 0: none */
-	time_t child_retry_at;		/* a child rekey the peer put off (TEMPORARY_FAILURE) */
 	unsigned replaced_by;		/* rekeyed into IKE SA #N: its end loses no tunnel */
 	/* the initiator's attempt to bring the conn up */
 	bool attempt_over;		/* it succeeded, or was called off */
@@ -192,16 +203,30 @@ void ikev2_rekey_free(struct ike_sa *ike);
 unsigned ike_sa_count(void);
 unsigned child_sa_count(void);
 
-/* ike->log for the IKE SA's lines; child_log with the child's serial.
- * The first LL_ERROR line is also kept in ike->failure: the cause comes
- * first, its consequences after. */
+/* ---- the tunnels ---- */
+
+/* Gives ike one tunnel per pair of its conn's subnets, none up; false
+ * when out of memory. Called again when the responder's IKE SA changes
+ * conn at IKE_AUTH, before any child exists. */
+bool ike_sa_make_tunnels(struct ike_sa *ike);
+/* The tunnel that holds ch (its current child or a retiring one). */
+struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch);
+/* The child (current or retiring) whose outbound SPI is spi, and its
+ * tunnel; NULL when none. */
+struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struct tunnel **t);
+/* Whether any tunnel of ike has its current child installed. */
+bool ike_sa_any_child(const struct ike_sa *ike);
+
+/* ike->log for the IKE SA's lines; child_log with the serial of its child
+ * ch. The first LL_ERROR line is also kept in ike->failure: the cause
+ * comes first, its consequences after. */
 #define ike_log(ike, level, ...) logger_log(&(ike)->log, level, __VA_ARGS__)
-void child_log(struct ike_sa *ike, enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void child_log(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The logger of child ch of ike: "conn" #child. */
 struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch);
 /* Each line of d through child_log. */
-void child_log_lines(struct ike_sa *ike, enum log_level level, const struct diag *d);
+void child_log_lines(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const struct diag *d);
 
 void buf_set(struct buf *b, const uint8_t *data, size_t len);
 void buf_free(struct buf *b);

@@ -185,18 +185,59 @@ static bool child_has_sa(const struct ike_sa *ike, const struct child_sa *ch, co
 				 (ch->spi_out == spi && address_eq(dst, &ike->ends.remote)));
 }
 
+/* The tunnel of ike whose current child holds the SA dst/spi, or NULL. */
+static struct tunnel *tunnel_with_sa(struct ike_sa *ike, const ip_address *dst, uint32_t spi)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		if (child_has_sa(ike, &ike->tunnels[k].child, dst, spi))
+			return &ike->tunnels[k];
+	}
+	return NULL;
+}
+
+static bool other_child_up(const struct ike_sa *ike, const struct tunnel *t)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		if (&ike->tunnels[k] != t && ike->tunnels[k].child.installed)
+			return true;
+	}
+	return false;
+}
+
+/* A retiring child of ike that holds the SA dst/spi, or NULL. */
+static struct child_sa *retiring_with_sa(struct ike_sa *ike, const ip_address *dst, uint32_t spi)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+			if (child_has_sa(ike, &ike->tunnels[k].retiring[i], dst, spi))
+				return &ike->tunnels[k].retiring[i];
+		}
+	}
+	return NULL;
+}
+
 void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit)
 {
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
-		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-			if (child_has_sa(ike, &ike->retiring[i], dst, spi)) {
-				ikev2_retiring_gone(ike, &ike->retiring[i], "replaced by a rekey expired");
-				return;
-			}
+		struct child_sa *old = retiring_with_sa(ike, dst, spi);
+		if (old != NULL) {
+			ikev2_retiring_gone(ike, old, "replaced by a rekey expired");
+			return;
 		}
-		if (ike->state != IKE_ESTABLISHED || !child_has_sa(ike, &ike->child, dst, spi))
+		struct tunnel *t = ike->state == IKE_ESTABLISHED ? tunnel_with_sa(ike, dst, spi) : NULL;
+		if (t == NULL)
 			continue;
-		child_log(ike, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too", limit);
+		if (other_child_up(ike, t)) {
+			/* the IKE SA and its other tunnels go on; a conn kept up
+			 * makes this one anew over it */
+			child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; deleting it",
+				  limit);
+			t->want_rekey = ikev2_keeps_tunnel(ike);
+			ikev2_delete_tunnel(ike, t);
+			return;
+		}
+		child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too",
+			  limit);
 		ikev2_tunnel_lost(ike, "its IPsec SA expired");
 		ike->attempt_over = true;
 		ikev2_send_delete(ike, 1);
@@ -207,12 +248,14 @@ void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit)
 void ikev2_child_soft_expired(const ip_address *dst, uint32_t spi)
 {
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
-		if (ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || !child_has_sa(ike, &ike->child, dst, spi))
+		struct tunnel *t = ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 ?
+			tunnel_with_sa(ike, dst, spi) : NULL;
+		if (t == NULL)
 			continue;
 		/* Both SAs of a child expire softly at the same time: one rekey. */
-		if (ike->c->config->rekey && !ikev2_rekeying_child(ike)) {
-			child_log(ike, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
-			ikev2_rekey_now(ike, false);
+		if (ike->c->config->rekey && !ikev2_rekeying_tunnel(ike, t)) {
+			child_log(ike, &t->child, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
+			ikev2_rekey_tunnel(ike, t);
 		}
 		return;
 	}
@@ -239,20 +282,39 @@ static void cannot_initiate(struct connection *c, unsigned whack, enum attempt_f
 	logger_whack_done(&lg, 1);
 }
 
+/* Each tunnel of an established ike with no child up and none being
+ * made is to have one made anew; how many. */
+static unsigned want_tunnels_down(struct ike_sa *ike)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (!t->child.installed && !t->want_rekey && !ikev2_rekeying_tunnel(ike, t)) {
+			t->want_rekey = true;
+			n++;
+		}
+	}
+	return n;
+}
+
 void ikev2_initiate(struct connection *c, unsigned whack)
 {
 	struct ike_sa *old = ike_sa_of_conn(c->config->name);
-	if (old != NULL && old->state == IKE_ESTABLISHED && !old->child.installed && ikev2_rekey_under_way(old) == NULL) {
-		/* Its IPsec SA was deleted and the IKE SA lives: the child is
-		 * made anew over it, and the whack hears how that ends. */
+	unsigned down = old != NULL ? want_tunnels_down(old) : 0;
+	if (down > 0) {
+		/* IPsec SAs of it were deleted and the IKE SA lives: the
+		 * children are made anew over it, one at a time, and the whack
+		 * hears how the first ends. */
 		old->log.whack = whack;
-		ike_log(old, LL_INFO, "making the IPsec SA anew over this IKE SA");
-		old->want_child_rekey = true;
+		if (down == 1)
+			ike_log(old, LL_INFO, "making the IPsec SA anew over this IKE SA");
+		else
+			ike_log(old, LL_INFO, "making %u IPsec SAs anew over this IKE SA", down);
 		ikev2_send_next(old);
 		return;
 	}
 	if (old != NULL) {
-		bool up = old->state == IKE_ESTABLISHED && old->child.installed;
+		bool up = old->state == IKE_ESTABLISHED && ike_sa_any_child(old);
 		struct logger lg = old->log;
 		lg.whack = whack;
 		lg.first_error = NULL;

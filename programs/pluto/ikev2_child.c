@@ -183,6 +183,13 @@ void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *ol
 	child_take_sides(made, &local, &remote);
 }
 
+void ikev2_child_pair_selectors(const struct ike_sa *ike, unsigned pair, struct child_sa *ch)
+{
+	struct ts_side local = { .pp = ike->ends.local_pp }, remote = { .pp = ike->ends.remote_pp };
+	ends_pair(&ike->ends, pair, &local.net, &remote.net);
+	child_take_sides(ch, &local, &remote);
+}
+
 /* ---- initiator ---- */
 
 void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
@@ -203,8 +210,8 @@ void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const stru
 
 /* What the responder answered for one side: what we proposed or, with
  * narrowing=yes, a part of it. */
-static bool answer_side_ok(struct ike_sa *ike, const char *which, const struct ts_side *asked,
-			   const struct ts_side *got)
+static bool answer_side_ok(struct ike_sa *ike, const struct child_sa *ch, const char *which,
+			   const struct ts_side *asked, const struct ts_side *got)
 {
 	char a[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1], g[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1];
 	struct ikev2_ts t;
@@ -215,9 +222,9 @@ static bool answer_side_ok(struct ike_sa *ike, const char *which, const struct t
 	side_str(asked, a);
 	side_str(got, g);
 	if (ts_covers(&t, got))
-		child_log(ike, LL_ERROR, "the peer narrowed %s from %s to %s, and this conn has narrowing=no", which, a, g);
+		child_log(ike, ch, LL_ERROR, "the peer narrowed %s from %s to %s, and this conn has narrowing=no", which, a, g);
 	else
-		child_log(ike, LL_ERROR, "the peer answered %s with %s, outside the %s we proposed", which, g, a);
+		child_log(ike, ch, LL_ERROR, "the peer answered %s with %s, outside the %s we proposed", which, g, a);
 	return false;
 }
 
@@ -235,7 +242,7 @@ bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const stru
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
 	    !ikev2_sa_accepted(&sa, esp, PROTO_ESP, ikev2_esn_policy(ike),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
-		child_log(ike, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
+		child_log(ike, ch, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
 			  diag_oneline(&d, "missing SA or TS payload"));
 		return false;
 	}
@@ -243,10 +250,10 @@ bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const stru
 	wanted_sides(ike, ch, &local, &remote);
 	if (tsi.n < 1 || tsr.n < 1 || !ts_exact_side(&tsi.ts[0], &got_local) ||
 	    !ts_exact_side(&tsr.ts[0], &got_remote)) {
-		child_log(ike, LL_ERROR, "the peer's traffic selectors are not whole subnets with one port or all");
+		child_log(ike, ch, LL_ERROR, "the peer's traffic selectors are not whole subnets with one port or all");
 		return false;
 	}
-	if (!answer_side_ok(ike, "TSi", &local, &got_local) || !answer_side_ok(ike, "TSr", &remote, &got_remote))
+	if (!answer_side_ok(ike, ch, "TSi", &local, &got_local) || !answer_side_ok(ike, ch, "TSr", &remote, &got_remote))
 		return false;
 	child_take_sides(ch, &got_local, &got_remote);
 	ch->spi_out = ikev2_get_be32(spi);
@@ -285,11 +292,11 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 	const struct conn_config *cfg = ike->c->config;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &offered, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d)) {
-		child_log(ike, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
+		child_log(ike, ch, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
 		return N_INVALID_SYNTAX;
 	}
 	if (!choose_child_alg(ike, ch, esp, &offered, chosen)) {
-		child_log(ike, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
+		child_log(ike, ch, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
 			  cfg->esp != NULL ? cfg->esp : "default");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
@@ -304,7 +311,7 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 		char l[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1], r[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1];
 		side_str(&local, l);
 		side_str(&remote, r);
-		child_log(ike, LL_ERROR, "the peer's traffic selectors %s %s <=> %s (narrowing=%s)",
+		child_log(ike, ch, LL_ERROR, "the peer's traffic selectors %s %s <=> %s (narrowing=%s)",
 			  cfg->narrowing ? "do not cover" : "are not exactly", l, r, cfg->narrowing ? "yes" : "no");
 		return N_TS_UNACCEPTABLE;
 	}
@@ -316,15 +323,29 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 	return 0;
 }
 
-bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing)
+bool ikev2_ts_fit_pair(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned pair)
 {
-	struct ts_side local = { ends->local_net, ends->local_pp }, remote = { ends->remote_net, ends->remote_pp };
 	struct diag d;
 	diag_init(&d);
 	const struct ikev2_payload *tsip = ikev2_find(m, PT_TSi), *tsrp = ikev2_find(m, PT_TSr);
-	struct ikev2_ts_payload tsi, tsr;
-	return tsip != NULL && tsrp != NULL && ikev2_parse_ts(tsip, &tsi, &d) && ikev2_parse_ts(tsrp, &tsr, &d) &&
-	       any_ts_fits(&tsi, &remote, narrowing) && any_ts_fits(&tsr, &local, narrowing);
+	static struct ikev2_ts_payload tsi, tsr;
+	if (tsip == NULL || tsrp == NULL || !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d))
+		return false;
+	struct ts_side local = { .pp = ends->local_pp }, remote = { .pp = ends->remote_pp };
+	ends_pair(ends, pair, &local.net, &remote.net);
+	return any_ts_fits(&tsi, &remote, narrowing) && any_ts_fits(&tsr, &local, narrowing);
+}
+
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned *pair)
+{
+	for (unsigned k = 0; k < ends_npairs(ends); k++) {
+		if (ikev2_ts_fit_pair(m, ends, narrowing, k)) {
+			if (pair != NULL)
+				*pair = k;
+			return true;
+		}
+	}
+	return false;
 }
 
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,

@@ -109,23 +109,33 @@ void ikev2_create_child_response(struct ike_sa *ike, struct ikev2_rx *rx);
 /* Sends what we owe the peer, once no request of ours is out: the Delete
  * of children a rekey replaced, then a rekey that fell due. */
 void ikev2_send_next(struct ike_sa *ike);
-/* Whether our rekey of the child is under way. */
-bool ikev2_rekeying_child(const struct ike_sa *ike);
+/* Whether our rekey of tunnel t's child is under way. */
+bool ikev2_rekeying_tunnel(const struct ike_sa *ike, const struct tunnel *t);
+/* Rekeys tunnel t's child, or makes it anew when it has none, as soon as
+ * the window is free. */
+void ikev2_rekey_tunnel(struct ike_sa *ike, struct tunnel *t);
 /* Arms the IKE SA's rekey (ikelifetime less the margin) and expiry. */
 void ikev2_rekey_schedule_ike(struct ike_sa *ike);
-/* The child (current or retiring) whose outbound SPI is spi. */
-struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, bool *retiring);
+/* The child (current or retiring) whose outbound SPI is spi, its tunnel,
+ * and whether it is a retiring one. */
+struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struct tunnel **t, bool *retiring);
 /* A retiring child is gone (deleted, expired): out of the kernel and its
  * slot freed; a new child's held-back outbound SA goes in. */
 void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why);
+/* Tunnel t goes down alone, its IKE SA and other tunnels staying: its
+ * children out of the kernel, and the peer told with a Delete. */
+void ikev2_delete_tunnel(struct ike_sa *ike, struct tunnel *t);
+/* Tunnel t went: a rekey of its child under way, or its making, is
+ * called off (what its answer makes is deleted at the peer). */
+void ikev2_rekey_abandon(struct ike_sa *ike, const struct tunnel *t);
 /* Our Delete of retiring children was answered. */
 void ikev2_delete_children_answered(struct ike_sa *ike);
-/* The peer deleted the child its colliding rekey made before our own
- * rekey was answered: the old child is current again. False otherwise. */
-bool ikev2_rekey_undo_collision(struct ike_sa *ike);
-/* The peer deleted the child our answer to its rekey made while the one
- * it replaces is still ours: that one is current again. False otherwise. */
-bool ikev2_rekey_undo_answer(struct ike_sa *ike);
+/* The peer deleted the child of t its colliding rekey made before our
+ * own rekey was answered: the old child is current again. False otherwise. */
+bool ikev2_rekey_undo_collision(struct ike_sa *ike, struct tunnel *t);
+/* The peer deleted the child of t our answer to its rekey made while the
+ * one it replaces is still ours: that one is current again. False otherwise. */
+bool ikev2_rekey_undo_answer(struct ike_sa *ike, struct tunnel *t);
 
 /* ---- starting and ending ---- */
 
@@ -162,9 +172,14 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
 /* A rekey's child asks for the selectors of the child it replaces. */
 void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *old);
-/* Whether the traffic selectors of the child request m fit ends' sides:
- * cover them (narrowing), or hold them exactly. */
-bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing);
+/* A tunnel's first child asks for its pair of the conn's subnets. */
+void ikev2_child_pair_selectors(const struct ike_sa *ike, unsigned pair, struct child_sa *ch);
+/* Whether the traffic selectors of the child request m fit one pair of
+ * ends' subnets: cover it (narrowing), or hold it exactly; that pair's
+ * number in *pair (when not NULL). */
+bool ikev2_ts_fit(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned *pair);
+/* The same for the pair numbered pair alone. */
+bool ikev2_ts_fit_pair(const struct ikev2_msg *m, const struct ends *ends, bool narrowing, unsigned pair);
 /* The responder's SA and TS payloads for the chosen child. */
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen);

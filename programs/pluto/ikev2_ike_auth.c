@@ -163,11 +163,14 @@ static void replace_older(struct ike_sa *ike)
 static bool reqid_in_use(uint32_t r)
 {
 	for (const struct ike_sa *s = ike_sa_first(); s != NULL; s = s->next) {
-		if (s->child.reqid == r)
-			return true;
-		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
-			if (s->retiring[i].serial != 0 && s->retiring[i].reqid == r)
+		for (unsigned k = 0; k < s->ntunnels; k++) {
+			const struct tunnel *t = &s->tunnels[k];
+			if (t->child.reqid == r)
 				return true;
+			for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+				if (t->retiring[i].serial != 0 && t->retiring[i].reqid == r)
+					return true;
+		}
 	}
 	for (const struct connection *c = conn_first(); c != NULL; c = c->next)
 		if (c->reqid == r)
@@ -189,20 +192,28 @@ static uint32_t free_tunnel_reqid(unsigned serial)
 	return PLUTO_REQID_MIN + serial % range;	/* all taken: cannot happen below the SA caps */
 }
 
-/* Both ends authenticated: the IKE SA is up, and its child gets a serial
- * and a reqid. */
-static void established(struct ike_sa *ike)
+/* Both ends authenticated: the IKE SA is up, each of its tunnels gets a
+ * reqid, and IKE_AUTH's child, of the tunnel of the pair numbered pair, a
+ * serial. That tunnel, or NULL when out of memory. */
+static struct tunnel *established(struct ike_sa *ike, unsigned pair)
 {
 	char peer[ADDRESS_STR_MAX], id[IKE_ID_SHOWN_MAX];
 	ike_sa_set_state(ike, IKE_ESTABLISHED);
 	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
 		ikev2_peer_text(ike, peer), id_shown(ike->ends.remote_id, id, sizeof(id)));
-	ike->child.serial = next_serial();
-	ike->child.reqid = free_tunnel_reqid(ike->child.serial);
+	if ((ike->tunnels == NULL && !ike_sa_make_tunnels(ike)) || pair >= ike->ntunnels) {
+		ike_log(ike, LL_ERROR, "out of memory for the IKE SA's tunnels");
+		return NULL;
+	}
+	struct tunnel *t = &ike->tunnels[pair];
+	t->child.serial = next_serial();
+	for (unsigned k = 0; k < ike->ntunnels; k++)
+		ike->tunnels[k].child.reqid = free_tunnel_reqid(t->child.serial + k);
 	replace_older(ike);
 	ikev2_liveness_start(ike);
 	ikev2_rekey_schedule_ike(ike);
 	natt_keepalive_start(ike);
+	return t;
 }
 
 static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
@@ -215,7 +226,11 @@ static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
  * drawn when its IKE SA is established. */
 static bool established_before(const struct ike_sa *old, const struct ike_sa *ike)
 {
-	return old->child.serial != 0 && old->child.serial < ike->serial;
+	for (unsigned k = 0; k < old->ntunnels; k++) {
+		if (old->tunnels[k].child.serial != 0 && old->tunnels[k].child.serial < ike->serial)
+			return true;
+	}
+	return false;
 }
 
 /* The peer's INITIAL_CONTACT (RFC 7296 2.4): it has no other IKE SA with
@@ -250,21 +265,32 @@ static bool first_contact(const struct ike_sa *ike)
 	return true;
 }
 
-static void log_child_up(struct ike_sa *ike)
+static void log_child_up(struct ike_sa *ike, const struct tunnel *t)
 {
 	char summary[512];
-	child_log(ike, LL_INFO, "IPsec SA established %s mode %s", ike->child.transport ? "transport" : "tunnel",
-		  child_sa_summary(ike, summary, sizeof(summary)));
+	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode %s", t->child.transport ? "transport" : "tunnel",
+		  child_sa_summary(&t->child, summary, sizeof(summary)));
 }
 
-/* Installs the child; its diagnostics logged, -errno when refused. */
-static int install_child(struct ike_sa *ike)
+/* Installs IKE_AUTH's child, of tunnel t; its diagnostics logged, -errno
+ * when refused. */
+static int install_child(struct ike_sa *ike, struct tunnel *t)
 {
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, &ike->child, NULL, CHILD_WITH_POLICIES, &notes);
-	child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	int r = child_sa_install(ike, &t->child, NULL, CHILD_WITH_POLICIES, &notes);
+	child_log_lines(ike, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	t->ever_up |= r == 0;
 	return r;
+}
+
+/* The tunnels IKE_AUTH did not carry: a child each, over CREATE_CHILD_SA,
+ * one exchange at a time. */
+static void want_other_children(struct ike_sa *ike, const struct tunnel *auth)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++)
+		ike->tunnels[k].want_rekey |= &ike->tunnels[k] != auth;
+	ikev2_send_next(ike);
 }
 
 /* ---- initiator ---- */
@@ -282,14 +308,16 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 	if (first_contact(ike))
 		ikev2_add_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	static struct alg_proposals esp;
-	ikev2_add_child_request(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), b);
+	ikev2_add_child_request(ike, &ike->tunnels[0].child, ikev2_child_proposals(ike, DH_NONE, &esp), b);
 }
 
 void ikev2_send_auth_request(struct ike_sa *ike)
 {
 	static uint8_t out[IKEV2_MSG_MAX];
 	struct auth_request_arg a = { false };
-	size_t n = ikev2_build_encrypted(ike, IKE_AUTH, false, ike->next_msgid, inner_auth_request, &a, out, sizeof(out));
+	/* IKE_AUTH carries the first pair's child */
+	size_t n = ike_sa_make_tunnels(ike) ?
+		ikev2_build_encrypted(ike, IKE_AUTH, false, ike->next_msgid, inner_auth_request, &a, out, sizeof(out)) : 0;
 	if (!a.ok || n == 0) {
 		ikev2_fail(ike);
 		return;
@@ -321,20 +349,24 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_send_delete(ike, 1);
 		return;
 	}
-	established(ike);
+	struct tunnel *t = established(ike, 0);
+	if (t == NULL) {
+		ikev2_send_delete(ike, 1);
+		return;
+	}
 	if (ikev2_error_notify(&rx->m, &n) != NULL) {
-		child_log(ike, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
+		child_log(ike, &t->child, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
 		ikev2_send_delete(ike, 1);
 		return;
 	}
 	static struct alg_proposals esp;
-	if (!ikev2_read_child_answer(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), &rx->m)) {
+	if (!ikev2_read_child_answer(ike, &t->child, ikev2_child_proposals(ike, DH_NONE, &esp), &rx->m)) {
 		ikev2_send_delete(ike, 1);
 		return;
 	}
-	int r = install_child(ike);
+	int r = install_child(ike, t);
 	if (r != 0) {
-		child_log(ike, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
+		child_log(ike, &t->child, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
 			  ikev2_peer_text(ike, peer));
 		ike->failure_kind = retry_kind_of_install(r);
 		ikev2_send_delete(ike, 1);
@@ -343,8 +375,9 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 	ike->attempt_over = true;
 	if (!ike->c->unloaded)
 		conn_forget_failures(ike->c);
-	log_child_up(ike);
+	log_child_up(ike, t);
 	logger_whack_done(&ike->log, 0);
+	want_other_children(ike, t);
 }
 
 /* ---- responder ---- */
@@ -385,7 +418,7 @@ static bool fits_ids(const struct connection *c, const struct ends *ends, void *
 		fits = !f->named && secrets_find_psk(pluto.secrets, ends->local_id, f->peer_id) != NULL;
 	else
 		fits = id_eq(ends->remote_id, f->peer_id);
-	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing)) && suits_init(c, f->ike);
+	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing, NULL)) && suits_init(c, f->ike);
 }
 
 /* The conn that fits f best (see above), with its ends; NULL for none. */
@@ -450,7 +483,7 @@ static bool take_conn_of_ids(struct ike_sa *ike, const char *peer_id, const char
  * refused with TS_UNACCEPTABLE). */
 static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 {
-	if (ikev2_ts_fit(m, &ike->ends, ike->c->config->narrowing))
+	if (ikev2_ts_fit(m, &ike->ends, ike->c->config->narrowing, NULL))
 		return;
 	struct conn_fit f = { .ike = ike, .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
 	struct ends ends;
@@ -493,6 +526,7 @@ static bool authenticate_initiator(struct ike_sa *ike, const struct ikev2_msg *m
 }
 
 struct auth_response_arg {
+	const struct child_sa *child;
 	const struct ikev2_sa_payload *chosen;	/* NULL: the child failed */
 	uint16_t child_error;
 	bool ok;
@@ -507,21 +541,25 @@ static void inner_auth_response(struct ike_sa *ike, struct ikev2_builder *b, voi
 	if (a->chosen == NULL)
 		ikev2_add_notify(b, 0, NULL, 0, a->child_error, NULL, 0);
 	else
-		ikev2_add_child_answer(ike, &ike->child, b, a->chosen);
+		ikev2_add_child_answer(ike, a->child, b, a->chosen);
 }
 
-/* The child the initiator asked for, installed; 0 or the notify to answer. */
-static uint16_t responder_child(struct ike_sa *ike, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
+/* The child the initiator asked for, of tunnel t, installed; 0 or the
+ * notify to answer. */
+static uint16_t responder_child(struct ike_sa *ike, struct tunnel *t, const struct ikev2_msg *m,
+				struct ikev2_sa_payload *chosen)
 {
 	static struct alg_proposals esp;
-	uint16_t err = ikev2_choose_child(ike, &ike->child, ikev2_child_proposals(ike, DH_NONE, &esp), m, chosen);
+	if (ike->ntunnels > 1)	/* the pair the selectors fit, not the first */
+		ikev2_child_pair_selectors(ike, t->pair, &t->child);
+	uint16_t err = ikev2_choose_child(ike, &t->child, ikev2_child_proposals(ike, DH_NONE, &esp), m, chosen);
 	if (err != 0)
 		return err;
 	/* NAT made its SAs ones the NIC cannot take (natt.h), and software is refused. */
-	int r = ike->natt.offload_refused ? -EOPNOTSUPP : install_child(ike);
+	int r = ike->natt.offload_refused ? -EOPNOTSUPP : install_child(ike, t);
 	struct connection *c = ike->c;
 	if (r != 0) {
-		child_log(ike, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
+		child_log(ike, &t->child, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
 		/* Kept for --status; the initiator decides whether to try again. */
 		if (!c->unloaded)
 			retry_note(&c->retry, retry_kind_of_install(r), ike->failure, time(NULL));
@@ -547,10 +585,17 @@ void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	if (ikev2_has_notify(&rx->m, N_INITIAL_CONTACT))
 		forget_stale(ike);
-	established(ike);
+	unsigned pair = 0;	/* none fitting: the first refuses it (TS_UNACCEPTABLE) */
+	ikev2_ts_fit(&rx->m, &ike->ends, ike->c->config->narrowing, &pair);
+	struct tunnel *t = established(ike, pair);
+	if (t == NULL) {
+		ikev2_respond_notify(ike, rx, N_AUTHENTICATION_FAILED, NULL, 0);
+		ikev2_fail(ike);
+		return;
+	}
 	static struct ikev2_sa_payload chosen;
-	struct auth_response_arg a = { .chosen = &chosen };
-	a.child_error = responder_child(ike, &rx->m, &chosen);
+	struct auth_response_arg a = { .child = &t->child, .chosen = &chosen };
+	a.child_error = responder_child(ike, t, &rx->m, &chosen);
 	if (a.child_error != 0)
 		a.chosen = NULL;
 	static uint8_t out[IKEV2_MSG_MAX];
@@ -560,6 +605,6 @@ void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	}
 	ikev2_send_response(ike, rx, out, n);
-	if (ike->child.installed)
-		log_child_up(ike);
+	if (t->child.installed)
+		log_child_up(ike, t);
 }

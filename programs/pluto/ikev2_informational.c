@@ -5,9 +5,10 @@
 #include "child_sa.h"
 #include "ikev2_exchange.h"
 
-/* The ESP SPIs our answer names: ours of each child the peer deleted. */
+/* The ESP SPIs our answer names: ours of each child the peer deleted
+ * (each child at most once: a deleted one is found no more). */
 struct info_arg {
-	uint8_t spis[4 * (1 + CHILD_RETIRING_MAX)];
+	uint8_t spis[4 * (1 + CHILD_RETIRING_MAX) * CONN_SUBNETS_MAX * CONN_SUBNETS_MAX];
 	uint16_t n;
 };
 
@@ -27,18 +28,23 @@ static void inner_info_response(struct ike_sa *ike, struct ikev2_builder *b, voi
 static bool peer_deleted_child(struct ike_sa *ike, uint32_t spi, struct info_arg *a)
 {
 	bool retiring;
-	struct child_sa *ch = ikev2_child_by_spi_out(ike, spi, &retiring);
-	if (ch == NULL || (!ch->installed && !retiring) || a->n >= sizeof(a->spis) / 4)
+	struct tunnel *t;
+	struct child_sa *ch = ikev2_child_by_spi_out(ike, spi, &t, &retiring);
+	if (ch == NULL || (!ch->installed && !retiring))
 		return false;
-	ikev2_put_be32(a->spis + 4 * a->n++, ch->spi_in);
+	if (a->n < sizeof(a->spis) / 4)
+		ikev2_put_be32(a->spis + 4 * a->n++, ch->spi_in);
 	if (retiring) {
 		ikev2_retiring_gone(ike, ch, "replaced by the rekey is deleted by the peer");
 		return false;
 	}
-	if (ikev2_rekey_undo_collision(ike) || ikev2_rekey_undo_answer(ike))
+	if (ikev2_rekey_undo_collision(ike, t) || ikev2_rekey_undo_answer(ike, t))
 		return false;
-	child_log(ike, LL_INFO, "the peer deleted the IPsec SA");
-	child_sa_remove(ike);
+	child_log(ike, ch, LL_INFO, "the peer deleted the IPsec SA");
+	ikev2_rekey_abandon(ike, t);
+	child_sa_remove_tunnel(ike, t);
+	/* kept up: its child is made anew over the IKE SA */
+	t->want_rekey = ikev2_keeps_tunnel(ike);
 	return true;
 }
 
@@ -73,11 +79,7 @@ void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_tunnel_lost(ike, "the peer deleted the IKE SA");
 		child_sa_remove(ike);
 		ike_sa_free(ike, 1);
-	} else if (tunnel_gone && ikev2_keeps_tunnel(ike)) {
-		/* The IKE SA lives: the tunnel's child is made anew over it. */
-		ike->want_child_rekey = true;
-		ikev2_send_next(ike);
-	} else if (tunnel_gone) {
+	} else if (tunnel_gone && !ikev2_keeps_tunnel(ike) && !ike_sa_any_child(ike)) {
 		ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA");
 	} else {
 		ikev2_send_next(ike);

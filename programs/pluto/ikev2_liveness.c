@@ -18,17 +18,22 @@ static void arm(struct ike_sa *ike, long ms)
 	evtimer_add(ike->liveness, &tv);
 }
 
-/* ESP from the peer is as good a sign of life as a message. */
+/* ESP from the peer, on any tunnel, is as good a sign of life as a message. */
 static bool esp_arrived(struct ike_sa *ike)
 {
-	struct kernel_sa_info info = {0};
-	struct kernel_err e = {0};
-	if (!ike->child.installed ||
-	    kernel->get_sa(&ike->ends.local, ike->child.spi_in, IPPROTO_ESP, &info, &e) != 0 ||
-	    info.bytes == ike->last_in_bytes)
-		return false;
-	ike->last_in_bytes = info.bytes;
-	return true;
+	bool arrived = false;
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		struct kernel_sa_info info = {0};
+		struct kernel_err e = {0};
+		if (!t->child.installed ||
+		    kernel->get_sa(&ike->ends.local, t->child.spi_in, IPPROTO_ESP, &info, &e) != 0 ||
+		    info.bytes == t->last_in_bytes)
+			continue;
+		t->last_in_bytes = info.bytes;
+		arrived = true;
+	}
+	return arrived;
 }
 
 static void inner_empty(struct ike_sa *ike, struct ikev2_builder *b, void *arg)

@@ -32,6 +32,9 @@
 
 /* After TEMPORARY_FAILURE, the next try comes within this many seconds. */
 #define REKEY_RETRY_MAX_S 3
+/* A pair of a kept-up conn whose child the peer would not make is asked
+ * for again after this long. */
+#define NEW_CHILD_RETRY_S 60
 #define INVALID_KE_RETRIES 2
 
 struct ikev2_rekey {
@@ -43,11 +46,13 @@ struct ikev2_rekey {
 	unsigned ke_retries;
 	struct alg_proposals proposals;	/* what we offered */
 	/* a child */
+	struct tunnel *t;		/* whose child it rekeys or makes anew */
 	unsigned old_serial;		/* the child being replaced; 0: a new child */
 	uint32_t old_spi_in;
 	struct child_sa child;		/* the new one: its inbound SPI */
 	/* the IKE SA: our new SPI */
 	uint8_t spi[IKEV2_SPI_LEN];
+	bool abandoned;			/* its tunnel went meanwhile: what it makes goes too */
 	/* the peer's rekey of the same child or IKE SA, answered while ours ran */
 	bool collided;
 	unsigned collided_serial;	/* the child or IKE SA it made */
@@ -80,75 +85,75 @@ static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
 	return nonce_cmp(a, b) <= 0 ? a : b;
 }
 
-/* No child could be made anew over the IKE SA: the tunnel is lost, and
- * a conn kept up starts over whole. */
-static void no_new_child(struct ike_sa *ike, const char *why)
+static void arm_ike_timer(struct ike_sa *ike);
+
+/* Tunnel t's child could not be made anew over the IKE SA. When no other
+ * tunnel of the IKE SA is up, the tunnel is lost and a conn kept up
+ * starts over whole; otherwise the others go on, and a conn kept up asks
+ * for this one again later (ipsec auto --up does at once). */
+static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
-	ike_log(ike, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
+	child_log(ike, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
 	logger_whack_done(&ike->log, 1);
-	if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
-		ikev2_send_delete(ike, 1);
+	if (!ike_sa_any_child(ike)) {
+		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
+			ikev2_send_delete(ike, 1);
+		return;
+	}
+	if (ikev2_keeps_tunnel(ike)) {
+		t->retry_at = time(NULL) + NEW_CHILD_RETRY_S;
+		arm_ike_timer(ike);
+		child_log(ike, &t->child, LL_INFO, "asking for it again in %d s", NEW_CHILD_RETRY_S);
+	}
+	ikev2_send_next(ike);
 }
 
-/* ---- the children of an IKE SA ---- */
+/* ---- the children of a tunnel ---- */
 
-static struct child_sa *free_retiring_slot(struct ike_sa *ike)
+static struct child_sa *free_retiring_slot(struct tunnel *t)
 {
 	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		if (ike->retiring[i].serial == 0)
-			return &ike->retiring[i];
+		if (t->retiring[i].serial == 0)
+			return &t->retiring[i];
 	}
 	return NULL;
 }
 
 /* The current child moves among the retiring ones; the one that took
  * its place becomes current. we_delete: it is ours to delete. */
-static void retire_current(struct ike_sa *ike, const struct child_sa *successor, bool we_delete)
+static void retire_current(struct ike_sa *ike, struct tunnel *t, const struct child_sa *successor, bool we_delete)
 {
-	struct child_sa *slot = free_retiring_slot(ike);
+	struct child_sa *slot = free_retiring_slot(t);
 	if (slot == NULL) {
 		/* No room (three rekeys at once): the oldest goes at once. */
-		slot = &ike->retiring[0];
+		slot = &t->retiring[0];
 		child_sa_remove_one(ike, slot);
 	}
-	*slot = ike->child;
+	*slot = t->child;
 	slot->we_delete = we_delete;
 	slot->delete_sent = false;
-	ike->child = *successor;
+	t->child = *successor;
 }
 
-static struct child_sa *child_by_spi_out(struct ike_sa *ike, uint32_t spi)
+static bool is_retiring(const struct tunnel *t, const struct child_sa *ch)
 {
-	if (ike->child.serial != 0 && ike->child.spi_out == spi)
-		return &ike->child;
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		if (ike->retiring[i].serial != 0 && ike->retiring[i].spi_out == spi)
-			return &ike->retiring[i];
-	}
-	return NULL;
+	return ch >= t->retiring && ch < t->retiring + CHILD_RETIRING_MAX;
 }
 
-static bool is_retiring(const struct ike_sa *ike, const struct child_sa *ch)
-{
-	return ch >= ike->retiring && ch < ike->retiring + CHILD_RETIRING_MAX;
-}
-
-/* The outbound SA the current child held back, now that the old child
- * has gone. */
 /* The outbound SA the current child held back; on the last try a refusal
  * gives its keys up. 0, or -errno. */
-static int install_pending_outbound(struct ike_sa *ike, bool last_try)
+static int install_pending_outbound(struct ike_sa *ike, struct tunnel *t, bool last_try)
 {
 	struct diag notes;
 	diag_init(&notes);
-	if (!ike->child.out_pending)
+	if (!t->child.out_pending)
 		return 0;
-	int r = child_sa_install_outbound(ike, &ike->child, &notes);
+	int r = child_sa_install_outbound(ike, &t->child, &notes);
 	if (r == 0 || last_try)
-		child_log_lines(ike, r == 0 ? LL_WARN : LL_ERROR, &notes);
+		child_log_lines(ike, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0 && last_try) {
-		child_sa_drop_outbound(&ike->child);
-		child_log(ike, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
+		child_sa_drop_outbound(&t->child);
+		child_log(ike, &t->child, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
 	}
 	return r;
 }
@@ -158,34 +163,35 @@ static int install_pending_outbound(struct ike_sa *ike, bool last_try)
  * once that is gone. */
 void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why)
 {
+	struct tunnel *t = ike_sa_tunnel_of(ike, ch);
 	struct logger lg = child_logger(ike, ch);
 	logger_log(&lg, LL_INFO, "IPsec SA %s", why);
-	int r = install_pending_outbound(ike, false);
+	int r = install_pending_outbound(ike, t, false);
 	child_sa_remove_one(ike, ch);
 	*ch = (struct child_sa){0};
 	if (r != 0)
-		install_pending_outbound(ike, true);
+		install_pending_outbound(ike, t, true);
 }
 
-struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, bool *retiring)
+struct child_sa *ikev2_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struct tunnel **t, bool *retiring)
 {
-	struct child_sa *ch = child_by_spi_out(ike, spi);
-	*retiring = ch != NULL && is_retiring(ike, ch);
+	struct child_sa *ch = ike_sa_child_by_spi_out(ike, spi, t);
+	*retiring = ch != NULL && is_retiring(*t, ch);
 	return ch;
 }
 
-/* The current child, which the peer deleted, gives way to the retiring
- * child old_serial it was to replace, which the peer still holds. */
-static bool reinstate(struct ike_sa *ike, unsigned old_serial, const char *why)
+/* The current child of t, which the peer deleted, gives way to the
+ * retiring child old_serial it was to replace, which the peer still holds. */
+static bool reinstate(struct ike_sa *ike, struct tunnel *t, unsigned old_serial, const char *why)
 {
 	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		struct child_sa *old = &ike->retiring[i];
+		struct child_sa *old = &t->retiring[i];
 		if (old_serial != 0 && old->serial == old_serial && old->installed && !old->out_pending &&
 		    !old->we_delete) {
-			child_log(ike, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
-				  why, old->serial);
-			child_sa_remove_one(ike, &ike->child);
-			ike->child = *old;
+			child_log(ike, &t->child, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
+				   why, old->serial);
+			child_sa_remove_one(ike, &t->child);
+			t->child = *old;
 			*old = (struct child_sa){0};
 			return true;
 		}
@@ -193,14 +199,14 @@ static bool reinstate(struct ike_sa *ike, unsigned old_serial, const char *why)
 	return false;
 }
 
-/* The peer deleted the current child while its own rekey of that child
- * collided with ours and ours is not answered yet: the child it replaced
- * is current again, and our rekey goes on as if alone. */
-bool ikev2_rekey_undo_collision(struct ike_sa *ike)
+/* The peer deleted the current child of t while its own rekey of that
+ * child collided with ours and ours is not answered yet: the child it
+ * replaced is current again, and our rekey goes on as if alone. */
+bool ikev2_rekey_undo_collision(struct ike_sa *ike, struct tunnel *t)
 {
 	struct ikev2_rekey *rk = ike->rekey;
-	if (rk == NULL || !rk->collided || ike->child.serial != rk->collided_serial ||
-	    !reinstate(ike, rk->old_serial, "it collided with ours"))
+	if (rk == NULL || rk->ike || rk->t != t || !rk->collided || t->child.serial != rk->collided_serial ||
+	    !reinstate(ike, t, rk->old_serial, "it collided with ours"))
 		return false;
 	rk->collided = false;
 	return true;
@@ -209,9 +215,9 @@ bool ikev2_rekey_undo_collision(struct ike_sa *ike)
 /* The peer deleted the child our answer to its rekey made, before the
  * child that one replaced: its end could not install it (its NIC's table
  * full, say, with hw_offload_fallback=no). */
-bool ikev2_rekey_undo_answer(struct ike_sa *ike)
+bool ikev2_rekey_undo_answer(struct ike_sa *ike, struct tunnel *t)
 {
-	return reinstate(ike, ike->child.replaces, "it could not install it");
+	return reinstate(ike, t, t->child.replaces, "it could not install it");
 }
 
 /* ---- our requests, one at a time ---- */
@@ -219,13 +225,15 @@ bool ikev2_rekey_undo_answer(struct ike_sa *ike)
 static void inner_delete_children(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
 {
 	(void)arg;
-	uint8_t spis[4 * CHILD_RETIRING_MAX];
+	uint8_t spis[4 * CHILD_RETIRING_MAX * CONN_SUBNETS_MAX * CONN_SUBNETS_MAX];
 	uint16_t n = 0;
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		struct child_sa *ch = &ike->retiring[i];
-		if (ch->serial != 0 && ch->we_delete && !ch->delete_sent) {
-			ikev2_put_be32(spis + 4 * n++, ch->spi_in);
-			ch->delete_sent = true;
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+			struct child_sa *ch = &ike->tunnels[k].retiring[i];
+			if (ch->serial != 0 && ch->we_delete && !ch->delete_sent && n < sizeof(spis) / 4) {
+				ikev2_put_be32(spis + 4 * n++, ch->spi_in);
+				ch->delete_sent = true;
+			}
 		}
 	}
 	ikev2_add_delete(b, PROTO_ESP, 4, spis, n);
@@ -233,8 +241,21 @@ static void inner_delete_children(struct ike_sa *ike, struct ikev2_builder *b, v
 
 static bool delete_owed(const struct ike_sa *ike)
 {
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		if (ike->retiring[i].serial != 0 && ike->retiring[i].we_delete && !ike->retiring[i].delete_sent)
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		const struct tunnel *t = &ike->tunnels[k];
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+			if (t->retiring[i].serial != 0 && t->retiring[i].we_delete && !t->retiring[i].delete_sent)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A rekey's responder still holds some tunnel's new outbound SA back. */
+static bool outbound_pending(const struct ike_sa *ike)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		if (ike->tunnels[k].child.out_pending)
 			return true;
 	}
 	return false;
@@ -253,15 +274,17 @@ static void send_delete_children(struct ike_sa *ike)
 
 void ikev2_delete_children_answered(struct ike_sa *ike)
 {
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-		struct child_sa *ch = &ike->retiring[i];
-		if (ch->serial != 0 && ch->delete_sent)
-			ikev2_retiring_gone(ike, ch, ch->installed ? "replaced by the rekey is deleted"
-							   : "of the rekey, never installed here, is deleted at the peer");
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+			struct child_sa *ch = &ike->tunnels[k].retiring[i];
+			if (ch->serial != 0 && ch->delete_sent)
+				ikev2_retiring_gone(ike, ch, ch->installed ? "replaced by the rekey is deleted"
+								   : "(out of this kernel already) is deleted at the peer");
+		}
 	}
 }
 
-static bool start_child(struct ike_sa *ike);
+static bool start_child(struct ike_sa *ike, struct tunnel *t);
 static bool start_ike_rekey(struct ike_sa *ike);
 
 void ikev2_send_next(struct ike_sa *ike)
@@ -277,9 +300,13 @@ void ikev2_send_next(struct ike_sa *ike)
 		if (start_ike_rekey(ike))
 			return;
 	}
-	if (ike->want_child_rekey) {
-		ike->want_child_rekey = false;
-		start_child(ike);
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->want_rekey) {
+			t->want_rekey = false;
+			if (start_child(ike, t))
+				return;
+		}
 	}
 }
 
@@ -310,9 +337,12 @@ static void on_ike_timer(evutil_socket_t fd, short what, void *arg)
 		ike->ike_rekey_at = 0;
 		ike->want_ike_rekey = true;
 	}
-	if (ike->child_retry_at != 0 && now >= ike->child_retry_at) {
-		ike->child_retry_at = 0;
-		ike->want_child_rekey = true;
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->retry_at != 0 && now >= t->retry_at) {
+			t->retry_at = 0;
+			t->want_rekey = true;
+		}
 	}
 	ikev2_send_next(ike);
 	arm_ike_timer(ike);
@@ -329,14 +359,20 @@ static void arm_at(struct ike_sa *ike, time_t at)
 	evtimer_add(ike->rekey_timer, &tv);
 }
 
+static void earliest(time_t *next, time_t at)
+{
+	if (at != 0 && (*next == 0 || at < *next))
+		*next = at;
+}
+
 /* The first of the IKE SA's rekey, its expiry and a child rekey's retry. */
 static void arm_ike_timer(struct ike_sa *ike)
 {
-	time_t at[] = { ike->ike_rekey_at, ike->ike_expire_at, ike->child_retry_at }, next = 0;
-	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-		if (at[i] != 0 && (next == 0 || at[i] < next))
-			next = at[i];
-	}
+	time_t next = 0;
+	earliest(&next, ike->ike_rekey_at);
+	earliest(&next, ike->ike_expire_at);
+	for (unsigned k = 0; k < ike->ntunnels; k++)
+		earliest(&next, ike->tunnels[k].retry_at);
 	if (next != 0)
 		arm_at(ike, next);
 }
@@ -360,17 +396,18 @@ void ikev2_rekey_schedule_ike(struct ike_sa *ike)
  * come twice). Otherwise the SA runs until it expires. */
 static void rekey_refused(struct ike_sa *ike, const struct ikev2_notify *n)
 {
-	bool ike_sa = ike->rekey->ike;
-	const char *what = ike_sa ? "the IKE SA" : "the IPsec SA";
+	struct ikev2_rekey *rk = ike->rekey;
+	const char *what = rk->ike ? "the IKE SA" : "the IPsec SA";
 	if (n->type == N_TEMPORARY_FAILURE) {
 		uint8_t r = 0;
 		ike_random(&r, 1);
-		*(ike_sa ? &ike->ike_rekey_at : &ike->child_retry_at) = time(NULL) + 1 + r % REKEY_RETRY_MAX_S;
+		*(rk->ike ? &ike->ike_rekey_at : &rk->t->retry_at) = time(NULL) + 1 + r % REKEY_RETRY_MAX_S;
 		arm_ike_timer(ike);
 		ike_log(ike, LL_INFO, "the peer is busy (TEMPORARY_FAILURE); rekeying %s again shortly", what);
-	} else if (!ike_sa && ike->rekey->old_serial == 0) {
+	} else if (!rk->ike && rk->old_serial == 0) {
+		struct tunnel *t = rk->t;
 		ikev2_rekey_free(ike);
-		no_new_child(ike, ikev2_notify_name(n->type));
+		no_new_child(ike, t, ikev2_notify_name(n->type));
 		return;
 	} else {
 		ike_log(ike, LL_ERROR, "the peer refused to rekey %s: %s; it will expire", what,
@@ -458,11 +495,11 @@ static bool send_child_rekey(struct ike_sa *ike)
 	return true;
 }
 
-/* Rekeys the current child or, when the peer deleted it, makes the
- * tunnel's child anew over this IKE SA. */
-static bool start_child(struct ike_sa *ike)
+/* Rekeys t's current child or, when it has none (the peer deleted it, or
+ * it is a tunnel not yet up), makes one anew over this IKE SA. */
+static bool start_child(struct ike_sa *ike, struct tunnel *t)
 {
-	struct child_sa *old = &ike->child;
+	struct child_sa *old = &t->child;
 	struct diag d;
 	diag_init(&d);
 	if (old->out_pending)
@@ -471,6 +508,7 @@ static bool start_child(struct ike_sa *ike)
 	if (rk == NULL)
 		return false;
 	ike->rekey = rk;
+	rk->t = t;
 	if (old->installed) {
 		rk->old_serial = old->serial;
 		rk->old_spi_in = old->spi_in;
@@ -478,14 +516,16 @@ static bool start_child(struct ike_sa *ike)
 	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid };
 	if (old->installed)
 		ikev2_child_keep_selectors(&rk->child, old);
+	else
+		ikev2_child_pair_selectors(ike, t->pair, &rk->child);
 	ikev2_child_proposals(ike, pfs_group(ike), &rk->proposals);
 	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
 	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_child_rekey(ike)) {
-		child_log(ike, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
+		child_log(ike, &t->child, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
 		ikev2_rekey_free(ike);
 		return false;
 	}
-	child_log(ike, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
+	child_log(ike, &t->child, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
 		  rk->old_serial != 0 ? "rekeying the IPsec SA" : "making the IPsec SA anew over the IKE SA",
 		  rk->group != DH_NONE ? " with PFS " : "", rk->group != DH_NONE ? dh_name(rk->group) : "");
 	return true;
@@ -507,23 +547,24 @@ static bool retry_child_with_group(struct ike_sa *ike, const struct ikev2_notify
 		return false;
 	rk->ke_retries++;
 	rk->group = group;
-	child_log(ike, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it", dh_name(group));
+	child_log(ike, &rk->t->child, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it",
+		   dh_name(group));
 	return make_ke(rk, &d) && send_child_rekey(ike);
 }
 
-static void log_rekeyed(struct ike_sa *ike, unsigned old_serial, const char *who)
+static void log_rekeyed(struct ike_sa *ike, struct tunnel *t, unsigned old_serial, const char *who)
 {
 	char summary[512];
-	child_log(ike, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
-		  ike->child.transport ? "transport" : "tunnel", old_serial, who,
-		  child_sa_summary(ike, summary, sizeof(summary)));
+	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
+		   t->child.transport ? "transport" : "tunnel", old_serial, who,
+		   child_sa_summary(&t->child, summary, sizeof(summary)));
 }
 
 /* The answer's child is redundant (the collision rule): never installed
  * here, it is deleted on the peer's side. */
-static void drop_redundant(struct ike_sa *ike, const struct child_sa *made)
+static void drop_redundant(struct tunnel *t, const struct child_sa *made)
 {
-	struct child_sa *slot = free_retiring_slot(ike);
+	struct child_sa *slot = free_retiring_slot(t);
 	if (slot == NULL)
 		return;
 	*slot = *made;
@@ -532,10 +573,41 @@ static void drop_redundant(struct ike_sa *ike, const struct child_sa *made)
 	slot->delete_sent = false;
 }
 
+void ikev2_rekey_abandon(struct ike_sa *ike, const struct tunnel *t)
+{
+	if (ike->rekey != NULL && !ike->rekey->ike && ike->rekey->t == t)
+		ike->rekey->abandoned = true;
+}
+
+void ikev2_delete_tunnel(struct ike_sa *ike, struct tunnel *t)
+{
+	/* the children the peer is to hear of: out of the kernel, kept
+	 * (their SPIs) for the Delete */
+	struct child_sa owed[1 + CHILD_RETIRING_MAX];
+	size_t n = 0;
+	if (t->child.serial != 0)
+		owed[n++] = t->child;
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
+		if (t->retiring[i].serial != 0 && !t->retiring[i].delete_sent)
+			owed[n++] = t->retiring[i];
+	}
+	uint32_t reqid = t->child.reqid;
+	ikev2_rekey_abandon(ike, t);
+	child_sa_remove_tunnel(ike, t);
+	t->child = (struct child_sa){ .reqid = reqid };
+	for (size_t i = 0; i < n; i++) {
+		struct child_sa gone = { .serial = owed[i].serial, .reqid = reqid, .spi_in = owed[i].spi_in,
+					 .spi_out = owed[i].spi_out };
+		drop_redundant(t, &gone);
+	}
+	explicit_bzero(owed, sizeof(owed));
+	ikev2_send_next(ike);
+}
+
 /* A child made anew over the IKE SA (either end started it) goes in with
  * the tunnel's policies, as the IKE_AUTH child does; true when it did. */
-static bool new_child_made(struct ike_sa *ike, struct child_sa *made, const struct child_nonces *kn,
-			   const char *who)
+static bool new_child_made(struct ike_sa *ike, struct tunnel *t, struct child_sa *made,
+			   const struct child_nonces *kn, const char *who)
 {
 	struct diag notes;
 	diag_init(&notes);
@@ -544,13 +616,15 @@ static bool new_child_made(struct ike_sa *ike, struct child_sa *made, const stru
 	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0) {
 		if (kn->we_started)
-			no_new_child(ike, "it was not installed");
+			no_new_child(ike, t, "it was not installed");
 		return false;
 	}
-	ike->child = *made;
+	t->child = *made;
 	char summary[512];
-	child_log(ike, LL_INFO, "IPsec SA established %s mode anew over the IKE SA (%s) %s",
-		  made->transport ? "transport" : "tunnel", who, child_sa_summary(ike, summary, sizeof(summary)));
+	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode %s over the IKE SA (%s) %s",
+		   made->transport ? "transport" : "tunnel", t->ever_up ? "anew" : "as another child", who,
+		   child_sa_summary(made, summary, sizeof(summary)));
+	t->ever_up = true;
 	if (kn->we_started)
 		logger_whack_done(&ike->log, 0);	/* an ipsec auto --up that asked for it */
 	return true;
@@ -559,9 +633,18 @@ static bool new_child_made(struct ike_sa *ike, struct child_sa *made, const stru
 static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	struct ikev2_rekey *rk = ike->rekey;
+	struct tunnel *t = rk->t;
 	struct ikev2_notify n;
 	struct diag d;
 	diag_init(&d);
+	if (rk->abandoned) {
+		/* Its tunnel went meanwhile: the child the peer made goes too. */
+		if (ikev2_error_notify(&rx->m, &n) == NULL)
+			drop_redundant(t, &rk->child);
+		ikev2_rekey_free(ike);
+		ikev2_send_next(ike);
+		return;
+	}
 	if (ikev2_error_notify(&rx->m, &n) != NULL) {
 		if (n.type != N_INVALID_KE_PAYLOAD || !retry_child_with_group(ike, &n))
 			rekey_refused(ike, &n);
@@ -574,19 +657,19 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	bool ok = ikev2_read_child_answer(ike, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
 	if (ok && made.alg.dh != DH_NONE && (made.alg.dh != rk->group ||
 					     !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d))) {
-		child_log(ike, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
+		child_log(ike, &t->child, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
 		ok = false;
 	}
 	if (!ok && rk->old_serial == 0) {
 		explicit_bzero(g_ir, sizeof(g_ir));
 		buf_free(&nr);
 		ikev2_rekey_free(ike);
-		no_new_child(ike, "its answer was not acceptable");
+		no_new_child(ike, t, "its answer was not acceptable");
 		return;
 	}
 	if (!ok) {
 		/* ikev2_read_child_answer said why. The old child lives on. */
-		drop_redundant(ike, &made);
+		drop_redundant(t, &made);
 		explicit_bzero(g_ir, sizeof(g_ir));
 		buf_free(&nr);
 		ikev2_rekey_free(ike);
@@ -598,7 +681,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	if (rk->old_serial == 0) {
 		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
 					   .we_started = true };
-		new_child_made(ike, &made, &kn, "we started it");
+		new_child_made(ike, t, &made, &kn, "we started it");
 		explicit_bzero(g_ir, sizeof(g_ir));
 		buf_free(&nr);
 		ikev2_rekey_free(ike);
@@ -609,9 +692,9 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	bool ours_redundant = rk->collided &&
 			      nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
 	if (ours_redundant) {
-		child_log(ike, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
-			  made.serial);
-		drop_redundant(ike, &made);
+		child_log(ike, &t->child, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
+			   made.serial);
+		drop_redundant(t, &made);
 	} else {
 		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
 					   .we_started = true };
@@ -622,21 +705,21 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 		logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 		if (r != 0) {
 			logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; the old one runs until it expires");
-			drop_redundant(ike, &made);
+			drop_redundant(t, &made);
 		} else {
 			unsigned old_serial = rk->old_serial;
 			if (rk->collided) {
 				/* The peer's child of the collision is its to delete;
 				 * the old one is ours. */
 				for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
-					if (ike->retiring[i].serial == rk->old_serial)
-						ike->retiring[i].we_delete = true;
+					if (t->retiring[i].serial == rk->old_serial)
+						t->retiring[i].we_delete = true;
 				}
-				retire_current(ike, &made, false);
+				retire_current(ike, t, &made, false);
 			} else {
-				retire_current(ike, &made, true);
+				retire_current(ike, t, &made, true);
 			}
-			log_rekeyed(ike, old_serial, "we started it");
+			log_rekeyed(ike, t, old_serial, "we started it");
 		}
 	}
 	explicit_bzero(g_ir, sizeof(g_ir));
@@ -665,10 +748,11 @@ static void inner_child_answer(struct ike_sa *ike, struct ikev2_builder *b, void
 }
 
 /* The answer to the peer's CREATE_CHILD_SA: the current child, which it made. */
-static void answer_with_child(struct ike_sa *ike, const struct ikev2_rx *rx, const struct ikev2_sa_payload *chosen,
-			      const struct buf *nr, enum dh_id group, const uint8_t *pub)
+static void answer_with_child(struct ike_sa *ike, const struct tunnel *t, const struct ikev2_rx *rx,
+			      const struct ikev2_sa_payload *chosen, const struct buf *nr, enum dh_id group,
+			      const uint8_t *pub)
 {
-	struct child_answer a = { &ike->child, chosen, nr, group, pub };
+	struct child_answer a = { &t->child, chosen, nr, group, pub };
 	static uint8_t out[IKEV2_MSG_MAX];
 	size_t n = ikev2_build_encrypted(ike, CREATE_CHILD_SA, true, rx->m.hdr.msgid, inner_child_answer, &a, out,
 					 sizeof(out));
@@ -688,17 +772,19 @@ static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike
 	return out;
 }
 
-/* Our side of the peer's rekey of child old, or (old NULL) of its new
- * child over this IKE SA: 0 when answered (the new child, or
+/* Our side of the peer's rekey of t's child old, or (old NULL) of its
+ * new child for t over this IKE SA: 0 when answered (the new child, or
  * INVALID_KE_PAYLOAD), else the error notify to answer with. */
-static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct child_sa *old)
+static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tunnel *t, struct child_sa *old)
 {
 	static struct alg_proposals esp;
 	static struct ikev2_sa_payload chosen;
-	struct child_sa made = { .serial = next_serial(), .reqid = old != NULL ? old->reqid : ike->child.reqid,
+	struct child_sa made = { .serial = next_serial(), .reqid = t->child.reqid,
 				 .replaces = old != NULL ? old->serial : 0 };
 	if (old != NULL)
 		ikev2_child_keep_selectors(&made, old);
+	else
+		ikev2_child_pair_selectors(ike, t->pair, &made);
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
@@ -713,25 +799,26 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct chi
 	const struct ikev2_payload *kp = ikev2_find(&rx->m, PT_KE);
 	if (group != DH_NONE && (kp == NULL || !ikev2_parse_ke(kp, &ke, &d) || ke.group != group)) {
 		uint8_t want[2] = { (uint8_t)(group >> 8), (uint8_t)group };
-		child_log(ike, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it", dh_name(group));
+		child_log(ike, &t->child, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it",
+			   dh_name(group));
 		ikev2_respond_notify(ike, rx, N_INVALID_KE_PAYLOAD, want, sizeof(want));
 		return 0;
 	}
 	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) ||
 	    (group != DH_NONE && ((dh = dh_generate(group, pub, &d)) == NULL ||
 				  !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d)))) {
-		child_log(ike, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
+		child_log(ike, &t->child, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
 		err = N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
 	struct child_nonces kn = { .ni = &ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
 				   .we_started = false };
 	if (old == NULL) {
-		if (!new_child_made(ike, &made, &kn, "the peer started it")) {
+		if (!new_child_made(ike, t, &made, &kn, "the peer started it")) {
 			err = N_NO_PROPOSAL_CHOSEN;
 			goto out;
 		}
-		answer_with_child(ike, rx, &chosen, &nr, group, pub);
+		answer_with_child(ike, t, rx, &chosen, &nr, group, pub);
 		goto out;
 	}
 	struct diag notes;
@@ -745,16 +832,16 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct chi
 		goto out;
 	}
 	struct ikev2_rekey *rk = ike->rekey;
-	if (rk != NULL && !rk->ike && rk->old_serial == old->serial) {
+	if (rk != NULL && !rk->ike && rk->t == t && rk->old_serial == old->serial) {
 		/* Our own rekey of it is under way: a collision (2.8.1). */
 		rk->collided = true;
 		rk->collided_serial = made.serial;
 		buf_set(&rk->collided_nonce, lower_nonce(&ni, &nr)->data, lower_nonce(&ni, &nr)->len);
 	}
 	unsigned old_serial = old->serial;
-	retire_current(ike, &made, false);
-	answer_with_child(ike, rx, &chosen, &nr, group, pub);
-	log_rekeyed(ike, old_serial, "the peer started it");
+	retire_current(ike, t, &made, false);
+	answer_with_child(ike, t, rx, &chosen, &nr, group, pub);
+	log_rekeyed(ike, t, old_serial, "the peer started it");
 out:
 	explicit_bzero(g_ir, sizeof(g_ir));
 	dh_free(dh);
@@ -765,38 +852,68 @@ out:
 
 static void child_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const struct ikev2_notify *rekey_sa)
 {
-	bool retiring;
+	bool retiring = false;
+	struct tunnel *t = NULL;
 	struct child_sa *old = rekey_sa->spi_len == 4 ?
-		ikev2_child_by_spi_out(ike, ikev2_get_be32(rekey_sa->spi), &retiring) : NULL;
+		ikev2_child_by_spi_out(ike, ikev2_get_be32(rekey_sa->spi), &t, &retiring) : NULL;
 	if (old == NULL || !old->installed) {
 		ike_log(ike, LL_INFO, "the peer asks to rekey an IPsec SA we do not have; answering CHILD_SA_NOT_FOUND");
 		ikev2_respond_notify(ike, rx, N_CHILD_SA_NOT_FOUND, NULL, 0);
 		return;
 	}
-	if (retiring || (ike->rekey != NULL && ike->rekey->ike) || free_retiring_slot(ike) == NULL) {
+	if (retiring || (ike->rekey != NULL && ike->rekey->ike) || free_retiring_slot(t) == NULL) {
 		ike_log(ike, LL_INFO, "the peer asks to rekey IPsec SA #%u while %s; answering TEMPORARY_FAILURE",
 			old->serial, retiring ? "it is being replaced" : "we rekey");
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	uint16_t err = answer_child(ike, rx, old);
+	uint16_t err = answer_child(ike, rx, t, old);
 	if (err != 0)
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
 }
 
-/* A CREATE_CHILD_SA for a new child: the tunnel's own, made anew, when the
- * IKE SA has none (ours was deleted); a second one is not made here. */
+/* Whether tunnel t can take a new child now: it has none, and neither a
+ * rekey (of it or of the IKE SA) nor a Delete of its old ones is under way. */
+static bool tunnel_free(const struct ike_sa *ike, const struct tunnel *t)
+{
+	bool busy = t->child.installed || (ike->rekey != NULL && (ike->rekey->ike || ike->rekey->t == t));
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		busy |= t->retiring[i].serial != 0;
+	return !busy;
+}
+
+/* A CREATE_CHILD_SA for a new child: the one of a tunnel whose pair of
+ * subnets the peer's traffic selectors fit (with one pair, the selectors
+ * are checked as the child is chosen), when that tunnel has none (it was
+ * never up, or the peer deleted it). */
 static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 {
-	bool busy = ike->child.installed || ike->rekey != NULL;
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
-		busy |= ike->retiring[i].serial != 0;
-	if (busy) {
-		ike_log(ike, LL_WARN, "the peer asks for another child SA, which this pluto does not make; answering NO_ADDITIONAL_SAS");
+	struct tunnel *t = NULL, *fits = NULL;
+	for (unsigned k = 0; k < ike->ntunnels && t == NULL; k++) {
+		struct tunnel *c = &ike->tunnels[k];
+		if (ike->ntunnels > 1 && !ikev2_ts_fit_pair(&rx->m, &ike->ends, ike->c->config->narrowing, c->pair))
+			continue;
+		fits = c;
+		if (tunnel_free(ike, c))
+			t = c;
+	}
+	if (fits == NULL) {
+		ike_log(ike, LL_ERROR, "the peer asks for a child SA whose traffic selectors fit none of this conn's subnets; answering TS_UNACCEPTABLE");
+		ikev2_respond_notify(ike, rx, N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	if (t == NULL && (ike->ntunnels == 1 || fits->child.installed)) {
+		ike_log(ike, LL_WARN, "the peer asks for another child SA for traffic that one already carries; answering NO_ADDITIONAL_SAS");
 		ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
-	uint16_t err = answer_child(ike, rx, NULL);
+	if (t == NULL) {
+		/* RFC 7296 2.25: a rekey (or Delete) of ours is under way */
+		ike_log(ike, LL_INFO, "the peer asks for a child SA while we rekey; answering TEMPORARY_FAILURE");
+		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	uint16_t err = answer_child(ike, rx, t, NULL);
 	if (err != 0)
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
 }
@@ -865,14 +982,19 @@ static bool start_ike_rekey(struct ike_sa *ike)
  * peer's Delete of it ends nothing, and if none comes it goes soon. */
 static void hand_over(struct ike_sa *from, struct ike_sa *to)
 {
-	to->child = from->child;
-	memcpy(to->retiring, from->retiring, sizeof(to->retiring));
-	to->want_child_rekey = from->want_child_rekey;
-	to->child_retry_at = from->child_retry_at;
-	from->child = (struct child_sa){ .serial = to->child.serial };
-	memset(from->retiring, 0, sizeof(from->retiring));
-	from->want_child_rekey = false;
-	from->child_retry_at = 0;
+	/* A child rekey still under way on from (it met two IKE SA rekeys)
+	 * would change to's tunnels from another IKE SA: it is dropped. */
+	if (from->rekey != NULL && !from->rekey->ike)
+		ikev2_rekey_free(from);
+	/* to's tunnels (as many, none up) are from's from now on */
+	struct tunnel *tunnels = to->tunnels;
+	unsigned n = to->ntunnels;
+	to->tunnels = from->tunnels;
+	to->ntunnels = from->ntunnels;
+	from->tunnels = tunnels;
+	from->ntunnels = n;
+	for (unsigned k = 0; k < from->ntunnels && k < to->ntunnels; k++)
+		from->tunnels[k].child.serial = to->tunnels[k].child.serial;	/* as established_before reads it */
 	from->replaced_by = to->serial;
 	from->attempt_over = true;
 	if (from->liveness != NULL)
@@ -890,6 +1012,11 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	if (ike == NULL)
 		return NULL;
 	ike->ends = old->ends;
+	if (!ike_sa_make_tunnels(ike)) {
+		ike_log(old, LL_ERROR, "out of memory rekeying the IKE SA");
+		ike_sa_free(ike, 0);
+		return NULL;
+	}
 	ike->local_port = old->local_port;
 	ike->remote_port = old->remote_port;
 	ike->natt = old->natt;
@@ -1006,8 +1133,8 @@ static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const str
 	 * (2.25.2); anything else of ours under way puts the peer off. */
 	struct ikev2_rekey *ours = ike->rekey;
 	bool collision = ours != NULL && ours->ike && !ours->collided && ike->request_kind == REQ_REKEY_IKE &&
-			 !delete_owed(ike) && !ike->child.out_pending;
-	if (!collision && (ike->rekey != NULL || ike->request.data != NULL || delete_owed(ike) || ike->child.out_pending)) {
+			 !delete_owed(ike) && !outbound_pending(ike);
+	if (!collision && (ike->rekey != NULL || ike->request.data != NULL || delete_owed(ike) || outbound_pending(ike))) {
 		ike_log(ike, LL_INFO, "the peer asks to rekey the IKE SA while we are busy with it; answering TEMPORARY_FAILURE");
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
@@ -1101,19 +1228,25 @@ void ikev2_create_child_response(struct ike_sa *ike, struct ikev2_rx *rx)
 
 bool ikev2_rekey_now(struct ike_sa *ike, bool ike_sa)
 {
-	if (ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || (!ike_sa && !ike->child.installed))
+	if (ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || (!ike_sa && !ike_sa_any_child(ike)))
 		return false;
 	if (ike_sa)
 		ike->want_ike_rekey = true;
-	else
-		ike->want_child_rekey = true;
+	for (unsigned k = 0; !ike_sa && k < ike->ntunnels; k++)
+		ike->tunnels[k].want_rekey |= ike->tunnels[k].child.installed;
 	ikev2_send_next(ike);
 	return true;
 }
 
-bool ikev2_rekeying_child(const struct ike_sa *ike)
+void ikev2_rekey_tunnel(struct ike_sa *ike, struct tunnel *t)
 {
-	return ike->rekey != NULL && !ike->rekey->ike;
+	t->want_rekey = true;
+	ikev2_send_next(ike);
+}
+
+bool ikev2_rekeying_tunnel(const struct ike_sa *ike, const struct tunnel *t)
+{
+	return ike->rekey != NULL && !ike->rekey->ike && ike->rekey->t == t;
 }
 
 const char *ikev2_rekey_under_way(const struct ike_sa *ike)

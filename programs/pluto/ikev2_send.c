@@ -128,7 +128,7 @@ static void on_retransmit(evutil_socket_t fd, short what, void *arg)
 	const char *exchange = ikev2_exchange_name(ike->request.data[HDR_EXCHANGE_AT]);
 	if (ikev2_ms_since(&ike->request_sent_at) >= timeout_ms(ike)) {
 		if (ike->state == IKE_DELETING) {
-			ike_sa_free(ike, ike->child.installed ? 1 : 0);
+			ike_sa_free(ike, ike_sa_any_child(ike) ? 1 : 0);
 			return;
 		}
 		ike_log(ike, LL_ERROR, "no answer from %s to the %s request in %u s (retransmit-timeout); giving up",

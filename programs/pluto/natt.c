@@ -238,17 +238,20 @@ bool natt_initiator_decide(struct ike_sa *ike, const struct ikev2_rx *rx)
 /* The outbound ESP SAs go to the peer's new port. */
 static void follow_with_esp(struct ike_sa *ike)
 {
-	struct child_sa *children[1 + CHILD_RETIRING_MAX] = { &ike->child };
-	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
-		children[1 + i] = &ike->retiring[i];
-	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
-		struct child_sa *ch = children[i];
-		struct kernel_err e = {0};
-		if (!ch->installed || ch->out_pending)
-			continue;
-		if (child_sa_update_encap(ike, ch, &e) != 0)
-			logger_log(&ike->log, LL_WARN, "cannot move outbound SA 0x%08x to the peer's new port %u: %s",
-				   ch->spi_out, ike->remote_port, e.extack[0] ? e.extack : strerror(e.errnum));
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		struct child_sa *children[1 + CHILD_RETIRING_MAX] = { &t->child };
+		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+			children[1 + i] = &t->retiring[i];
+		for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
+			struct child_sa *ch = children[i];
+			struct kernel_err e = {0};
+			if (!ch->installed || ch->out_pending)
+				continue;
+			if (child_sa_update_encap(ike, ch, &e) != 0)
+				logger_log(&ike->log, LL_WARN, "cannot move outbound SA 0x%08x to the peer's new port %u: %s",
+					   ch->spi_out, ike->remote_port, e.extack[0] ? e.extack : strerror(e.errnum));
+		}
 	}
 }
 

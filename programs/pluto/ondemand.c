@@ -42,8 +42,10 @@ static bool tunnel_holds_trap(const struct connection *c)
 {
 	for (struct ike_sa *ike = ike_sa_next_of_conn(NULL, c->config->name); ike != NULL;
 	     ike = ike_sa_next_of_conn(ike, c->config->name)) {
-		if (ike->child.installed && child_sa_takes_trap(ike, c))
-			return true;
+		for (unsigned k = 0; k < ike->ntunnels; k++) {
+			if (ike->tunnels[k].child.installed && child_sa_takes_trap(ike, &ike->tunnels[k].child, c))
+				return true;
+		}
 	}
 	return false;
 }
@@ -63,6 +65,10 @@ bool ondemand_route(struct connection *c, struct diag *d)
 	}
 	if (c->ends.remote.family == 0) {
 		diag_add(d, "cannot route: the other end is %%any, so there is no peer to negotiate with");
+		return false;
+	}
+	if (ends_npairs(&c->ends) > 1) {
+		diag_add(d, "cannot route: a conn with several pairs of subnets (leftsubnets=) has no trap yet; bring it up with auto=start");
 		return false;
 	}
 	if (c->reqid == 0 && (c->reqid = free_reqid()) == 0) {
@@ -155,7 +161,7 @@ static void start(struct connection *c, const char *why)
 static struct ike_sa *standing_sa(struct connection *c)
 {
 	struct ike_sa *ike = ike_sa_of_conn(c->config->name);
-	if (ike != NULL && ike->state == IKE_ESTABLISHED && !ike->child.installed) {
+	if (ike != NULL && ike->state == IKE_ESTABLISHED && !ike_sa_any_child(ike)) {
 		ike_log(ike, LL_INFO, "deleting this IKE SA, which has no IPsec SA, to negotiate the tunnel afresh");
 		ike->attempt_over = true;
 		ikev2_send_delete(ike, 1);

@@ -20,19 +20,36 @@
 #include "retry.h"
 #include "status.h"
 
+/* A side's subnets: "10.1.0.0/16", or a list as "{10.1.0.0/16 10.2.0.0/16}". */
+static void subnets_text(const struct end_config *e, char *buf, size_t len)
+{
+	if (e->nsubnets < 2) {
+		subnet_str(&e->subnet, buf);
+		return;
+	}
+	size_t n = 0;
+	for (unsigned i = 0; i < e->nsubnets && n < len; i++) {
+		char one[ADDRESS_STR_MAX];
+		int w = snprintf(buf + n, len - n, "%s%s", i == 0 ? "{" : " ", subnet_str(&e->subnets[i], one));
+		n += w > 0 ? (size_t)w : 0;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "}");
+}
+
 /* "192.0.2.0/24===192.168.7.1[@west]:17/1701" for one end (the
  * protocol and port as libreswan shows them); right ends read mirrored. A
  * host name or %defaultroute shows as the address found. */
 static void end_text(const struct end_config *e, bool left, char *buf, size_t len)
 {
-	char host[300] = "%any", net[ADDRESS_STR_MAX] = "", id[160] = "";
+	char host[300] = "%any", net[IPSEC_SUBNETS_MAX * (ADDRESS_STR_MAX + 1) + 2] = "", id[160] = "";
 	char pp[PROTOPORT_STR_MAX + 1] = "";
 	if (e->host.family != 0)	/* a name or %defaultroute as found */
 		address_str(&e->host, host);
 	else if (!e->host_any)
 		snprintf(host, sizeof(host), "%s", e->host_text);	/* not found (yet) */
 	if (e->has_subnet)
-		subnet_str(&e->subnet, net);
+		subnets_text(e, net, sizeof(net));
 	if (e->id != NULL)
 		snprintf(id, sizeof(id), "[%s]", e->id);
 	if (e->protoport.proto != 0)
@@ -54,7 +71,7 @@ static const char *const ike_state_names[] = {
  * ones, with how many of those there are. */
 static const char *sa_state(const struct connection *c)
 {
-	static char buf[240];
+	static char buf[800];	/* a serial for each of up to 64 pairs */
 	const char *name = c->config->name;
 	struct ike_sa *ike = ike_sa_of_instance(name, c->instance);
 	unsigned halfopen = 0;
@@ -64,12 +81,17 @@ static const char *sa_state(const struct connection *c)
 	}
 	if (ike == NULL)
 		return "IKE SA: none; IPsec SA: none";
-	int n;
-	if (ike->child.installed)
-		n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA #%u installed", ike->serial,
-			     ike_state_names[ike->state], ike->child.serial);
-	else
-		n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA: none", ike->serial, ike_state_names[ike->state]);
+	int n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA", ike->serial, ike_state_names[ike->state]);
+	unsigned up = 0;
+	for (unsigned k = 0; k < ike->ntunnels && n > 0 && (size_t)n < sizeof(buf); k++) {
+		if (ike->tunnels[k].child.installed)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s #%u", up++ == 0 ? "" : ",",
+				      ike->tunnels[k].child.serial);
+	}
+	if (n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s", up == 0 ? ": none" : " installed");
+	if (up > 0 && ike->ntunnels > 1 && n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " (%u of %u subnet pairs)", up, ike->ntunnels);
 	if (halfopen > 1 && n > 0 && (size_t)n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - (size_t)n, "; %u half-open IKE SAs", halfopen);
 	return buf;
@@ -91,16 +113,19 @@ static void lifecycle_status(struct whack_session *s, const struct connection *c
 {
 	const char *name = conn->config->name;
 	const struct ike_sa *ike = ike_sa_of_instance(name, conn->instance);
-	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike->child.installed)
+	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike_sa_any_child(ike))
 		return;
 	const struct conn_config *c = ike->c->config;
-	time_t now = time(NULL);
+	time_t now = time(NULL), next = 0;
 	char child[64], ike_sa[64];
 	const char *busy = ikev2_rekey_under_way(ike);
-	if (c->rekey)
-		due_in(ike->child.add_time + ike->child.soft_seconds, now, child, sizeof(child));
-	else
-		due_in(ike->child.add_time + c->salifetime, now, child, sizeof(child));
+	for (unsigned k = 0; k < ike->ntunnels; k++) {	/* the first child due */
+		const struct child_sa *ch = &ike->tunnels[k].child;
+		time_t at = ch->add_time + (c->rekey ? ch->soft_seconds : c->salifetime);
+		if (ch->installed && (next == 0 || at < next))
+			next = at;
+	}
+	due_in(next, now, child, sizeof(child));
 	due_in(ike->ike_rekey_at != 0 ? ike->ike_rekey_at : ike->ike_expire_at, now, ike_sa, sizeof(ike_sa));
 	whack_line(s, "\"%s\"%s:   %s%s; IPsec SA %s %s; IKE SA %s %s", name, conn->instance_text, busy != NULL ? "up, rekeying " : "up",
 		   busy != NULL ? busy : "", c->rekey ? "rekey" : "expires", child,
@@ -113,7 +138,7 @@ static void lifecycle_status(struct whack_session *s, const struct connection *c
 static void conn_status(struct whack_session *s, const struct connection *conn)
 {
 	const struct conn_config *c = conn->config;
-	char l[600], r[600], algs[1024];
+	char l[1200], r[1200], algs[1024];
 	end_text(&c->left, true, l, sizeof(l));
 	end_text(&c->right, false, r, sizeof(r));
 	/* routed: its trap stands, or its tunnel in the trap's place */
@@ -220,35 +245,44 @@ uint64_t status_sa_bytes(const ip_address *dst, uint32_t spi)
 	return kernel->get_sa(dst, spi, IPPROTO_ESP, &info, &e) == 0 ? info.bytes : 0;
 }
 
-/* One line per IPsec SA, libreswan's shape plus the offload state. */
+/* The line of one IPsec SA, libreswan's shape plus the offload state; in
+ * JSON, an element of the array that the first one opens. */
+static void traffic_line(struct whack_session *s, const struct ike_sa *ike, const struct child_sa *ch, bool json,
+			 bool first)
+{
+	uint64_t in = status_sa_bytes(&ike->ends.local, ch->spi_in), out = status_sa_bytes(&ike->ends.remote, ch->spi_out);
+	char off[300], in_raw[SA_OFFLOAD_RAW_MAX], out_raw[SA_OFFLOAD_RAW_MAX];
+	char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
+	if (!json) {
+		char shown[IKE_ID_SHOWN_MAX];
+		whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
+			   ch->serial, ike->c->config->name, ike->c->instance_text, (long long)ch->add_time, (unsigned long long)in,
+			   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
+			   child_sa_offload(ch, off, sizeof(off)));
+		return;
+	}
+	char conn[300], id[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
+	whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"instance\": %u, \"type\": \"ESP\", \"add_time\": %lld, "
+		   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
+		   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
+		   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)), ike->c->instance,
+		   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
+		   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
+		   json_escape(sa_offload_raw(&ch->offload[0], in_raw, sizeof(in_raw)), in_off, sizeof(in_off)),
+		   json_escape(sa_offload_raw(&ch->offload[1], out_raw, sizeof(out_raw)), out_off, sizeof(out_off)));
+}
+
+/* One line per IPsec SA: the current child of each tunnel. */
 void trafficstatus_show(struct whack_session *s, bool json)
 {
 	bool first = true;
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
-		const struct child_sa *ch = &ike->child;
-		if (!ch->installed)
-			continue;
-		uint64_t in = status_sa_bytes(&ike->ends.local, ch->spi_in), out = status_sa_bytes(&ike->ends.remote, ch->spi_out);
-		char off[300], in_raw[SA_OFFLOAD_RAW_MAX], out_raw[SA_OFFLOAD_RAW_MAX];
-		char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
-		if (!json) {
-			char shown[IKE_ID_SHOWN_MAX];
-			whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
-				   ch->serial, ike->c->config->name, ike->c->instance_text, (long long)ch->add_time, (unsigned long long)in,
-				   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
-				   child_sa_offload(ike, off, sizeof(off)));
-			continue;
+		for (unsigned k = 0; k < ike->ntunnels; k++) {
+			if (ike->tunnels[k].child.installed) {
+				traffic_line(s, ike, &ike->tunnels[k].child, json, first);
+				first = false;
+			}
 		}
-		char conn[300], id[ESCAPED_MAX(IKE_ID_TEXT_MAX)];
-		whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"instance\": %u, \"type\": \"ESP\", \"add_time\": %lld, "
-			   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
-			   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
-			   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)), ike->c->instance,
-			   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
-			   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
-			   json_escape(sa_offload_raw(&ch->offload[0], in_raw, sizeof(in_raw)), in_off, sizeof(in_off)),
-			   json_escape(sa_offload_raw(&ch->offload[1], out_raw, sizeof(out_raw)), out_off, sizeof(out_off)));
-		first = false;
 	}
 	if (json)
 		whack_line(s, "%s", first ? "[]" : "]");

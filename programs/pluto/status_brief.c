@@ -52,7 +52,7 @@ static void child_lines(struct whack_session *s, const struct ike_sa *ike, const
 		   address_str(&ike->ends.local, lo), tun,
 		   (unsigned long long)status_sa_bytes(&ike->ends.local, ch->spi_in),
 		   (unsigned long long)status_sa_bytes(&ike->ends.remote, ch->spi_out),
-		   child_sa_offload(ike, off, sizeof(off)));
+		   child_sa_offload(ch, off, sizeof(off)));
 }
 
 void showstates_show(struct whack_session *s)
@@ -64,11 +64,14 @@ void showstates_show(struct whack_session *s)
 			   lsw_states[ike->state].name, lsw_states[ike->state].what,
 			   next_event(ike->ike_rekey_at, ike->ike_expire_at, now, ev, sizeof(ev)),
 			   ike_sa_of_conn(ike->c->config->name) == ike ? " newest;" : "");
-		if (ike->child.installed)
-			child_lines(s, ike, &ike->child, true, now);
-		for (int i = 0; i < CHILD_RETIRING_MAX; i++) {
-			if (ike->retiring[i].installed)
-				child_lines(s, ike, &ike->retiring[i], false, now);
+		for (unsigned k = 0; k < ike->ntunnels; k++) {
+			const struct tunnel *t = &ike->tunnels[k];
+			if (t->child.installed)
+				child_lines(s, ike, &t->child, true, now);
+			for (int i = 0; i < CHILD_RETIRING_MAX; i++) {
+				if (t->retiring[i].installed)
+					child_lines(s, ike, &t->retiring[i], false, now);
+			}
 		}
 	}
 }
@@ -96,7 +99,7 @@ static struct sa_counts count_sas(void)
 	n.ipsec = child_sa_count();
 	for (struct connection *c = conn_first(); c != NULL; c = c->next) {
 		const struct ike_sa *ike = ike_sa_of_conn(c->config->name);
-		if (ike != NULL && ike->child.installed)
+		if (ike != NULL && ike_sa_any_child(ike))
 			n.active_conns++;
 	}
 	return n;

@@ -123,7 +123,7 @@ static struct ike_sa *responder_up(const char *name)
 	struct ike_sa *r = harness_sa(name, false);
 	assert_non_null(r);
 	assert_int_equal(r->state, IKE_ESTABLISHED);
-	assert_true(r->child.installed);
+	assert_true(r->tunnels[0].child.installed);
 	return r;
 }
 
@@ -132,7 +132,7 @@ static void assert_initiator_up(const char *name)
 	struct ike_sa *i = harness_sa(name, true);
 	assert_non_null(i);
 	assert_int_equal(i->state, IKE_ESTABLISHED);
-	assert_true(i->child.installed);
+	assert_true(i->tunnels[0].child.installed);
 }
 
 /* east-b allows only AES-CBC-256 with MODP4096; west-b, as @b, offers
@@ -187,7 +187,7 @@ static void test_the_peers_id_chooses_the_conn_and_its_psk(void **state)
 	struct ike_sa *a = responder_up("east-a");
 	assert_string_equal(a->ends.remote_id, "@a");
 	assert_ptr_equal(b, harness_sa("east-b", false));	/* still up */
-	assert_int_not_equal(a->child.reqid, b->child.reqid);
+	assert_int_not_equal(a->tunnels[0].child.reqid, b->tunnels[0].child.reqid);
 }
 
 /* west-c's ID fits no conn of east: AUTHENTICATION_FAILED, with one line
@@ -247,14 +247,14 @@ static void test_each_road_warrior_gets_an_instance(void **state)
 	assert_ptr_equal(ike_sa_of_instance("rw", 1), r1);
 	assert_ptr_equal(ike_sa_of_instance("rw", 2), r2);
 	assert_null(ike_sa_of_conn("rw"));	/* the template itself has no tunnel */
-	assert_true(r1->child.installed && r2->child.installed);
-	assert_int_not_equal(r1->child.reqid, r2->child.reqid);
-	assert_true(address_eq(&r1->child.remote_net.addr, &i1->ends.remote));
-	assert_true(address_eq(&r2->child.remote_net.addr, &i2->ends.remote));
+	assert_true(r1->tunnels[0].child.installed && r2->tunnels[0].child.installed);
+	assert_int_not_equal(r1->tunnels[0].child.reqid, r2->tunnels[0].child.reqid);
+	assert_true(address_eq(&r1->tunnels[0].child.remote_net.addr, &i1->ends.remote));
+	assert_true(address_eq(&r2->tunnels[0].child.remote_net.addr, &i2->ends.remote));
 	char line[64];
-	snprintf(line, sizeof(line), "\"rw\"[1] " ROAD1 " #%u: ", r1->child.serial);
+	snprintf(line, sizeof(line), "\"rw\"[1] " ROAD1 " #%u: ", r1->tunnels[0].child.serial);
 	assert_int_equal(lines_with(line), 1);	/* its child's "IPsec SA established" */
-	snprintf(line, sizeof(line), "\"rw\"[2] " ROAD2 " #%u: IPsec SA established", r2->child.serial);
+	snprintf(line, sizeof(line), "\"rw\"[2] " ROAD2 " #%u: IPsec SA established", r2->tunnels[0].child.serial);
 	assert_int_equal(lines_with(line), 1);
 }
 
@@ -340,20 +340,20 @@ static void test_status_shows_each_instance(void **state)
 	assert_non_null(r2);
 	char want[200];
 	snprintf(want, sizeof(want), "instance of \"rw\"; IKE SA #%u established; IPsec SA #%u installed", r1->serial,
-		 r1->child.serial);
+		 r1->tunnels[0].child.serial);
 	assert_true(has_line(text, "\"rw\"[1] " ROAD1 ": " EAST "[@east]..." ROAD1 "[@road1]; ", want));
 	snprintf(want, sizeof(want), "instance of \"rw\"; IKE SA #%u established; IPsec SA #%u installed", r2->serial,
-		 r2->child.serial);
+		 r2->tunnels[0].child.serial);
 	assert_true(has_line(text, "\"rw\"[2] " ROAD2 ": " EAST "[@east]..." ROAD2 "[@road2]; ", want));
 	assert_true(has_line(text, "\"rw\"[1] " ROAD1 ":   up; ", "IPsec SA rekey in"));
 	assert_true(has_line(text, "\"rw\": " EAST "[@east]...%any; ", "IKE SA: none; IPsec SA: none"));
 	ask(WOP_TRAFFICSTATUS, 0, text, sizeof(text));
-	snprintf(want, sizeof(want), "#%u: \"rw\"[1] " ROAD1 ", type=ESP, ", r1->child.serial);
+	snprintf(want, sizeof(want), "#%u: \"rw\"[1] " ROAD1 ", type=ESP, ", r1->tunnels[0].child.serial);
 	assert_true(has_line(text, want, "id='@road1'"));
-	snprintf(want, sizeof(want), "#%u: \"rw\"[2] " ROAD2 ", type=ESP, ", r2->child.serial);
+	snprintf(want, sizeof(want), "#%u: \"rw\"[2] " ROAD2 ", type=ESP, ", r2->tunnels[0].child.serial);
 	assert_true(has_line(text, want, "id='@road2'"));
 	ask(WOP_TRAFFICSTATUS, WF_JSON, text, sizeof(text));
-	snprintf(want, sizeof(want), "{\"serial\": %u, \"conn\": \"rw\", \"instance\": 2, ", r2->child.serial);
+	snprintf(want, sizeof(want), "{\"serial\": %u, \"conn\": \"rw\", \"instance\": 2, ", r2->tunnels[0].child.serial);
 	assert_non_null(strstr(text, want));
 	/* road1 gone: its lines go with it */
 	assert_true(ikev2_down("road1", "the test takes it down"));
@@ -395,16 +395,16 @@ static void test_instances_keep_distinct_reqids_and_their_losses(void **state)
 	assert_non_null(r1);
 	/* serials on to where road2's child would get road1's reqid again
 	 * when reqids were the serial modulo the range (16382), as they were */
-	unsigned child1 = r1->child.serial;
+	unsigned child1 = r1->tunnels[0].child.serial;
 	const unsigned old_range = PLUTO_REQID_MAX - PLUTO_REQID_MIN - 1;
 	while ((next_serial() + 3 - child1) % old_range != 0)	/* IKE SAs #n, #n+1, then the child */
 		;
 	up("road2");
 	struct ike_sa *r2 = ike_sa_of_instance("rw", 2);
 	assert_non_null(r2);
-	assert_true(r1->child.installed && r2->child.installed);
-	assert_int_equal((r2->child.serial - child1) % old_range, 0);	/* the case is the one meant */
-	assert_int_not_equal(r1->child.reqid, r2->child.reqid);
+	assert_true(r1->tunnels[0].child.installed && r2->tunnels[0].child.installed);
+	assert_int_equal((r2->tunnels[0].child.serial - child1) % old_range, 0);	/* the case is the one meant */
+	assert_int_not_equal(r1->tunnels[0].child.reqid, r2->tunnels[0].child.reqid);
 	/* road1 goes without a word (as a dead peer would): the template
 	 * records no failure and plans nothing */
 	struct connection *rw = conn_find("rw");

@@ -50,9 +50,9 @@ static void assert_keys_agree(const struct ike_sa *a, const struct ike_sa *b)
 {
 	const struct double_sa *out = NULL, *in = NULL;
 	for (size_t i = 0; i < dbl.nsas; i++) {
-		if (dbl.sas[i].spi == a->child.spi_out && dbl.sas[i].reqid == a->child.reqid)
+		if (dbl.sas[i].spi == a->tunnels[0].child.spi_out && dbl.sas[i].reqid == a->tunnels[0].child.reqid)
 			out = &dbl.sas[i];
-		if (dbl.sas[i].spi == b->child.spi_in && dbl.sas[i].reqid == b->child.reqid)
+		if (dbl.sas[i].spi == b->tunnels[0].child.spi_in && dbl.sas[i].reqid == b->tunnels[0].child.reqid)
 			in = &dbl.sas[i];
 	}
 	assert_non_null(out);
@@ -71,15 +71,15 @@ static void assert_tunnel_up(const char *initiator, const char *responder)
 	assert_non_null(r);
 	assert_int_equal(i->state, IKE_ESTABLISHED);
 	assert_int_equal(r->state, IKE_ESTABLISHED);
-	assert_true(i->child.installed);
-	assert_true(r->child.installed);
+	assert_true(i->tunnels[0].child.installed);
+	assert_true(r->tunnels[0].child.installed);
 	assert_keys_agree(i, r);
 	assert_keys_agree(r, i);
 	/* the answer's TS read as the subnets they are (192.0.2.1 alone is
 	 * 192.0.2.1/32, not /31) */
-	assert_int_equal(i->child.local_net.prefixlen, i->ends.local_net.prefixlen);
-	assert_int_equal(i->child.remote_net.prefixlen, i->ends.remote_net.prefixlen);
-	assert_true(address_eq(&i->child.local_net.addr, &i->ends.local_net.addr));
+	assert_int_equal(i->tunnels[0].child.local_net.prefixlen, i->ends.local_net.prefixlen);
+	assert_int_equal(i->tunnels[0].child.remote_net.prefixlen, i->ends.remote_net.prefixlen);
+	assert_true(address_eq(&i->tunnels[0].child.local_net.addr, &i->ends.local_net.addr));
 }
 
 /* west initiates; the initiator's nonce is ni_len bytes, the responder's nr_len. */
@@ -671,7 +671,7 @@ static void test_a_peer_starting_again_replaces_its_old_sa(void **state)
 	}
 	assert_int_equal(established, 1);
 	assert_int_not_equal(east->serial, old_serial);
-	assert_true(east->child.installed);
+	assert_true(east->tunnels[0].child.installed);
 }
 
 /* ---- the default proposals ---- */
@@ -695,8 +695,8 @@ static void test_the_defaults_take_the_group_of_the_initiators_ke(void **state)
 	assert_int_equal(east->ike_alg.encr, ENCR_AES_GCM_16);
 	assert_int_equal(east->ike_alg.prf, PRF_HMAC_SHA2_256);
 	/* the child, from esp= at its defaults on both ends */
-	assert_int_equal(east->child.alg.encr, ENCR_AES_GCM_16);
-	assert_int_equal(east->child.alg.encr_keylen, 256);
+	assert_int_equal(east->tunnels[0].child.alg.encr, ENCR_AES_GCM_16);
+	assert_int_equal(east->tunnels[0].child.alg.encr_keylen, 256);
 	assert_keys_agree(west, east);
 }
 
@@ -833,7 +833,7 @@ static void test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over
 	struct ike_sa *west = harness_sa("west", true);
 	/* (both ends share one kernel double here: east's inbound SA has
 	 * this SPI too, and whichever end sees it first deletes the IKE SA) */
-	ikev2_child_expired(&west->ends.remote, west->child.spi_out, "salifetime");
+	ikev2_child_expired(&west->ends.remote, west->tunnels[0].child.spi_out, "salifetime");
 	wire_pump(16);
 	assert_null(harness_sa("west", true));
 	assert_null(harness_sa("east", false));
@@ -873,7 +873,7 @@ static size_t retiring_count(const struct ike_sa *ike)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
-		n += ike->retiring[i].serial != 0;
+		n += ike->tunnels[0].retiring[i].serial != 0;
 	return n;
 }
 
@@ -881,12 +881,12 @@ static size_t retiring_count(const struct ike_sa *ike)
  * kernel holds its two SAs on each end and nothing else. */
 static void assert_one_child_each(struct ike_sa *west, struct ike_sa *east)
 {
-	assert_true(west->child.installed);
-	assert_true(east->child.installed);
-	assert_false(west->child.out_pending);
-	assert_false(east->child.out_pending);
-	assert_int_equal(west->child.spi_out, east->child.spi_in);
-	assert_int_equal(west->child.spi_in, east->child.spi_out);
+	assert_true(west->tunnels[0].child.installed);
+	assert_true(east->tunnels[0].child.installed);
+	assert_false(west->tunnels[0].child.out_pending);
+	assert_false(east->tunnels[0].child.out_pending);
+	assert_int_equal(west->tunnels[0].child.spi_out, east->tunnels[0].child.spi_in);
+	assert_int_equal(west->tunnels[0].child.spi_in, east->tunnels[0].child.spi_out);
 	assert_int_equal(retiring_count(west), 0);
 	assert_int_equal(retiring_count(east), 0);
 	assert_null(west->rekey);
@@ -902,17 +902,17 @@ static void rekey_child_by(bool by_west)
 {
 	establish(32, 32);
 	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
-	uint32_t old_in = west->child.spi_in, old_out = west->child.spi_out;
-	unsigned old_serial = west->child.serial;
+	uint32_t old_in = west->tunnels[0].child.spi_in, old_out = west->tunnels[0].child.spi_out;
+	unsigned old_serial = west->tunnels[0].child.serial;
 	assert_true(ikev2_rekey_now(by_west ? west : east, false));
 	wire_pump(32);
 	assert_ptr_equal(harness_sa("west", true), west);
 	assert_ptr_equal(harness_sa("east", false), east);
-	assert_int_not_equal(west->child.spi_in, old_in);
-	assert_int_not_equal(west->child.spi_out, old_out);
-	assert_int_not_equal(west->child.serial, old_serial);
+	assert_int_not_equal(west->tunnels[0].child.spi_in, old_in);
+	assert_int_not_equal(west->tunnels[0].child.spi_out, old_out);
+	assert_int_not_equal(west->tunnels[0].child.serial, old_serial);
 	/* pfs=yes (the default): the new child came with a DH exchange */
-	assert_int_not_equal(west->child.alg.dh, DH_NONE);
+	assert_int_not_equal(west->tunnels[0].child.alg.dh, DH_NONE);
 	assert_one_child_each(west, east);
 }
 
@@ -947,7 +947,7 @@ static void test_pfs_no_rekeys_without_a_key_exchange(void **state)
 	up_with(west_conf_with("\tpfs=no\n"), secrets, &west, &east);
 	assert_true(ikev2_rekey_now(west, false));
 	wire_pump(32);
-	assert_int_equal(west->child.alg.dh, DH_NONE);
+	assert_int_equal(west->tunnels[0].child.alg.dh, DH_NONE);
 	assert_one_child_each(west, east);
 }
 
@@ -963,7 +963,7 @@ static bool east_sends_on_the_new_child(void *arg)
 {
 	const struct ike_sa *east = arg;
 	wire_pump(8);		/* what the timers sent */
-	return !east->child.out_pending && retiring_count(east) == 0;
+	return !east->tunnels[0].child.out_pending && retiring_count(east) == 0;
 }
 
 static void test_the_responder_sends_on_the_new_child_only_after_the_old_is_deleted(void **state)
@@ -974,7 +974,7 @@ static void test_the_responder_sends_on_the_new_child_only_after_the_old_is_dele
 	wire.filter = hold_informational;
 	assert_true(ikev2_rekey_now(west, false));
 	wire_pump(32);
-	assert_true(east->child.out_pending);			/* no outbound SA yet */
+	assert_true(east->tunnels[0].child.out_pending);			/* no outbound SA yet */
 	assert_int_equal(retiring_count(east), 1);
 	assert_int_equal(dbl.nsas, 4 + 2 + 1);			/* west: both new; east: inbound only */
 	wire.filter = NULL;					/* west's Delete gets through again */
@@ -1008,7 +1008,7 @@ static void rekey_ike_by(bool by_west)
 {
 	establish(32, 32);
 	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
-	uint32_t child_spi = west->child.spi_in;
+	uint32_t child_spi = west->tunnels[0].child.spi_in;
 	uint8_t old_spi_i[IKEV2_SPI_LEN];
 	memcpy(old_spi_i, west->spi_i, IKEV2_SPI_LEN);
 	unsigned old_west = west->serial, old_east = east->serial;
@@ -1025,12 +1025,12 @@ static void rekey_ike_by(bool by_west)
 				IKEV2_SPI_LEN);
 	assert_memory_equal(west->spi_i, east->spi_i, IKEV2_SPI_LEN);
 	assert_memory_equal(west->spi_r, east->spi_r, IKEV2_SPI_LEN);
-	assert_int_equal(west->child.spi_in, child_spi);
+	assert_int_equal(west->tunnels[0].child.spi_in, child_spi);
 	assert_one_child_each(west, east);
 	/* The new IKE SA works: its keys agree, and the child rekeys over it. */
 	assert_true(ikev2_rekey_now(west, false));
 	wire_pump(32);
-	assert_int_not_equal(west->child.spi_in, child_spi);
+	assert_int_not_equal(west->tunnels[0].child.spi_in, child_spi);
 	assert_one_child_each(west, east);
 }
 
@@ -1102,9 +1102,9 @@ static bool ike_and_child_rekeyed(void *arg)
 	if (east == NULL)
 		east = harness_sa("east", false);
 	return ike_sa_count() == 2 && west != NULL && east != NULL && west->serial > b->old_ike &&
-	       west->child.spi_in != b->old_child_spi && west->rekey == NULL && east->rekey == NULL &&
-	       west->request.data == NULL && east->request.data == NULL && !east->child.out_pending &&
-	       !west->child.out_pending;
+	       west->tunnels[0].child.spi_in != b->old_child_spi && west->rekey == NULL && east->rekey == NULL &&
+	       west->request.data == NULL && east->request.data == NULL && !east->tunnels[0].child.out_pending &&
+	       !west->tunnels[0].child.out_pending;
 }
 
 /* west rekeys the IKE SA while east rekeys the child: each is put off
@@ -1114,7 +1114,7 @@ static void test_a_child_rekey_meeting_an_ike_rekey_is_put_off_and_done_later(vo
 	(void)state;
 	establish(32, 32);
 	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
-	struct both_rekeyed b = { west->serial > east->serial ? west->serial : east->serial, west->child.spi_in };
+	struct both_rekeyed b = { west->serial > east->serial ? west->serial : east->serial, west->tunnels[0].child.spi_in };
 	assert_true(ikev2_rekey_now(west, true));
 	assert_true(ikev2_rekey_now(east, false));
 	assert_true(harness_wait(ike_and_child_rekeyed, &b, 20));
@@ -1127,7 +1127,7 @@ static void inner_delete_child(struct ike_sa *ike, struct ikev2_builder *b, void
 {
 	(void)arg;
 	uint8_t spi[4];
-	ikev2_put_be32(spi, ike->child.spi_in);
+	ikev2_put_be32(spi, ike->tunnels[0].child.spi_in);
 	ikev2_add_delete(b, PROTO_ESP, 4, spi, 1);
 }
 
@@ -1140,7 +1140,7 @@ static void test_a_child_the_peer_deletes_is_made_anew_over_the_ike_sa(void **st
 	establish(32, 32);
 	conn("west")->config->auto_mode = AUTO_START;
 	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
-	uint32_t old = west->child.spi_in;
+	uint32_t old = west->tunnels[0].child.spi_in;
 	static uint8_t out[IKEV2_MSG_MAX];
 	size_t n = ikev2_build_encrypted(east, INFORMATIONAL, false, east->next_msgid, inner_delete_child, NULL, out,
 					 sizeof(out));
@@ -1151,7 +1151,7 @@ static void test_a_child_the_peer_deletes_is_made_anew_over_the_ike_sa(void **st
 	wire_pump(32);
 	assert_ptr_equal(harness_sa("west", true), west);	/* the same IKE SAs */
 	assert_ptr_equal(harness_sa("east", false), east);
-	assert_int_not_equal(west->child.spi_in, old);
+	assert_int_not_equal(west->tunnels[0].child.spi_in, old);
 	assert_one_child_each(west, east);
 	assert_int_equal(dbl.npols, 6);				/* both ends' policies, again */
 	assert_int_equal(conn("west")->retry.next_at, 0);	/* nothing lost to bring back */
@@ -1172,7 +1172,7 @@ static void test_a_child_the_peer_deletes_stays_gone_unless_kept_up_or_asked_for
 	child_sa_remove(east);
 	wire_pump(32);
 	assert_ptr_equal(harness_sa("west", true), west);
-	assert_false(west->child.installed);
+	assert_false(west->tunnels[0].child.installed);
 	assert_int_equal(dbl.nsas, 0);
 	assert_int_equal(dbl.npols, 0);
 	/* --up makes it anew over the IKE SA that lives on */
@@ -1189,12 +1189,12 @@ static void test_a_soft_expiry_rekeys_the_child(void **state)
 	(void)state;
 	establish(32, 32);
 	struct ike_sa *west = harness_sa("west", true), *east = harness_sa("east", false);
-	uint32_t old = west->child.spi_in;
-	assert_int_not_equal(west->child.soft_seconds, 0);
+	uint32_t old = west->tunnels[0].child.spi_in;
+	assert_int_not_equal(west->tunnels[0].child.soft_seconds, 0);
 	ikev2_child_soft_expired(&west->ends.local, old);
-	ikev2_child_soft_expired(&west->ends.remote, west->child.spi_out);	/* its pair: no second rekey */
+	ikev2_child_soft_expired(&west->ends.remote, west->tunnels[0].child.spi_out);	/* its pair: no second rekey */
 	wire_pump(32);
-	assert_int_not_equal(west->child.spi_in, old);
+	assert_int_not_equal(west->tunnels[0].child.spi_in, old);
 	assert_one_child_each(west, east);
 }
 
@@ -1205,11 +1205,11 @@ static void test_rekey_no_lets_the_child_expire(void **state)
 	up_with(west_conf_with("\trekey=no\n"), secrets, &west, &east);
 	/* (one kernel double for both ends: east sees the same expiry) */
 	east->c->config->rekey = false;
-	assert_int_equal(west->child.soft_seconds, 0);
-	uint32_t old = west->child.spi_in;
+	assert_int_equal(west->tunnels[0].child.soft_seconds, 0);
+	uint32_t old = west->tunnels[0].child.spi_in;
 	ikev2_child_soft_expired(&west->ends.local, old);
 	wire_pump(32);
-	assert_int_equal(west->child.spi_in, old);
+	assert_int_equal(west->tunnels[0].child.spi_in, old);
 	assert_null(west->rekey);
 	assert_int_equal(west->ike_rekey_at, 0);
 	assert_int_not_equal(west->ike_expire_at, 0);
@@ -1225,13 +1225,13 @@ static void test_a_replaced_child_that_expires_goes_quietly(void **state)
 	assert_true(ikev2_rekey_now(west, false));
 	wire_pump(32);
 	wire.filter = NULL;
-	assert_true(east->child.out_pending);
-	const struct child_sa *old = east->retiring[0].serial != 0 ? &east->retiring[0] : &east->retiring[1];
+	assert_true(east->tunnels[0].child.out_pending);
+	const struct child_sa *old = east->tunnels[0].retiring[0].serial != 0 ? &east->tunnels[0].retiring[0] : &east->tunnels[0].retiring[1];
 	ikev2_child_expired(&east->ends.local, old->spi_in, "salifetime");
 	assert_int_equal(retiring_count(east), 0);
-	assert_false(east->child.out_pending);			/* the new outbound went in */
+	assert_false(east->tunnels[0].child.out_pending);			/* the new outbound went in */
 	assert_ptr_equal(harness_sa("east", false), east);
-	assert_true(east->child.installed);
+	assert_true(east->tunnels[0].child.installed);
 }
 
 /* Both ends offload (one kernel double serves both: an SA east sends
@@ -1270,8 +1270,8 @@ static void up_offloaded_then_table_full(struct ike_sa **west, struct ike_sa **e
 	*east = harness_sa("east", false);
 	assert_non_null(*west);
 	assert_non_null(*east);
-	assert_int_equal((*west)->child.offload[0].state, SA_OFFLOAD_CRYPTO);
-	assert_int_equal((*west)->child.offload[1].state, SA_OFFLOAD_CRYPTO);
+	assert_int_equal((*west)->tunnels[0].child.offload[0].state, SA_OFFLOAD_CRYPTO);
+	assert_int_equal((*west)->tunnels[0].child.offload[1].state, SA_OFFLOAD_CRYPTO);
 	west_table_full = true;
 }
 
@@ -1282,19 +1282,19 @@ static void rekey_refused_by_west(bool by_west)
 {
 	struct ike_sa *west, *east;
 	up_offloaded_then_table_full(&west, &east);
-	uint32_t in = west->child.spi_in, out = west->child.spi_out;
-	unsigned west_serial = west->child.serial, east_serial = east->child.serial;
+	uint32_t in = west->tunnels[0].child.spi_in, out = west->tunnels[0].child.spi_out;
+	unsigned west_serial = west->tunnels[0].child.serial, east_serial = east->tunnels[0].child.serial;
 	assert_true(ikev2_rekey_now(by_west ? west : east, false));
 	wire_pump(32);
 	assert_ptr_equal(harness_sa("west", true), west);
 	assert_ptr_equal(harness_sa("east", false), east);
 	assert_int_equal(west->state, IKE_ESTABLISHED);
 	assert_int_equal(east->state, IKE_ESTABLISHED);
-	assert_int_equal(west->child.serial, west_serial);
-	assert_int_equal(east->child.serial, east_serial);
-	assert_int_equal(west->child.spi_in, in);
-	assert_int_equal(west->child.spi_out, out);
-	assert_int_equal(west->child.offload[0].state, SA_OFFLOAD_CRYPTO);
+	assert_int_equal(west->tunnels[0].child.serial, west_serial);
+	assert_int_equal(east->tunnels[0].child.serial, east_serial);
+	assert_int_equal(west->tunnels[0].child.spi_in, in);
+	assert_int_equal(west->tunnels[0].child.spi_out, out);
+	assert_int_equal(west->tunnels[0].child.offload[0].state, SA_OFFLOAD_CRYPTO);
 	assert_one_child_each(west, east);
 }
 
@@ -1366,6 +1366,186 @@ static void test_initial_contact_spares_the_peers_new_sas(void **state)
 	assert_two_tunnels_up();
 }
 
+/* ---- several pairs of subnets in one conn ---- */
+
+/* Two subnets on each side, in libreswan's two spellings: four tunnels,
+ * each its own child SA, over one IKE SA. */
+static const char subnet_pairs_conf[] =
+	"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tleftsubnets={10.1.1.0/24 10.1.2.0/24}\n"
+	"\trightsubnet=10.2.1.0/24,10.2.2.0/24\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+	"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tleftsubnets=10.2.1.0/24,10.2.2.0/24\n"
+	"\trightsubnets={10.1.1.0/24 10.1.2.0/24}\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n";
+
+static void subnet_pairs_up(void)
+{
+	harness_stop();
+	assert_true(harness_start(subnet_pairs_conf, secrets));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+}
+
+static bool subnet_eq(const ip_subnet *a, const ip_subnet *b)
+{
+	return a->prefixlen == b->prefixlen && address_eq(&a->addr, &b->addr);
+}
+
+/* e's tunnel whose child is the other end of child ch of w. */
+static const struct tunnel *peer_tunnel(const struct ike_sa *e, const struct child_sa *ch)
+{
+	for (unsigned k = 0; k < e->ntunnels; k++) {
+		if (e->tunnels[k].child.installed && e->tunnels[k].child.spi_in == ch->spi_out)
+			return &e->tunnels[k];
+	}
+	return NULL;
+}
+
+/* Every tunnel of w is up with its own pair and reqid, and e holds the
+ * other end of each, its selectors mirrored and its keys the same. */
+static void assert_pairs_up(struct ike_sa *w, struct ike_sa *e, unsigned up)
+{
+	assert_int_equal(w->ntunnels, 4);
+	assert_int_equal(e->ntunnels, 4);
+	unsigned n = 0;
+	for (unsigned k = 0; k < w->ntunnels; k++) {
+		const struct child_sa *ch = &w->tunnels[k].child;
+		if (!ch->installed)
+			continue;
+		n++;
+		ip_subnet l, r;
+		ends_pair(&w->ends, w->tunnels[k].pair, &l, &r);
+		assert_true(subnet_eq(&ch->local_net, &l));
+		assert_true(subnet_eq(&ch->remote_net, &r));
+		const struct tunnel *et = peer_tunnel(e, ch);
+		assert_non_null(et);
+		assert_true(subnet_eq(&et->child.local_net, &ch->remote_net));
+		assert_true(subnet_eq(&et->child.remote_net, &ch->local_net));
+		assert_int_equal(et->child.spi_out, ch->spi_in);
+		for (unsigned j = 0; j < k; j++)
+			assert_int_not_equal(w->tunnels[j].child.reqid, ch->reqid);
+	}
+	assert_int_equal(n, up);
+	assert_int_equal(dbl.nsas, 4 * up);
+	assert_int_equal(dbl.npols, 6 * up);	/* out, in, fwd at each end */
+}
+
+static void test_several_subnet_pairs_come_up_over_one_ike_sa(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	assert_int_equal(ike_sa_count(), 2);
+	assert_pairs_up(harness_sa("west", true), harness_sa("east", false), 4);
+}
+
+/* Each pair's child is rekeyed in its own CREATE_CHILD_SA, one at a time,
+ * and an IKE SA rekey takes every tunnel along. */
+static void test_each_subnet_pair_is_rekeyed_and_moves_with_the_ike_sa(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	struct ike_sa *w = harness_sa("west", true);
+	unsigned before[4];
+	for (unsigned k = 0; k < 4; k++)
+		before[k] = w->tunnels[k].child.serial;
+	assert_true(ikev2_rekey_now(w, false));
+	wire_pump(64);
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_not_equal(w->tunnels[k].child.serial, before[k]);
+	assert_pairs_up(w, harness_sa("east", false), 4);
+	assert_true(ikev2_rekey_now(harness_sa("east", false), true));
+	wire_pump(64);
+	/* the old IKE SAs are gone; east started the new one */
+	assert_int_equal(ike_sa_count(), 2);
+	assert_pairs_up(harness_sa("west", false), harness_sa("east", true), 4);
+}
+
+/* A pair whose child expires goes alone, the peer told; ipsec auto --up
+ * brings it back over the same IKE SA. */
+static void test_one_subnet_pair_goes_and_comes_back_alone(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	const struct child_sa *ch = &w->tunnels[1].child;
+	ikev2_child_expired(&w->ends.local, ch->spi_in, "the test's");
+	wire_pump(64);
+	assert_false(w->tunnels[1].child.installed);
+	assert_pairs_up(w, e, 3);
+	assert_int_equal(w->state, IKE_ESTABLISHED);
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_pairs_up(w, e, 4);
+}
+
+/* East deletes all four children in one Delete (they wait for the window
+ * while its IKE SA rekey runs, then go out together): west removes every
+ * one; ipsec auto --up then makes all four anew over the IKE SA. */
+static void test_a_delete_of_every_pair_and_up_bringing_them_all_back(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	struct ike_sa *e = harness_sa("east", false);
+	assert_true(ikev2_rekey_now(e, true));		/* the window is busy */
+	for (unsigned k = 0; k < e->ntunnels; k++)
+		ikev2_delete_tunnel(e, &e->tunnels[k]);
+	wire_pump(64);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_int_equal(dbl.nsas, 0);
+	assert_int_equal(dbl.npols, 0);
+	struct ike_sa *w = harness_sa("west", false);	/* east started the new IKE SA */
+	assert_non_null(w);
+	assert_int_equal(w->state, IKE_ESTABLISHED);
+	assert_false(ike_sa_any_child(w));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	assert_pairs_up(w, harness_sa("east", true), 4);
+}
+
+/* The peer refuses two of the four pairs (its conn has one subnet where
+ * ours has two): the pairs after a refused one still come up. */
+static void test_a_refused_pair_does_not_hold_back_the_others(void **state)
+{
+	(void)state;
+	harness_stop();
+	static const char one_east_subnet[] =
+		"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tleftsubnets={10.1.1.0/24 10.1.2.0/24}\n"
+		"\trightsubnet=10.2.1.0/24,10.2.2.0/24\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n"
+		"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tleftsubnet=10.2.1.0/24\n"
+		"\trightsubnets={10.1.1.0/24 10.1.2.0/24}\n\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n";
+	assert_true(harness_start(one_east_subnet, secrets));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	/* pairs 0 (10.1.1.0/24-10.2.1.0/24) and 2 (10.1.2.0/24-10.2.1.0/24) */
+	assert_true(w->tunnels[0].child.installed);
+	assert_false(w->tunnels[1].child.installed);
+	assert_true(w->tunnels[2].child.installed);
+	assert_false(w->tunnels[3].child.installed);
+	assert_null(w->request.data);
+	assert_false(w->tunnels[1].want_rekey || w->tunnels[3].want_rekey);
+	assert_int_equal(e->ntunnels, 2);
+	assert_true(e->tunnels[0].child.installed && e->tunnels[1].child.installed);
+	assert_int_equal(dbl.nsas, 8);
+}
+
+/* A pair's child expires while its rekey is out: the answer's child is
+ * not installed (its pair has no policies any more) but deleted at the
+ * peer, and the other pairs stay. */
+static void test_a_pair_that_goes_during_its_rekey_takes_the_rekeys_child_along(void **state)
+{
+	(void)state;
+	subnet_pairs_up();
+	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
+	ikev2_rekey_tunnel(w, &w->tunnels[1]);
+	assert_non_null(w->request.data);		/* the rekey is out */
+	ikev2_delete_tunnel(w, &w->tunnels[1]);
+	wire_pump(64);
+	assert_false(w->tunnels[1].child.installed);
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		assert_int_equal(w->tunnels[1].retiring[i].serial, 0);
+	assert_pairs_up(w, e, 3);
+}
+
 /* ---- the config an exchange began with ---- */
 
 /* An auto=start conn replaced while its attempt is under way: the failure
@@ -1409,7 +1589,7 @@ static void test_an_exchange_keeps_its_config_when_the_conn_is_replaced(void **s
 	struct ike_sa *west = harness_sa("west", true);
 	assert_non_null(west);
 	assert_int_equal(west->state, IKE_ESTABLISHED);
-	assert_int_equal(west->child.alg.encr, ENCR_AES_GCM_16);
+	assert_int_equal(west->tunnels[0].child.alg.encr, ENCR_AES_GCM_16);
 	assert_true(west->c->unloaded);
 	assert_ptr_not_equal(west->c, conn_find("west"));
 }
@@ -1447,6 +1627,12 @@ int main(void)
 		T(test_initial_contact_clears_what_a_restarted_peer_left),
 		T(test_the_conn_of_the_traffic_selectors_answers),
 		T(test_initial_contact_spares_the_peers_new_sas),
+		T(test_several_subnet_pairs_come_up_over_one_ike_sa),
+		T(test_each_subnet_pair_is_rekeyed_and_moves_with_the_ike_sa),
+		T(test_one_subnet_pair_goes_and_comes_back_alone),
+		T(test_a_delete_of_every_pair_and_up_bringing_them_all_back),
+		T(test_a_refused_pair_does_not_hold_back_the_others),
+		T(test_a_pair_that_goes_during_its_rekey_takes_the_rekeys_child_along),
 		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
 		T(test_the_initiator_rekeys_the_child),
 		T(test_the_responder_rekeys_the_child),

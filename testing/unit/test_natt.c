@@ -109,8 +109,8 @@ static void up(void)
 	assert_non_null(e);
 	assert_int_equal(w->state, IKE_ESTABLISHED);
 	assert_int_equal(e->state, IKE_ESTABLISHED);
-	assert_true(w->child.installed);
-	assert_true(e->child.installed);
+	assert_true(w->tunnels[0].child.installed);
+	assert_true(e->tunnels[0].child.installed);
 }
 
 /* ---- the hashes ---- */
@@ -348,8 +348,8 @@ static void test_behind_nat_both_roles_detect_float_and_encapsulate(void **state
 	/* IKE_AUTH both ways went behind the marker */
 	assert_true(nat.marked_from_4500 >= 2);
 	/* ESP in UDP between those ports, both ways on both ends */
-	const struct double_sa *w_out = kernel_sa(EAST, w->child.spi_out, w->child.reqid), *w_in = kernel_sa(WEST, w->child.spi_in, w->child.reqid);
-	const struct double_sa *e_out = kernel_sa(PUBLIC, e->child.spi_out, e->child.reqid), *e_in = kernel_sa(EAST, e->child.spi_in, e->child.reqid);
+	const struct double_sa *w_out = kernel_sa(EAST, w->tunnels[0].child.spi_out, w->tunnels[0].child.reqid), *w_in = kernel_sa(WEST, w->tunnels[0].child.spi_in, w->tunnels[0].child.reqid);
+	const struct double_sa *e_out = kernel_sa(PUBLIC, e->tunnels[0].child.spi_out, e->tunnels[0].child.reqid), *e_in = kernel_sa(EAST, e->tunnels[0].child.spi_in, e->tunnels[0].child.reqid);
 	assert_true(w_out->encap && w_in->encap && e_out->encap && e_in->encap);
 	assert_int_equal(w_out->encap_sport, 4500);
 	assert_int_equal(w_out->encap_dport, 4500);
@@ -380,8 +380,8 @@ static void test_without_nat_nothing_moves_or_is_encapsulated(void **state)
 	assert_int_equal(w->local_port, IKE_PORT);
 	assert_int_equal(e->remote_port, IKE_PORT);
 	assert_int_equal(nat.marked_from_4500, 0);
-	assert_false(kernel_sa(EAST, w->child.spi_out, w->child.reqid)->encap);
-	assert_false(kernel_sa(WEST, e->child.spi_out, e->child.reqid)->encap);
+	assert_false(kernel_sa(EAST, w->tunnels[0].child.spi_out, w->tunnels[0].child.reqid)->encap);
+	assert_false(kernel_sa(WEST, e->tunnels[0].child.spi_out, e->tunnels[0].child.reqid)->encap);
 }
 
 static void test_encapsulation_yes_encapsulates_without_nat(void **state)
@@ -399,8 +399,8 @@ static void test_encapsulation_yes_encapsulates_without_nat(void **state)
 	assert_true(w->natt.encap && e->natt.encap);
 	assert_int_equal(w->local_port, IKE_NATT_PORT);
 	assert_int_equal(e->local_port, IKE_NATT_PORT);
-	assert_true(kernel_sa(EAST, w->child.spi_out, w->child.reqid)->encap);
-	assert_true(kernel_sa(WEST, e->child.spi_out, e->child.reqid)->encap);
+	assert_true(kernel_sa(EAST, w->tunnels[0].child.spi_out, w->tunnels[0].child.reqid)->encap);
+	assert_true(kernel_sa(WEST, e->tunnels[0].child.spi_out, e->tunnels[0].child.reqid)->encap);
 }
 
 static bool has_nat_d(const struct wire_msg *m)
@@ -438,7 +438,7 @@ static void test_encapsulation_no_sends_no_notifies_and_never_encapsulates(void 
 	assert_int_equal(w->state, IKE_ESTABLISHED);
 	assert_false(w->natt.negotiated || e->natt.negotiated || w->natt.encap || e->natt.encap);
 	assert_int_equal(w->local_port, IKE_PORT);
-	assert_false(kernel_sa(EAST, w->child.spi_out, w->child.reqid)->encap);
+	assert_false(kernel_sa(EAST, w->tunnels[0].child.spi_out, w->tunnels[0].child.reqid)->encap);
 }
 
 /* The event loop for two and a half seconds. */
@@ -464,12 +464,12 @@ static void test_rekeys_behind_nat_keep_the_encapsulation_and_keepalives(void **
 	nat_on();
 	up();
 	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
-	uint32_t old_spi = w->child.spi_out;
+	uint32_t old_spi = w->tunnels[0].child.spi_out;
 	assert_true(ikev2_rekey_now(e, false));	/* east rekeys the child, through the NAT */
 	wire_pump(32);
-	assert_int_not_equal(w->child.spi_out, old_spi);
-	const struct double_sa *w_out = kernel_sa(EAST, w->child.spi_out, w->child.reqid);
-	const struct double_sa *e_out = kernel_sa(PUBLIC, e->child.spi_out, e->child.reqid);
+	assert_int_not_equal(w->tunnels[0].child.spi_out, old_spi);
+	const struct double_sa *w_out = kernel_sa(EAST, w->tunnels[0].child.spi_out, w->tunnels[0].child.reqid);
+	const struct double_sa *e_out = kernel_sa(PUBLIC, e->tunnels[0].child.spi_out, e->tunnels[0].child.reqid);
 	assert_true(w_out->encap && e_out->encap);
 	assert_int_equal(w_out->encap_dport, 4500);
 	assert_int_equal(e_out->encap_dport, nat.port4500);
@@ -538,7 +538,7 @@ static void test_a_new_nat_mapping_is_followed_by_the_ike_sa_and_the_outbound_sa
 	nat_on();
 	up();
 	struct ike_sa *e = harness_sa("east", false);
-	uint32_t spi_out = e->child.spi_out, reqid = e->child.reqid;
+	uint32_t spi_out = e->tunnels[0].child.spi_out, reqid = e->tunnels[0].child.reqid;
 	/* the NAT forgets west's mapping: its next message (a liveness
 	 * check) comes from another port */
 	nat.port4500 = 24500;
@@ -553,7 +553,7 @@ static void test_a_new_nat_mapping_is_followed_by_the_ike_sa_and_the_outbound_sa
 	/* its keys are the ones it had: only the encapsulation moved */
 	{
 		const struct ike_sa *w = harness_sa("west", true);
-		const struct double_sa *w_in = kernel_sa(WEST, w->child.spi_in, w->child.reqid);
+		const struct double_sa *w_in = kernel_sa(WEST, w->tunnels[0].child.spi_in, w->tunnels[0].child.reqid);
 		assert_int_equal(out->keys_len, w_in->keys_len);
 		assert_memory_equal(out->keys, w_in->keys, out->keys_len);
 	}
@@ -597,10 +597,10 @@ static void test_offload_behind_nat_falls_back_with_the_reason(void **state)
 	assert_int_equal(w->natt.offload.mode, HW_OFFLOAD_NO);
 	assert_string_equal(w->natt.offload.software_why, "NAT-T");
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(w->child.offload[i].state, SA_OFFLOAD_SOFTWARE);
-		assert_string_equal(w->child.offload[i].why, "NAT-T");
+		assert_int_equal(w->tunnels[0].child.offload[i].state, SA_OFFLOAD_SOFTWARE);
+		assert_string_equal(w->tunnels[0].child.offload[i].why, "NAT-T");
 	}
-	assert_int_equal(kernel_sa(EAST, w->child.spi_out, w->child.reqid)->offload_asked, KERNEL_OFFLOAD_NONE);
+	assert_int_equal(kernel_sa(EAST, w->tunnels[0].child.spi_out, w->tunnels[0].child.reqid)->offload_asked, KERNEL_OFFLOAD_NONE);
 }
 
 static void test_offload_behind_nat_is_refused_with_fallback_no(void **state)

@@ -155,15 +155,15 @@ static void test_an_acquire_starts_one_negotiation_whose_tunnel_takes_the_trap(v
 	struct ike_sa *west = harness_sa("west", true);
 	assert_non_null(west);
 	assert_int_equal(west->state, IKE_ESTABLISHED);
-	assert_true(west->child.installed);
+	assert_true(west->tunnels[0].child.installed);
 	/* the tunnel's outbound policy is the trap's place, its SA the trap's reqid */
-	assert_int_equal(west->child.reqid, c->reqid);
+	assert_int_equal(west->tunnels[0].child.reqid, c->reqid);
 	assert_non_null(trap());
 	assert_int_equal(trap()->reqid, c->reqid);
 	assert_non_null(west_in());
 	bool out_sa = false;
 	for (size_t i = 0; i < dbl.nsas; i++)
-		out_sa |= dbl.sas[i].spi == west->child.spi_out && dbl.sas[i].reqid == c->reqid;
+		out_sa |= dbl.sas[i].spi == west->tunnels[0].child.spi_out && dbl.sas[i].reqid == c->reqid;
 	assert_true(out_sa);
 	acquire("10.1.0.5/32", "10.2.0.7/32");		/* up: merged */
 	assert_int_equal(west_sas(), 1);
@@ -208,7 +208,7 @@ static void test_the_trap_comes_back_when_the_tunnel_goes(void **state)
 		wire_pump(16);
 		struct ike_sa *west = harness_sa("west", true);
 		assert_non_null(west);
-		assert_true(west->child.installed);
+		assert_true(west->tunnels[0].child.installed);
 		ikev2_down(round == 0 ? "west" : "east", "the test");
 		wire_pump(16);
 		assert_int_equal(west_sas(), 0);
@@ -267,7 +267,7 @@ static void test_unroute_while_up_leaves_the_tunnel_be(void **state)
 	struct connection *c = routed_west();
 	acquire("10.1.0.5/32", "10.2.0.7/32");
 	wire_pump(16);
-	assert_true(harness_sa("west", true)->child.installed);
+	assert_true(harness_sa("west", true)->tunnels[0].child.installed);
 	ondemand_unroute(c);
 	assert_non_null(trap());
 	assert_non_null(west_in());
@@ -287,8 +287,8 @@ static void test_a_conn_routed_while_up_gets_its_trap_when_the_tunnel_goes(void 
 	ikev2_initiate(c, 0);
 	wire_pump(16);
 	struct ike_sa *west = harness_sa("west", true);
-	assert_true(west->child.installed);
-	uint32_t tunnel_reqid = west->child.reqid;
+	assert_true(west->tunnels[0].child.installed);
+	uint32_t tunnel_reqid = west->tunnels[0].child.reqid;
 	routed_west();
 	assert_int_not_equal(c->reqid, tunnel_reqid);
 	assert_int_equal(trap()->reqid, tunnel_reqid);	/* the tunnel's, still */

@@ -61,12 +61,12 @@ static void assert_child(const char *west_local, const char *west_remote)
 	struct ike_sa *w = west(), *e = east();
 	assert_non_null(w);
 	assert_non_null(e);
-	assert_true(w->child.installed);
-	assert_true(e->child.installed);
-	assert_subnet(&w->child.local_net, west_local);
-	assert_subnet(&w->child.remote_net, west_remote);
-	assert_subnet(&e->child.local_net, west_remote);
-	assert_subnet(&e->child.remote_net, west_local);
+	assert_true(w->tunnels[0].child.installed);
+	assert_true(e->tunnels[0].child.installed);
+	assert_subnet(&w->tunnels[0].child.local_net, west_local);
+	assert_subnet(&w->tunnels[0].child.remote_net, west_remote);
+	assert_subnet(&e->tunnels[0].child.local_net, west_remote);
+	assert_subnet(&e->tunnels[0].child.remote_net, west_local);
 }
 
 /* No child SA is left in the kernel, whichever end refused. */
@@ -88,7 +88,7 @@ static void test_a_wider_proposal_is_refused_without_narrowing(void **state)
 	up();
 	assert_no_child();
 	struct ike_sa *w = west();
-	assert_true(w == NULL || !w->child.installed);
+	assert_true(w == NULL || !w->tunnels[0].child.installed);
 }
 
 static void test_the_responder_narrows_with_narrowing_yes(void **state)
@@ -133,10 +133,10 @@ static void test_a_rekey_keeps_the_narrowed_selectors(void **state)
 	start_pair(WIDE "\tnarrowing=yes\n", NARROW_EAST "\tnarrowing=yes\n");
 	up();
 	for (int by_west = 0; by_west < 2; by_west++) {
-		unsigned old = west()->child.serial;
+		unsigned old = west()->tunnels[0].child.serial;
 		assert_true(ikev2_rekey_now(by_west ? west() : east(), false));
 		wire_pump(32);
-		assert_int_not_equal(west()->child.serial, old);
+		assert_int_not_equal(west()->tunnels[0].child.serial, old);
 		assert_child("10.1.1.0/24", "10.2.1.0/24");
 		assert_int_equal(dbl.nsas, 4);		/* two SAs each end */
 		assert_int_equal(dbl.npols, 2 * 3);	/* out, in, fwd each end */
@@ -164,9 +164,9 @@ static void test_protoports_reach_the_kernels_selectors(void **state)
 	up();
 	assert_child(WEST "/32", EAST "/32");
 	struct ike_sa *w = west();
-	assert_int_equal(w->child.local_pp.proto, 17);
-	assert_int_equal(w->child.local_pp.port, 1701);
-	assert_int_equal(w->child.remote_pp.port, 0);
+	assert_int_equal(w->tunnels[0].child.local_pp.proto, 17);
+	assert_int_equal(w->tunnels[0].child.local_pp.port, 1701);
+	assert_int_equal(w->tunnels[0].child.remote_pp.port, 0);
 	/* west sends from 1701 to any port; east sends to 1701 */
 	const struct kernel_policy *p = policy_with(KERNEL_DIR_OUT, 1701, 0);
 	assert_non_null(p);
@@ -192,8 +192,8 @@ static void test_the_responder_narrows_to_its_protoports(void **state)
 	start_pair("\tnarrowing=yes\n", L2TP_EAST "\tnarrowing=yes\n");
 	up();
 	assert_child(WEST "/32", EAST "/32");
-	assert_int_equal(west()->child.local_pp.proto, 17);
-	assert_int_equal(west()->child.local_pp.port, 1701);
+	assert_int_equal(west()->tunnels[0].child.local_pp.proto, 17);
+	assert_int_equal(west()->tunnels[0].child.local_pp.port, 1701);
 	assert_non_null(policy_with(KERNEL_DIR_OUT, 1701, 0));
 }
 

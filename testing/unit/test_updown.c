@@ -199,8 +199,8 @@ static void up(const char *conf)
 	struct ike_sa *w = harness_sa("west", true), *e = harness_sa("east", false);
 	assert_non_null(w);
 	assert_non_null(e);
-	assert_true(w->child.installed);
-	assert_true(e->child.installed);
+	assert_true(w->tunnels[0].child.installed);
+	assert_true(e->tunnels[0].child.installed);
 }
 
 static const struct kernel_route *route_to(const char *dst)
@@ -227,7 +227,7 @@ static void test_routes_added_kept_over_rekeys_removed_at_down(void **state)
 	assert_true(child_logged("west", "route 10.2.0.0/24 via 192.0.2.2 dev eth0 src 10.1.0.1 added"));
 	/* child rekeys by either end, and an IKE SA rekey: nothing removed or added */
 	struct ike_sa *west = harness_sa("west", true);
-	unsigned first_child = west->child.serial, first_ike = west->serial;
+	unsigned first_child = west->tunnels[0].child.serial, first_ike = west->serial;
 	assert_true(ikev2_rekey_now(west, false));
 	wire_pump(32);
 	assert_true(ikev2_rekey_now(harness_sa("east", false), false));
@@ -236,8 +236,8 @@ static void test_routes_added_kept_over_rekeys_removed_at_down(void **state)
 	wire_pump(32);
 	west = ike_sa_of_conn("west");
 	assert_int_not_equal(west->serial, first_ike);		/* the tunnel is on a new IKE SA */
-	assert_int_not_equal(west->child.serial, first_child);	/* with a new child */
-	assert_true(west->child.installed);
+	assert_int_not_equal(west->tunnels[0].child.serial, first_child);	/* with a new child */
+	assert_true(west->tunnels[0].child.installed);
 	assert_int_equal(dbl_routes.adds, 2);
 	assert_int_equal(dbl_routes.dels, 0);
 	assert_int_equal(dbl_routes.n, 2);
@@ -259,7 +259,7 @@ static void test_a_route_already_there_is_left_alone(void **state)
 	dbl_routes.n = 1;
 	ikev2_initiate(conn_find("west"), 0);
 	wire_pump(16);
-	assert_true(harness_sa("west", true)->child.installed);
+	assert_true(harness_sa("west", true)->tunnels[0].child.installed);
 	assert_true(was_logged("a route for 10.2.0.0/24 is there already: left as it is, and not removed when the tunnel goes"));
 	assert_int_equal(updown_routes_held(), 1);	/* east's own, for west's subnet */
 	ikev2_down("west", "test");
@@ -280,7 +280,7 @@ static void test_a_refused_route_is_one_line_with_the_kernels_reason(void **stat
 	ikev2_initiate(conn_find("west"), 0);
 	wire_pump(16);
 	/* the tunnel stays up: the policies carry the traffic the host routes */
-	assert_true(harness_sa("west", true)->child.installed);
+	assert_true(harness_sa("west", true)->tunnels[0].child.installed);
 	assert_true(child_logged("west", "cannot add route 10.2.0.0/24 via 192.0.2.2 dev eth0 src 10.1.0.1: Invalid prefsrc address (EINVAL)"));
 	ikev2_down("west", "test");
 	wire_pump(16);
@@ -308,7 +308,7 @@ static void test_a_routed_conn_keeps_its_route_between_tunnels(void **state)
 	assert_true(was_logged("\"west\": route 10.2.0.0/24 via 192.0.2.2 dev eth0 src 10.1.0.1 added"));
 	ikev2_initiate(west, 0);
 	wire_pump(16);
-	assert_true(harness_sa("west", true)->child.installed);
+	assert_true(harness_sa("west", true)->tunnels[0].child.installed);
 	assert_int_equal(dbl_routes.adds, 2);	/* west's once (the tunnel shares it), east's */
 	ikev2_down("west", "test");
 	wire_pump(16);
@@ -331,7 +331,7 @@ static void test_a_shared_route_is_removed_by_whoever_holds_it_last(void **state
 	snprintf(dbl_routes.hop.ifname, sizeof(dbl_routes.hop.ifname), "eth5");
 	ikev2_initiate(west, 0);
 	wire_pump(16);
-	assert_true(harness_sa("west", true)->child.installed);
+	assert_true(harness_sa("west", true)->tunnels[0].child.installed);
 	ondemand_unroute(west);
 	assert_non_null(route_to("10.2.0.0/24"));	/* the tunnel still holds it */
 	ikev2_down("west", "test");
