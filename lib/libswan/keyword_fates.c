@@ -44,7 +44,6 @@ static const struct kw_fate fates[] = {
 	IGNORED_IF("ppk", C, "no|never", "post-quantum preshared keys (RFC 8784) are not supported"),
 	IGNORED("nat-ikev1-method", C, ikev1),
 	REFUSED("ah", C, "AH proposals are not supported; use esp="),
-	IGNORED_IF("fragmentation", C, "yes|no", "IKE fragmentation (RFC 7383) is not supported yet: IKE messages go whole"),
 	IGNORED("ikepad", C, ikev1),
 	IGNORED_IF("mobike", C, "no", "MOBIKE (RFC 4555) is not supported"),
 	IGNORED_IF("decap-dscp", C, "no", "the DSCP of the inner packet is kept, as the kernel does by default"),

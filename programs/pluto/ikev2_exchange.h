@@ -31,6 +31,10 @@ struct ikev2_rx {
 	ip_address local, remote;
 	uint16_t local_port;	/* 500, or 4500 (NAT-T) */
 	uint16_t port;		/* the peer's */
+	/* A message put together from fragments (ikev2_frag.h): buf holds
+	 * its inner payloads alone, this many bytes, and len and digest are
+	 * its first fragment's datagram's, as a retransmit repeats it. */
+	size_t reassembled;
 };
 
 typedef void ikev2_handler(struct ike_sa *ike, struct ikev2_rx *rx);
