@@ -27,6 +27,8 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 # the headers, so that a change to the contract rebuilds them).
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
+$(FUZZ_O)/fuzz_frag: $(addprefix programs/pluto/,ikev2_frag_reasm.c ikev2_msg.c ikev2_build.c \
+	ikev2_proposals.c ikev2_frag.h ikev2_msg.h ikev2_wire.h)
 $(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
 # The config parsers take a path: their inputs become files (input_files.c).
 $(FUZZ_O)/fuzz_ipsecconf $(FUZZ_O)/fuzz_secrets: testing/fuzz/input_files.c testing/fuzz/input_files.h

@@ -52,10 +52,12 @@ static void start(struct frag_reasm *r, struct frag_pool *pool, bool unauth, uin
 	r->total = total;
 }
 
-/* Whether cost more bytes fit r's message and the pool. */
-static enum frag_verdict room_for(const struct frag_reasm *r, const struct frag_pool *pool, size_t cost)
+/* Whether a fragment of len bytes, counted as cost, fits r's message
+ * and the pool. */
+static enum frag_verdict room_for(const struct frag_reasm *r, const struct frag_pool *pool, size_t len, size_t cost)
 {
-	if (r->bytes + cost > IKEV2_FRAG_MSG_BYTES + (size_t)IKEV2_FRAG_MAX * IKEV2_FRAG_OVERHEAD)
+	size_t plain = r->bytes - (size_t)r->have * IKEV2_FRAG_OVERHEAD;
+	if (plain + len > IKEV2_FRAG_MSG_BYTES)
 		return FRAG_TOO_BIG;
 	if (pool->used + cost > pool->max || (r->unauth && pool->unauth_used + cost > pool->unauth_max))
 		return FRAG_NO_ROOM;
@@ -75,7 +77,7 @@ enum frag_verdict frag_reasm_add(struct frag_reasm *r, struct frag_pool *pool, b
 	if (r->part[number].data != NULL)
 		return FRAG_DUPLICATE;
 	size_t cost = len + IKEV2_FRAG_OVERHEAD;
-	enum frag_verdict room = room_for(r, pool, cost);
+	enum frag_verdict room = room_for(r, pool, len, cost);
 	if (room != FRAG_KEPT)
 		return room;
 	uint8_t *copy = malloc(len ? len : 1);
