@@ -15,7 +15,13 @@
  * more than its bounds; no reassembler holds more fragments than its
  * total or more plaintext than IKEV2_FRAG_MSG_BYTES; a taken message is
  * its fragments' plaintext joined; everything is given back in the end;
- * the train's datagrams lie within the input. */
+ * the train's datagrams lie within the input.
+ *
+ * Built with -DFUZZ_SEEDGEN, this file is instead the program that writes
+ * the seeds: a request in three fragments in order, a response's out of
+ * order with a duplicate, and totals that change and a number out of
+ * range. */
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +100,8 @@ static void one_datagram(uint8_t *buf, size_t len, struct frag_pool *pool, struc
 	check_pool(pool, r);
 }
 
+#ifndef FUZZ_SEEDGEN
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct frag_pool pool = { .max = POOL_MAX, .unauth_max = POOL_UNAUTH_MAX };
@@ -128,3 +136,80 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	return 0;
 }
+
+#else	/* FUZZ_SEEDGEN: writes the seeds into the directory argv[1] */
+
+/* A Notify payload (INITIAL_CONTACT with 20 octets of data), in three parts. */
+static uint8_t inner[28] = { 0, 0, 0, 28, 0, 0, 0x40, 0x00 };
+static const struct { size_t at, len; } parts[3] = { { 0, 10 }, { 10, 10 }, { 20, 8 } };
+
+struct seed {
+	uint8_t buf[1024];
+	size_t len;
+};
+
+/* One fragment, behind its 2-byte length, appended to s. */
+static void add_fragment(struct seed *s, uint32_t msgid, uint8_t flags, uint16_t number, uint16_t total, int part)
+{
+	uint8_t *p = s->buf + s->len + 2;
+	size_t body = parts[part].len, skf = IKEV2_GENERIC_HDR_LEN + IKEV2_SKF_FIELDS_LEN + body,
+	       n = IKEV2_HDR_LEN + skf;
+	memset(p, 0, IKEV2_HDR_LEN);
+	for (int i = 0; i < 16; i++)
+		p[i] = (uint8_t)(i + 1);
+	p[16] = PT_SKF;
+	p[17] = IKEV2_VERSION;
+	p[18] = IKE_AUTH;
+	p[19] = flags;
+	p[20] = (uint8_t)(msgid >> 24); p[21] = (uint8_t)(msgid >> 16); p[22] = (uint8_t)(msgid >> 8); p[23] = (uint8_t)msgid;
+	p[26] = (uint8_t)(n >> 8); p[27] = (uint8_t)n;
+	uint8_t *q = p + IKEV2_HDR_LEN;
+	q[0] = number == 1 ? PT_NOTIFY : PT_NONE;
+	q[1] = 0;
+	q[2] = (uint8_t)(skf >> 8); q[3] = (uint8_t)skf;
+	q[4] = (uint8_t)(number >> 8); q[5] = (uint8_t)number;
+	q[6] = (uint8_t)(total >> 8); q[7] = (uint8_t)total;
+	memcpy(q + 8, inner + parts[part].at, body);
+	s->buf[s->len] = (uint8_t)(n >> 8);
+	s->buf[s->len + 1] = (uint8_t)n;
+	s->len += 2 + n;
+}
+
+static void write_seed(const char *dir, const char *name, const struct seed *s)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(s->buf, 1, s->len, f) != s->len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	memset(inner + 8, 'x', sizeof(inner) - 8);
+	struct seed s = {0};
+	for (int i = 0; i < 3; i++)
+		add_fragment(&s, 1, IKEV2_FLAG_INITIATOR, (uint16_t)(i + 1), 3, i);
+	write_seed(argv[1], "three-in-order", &s);
+	s.len = 0;
+	add_fragment(&s, 1, IKEV2_FLAG_RESPONSE, 3, 3, 2);
+	add_fragment(&s, 1, IKEV2_FLAG_RESPONSE, 1, 3, 0);
+	add_fragment(&s, 1, IKEV2_FLAG_RESPONSE, 1, 3, 0);
+	add_fragment(&s, 1, IKEV2_FLAG_RESPONSE, 2, 3, 1);
+	write_seed(argv[1], "response-out-of-order-duplicate", &s);
+	s.len = 0;
+	add_fragment(&s, 2, 0, 1, 2, 0);
+	add_fragment(&s, 2, 0, 1, 4, 0);
+	add_fragment(&s, 2, 0, 2, 2, 1);
+	add_fragment(&s, 3, 0, 5, 4, 1);
+	write_seed(argv[1], "totals-and-range", &s);
+	return 0;
+}
+
+#endif
