@@ -117,6 +117,7 @@ struct config_setup {
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
 	uint32_t keep_alive;			/* seconds between NAT keepalives */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
+	char *nssdir;				/* when pluto is given no --nssdir */
 };
 
 struct ipsec_conf {

@@ -329,6 +329,7 @@ void ipsecconf_free(struct ipsec_conf *c)
 	free(c->bad_conns);
 	free(c->setup.logfile);
 	free(c->setup.secretsfile);
+	free(c->setup.nssdir);
 	free(c->setup.plutodebug);
 	free(c);
 }

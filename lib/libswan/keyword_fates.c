@@ -149,7 +149,6 @@ static const struct kw_fate fates[] = {
 	IGNORED("dumpdir", S, "pluto writes no core dumps of its own"),
 	IGNORED("statsbin", S, "no statistics program is run"),
 	IGNORED("ipsecdir", S, "pluto reads only ipsec.conf, its includes and ipsec.secrets"),
-	IGNORED("nssdir", S, "no NSS database is used yet"),
 	IGNORED("seccomp", S, "seccomp filters are not supported"),
 	IGNORED("dnssec-enable", S, "pluto resolves no names through DNSSEC"),
 	IGNORED("dnssec-rootkey-file", S, "pluto resolves no names through DNSSEC"),

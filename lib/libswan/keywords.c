@@ -227,6 +227,8 @@ static const struct keyword keywords[] = {
 	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
 	{ "keep-alive", KW_KEEP_ALIVE, KWS_SETUP, KT_DURATION, SETUP(keep_alive), 0, NULL, 1, 3600 },
 	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
+	/* libreswan's: the NSS database's directory (pluto's --nssdir). */
+	{ "nssdir", KW_NSSDIR, KWS_SETUP, KT_STRING, SETUP(nssdir), 0, NULL, 0, 0 },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
