@@ -395,6 +395,30 @@ static void test_big_messages_go_in_fragments_both_ways(void **state)
 	assert_int_equal(ikev2_frag_pool.used, 0);	/* all given back */
 }
 
+/* Only IKE_SA_INIT carries the notify, so what it agreed holds for the
+ * IKE SA's successors: a rekeyed IKE SA still sends and takes fragments. */
+static void test_a_rekeyed_ike_sa_keeps_fragmentation(void **state)
+{
+	(void)state;
+	struct watch w = {0};
+	bring_up(&w);
+	struct ike_sa *old = harness_sa("west", true);
+	unsigned old_serial = old->serial;
+	assert_true(ikev2_rekey_now(old, true));
+	wire_pump(WIRE_MAX);
+	struct ike_sa *i = harness_sa("west", true), *r = harness_sa("east", false);
+	assert_non_null(i);
+	assert_non_null(r);
+	assert_int_not_equal(i->serial, old_serial);
+	assert_true(ikev2_frag_agreed(i));
+	assert_true(ikev2_frag_agreed(r));
+	unsigned before = w.frag_by_kind[1][0];
+	assert_true(ikev2_rekey_now(i, false));
+	wire_pump(WIRE_MAX);
+	assert_true(w.frag_by_kind[1][0] >= before + 2);	/* its child rekey went in fragments */
+	assert_true(i->child.installed);
+}
+
 /* The changed fragment does not open and is dropped; the initiator's
  * retransmit sends every fragment again, and the message is whole. */
 static void test_a_bad_fragment_is_dropped_and_its_retransmit_taken(void **state)
@@ -515,6 +539,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, start, stop)
 	const struct CMUnitTest ends[] = {
 		T(test_big_messages_go_in_fragments_both_ways),
+		T(test_a_rekeyed_ike_sa_keeps_fragmentation),
 		T(test_a_bad_fragment_is_dropped_and_its_retransmit_taken),
 		T(test_duplicated_fragments_change_nothing),
 		T(test_fragmentation_no_sends_whole_messages),
