@@ -138,8 +138,7 @@ static bool in_window(struct ike_sa *ike, struct ikev2_rx *rx)
 	if (msgid + 1 == ike->peer_msgid && ikev2_resend_response(ike, rx))
 		return false;
 	if (msgid + 1 == ike->peer_msgid && ikev2_is_fragment(&rx->m)) {
-		/* A retransmit's later fragments: its first brought our answer again. */
-		ike_log(ike, LL_DEBUG, "dropped a fragment of request %u, which we answered", msgid);
+		ikev2_frag_answered(ike, rx);
 		return false;
 	}
 	if (msgid == ike->peer_msgid)

@@ -64,6 +64,9 @@ void ikev2_send_init_notify(const struct ikev2_rx *rx, uint16_t type, const uint
  * most once per IKEV2_RESEND_MIN_MS. False when rx is not such a repeat. */
 bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx);
 #define IKEV2_RESEND_MIN_MS 500
+/* Our answer to request msgid again, at most once per IKEV2_RESEND_MIN_MS,
+ * for a retransmit known some other way (a fragment: ikev2_frag.h). */
+void ikev2_resend_last_response(struct ike_sa *ike, uint32_t msgid);
 /* Milliseconds since then (CLOCK_MONOTONIC). */
 long ikev2_ms_since(const struct timespec *then);
 

@@ -246,6 +246,28 @@ bool ikev2_frag_receive(struct ike_sa *ike, struct ikev2_rx *rx, struct ikev2_rx
 	}
 }
 
+void ikev2_frag_answered(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	struct diag d;
+	diag_init(&d);
+	uint16_t number, total;
+	size_t sk_body;
+	uint8_t *plain;
+	size_t plain_len;
+	if (!ikev2_frag_agreed(ike) || ike->keys == NULL ||
+	    !ikev2_skf_fields(&rx->m.p[0], rx->buf, &number, &total, &sk_body, &d) || number != 1) {
+		ike_log(ike, LL_DEBUG, "dropped a fragment of request %u, which we answered", rx->m.hdr.msgid);
+		return;
+	}
+	struct sk_cipher c = ikev2_cipher(ike, false);
+	if (!sk_open(&c, rx->buf, rx->len, sk_body, &plain, &plain_len, &d)) {
+		dropped(ike, rx, diag_oneline(&d, NULL));
+		return;
+	}
+	explicit_bzero(plain, plain_len);
+	ikev2_resend_last_response(ike, rx->m.hdr.msgid);
+}
+
 void ikev2_frag_done(struct ikev2_rx *whole)
 {
 	ikev2_frag_wipe_free(whole->buf, whole->reassembled);

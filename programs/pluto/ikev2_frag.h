@@ -160,6 +160,11 @@ size_t ikev2_frag_limit(const struct ike_sa *ike);
  * fragment dropped is logged with why. */
 bool ikev2_frag_receive(struct ike_sa *ike, struct ikev2_rx *rx, struct ikev2_rx *whole);
 void ikev2_frag_done(struct ikev2_rx *whole);
+/* rx is a fragment of the request we answered last (not byte for byte
+ * the first fragment we took, which ikev2_resend_response knows): when
+ * it is fragment 1 and authentic, the peer fragmented its retransmit
+ * anew, and our answer goes again (RFC 7383 2.6.1); any other is dropped. */
+void ikev2_frag_answered(struct ike_sa *ike, struct ikev2_rx *rx);
 /* Frees ike's reassembly state (ike_sa_free). */
 void ikev2_frag_free(struct ike_sa *ike);
 

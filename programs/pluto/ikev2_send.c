@@ -203,15 +203,21 @@ bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
 	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port ||
 	    rx->local_port != ike->local_port)
 		return false;
+	ikev2_resend_last_response(ike, rx->m.hdr.msgid);
+	return true;
+}
+
+void ikev2_resend_last_response(struct ike_sa *ike, uint32_t msgid)
+{
+	if (ike->response.data == NULL)
+		return;
 	if (ikev2_ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {
-		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet",
-			rx->m.hdr.msgid);
-		return true;
+		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet", msgid);
+		return;
 	}
-	ike_log(ike, LL_DEBUG, "the peer retransmitted request %u; sending our response again", rx->m.hdr.msgid);
+	ike_log(ike, LL_DEBUG, "the peer retransmitted request %u; sending our response again", msgid);
 	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
 	send_to_peer(ike, ike->response.data, ike->response.len);
-	return true;
 }
 
 struct notify_arg {

@@ -504,6 +504,46 @@ static void deliver_big_informational(struct ike_sa *i)
 	}
 }
 
+/* A fragment 1 of west's answered IKE_AUTH request, sealed with west's
+ * keys (forged: one ICV bit changed), as a peer that fragments its
+ * retransmit anew sends it; true when east answered it. */
+static bool east_answers_fragment_1(struct ike_sa *i, bool forged)
+{
+	static uint8_t train[TRAIN_MAX];
+	static const uint8_t plain[700];
+	struct ikev2_hdr h;
+	ikev2_make_header(i, IKE_AUTH, false, 1, &h);
+	struct sk_cipher c = ikev2_cipher(i, true);
+	struct diag d;
+	diag_init(&d);
+	size_t n = ikev2_frag_split(&c, &h, PT_IDi, plain, sizeof(plain), 400, train, sizeof(train), &d);
+	size_t len = ikev2_frag_next(train, n, 0);
+	assert_int_not_equal(len, 0);
+	struct wire_msg m = { .from = i->ends.local, .to = i->ends.remote, .from_port = i->local_port,
+			      .to_port = i->remote_port, .len = len };
+	memcpy(m.buf, train, len);
+	if (forged)
+		m.buf[len - 1] ^= 1;
+	struct timespec nap = { 0, (IKEV2_RESEND_MIN_MS + 100) * 1000000L };
+	nanosleep(&nap, NULL);	/* past the resend rate limit */
+	wire_clear();
+	wire_deliver(&m);
+	return wire.n > 0;
+}
+
+/* RFC 7383 2.6.1: an authentic fragment 1 of the request answered last
+ * brings the answer again, though its bytes differ from those taken;
+ * a forged one does not. */
+static void test_a_new_fragment_1_of_an_answered_request_brings_the_answer_again(void **state)
+{
+	(void)state;
+	struct watch w = {0};
+	bring_up(&w);
+	struct ike_sa *i = harness_sa("west", true);
+	assert_false(east_answers_fragment_1(i, true));
+	assert_true(east_answers_fragment_1(i, false));
+}
+
 /* Fragments to an IKE SA that did not agree on them are dropped: the
  * message is never put together. The same fragments are taken once it
  * has agreed. */
@@ -544,6 +584,7 @@ int main(void)
 		T(test_duplicated_fragments_change_nothing),
 		T(test_fragmentation_no_sends_whole_messages),
 		T(test_fragments_without_agreement_are_dropped),
+		T(test_a_new_fragment_1_of_an_answered_request_brings_the_answer_again),
 	};
 	int failed = cmocka_run_group_tests_name("fragments", pure, crypto_up, crypto_down);
 	return failed + cmocka_run_group_tests_name("two ends", ends, NULL, NULL);
