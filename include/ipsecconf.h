@@ -38,6 +38,12 @@ enum hw_offload { HW_OFFLOAD_NO, HW_OFFLOAD_YES, HW_OFFLOAD_CRYPTO, HW_OFFLOAD_P
 /* leftsubnets=: at most this many subnets on a side. */
 #define IPSEC_SUBNETS_MAX 8
 
+/* fragmentation=: IKE fragmentation (RFC 7383). FORCE is libreswan's
+ * IKEv1 word (fragments before the peer said it takes them); in IKEv2
+ * fragments go only once both ends sent IKEV2_FRAGMENTATION_SUPPORTED,
+ * so it asks for what YES does, and is kept apart for --status. */
+enum fragmentation { FRAG_YES, FRAG_NO, FRAG_FORCE };
+
 struct end_config {
 	char *host_text;	/* as written: an address, a host name, "%any" or "%defaultroute" */
 	ip_address host;	/* unset for %any; for the others, unset until pluto resolves them */
@@ -89,6 +95,7 @@ struct conn_config {
 	uint32_t tfc;		/* TFC padding in bytes, 0 = none */
 	uint32_t replay_window;	/* packets, 0 = no replay protection */
 	bool narrowing;		/* narrowing=: a child may be part of what was proposed */
+	enum fragmentation fragmentation;
 	enum hw_offload hw_offload;
 	bool hw_offload_fallback;
 };
@@ -117,6 +124,7 @@ struct config_setup {
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
 	uint32_t keep_alive;			/* seconds between NAT keepalives */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
+	char *nssdir;				/* when pluto is given no --nssdir */
 };
 
 struct ipsec_conf {
@@ -149,6 +157,7 @@ const struct conn_config *ipsecconf_find(const struct ipsec_conf *c, const char 
 struct conn_config *conn_config_dup(const struct conn_config *c);
 void conn_config_free(struct conn_config *c);
 
+const char *fragmentation_name(enum fragmentation f);	/* "yes", "no", "force" */
 const char *hw_offload_name(enum hw_offload o);	/* "no", "yes", "crypto", "packet", "auto" */
 const char *auto_mode_name(enum auto_mode a);
 const char *dpd_action_name(enum dpd_action a);	/* "hold", "clear", "restart" */

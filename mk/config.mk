@@ -6,6 +6,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/ipsec
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 RUNDIR     ?= /run/pluto
+NSSDIR     ?= /var/lib/ipsec/nss
 DESTDIR    ?=
 
 CC       ?= cc
@@ -41,6 +42,7 @@ VERSION := $(shell cat VERSION)
 PATH_DEFS := -DIPSEC_CONF='"$(SYSCONFDIR)/ipsec.conf"' \
 	-DIPSEC_SECRETS='"$(SYSCONFDIR)/ipsec.secrets"' \
 	-DIPSEC_RUNDIR='"$(RUNDIR)"' \
+	-DIPSEC_NSSDIR='"$(NSSDIR)"' \
 	-DIPSEC_LIBEXECDIR='"$(LIBEXECDIR)"'
 
 ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \

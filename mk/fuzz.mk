@@ -27,6 +27,8 @@ $(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 # the headers, so that a change to the contract rebuilds them).
 $(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
 	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
+$(FUZZ_O)/fuzz_frag $(FUZZ_O)/seedgen/fuzz_frag: $(addprefix programs/pluto/,ikev2_frag_reasm.c ikev2_msg.c ikev2_build.c \
+	ikev2_proposals.c ikev2_frag.h ikev2_msg.h ikev2_wire.h)
 $(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
 # The config parsers take a path: their inputs become files (input_files.c).
 $(FUZZ_O)/fuzz_ipsecconf $(FUZZ_O)/fuzz_secrets: testing/fuzz/input_files.c testing/fuzz/input_files.h
@@ -41,7 +43,7 @@ $(FUZZ_O)/fuzz_ke $(FUZZ_O)/seedgen/fuzz_ke: $(FUZZ_CRYPTO_SRCS) $(addprefix pro
 
 # Seeds that are binary messages come from programs: a target's own
 # source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
-FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke
+FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke fuzz_frag
 $(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(FUZZ_FLAGS)) -DFUZZ_SEEDGEN -o $@ $(filter %.c,$^) $(PKG_LIBS)

@@ -40,6 +40,7 @@ static void conn_config_set_defaults(struct conn_config *c)
 	c->replay_window = 128;
 	c->hw_offload = HW_OFFLOAD_NO;
 	c->hw_offload_fallback = true;
+	c->fragmentation = FRAG_YES;
 }
 
 /* Storing resolved keywords */
@@ -350,6 +351,7 @@ void ipsecconf_free(struct ipsec_conf *c)
 	free(c->bad_conns);
 	free(c->setup.logfile);
 	free(c->setup.secretsfile);
+	free(c->setup.nssdir);
 	free(c->setup.plutodebug);
 	free(c);
 }
@@ -405,6 +407,16 @@ const char *hw_offload_name(enum hw_offload o)
 	case HW_OFFLOAD_CRYPTO: return "crypto";
 	case HW_OFFLOAD_PACKET: return "packet";
 	case HW_OFFLOAD_AUTO: return "auto";
+	}
+	return "?";
+}
+
+const char *fragmentation_name(enum fragmentation f)
+{
+	switch (f) {
+	case FRAG_YES: return "yes";
+	case FRAG_NO: return "no";
+	case FRAG_FORCE: return "force";
 	}
 	return "?";
 }

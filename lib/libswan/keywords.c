@@ -15,6 +15,7 @@ _Static_assert(sizeof(enum authby) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum phase2_proto) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum yna) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum hw_offload) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum fragmentation) == sizeof(int), "enum size");
 
 static const struct kw_enum auto_values = {
 	.values = (const struct kw_enum_value[]) {
@@ -83,6 +84,15 @@ static const struct kw_enum hw_offload_values = {
 		{ "crypto", HW_OFFLOAD_CRYPTO, false },
 		{ "packet", HW_OFFLOAD_PACKET, false },
 		{ "auto", HW_OFFLOAD_AUTO, false },
+		{ NULL, 0, false },
+	},
+};
+
+static const struct kw_enum fragmentation_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "yes", FRAG_YES, false },
+		{ "no", FRAG_NO, false },
+		{ "force", FRAG_FORCE, false },
 		{ NULL, 0, false },
 	},
 };
@@ -194,6 +204,8 @@ static const struct keyword keywords[] = {
 	{ "replay-window", KW_REPLAY_WINDOW, KWS_CONN, KT_NUMBER, CONN(replay_window), 0, NULL, 0, 4096 },
 	/* TFC pads an ESP packet's payload; no packet is larger than 64 KiB. */
 	{ "tfc", KW_TFC, KWS_CONN, KT_BYTES, CONN(tfc), 0, NULL, 0, 65535 },
+	/* RFC 7383, offered in IKE_SA_INIT; libreswan's default, yes. */
+	{ "fragmentation", KW_FRAGMENTATION, KWS_CONN, KT_ENUM, CONN(fragmentation), 0, &fragmentation_values, 0, 0 },
 	{ "keyexchange", KW_KEYEXCHANGE, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &keyexchange_values, 0, 0 },
 	{ "ikev2", KW_IKEV2, KWS_CONN, KT_ENUM, KW_NO_FIELD, 0, &ikev2_values, 0, 0 },
 	{ "hw_offload", KW_HW_OFFLOAD, KWS_CONN, KT_ENUM, CONN(hw_offload), 0, &hw_offload_values, 0, 0 },
@@ -217,6 +229,8 @@ static const struct keyword keywords[] = {
 	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
 	{ "keep-alive", KW_KEEP_ALIVE, KWS_SETUP, KT_DURATION, SETUP(keep_alive), 0, NULL, 1, 3600 },
 	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
+	/* libreswan's: the NSS database's directory (pluto's --nssdir). */
+	{ "nssdir", KW_NSSDIR, KWS_SETUP, KT_STRING, SETUP(nssdir), 0, NULL, 0, 0 },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "ipsecconf.h"
+#include "nssdb.h"
 #include "version.h"
 
 #define MAX_ARGS 64
@@ -31,11 +32,12 @@ enum {
 	OPT_CHECKCONFIG = 1 << 2,	/* --checkconfig */
 	OPT_PROBE = 1 << 3,		/* --probe */
 	OPT_AUTO_OPS = 1 << 4,		/* --add, --up, ... (ipsec auto) */
+	OPT_NSSDIR = 1 << 5,		/* --nssdir DIR */
 };
 
 /* What the command line said, options and words in their order. */
 struct invocation {
-	const char *ctlsocket, *rundir, *config;
+	const char *ctlsocket, *rundir, *config, *nssdir;
 	unsigned opts_given;		/* OPT_* seen */
 	const char *auto_op;		/* ipsec auto's --add etc., as given */
 	int nwords;
@@ -413,6 +415,40 @@ static void usage(FILE *f)
 		IPSEC_RUNDIR);
 }
 
+/* ---- the NSS database (nssdb.h) ---- */
+
+static const char *nssdir_of(const struct invocation *inv)
+{
+	return inv->nssdir != NULL ? inv->nssdir : IPSEC_NSSDIR;
+}
+
+static int run_initnss(const struct subcommand *sc, struct invocation *inv)
+{
+	int rc = no_words(sc, inv);
+	return rc != 0 ? rc : nssdb_init(nssdir_of(inv));
+}
+
+static int run_checknss(const struct subcommand *sc, struct invocation *inv)
+{
+	int rc = no_words(sc, inv);
+	return rc != 0 ? rc : nssdb_check(nssdir_of(inv));
+}
+
+static int run_import(const struct subcommand *sc, struct invocation *inv)
+{
+	if (inv->nwords < 1) {
+		fprintf(stderr, "ipsec import: name the PKCS #12 file to import\n");
+		return usage_of(sc);
+	}
+	return nssdb_import(nssdir_of(inv), inv->words[0], inv->words + 1, inv->nwords - 1);
+}
+
+static int run_listcerts(const struct subcommand *sc, struct invocation *inv)
+{
+	int rc = no_words(sc, inv);
+	return rc != 0 ? rc : nssdb_list(nssdir_of(inv));
+}
+
 static int run_help(const struct subcommand *sc, struct invocation *inv)
 {
 	(void)sc; (void)inv;
@@ -465,23 +501,25 @@ static const struct subcommand subcommands[] = {
 	{ "pluto", "ARGS", "run pluto with ARGS", run_passthrough, NULL, 0, NULL },
 	{ "version", NO_ARGS, "print the version (also --version)", run_version, NULL, 0, NULL },
 	{ "directory", NO_ARGS, "where pluto and whack are (also --directory)", run_directory, NULL, 0, NULL },
+	{ "initnss", "[--nssdir DIR]", "make the NSS database (certutil), with no password", run_initnss, NULL,
+	  OPT_NSSDIR, NULL },
+	{ "checknss", "[--nssdir DIR]", "make the NSS database when missing, else check it opens", run_checknss, NULL,
+	  OPT_NSSDIR, NULL },
+	{ "import", "FILE.p12 [--nssdir DIR] [-- PK12UTIL OPTIONS]", "import a certificate and key (pk12util)",
+	  run_import, NULL, OPT_NSSDIR, NULL },
+	{ "listcerts", "[--nssdir DIR]", "the NSS database's certificates (certutil -L)", run_listcerts, NULL,
+	  OPT_NSSDIR, NULL },
 	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, NULL, 0, NULL },
 	/* libreswan's that this daemon has no use for yet: each says why. */
 	{ "fipsstatus", NO_ARGS, NULL, NULL, NULL, 0,
 	  "status shows fips=yes|no on its first line" },
 	{ "shuntstatus", NO_ARGS, NULL, NULL, NULL, 0,
 	  "pluto installs no bare shunts (failureshunt= and negotiationshunt= take only none and hold)" },
-	{ "initnss", NO_ARGS, NULL, NULL, NULL, 0,
-	  "pluto keeps no NSS database: pre-shared keys only, certificates are not supported yet" },
-	{ "checknss", NO_ARGS, NULL, NULL, NULL, 0,
-	  "pluto keeps no NSS database: pre-shared keys only, certificates are not supported yet" },
-	{ "import", "FILE", NULL, NULL, NULL, 0, "certificates are not supported yet" },
 	{ "newhostkey", NO_ARGS, NULL, NULL, NULL, 0,
 	  "only pre-shared keys (authby=secret) are supported" },
 	{ "showhostkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
 	{ "fetchcrls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
 	{ "crls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
-	{ "listcerts", NO_ARGS, NULL, NULL, NULL, 0, "certificates are not supported yet" },
 	{ "checknflog", NO_ARGS, NULL, NULL, NULL, 0, "pluto adds no NFLOG or iptables rules (nflog= has no effect here)" },
 	{ "stopnflog", NO_ARGS, NULL, NULL, NULL, 0, "pluto adds no NFLOG or iptables rules (nflog= has no effect here)" },
 	{ "setup", "start|stop|restart", NULL, NULL, NULL, 0,
@@ -528,7 +566,8 @@ static const struct subcommand *subcommand_word(const char *w)
 /* The options that take a value, so that the subcommand is found past them. */
 static bool takes_value(const char *w)
 {
-	return strcmp(w, "--rundir") == 0 || strcmp(w, "--ctlsocket") == 0 || strcmp(w, "--config") == 0;
+	return strcmp(w, "--rundir") == 0 || strcmp(w, "--ctlsocket") == 0 || strcmp(w, "--config") == 0 ||
+	       strcmp(w, "--nssdir") == 0;
 }
 
 /* Where the subcommand is in argv: past the leading options. 0: none. */
@@ -554,7 +593,7 @@ static void need(const struct subcommand *sc, unsigned opt, const char *name)
 	}
 }
 
-enum { LO_CTLSOCKET = 1000, LO_RUNDIR, LO_CONFIG, LO_JSON, LO_CHECKCONFIG, LO_PROBE, LO_HELP, LO_AUTO };
+enum { LO_CTLSOCKET = 1000, LO_RUNDIR, LO_CONFIG, LO_JSON, LO_CHECKCONFIG, LO_PROBE, LO_HELP, LO_NSSDIR, LO_AUTO };
 
 /* The options every subcommand is parsed with (the auto ops added). */
 static const struct option ipsec_options[] = {
@@ -564,6 +603,7 @@ static const struct option ipsec_options[] = {
 	{ "json", no_argument, NULL, LO_JSON },
 	{ "checkconfig", no_argument, NULL, LO_CHECKCONFIG },
 	{ "probe", no_argument, NULL, LO_PROBE },
+	{ "nssdir", required_argument, NULL, LO_NSSDIR },
 	{ "help", no_argument, NULL, LO_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -599,6 +639,7 @@ static void parse_options(int argc, char **argv, int sc_at, const struct subcomm
 		case LO_JSON: need(sc, OPT_JSON, "json"); inv->opts_given |= OPT_JSON; break;
 		case LO_CHECKCONFIG: need(sc, OPT_CHECKCONFIG, "checkconfig"); inv->opts_given |= OPT_CHECKCONFIG; break;
 		case LO_PROBE: need(sc, OPT_PROBE, "probe"); inv->opts_given |= OPT_PROBE; break;
+		case LO_NSSDIR: need(sc, OPT_NSSDIR, "nssdir"); inv->nssdir = optarg; break;
 		case LO_HELP:
 			print_usage_of(stdout, sc);
 			if (sc->help != NULL)

@@ -23,6 +23,16 @@
 bool ike_crypto_init(struct diag *d);
 bool ike_crypto_shutdown(void);
 
+/* pluto's start: NSS on the database in dir (libreswan's sql: format,
+ * cert9.db and key4.db), read-only, when there is one; else, as
+ * ike_crypto_init, without. False only when NSS cannot start at all.
+ * What became of the database is *state, and line (len bytes) the one
+ * line to log about it: opened with its count of certificates, missing
+ * (run ipsec initnss), unreadable (with NSS's reason), or locked by a
+ * password pluto cannot give it. Pre-shared keys work in every case. */
+enum nss_db_state { NSS_DB_OPEN, NSS_DB_MISSING, NSS_DB_UNREADABLE, NSS_DB_LOCKED };
+bool ike_crypto_init_db(const char *dir, enum nss_db_state *state, char *line, size_t len, struct diag *d);
+
 bool ike_random(uint8_t *buf, size_t len);
 
 /* SHA-1 of data: what NAT detection hashes (RFC 7296 2.23). */

@@ -1,13 +1,17 @@
 /* ike_nss.c: NSS for IKE: start-up, the slot every operation uses,
  * randomness, and raw keys turned into NSS key objects. */
 #include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <cert.h>
 #include <nss.h>
 #include <prerror.h>
 #include "ike_crypto_internal.h"
 
 /* An init context rather than NSS_NoDB_Init: it is reference-counted by
  * NSS, so shutting ours down leaves any other NSS user in the process
- * alone. No databases: IKE with PSK needs no certificates or stored keys. */
+ * alone. Tests run without a database (IKE with PSK needs no certificates
+ * or stored keys); pluto opens its own, read-only, when there is one. */
 static NSSInitContext *nss_ctx;
 static PK11SlotInfo *slot;
 
@@ -28,6 +32,22 @@ static bool slot_has_all(struct diag *d)
 	return true;
 }
 
+/* The slot every operation uses, once nss_ctx is up. */
+static bool take_slot(struct diag *d)
+{
+	slot = PK11_GetInternalSlot();
+	if (slot == NULL) {
+		diag_add(d, "NSS: no internal slot: %s", PR_ErrorToName(PR_GetError()));
+		ike_crypto_shutdown();
+		return false;
+	}
+	if (!slot_has_all(d)) {
+		ike_crypto_shutdown();
+		return false;
+	}
+	return true;
+}
+
 bool ike_crypto_init(struct diag *d)
 {
 	if (nss_ctx != NULL)
@@ -39,15 +59,61 @@ bool ike_crypto_init(struct diag *d)
 		diag_add(d, "NSS: initialisation failed: %s", PR_ErrorToName(PR_GetError()));
 		return false;
 	}
-	slot = PK11_GetInternalSlot();
-	if (slot == NULL) {
-		diag_add(d, "NSS: no internal slot: %s", PR_ErrorToName(PR_GetError()));
-		ike_crypto_shutdown();
+	return take_slot(d);
+}
+
+static unsigned count_certs(void)
+{
+	unsigned n = 0;
+	CERTCertList *certs = PK11_ListCerts(PK11CertListAll, NULL);
+	if (certs == NULL)
+		return 0;
+	for (CERTCertListNode *c = CERT_LIST_HEAD(certs); !CERT_LIST_END(c, certs); c = CERT_LIST_NEXT(c))
+		n++;
+	CERT_DestroyCertList(certs);
+	return n;
+}
+
+/* Whether the database's key slot wants a password before its keys can
+ * be used (one made with --empty-password does not). */
+static bool locked(void)
+{
+	PK11SlotInfo *keys = PK11_GetInternalKeySlot();
+	if (keys == NULL)
 		return false;
+	bool need = PK11_NeedLogin(keys) && !PK11_IsLoggedIn(keys, NULL);
+	PK11_FreeSlot(keys);
+	return need;
+}
+
+bool ike_crypto_init_db(const char *dir, enum nss_db_state *state, char *line, size_t len, struct diag *d)
+{
+	char certdb[4096], config[4096 + 8];
+	snprintf(certdb, sizeof(certdb), "%s/cert9.db", dir);
+	if (access(certdb, F_OK) != 0) {
+		*state = NSS_DB_MISSING;
+		snprintf(line, len, "NSS database %s is missing (no cert9.db; run ipsec initnss): no certificates, pre-shared keys only",
+			 dir);
+		return ike_crypto_init(d);
 	}
-	if (!slot_has_all(d)) {
-		ike_crypto_shutdown();
+	snprintf(config, sizeof(config), "sql:%s", dir);
+	nss_ctx = NSS_InitContext(config, "", "", "", NULL, NSS_INIT_READONLY | NSS_INIT_NOROOTINIT);
+	if (nss_ctx == NULL) {
+		*state = NSS_DB_UNREADABLE;
+		snprintf(line, len, "NSS database %s cannot be opened (%s): no certificates, pre-shared keys only", dir,
+			 PR_ErrorToName(PR_GetError()));
+		return ike_crypto_init(d);
+	}
+	if (!take_slot(d))
 		return false;
+	unsigned n = count_certs();
+	if (locked()) {
+		*state = NSS_DB_LOCKED;
+		snprintf(line, len, "NSS database %s needs a password, which pluto cannot give it yet: its %u certificate%s can be listed but its keys not used; pre-shared keys only",
+			 dir, n, n == 1 ? "" : "s");
+	} else {
+		*state = NSS_DB_OPEN;
+		snprintf(line, len, "NSS database %s opened: %u certificate%s", dir, n, n == 1 ? "" : "s");
 	}
 	return true;
 }

@@ -6,6 +6,7 @@
 #include "ike_dos.h"
 #include "ike_sa.h"
 #include "ike_socket.h"
+#include "ikev2_frag.h"
 #include "natt.h"
 #include "pluto.h"
 #include "secmem.h"
@@ -290,6 +291,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	if (ike->rekey_timer != NULL)
 		event_free(ike->rekey_timer);
 	natt_keepalive_stop(ike);
+	ikev2_frag_free(ike);
 	ikev2_rekey_free(ike);
 	dh_free(ike->dh);
 	secmem_free(ike->keys, sizeof(*ike->keys));

@@ -42,6 +42,7 @@ enum ike_request {
 };
 
 struct ikev2_rekey;
+struct ikev2_frag;
 
 enum ike_state {
 	IKE_I_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
@@ -118,6 +119,7 @@ struct ike_sa {
 	struct ends ends;
 	uint16_t local_port, remote_port;	/* 500, or 4500 with NAT-T */
 	struct ike_natt natt;
+	struct ikev2_frag *frag;	/* RFC 7383 agreed (ikev2_frag.h), or NULL */
 
 	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
 	struct alg_proposal ike_alg;

@@ -17,6 +17,7 @@
 #include "ike_socket.h"
 #include "ikev2.h"
 #include "ikev2_exchange.h"
+#include "ikev2_frag.h"
 #include "log.h"
 #include "natt.h"
 
@@ -136,6 +137,10 @@ static bool in_window(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	if (msgid + 1 == ike->peer_msgid && ikev2_resend_response(ike, rx))
 		return false;
+	if (msgid + 1 == ike->peer_msgid && ikev2_is_fragment(&rx->m)) {
+		ikev2_frag_answered(ike, rx);
+		return false;
+	}
 	if (msgid == ike->peer_msgid)
 		return true;
 	llog_limited(&unauthenticated_lines, LL_WARN, "\"%s\" #%u: dropped the peer's %s request with message ID %u (expecting %u)",
@@ -165,12 +170,9 @@ static bool refuse_unknown_critical(struct ike_sa *ike, struct ikev2_rx *rx)
 	return true;
 }
 
-static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
+/* A message in the window, decrypted (or IKE_SA_INIT). */
+static void handle_open(struct ike_sa *ike, struct ikev2_rx *rx)
 {
-	if (!in_window(ike, rx))
-		return;
-	if (rx->m.hdr.exchange != IKE_SA_INIT && !decrypt(ike, rx))
-		return;
 	ikev2_liveness_heard(ike);
 	if (rx->m.hdr.exchange != IKE_SA_INIT)
 		natt_follow_peer(ike, rx);
@@ -189,6 +191,23 @@ static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
 		ike->next_msgid++;
 	}
 	t->handler(ike, rx);
+}
+
+static void handle(struct ike_sa *ike, struct ikev2_rx *rx)
+{
+	if (!in_window(ike, rx))
+		return;
+	if (ikev2_is_fragment(&rx->m)) {
+		struct ikev2_rx whole;
+		if (ikev2_frag_receive(ike, rx, &whole)) {
+			handle_open(ike, &whole);
+			ikev2_frag_done(&whole);
+		}
+		return;
+	}
+	if (rx->m.hdr.exchange != IKE_SA_INIT && !decrypt(ike, rx))
+		return;
+	handle_open(ike, rx);
 }
 
 static void handle_init_request(struct ikev2_rx *rx)

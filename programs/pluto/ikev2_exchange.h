@@ -31,6 +31,10 @@ struct ikev2_rx {
 	ip_address local, remote;
 	uint16_t local_port;	/* 500, or 4500 (NAT-T) */
 	uint16_t port;		/* the peer's */
+	/* A message put together from fragments (ikev2_frag.h): buf holds
+	 * its inner payloads alone, this many bytes, and len and digest are
+	 * its first fragment's datagram's, as a retransmit repeats it. */
+	size_t reassembled;
 };
 
 typedef void ikev2_handler(struct ike_sa *ike, struct ikev2_rx *rx);
@@ -60,6 +64,9 @@ void ikev2_send_init_notify(const struct ikev2_rx *rx, uint16_t type, const uint
  * most once per IKEV2_RESEND_MIN_MS. False when rx is not such a repeat. */
 bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx);
 #define IKEV2_RESEND_MIN_MS 500
+/* Our answer to request msgid again, at most once per IKEV2_RESEND_MIN_MS,
+ * for a retransmit known some other way (a fragment: ikev2_frag.h). */
+void ikev2_resend_last_response(struct ike_sa *ike, uint32_t msgid);
 /* Milliseconds since then (CLOCK_MONOTONIC). */
 long ikev2_ms_since(const struct timespec *then);
 

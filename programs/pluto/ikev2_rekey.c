@@ -25,6 +25,7 @@
 #include "ike_socket.h"
 #include "ikev2.h"
 #include "ikev2_exchange.h"
+#include "ikev2_frag.h"
 #include "lifetime.h"
 #include "natt.h"
 #include "pluto.h"
@@ -1021,6 +1022,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	ike->remote_port = old->remote_port;
 	ike->natt = old->natt;
 	ike->natt.keepalive = NULL;	/* the old one's, freed with it */
+	ikev2_frag_inherit(ike, old);
 	ike->ike_alg = *alg;
 	ike->dh_group = alg->dh;
 	memcpy(ike->spi_i, spi_i, IKEV2_SPI_LEN);

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 #include "ike_socket.h"
 #include "ikev2_exchange.h"
+#include "ikev2_frag.h"
 #include "log.h"
 #include "natt.h"
 #include "pluto.h"
@@ -37,6 +38,27 @@ struct sk_cipher ikev2_cipher(const struct ike_sa *ike, bool sending)
 	};
 }
 
+/* The message as a train of fragments (ikev2_frag.h). */
+static size_t build_fragments(struct ike_sa *ike, const struct sk_cipher *c, const struct ikev2_hdr *h,
+			      uint8_t first, const uint8_t *plain, size_t plain_len, uint8_t *out, size_t cap)
+{
+	struct diag d;
+	diag_init(&d);
+	size_t limit = ikev2_frag_limit(ike);
+	size_t n = ikev2_frag_split(c, h, first, plain, plain_len, limit, out, cap, &d);
+	if (n == 0) {
+		ike_log(ike, LL_ERROR, "cannot fragment a message: %s", diag_oneline(&d, NULL));
+		return 0;
+	}
+	unsigned count = 0;
+	for (size_t at = 0, len; (len = ikev2_frag_next(out, n, at)) > 0; at += len)
+		count++;
+	ike_log(ike, LL_INFO, "sending the %s %s (message ID %u) as %u fragments of at most %zu bytes",
+		ikev2_exchange_name(h->exchange), h->flags & IKEV2_FLAG_RESPONSE ? "response" : "request", h->msgid,
+		count, limit);
+	return n;
+}
+
 size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response, uint32_t msgid,
 			     ikev2_inner_fn *fn, void *arg, uint8_t *out, size_t cap)
 {
@@ -57,8 +79,14 @@ size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response
 
 	struct sk_cipher c = ikev2_cipher(ike, true);
 	size_t iv = sk_iv_len(&c), over = sk_overhead(&c, plain_len);
-	struct ikev2_builder b;
 	ikev2_make_header(ike, exchange, response, msgid, &h);
+	size_t whole = IKEV2_HDR_LEN + IKEV2_GENERIC_HDR_LEN + plain_len + over;
+	if (ikev2_frag_agreed(ike) && whole > ikev2_frag_limit(ike)) {
+		size_t n = build_fragments(ike, &c, &h, first, inner + IKEV2_HDR_LEN, plain_len, out, cap);
+		explicit_bzero(inner, ib.used);
+		return n;
+	}
+	struct ikev2_builder b;
 	ikev2_begin(&b, out, cap, &h);
 	size_t sk = ikev2_open_payload(&b, PT_SK);
 	ikev2_put(&b, zeros, iv);
@@ -79,9 +107,11 @@ size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response
 	return total;
 }
 
+/* msg may be a train of fragments: each goes in a datagram of its own. */
 static void send_to_peer(struct ike_sa *ike, const uint8_t *msg, size_t len)
 {
-	natt_send(&ike->ends.local, ike->local_port, &ike->ends.remote, ike->remote_port, msg, len);
+	for (size_t at = 0, n; (n = ikev2_frag_next(msg, len, at)) > 0; at += n)
+		natt_send(&ike->ends.local, ike->local_port, &ike->ends.remote, ike->remote_port, msg + at, n);
 }
 
 long ikev2_ms_since(const struct timespec *then)
@@ -173,15 +203,21 @@ bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)
 	    !address_eq(&rx->remote, &ike->ends.remote) || rx->port != ike->remote_port ||
 	    rx->local_port != ike->local_port)
 		return false;
+	ikev2_resend_last_response(ike, rx->m.hdr.msgid);
+	return true;
+}
+
+void ikev2_resend_last_response(struct ike_sa *ike, uint32_t msgid)
+{
+	if (ike->response.data == NULL)
+		return;
 	if (ikev2_ms_since(&ike->resent_at) < IKEV2_RESEND_MIN_MS) {
-		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet",
-			rx->m.hdr.msgid);
-		return true;
+		ike_log(ike, LL_DEBUG, "the peer repeated request %u too soon; not answering it again yet", msgid);
+		return;
 	}
-	ike_log(ike, LL_DEBUG, "the peer retransmitted request %u; sending our response again", rx->m.hdr.msgid);
+	ike_log(ike, LL_DEBUG, "the peer retransmitted request %u; sending our response again", msgid);
 	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
 	send_to_peer(ike, ike->response.data, ike->response.len);
-	return true;
 }
 
 struct notify_arg {

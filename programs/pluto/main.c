@@ -37,14 +37,14 @@
 #endif
 
 struct options {
-	bool nofork, stderrlog, config_given, secrets_given;
+	bool nofork, stderrlog, config_given, secrets_given, nssdir_given;
 	const char *logfile;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pluto [--config FILE] [--secretsfile FILE] [--rundir DIR]\n"
+		"usage: pluto [--config FILE] [--secretsfile FILE] [--rundir DIR] [--nssdir DIR]\n"
 		"             [--nofork] [--stderrlog] [--logfile FILE] [--debug]\n"
 		"       pluto --version | --help\n");
 }
@@ -63,11 +63,12 @@ static const char *absolute_option(const char *path, const char *option, char bu
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	static char config_path[PATH_MAX], secrets_path[PATH_MAX], rundir[PATH_MAX];
+	static char config_path[PATH_MAX], secrets_path[PATH_MAX], rundir[PATH_MAX], nssdir[PATH_MAX];
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "secretsfile", required_argument, NULL, 's' },
 		{ "rundir", required_argument, NULL, 'r' },
+		{ "nssdir", required_argument, NULL, 'N' },
 		{ "nofork", no_argument, NULL, 'n' },
 		{ "stderrlog", no_argument, NULL, 'e' },
 		{ "logfile", required_argument, NULL, 'l' },
@@ -82,6 +83,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'c': pluto.config_path = absolute_option(optarg, "config", config_path); o->config_given = true; break;
 		case 's': pluto.secrets_path = absolute_option(optarg, "secretsfile", secrets_path); o->secrets_given = true; break;
 		case 'r': pluto.rundir = absolute_option(optarg, "rundir", rundir); break;
+		case 'N': pluto.nssdir = absolute_option(optarg, "nssdir", nssdir); o->nssdir_given = true; break;
 		case 'n': o->nofork = true; break;
 		case 'e': o->stderrlog = true; break;
 		case 'l': o->logfile = optarg; break;
@@ -102,6 +104,18 @@ static void parse_options(int argc, char **argv, struct options *o)
  * may start pluto before writing /etc/ipsec.conf. A conn with errors is
  * left out (they stay in d, for the log); an error that is not one conn's
  * stops the start. */
+/* NSS, on the database when there is one; one line says what became of
+ * it (a warning when it cannot be used). */
+static bool start_nss(struct diag *d)
+{
+	enum nss_db_state state;
+	char line[PATH_MAX + 256];
+	if (!ike_crypto_init_db(pluto.nssdir, &state, line, sizeof(line), d))
+		return false;
+	llog(state == NSS_DB_OPEN ? LL_INFO : LL_WARN, "%s", line);
+	return true;
+}
+
 static bool load_config(const struct options *o, struct diag *d)
 {
 	if (o->config_given || access(pluto.config_path, F_OK) == 0)
@@ -112,6 +126,8 @@ static bool load_config(const struct options *o, struct diag *d)
 		return false;
 	if (!o->secrets_given && pluto.conf->setup.secretsfile != NULL)
 		pluto.secrets_path = pluto.conf->setup.secretsfile;
+	if (!o->nssdir_given && pluto.conf->setup.nssdir != NULL)
+		pluto.nssdir = pluto.conf->setup.nssdir;
 	ike_dos_configure(&pluto.conf->setup);
 	return true;
 }
@@ -439,7 +455,7 @@ int main(int argc, char **argv)
 	evsignal_add(sighup, NULL);
 	/* Before anything touches the kernel: another pluto in this network
 	 * namespace owns the same reqid range. */
-	if (!netns_lock_claim(&d) || !ike_crypto_init(&d) || !start_kernel(&d))
+	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
 	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))

@@ -6,6 +6,7 @@ struct pluto pluto = {
 	.config_path = IPSEC_CONF,
 	.secrets_path = IPSEC_SECRETS,
 	.rundir = IPSEC_RUNDIR,
+	.nssdir = IPSEC_NSSDIR,
 };
 
 void pluto_shutdown(const char *why)

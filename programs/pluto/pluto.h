@@ -14,6 +14,7 @@ struct pluto {
 	const char *config_path;	/* --config */
 	const char *secrets_path;	/* --secretsfile */
 	const char *rundir;		/* --rundir: pluto.ctl and pluto.pid */
+	const char *nssdir;		/* --nssdir, else config setup nssdir=: the NSS database */
 	struct event_base *base;
 	struct ipsec_conf *conf;	/* as loaded at start: config setup lives here */
 	struct secrets *secrets;

@@ -157,9 +157,10 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 			   alg_proposals_name(&c->esp_proposals, false, algs, sizeof(algs)));
 	else
 		whack_line(s, "\"%s\":   esp=(default): any combination of %s", c->name, ALG_DEFAULT_ESP);
-	whack_line(s, "\"%s\":   authby=secret; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u",
+	whack_line(s, "\"%s\":   authby=secret; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u; fragmentation=%s",
 		   c->name, c->phase2 == PHASE2_AH ? "ah" : "esp", c->pfs ? "yes" : "no",
-		   yna_name(c->esn, "either"), yna_name(c->encapsulation, "auto"), c->tfc);
+		   yna_name(c->esn, "either"), yna_name(c->encapsulation, "auto"), c->tfc,
+		   fragmentation_name(c->fragmentation));
 	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; rekeyfuzz=%u%%; dpddelay=%us; dpdtimeout=%us; dpdaction=%s; retransmit-timeout=%us; retransmit-interval=%ums",
 		   c->name, c->ikelifetime, c->salifetime, c->rekey ? "yes" : "no",
 		   c->rekeymargin, c->rekeyfuzz, c->dpddelay, c->dpdtimeout, dpd_action_name(c->dpdaction), c->retransmit_timeout,

@@ -57,7 +57,7 @@ static const struct {
 	{ "fipsstatus", "pluto shows fips=yes|no on the first line of --status" },
 	{ "shuntstatus", "pluto installs no bare shunts (no failureshunt= or negotiationshunt=)" },
 	{ "listpubkeys", "there are no public keys: only pre-shared keys (authby=secret) are supported" },
-	{ "listcerts", "certificates are not supported yet" },
+	{ "listcerts", "pluto does not use certificates yet; ipsec listcerts lists the NSS database's" },
 	{ "rereadcerts", "certificates are not supported yet" },
 	{ "fetchcrls", "certificates (and so CRLs) are not supported yet" },
 	{ "purgeocsp", "certificates (and so OCSP) are not supported yet" },

@@ -230,6 +230,54 @@ nat_west_conf() {
 	} >"$SW_LOGDIR/west.conf"
 	echo "@west @east : PSK \"$psk\"" >"$SW_LOGDIR/west.secrets"
 }
+# IKE fragmentation (ike-frag-*.sh): IDs near the longest pluto takes and
+# several ESP proposals make every IKE_AUTH request larger than one
+# 576-byte IPv4 datagram. frag_rig makes west and east, writes west's conn
+# "t" and the secrets (FRAG_PSK, FRAG_WID, FRAG_EID, FRAG_ESP are set for
+# the peer's config) and starts this pluto on west.
+FRAG_PSK=interop-test-psk-not-a-real-one
+FRAG_LONG=abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789
+FRAG_WID=@west.$FRAG_LONG$FRAG_LONG FRAG_EID=@east.$FRAG_LONG$FRAG_LONG
+FRAG_ESP=aes_gcm128-null,aes_gcm256-null,aes128-sha2_256,aes256-sha2_512,aes192-sha2_384
+frag_rig() {
+	ns_add west east
+	veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
+	printf 'conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftid=%s\n\trightid=%s\n' "$FRAG_WID" "$FRAG_EID" \
+		>"$SW_LOGDIR/west.conf"
+	printf '\tauthby=secret\n\tfragmentation=yes\n\tike=aes_gcm128-sha2_256;dh19\n\tesp=%s\n\tauto=add\n' "$FRAG_ESP" \
+		>>"$SW_LOGDIR/west.conf"
+	printf '%s %s : PSK "%s"\n' "$FRAG_WID" "$FRAG_EID" "$FRAG_PSK" >"$SW_LOGDIR/west.secrets"
+	cp "$SW_LOGDIR/west.secrets" "$SW_LOGDIR/east.secrets"
+	pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
+}
+# frag_logged LOG MARK ERE: LOG has a line matching ERE since MARK.
+frag_logged() { log_since "$1" "$2" | grep -E "$3" >/dev/null; }
+# frag_up_checks WHO: the tunnel's two SA pairs are in and pass pings.
+frag_up_checks() {
+	check "$1: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
+	check "$1: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
+	check "$1: pings from west to east pass" sw_ping west -c 2 -W 5 -I 192.0.2.1 192.0.2.2
+}
+# frag_pluto_up WHO PEERLOG ERE: this pluto brings "t" up, sends its
+# IKE_AUTH request as fragments, and PEERLOG shows ERE (the peer took them).
+frag_pluto_up() {
+	local who=$1 wlog=$SW_LOGDIR/west/pluto.log m pm out rc
+	m=$(log_mark "$wlog") pm=$(log_mark "$2")
+	out=$(whack west --name t --up 2>&1); rc=$?
+	echo "$out" | _sw_comment
+	check "$who: --up exits 0" test "$rc" -eq 0
+	check "$who: pluto sent its IKE_AUTH request as fragments of at most 548 bytes" frag_logged "$wlog" "$m" \
+		'"t" #[0-9]+: sending the IKE_AUTH request \(message ID 1\) as [2-9] fragments of at most 548 bytes'
+	check "$who: the peer logged that it took fragments" frag_logged "$2" "$pm" "$3"
+	frag_up_checks "$who"
+}
+# frag_pluto_reassembled WHO MARK: pluto put the peer's IKE_AUTH request
+# together from fragments since MARK (of west's log).
+frag_pluto_reassembled() {
+	check "$1: pluto reassembled the peer's IKE_AUTH request from fragments" frag_logged \
+		"$SW_LOGDIR/west/pluto.log" "$2" '"t" #[0-9]+: reassembled the peer.s IKE_AUTH request \(message ID 1\) from [2-9] fragments'
+}
+
 # nat_up WHO: this pluto (west) brings "t" up from behind nat_rig's NAT:
 # --up succeeds, west says it is behind NAT, and nat_tunnel_checks WHO.
 nat_up() {

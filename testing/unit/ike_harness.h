@@ -211,7 +211,8 @@ static struct ike_sa *harness_sa(const char *name, bool initiator)
 }
 
 /* The first notify type in a plain (IKE_SA_INIT) message other than the
- * NAT detection ones every answer carries (natt.h), or 0: what an answer
+ * NAT detection ones every answer carries (natt.h) and the
+ * IKEV2_FRAGMENTATION_SUPPORTED of one that takes fragments, or 0: what an answer
  * said, for assertions. */
 static inline uint16_t wire_first_notify(const struct wire_msg *m)
 {
@@ -223,7 +224,8 @@ static inline uint16_t wire_first_notify(const struct wire_msg *m)
 		return 0;
 	for (size_t i = 0; i < parsed.n; i++) {
 		if (parsed.p[i].type == PT_NOTIFY && ikev2_parse_notify(&parsed.p[i], &n, &d) &&
-		    n.type != N_NAT_DETECTION_SOURCE_IP && n.type != N_NAT_DETECTION_DESTINATION_IP)
+		    n.type != N_NAT_DETECTION_SOURCE_IP && n.type != N_NAT_DETECTION_DESTINATION_IP &&
+		    n.type != N_IKEV2_FRAGMENTATION_SUPPORTED)
 			return n.type;
 	}
 	return 0;

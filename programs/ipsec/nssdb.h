@@ -1,0 +1,19 @@
+/* nssdb.h: ipsec initnss, checknss, import and listcerts: pluto's NSS
+ * database (libreswan's sql: format, default IPSEC_NSSDIR), kept with
+ * NSS's own tools, certutil and pk12util (Debian's libnss3-tools), as
+ * libreswan's ipsec does. Each returns the exit status for ipsec, having
+ * said on stderr what went wrong. */
+#ifndef NSSDB_H
+#define NSSDB_H
+
+/* A new database with no password; an error when one is there already. */
+int nssdb_init(const char *dir);
+/* The database made when missing, else checked that NSS opens it. */
+int nssdb_check(const char *dir);
+/* pk12util imports file (a PKCS #12 bundle: certificate, key, chain);
+ * extra words go to pk12util (-W PASSWORD, for a script). */
+int nssdb_import(const char *dir, const char *file, char *const *extra, int nextra);
+/* certutil lists the certificates with their nicknames and trust. */
+int nssdb_list(const char *dir);
+
+#endif

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The NSS database, libreswan's way: ipsec initnss, checknss, import and
+# listcerts on a database in a temporary directory (--nssdir), and pluto
+# starting with one (opened, its certificates counted), without one
+# (missing: one line saying to run ipsec initnss), with one locked by a
+# password, and with config setup nssdir=. Needs certutil and pk12util
+# (libnss3-tools) and openssl (a certificate to import); no kernel ESP.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+. "$here/../lib/netns.sh"
+own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
+BINDIR=${BINDIR:-$here/../../build/bin}
+ipsec=$BINDIR/ipsec
+tmp=$(mktemp -d /tmp/pluto-nss.XXXXXX)
+run=$tmp/run
+trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+db=$tmp/var/lib/ipsec/nss
+
+for tool in certutil pk12util openssl; do
+	if ! command -v "$tool" >/dev/null; then
+		skip "the NSS database commands" "no $tool (make deps installs it)"
+		tap_exit; exit
+	fi
+done
+
+# ---- the commands ----
+out=$("$ipsec" initnss --nssdir "$db" 2>&1); rc=$?
+expect_match "ipsec initnss makes the database, parents too, and says so" "^made the NSS database $db \\(no password\\)" "$out rc=$rc"
+expect_ok "... in libreswan's sql: format (cert9.db, key4.db)" test -f "$db/cert9.db" -a -f "$db/key4.db"
+expect_match "... in a directory only root may enter" '^drwx------' "$(ls -ld "$db")"
+out=$("$ipsec" initnss --nssdir "$db" 2>&1); rc=$?
+expect_match "ipsec initnss again refuses, naming the database" "^ipsec initnss: $db already holds an NSS database .* rc=1$" "$out rc=$rc"
+out=$("$ipsec" checknss --nssdir "$db" 2>&1); rc=$?
+expect_match "ipsec checknss: the database opens" "^the NSS database $db opens rc=0$" "$out rc=$rc"
+out=$("$ipsec" --checknss --nssdir "$tmp/fresh" 2>&1); rc=$?
+expect_match "ipsec --checknss makes a missing database" "^made the NSS database $tmp/fresh .*rc=0$" "$out rc=$rc"
+mkdir -p "$tmp/broken" && : > "$tmp/broken/cert9.db"	# not a database NSS can open
+out=$("$ipsec" checknss --nssdir "$tmp/broken" 2>&1); rc=$?
+expect_match "ipsec checknss on a database NSS cannot open says so" "^ipsec checknss: NSS cannot open the database in $tmp/broken.* rc=1$" "$out rc=$rc"
+out=$("$ipsec" listcerts --nssdir "$db" 2>&1); rc=$?
+expect_match "ipsec listcerts on the new database: certutil's header, no certificate" '^Certificate Nickname +Trust Attributes' "$out"
+expect_no_match "... and nothing under it" '(u,u,u|CT,)' "$out"
+out=$("$ipsec" listcerts --nssdir "$tmp/none" 2>&1); rc=$?
+expect_match "ipsec listcerts without a database says to run initnss" "^ipsec listcerts: there is no NSS database in $tmp/none: run ipsec initnss first rc=1$" "$out rc=$rc"
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 \
+	-subj "/CN=west.example.test" >/dev/null 2>&1
+openssl pkcs12 -export -in "$tmp/cert.pem" -inkey "$tmp/key.pem" -name west -passout pass:test-only-p12 \
+	-out "$tmp/west.p12" >/dev/null 2>&1
+out=$("$ipsec" import "$tmp/west.p12" --nssdir "$db" -- -W test-only-p12 2>&1); rc=$?
+expect_match "ipsec import FILE.p12 (pk12util's password after --)" "PKCS12 IMPORT SUCCESSFUL.* rc=0$" "$(echo $out) rc=$rc"
+out=$("$ipsec" listcerts --nssdir "$db" 2>&1)
+expect_match "ipsec listcerts shows it by its nickname, with its key (u,u,u)" '^west +u,u,u$' "$out"
+out=$("$ipsec" import "$tmp/missing.p12" --nssdir "$db" 2>&1); rc=$?
+expect_match "ipsec import of a missing file names it" "^ipsec import: cannot read $tmp/missing.p12: .* rc=1$" "$out rc=$rc"
+out=$("$ipsec" import "$tmp/west.p12" --nssdir "$tmp/none" 2>&1); rc=$?
+expect_match "ipsec import without a database says to run initnss" "there is no NSS database in $tmp/none: run ipsec initnss first rc=1$" "$out rc=$rc"
+out=$("$ipsec" import --nssdir "$db" 2>&1); rc=$?
+expect_match "ipsec import without a file is a usage error" "^ipsec import: name the PKCS #12 file.*rc=2$" "$(echo $out) rc=$rc"
+expect_rc() { local name=$1 want=$2 re=$3 out rc; shift 3; out=$("$@" 2>&1); rc=$?
+	if [ $rc -eq "$want" ] && printf '%s\n' "$out" | grep -qE -- "$re"; then ok "$name"; else not_ok "$name" "exit $rc (want $want) from: $*" "$out"; fi; }
+expect_rc "an option initnss does not take is refused" 2 'ipsec initnss: option --json is not one it takes' "$ipsec" initnss --json
+expect_rc "ipsec --help lists the four commands" 0 '^  listcerts \[--nssdir DIR\]' "$ipsec" --help
+
+# ---- pluto at start ----
+cat > "$tmp/ipsec.conf" <<CONF
+config setup
+	logfile=/dev/null
+CONF
+: > "$tmp/ipsec.secrets"; chmod 600 "$tmp/ipsec.secrets"
+# start_pluto LOG [PLUTO OPTIONS]: pluto up, listening, then stopped; its log in LOG.
+start_pluto() {
+	local log=$1; shift
+	"$ipsec" start --config "$tmp/ipsec.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$run" \
+		--logfile "$log" "$@" >/dev/null 2>&1 &&
+	wait_until 10 test -S "$run/pluto.ctl" &&
+	"$ipsec" stop --rundir "$run" >/dev/null 2>&1 &&
+	wait_until 10 bash -c "! test -e '$run/pluto.pid'"
+}
+expect_ok "pluto starts with the database" start_pluto "$tmp/with.log" --nssdir "$db"
+expect_match "and says in one line it opened it, with its certificate" "NSS database $db opened: 1 certificate$" "$(cat "$tmp/with.log")"
+expect_ok "pluto starts without a database" start_pluto "$tmp/without.log" --nssdir "$tmp/none"
+expect_match "and says in one line it is missing and what to run" "NSS database $tmp/none is missing \\(no cert9.db; run ipsec initnss\\): no certificates, pre-shared keys only$" "$(cat "$tmp/without.log")"
+echo "test-only-db-password" > "$tmp/dbpw"
+mkdir -p "$tmp/locked" && certutil -N -d "sql:$tmp/locked" -f "$tmp/dbpw" >/dev/null 2>&1
+expect_ok "pluto starts with a database locked by a password" start_pluto "$tmp/locked.log" --nssdir "$tmp/locked"
+expect_match "and says in one line it needs a password" "NSS database $tmp/locked needs a password, which pluto cannot give it yet" "$(cat "$tmp/locked.log")"
+printf 'config setup\n\tlogfile=/dev/null\n\tnssdir=%s\n' "$db" > "$tmp/ipsec.conf"
+expect_ok "pluto starts with config setup nssdir=" start_pluto "$tmp/setup.log"
+expect_match "and opens the database it names" "NSS database $db opened: 1 certificate$" "$(cat "$tmp/setup.log")"
+expect_ok "--nssdir wins over nssdir=" start_pluto "$tmp/both.log" --nssdir "$tmp/none"
+expect_match "... as --secretsfile does over secretsfile=" "NSS database $tmp/none is missing" "$(cat "$tmp/both.log")"
+tap_exit
