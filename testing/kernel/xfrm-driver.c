@@ -629,6 +629,10 @@ static int cmd_conn(const struct args *a)
 		printf("error: %s", d.text);
 		return 1;
 	}
+	/* What pluto learns at start-up decides the add-time rules here too. */
+	struct diag caps;
+	diag_init(&caps);
+	kernel_caps_learn(kernel, &caps);
 	const struct conn_config *c = ipsecconf_find(conf, a->name);
 	struct offload_policy pol;
 	int rc = 1;
