@@ -5,7 +5,7 @@
  * XFRM_OFFLOAD_PACKET is a flag 6.1 refuses ("Unrecognized flags in offload
  * request") and 6.2 and later know; crypto offload of a UDP-encapsulated
  * (NAT-T) SA is refused by 6.1 before any device is asked ("Encapsulation
- * or TFC padding can't be offloaded") and passed on to the device by 6.12.
+ * and TFC padding can't be offloaded") and passed on to the device by 6.12.
  * The kernel checks both before it looks at the device's offload
  * operations, so asking for them on the loopback device (which has none)
  * tells the kernel's answer apart from any driver's: probe_sa_on(lo) gets

@@ -3,7 +3,7 @@
 # the backend meets when it asks for packet offload on netdevsim, per kernel
 # (docs/kernels.md):
 #   6.1   no packet offload ("Unrecognized flags in offload request"), no
-#         crypto offload of ESP in UDP nor of TFC padding ("Encapsulation or
+#         crypto offload of ESP in UDP nor of TFC padding ("Encapsulation and
 #         TFC padding can't be offloaded")
 #   6.12  both known to the kernel; netdevsim refuses packet offload of an
 #         SA ("netdevsim: Unsupported ipsec offload type") and of a policy
@@ -34,7 +34,7 @@ if [ "$KX_PACKET" = no ]; then
 	check "a packet-offload SA is refused by the kernel with its extended ack" \
 		grep -qx "$sa_pol Unrecognized flags in offload request" <<<"$out"
 	check "a crypto-offloaded ESP-in-UDP SA is refused by the kernel" \
-		grep -qx "error: add outbound SA esp.00009002@192.0.2.2: EINVAL (errno 22): Encapsulation or TFC padding can't be offloaded" <<<"$out2"
+		grep -qx "error: add outbound SA esp.00009002@192.0.2.2: EINVAL (errno 22): Encapsulation and TFC padding can't be offloaded" <<<"$out2"
 else
 	check "a packet-offload SA is refused by netdevsim's driver with its own words" \
 		grep -qx "$sa_pol netdevsim: Unsupported ipsec offload type" <<<"$out"
@@ -56,7 +56,7 @@ else
 fi
 out=$(drv add-sa --src 192.0.2.1 --dst 192.0.2.2 --spi 0x9003 --esp aes_gcm128 --offload "$NSIM_DEV" --tfc 100)
 echo "# $out"
-tfc="Encapsulation or TFC padding can't be offloaded"
+tfc="Encapsulation and TFC padding can't be offloaded"
 [ "$KX_SERIES" = 6.1 ] || tfc="TFC padding can't be offloaded"
 check "a crypto-offloaded SA with TFC padding is refused by the kernel: $tfc" \
 	grep -qxF "error: add outbound SA esp.00009003@192.0.2.2: EINVAL (errno 22): $tfc" <<<"$out"

@@ -35,7 +35,7 @@ static int kernel_6_1_encap(const struct kernel_sa *sa, struct kernel_err *e)
 {
 	if (!sa->encap)
 		return 0;
-	refuse(e, EINVAL, "Encapsulation or TFC padding can't be offloaded");
+	refuse(e, EINVAL, "Encapsulation and TFC padding can't be offloaded");
 	return -EINVAL;
 }
 
@@ -56,7 +56,7 @@ static void test_kernel_6_1(void **state)
 	assert_false(caps.packet_offload);
 	assert_false(caps.encap_crypto_offload);
 	assert_lines_contain("kernel: packet offload: no (it needs Linux 6.2 or later): Unrecognized flags in offload request (EINVAL)");
-	assert_lines_contain("kernel: crypto offload of UDP-encapsulated (NAT-T) SAs: no: Encapsulation or TFC padding can't be offloaded (EINVAL)");
+	assert_lines_contain("kernel: crypto offload of UDP-encapsulated (NAT-T) SAs: no: Encapsulation and TFC padding can't be offloaded (EINVAL)");
 	assert_int_equal(dbl.nsas, 0);		/* the control SA was removed again */
 }
 
