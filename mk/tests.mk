@@ -4,6 +4,8 @@
 #   check-process   the programs run as processes, no kernel ESP needed
 #   check-scenarios real-kernel scenarios (testing/scenarios/), in the VM
 #                   unless the host kernel has ESP (mk/vm.mk)
+#   check-scenarios-6.12  the offload and backend scenarios again, on
+#                   Debian's 6.12 kernel (bookworm-backports) in the VM
 #   check-fuzz      each fuzz target for a bounded time (mk/fuzz.mk)
 #   check-docs      the man pages lint clean; ipsec.conf(5) has every keyword
 #   check-package   builds the Debian package (about a minute), checks it
@@ -60,8 +62,9 @@ check:
 	-@$(MAKE) --no-print-directory check-docs
 	-@$(MAKE) --no-print-directory check-package
 	-@$(MAKE) --no-print-directory check-scenarios
+	-@$(MAKE) --no-print-directory check-scenarios-6.12
 	-@$(MAKE) --no-print-directory check-fuzz
-	@testing/tally --expect unit,process,docs,package,scenarios,fuzz $(RESULTS)/*.tap
+	@testing/tally --expect unit,process,docs,package,scenarios,scenarios-6.12,fuzz $(RESULTS)/*.tap
 
 .PHONY: unit-tests check check-unit check-process check-scenarios
 

@@ -97,6 +97,8 @@ static void make_policy(const struct ike_sa *ike, const struct child_sa *ch, enu
 {
 	struct flow f = { &ch->local_net, &ch->remote_net, &ch->local_pp, &ch->remote_pp };
 	tunnel_policy(&ike->ends, &f, ch->transport, ch->reqid, dir, p);
+	if (dir != KERNEL_DIR_FWD)
+		offload_policy_follow(&ch->offload[dir == KERNEL_DIR_IN ? 0 : 1], p);
 }
 
 void child_sa_trap_policy(const struct connection *c, struct kernel_policy *p)

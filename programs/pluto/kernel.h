@@ -159,8 +159,11 @@ struct kernel_ops {
 	 * family (AF_INET, AF_INET6): what left=%defaultroute means. */
 	int (*default_route_source)(int family, ip_address *a, struct kernel_err *e);
 	int (*offload_features)(const char *ifname, struct offload_features *f, struct kernel_err *e);
-	/* Whether this kernel knows XFRM_OFFLOAD_PACKET (6.2 and later). */
+	/* Whether this kernel knows XFRM_OFFLOAD_PACKET (6.2 and later), and
+	 * whether it passes a crypto offload request for a UDP-encapsulated
+	 * SA on to the device (6.12; 6.1 refuses it): kernel_caps.h. */
 	bool (*has_packet_offload)(void);
+	bool (*has_encap_offload)(void);
 
 	/* Acquire and expire events go to fn, driven by the event loop base. */
 	int (*watch_events)(struct event_base *base, kernel_event_fn *fn, void *arg, struct kernel_err *e);

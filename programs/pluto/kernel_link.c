@@ -9,7 +9,6 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <linux/ethtool.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
@@ -258,17 +257,6 @@ bool kernel_release_at_least(const char *release, int major, int minor)
 	if (release == NULL || sscanf(release, "%d.%d", &ma, &mi) != 2)
 		return false;
 	return ma > major || (ma == major && mi >= minor);
-}
-
-/* XFRM_OFFLOAD_PACKET arrived in Linux 6.2; 6.1 refuses it with
- * "Unrecognized flags in offload request". The release number is the only
- * signal short of trying a real SA on a real device; a distribution kernel
- * that backports packet offload to an older number reads as "no", which
- * costs a step down to crypto offload, never a wrong claim. */
-bool kernel_has_packet_offload(void)
-{
-	struct utsname u;
-	return uname(&u) == 0 && kernel_release_at_least(u.release, 6, 2);
 }
 
 /* --- address changes ----------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* kernel_link.h: what kernel.h needs to know about interfaces: which one
  * holds an address, the default route's address, its ESP offload
- * features, and whether the kernel has packet offload. Used by
- * kernel_xfrm_ops. */
+ * features, and the release-number test behind kernel_caps.h's guess
+ * before its probe. Used by kernel_xfrm_ops. */
 #ifndef KERNEL_LINK_H
 #define KERNEL_LINK_H
 
@@ -12,7 +12,6 @@ int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struc
  * route's preferred source, else its interface's first global address. */
 int kernel_default_route_source(int family, ip_address *a, struct kernel_err *e);
 int kernel_offload_features(const char *ifname, struct offload_features *f, struct kernel_err *e);
-bool kernel_has_packet_offload(void);
 /* Address changes (rtnetlink's IPv4 and IPv6 address groups) to fn;
  * unwatch stops it (at shutdown). */
 int kernel_watch_addresses(struct event_base *base, kernel_addresses_fn *fn, void *arg, struct kernel_err *e);

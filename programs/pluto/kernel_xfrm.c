@@ -16,6 +16,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include "kernel.h"
+#include "kernel_caps.h"
 #include "kernel_link.h"
 #include <event2/event.h>
 #include "kernel_xfrm_msg.h"
@@ -477,7 +478,8 @@ const struct kernel_ops kernel_xfrm_ops = {
 	.link_for_address = kernel_link_for_address,
 	.default_route_source = kernel_default_route_source,
 	.offload_features = kernel_offload_features,
-	.has_packet_offload = kernel_has_packet_offload,
+	.has_packet_offload = kernel_caps_packet_offload,
+	.has_encap_offload = kernel_caps_encap_offload,
 	.watch_events = xfrm_watch_events,
 	.watch_addresses = kernel_watch_addresses,
 };

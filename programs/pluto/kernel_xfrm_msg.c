@@ -405,8 +405,11 @@ static struct xfrmnl_user_tmpl *template_of(const struct kernel_policy *p, int s
 	return t;
 }
 
-/* Packet offload also offloads the policy; the kernel takes it only on in
- * and out policies, so fwd policies stay in software. */
+/* Packet offload also offloads the policy; fwd policies stay in software.
+ * A policy's offload carries XFRM_OFFLOAD_PACKET alone: the policy's own
+ * direction says in or out, and the kernel refuses any other flag
+ * (XFRM_OFFLOAD_INBOUND too) with "Unrecognized flags in offload request",
+ * as 6.12 showed (docs/kernels.md). */
 static int put_policy_offload(struct nl_msg *msg, const struct kernel_policy *p)
 {
 	if (p->offload != KERNEL_OFFLOAD_PACKET || p->dir == KERNEL_DIR_FWD)
@@ -414,7 +417,7 @@ static int put_policy_offload(struct nl_msg *msg, const struct kernel_policy *p)
 	struct xfrm_user_offload o;
 	memset(&o, 0, sizeof(o));
 	o.ifindex = p->offload_ifindex;
-	o.flags = (uint8_t)offload_flags(KERNEL_OFFLOAD_PACKET, p->dir == KERNEL_DIR_IN);
+	o.flags = XFRM_OFFLOAD_PACKET;
 	return nla_put(msg, XFRMA_OFFLOAD_DEV, sizeof(o), &o) < 0 ? -EMSGSIZE : 0;
 }
 

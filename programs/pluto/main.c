@@ -20,6 +20,7 @@
 #include "ikev2.h"
 #include "ipsecconf.h"
 #include "kernel.h"
+#include "kernel_caps.h"
 #include "log.h"
 #include "netns_lock.h"
 #include "ondemand.h"
@@ -336,6 +337,16 @@ static void addresses_changed(void *arg)
 
 static bool kernel_started;	/* opened: shut down (and flushed) at the end */
 
+/* What the kernel's offload code takes (kernel_caps.h): asked once, after
+ * the flush, so the add-time rules of every conn follow this kernel. */
+static void log_kernel_caps(void)
+{
+	struct diag lines;
+	diag_init(&lines);
+	kernel_caps_learn(kernel, &lines);
+	llog_lines(LL_INFO, &lines);
+}
+
 /* The kernel side of start-up: open XFRM, remove what a previous pluto
  * left behind (a crash must not leave stale SAs), and listen for events. */
 static bool start_kernel(struct diag *d)
@@ -352,6 +363,7 @@ static bool start_kernel(struct diag *d)
 	else
 		llog(LL_INFO, "kernel: using %s; removed any SAs and policies an earlier pluto left (reqids %#x-%#x)",
 		     kernel->name, PLUTO_REQID_MIN, PLUTO_REQID_MAX);
+	log_kernel_caps();
 	updown_remove_leftover_routes("start");	/* an earlier pluto's: traffic would take them in the clear */
 	if (kernel->watch_events(pluto.base, log_kernel_event, NULL, &e) != 0)
 		llog(LL_WARN, "kernel: cannot listen for acquire and expire events: %s (%s)",

@@ -9,6 +9,14 @@
 
 /* ---- add-time rules ---- */
 
+/* Whether the kernel lets mode's SAs in UDP (NAT-T) reach the device:
+ * packet offload of them since 6.2, crypto offload since the kernel's
+ * probe says so (6.12 does; 6.1 refuses: kernel_caps.h). */
+static bool encap_offload_ok(enum hw_offload mode, const struct kernel_ops *k)
+{
+	return k->has_encap_offload() || (mode == HW_OFFLOAD_PACKET && k->has_packet_offload());
+}
+
 struct addtime_reason {
 	const char *text;	/* for the user's line */
 	const char *why;	/* short, for trafficstatus' software(...) */
@@ -25,7 +33,7 @@ static bool addtime_reason(const struct conn_config *c, bool fips, const struct 
 		*r = (struct addtime_reason){ "phase2=ah: only ESP can be offloaded", "AH" };
 	} else if (c->tfc > 0) {
 		*r = (struct addtime_reason){ "tfc=: TFC padding cannot be offloaded", "TFC padding" };
-	} else if (c->encapsulation == YNA_YES && !(c->hw_offload == HW_OFFLOAD_PACKET && k->has_packet_offload())) {
+	} else if (c->encapsulation == YNA_YES && !encap_offload_ok(c->hw_offload, k)) {
 		*r = (struct addtime_reason){ "encapsulation=yes: this kernel cannot offload NAT-T (UDP-encapsulated) SAs", "NAT-T" };
 	} else if (c->hw_offload == HW_OFFLOAD_PACKET && !k->has_packet_offload()) {
 		*r = (struct addtime_reason){ "this kernel has no packet offload (it needs Linux 6.2 or later); hw_offload=crypto may work",
@@ -71,7 +79,7 @@ bool offload_check_encap(const struct conn_config *c, const struct kernel_ops *k
 			 struct offload_policy *pol, struct diag *errors, struct diag *notes)
 {
 	*pol = *conn_pol;
-	if (pol->mode == HW_OFFLOAD_NO || (pol->mode == HW_OFFLOAD_PACKET && k->has_packet_offload()))
+	if (pol->mode == HW_OFFLOAD_NO || encap_offload_ok(pol->mode, k))
 		return true;
 	struct addtime_reason r = { "NAT was detected, and this kernel cannot offload NAT-T (UDP-encapsulated) SAs", "NAT-T" };
 	struct diag refusal;
@@ -81,6 +89,15 @@ bool offload_check_encap(const struct conn_config *c, const struct kernel_ops *k
 	diag_add(errors, "hw_offload=%s refused: %s; not bringing this IKE SA's tunnel up (hw_offload_fallback=no)",
 		 hw_offload_name(c->hw_offload), r.text);
 	return false;
+}
+
+/* ---- policies ---- */
+
+void offload_policy_follow(const struct sa_offload *sa, struct kernel_policy *p)
+{
+	bool packet = sa->state == SA_OFFLOAD_PACKET && sa->ifindex > 0;
+	p->offload = packet ? KERNEL_OFFLOAD_PACKET : KERNEL_OFFLOAD_NONE;
+	p->offload_ifindex = packet ? sa->ifindex : 0;
 }
 
 /* ---- names ---- */
@@ -171,8 +188,11 @@ static void hint_for(const struct attempt *a, const struct kernel_err *e, enum k
 	else if (strstr(e->extack, "Encapsulation") != NULL || strstr(e->extack, "TFC") != NULL)
 		snprintf(buf, len, sa->encap ? "this kernel cannot offload NAT-T (UDP-encapsulated) SAs"
 					     : "TFC padding cannot be offloaded - remove tfc=");
-	else if (strstr(e->extack, "Unrecognized flags") != NULL || mode == KERNEL_OFFLOAD_PACKET)
-		snprintf(buf, len, "this kernel or device has no packet offload (Linux 6.2 or later) - try hw_offload=crypto");
+	else if (strstr(e->extack, "Unrecognized flags") != NULL)
+		snprintf(buf, len, "this kernel has no packet offload (Linux 6.2 or later) - try hw_offload=crypto");
+	else if (mode == KERNEL_OFFLOAD_PACKET)
+		snprintf(buf, len, "%s has no packet offload (this kernel has, the device's driver has not) - try hw_offload=crypto",
+			 a->link.name);
 	else if (strstr(e->extack, "Type doesn't support") != NULL)
 		snprintf(buf, len, "only ESP SAs can be offloaded");
 	else if (!encr_is_aead(sa->encr))
@@ -249,6 +269,7 @@ static int check_installed(struct attempt *a, enum kernel_offload mode)
 	    info.offload_packet == (mode == KERNEL_OFFLOAD_PACKET)) {
 		a->out->state = mode == KERNEL_OFFLOAD_PACKET ? SA_OFFLOAD_PACKET : SA_OFFLOAD_CRYPTO;
 		snprintf(a->out->dev, sizeof(a->out->dev), "%s", a->link.name);
+		a->out->ifindex = a->link.ifindex;
 		return 0;
 	}
 	diag_add(a->notes, "hw_offload: %s accepted %s SA %s (%s) for %s but the kernel runs it in software "

@@ -37,6 +37,7 @@ enum sa_offload_state {
 struct sa_offload {
 	enum sa_offload_state state;
 	char dev[IF_NAMESIZE];		/* the device for CRYPTO and PACKET */
+	int ifindex;			/* and its index */
 	char why[96];			/* for SOFTWARE */
 };
 
@@ -65,6 +66,11 @@ int offload_install_sa(const struct kernel_ops *k, const struct offload_policy *
 int offload_install_pair(const struct kernel_ops *k, const struct offload_policy *pol,
 			 struct kernel_sa *in, struct kernel_sa *outbound,
 			 struct sa_offload out[2], struct diag *notes);
+
+/* A policy follows the SA of its direction: when that SA got packet
+ * offload, the policy is offloaded to the same device (the kernel wants
+ * both there); otherwise it stays in software. */
+void offload_policy_follow(const struct sa_offload *sa, struct kernel_policy *p);
 
 /* How many SAs the device with ifindex holds now (the NIC's table is small). */
 unsigned offload_count_on(const struct kernel_ops *k, int ifindex);

@@ -384,6 +384,8 @@ void offload_report(const struct kernel_ops *k, const char *dev, struct diag *li
 {
 	diag_add(lines, "kernel: packet offload %s", k->has_packet_offload() ?
 		 "available" : "not available (it needs Linux 6.2 or later); crypto offload only");
+	diag_add(lines, "kernel: crypto offload of UDP-encapsulated (NAT-T) SAs %s", k->has_encap_offload() ?
+		 "available" : "not available (this kernel refuses it)");
 	if (dev != NULL) {
 		int ifindex = (int)if_nametoindex(dev);
 		char shown[ESCAPED_MAX(IF_NAMESIZE)];

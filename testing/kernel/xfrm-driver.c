@@ -16,7 +16,9 @@
  *   xfrm-driver add-policy --src-net S --dst-net D --dir in|out|fwd [--src A --dst B] [--reqid N]
  *   xfrm-driver features  DEV                   ESP offload features (ethtool)
  *   xfrm-driver link      ADDR                  the interface holding ADDR
- *   xfrm-driver packet-offload                  yes/no: does the kernel have it
+ *   xfrm-driver packet-offload                  yes/no: does the kernel have it (probed)
+ *   xfrm-driver caps                            the start-up probe's lines (kernel_caps.h),
+ *                                               then packet=yes|no encap=yes|no
  *   xfrm-driver watch     --seconds N [--count N] acquire and expire events
  *   xfrm-driver conn      --config F --name N --spi-out X --spi-in Y [--reqid N]
  *                         a conn's SA pair through pluto's offload policy (offload.c):
@@ -44,6 +46,7 @@
 #include "errno_name.h"
 #include "ipsecconf.h"
 #include "kernel.h"
+#include "kernel_caps.h"
 #include "log.h"
 #include "offload.h"
 
@@ -416,6 +419,20 @@ static int cmd_add_policy(const struct args *a)
 	return 0;
 }
 
+/* What pluto's start-up probe learns of this kernel (kernel_caps.h). */
+static int cmd_caps(bool verbose)
+{
+	struct diag lines;
+	diag_init(&lines);
+	kernel_caps_learn(kernel, &lines);
+	if (verbose)
+		printf("%spacket=%s encap=%s\n", lines.text, kernel->has_packet_offload() ? "yes" : "no",
+		       kernel->has_encap_offload() ? "yes" : "no");
+	else
+		printf("%s\n", kernel->has_packet_offload() ? "yes" : "no");
+	return 0;
+}
+
 static int cmd_features(const char *dev)
 {
 	struct offload_features f;
@@ -612,6 +629,10 @@ static int cmd_conn(const struct args *a)
 		printf("error: %s", d.text);
 		return 1;
 	}
+	/* What pluto learns at start-up decides the add-time rules here too. */
+	struct diag caps;
+	diag_init(&caps);
+	kernel_caps_learn(kernel, &caps);
 	const struct conn_config *c = ipsecconf_find(conf, a->name);
 	struct offload_policy pol;
 	int rc = 1;
@@ -671,7 +692,8 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "add-policy") == 0) rc = cmd_add_policy(&a);
 	else if (strcmp(cmd, "features") == 0 && operand != NULL) rc = cmd_features(operand);
 	else if (strcmp(cmd, "link") == 0 && operand != NULL) rc = cmd_link(operand);
-	else if (strcmp(cmd, "packet-offload") == 0) { printf("%s\n", kernel->has_packet_offload() ? "yes" : "no"); rc = 0; }
+	else if (strcmp(cmd, "packet-offload") == 0) rc = cmd_caps(false);
+	else if (strcmp(cmd, "caps") == 0) rc = cmd_caps(true);
 	else if (strcmp(cmd, "watch") == 0) return cmd_watch(&a);
 	else if (strcmp(cmd, "conn") == 0) rc = cmd_conn(&a);
 	else if (strcmp(cmd, "bench") == 0) rc = cmd_bench(&a);

@@ -14,7 +14,7 @@ rc=$?
 echo "# $out"
 check "the offloaded CBC+SHA1 SA is refused (driver exit status 1)" test "$rc" -eq 1
 check "the backend reports EINVAL with the kernel's extended ack" \
-	grep -qx "error: add outbound SA esp.00003001@192.0.2.2: EINVAL (errno 22): Device failed to offload this state" <<<"$out"
+	grep -qx "error: add outbound SA esp.00003001@192.0.2.2: EINVAL (errno 22): ${KX_REFUSED_ALG}" <<<"$out"
 check "no SA is left in the kernel" test -z "$(xfrm_sa west 0x3001)"
 check "netdevsim holds no SA" grep -q "^SA count=0 " <<<"$(nsim_ipsec "$NSIM_ID")"
 

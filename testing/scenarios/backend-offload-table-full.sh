@@ -17,7 +17,7 @@ check "netdevsim holds 33 SAs" grep -q "^SA count=33 " <<<"$(nsim_ipsec "$NSIM_I
 out=$(drv add-sa --src 192.0.2.1 --dst 192.0.2.2 --spi 0x6100 --esp aes_gcm128 --offload "$NSIM_DEV" 2>&1)
 echo "# $out"
 check "the 34th is refused with the kernel's extended ack" \
-	grep -q "^error: add outbound SA esp.00006100@192.0.2.2: .*: Device failed to offload this state$" <<<"$out"
+	grep -q "^error: add outbound SA esp.00006100@192.0.2.2: .*: ${KX_TABLE_FULL}$" <<<"$out"
 check "with the driver's ENOSPC" grep -q ": ENOSPC (errno 28): " <<<"$out"
 check "and is not installed" test -z "$(xfrm_sa west 0x6100)"
 check "the 34th is accepted without offload" drv add-sa --src 192.0.2.1 --dst 192.0.2.2 --spi 0x6100 --esp aes_gcm128

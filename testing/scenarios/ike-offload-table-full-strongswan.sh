@@ -65,7 +65,7 @@ check "pluto initiated t by itself when it loaded it (auto=start)" wait_for 20 "
 check "the attempt at load fails; the log plans the next attempt in 30 s" wait_for 40 "the failure" failed
 sed -n '/"t"/p' "$log" | _sw_comment
 check "a: the table-full diagnostic: ENOSPC, the table of $NSIM_DEV is full, SA not installed" grep -qE \
-	"\"t\" #[0-9]+: hw_offload: $NSIM_DEV refused (inbound|outbound) SA esp\\.[0-9a-f]{8}@[0-9.]+ \\(AES_GCM_16_128\\): Device failed to offload this state \\(ENOSPC\\); hint: the SA table of $NSIM_DEV is full \\(33 SAs offloaded there now\\).*; not installing this SA \\(hw_offload_fallback=no\\)\$" "$log"
+	"\"t\" #[0-9]+: hw_offload: $NSIM_DEV refused (inbound|outbound) SA esp\\.[0-9a-f]{8}@[0-9.]+ \\(AES_GCM_16_128\\): ${KX_TABLE_FULL} \\(ENOSPC\\); hint: the SA table of $NSIM_DEV is full \\(33 SAs offloaded there now\\).*; not installing this SA \\(hw_offload_fallback=no\\)\$" "$log"
 check "a: one attempt so far" test "$(attempts)" -eq 1
 check "a: the probe made at load met the full table, and says it learned nothing" grep -q \
 	"\"t\": offload: $NSIM_DEV's SA table is full, so its probe learned nothing" "$log"

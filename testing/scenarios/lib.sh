@@ -42,6 +42,8 @@
 #               esp_one_pair NS1 ADDR1 NS2 ADDR2 (the same two ESP SAs in both)
 #               nl_run CMD... (sets NL_RC, NL_OUT and NL_ERRNO, the errno of
 #               the netlink error CMD got: `ip` prints only the extended ack)
+#   kernel      KX_SERIES, KX_REFUSED_ALG, KX_TABLE_FULL, KX_PACKET, KX_ENCAP:
+#               what this kernel and netdevsim answer (docs/kernels.md)
 #
 # Environment: BINDIR (the programs), SW_LOGDIR (where logs go; kept by the
 # runner as the scenario's logs).
@@ -502,6 +504,24 @@ nl_run() {
 	NL_ERRNO=${NL_ERRNO:-none}
 	rm -f "$t"
 }
+
+# --- what this kernel says ---------------------------------------------------------
+# The texts and answers the kernel and netdevsim give, as measured in the VM
+# on each kernel the project tests (docs/kernels.md): a scenario asserts the
+# ones of the kernel it runs on. Anything newer than 6.1 is taken to answer
+# as 6.12 did.
+#   KX_SERIES        6.1 or 6.12
+#   KX_REFUSED_ALG   the extended ack when netdevsim refuses a transform (CBC, ICV 64)
+#   KX_TABLE_FULL    ... when its SA table (33 per port) is full (ENOSPC)
+#   KX_PACKET        yes when the kernel knows packet offload (XFRM_OFFLOAD_PACKET)
+#   KX_ENCAP         yes when it passes crypto offload of ESP-in-UDP SAs to the device
+# shellcheck disable=SC2034 # KX_* are for the scenarios
+case $(uname -r) in
+6.1.*) KX_SERIES=6.1 KX_REFUSED_ALG="Device failed to offload this state"
+	KX_TABLE_FULL="Device failed to offload this state" KX_PACKET=no KX_ENCAP=no ;;
+*) KX_SERIES=6.12 KX_REFUSED_ALG="netdevsim: Failed to get key data for SA table"
+	KX_TABLE_FULL="netdevsim: No space for SA in Rx table!" KX_PACKET=yes KX_ENCAP=yes ;;
+esac
 
 # --- tunnels --------------------------------------------------------------------
 # tunnel_checks WHO W E [OFFLOAD]: checks (each named "WHO: ...") that the

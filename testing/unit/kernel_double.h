@@ -31,6 +31,7 @@ static struct {
 	struct kernel_link link;
 	bool esp_hw_offload;
 	bool packet_kernel;
+	bool encap_kernel;		/* crypto offload of UDP-encapsulated SAs (6.12) */
 	struct kernel_err refuse_crypto, refuse_packet, refuse_plain;
 	bool runs_in_software;		/* accepts offload, does not offload */
 	bool del_fails;			/* del_sa answers EBUSY and keeps the SA */
@@ -194,6 +195,11 @@ static bool d_has_packet_offload(void)
 	return dbl.packet_kernel;
 }
 
+static bool d_has_encap_offload(void)
+{
+	return dbl.encap_kernel;
+}
+
 static int d_default_route_source(int family, ip_address *a, struct kernel_err *e)
 {
 	if (dbl.default_route.family != family) {
@@ -281,6 +287,7 @@ static const struct kernel_ops double_ops = {
 	.default_route_source = d_default_route_source,
 	.offload_features = d_offload_features,
 	.has_packet_offload = d_has_packet_offload,
+	.has_encap_offload = d_has_encap_offload,
 };
 
 /* Routes (kernel_route.h): the main table as a list; the way to any peer

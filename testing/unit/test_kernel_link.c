@@ -1,4 +1,4 @@
-/* test_kernel_link.c: the kernel release test behind has_packet_offload. */
+/* test_kernel_link.c: the kernel release test behind kernel_caps.h's guess (before its probe, or without one). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

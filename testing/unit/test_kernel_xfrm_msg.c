@@ -394,7 +394,9 @@ static void test_policy_add(void **state)
 	struct xfrm_user_offload uo;
 	memcpy(&uo, nla_data(o), sizeof(uo));
 	assert_int_equal(uo.ifindex, 9);
-	assert_int_equal(uo.flags, XFRM_OFFLOAD_PACKET | XFRM_OFFLOAD_INBOUND);
+	/* the packet flag alone, even on an in policy: 6.12 refuses
+	 * XFRM_OFFLOAD_INBOUND there ("Unrecognized flags in offload request") */
+	assert_int_equal(uo.flags, XFRM_OFFLOAD_PACKET);
 
 	uint32_t index = 0;
 	uint8_t dir = 0;

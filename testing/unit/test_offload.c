@@ -255,7 +255,65 @@ static void test_packet_refused_falls_back_to_software_not_crypto(void **state)
 	assert_int_equal(install(HW_OFFLOAD_PACKET, true), 0);
 	assert_int_equal(dbl.adds, 2);
 	assert_int_equal(dbl.modes[1], KERNEL_OFFLOAD_NONE);
-	assert_notes_contain("for packet offload: Unrecognized flags in offload request (EINVAL); hint: this kernel or device has no packet offload");
+	assert_notes_contain("for packet offload: Unrecognized flags in offload request (EINVAL); hint: this kernel has no packet offload (Linux 6.2 or later) - try hw_offload=crypto");
+}
+
+/* 6.12 with netdevsim: the kernel has packet offload, the driver only crypto. */
+static void test_packet_refused_by_device_names_the_device(void **state)
+{
+	(void)state;
+	dbl.packet_kernel = true;
+	refuse(&dbl.refuse_packet, EINVAL, "netdevsim: Unsupported ipsec offload type");
+	assert_int_equal(install(HW_OFFLOAD_PACKET, true), 0);
+	assert_int_equal(notes.count, 1);
+	assert_notes_contain("hw_offload: eth0 refused outbound SA esp.9195dc7a@192.168.7.11 (AES_GCM_16_128) for packet offload: "
+			     "netdevsim: Unsupported ipsec offload type (EINVAL); hint: eth0 has no packet offload "
+			     "(this kernel has, the device's driver has not) - try hw_offload=crypto; "
+			     "running this SA in software (hw_offload_fallback=yes)");
+	assert_string_equal(state_str(), "software(eth0 refused: EINVAL)");
+}
+
+static void test_packet_refused_by_device_without_fallback_leaves_nothing(void **state)
+{
+	(void)state;
+	dbl.packet_kernel = true;
+	refuse(&dbl.refuse_packet, EINVAL, "netdevsim: Unsupported ipsec offload type");
+	assert_int_equal(install(HW_OFFLOAD_PACKET, false), -EINVAL);
+	assert_int_equal(dbl.adds, 1);
+	assert_int_equal(dbl.nsas, 0);
+	assert_notes_contain("not installing this SA (hw_offload_fallback=no)");
+}
+
+/* ---- the policies of a packet-offloaded SA ---- */
+
+static void test_policy_follows_a_packet_offloaded_sa(void **state)
+{
+	(void)state;
+	struct kernel_policy p = {0};
+	struct sa_offload packet = { .state = SA_OFFLOAD_PACKET, .dev = "eth0", .ifindex = 7 };
+	offload_policy_follow(&packet, &p);
+	assert_int_equal(p.offload, KERNEL_OFFLOAD_PACKET);
+	assert_int_equal(p.offload_ifindex, 7);
+	/* crypto offload and software leave the policy in software */
+	struct sa_offload crypto = { .state = SA_OFFLOAD_CRYPTO, .dev = "eth0", .ifindex = 7 };
+	offload_policy_follow(&crypto, &p);
+	assert_int_equal(p.offload, KERNEL_OFFLOAD_NONE);
+	assert_int_equal(p.offload_ifindex, 0);
+	struct sa_offload soft = { .state = SA_OFFLOAD_SOFTWARE };
+	offload_policy_follow(&soft, &p);
+	assert_int_equal(p.offload, KERNEL_OFFLOAD_NONE);
+}
+
+static void test_installed_packet_sa_records_its_device(void **state)
+{
+	(void)state;
+	dbl.packet_kernel = true;
+	assert_int_equal(install(HW_OFFLOAD_PACKET, false), 0);
+	assert_int_equal(result.ifindex, 7);
+	struct kernel_policy p = {0};
+	offload_policy_follow(&result, &p);
+	assert_int_equal(p.offload, KERNEL_OFFLOAD_PACKET);
+	assert_int_equal(p.offload_ifindex, 7);
 }
 
 /* ---- auto ---- */
@@ -403,6 +461,25 @@ static void test_addtime_rules_each_name_their_cause(void **state)
 	}
 }
 
+/* 6.12's probe found crypto offload of ESP in UDP: encapsulation=yes with
+ * offload is no longer refused at add (the device decides, per SA). */
+static void test_encapsulation_passes_add_on_encap_kernel(void **state)
+{
+	(void)state;
+	struct offload_policy pol;
+	dbl.encap_kernel = true;
+	dbl.packet_kernel = true;
+	struct conn_config natt = conn(HW_OFFLOAD_YES, false);
+	natt.encapsulation = YNA_YES;
+	assert_true(check(&natt, false, &pol));
+	assert_int_equal(pol.mode, HW_OFFLOAD_YES);
+	assert_int_equal(notes.count + errors.count, 0);
+	/* TFC padding still cannot be offloaded there (6.12: "TFC padding can't be offloaded") */
+	struct conn_config tfc = conn(HW_OFFLOAD_YES, false);
+	tfc.tfc = 1500;
+	assert_false(check(&tfc, false, &pol));
+}
+
 static void test_auto_is_never_refused_at_add(void **state)
 {
 	(void)state;
@@ -490,6 +567,14 @@ static void test_nat_found_leaves_what_needs_no_rule(void **state)
 	assert_true(check_encap(&packet, &pol));
 	assert_int_equal(pol.mode, HW_OFFLOAD_PACKET);
 	assert_int_equal(errors.count, 0);
+	/* 6.12: crypto offload of ESP in UDP reaches the device */
+	dbl.packet_kernel = true;
+	dbl.encap_kernel = true;
+	struct conn_config crypto = conn(HW_OFFLOAD_CRYPTO, false);
+	assert_true(check_encap(&crypto, &pol));
+	assert_int_equal(pol.mode, HW_OFFLOAD_CRYPTO);
+	assert_int_equal(errors.count, 0);
+	dbl.encap_kernel = false;
 	/* auto never fails: software, with an info line */
 	dbl.packet_kernel = false;
 	struct conn_config aut = conn(HW_OFFLOAD_AUTO, false);
@@ -528,6 +613,10 @@ int main(void)
 		T(test_gcm256_refusal_hints_128),
 		T(test_pair_is_all_or_nothing),
 		T(test_packet_on_packet_kernel),
+		T(test_packet_refused_by_device_names_the_device),
+		T(test_packet_refused_by_device_without_fallback_leaves_nothing),
+		T(test_policy_follows_a_packet_offloaded_sa),
+		T(test_installed_packet_sa_records_its_device),
 		T(test_packet_refused_falls_back_to_software_not_crypto),
 		T(test_auto_without_packet_kernel_uses_crypto),
 		T(test_auto_steps_down_packet_then_crypto),
@@ -537,6 +626,7 @@ int main(void)
 		T(test_fips_with_fallback_loads_in_software),
 		T(test_addtime_rules_each_name_their_cause),
 		T(test_auto_is_never_refused_at_add),
+		T(test_encapsulation_passes_add_on_encap_kernel),
 		T(test_packet_on_packet_kernel_passes_add),
 		T(test_no_offload_ignores_fips),
 		T(test_nat_found_sends_offload_to_software_with_the_reason),
