@@ -92,43 +92,7 @@ check "2: ... and at libreswan" wait_for 30 "east's SAs to go" esp_is east 0
 libreswan_stop east
 
 # 3. strongSwan initiates two pairs (1x1 and 2x2) as children of one connection.
-cat >"$d/east.swanctl.conf" <<CONF
-connections {
-	t {
-		version = 2
-		local_addrs = 192.0.2.2
-		remote_addrs = 192.0.2.1
-		proposals = aes128gcm16-prfsha256-ecp256
-		local {
-			auth = psk
-			id = 192.0.2.2
-		}
-		remote {
-			auth = psk
-			id = 192.0.2.1
-		}
-		children {
-			a {
-				local_ts = 10.2.1.0/24
-				remote_ts = 10.1.1.0/24
-				esp_proposals = aes128gcm16
-			}
-			b {
-				local_ts = 10.2.2.0/24
-				remote_ts = 10.1.2.0/24
-				esp_proposals = aes128gcm16
-			}
-		}
-	}
-}
-secrets {
-	ike-t {
-		id-1 = 192.0.2.2
-		id-2 = 192.0.2.1
-		secret = "$psk"
-	}
-}
-CONF
+swanctl_ts_conf 192.0.2.2 192.0.2.1 "$psk" t:a:10.2.1.0/24:10.1.1.0/24 t:b:10.2.2.0/24:10.1.2.0/24 >"$d/east.swanctl.conf"
 strongswan_start east east "$d/east.swanctl.conf"
 must swanctl_run east --initiate --child a
 must swanctl_run east --initiate --child b

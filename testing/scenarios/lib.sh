@@ -805,6 +805,27 @@ swanctl_psk_conf() {
 	}
 	CONF
 }
+# swanctl_ts_conf LOCAL REMOTE PSK CONN:CHILD:LOCAL_TS:REMOTE_TS...: on
+# stdout, a swanctl.conf with a PSK connection CONN (IDs the addresses,
+# AES-GCM-128, ECP-256) for each CONN named, and under it each CHILD with
+# its traffic selectors.
+swanctl_ts_conf() {
+	local here=$1 there=$2 psk=$3 conn spec c ch l r; shift 3
+	echo "connections {"
+	for conn in $(printf '%s\n' "$@" | cut -d: -f1 | uniq); do
+		printf '%s {\nversion = 2\nlocal_addrs = %s\nremote_addrs = %s\nproposals = aes128gcm16-prfsha256-ecp256\n' \
+			"$conn" "$here" "$there"
+		printf 'local {\nauth = psk\nid = %s\n}\nremote {\nauth = psk\nid = %s\n}\nchildren {\n' "$here" "$there"
+		for spec in "$@"; do
+			IFS=: read -r c ch l r <<<"$spec"
+			[ "$c" = "$conn" ] || continue
+			printf '%s {\nlocal_ts = %s\nremote_ts = %s\nesp_proposals = aes128gcm16\n}\n' "$ch" "$l" "$r"
+		done
+		echo "}"
+		echo "}"
+	done
+	printf '}\nsecrets {\nike-t {\nid-1 = %s\nid-2 = %s\nsecret = "%s"\n}\n}\n' "$here" "$there" "$psk"
+}
 # strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES]: strongSwan's charon
 # in NS with a strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf:
 # only the plugins a PSK tunnel needs, log to charon.log beside it, and each

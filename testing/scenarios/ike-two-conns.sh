@@ -1,0 +1,80 @@
+#!/bin/bash
+# Two conns between the same two hosts, one per pair of subnets: west has
+# 10.1.1.0/24 and 10.1.2.0/24, east 10.2.1.0/24 and 10.2.2.0/24; conn a
+# joins the first of each, conn b the second.
+# 1. Two plutos: west brings up a and then b; east, as responder, first
+#    finds a by the addresses and then, at b's IKE_AUTH, takes b by its
+#    traffic selectors. Both tunnels carry their traffic through ESP.
+# 2. strongSwan as east initiates both (two connections, an IKE SA each,
+#    reuse_ikesa = no): this pluto answers each with the conn the
+#    selectors name.
+. "$(dirname "$0")/lib.sh"
+
+ns_add west east
+veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
+for n in 1 2; do
+	must ip -n "$(ns_name west)" addr add "10.1.$n.1/24" dev lo
+	must ip -n "$(ns_name east)" addr add "10.2.$n.1/24" dev lo
+done
+must ip -n "$(ns_name west)" route add 10.2.0.0/16 via 192.0.2.2
+must ip -n "$(ns_name east)" route add 10.1.0.0/16 via 192.0.2.1
+xfrm_warm_up west
+xfrm_warm_up east
+d=$SW_LOGDIR
+# conns SIDE HERE THERE LOCAL REMOTE: conns a and b of SIDE, LOCAL and
+# REMOTE being the first two octets of its and the other side's subnets.
+conns() {
+	local n
+	for n in 1 2; do
+		printf 'conn %s\n\tleft=%s\n\tright=%s\n\tleftsubnet=%s.%s.0/24\n\trightsubnet=%s.%s.0/24\n' \
+			"$([ "$n" = 1 ] && echo a || echo b)" "$2" "$3" "$4" "$n" "$5" "$n"
+		printf '\tauthby=secret\n\tesp=aes_gcm128-null\n\tauto=add\n\n'
+	done >"$d/$1.conf"
+}
+conns west 192.0.2.1 192.0.2.2 10.1 10.2
+conns east 192.0.2.2 192.0.2.1 10.2 10.1
+psk="two conns test secret, not a real one"
+echo "192.0.2.1 192.0.2.2 : PSK \"$psk\"" >"$d/west.secrets"
+cp "$d/west.secrets" "$d/east.secrets"
+pluto_start west west "$d/west.conf" "$d/west.secrets"
+pluto_start east east "$d/east.conf" "$d/east.secrets"
+elog=$d/east/pluto.log
+
+esp_packets() { ip -n "$(ns_name "$1")" -s xfrm state | awk '/lifetime current:/ { getline; sub(/.*, */, ""); sub(/\(packets\).*/, ""); n += $0 } END { print n + 0 }'; }
+pair_pings() { sw_ping west -c 2 -W 5 -I "10.1.$1.1" "10.2.$1.1" >/dev/null; }
+conn_up() { whack "$1" --status 2>&1 | grep "^\"$2\": .*IKE SA #[0-9]* established; IPsec SA #[0-9]* installed" >/dev/null; }
+
+# 1. Two plutos.
+must whack west --name a --up
+must whack west --name b --up
+check "1: four ESP SAs in each kernel" wait_for 30 "the SAs" esp_is west 4
+check "1: ... in east too" wait_for 30 "east's SAs" esp_is east 4
+check "1: west shows a up" conn_up west a
+check "1: west shows b up" conn_up west b
+check "1: east shows a up" conn_up east a
+check "1: east shows b up" conn_up east b
+check "1: east took b by its traffic selectors" \
+	grep -q "the peer's traffic selectors are those of conn \"b\": it takes this IKE SA" "$elog"
+before=$(esp_packets west)
+check "1: a's subnets ping" pair_pings 1
+check "1: b's subnets ping" pair_pings 2
+check "1: ... through ESP" test "$(esp_packets west)" -ge $((before + 8))
+must whack west --name a --down
+must whack west --name b --down
+check "1: both go down on both sides" wait_for 20 "west's SAs" esp_is west 0
+check "1: ... at east too" wait_for 20 "east's SAs" esp_is east 0
+pluto_stop east
+
+# 2. strongSwan initiates both.
+swanctl_ts_conf 192.0.2.2 192.0.2.1 "$psk" a:a:10.2.1.0/24:10.1.1.0/24 b:b:10.2.2.0/24:10.1.2.0/24 >"$d/east.swanctl.conf"
+# (strongSwan would carry b's child over a's IKE SA, which pluto does not
+# take: a child of another conn; reuse_ikesa = no gives b its own)
+strongswan_start east east "$d/east.swanctl.conf" "reuse_ikesa = no"
+must swanctl_run east --initiate --child a
+must swanctl_run east --initiate --child b
+check "2: four ESP SAs in west" wait_for 60 "west's SAs" esp_is west 4
+check "2: ... and in east" wait_for 30 "east's SAs" esp_is east 4
+check "2: west shows a up" conn_up west a
+check "2: west shows b up" conn_up west b
+check "2: a's subnets ping" pair_pings 1
+check "2: b's subnets ping" pair_pings 2
