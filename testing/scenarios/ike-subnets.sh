@@ -13,16 +13,7 @@
 #    connection: pluto answers both over one IKE SA.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
-for n in 1 2; do
-	must ip -n "$(ns_name west)" addr add "10.1.$n.1/24" dev lo
-	must ip -n "$(ns_name east)" addr add "10.2.$n.1/24" dev lo
-done
-must ip -n "$(ns_name west)" route add 10.2.0.0/16 via 192.0.2.2
-must ip -n "$(ns_name east)" route add 10.1.0.0/16 via 192.0.2.1
-xfrm_warm_up west
-xfrm_warm_up east
+two_sites_rig
 d=$SW_LOGDIR
 pluto_psk_conf west 192.0.2.1 192.0.2.2 \
 	$'leftsubnets={10.1.1.0/24 10.1.2.0/24}\nrightsubnet=10.2.1.0/24,10.2.2.0/24\nike=aes_gcm128-sha2_256;dh19'

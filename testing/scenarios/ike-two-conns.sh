@@ -10,16 +10,7 @@
 #    selectors name.
 . "$(dirname "$0")/lib.sh"
 
-ns_add west east
-veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
-for n in 1 2; do
-	must ip -n "$(ns_name west)" addr add "10.1.$n.1/24" dev lo
-	must ip -n "$(ns_name east)" addr add "10.2.$n.1/24" dev lo
-done
-must ip -n "$(ns_name west)" route add 10.2.0.0/16 via 192.0.2.2
-must ip -n "$(ns_name east)" route add 10.1.0.0/16 via 192.0.2.1
-xfrm_warm_up west
-xfrm_warm_up east
+two_sites_rig
 d=$SW_LOGDIR
 # conns SIDE HERE THERE LOCAL REMOTE: conns a and b of SIDE, LOCAL and
 # REMOTE being the first two octets of its and the other side's subnets.

@@ -216,6 +216,23 @@ nat_rig() {
 	}
 	NFT
 }
+# two_sites_rig: west (192.0.2.1) and east (192.0.2.2) on one link, west
+# with the subnets 10.1.1.0/24 and 10.1.2.0/24 (their .1 on lo), east with
+# 10.2.1.0/24 and 10.2.2.0/24, each routing the other's 10.x.0.0/16 to
+# the other; AES-GCM warmed up in both.
+two_sites_rig() {
+	local n
+	ns_add west east
+	veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
+	for n in 1 2; do
+		must ip -n "$(ns_name west)" addr add "10.1.$n.1/24" dev lo
+		must ip -n "$(ns_name east)" addr add "10.2.$n.1/24" dev lo
+	done
+	must ip -n "$(ns_name west)" route add 10.2.0.0/16 via 192.0.2.2
+	must ip -n "$(ns_name east)" route add 10.1.0.0/16 via 192.0.2.1
+	xfrm_warm_up west
+	xfrm_warm_up east
+}
 # nat_west_conf PSK [SETUP_LINES [CONN_LINES]]: west's side of nat_rig:
 # $SW_LOGDIR/west.conf with tunnel "t" from 192.0.2.1 (ID @west) to
 # 198.51.100.2 (ID @east), PSK, esp=aes_gcm128-null, auto=add, each line of
