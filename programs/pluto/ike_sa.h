@@ -207,9 +207,11 @@ unsigned child_sa_count(void);
 
 /* ---- the tunnels ---- */
 
-/* Gives ike one tunnel per pair of its conn's subnets, none up; false
- * when out of memory. Called again when the responder's IKE SA changes
- * conn at IKE_AUTH, before any child exists. */
+/* Gives ike one tunnel per pair of its ends' subnets, none up (any it
+ * had are dropped); false when out of memory. Called once its ends are
+ * final, before any child exists: by the initiator as it sends IKE_AUTH,
+ * by the responder once IKE_AUTH chose the conn, and for the successor
+ * of a rekeyed IKE SA. */
 bool ike_sa_make_tunnels(struct ike_sa *ike);
 /* The tunnel that holds ch (its current child or a retiring one). */
 struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch);
