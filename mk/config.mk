@@ -53,3 +53,7 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# For make functions that take a comma or a space as text.
+comma := ,
+space := $(subst ,, )

@@ -13,37 +13,45 @@ FUZZ_BINS    := $(FUZZ_SRCS:testing/fuzz/%.c=$(FUZZ_O)/%)
 # unit tests (testing/unit/*.h) need not all be used by one target.
 # Undefined behaviour stops the run, as in `make SANITIZE=1`: otherwise
 # UBSan only prints and the fuzzer goes on as if nothing happened.
-comma        := ,
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-std=gnu11 -D_GNU_SOURCE \
 	-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-unused-function \
 	-Iinclude -Iprograms/pluto $(PATH_DEFS) $(PKG_CFLAGS)
 
-$(FUZZ_O)/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
+# Each source is compiled once into $(FUZZ_OBJ) (with its header
+# dependencies) and linked into every target that needs it.
+FUZZ_OBJ     := $(FUZZ_O)/obj
+fuzz_objs     = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
+$(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+-include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
+.PRECIOUS: $(FUZZ_OBJ)/%.o
 
-# Targets over the daemon's own modules name the sources they link (and
-# the headers, so that a change to the contract rebuilds them).
-$(FUZZ_O)/fuzz_ikev2_msg: $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c \
-	ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
-$(FUZZ_O)/fuzz_frag $(FUZZ_O)/seedgen/fuzz_frag: $(addprefix programs/pluto/,ikev2_frag_reasm.c ikev2_msg.c ikev2_build.c \
-	ikev2_proposals.c ikev2_frag.h ikev2_msg.h ikev2_wire.h)
-$(FUZZ_O)/fuzz_ipsec_id: $(addprefix programs/pluto/,ike_id.c ike_id.h ikev2_msg.h)
+$(FUZZ_O)/%: $(FUZZ_OBJ)/testing/fuzz/%.o $(call fuzz_objs,$(LIBSWAN_SRCS))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS)
+
+# Targets over the daemon's own modules name the sources they link.
+FUZZ_LINK_fuzz_ikev2_msg := $(addprefix programs/pluto/,ikev2_msg.c ikev2_build.c ikev2_proposals.c)
+FUZZ_LINK_fuzz_frag      := programs/pluto/ikev2_frag_reasm.c $(FUZZ_LINK_fuzz_ikev2_msg)
+FUZZ_LINK_fuzz_ipsec_id  := programs/pluto/ike_id.c
 # The config parsers take a path: their inputs become files (input_files.c).
-$(FUZZ_O)/fuzz_ipsecconf $(FUZZ_O)/fuzz_secrets: testing/fuzz/input_files.c testing/fuzz/input_files.h
-FUZZ_NETLINK_SRCS := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlink_extack.c kernel_link.c \
-	kernel_xfrm_msg.h netlink_extack.h kernel_link.h kernel.h)
-$(FUZZ_O)/fuzz_netlink $(FUZZ_O)/seedgen/fuzz_netlink: $(FUZZ_NETLINK_SRCS)
-FUZZ_CRYPTO_SRCS := $(addprefix programs/pluto/,ike_nss.c ike_prf.c ike_crypto.h ike_crypto_internal.h)
-$(FUZZ_O)/fuzz_sk $(FUZZ_O)/seedgen/fuzz_sk: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_sk.c \
-	ikev2_msg.c ikev2_build.c ikev2_proposals.c ikev2_msg.h ikev2_wire.h)
-$(FUZZ_O)/fuzz_ke $(FUZZ_O)/seedgen/fuzz_ke: $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_dh.c \
-	ike_modp_primes.h)
+FUZZ_LINK_fuzz_ipsecconf := testing/fuzz/input_files.c
+FUZZ_LINK_fuzz_secrets   := testing/fuzz/input_files.c
+FUZZ_LINK_fuzz_netlink   := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlink_extack.c kernel_link.c)
+FUZZ_CRYPTO_SRCS         := $(addprefix programs/pluto/,ike_nss.c ike_prf.c)
+FUZZ_LINK_fuzz_sk        := $(FUZZ_CRYPTO_SRCS) programs/pluto/ike_sk.c $(FUZZ_LINK_fuzz_ikev2_msg)
+FUZZ_LINK_fuzz_ke        := $(FUZZ_CRYPTO_SRCS) programs/pluto/ike_dh.c
+# The state machine runs the whole daemon but main() and the real DH,
+# which the target replaces with a cheap double of its own.
+FUZZ_LINK_fuzz_ikev2_exchanges := $(filter-out programs/pluto/ike_dh.c,$(PLUTO_SRCS))
+$(foreach t,$(FUZZ_BINS:$(FUZZ_O)/%=%),$(eval $(FUZZ_O)/$(t): $(call fuzz_objs,$(FUZZ_LINK_$(t)))))
 
 # Seeds that are binary messages come from programs: a target's own
 # source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
 FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke fuzz_frag
+$(foreach t,$(FUZZ_SEEDGEN),$(eval $(FUZZ_O)/seedgen/$(t): $(FUZZ_LINK_$(t))))
 $(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(FUZZ_FLAGS)) -DFUZZ_SEEDGEN -o $@ $(filter %.c,$^) $(PKG_LIBS)
@@ -51,11 +59,6 @@ $(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 fuzz-seeds: $(FUZZ_SEEDGEN:%=$(FUZZ_O)/seedgen/%)
 	@for t in $(FUZZ_SEEDGEN); do mkdir -p testing/fuzz/seeds/$$t && \
 		$(FUZZ_O)/seedgen/$$t testing/fuzz/seeds/$$t || exit 1; done
-
-# The state machine runs the whole daemon but main() and the real DH,
-# which the target replaces with a cheap double of its own.
-$(FUZZ_O)/fuzz_ikev2_exchanges: $(filter-out programs/pluto/ike_dh.c,$(PLUTO_SRCS)) \
-	$(wildcard programs/pluto/*.h) testing/unit/ike_harness.h testing/unit/kernel_double.h
 
 fuzz: $(FUZZ_BINS)
 

@@ -10,6 +10,8 @@
 #   check-docs      the man pages lint clean; ipsec.conf(5) has every keyword
 #   check-package   builds the Debian package (about a minute), checks it
 #                   with lintian and unpacked into a scratch root
+#   check-asan      unit and process tests again under ASan and UBSan
+#   check-valgrind  unit tests again under valgrind
 
 RESULTS    := $(O)/results
 UNIT_SRCS  := $(wildcard testing/unit/test_*.c)
@@ -54,19 +56,38 @@ check-package:
 -include mk/vm.mk
 -include mk/kernel-test.mk
 
-# Runs every suite even when an earlier one fails, then tallies them all.
-check:
+# Every suite runs even when an earlier one fails, then one tally of all.
+# The VM's scenarios take most of the time and leave much of the machine
+# idle, so the host's suites run beside them, niced so that the VM's short
+# timers keep their pace; the VM's output is shown once it is done.
+HOST_SUITES := check-unit check-process check-docs check-package check-fuzz check-asan check-valgrind
+VM_SUITES   := check-scenarios check-scenarios-6.12
+check: all unit-tests
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/*.tap
-	-@$(MAKE) --no-print-directory check-unit
-	-@$(MAKE) --no-print-directory check-process
-	-@$(MAKE) --no-print-directory check-docs
-	-@$(MAKE) --no-print-directory check-package
-	-@$(MAKE) --no-print-directory check-scenarios
-	-@$(MAKE) --no-print-directory check-scenarios-6.12
-	-@$(MAKE) --no-print-directory check-fuzz
-	@testing/tally --expect unit,process,docs,package,scenarios,scenarios-6.12,fuzz $(RESULTS)/*.tap
+	@echo "=== the VM's scenarios run beside the other suites, into $(RESULTS)/vm-suites.log"
+	@{ for s in $(VM_SUITES); do $(MAKE) --no-print-directory $$s; done \
+		> $(RESULTS)/vm-suites.log 2>&1; } & vm=$$!; \
+	for s in $(HOST_SUITES); do nice -n 10 $(MAKE) --no-print-directory $$s; done; \
+	echo "=== waiting for the VM's scenarios"; wait $$vm; cat $(RESULTS)/vm-suites.log
+	@testing/tally --expect $(subst $(space),$(comma),$(SUITE_RESULTS)) $(RESULTS)/*.tap
 
-.PHONY: unit-tests check check-unit check-process check-scenarios
+# The result files (without .tap) that `make check` must find.
+SUITE_RESULTS := unit process docs package fuzz unit-asan process-asan valgrind scenarios scenarios-6.12
+
+# The unit and process tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer, from a build of their own (build-san/); their
+# results join the others as unit-asan and process-asan.
+SAN_O   := build-san
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+check-asan:
+	@$(MAKE) --no-print-directory SANITIZE=1 O=$(SAN_O) all unit-tests
+	-@$(SAN_ENV) $(MAKE) --no-print-directory SANITIZE=1 O=$(SAN_O) check-unit
+	-@$(SAN_ENV) $(MAKE) --no-print-directory SANITIZE=1 O=$(SAN_O) check-process
+	@mkdir -p $(RESULTS)
+	@for s in unit process; do \
+		if [ -f $(SAN_O)/results/$$s.tap ]; then cp $(SAN_O)/results/$$s.tap $(RESULTS)/$$s-asan.tap; fi; done
+
+.PHONY: unit-tests check check-unit check-process check-scenarios check-asan
 
 # The unit tests again under valgrind: any leak or memory error fails.
 check-valgrind: $(UNIT_BINS)
