@@ -94,8 +94,13 @@ must() {
 
 # --- waiting ----------------------------------------------------------------
 # wait_for SECONDS DESC CMD...: polls CMD until it succeeds; 1 at the deadline.
+# SECONDS is what an idle machine needs; the deadline is SW_WAIT_SCALE times
+# that (default 3), because make check runs the host's suites beside the VM
+# and TCG then runs several times slower. Nothing waits for a deadline to
+# pass, so a generous one costs time only when the test fails anyway.
+SW_WAIT_SCALE=${SW_WAIT_SCALE:-3}
 wait_for() {
-	local secs=$1 desc=$2 end; shift 2
+	local secs=$(($1 * SW_WAIT_SCALE)) desc=$2 end; shift 2
 	end=$(($(date +%s%N) / 1000000 + secs * 1000))
 	until "$@" >/dev/null 2>&1; do
 		if [ $(($(date +%s%N) / 1000000)) -ge $end ]; then
