@@ -126,7 +126,11 @@ static void cmd_replace(struct whack_session *s, const struct whack_request *r)
 	struct diag d;
 	diag_init(&d);
 	bool was_up = false;
-	struct connection *c = reload_replace_conn(old, found, &was_up, &d);
+	struct connection *c = NULL;
+	if (conn_loadable(found, pluto.conf->setup.fips, &d)) {
+		conn_log(old, LL_INFO, "deleting connection");
+		c = reload_replace_conn(old, found, &was_up, &d);
+	}
 	ipsecconf_free(conf);
 	if (c == NULL) {
 		whack_unfollow_log(s);	/* the client gets the errors once */
