@@ -98,6 +98,7 @@ struct conn_config {
 	enum fragmentation fragmentation;
 	enum hw_offload hw_offload;
 	bool hw_offload_fallback;
+	/* a new field: compare it in conn_config_same (conn_config_diff.c) */
 };
 
 /* ddos-mode=: when IKE_SA_INIT must carry a cookie (RFC 7296 2.6). */
@@ -156,6 +157,12 @@ const struct conn_config *ipsecconf_find(const struct ipsec_conf *c, const char 
  * config it came from is freed. */
 struct conn_config *conn_config_dup(const struct conn_config *c);
 void conn_config_free(struct conn_config *c);
+/* Whether a and b ask for the same conn: every keyword's value alike
+ * (an end written as a host name or %defaultroute compares as written).
+ * Where each is written (file, line) does not count. When not, what gets
+ * the keyword of the first difference ("leftsubnet", "esp"). A field
+ * added to struct conn_config must be compared there too. */
+bool conn_config_same(const struct conn_config *a, const struct conn_config *b, char *what, size_t len);
 
 const char *fragmentation_name(enum fragmentation f);	/* "yes", "no", "force" */
 const char *hw_offload_name(enum hw_offload o);	/* "no", "yes", "crypto", "packet", "auto" */

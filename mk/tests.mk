@@ -9,7 +9,10 @@
 #   check-fuzz      each fuzz target for a bounded time (mk/fuzz.mk)
 #   check-docs      the man pages lint clean; ipsec.conf(5) has every keyword
 #   check-package   builds the Debian package (about a minute), checks it
-#                   with lintian and unpacked into a scratch root
+#                   with lintian and unpacked into a scratch root, and
+#                   installs it with dpkg -i on a Debian 12 system booted
+#                   with systemd under systemd-nspawn (its root file system
+#                   made once by testing/package/prepare-rootfs and cached)
 #   check-asan      unit and process tests again under ASan and UBSan
 #   check-valgrind  unit tests again under valgrind
 
@@ -45,10 +48,13 @@ check-docs:
 	@testing/run-suite $(RESULTS)/docs.tap bash testing/docs/test-man.sh
 	@testing/tally $(RESULTS)/docs.tap
 
-# Builds from a copy of the tree: this one's build/ is left alone.
+# Builds from a copy of the tree: this one's build/ is left alone. The
+# root file system is made before the test enters its own network
+# namespace, where no package can be fetched.
 check-package:
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/package.tap
-	@testing/run-suite $(RESULTS)/package.tap bash testing/package/test-deb.sh
+	@root=$$(testing/package/prepare-rootfs) || root=; \
+		SWAN_SYSD_ROOT=$$root testing/run-suite $(RESULTS)/package.tap bash testing/package/test-deb.sh
 	@testing/tally $(RESULTS)/package.tap
 
 .PHONY: check-docs check-package

@@ -70,17 +70,15 @@ static const struct conn_config *read_named(struct whack_session *s, const struc
 	return found;
 }
 
-/* Takes c's SAs down (telling the peer), removes its trap, unloads it. */
-static void delete_conn(struct connection *c, const char *why)
+/* Whether r names a config file other than pluto's own. */
+static bool outside_config(const struct whack_request *r)
 {
-	ikev2_down(c->config->name, why);
-	ondemand_unroute(c);
-	conn_log(c, LL_INFO, "deleting connection");
-	conn_delete(c->config->name);
+	return r->config[0] != '\0' && strcmp(r->config, pluto.config_path) != 0;
 }
 
 /* Adds found for the client; false (the client told) when it is refused. */
-static struct connection *add_for(struct whack_session *s, const struct conn_config *found)
+static struct connection *add_for(struct whack_session *s, const struct whack_request *r,
+				  const struct conn_config *found)
 {
 	struct diag d;
 	diag_init(&d);
@@ -89,6 +87,8 @@ static struct connection *add_for(struct whack_session *s, const struct conn_con
 		whack_unfollow_log(s);	/* the client gets the errors once */
 		whack_diag(s, &d);
 		llog(LL_WARN, "\"%s\": not added: %s", found->name, diag_oneline(&d, NULL));
+	} else {
+		c->outside_config = outside_config(r);
 	}
 	return c;
 }
@@ -100,7 +100,7 @@ static void cmd_add(struct whack_session *s, const struct whack_request *r)
 	if (found == NULL)
 		return;
 	whack_follow_log(s);
-	struct connection *c = add_for(s, found);
+	struct connection *c = add_for(s, r, found);
 	ipsecconf_free(conf);
 	whack_done(s, c != NULL ? 0 : 1);
 }
@@ -116,24 +116,34 @@ static void cmd_replace(struct whack_session *s, const struct whack_request *r)
 	if (found == NULL)
 		return;
 	struct connection *old = conn_find(r->name);
+	whack_follow_log(s);
+	if (old == NULL) {
+		struct connection *c = add_for(s, r, found);
+		ipsecconf_free(conf);
+		whack_done(s, c != NULL ? 0 : 1);
+		return;
+	}
 	struct diag d;
 	diag_init(&d);
-	if (old != NULL && !conn_loadable(found, pluto.conf->setup.fips, &d)) {
+	bool was_up = false;
+	struct connection *c = NULL;
+	if (conn_loadable(found, pluto.conf->setup.fips, &d)) {
+		conn_log(old, LL_INFO, "deleting connection");
+		c = reload_replace_conn(old, found, &was_up, &d);
+	}
+	ipsecconf_free(conf);
+	if (c == NULL) {
+		whack_unfollow_log(s);	/* the client gets the errors once */
 		whack_diag(s, &d);
 		whack_line(s, "\"%s\": not replaced: the loaded conn stays as it was", r->name);
 		conn_log(old, LL_WARN, "not replaced, it stays as it was: %s", diag_oneline(&d, NULL));
-		ipsecconf_free(conf);
 		whack_done(s, 1);
 		return;
 	}
-	whack_follow_log(s);
-	bool was_up = old != NULL && ike_sa_of_conn(r->name) != NULL;
-	if (old != NULL)
-		delete_conn(old, "its conn is replaced");
-	struct connection *c = add_for(s, found);
-	ipsecconf_free(conf);
-	if (c == NULL || !was_up) {
-		whack_done(s, c != NULL ? 0 : 1);
+	c->outside_config = outside_config(r);
+	conn_log(c, LL_INFO, "added IKEv2 connection");
+	if (!was_up) {
+		whack_done(s, 0);
 		return;
 	}
 	/* From here the negotiation streams its own lines and ends the session. */
@@ -147,7 +157,8 @@ static void cmd_delete(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	whack_follow_log(s);
-	delete_conn(c, "its conn is deleted");
+	conn_log(c, LL_INFO, "deleting connection");
+	reload_delete_conn(c, "its conn is deleted");
 	whack_done(s, 0);
 }
 

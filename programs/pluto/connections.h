@@ -58,6 +58,8 @@ struct connection {
 	struct event *ondemand_timer;	/* owned; an acquire the rate limit held back */
 	unsigned refs;			/* the table's, and each IKE SA's */
 	bool unloaded;			/* replaced or deleted: no longer in the table */
+	bool outside_config;		/* added by whack from a file other than pluto's:
+					 * a reload leaves it alone (reload.h) */
 	/* templates and their instances */
 	struct connection *template;	/* an instance: its template (a reference) */
 	unsigned instance;		/* an instance: its number, from 1; 0 otherwise */

@@ -40,6 +40,18 @@ expect_fail() {
 	if [ $rc -ne 0 ]; then ok "$name"; else not_ok "$name" "expected failure, got exit 0 from: $*" "$out"; fi
 }
 
+# expect_rc NAME RC REGEX CMD...: exit status RC and output matching REGEX.
+expect_rc() {
+	local name=$1 want=$2 re=$3 out rc
+	shift 3
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -qE -- "$re"; then
+		ok "$name"
+	else
+		not_ok "$name" "exit $rc (wanted $want) from: $*" "$out"
+	fi
+}
+
 # expect_match NAME REGEX TEXT: TEXT must match the extended regex.
 expect_match() {
 	if printf '%s\n' "$3" | grep -qE -- "$2"; then ok "$1"; else not_ok "$1" "no match for /$2/ in:" "$3"; fi

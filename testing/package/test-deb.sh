@@ -3,7 +3,9 @@
 # -uc -b: 40 s on two idle cores, 2-3 minutes on busy ones), checks what it holds and declares,
 # runs lintian on it, unpacks it into a scratch root (dpkg -x), checks the
 # files there, and runs the unpacked ipsec and pluto: version, start,
-# status, stop. The copy keeps the build from touching this tree's build/.
+# status, stop; then installs it with dpkg -i on a Debian 12 system that
+# systemd boots in a container and runs the service (test-systemd.sh).
+# The copy keeps the build from touching this tree's build/.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -113,4 +115,7 @@ expect_ok "the packaged pluto starts with the packaged config" "$ipsec" start --
 	--secretsfile "$root/etc/ipsec.secrets" --rundir "$tmp/run" --logfile "$tmp/pluto.log"
 expect_match "the packaged ipsec status answers" '^Connection list: 0 loaded' "$("$ipsec" status --rundir "$tmp/run" 2>&1)"
 expect_ok "the packaged ipsec stop" "$ipsec" stop --rundir "$tmp/run"
+
+# dpkg -i on a Debian 12 system booted with systemd: the running service.
+bash "$here/test-systemd.sh" "$deb" || tap_failed=$((tap_failed + 1))
 tap_exit

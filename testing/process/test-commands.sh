@@ -16,18 +16,6 @@ tmp=$(mktemp -d /tmp/pluto-cmds.XXXXXX)
 run=$tmp/run
 trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# expect_rc NAME RC REGEX CMD...: exit status RC and output matching REGEX.
-expect_rc() {
-	local name=$1 want=$2 re=$3 out rc
-	shift 3
-	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -qE -- "$re"; then
-		ok "$name"
-	else
-		not_ok "$name" "exit $rc (wanted $want) from: $*" "$out"
-	fi
-}
-
 # --- no pluto needed ---
 expect_rc "ipsec version prints VERSION" 0 "^swan-offload $version " "$ipsec" version
 expect_rc "ipsec --version prints VERSION" 0 "^swan-offload $version " "$ipsec" --version
@@ -117,19 +105,7 @@ expect_no_match "connectionstatus leaves out the global lines" '^Total IKE SAs' 
 expect_rc "ipsec auto --status is status" 0 '^Total IKE SAs: 0' "$ipsec" auto --status "${ctl[@]}"
 
 # a half-open IKE SA (an IKE_SA_INIT from 127.0.0.2) for showstates
-python3 - <<'PY'
-import os, socket, struct
-def payload(np, body): return struct.pack(">BBH", np, 0, 4 + len(body)) + body
-t = lambda last, ttype, tid, attr=b"": struct.pack(">BBHBBH", last, 0, 8 + len(attr), ttype, 0, tid) + attr
-trans = t(3, 1, 20, struct.pack(">HH", 0x800E, 256)) + t(3, 2, 7) + t(0, 4, 31)
-prop = struct.pack(">BBHBBBB", 0, 0, 8 + len(trans), 1, 1, 0, 3) + trans
-body = payload(34, prop) + payload(40, struct.pack(">HH", 31, 0) + os.urandom(32)) + payload(0, os.urandom(32))
-msg = os.urandom(8) + bytes(8) + struct.pack(">BBBBII", 33, 0x20, 34, 0x08, 0, 28 + len(body)) + body
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.2", 0)); s.settimeout(10)
-s.sendto(msg, ("127.0.0.1", 500))
-s.recv(4096)
-PY
+python3 "$here/../lib/ike_sa_init.py" 127.0.0.2 127.0.0.1
 expect_rc "showstates: a half-open IKE SA in libreswan's shape" 0 \
 	'^#1: "t":[0-9]+ STATE_V2_PARENT_R1 \(sent IKE_SA_INIT reply\)' "$ipsec" showstates "${ctl[@]}"
 expect_rc "briefstatus counts it half-open" 0 '^IKE SAs: total\(1\), half-open\(1\), open\(0\)' "$ipsec" briefstatus "${ctl[@]}"
@@ -173,14 +149,14 @@ expect_rc "rereadsecrets with an error fails, names file and line, keeps the old
 cp "$tmp/ipsec.secrets.good" "$tmp/ipsec.secrets"
 
 printf '\nconn fresh\n\tleft=10.2.0.1\n\tright=10.2.0.2\n\tauto=add\n' >> "$tmp/ipsec.conf"
-expect_rc "ipsec rereadall adds a new conn of ipsec.conf" 0 '1 new conn added' "$ipsec" rereadall "${ctl[@]}"
+expect_rc "ipsec rereadall adds a new conn of ipsec.conf" 0 'read again: 1 added, 0 replaced, 0 deleted' "$ipsec" rereadall "${ctl[@]}"
 expect_rc "... and it is loaded" 0 '^"fresh": 10\.2\.0\.1' "$ipsec" status "${ctl[@]}"
-expect_rc "ipsec reload again adds nothing" 0 '0 new conns added' "$ipsec" reload "${ctl[@]}"
+expect_rc "ipsec reload again changes nothing" 0 'read again: 0 added, 0 replaced, 0 deleted, 3 unchanged' "$ipsec" reload "${ctl[@]}"
 
 printf '\nconn byhup\n\tleft=10.3.0.1\n\tright=10.3.0.2\n\tauto=add\n' >> "$tmp/ipsec.conf"
 echo '127.0.0.1 127.0.0.5 : PSK "third-secret"' >> "$tmp/ipsec.secrets"
 kill -HUP "$(cat "$run/pluto.pid")"
-if wait_until 20 grep -q 'SIGHUP: .* 1 new conn added' "$tmp/pluto.log"; then
+if wait_until 20 grep -q 'SIGHUP: .* read again: 1 added' "$tmp/pluto.log"; then
 	ok "SIGHUP reloads ipsec.conf: the new conn is added"
 else
 	not_ok "SIGHUP reloads ipsec.conf: the new conn is added" "$(tail -5 "$tmp/pluto.log")"

@@ -58,8 +58,6 @@ out=$("$ipsec" import "$tmp/west.p12" --nssdir "$tmp/none" 2>&1); rc=$?
 expect_match "ipsec import without a database says to run initnss" "there is no NSS database in $tmp/none: run ipsec initnss first rc=1$" "$out rc=$rc"
 out=$("$ipsec" import --nssdir "$db" 2>&1); rc=$?
 expect_match "ipsec import without a file is a usage error" "^ipsec import: name the PKCS #12 file.*rc=2$" "$(echo $out) rc=$rc"
-expect_rc() { local name=$1 want=$2 re=$3 out rc; shift 3; out=$("$@" 2>&1); rc=$?
-	if [ $rc -eq "$want" ] && printf '%s\n' "$out" | grep -qE -- "$re"; then ok "$name"; else not_ok "$name" "exit $rc (want $want) from: $*" "$out"; fi; }
 expect_rc "an option initnss does not take is refused" 2 'ipsec initnss: option --json is not one it takes' "$ipsec" initnss --json
 expect_rc "ipsec --help lists the four commands" 0 '^  listcerts \[--nssdir DIR\]' "$ipsec" --help
 

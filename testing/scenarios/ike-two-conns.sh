@@ -5,6 +5,10 @@
 # 1. Two plutos: west brings up a and then b; east, as responder, first
 #    finds a by the addresses and then, at b's IKE_AUTH, takes b by its
 #    traffic selectors. Both tunnels carry their traffic through ESP.
+#    A reload at west with b gone from its ipsec.conf takes b's SAs and
+#    policies out of both kernels (Delete sent) and leaves a's alone; a
+#    second, with a changed, replaces a's tunnel with a new one; a third
+#    adds b again.
 # 2. strongSwan as east initiates both (two connections, an IKE SA each,
 #    reuse_ikesa = no): this pluto answers each with the conn the
 #    selectors name.
@@ -50,10 +54,33 @@ before=$(esp_packets west)
 check "1: a's subnets ping" pair_pings 1
 check "1: b's subnets ping" pair_pings 2
 check "1: ... through ESP" test "$(esp_packets west)" -ge $((before + 8))
+
+# A reload: b removed from west's file, a unchanged.
+sa_nums() { whack west --status 2>&1 | sed -n 's/^"a": .*\(IKE SA #[0-9]* established; IPsec SA #[0-9]*\) installed.*/\1/p'; }
+a_sas=$(sa_nums)
+sed -i '/^conn b$/,$d' "$d/west.conf"
+b_policy() { ip -n "$(ns_name "$1")" xfrm policy | grep -E "src 10\.[12]\.2\.0/24 dst 10\.[12]\.2\.0/24" >/dev/null; }
+check "1: reload without b succeeds, saying b is deleted" eval 'whack west --rereadall | grep "^\"b\": whack --reload: no longer in .*: deleted" >/dev/null'
+check "1: b's SAs leave west's kernel, a's stay" wait_for 20 "west's SAs" esp_is west 2
+check_fails "1: ... and b's policies" b_policy west
+check "1: east, told by a Delete, removes b's SAs" wait_for 20 "east's SAs" esp_is east 2
+check_fails "1: ... and b's policies" b_policy east
+check "1: a's tunnel was not touched (same IKE and IPsec SAs)" test "$(sa_nums)" = "$a_sas"
+check "1: ... and carries traffic" pair_pings 1
+# A reload with a changed: its tunnel is replaced, up again on the new config.
+sed -i 's/^\tesp=aes_gcm128-null$/\tesp=aes_gcm128-null\n\tsalifetime=2h/' "$d/west.conf"
+check "1: reload with a changed replaces it" eval 'whack west --rereadall | grep "^\"a\": whack --reload: salifetime= changed: replaced, and brought up again" >/dev/null'
+a_replaced() { conn_up west a && [ "$(sa_nums)" != "$a_sas" ]; }
+check "1: a comes up again on new SAs" wait_for 30 "a's new SAs" a_replaced
+check "1: ... with the new salifetime" eval 'whack west --status | grep -E "^\"a\": .*salifetime=7200" >/dev/null'
+check "1: ... and carries traffic" pair_pings 1
+check "1: west holds a's two SAs, no more" wait_for 20 "west's SAs" esp_is west 2
 must whack west --name a --down
-must whack west --name b --down
 check "1: both go down on both sides" wait_for 20 "west's SAs" esp_is west 0
 check "1: ... at east too" wait_for 20 "east's SAs" esp_is east 0
+# b back in west's file, for part 2.
+conns west 192.0.2.1 192.0.2.2 10.1 10.2
+check "1: a reload adds b again" eval 'whack west --rereadall | grep "^\"b\": whack --reload: new in .*: added$" >/dev/null'
 pluto_stop east
 
 # 2. strongSwan initiates both.
