@@ -161,16 +161,19 @@ static void remove_policies(const struct ike_sa *ike, const struct child_sa *ch,
 	}
 }
 
-static int add_policies(struct ike_sa *ike, const struct child_sa *ch, struct diag *notes)
+/* Adds the child's policies; on a refusal, removes the ones added and
+ * leaves the refused one in *refused and the kernel's answer in *e. */
+static int add_policies(struct ike_sa *ike, const struct child_sa *ch, struct kernel_policy *refused,
+			struct kernel_err *e)
 {
 	bool over_trap = child_sa_trap_conn(ike, ch) != NULL;
 	for (size_t i = 0; i < npolicies(ch); i++) {
 		struct kernel_policy p;
-		struct kernel_err e = {0};
+		*e = (struct kernel_err){0};
 		make_policy(ike, ch, policy_dirs[i], &p);
-		int r = over_trap && p.dir == KERNEL_DIR_OUT ? kernel->update_policy(&p, &e) : kernel->add_policy(&p, &e);
+		int r = over_trap && p.dir == KERNEL_DIR_OUT ? kernel->update_policy(&p, e) : kernel->add_policy(&p, e);
 		if (r != 0) {
-			diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
+			*refused = p;
 			remove_policies(ike, ch, i);
 			return r;
 		}
@@ -196,6 +199,15 @@ static void keymat_free(struct child_sa *ch)
 	ch->out_pending = false;
 }
 
+/* What the IKE SA's children ask of offload: the conn's, under the rule
+ * for encapsulated SAs, or what a refused policy stepped it down to. */
+static const struct offload_policy *offload_policy_of(const struct ike_sa *ike)
+{
+	if (ike->packet_policy_refused)
+		return &ike->offload_stepped_down;
+	return ike->natt.encap ? &ike->natt.offload : &ike->c->offload;
+}
+
 /* One direction's SA from KEYMAT, which holds the keys of the exchange's
  * initiator to its responder first; installed under the offload policy. */
 static int install_one(struct ike_sa *ike, struct child_sa *ch, bool inbound, const uint8_t *keymat,
@@ -206,8 +218,7 @@ static int install_one(struct ike_sa *ike, struct child_sa *ch, bool inbound, co
 	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
 	struct kernel_sa sa;
 	make_sa(ike, ch, inbound, keys, keys + ek, ike->c, &sa);
-	const struct offload_policy *pol = ike->natt.encap ? &ike->natt.offload : &ike->c->offload;
-	int r = offload_install_sa(kernel, pol, &sa, &ch->offload[inbound ? 0 : 1], notes);
+	int r = offload_install_sa(kernel, offload_policy_of(ike), &sa, &ch->offload[inbound ? 0 : 1], notes);
 	explicit_bzero(&sa, sizeof(sa));
 	return r;
 }
@@ -224,6 +235,57 @@ static void remove_sas(struct ike_sa *ike, struct child_sa *ch)
 	if (!ch->out_pending)
 		del_sa(&ike->ends.remote, ch->spi_out);
 	keymat_free(ch);
+}
+
+/* The child's inbound SA and, unless it waits (CHILD_OUTBOUND_LATER), its
+ * outbound one; all or nothing. */
+static int install_sas(struct ike_sa *ike, struct child_sa *ch, unsigned how, const uint8_t *keymat, size_t len,
+		       struct diag *notes)
+{
+	int r = install_one(ike, ch, true, keymat, notes);
+	if (r == 0 && (how & CHILD_OUTBOUND_LATER) && (ch->keymat = secmem_alloc(CHILD_KEYMAT_MAX)) != NULL) {
+		memcpy(ch->keymat, keymat, len);
+		ch->keymat_len = len;
+		ch->out_pending = true;
+	} else if (r == 0) {
+		r = install_one(ike, ch, false, keymat, notes);
+		if (r != 0)
+			del_sa(&ike->ends.local, ch->spi_in);
+	}
+	return r;
+}
+
+/* The tunnel's policies, which follow its SAs' offload. A device that took
+ * the SAs for packet offload may refuse their policies: the SAs are then
+ * installed again under what the conn allows instead (crypto offload for
+ * hw_offload=auto, software for hw_offload_fallback=yes), and so are the
+ * later children of this IKE SA. */
+static int install_policies(struct ike_sa *ike, struct child_sa *ch, unsigned how, const uint8_t *keymat,
+			    size_t len, struct diag *notes)
+{
+	struct kernel_policy refused;
+	struct kernel_err e;
+	int r = add_policies(ike, ch, &refused, &e);
+	if (r == 0)
+		return 0;
+	remove_sas(ike, ch);
+	if (refused.offload != KERNEL_OFFLOAD_PACKET) {
+		diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
+		return r;
+	}
+	bool in = refused.dir == KERNEL_DIR_IN;
+	struct offload_policy retry;
+	if (!offload_policy_refused(offload_policy_of(ike), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
+				    &e, &retry, notes))
+		return r;
+	ike->packet_policy_refused = true;
+	ike->offload_stepped_down = retry;
+	r = install_sas(ike, ch, how, keymat, len, notes);
+	if (r == 0 && (r = add_policies(ike, ch, &refused, &e)) != 0) {
+		diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
+		remove_sas(ike, ch);
+	}
+	return r;
 }
 
 int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child_nonces *n, unsigned how,
@@ -247,19 +309,10 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
 	child_soft_limits(ike->c->config, ike->initiator, ch);
-	int r = install_one(ike, ch, true, keymat, notes);
-	if (r == 0 && (how & CHILD_OUTBOUND_LATER) && (ch->keymat = secmem_alloc(CHILD_KEYMAT_MAX)) != NULL) {
-		memcpy(ch->keymat, keymat, len);
-		ch->keymat_len = len;
-		ch->out_pending = true;
-	} else if (r == 0) {
-		r = install_one(ike, ch, false, keymat, notes);
-		if (r != 0)
-			del_sa(&ike->ends.local, ch->spi_in);
-	}
+	int r = install_sas(ike, ch, how, keymat, len, notes);
+	if (r == 0 && (how & CHILD_WITH_POLICIES))
+		r = install_policies(ike, ch, how, keymat, len, notes);
 	explicit_bzero(keymat, sizeof(keymat));
-	if (r == 0 && (how & CHILD_WITH_POLICIES) && (r = add_policies(ike, ch, notes)) != 0)
-		remove_sas(ike, ch);
 	if (r != 0)
 		return r;
 	ch->installed = true;

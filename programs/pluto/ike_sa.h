@@ -120,6 +120,11 @@ struct ike_sa {
 	uint16_t local_port, remote_port;	/* 500, or 4500 with NAT-T */
 	struct ike_natt natt;
 	struct ikev2_frag *frag;	/* RFC 7383 agreed (ikev2_frag.h), or NULL */
+	/* The device took a child's SAs for packet offload but refused their
+	 * policies: every child of this IKE SA then asks for this instead
+	 * (crypto offload, or software), so SAs and policies agree. */
+	bool packet_policy_refused;
+	struct offload_policy offload_stepped_down;
 
 	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
 	struct alg_proposal ike_alg;

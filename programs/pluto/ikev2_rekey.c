@@ -1022,6 +1022,8 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	ike->remote_port = old->remote_port;
 	ike->natt = old->natt;
 	ike->natt.keepalive = NULL;	/* the old one's, freed with it */
+	ike->packet_policy_refused = old->packet_policy_refused;
+	ike->offload_stepped_down = old->offload_stepped_down;
 	ikev2_frag_inherit(ike, old);
 	ike->ike_alg = *alg;
 	ike->dh_group = alg->dh;

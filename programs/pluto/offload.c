@@ -100,6 +100,31 @@ void offload_policy_follow(const struct sa_offload *sa, struct kernel_policy *p)
 	p->offload_ifindex = packet ? sa->ifindex : 0;
 }
 
+bool offload_policy_refused(const struct offload_policy *pol, const struct sa_offload *sa,
+			    const char *policy, const struct kernel_err *e,
+			    struct offload_policy *retry, struct diag *notes)
+{
+	bool stepping = pol->mode == HW_OFFLOAD_AUTO;
+	bool may = stepping || pol->fallback;
+	diag_add(notes, "hw_offload: %s took the SAs for packet offload but refused their %s policy: %s (%s); "
+		 "hint: %s offloads SAs but not policies - try hw_offload=crypto; %s",
+		 sa->dev, policy, e->extack[0] ? e->extack : strerror(e->errnum), errno_name(e->errnum), sa->dev,
+		 stepping ? "installing the SAs again for crypto offload (hw_offload=auto)"
+		 : may ? "installing the SAs again in software (hw_offload_fallback=yes)"
+		       : "not installing them (hw_offload_fallback=no)");
+	if (!may)
+		return false;
+	*retry = *pol;
+	if (stepping) {
+		retry->mode = HW_OFFLOAD_CRYPTO;
+		retry->fallback = true;		/* auto's last step is software */
+	} else {
+		retry->mode = HW_OFFLOAD_NO;
+		snprintf(retry->software_why, sizeof(retry->software_why), "policy offload refused by %s", sa->dev);
+	}
+	return true;
+}
+
 /* ---- names ---- */
 
 const char *sa_name(const struct kernel_sa *sa, char *buf, size_t len)

@@ -67,6 +67,14 @@ int offload_install_pair(const struct kernel_ops *k, const struct offload_policy
 			 struct kernel_sa *in, struct kernel_sa *outbound,
 			 struct sa_offload out[2], struct diag *notes);
 
+/* The device took an SA pair for packet offload (sa, either of them) but
+ * refused a policy of it with e: one line for the user, and true when the
+ * pair may be installed again under *retry, which asks for crypto offload
+ * (hw_offload=auto) or software (hw_offload_fallback=yes). */
+bool offload_policy_refused(const struct offload_policy *pol, const struct sa_offload *sa,
+			    const char *policy, const struct kernel_err *e,
+			    struct offload_policy *retry, struct diag *notes);
+
 /* A policy follows the SA of its direction: when that SA got packet
  * offload, the policy is offloaded to the same device (the kernel wants
  * both there); otherwise it stays in software. */

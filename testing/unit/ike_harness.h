@@ -121,12 +121,15 @@ static inline void wire_clear(void)
 }
 
 /* Loads conf and secrets as pluto does at start (conns with auto= other
- * than ignore); false with the errors printed. */
-static inline bool harness_start(const char *conf, const char *secrets)
+ * than ignore); false with the errors printed. The kernel double starts
+ * empty, then kernel_setup (if any) scripts it before the conns load. */
+static inline bool harness_start_on(const char *conf, const char *secrets, void (*kernel_setup)(void))
 {
 	struct diag d;
 	diag_init(&d);
 	memset(&dbl, 0, sizeof(dbl));
+	if (kernel_setup != NULL)
+		kernel_setup();
 	wire_clear();
 	wire.filter = NULL;
 	if (!ike_crypto_init(&d))
@@ -163,6 +166,11 @@ static inline bool harness_start(const char *conf, const char *secrets)
 		}
 	}
 	return true;
+}
+
+static inline bool harness_start(const char *conf, const char *secrets)
+{
+	return harness_start_on(conf, secrets, NULL);
 }
 
 static inline void harness_stop(void)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include "kernel.h"
 #include "kernel_route.h"
@@ -33,6 +34,7 @@ static struct {
 	bool packet_kernel;
 	bool encap_kernel;		/* crypto offload of UDP-encapsulated SAs (6.12) */
 	struct kernel_err refuse_crypto, refuse_packet, refuse_plain;
+	struct kernel_err refuse_packet_policy;	/* a device without policy offload */
 	bool runs_in_software;		/* accepts offload, does not offload */
 	bool del_fails;			/* del_sa answers EBUSY and keeps the SA */
 	/* when set, decides each offloaded add like a driver would */
@@ -223,8 +225,19 @@ static struct kernel_policy *d_find_policy(const struct kernel_policy *p)
 	return NULL;
 }
 
+/* Sets a scripted refusal: errnum and the kernel's text. */
+static inline void dbl_refuse(struct kernel_err *slot, int errnum, const char *extack)
+{
+	slot->errnum = errnum;
+	snprintf(slot->extack, sizeof(slot->extack), "%s", extack);
+}
+
 static int d_put_policy(const struct kernel_policy *p, bool replace, struct kernel_err *e)
 {
+	if (p->offload == KERNEL_OFFLOAD_PACKET && dbl.refuse_packet_policy.errnum != 0) {
+		*e = dbl.refuse_packet_policy;
+		return -e->errnum;
+	}
 	struct kernel_policy *q = d_find_policy(p);
 	if (q != NULL && !replace) {
 		e->errnum = EEXIST;

@@ -1297,6 +1297,101 @@ static void rekey_refused_by_west(bool by_west)
 	assert_one_child_each(west, east);
 }
 
+static void packet_sas_but_no_packet_policies(void)
+{
+	dbl.esp_hw_offload = true;
+	dbl.packet_kernel = true;
+	dbl.link = (struct kernel_link){ .ifindex = 7, .name = "eth0" };
+	dbl_refuse(&dbl.refuse_packet_policy, EINVAL, "Policy offload is not supported");
+}
+
+/* A device that takes SAs for packet offload but not their policies (the
+ * kernel has packet offload, the driver no xdo_dev_policy_add): both ends
+ * ask for hw_offload=OFFLOAD with fallback FALLBACK; east, the responder,
+ * is returned. East installs first: what it reads back from the double
+ * that serves both ends is its own (west would find east's SAs). */
+static struct ike_sa *east_with_policy_offload_refused(const char *offload, const char *fallback)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tesp=aes_gcm128-null\n"
+		 "\thw_offload=%s\n\thw_offload_fallback=%s\n\tauto=add\n"
+		 "conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tesp=aes_gcm128-null\n"
+		 "\thw_offload=%s\n\thw_offload_fallback=%s\n\tauto=add\n", offload, fallback, offload, fallback);
+	harness_stop();
+	assert_true(harness_start_on(text, secrets, packet_sas_but_no_packet_policies));
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	log_set_tee(NULL, NULL);
+	return harness_sa("east", false);
+}
+
+static bool logged_line(const char *text)
+{
+	for (size_t i = 0; i < nlogged; i++) {
+		if (strstr(logged[i], text) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* No policy the double holds asks for packet offload. */
+static void assert_no_packet_policy(void)
+{
+	for (size_t i = 0; i < dbl.npols; i++)
+		assert_int_not_equal(dbl.pols[i].offload, KERNEL_OFFLOAD_PACKET);
+}
+
+static void test_auto_steps_down_to_crypto_when_the_device_refuses_packet_policies(void **state)
+{
+	(void)state;
+	struct ike_sa *east = east_with_policy_offload_refused("auto", "yes");
+	assert_non_null(east);
+	assert_true(east->tunnels[0].child.installed);
+	assert_int_equal(east->tunnels[0].child.offload[0].state, SA_OFFLOAD_CRYPTO);
+	assert_int_equal(east->tunnels[0].child.offload[1].state, SA_OFFLOAD_CRYPTO);
+	assert_true(logged_line("\"east\" #"));
+	assert_true(logged_line("hw_offload: eth0 took the SAs for packet offload but refused their outbound policy: "
+				"Policy offload is not supported (EINVAL); hint: eth0 offloads SAs but not policies - "
+				"try hw_offload=crypto; installing the SAs again for crypto offload (hw_offload=auto)"));
+	assert_no_packet_policy();
+	/* its rekeys ask for crypto offload at once: a packet SA, which the
+	 * double would take and no policy would follow, is not asked for */
+	unsigned serial = east->tunnels[0].child.serial;
+	assert_true(ikev2_rekey_now(east, false));
+	wire_pump(32);
+	assert_int_not_equal(east->tunnels[0].child.serial, serial);
+	assert_int_equal(east->tunnels[0].child.offload[0].state, SA_OFFLOAD_CRYPTO);
+	assert_no_packet_policy();
+}
+
+static void test_packet_with_fallback_runs_in_software_when_the_device_refuses_packet_policies(void **state)
+{
+	(void)state;
+	struct ike_sa *east = east_with_policy_offload_refused("packet", "yes");
+	assert_non_null(east);
+	assert_true(east->tunnels[0].child.installed);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(east->tunnels[0].child.offload[i].state, SA_OFFLOAD_SOFTWARE);
+		assert_string_equal(east->tunnels[0].child.offload[i].why, "policy offload refused by eth0");
+	}
+	assert_true(logged_line("installing the SAs again in software (hw_offload_fallback=yes)"));
+	assert_no_packet_policy();
+}
+
+static void test_packet_without_fallback_fails_and_leaves_nothing_when_the_device_refuses_packet_policies(void **state)
+{
+	(void)state;
+	assert_null(east_with_policy_offload_refused("packet", "no"));
+	assert_null(harness_sa("west", true));
+	assert_true(logged_line("refused their outbound policy: Policy offload is not supported (EINVAL)"));
+	assert_true(logged_line("not installing them (hw_offload_fallback=no)"));
+	assert_int_equal(dbl.nsas, 0);
+	assert_int_equal(dbl.npols, 0);
+}
+
 static void test_a_rekey_the_initiator_cannot_install_leaves_the_old_child_on_both_ends(void **state)
 {
 	(void)state;
@@ -1640,6 +1735,9 @@ int main(void)
 		T(test_the_responder_sends_on_the_new_child_only_after_the_old_is_deleted),
 		T(test_simultaneous_child_rekeys_leave_one_child),
 		T(test_a_rekey_the_initiator_cannot_install_leaves_the_old_child_on_both_ends),
+		T(test_auto_steps_down_to_crypto_when_the_device_refuses_packet_policies),
+		T(test_packet_with_fallback_runs_in_software_when_the_device_refuses_packet_policies),
+		T(test_packet_without_fallback_fails_and_leaves_nothing_when_the_device_refuses_packet_policies),
 		T(test_a_rekey_the_responder_cannot_install_leaves_the_old_child_on_both_ends),
 		T(test_the_initiator_rekeys_the_ike_sa),
 		T(test_the_responder_rekeys_the_ike_sa),

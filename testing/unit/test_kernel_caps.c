@@ -24,18 +24,12 @@ static int reset(void **state)
 	return 0;
 }
 
-static void refuse(struct kernel_err *slot, int errnum, const char *extack)
-{
-	slot->errnum = errnum;
-	snprintf(slot->extack, sizeof(slot->extack), "%s", extack);
-}
-
 /* 6.1 refuses a UDP-encapsulated SA's offload before it looks at any device. */
 static int kernel_6_1_encap(const struct kernel_sa *sa, struct kernel_err *e)
 {
 	if (!sa->encap)
 		return 0;
-	refuse(e, EINVAL, "Encapsulation and TFC padding can't be offloaded");
+	dbl_refuse(e, EINVAL, "Encapsulation and TFC padding can't be offloaded");
 	return -EINVAL;
 }
 
@@ -48,7 +42,7 @@ static void assert_lines_contain(const char *text)
 static void test_kernel_6_1(void **state)
 {
 	(void)state;
-	refuse(&dbl.refuse_packet, EINVAL, "Unrecognized flags in offload request");
+	dbl_refuse(&dbl.refuse_packet, EINVAL, "Unrecognized flags in offload request");
 	dbl.runs_in_software = true;	/* lo has no offload operations */
 	dbl.driver = kernel_6_1_encap;
 	kernel_caps_probe(&double_ops, 1, &caps, &lines);
@@ -64,7 +58,7 @@ static void test_kernel_6_12(void **state)
 {
 	(void)state;
 	/* packet offload on a device without offload operations: a bare EINVAL */
-	refuse(&dbl.refuse_packet, EINVAL, "");
+	dbl_refuse(&dbl.refuse_packet, EINVAL, "");
 	dbl.runs_in_software = true;
 	kernel_caps_probe(&double_ops, 1, &caps, &lines);
 	assert_true(caps.packet_offload);
@@ -82,7 +76,7 @@ static void test_kernel_6_12(void **state)
 static void test_kernel_without_esp_offload(void **state)
 {
 	(void)state;
-	refuse(&dbl.refuse_crypto, EINVAL, "Type doesn't support offload");
+	dbl_refuse(&dbl.refuse_crypto, EINVAL, "Type doesn't support offload");
 	kernel_caps_probe(&double_ops, 1, &caps, &lines);
 	assert_false(caps.packet_offload);
 	assert_false(caps.encap_crypto_offload);

@@ -50,12 +50,6 @@ static void use_cbc_sha1(void)
 	test_sa.integ_key_len = sizeof(sha1_key);
 }
 
-static void refuse(struct kernel_err *slot, int errnum, const char *extack)
-{
-	slot->errnum = errnum;
-	snprintf(slot->extack, sizeof(slot->extack), "%s", extack);
-}
-
 static int install(enum hw_offload mode, bool fallback)
 {
 	struct offload_policy pol = { .mode = mode, .fallback = fallback };
@@ -89,7 +83,7 @@ static void test_no_offload_installs_plain(void **state)
 static void test_no_offload_kernel_error_is_returned(void **state)
 {
 	(void)state;
-	refuse(&dbl.refuse_plain, EEXIST, "");
+	dbl_refuse(&dbl.refuse_plain, EEXIST, "");
 	assert_int_equal(install(HW_OFFLOAD_NO, true), -EEXIST);
 	assert_int_equal(dbl.nsas, 0);
 	assert_notes_contain("kernel refused outbound SA esp.9195dc7a@192.168.7.11 (AES_GCM_16_128)");
@@ -125,7 +119,7 @@ static void test_refusal_with_fallback_runs_in_software(void **state)
 {
 	(void)state;
 	use_cbc_sha1();
-	refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
+	dbl_refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
 	assert_int_equal(install(HW_OFFLOAD_YES, true), 0);
 	assert_int_equal(notes.count, 1);
 	assert_string_equal(notes.text,
@@ -142,7 +136,7 @@ static void test_refusal_without_fallback_fails_and_leaves_nothing(void **state)
 {
 	(void)state;
 	use_cbc_sha1();
-	refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
+	dbl_refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
 	assert_int_equal(install(HW_OFFLOAD_YES, false), -EINVAL);
 	assert_int_equal(dbl.adds, 1);
 	assert_int_equal(dbl.nsas, 0);
@@ -209,7 +203,7 @@ static void test_table_full_hint_counts_the_holders(void **state)
 	}
 	diag_init(&notes);
 	test_sa.spi = 0x2000;
-	refuse(&dbl.refuse_crypto, ENOSPC, "Device failed to offload this state");
+	dbl_refuse(&dbl.refuse_crypto, ENOSPC, "Device failed to offload this state");
 	assert_int_equal(install(HW_OFFLOAD_YES, true), 0);
 	assert_notes_contain("(ENOSPC); hint: the SA table of eth0 is full (33 SAs offloaded there now)");
 	assert_string_equal(state_str(), "software(eth0 refused: table full)");
@@ -219,7 +213,7 @@ static void test_esn_refusal_hints_esn_no(void **state)
 {
 	(void)state;
 	test_sa.esn = true;
-	refuse(&dbl.refuse_crypto, EINVAL, "Device doesn't support offload with ESN");
+	dbl_refuse(&dbl.refuse_crypto, EINVAL, "Device doesn't support offload with ESN");
 	assert_int_equal(install(HW_OFFLOAD_YES, false), -EINVAL);
 	assert_notes_contain("Device doesn't support offload with ESN (EINVAL); hint: this device cannot offload SAs with extended sequence numbers - try esn=no");
 }
@@ -230,7 +224,7 @@ static void test_gcm256_refusal_hints_128(void **state)
 	static uint8_t key256[36];
 	test_sa.encr_key = key256;
 	test_sa.encr_key_len = sizeof(key256);
-	refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
+	dbl_refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
 	assert_int_equal(install(HW_OFFLOAD_YES, true), 0);
 	assert_notes_contain("(AES_GCM_16_256)");
 	assert_notes_contain("hint: many NICs offload AES_GCM_16 only with a 128-bit key");
@@ -251,7 +245,7 @@ static void test_packet_refused_falls_back_to_software_not_crypto(void **state)
 {
 	(void)state;
 	dbl.packet_kernel = true;
-	refuse(&dbl.refuse_packet, EINVAL, "Unrecognized flags in offload request");
+	dbl_refuse(&dbl.refuse_packet, EINVAL, "Unrecognized flags in offload request");
 	assert_int_equal(install(HW_OFFLOAD_PACKET, true), 0);
 	assert_int_equal(dbl.adds, 2);
 	assert_int_equal(dbl.modes[1], KERNEL_OFFLOAD_NONE);
@@ -263,7 +257,7 @@ static void test_packet_refused_by_device_names_the_device(void **state)
 {
 	(void)state;
 	dbl.packet_kernel = true;
-	refuse(&dbl.refuse_packet, EINVAL, "netdevsim: Unsupported ipsec offload type");
+	dbl_refuse(&dbl.refuse_packet, EINVAL, "netdevsim: Unsupported ipsec offload type");
 	assert_int_equal(install(HW_OFFLOAD_PACKET, true), 0);
 	assert_int_equal(notes.count, 1);
 	assert_notes_contain("hw_offload: eth0 refused outbound SA esp.9195dc7a@192.168.7.11 (AES_GCM_16_128) for packet offload: "
@@ -277,7 +271,7 @@ static void test_packet_refused_by_device_without_fallback_leaves_nothing(void *
 {
 	(void)state;
 	dbl.packet_kernel = true;
-	refuse(&dbl.refuse_packet, EINVAL, "netdevsim: Unsupported ipsec offload type");
+	dbl_refuse(&dbl.refuse_packet, EINVAL, "netdevsim: Unsupported ipsec offload type");
 	assert_int_equal(install(HW_OFFLOAD_PACKET, false), -EINVAL);
 	assert_int_equal(dbl.adds, 1);
 	assert_int_equal(dbl.nsas, 0);
@@ -331,7 +325,7 @@ static void test_auto_steps_down_packet_then_crypto(void **state)
 {
 	(void)state;
 	dbl.packet_kernel = true;
-	refuse(&dbl.refuse_packet, EOPNOTSUPP, "");
+	dbl_refuse(&dbl.refuse_packet, EOPNOTSUPP, "");
 	assert_int_equal(install(HW_OFFLOAD_AUTO, false), 0);
 	assert_int_equal(dbl.modes[0], KERNEL_OFFLOAD_PACKET);
 	assert_int_equal(dbl.modes[1], KERNEL_OFFLOAD_CRYPTO);
@@ -344,8 +338,8 @@ static void test_auto_never_fails_on_refusals(void **state)
 	(void)state;
 	dbl.packet_kernel = true;
 	use_cbc_sha1();
-	refuse(&dbl.refuse_packet, EINVAL, "Device failed to offload this state");
-	refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
+	dbl_refuse(&dbl.refuse_packet, EINVAL, "Device failed to offload this state");
+	dbl_refuse(&dbl.refuse_crypto, EINVAL, "Device failed to offload this state");
 	/* fallback=no does not make auto fail: auto never fails because of offload. */
 	assert_int_equal(install(HW_OFFLOAD_AUTO, false), 0);
 	assert_int_equal(dbl.adds, 3);
@@ -370,7 +364,7 @@ static int refuse_outbound(const struct kernel_sa *sa, struct kernel_err *e)
 {
 	if (sa->inbound)
 		return 0;
-	refuse(e, EINVAL, "Device failed to offload this state");
+	dbl_refuse(e, EINVAL, "Device failed to offload this state");
 	return -EINVAL;
 }
 
