@@ -120,6 +120,10 @@ struct ike_sa {
 	uint16_t local_port, remote_port;	/* 500, or 4500 with NAT-T */
 	struct ike_natt natt;
 	struct ikev2_frag *frag;	/* RFC 7383 agreed (ikev2_frag.h), or NULL */
+	/* certificates (ikev2_cert.h) */
+	unsigned peer_sig_hashes;	/* its SIGNATURE_HASH_ALGORITHMS, SIG_HASH_BITs */
+	bool peer_asked_cert;		/* it sent a CERTREQ */
+	char peer_auth[600];		/* how it authenticated, for the log and --status */
 
 	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
 	struct alg_proposal ike_alg;
