@@ -14,7 +14,8 @@
 # with their private keys. Each end certificate names NAME.example (DNS)
 # and NAME@example (email) as subjectAltNames. DIR also gets ca.pem and,
 # for each end certificate, NAME.p12 (certificate and key, empty
-# password), NAME.pem and NAME.key.pem (PKCS#8, unencrypted), as a peer
+# password, made by openssl), NAME.pem and NAME.key.pem (PKCS#8,
+# unencrypted), as a peer
 # that is not NSS-based (strongSwan) wants them; with MKCERTS_DB_ONLY=1,
 # only the database is made (the unit tests need no more).
 set -eu
@@ -55,11 +56,15 @@ certutil -D -d "$db" -n rogueca
 rm -f "$dir/noise"
 [ "${MKCERTS_DB_ONLY:-0}" = 1 ] && exit 0
 certutil -L -d "$db" -n ca -a > "$dir/ca.pem"
+# pk12util's own export protects the key with many PBKDF2 rounds, which
+# take half a minute per import in the TCG test VM: the NAME.p12 kept is
+# remade by openssl with one round (its password is empty anyway).
 for nick in west east west-ec east-ec expired rogue; do
-	pk12util -o "$dir/$nick.p12" -n "$nick" -d "$db" -W "" > /dev/null
+	pk12util -o "$dir/$nick.nss.p12" -n "$nick" -d "$db" -W "" > /dev/null
 	certutil -L -d "$db" -n "$nick" -a > "$dir/$nick.pem"
-	if command -v openssl > /dev/null; then
-		openssl pkcs12 -in "$dir/$nick.p12" -passin pass: -nocerts -nodes 2> /dev/null |
-			openssl pkey -out "$dir/$nick.key.pem"
-	fi
+	openssl pkcs12 -in "$dir/$nick.nss.p12" -passin pass: -nocerts -nodes 2> /dev/null |
+		openssl pkey -out "$dir/$nick.key.pem"
+	openssl pkcs12 -export -in "$dir/$nick.pem" -inkey "$dir/$nick.key.pem" -name "$nick" \
+		-passout pass: -iter 1 -macalg sha256 -out "$dir/$nick.p12"
+	rm -f "$dir/$nick.nss.p12"
 done

@@ -17,11 +17,13 @@
 #               nat_tunnel_checks WHO (up through it: ESP in UDP, pings; sets NAT_PORT)
 #               nat_port_at_east (where east's outbound SA sends to)
 #               nat_keepalives (NAT keepalives nat forwarded) | nat_forget (its mappings)
-#   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
+#   daemon      pluto_start NAME NS CONF SECRETS [NSSDIR] | whack NAME ARGS... | pluto_stop NAME
 #               pluto_crash NAME (kill -9: a crash, nothing cleaned up)
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
 #               pluto_psk_conf SIDE LOCAL REMOTE [CONN] (a pluto-to-pluto tunnel "t")
-#   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
+#   certificates nss_db DIR NICK... (an NSS database trusting the test CA,
+#               with NICKs' certificates and keys from testing/certs: SW_CERTS)
+#   peers       libreswan_start NAME NS CONF SECRETS [NICKS] | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
 #               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t")
 #               strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES] | swanctl_run NAME ARGS...
@@ -358,12 +360,12 @@ nsim_ipsec() {
 # ($SW_RUNDIR/NAME) and log ($SW_LOGDIR/NAME/pluto.log), waited for until its
 # control socket is there.
 pluto_start() {
-	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 pid
+	local name=$1 nsn=$2 conf=$3 secrets=$4 nssdir=${5:-$SW_RUNDIR/$1/nss} d=$SW_LOGDIR/$1 pid
 	mkdir -p "$d" "$SW_RUNDIR/$name"
 	# Not through ns(): a function in the background is a subshell, and $!
 	# would be its pid, which a TERM does not pass on to pluto.
 	ip netns exec "$(ns_name "$nsn")" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
-		--rundir "$SW_RUNDIR/$name" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
+		--rundir "$SW_RUNDIR/$name" --nssdir "$nssdir" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
 	pid=$!
 	_sw_pluto+=("$name:$nsn:$pid")
 	wait_for 20 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
@@ -414,6 +416,25 @@ pluto_psk_conf() {
 		printf '%s' "$auto"
 	} >"$SW_LOGDIR/$side.conf"
 	echo "$here $there : PSK \"pluto-to-pluto test secret, not a real one\"" >"$SW_LOGDIR/$side.secrets"
+}
+
+# --- certificates ---------------------------------------------------------------
+# The test CA and its certificates and keys (testing/certs, made by its
+# mkcerts.sh): ca.pem, and NICK.p12, NICK.pem, NICK.key.pem for west, east,
+# west-ec (P-256), east-ec (P-384), expired, rogue (of an unknown CA).
+SW_CERTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../certs" && pwd)
+# nss_db DIR NICK...: an NSS database (sql:, no password) in DIR, made
+# unless it is there, that trusts the test CA and holds each NICK's
+# certificate and private key. Kept in $SW_RUNDIR, not on SW_LOGDIR's 9p
+# share, where sqlite's locks may not work.
+nss_db() {
+	local dir=$1 nick; shift
+	mkdir -p "$dir"
+	[ -e "$dir/cert9.db" ] || certutil -N -d "sql:$dir" --empty-password || return 1
+	certutil -A -d "sql:$dir" -n "Swan Test CA" -t "CT,," -a -i "$SW_CERTS/ca.pem" || return 1
+	for nick; do
+		pk12util -i "$SW_CERTS/$nick.p12" -d "sql:$dir" -W "" >/dev/null || return 1
+	done
 }
 
 # --- rekeying against a peer ----------------------------------------------------
@@ -718,13 +739,14 @@ peer_crash() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# libreswan_start NAME NS CONF SECRETS: libreswan's pluto in NS (--nofork),
-# with its rundir, dumpdir and NSS db (made by `ipsec initnss`) in
+# libreswan_start NAME NS CONF SECRETS [NICKS]: libreswan's pluto in NS (--nofork),
+# with its rundir, dumpdir and NSS db (made by `ipsec initnss`; with NICKS,
+# trusting the test CA and holding those certificates: nss_db) in
 # $SW_RUNDIR/NAME, its ipsec.d and log in $SW_LOGDIR/NAME. Waited for until
 # its control socket is there and the conns of CONF with auto=add/start are
 # loaded (pluto runs addconn --autoall itself; it logs "loading secrets" last).
 libreswan_start() {
-	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1 pid o
+	local name=$1 nsn=$2 conf=$3 secrets=$4 nicks=${5:-} d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1 pid o
 	_sw_peers_load
 	mkdir -p "$d/ipsec.d" "$r/nss"
 	_sw_peer_conf[$name]=$conf
@@ -733,6 +755,8 @@ libreswan_start() {
 		echo "$o" | _sw_comment
 		exit 1
 	fi
+	# shellcheck disable=SC2086 # nicks are words
+	[ -z "$nicks" ] || must nss_db "$r/nss" $nicks
 	_sw_libreswan_env _sw_peer_run "$nsn" "$LIBRESWAN_ROOT/usr/libexec/ipsec:/usr/libexec/ipsec" -- \
 		"$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" --nofork --config "$conf" --secretsfile "$secrets" \
 		--rundir "$r" --dumpdir "$r" --nssdir "$r/nss" --ipsecdir "$d/ipsec.d" \
@@ -845,7 +869,8 @@ swanctl_ts_conf() {
 }
 # strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES]: strongSwan's charon
 # in NS with a strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf:
-# only the plugins a PSK tunnel needs, log to charon.log beside it, and each
+# only the plugins a PSK tunnel needs and those in STRONGSWAN_PLUGINS (for
+# certificates: "pem pkcs1 pkcs8 x509 constraints"), log to charon.log beside it, and each
 # line of CHARON_LINES in its charon section, e.g. "retransmit_tries = 2"),
 # its pid file and vici socket in $SW_RUNDIR/NAME/run; then swanctl
 # --load-all --file SWANCTL_CONF.
@@ -858,7 +883,7 @@ strongswan_start() {
 	# supported"). swanctl loads the parsers it would need for certificates.
 	cat >"$d/strongswan.conf" <<-CONF
 	charon {
-		load = random nonce openssl kdf kernel-netlink socket-default vici
+		load = random nonce openssl kdf kernel-netlink socket-default vici ${STRONGSWAN_PLUGINS:-}
 		$extra
 		filelog {
 			log {
