@@ -25,7 +25,10 @@
 #               with NICKs' certificates and keys from testing/certs: SW_CERTS)
 #   peers       libreswan_start NAME NS CONF SECRETS [NICKS] | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
-#               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t")
+#               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t";
+#               CONN with authby=: of certificates)
+#               pluto_cert_conf SIDE LOCAL REMOTE NICK RIGHTID [CONN] (a tunnel of
+#               certificates) | cert_up_checks WHO PEER MARK_W PEER_LOG MARK_P ERE
 #               strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES] | swanctl_run NAME ARGS...
 #               swanctl_psk_conf LOCAL REMOTE PSK ESP [IKE] (a PSK tunnel "t")
 #               strongswan_stop NAME | peer_crash NAME (kill -9) (Debian's
@@ -368,7 +371,7 @@ pluto_start() {
 		--rundir "$SW_RUNDIR/$name" --nssdir "$nssdir" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
 	pid=$!
 	_sw_pluto+=("$name:$nsn:$pid")
-	wait_for 20 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
+	wait_for 60 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
 		{ not_ok "setup: pluto $name did not start"; exit 1; }
 }
 _sw_pluto_field() {
@@ -798,14 +801,51 @@ libreswan_stop() { _sw_peer_stop "$1"; }
 # libreswan_psk_conf LOCAL REMOTE [SETUP_LINES [CONN_LINES]]: on stdout, an
 # ipsec.conf for libreswan with one IKEv2 tunnel "t" authenticated by PSK,
 # auto=add; each line of SETUP_LINES goes into config setup, each of
-# CONN_LINES into the conn (e.g. "ike=aes_gcm256-sha2_256;dh19").
+# CONN_LINES into the conn (e.g. "ike=aes_gcm256-sha2_256;dh19"). CONN_LINES
+# with an authby= (and leftcert=...) make it a tunnel of certificates.
 libreswan_psk_conf() {
-	local here=$1 there=$2 setup=${3:-} conn=${4:-} line
+	local here=$1 there=$2 setup=${3:-} conn=${4:-} line authby=$'\tauthby=secret\n'
+	case $conn in *authby=*) authby= ;; esac
 	printf 'config setup\n\tdnssec-enable=no\n'
 	while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$setup"
-	printf '\nconn t\n\tikev2=insist\n\tauthby=secret\n\tleft=%s\n\tright=%s\n\ttype=tunnel\n' "$here" "$there"
+	printf '\nconn t\n\tikev2=insist\n%s\tleft=%s\n\tright=%s\n\ttype=tunnel\n' "$authby" "$here" "$there"
 	while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
 	printf '\tauto=add\n'
+}
+
+# pluto_cert_conf SIDE LOCAL REMOTE NICK RIGHTID [CONN_LINES]: writes
+# $SW_LOGDIR/SIDE.conf, one tunnel "t" between LOCAL and REMOTE whose end
+# here authenticates with the RSA certificate NICK of the test CA and the
+# other with one whose ID is RIGHTID (ike=aes_gcm128-sha2_256;dh19,
+# esp=aes_gcm128-null, auto=add; each line of CONN_LINES goes into the
+# conn), and an empty $SW_LOGDIR/SIDE.secrets.
+pluto_cert_conf() {
+	local side=$1 here=$2 there=$3 nick=$4 rightid=$5 conn=${6:-} line
+	{
+		printf 'conn t\n\tleft=%s\n\tright=%s\n\tauthby=rsasig\n\tleftcert=%s\n\trightid="%s"\n' \
+			"$here" "$there" "$nick" "$rightid"
+		printf '\tike=aes_gcm128-sha2_256;dh19\n\tesp=aes_gcm128-null\n\tauto=add\n'
+		while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
+	} >"$SW_LOGDIR/$side.conf"
+	: >"$SW_LOGDIR/$side.secrets"
+}
+
+# cert_up_checks WHO PEER MARK_W PEER_LOG MARK_P PEER_ERE: after this pluto
+# (west) and a peer daemon (east) brought "t" up: pluto logged since
+# MARK_W that it authenticated east's RSA certificate ('CN=east,O=Swan
+# Test'), PEER_LOG has a line matching PEER_ERE since MARK_P (it
+# authenticated pluto's), and both kernels hold the SA pair, which passes
+# a ping.
+cert_up_checks() {
+	local who=$1 peer=$2 mw=$3 plog=$4 mp=$5 ere=$6
+	check "$who: pluto authenticated $peer by its RSA certificate" wait_for 20 "pluto's established line" \
+		_sw_logged_since "$SW_LOGDIR/west/pluto.log" "$mw" "established IKE SA with 192.0.2.2; authenticated peer 'CN=east,O=Swan Test' with an RSA signature and certificate 'CN=east,O=Swan Test'"
+	check "$who: $peer authenticated pluto's certificate" wait_for 20 "$peer's line" \
+		bash -c 'tail -n +$(($2 + 1)) "$1" | grep -E "$3" >/dev/null' _ "$plog" "$mp" "$ere"
+	log_since "$plog" "$mp" | grep -E "$ere" | _sw_comment
+	check "$who: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
+	check "$who: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
+	check "$who: a ping from west to east passes" sw_ping west -c 1 -W 5 -I 192.0.2.1 192.0.2.2
 }
 
 # swanctl_psk_conf LOCAL REMOTE PSK ESP_PROPOSALS [IKE_PROPOSALS]: on stdout,

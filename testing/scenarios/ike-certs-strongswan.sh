@@ -1,0 +1,76 @@
+#!/bin/bash
+# This pluto (west) against Debian's strongSwan (east: charon driven by
+# swanctl) with RSA certificates of the test CA (testing/certs): swanctl
+# loads east's from x509/, its key from private/ and the CA from x509ca/
+# beside its swanctl.conf; west's NSS database holds the CA and only its
+# own certificate. Each side initiates in turn; each says it authenticated
+# the other's certificate, both kernels hold the SA pair and pings pass.
+# strongSwan writes a DN in the DER's order (O=..., CN=...); pluto in RFC
+# 4514's (CN=..., O=...).
+. "$(dirname "$0")/lib.sh"
+
+ns_add west east
+veth_add west veth-w 192.0.2.1/24 east veth-e 192.0.2.2/24
+d=$SW_LOGDIR
+pluto_cert_conf west 192.0.2.1 192.0.2.2 west "CN=east, O=Swan Test"
+s=$d/east-swanctl
+mkdir -p "$s/x509" "$s/x509ca" "$s/private"
+cp "$SW_CERTS/east.pem" "$s/x509/"
+cp "$SW_CERTS/ca.pem" "$s/x509ca/"
+cp "$SW_CERTS/east.key.pem" "$s/private/"
+cat >"$s/swanctl.conf" <<CONF
+connections {
+t {
+version = 2
+local_addrs = 192.0.2.2
+remote_addrs = 192.0.2.1
+proposals = aes128gcm16-prfsha256-ecp256
+local {
+auth = pubkey
+certs = east.pem
+id = "O=Swan Test, CN=east"
+}
+remote {
+auth = pubkey
+id = "O=Swan Test, CN=west"
+}
+children {
+t {
+mode = tunnel
+esp_proposals = aes128gcm16
+}
+}
+}
+}
+CONF
+must nss_db "$SW_RUNDIR/west/nss" west
+pluto_start west west "$d/west.conf" "$d/west.secrets" "$SW_RUNDIR/west/nss"
+STRONGSWAN_PLUGINS="pem pkcs1 pkcs8 x509 constraints pubkey" strongswan_start east east "$s/swanctl.conf"
+ok "this pluto and strongSwan $STRONGSWAN_VERSION are running"
+wlog=$d/west/pluto.log elog=$d/east/charon.log
+
+ere="authentication of 'O=Swan Test, CN=west' with .* successful"
+# up_checks WHO MARK_W MARK_E: cert_up_checks, and swanctl lists the child.
+up_checks() {
+	local o
+	cert_up_checks "$1" strongSwan "$2" "$elog" "$3" "$ere"
+	o=$(swanctl_run east --list-sas 2>&1)
+	echo "$o" | _sw_comment
+	check "$1: swanctl --list-sas shows the child SA installed" grep -qE 't: #[0-9]+, reqid [0-9]+, INSTALLED' <<<"$o"
+}
+
+# 1. This pluto initiates.
+mw=$(log_mark "$wlog") me=$(log_mark "$elog")
+out=$(whack west --name t --up 2>&1); rc=$?
+echo "$out" | _sw_comment
+check "pluto initiating: --up exits 0" test "$rc" -eq 0
+up_checks "pluto initiating" "$mw" "$me"
+must whack west --name t --down
+check "and strongSwan removed its SAs on our Delete" wait_for 20 "east's SAs to go" esp_is east 0
+
+# 2. strongSwan initiates, this pluto answers.
+mw=$(log_mark "$wlog") me=$(log_mark "$elog")
+must swanctl_run east --initiate --child t --timeout 30
+up_checks "strongSwan initiating" "$mw" "$me"
+must swanctl_run east --terminate --ike t
+check "after strongSwan's --terminate west holds no ESP SA" wait_for 20 "west's SAs to go" esp_is west 0
