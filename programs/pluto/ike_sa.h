@@ -125,6 +125,10 @@ struct ike_sa {
 	 * (crypto offload, or software), so SAs and policies agree. */
 	bool packet_policy_refused;
 	struct offload_policy offload_stepped_down;
+	/* certificates (ikev2_cert.h) */
+	unsigned peer_sig_hashes;	/* its SIGNATURE_HASH_ALGORITHMS, SIG_HASH_BITs */
+	bool peer_asked_cert;		/* it sent a CERTREQ */
+	char peer_auth[600];		/* how it authenticated, for the log and --status */
 
 	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
 	struct alg_proposal ike_alg;

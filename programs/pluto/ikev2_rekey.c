@@ -1025,6 +1025,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	ike->packet_policy_refused = old->packet_policy_refused;
 	ike->offload_stepped_down = old->offload_stepped_down;
 	ikev2_frag_inherit(ike, old);
+	memcpy(ike->peer_auth, old->peer_auth, sizeof(ike->peer_auth));	/* the peer authenticated once, then */
 	ike->ike_alg = *alg;
 	ike->dh_group = alg->dh;
 	memcpy(ike->spi_i, spi_i, IKEV2_SPI_LEN);
