@@ -201,9 +201,9 @@ static void keymat_free(struct child_sa *ch)
 
 /* What the IKE SA's children ask of offload: the conn's, under the rule
  * for encapsulated SAs, or what a refused policy stepped it down to. */
-static const struct offload_policy *offload_policy_of(const struct ike_sa *ike)
+static const struct offload_policy *offload_policy_of(const struct ike_sa *ike, const struct child_sa *ch)
 {
-	if (ike->packet_policy_refused)
+	if (ch->stepped_down)
 		return &ike->offload_stepped_down;
 	return ike->natt.encap ? &ike->natt.offload : &ike->c->offload;
 }
@@ -218,7 +218,7 @@ static int install_one(struct ike_sa *ike, struct child_sa *ch, bool inbound, co
 	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
 	struct kernel_sa sa;
 	make_sa(ike, ch, inbound, keys, keys + ek, ike->c, &sa);
-	int r = offload_install_sa(kernel, offload_policy_of(ike), &sa, &ch->offload[inbound ? 0 : 1], notes);
+	int r = offload_install_sa(kernel, offload_policy_of(ike, ch), &sa, &ch->offload[inbound ? 0 : 1], notes);
 	explicit_bzero(&sa, sizeof(sa));
 	return r;
 }
@@ -275,11 +275,12 @@ static int install_policies(struct ike_sa *ike, struct child_sa *ch, unsigned ho
 	}
 	bool in = refused.dir == KERNEL_DIR_IN;
 	struct offload_policy retry;
-	if (!offload_policy_refused(offload_policy_of(ike), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
+	if (!offload_policy_refused(offload_policy_of(ike, ch), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
 				    &e, &retry, notes))
 		return r;
 	ike->packet_policy_refused = true;
 	ike->offload_stepped_down = retry;
+	ch->stepped_down = true;
 	r = install_sas(ike, ch, how, keymat, len, notes);
 	if (r == 0 && (r = add_policies(ike, ch, &refused, &e)) != 0) {
 		diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
@@ -309,6 +310,10 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
 	child_soft_limits(ike->c->config, ike->initiator, ch);
+	/* A new tunnel's policies follow its SAs: stepped down if the IKE SA
+	 * is; a rekey keeps to what its tunnel's policies were made under. */
+	if (how & CHILD_WITH_POLICIES)
+		ch->stepped_down = ike->packet_policy_refused;
 	int r = install_sas(ike, ch, how, keymat, len, notes);
 	if (r == 0 && (how & CHILD_WITH_POLICIES))
 		r = install_policies(ike, ch, how, keymat, len, notes);

@@ -56,6 +56,8 @@ enum ike_state {
 struct child_sa {
 	unsigned serial;
 	bool installed;			/* its SAs are in the kernel (but see out_pending) */
+	bool stepped_down;		/* its tunnel's policies were installed under the IKE SA's
+					 * offload_stepped_down: its SAs, and its rekeys', ask for it */
 	bool out_pending;		/* a rekey's responder: the outbound SA waits (child_sa.h) */
 	uint32_t spi_in, spi_out;		/* in: ours; out: the peer's */
 	uint32_t reqid;

@@ -514,7 +514,7 @@ static bool start_child(struct ike_sa *ike, struct tunnel *t)
 		rk->old_serial = old->serial;
 		rk->old_spi_in = old->spi_in;
 	}
-	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid };
+	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid, .stepped_down = old->stepped_down };
 	if (old->installed)
 		ikev2_child_keep_selectors(&rk->child, old);
 	else
@@ -780,7 +780,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 {
 	static struct alg_proposals esp;
 	static struct ikev2_sa_payload chosen;
-	struct child_sa made = { .serial = next_serial(), .reqid = t->child.reqid,
+	struct child_sa made = { .serial = next_serial(), .reqid = t->child.reqid, .stepped_down = t->child.stepped_down,
 				 .replaces = old != NULL ? old->serial : 0 };
 	if (old != NULL)
 		ikev2_child_keep_selectors(&made, old);
