@@ -295,6 +295,7 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 	size_t len = 2 * (encr_bytes(&ch->alg) + integ_key_bytes(ch->alg.integ));
 	uint8_t keymat[CHILD_KEYMAT_MAX];
 	if (!derive_keymat(ike, n, keymat, len)) {
+		explicit_bzero(keymat, sizeof(keymat));
 		diag_add(notes, "cannot derive the child SA's keys");
 		return -EINVAL;
 	}

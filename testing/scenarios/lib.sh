@@ -115,6 +115,9 @@ wait_for() {
 		sleep 0.2
 	done
 }
+# wait_unscaled SECONDS DESC CMD...: wait_for with the deadline as named,
+# for a check that something does not happen in that time (check_fails).
+wait_unscaled() { SW_WAIT_SCALE=1 wait_for "$@"; }
 
 # --- logs -------------------------------------------------------------------
 # log_mark FILE: how many lines FILE has now (0 when there is none yet).
