@@ -123,8 +123,9 @@ struct ike_sa {
 	struct ike_natt natt;
 	struct ikev2_frag *frag;	/* RFC 7383 agreed (ikev2_frag.h), or NULL */
 	/* The device took a child's SAs for packet offload but refused their
-	 * policies: every child of this IKE SA then asks for this instead
-	 * (crypto offload, or software), so SAs and policies agree. */
+	 * policies: that tunnel, and every tunnel made after it on this IKE
+	 * SA, asks for this instead (crypto offload, or software), and so do
+	 * their rekeys (child_sa.stepped_down), so SAs and policies agree. */
 	bool packet_policy_refused;
 	struct offload_policy offload_stepped_down;
 	/* certificates (ikev2_cert.h) */
