@@ -218,6 +218,19 @@ static struct ike_sa *harness_sa(const char *name, bool initiator)
 	return NULL;
 }
 
+/* The IKE SAs of a tunnel, the initiator's and the responder's (by conn
+ * name), in *i and *r; true when both are established with their first
+ * child installed. */
+static inline bool harness_tunnel_up(const char *initiator, const char *responder, struct ike_sa **i,
+				     struct ike_sa **r)
+{
+	*i = harness_sa(initiator, true);
+	*r = harness_sa(responder, false);
+	return *i != NULL && *r != NULL && (*i)->state == IKE_ESTABLISHED && (*r)->state == IKE_ESTABLISHED &&
+	       (*i)->ntunnels > 0 && (*r)->ntunnels > 0 &&
+	       (*i)->tunnels[0].child.installed && (*r)->tunnels[0].child.installed;
+}
+
 /* The first notify type in a plain (IKE_SA_INIT) message other than the
  * NAT detection ones every answer carries (natt.h) and the
  * IKEV2_FRAGMENTATION_SUPPORTED of one that takes fragments, or 0: what an answer

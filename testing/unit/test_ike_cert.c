@@ -89,13 +89,8 @@ static void up(void)
 
 static void assert_up(const char *peer_auth_of_east, const char *peer_auth_of_west)
 {
-	struct ike_sa *i = harness_sa("west", true), *r = harness_sa("east", false);
-	assert_non_null(i);
-	assert_non_null(r);
-	assert_int_equal(i->state, IKE_ESTABLISHED);
-	assert_int_equal(r->state, IKE_ESTABLISHED);
-	assert_true(i->tunnels[0].child.installed);
-	assert_true(r->tunnels[0].child.installed);
+	struct ike_sa *i, *r;
+	assert_true(harness_tunnel_up("west", "east", &i, &r));
 	if (strstr(i->peer_auth, peer_auth_of_east) == NULL)
 		fail_msg("west says east authenticated with: %s", i->peer_auth);
 	if (strstr(r->peer_auth, peer_auth_of_west) == NULL)

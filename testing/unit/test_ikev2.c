@@ -66,13 +66,8 @@ static void assert_keys_agree(const struct ike_sa *a, const struct ike_sa *b)
  * up, with children whose keys agree. */
 static void assert_tunnel_up(const char *initiator, const char *responder)
 {
-	struct ike_sa *i = harness_sa(initiator, true), *r = harness_sa(responder, false);
-	assert_non_null(i);
-	assert_non_null(r);
-	assert_int_equal(i->state, IKE_ESTABLISHED);
-	assert_int_equal(r->state, IKE_ESTABLISHED);
-	assert_true(i->tunnels[0].child.installed);
-	assert_true(r->tunnels[0].child.installed);
+	struct ike_sa *i, *r;
+	assert_true(harness_tunnel_up(initiator, responder, &i, &r));
 	assert_keys_agree(i, r);
 	assert_keys_agree(r, i);
 	/* the answer's TS read as the subnets they are (192.0.2.1 alone is
