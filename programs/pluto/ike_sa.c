@@ -211,6 +211,8 @@ void buf_free(struct buf *b)
 /* The children's kernel state and keys are gone already (child_sa_remove). */
 static void free_tunnels(struct ike_sa *ike)
 {
+	for (unsigned k = 0; k < ike->ntunnels; k++)
+		conn_unref(ike->tunnels[k].c);
 	if (ike->tunnels != NULL)
 		explicit_bzero(ike->tunnels, ike->ntunnels * sizeof(*ike->tunnels));
 	free(ike->tunnels);
@@ -226,9 +228,30 @@ bool ike_sa_make_tunnels(struct ike_sa *ike)
 	if (ike->tunnels == NULL)
 		return false;
 	ike->ntunnels = n;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		ike->tunnels[i].c = conn_ref(ike->c);
+		ike->tunnels[i].ends = ike->ends;
 		ike->tunnels[i].pair = i;
+	}
 	return true;
+}
+
+struct tunnel *ike_sa_add_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair)
+{
+	if (ike->ntunnels >= IKE_TUNNELS_MAX)
+		return NULL;
+	struct tunnel *more = realloc(ike->tunnels, (ike->ntunnels + 1) * sizeof(*more));
+	if (more == NULL)
+		return NULL;
+	ike->tunnels = more;
+	struct tunnel *t = &more[ike->ntunnels++];
+	*t = (struct tunnel){ .c = conn_ref(c), .ends = *ends, .pair = pair };
+	return t;
+}
+
+bool tunnel_of_conn(const struct tunnel *t, const char *name, unsigned instance)
+{
+	return t->c->instance == instance && strcmp(t->c->config->name, name) == 0;
 }
 
 struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch)
@@ -310,24 +333,28 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	}
 }
 
-struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch)
+struct logger child_logger(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch)
 {
-	struct logger lg = ike->log;
+	struct logger lg = ike->log;	/* the whack following, the first error kept */
+	snprintf(lg.name, sizeof(lg.name), "%s", t->c->config->name);
+	snprintf(lg.instance, sizeof(lg.instance), "%s", t->c->instance_text);
 	lg.serial = ch->serial;
 	return lg;
 }
 
-void child_log(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const char *fmt, ...)
+void child_log(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch, enum log_level level,
+	       const char *fmt, ...)
 {
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	va_list ap;
 	va_start(ap, fmt);
 	logger_vlog(&lg, level, fmt, ap);
 	va_end(ap);
 }
 
-void child_log_lines(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const struct diag *d)
+void child_log_lines(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch,
+		     enum log_level level, const struct diag *d)
 {
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	logger_lines(&lg, level, d);
 }

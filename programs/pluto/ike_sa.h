@@ -77,9 +77,17 @@ struct child_sa {
 
 #define CHILD_RETIRING_MAX 2
 
-/* One pair of the conn's subnets that the IKE SA carries: its child SA,
- * the ones a rekey of it replaces, and the rekey it is owed. */
+/* One pair of a conn's subnets that the IKE SA carries: its child SA,
+ * the ones a rekey of it replaces, and the rekey it is owed. The pair is
+ * of the IKE SA's own conn, or of another conn between the same hosts
+ * and IDs whose child the peer asked for over this IKE SA (as strongSwan
+ * and libreswan share one IKE SA among such conns): everything about the
+ * child (its proposals, lifetimes, offload, updown, trap, status and log
+ * lines) is its conn's; the IKE SA's own things stay with ike->c. */
 struct tunnel {
+	struct connection *c;		/* a reference: the conn the pair is of */
+	struct ends ends;		/* c's ends with the peer's authenticated ID; the
+					 * addresses in use are the IKE SA's (ike->ends) */
 	unsigned pair;			/* which pair of subnets of the ends (ends_pair) */
 	struct child_sa child;		/* the current one (serial 0: none yet) */
 	struct child_sa retiring[CHILD_RETIRING_MAX];	/* replaced, until deleted */
@@ -153,7 +161,8 @@ struct ike_sa {
 	struct buf response;		/* our answer to it, sent again for them */
 	struct timespec resent_at;	/* when it was last sent again */
 
-	struct tunnel *tunnels;		/* one per pair of the conn's subnets */
+	struct tunnel *tunnels;		/* one per pair of the conn's subnets, then
+					 * those of other conns (ike_sa_add_tunnel) */
 	unsigned ntunnels;
 	/* rekeying (ikev2_rekey.c) */
 	struct ikev2_rekey *rekey;	/* our CREATE_CHILD_SA under way, or NULL */
@@ -218,6 +227,14 @@ unsigned child_sa_count(void);
  * by the responder once IKE_AUTH chose the conn, and for the successor
  * of a rekeyed IKE SA. */
 bool ike_sa_make_tunnels(struct ike_sa *ike);
+/* The most tunnels one IKE SA carries, of all its conns. */
+#define IKE_TUNNELS_MAX (CONN_SUBNETS_MAX * CONN_SUBNETS_MAX)
+/* A tunnel for pair of conn c (referenced), whose ends are given, added
+ * after ike's others: the array moves, so pointers into it go stale.
+ * NULL when IKE_TUNNELS_MAX are there already, or out of memory. */
+struct tunnel *ike_sa_add_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair);
+/* Whether t is of the conn named name (instance number instance). */
+bool tunnel_of_conn(const struct tunnel *t, const char *name, unsigned instance);
 /* The tunnel that holds ch (its current child or a retiring one). */
 struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch);
 /* The child (current or retiring) whose outbound SPI is spi, and its
@@ -226,16 +243,18 @@ struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struc
 /* Whether any tunnel of ike has its current child installed. */
 bool ike_sa_any_child(const struct ike_sa *ike);
 
-/* ike->log for the IKE SA's lines; child_log with the serial of its child
- * ch. The first LL_ERROR line is also kept in ike->failure: the cause
- * comes first, its consequences after. */
+/* ike->log for the IKE SA's lines; child_log for those of child ch of
+ * tunnel t, under t's conn's name with ch's serial. The first LL_ERROR
+ * line is also kept in ike->failure: the cause comes first, its
+ * consequences after. */
 #define ike_log(ike, level, ...) logger_log(&(ike)->log, level, __VA_ARGS__)
-void child_log(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* The logger of child ch of ike: "conn" #child. */
-struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch);
+void child_log(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch, enum log_level level,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The logger of child ch of ike's tunnel t: "conn" #child. */
+struct logger child_logger(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch);
 /* Each line of d through child_log. */
-void child_log_lines(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const struct diag *d);
+void child_log_lines(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch,
+		     enum log_level level, const struct diag *d);
 
 void buf_set(struct buf *b, const uint8_t *data, size_t len);
 void buf_free(struct buf *b);

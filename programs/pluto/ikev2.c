@@ -114,15 +114,20 @@ static const char *conn_attempt_failed(struct connection *c, enum attempt_failur
 	return retry_plan(&c->retry, now, plan, len);
 }
 
-/* The conn of ike, as loaded now: a conn replaced since keeps failures
- * and plans under its name; one deleted since has none; nor has a road
- * warrior's instance (its template is not what failed, and cannot
- * initiate to bring it back). */
+/* Conn c (of an IKE SA or a tunnel) as loaded now: a conn replaced since
+ * keeps failures and plans under its name; one deleted since has none;
+ * nor has a road warrior's instance (its template is not what failed,
+ * and cannot initiate to bring it back). */
+static struct connection *current_conn_of(const struct connection *c)
+{
+	if (c->template != NULL)
+		return NULL;
+	return c->unloaded ? conn_find(c->config->name) : (struct connection *)c;
+}
+
 static struct connection *current_conn(const struct ike_sa *ike)
 {
-	if (ike->c->template != NULL)
-		return NULL;
-	return ike->c->unloaded ? conn_find(ike->c->config->name) : ike->c;
+	return current_conn_of(ike->c);
 }
 
 void ikev2_attempt_failed(struct ike_sa *ike)
@@ -138,15 +143,16 @@ void ikev2_attempt_failed(struct ike_sa *ike)
 		ike_log(ike, LL_INFO, "%s", plan);
 }
 
-bool ikev2_keeps_tunnel(const struct ike_sa *ike)
+bool ikev2_keeps_up(const struct connection *of)
 {
-	const struct connection *c = current_conn(ike);
+	const struct connection *c = current_conn_of(of);
 	return c != NULL && !pluto.stopping && keeps_up(c, ATTEMPT_LOST);
 }
 
-bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+/* The tunnels of conn of are lost; true when bringing them back is planned. */
+static bool conn_lost(const struct connection *of, const struct logger *lg, const char *why)
 {
-	struct connection *c = current_conn(ike);
+	struct connection *c = current_conn_of(of);
 	char plan[160], reason[300];
 	if (c == NULL || pluto.stopping)
 		return false;
@@ -154,8 +160,34 @@ bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
 	bool cleared = c->config->auto_mode == AUTO_START && !keeps_up(c, ATTEMPT_LOST);
 	snprintf(reason, sizeof(reason), "%s%s", why, cleared ? "; not brought back (dpdaction=clear)" : "");
 	if (conn_attempt_failed(c, ATTEMPT_LOST, reason, plan, sizeof(plan))[0] != '\0')
-		ike_log(ike, LL_INFO, "%s", plan);
+		logger_log(lg, LL_INFO, "%s", plan);
 	return c->retry.next_at != 0;
+}
+
+/* Whether tunnel k of ike, which is up, is the first up of its conn's,
+ * other than ike's own. */
+static bool first_up_of_other_conn(const struct ike_sa *ike, unsigned k)
+{
+	const struct tunnel *t = &ike->tunnels[k];
+	if (t->c == ike->c || !t->child.installed)
+		return false;
+	for (unsigned i = 0; i < k; i++) {
+		if (ike->tunnels[i].c == t->c && ike->tunnels[i].child.installed)
+			return false;
+	}
+	return true;
+}
+
+bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		const struct tunnel *t = &ike->tunnels[k];
+		if (first_up_of_other_conn(ike, k)) {
+			struct logger lg = t->c->log;
+			conn_lost(t->c, &lg, why);
+		}
+	}
+	return conn_lost(ike->c, &ike->log, why);
 }
 
 void ikev2_request_timed_out(struct ike_sa *ike)
@@ -230,13 +262,13 @@ void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit)
 		if (other_child_up(ike, t)) {
 			/* the IKE SA and its other tunnels go on; a conn kept up
 			 * makes this one anew over it */
-			child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; deleting it",
+			child_log(ike, t, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; deleting it",
 				  limit);
-			t->want_rekey = ikev2_keeps_tunnel(ike);
+			t->want_rekey = ikev2_keeps_up(t->c);
 			ikev2_delete_tunnel(ike, t);
 			return;
 		}
-		child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too",
+		child_log(ike, t, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too",
 			  limit);
 		ikev2_tunnel_lost(ike, "its IPsec SA expired");
 		ike->attempt_over = true;
@@ -253,8 +285,8 @@ void ikev2_child_soft_expired(const ip_address *dst, uint32_t spi)
 		if (t == NULL)
 			continue;
 		/* Both SAs of a child expire softly at the same time: one rekey. */
-		if (ike->c->config->rekey && !ikev2_rekeying_tunnel(ike, t)) {
-			child_log(ike, &t->child, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
+		if (t->c->config->rekey && !ikev2_rekeying_tunnel(ike, t)) {
+			child_log(ike, t, &t->child, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
 			ikev2_rekey_tunnel(ike, t);
 		}
 		return;

@@ -88,11 +88,13 @@ void ikev2_fail(struct ike_sa *ike);
 void ikev2_attempt_failed(struct ike_sa *ike);
 /* ike's tunnel was up and is lost (the peer deleted it, or is dead): a
  * conn pluto keeps up is brought back, first after REVIVE_FIRST_S; true
- * when that is planned. */
+ * when that is planned for ike's conn. The other conns whose tunnels ike
+ * carried are brought back the same way. */
 bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why);
-/* Whether pluto keeps ike's tunnel up when it is lost (auto=start unless
- * dpdaction=clear, or dpdaction=restart). */
-bool ikev2_keeps_tunnel(const struct ike_sa *ike);
+/* Whether pluto keeps the tunnels of conn c (an IKE SA's, or a tunnel's)
+ * up when they are lost (auto=start unless dpdaction=clear, or
+ * dpdaction=restart). */
+bool ikev2_keeps_up(const struct connection *c);
 /* A request of ours went unanswered for the conn's retransmit-timeout:
  * the negotiation failed, or an established SA's peer is dead. */
 void ikev2_request_timed_out(struct ike_sa *ike);
@@ -156,31 +158,34 @@ void ikev2_send_delete(struct ike_sa *ike, int rc);
 
 /* ---- the child SA (ikev2_child.c) ---- */
 
-/* The ESP proposals for a child into out: for the IKE_AUTH child with no
+/* Each of these is about a child of ike's tunnel t, as t's conn has it
+ * (its esp=, pfs=, type=, narrowing=, offload, subnets).
+ *
+ * The ESP proposals for a child into out: for the IKE_AUTH child with no
  * DH transform (pfs_group DH_NONE: 1.2); for a CREATE_CHILD_SA with PFS,
  * each with its esp= group or else pfs_group. The ones the device
  * offloads go first for an SA meant for the NIC. */
-const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, enum dh_id pfs_group,
-						  struct alg_proposals *out);
+const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, const struct tunnel *t,
+						  enum dh_id pfs_group, struct alg_proposals *out);
 /* A fresh inbound ESP SPI. */
 uint32_t ikev2_new_esp_spi(void);
 /* The esn argument of ikev2_sa_choose/accepted for this SA. */
-int ikev2_esn_policy(const struct ike_sa *ike);
+int ikev2_esn_policy(const struct ike_sa *ike, const struct tunnel *t);
 /* Our request's SA and TS payloads for child ch (initiator): ch gets a
  * fresh inbound SPI. The selectors are ch's when it has some (a rekey
  * keeps those of the child it replaces), else the conn's. */
-void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     struct ikev2_builder *b);
+void ikev2_add_child_request(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, struct ikev2_builder *b);
 /* Reads the initiator's child request into ch and chosen, choosing from
  * esp; 0, or the error notify type to answer with. The selectors must
  * fit ch's when it has some (a rekey), else the conn's, by the conn's
  * narrowing=; ch takes them. */
-uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
+uint16_t ikev2_choose_child(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			    const struct alg_proposals *esp, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
 /* A rekey's child asks for the selectors of the child it replaces. */
 void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *old);
 /* A tunnel's first child asks for its pair of the conn's subnets. */
-void ikev2_child_pair_selectors(const struct ike_sa *ike, unsigned pair, struct child_sa *ch);
+void ikev2_child_pair_selectors(const struct tunnel *t, struct child_sa *ch);
 /* Whether the traffic selectors of the child request m fit one pair of
  * ends' subnets: cover it (narrowing), or hold it exactly; that pair's
  * number in *pair (when not NULL). */
@@ -191,8 +196,8 @@ bool ikev2_ts_fit_pair(const struct ikev2_msg *m, const struct ends *ends, bool 
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen);
 /* Reads the responder's answer into ch (initiator), which must be one of esp. */
-bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     const struct ikev2_msg *m);
+bool ikev2_read_child_answer(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, const struct ikev2_msg *m);
 
 /* ---- helpers ---- */
 

@@ -268,7 +268,7 @@ static bool first_contact(const struct ike_sa *ike)
 static void log_child_up(struct ike_sa *ike, const struct tunnel *t)
 {
 	char summary[512];
-	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode %s", t->child.transport ? "transport" : "tunnel",
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode %s", t->child.transport ? "transport" : "tunnel",
 		  child_sa_summary(&t->child, summary, sizeof(summary)));
 }
 
@@ -278,8 +278,8 @@ static int install_child(struct ike_sa *ike, struct tunnel *t)
 {
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, &t->child, NULL, CHILD_WITH_POLICIES, &notes);
-	child_log_lines(ike, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	int r = child_sa_install(ike, t, &t->child, NULL, CHILD_WITH_POLICIES, &notes);
+	child_log_lines(ike, t, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	t->ever_up |= r == 0;
 	return r;
 }
@@ -308,7 +308,8 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 	if (first_contact(ike))
 		ikev2_add_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	static struct alg_proposals esp;
-	ikev2_add_child_request(ike, &ike->tunnels[0].child, ikev2_child_proposals(ike, DH_NONE, &esp), b);
+	struct tunnel *t = &ike->tunnels[0];
+	ikev2_add_child_request(ike, t, &t->child, ikev2_child_proposals(ike, t, DH_NONE, &esp), b);
 }
 
 void ikev2_send_auth_request(struct ike_sa *ike)
@@ -355,18 +356,18 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	}
 	if (ikev2_error_notify(&rx->m, &n) != NULL) {
-		child_log(ike, &t->child, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
+		child_log(ike, t, &t->child, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
 		ikev2_send_delete(ike, 1);
 		return;
 	}
 	static struct alg_proposals esp;
-	if (!ikev2_read_child_answer(ike, &t->child, ikev2_child_proposals(ike, DH_NONE, &esp), &rx->m)) {
+	if (!ikev2_read_child_answer(ike, t, &t->child, ikev2_child_proposals(ike, t, DH_NONE, &esp), &rx->m)) {
 		ikev2_send_delete(ike, 1);
 		return;
 	}
 	int r = install_child(ike, t);
 	if (r != 0) {
-		child_log(ike, &t->child, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
+		child_log(ike, t, &t->child, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
 			  ikev2_peer_text(ike, peer));
 		ike->failure_kind = retry_kind_of_install(r);
 		ikev2_send_delete(ike, 1);
@@ -551,15 +552,15 @@ static uint16_t responder_child(struct ike_sa *ike, struct tunnel *t, const stru
 {
 	static struct alg_proposals esp;
 	if (ike->ntunnels > 1)	/* the pair the selectors fit, not the first */
-		ikev2_child_pair_selectors(ike, t->pair, &t->child);
-	uint16_t err = ikev2_choose_child(ike, &t->child, ikev2_child_proposals(ike, DH_NONE, &esp), m, chosen);
+		ikev2_child_pair_selectors(t, &t->child);
+	uint16_t err = ikev2_choose_child(ike, t, &t->child, ikev2_child_proposals(ike, t, DH_NONE, &esp), m, chosen);
 	if (err != 0)
 		return err;
 	/* NAT made its SAs ones the NIC cannot take (natt.h), and software is refused. */
 	int r = ike->natt.offload_refused ? -EOPNOTSUPP : install_child(ike, t);
 	struct connection *c = ike->c;
 	if (r != 0) {
-		child_log(ike, &t->child, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
+		child_log(ike, t, &t->child, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
 		/* Kept for --status; the initiator decides whether to try again. */
 		if (!c->unloaded)
 			retry_note(&c->retry, retry_kind_of_install(r), ike->failure, time(NULL));

@@ -94,17 +94,17 @@ static void arm_ike_timer(struct ike_sa *ike);
  * for this one again later (ipsec auto --up does at once). */
 static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
-	child_log(ike, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
+	child_log(ike, t, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
 	logger_whack_done(&ike->log, 1);
 	if (!ike_sa_any_child(ike)) {
 		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
 			ikev2_send_delete(ike, 1);
 		return;
 	}
-	if (ikev2_keeps_tunnel(ike)) {
+	if (ikev2_keeps_up(t->c)) {
 		t->retry_at = time(NULL) + NEW_CHILD_RETRY_S;
 		arm_ike_timer(ike);
-		child_log(ike, &t->child, LL_INFO, "asking for it again in %d s", NEW_CHILD_RETRY_S);
+		child_log(ike, t, &t->child, LL_INFO, "asking for it again in %d s", NEW_CHILD_RETRY_S);
 	}
 	ikev2_send_next(ike);
 }
@@ -149,12 +149,12 @@ static int install_pending_outbound(struct ike_sa *ike, struct tunnel *t, bool l
 	diag_init(&notes);
 	if (!t->child.out_pending)
 		return 0;
-	int r = child_sa_install_outbound(ike, &t->child, &notes);
+	int r = child_sa_install_outbound(ike, t, &t->child, &notes);
 	if (r == 0 || last_try)
-		child_log_lines(ike, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
+		child_log_lines(ike, t, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0 && last_try) {
 		child_sa_drop_outbound(&t->child);
-		child_log(ike, &t->child, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
+		child_log(ike, t, &t->child, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
 	}
 	return r;
 }
@@ -165,7 +165,7 @@ static int install_pending_outbound(struct ike_sa *ike, struct tunnel *t, bool l
 void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why)
 {
 	struct tunnel *t = ike_sa_tunnel_of(ike, ch);
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	logger_log(&lg, LL_INFO, "IPsec SA %s", why);
 	int r = install_pending_outbound(ike, t, false);
 	child_sa_remove_one(ike, ch);
@@ -189,7 +189,7 @@ static bool reinstate(struct ike_sa *ike, struct tunnel *t, unsigned old_serial,
 		struct child_sa *old = &t->retiring[i];
 		if (old_serial != 0 && old->serial == old_serial && old->installed && !old->out_pending &&
 		    !old->we_delete) {
-			child_log(ike, &t->child, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
+			child_log(ike, t, &t->child, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
 				   why, old->serial);
 			child_sa_remove_one(ike, &t->child);
 			t->child = *old;
@@ -226,7 +226,7 @@ bool ikev2_rekey_undo_answer(struct ike_sa *ike, struct tunnel *t)
 static void inner_delete_children(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
 {
 	(void)arg;
-	uint8_t spis[4 * CHILD_RETIRING_MAX * CONN_SUBNETS_MAX * CONN_SUBNETS_MAX];
+	uint8_t spis[4 * CHILD_RETIRING_MAX * IKE_TUNNELS_MAX];
 	uint16_t n = 0;
 	for (unsigned k = 0; k < ike->ntunnels; k++) {
 		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
@@ -462,10 +462,10 @@ static bool nonce_of(const struct ikev2_msg *m, struct buf *out)
 	return out->data != NULL;
 }
 
-/* The PFS group of a child rekey we start: esp='s own, else the IKE SA's. */
-static enum dh_id pfs_group(const struct ike_sa *ike)
+/* The PFS group of a child rekey of t we start: esp='s own, else the IKE SA's. */
+static enum dh_id pfs_group(const struct ike_sa *ike, const struct tunnel *t)
 {
-	return ike->c->config->pfs ? ike->ike_alg.dh : DH_NONE;
+	return t->c->config->pfs ? ike->ike_alg.dh : DH_NONE;
 }
 
 /* ---- rekeying the child: initiator ---- */
@@ -477,7 +477,7 @@ static void inner_child_rekey(struct ike_sa *ike, struct ikev2_builder *b, void 
 	ikev2_put_be32(spi, rk->old_spi_in);
 	if (rk->old_serial != 0)
 		ikev2_add_notify(b, PROTO_ESP, spi, 4, N_REKEY_SA, NULL, 0);
-	ikev2_add_child_request(ike, &rk->child, &rk->proposals, b);
+	ikev2_add_child_request(ike, rk->t, &rk->child, &rk->proposals, b);
 	ikev2_add(b, PT_NONCE, rk->ni.data, rk->ni.len);
 	if (rk->group != DH_NONE)
 		ikev2_add_ke(b, rk->group, rk->pub.data, rk->pub.len);
@@ -518,15 +518,15 @@ static bool start_child(struct ike_sa *ike, struct tunnel *t)
 	if (old->installed)
 		ikev2_child_keep_selectors(&rk->child, old);
 	else
-		ikev2_child_pair_selectors(ike, t->pair, &rk->child);
-	ikev2_child_proposals(ike, pfs_group(ike), &rk->proposals);
+		ikev2_child_pair_selectors(t, &rk->child);
+	ikev2_child_proposals(ike, t, pfs_group(ike, t), &rk->proposals);
 	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
 	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_child_rekey(ike)) {
-		child_log(ike, &t->child, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
+		child_log(ike, t, &t->child, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
 		ikev2_rekey_free(ike);
 		return false;
 	}
-	child_log(ike, &t->child, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
+	child_log(ike, t, &t->child, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
 		  rk->old_serial != 0 ? "rekeying the IPsec SA" : "making the IPsec SA anew over the IKE SA",
 		  rk->group != DH_NONE ? " with PFS " : "", rk->group != DH_NONE ? dh_name(rk->group) : "");
 	return true;
@@ -548,7 +548,7 @@ static bool retry_child_with_group(struct ike_sa *ike, const struct ikev2_notify
 		return false;
 	rk->ke_retries++;
 	rk->group = group;
-	child_log(ike, &rk->t->child, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it",
+	child_log(ike, rk->t, &rk->t->child, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it",
 		   dh_name(group));
 	return make_ke(rk, &d) && send_child_rekey(ike);
 }
@@ -556,7 +556,7 @@ static bool retry_child_with_group(struct ike_sa *ike, const struct ikev2_notify
 static void log_rekeyed(struct ike_sa *ike, struct tunnel *t, unsigned old_serial, const char *who)
 {
 	char summary[512];
-	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
 		   t->child.transport ? "transport" : "tunnel", old_serial, who,
 		   child_sa_summary(&t->child, summary, sizeof(summary)));
 }
@@ -612,8 +612,8 @@ static bool new_child_made(struct ike_sa *ike, struct tunnel *t, struct child_sa
 {
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, made, kn, CHILD_WITH_POLICIES, &notes);
-	struct logger lg = child_logger(ike, made);
+	int r = child_sa_install(ike, t, made, kn, CHILD_WITH_POLICIES, &notes);
+	struct logger lg = child_logger(ike, t, made);
 	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0) {
 		if (kn->we_started)
@@ -622,7 +622,7 @@ static bool new_child_made(struct ike_sa *ike, struct tunnel *t, struct child_sa
 	}
 	t->child = *made;
 	char summary[512];
-	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode %s over the IKE SA (%s) %s",
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode %s over the IKE SA (%s) %s",
 		   made->transport ? "transport" : "tunnel", t->ever_up ? "anew" : "as another child", who,
 		   child_sa_summary(made, summary, sizeof(summary)));
 	t->ever_up = true;
@@ -655,10 +655,10 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	struct buf nr = {0};
 	uint8_t g_ir[IKE_DH_PUB_MAX];
 	size_t g_len = 0;
-	bool ok = ikev2_read_child_answer(ike, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
+	bool ok = ikev2_read_child_answer(ike, t, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
 	if (ok && made.alg.dh != DH_NONE && (made.alg.dh != rk->group ||
 					     !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d))) {
-		child_log(ike, &t->child, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
+		child_log(ike, t, &t->child, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
 		ok = false;
 	}
 	if (!ok && rk->old_serial == 0) {
@@ -693,7 +693,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	bool ours_redundant = rk->collided &&
 			      nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
 	if (ours_redundant) {
-		child_log(ike, &t->child, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
+		child_log(ike, t, &t->child, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
 			   made.serial);
 		drop_redundant(t, &made);
 	} else {
@@ -701,8 +701,8 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 					   .we_started = true };
 		struct diag notes;
 		diag_init(&notes);
-		int r = child_sa_install(ike, &made, &kn, 0, &notes);
-		struct logger lg = child_logger(ike, &made);
+		int r = child_sa_install(ike, t, &made, &kn, 0, &notes);
+		struct logger lg = child_logger(ike, t, &made);
 		logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 		if (r != 0) {
 			logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; the old one runs until it expires");
@@ -763,11 +763,12 @@ static void answer_with_child(struct ike_sa *ike, const struct tunnel *t, const 
 
 /* Ours with PFS as the peer may ask: the esp= groups, the IKE SA's for a
  * proposal without one, and, however pfs= is set, without a group too. */
-static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike, struct alg_proposals *out)
+static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike, const struct tunnel *t,
+						       struct alg_proposals *out)
 {
 	static struct alg_proposals without;
-	ikev2_child_proposals(ike, ike->ike_alg.dh, out);
-	ikev2_child_proposals(ike, DH_NONE, &without);
+	ikev2_child_proposals(ike, t, ike->ike_alg.dh, out);
+	ikev2_child_proposals(ike, t, DH_NONE, &without);
 	for (size_t i = 0; i < without.n && out->n < ALG_PROPOSALS_MAX; i++)
 		out->p[out->n++] = without.p[i];
 	return out;
@@ -785,14 +786,14 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	if (old != NULL)
 		ikev2_child_keep_selectors(&made, old);
 	else
-		ikev2_child_pair_selectors(ike, t->pair, &made);
+		ikev2_child_pair_selectors(t, &made);
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
 	size_t g_len = 0;
 	struct diag d;
 	diag_init(&d);
-	uint16_t err = ikev2_choose_child(ike, &made, acceptable_for_rekey(ike, &esp), &rx->m, &chosen);
+	uint16_t err = ikev2_choose_child(ike, t, &made, acceptable_for_rekey(ike, t, &esp), &rx->m, &chosen);
 	if (err != 0)
 		return err;
 	enum dh_id group = made.alg.dh;
@@ -800,7 +801,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	const struct ikev2_payload *kp = ikev2_find(&rx->m, PT_KE);
 	if (group != DH_NONE && (kp == NULL || !ikev2_parse_ke(kp, &ke, &d) || ke.group != group)) {
 		uint8_t want[2] = { (uint8_t)(group >> 8), (uint8_t)group };
-		child_log(ike, &t->child, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it",
+		child_log(ike, t, &t->child, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it",
 			   dh_name(group));
 		ikev2_respond_notify(ike, rx, N_INVALID_KE_PAYLOAD, want, sizeof(want));
 		return 0;
@@ -808,7 +809,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) ||
 	    (group != DH_NONE && ((dh = dh_generate(group, pub, &d)) == NULL ||
 				  !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d)))) {
-		child_log(ike, &t->child, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
+		child_log(ike, t, &t->child, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
 		err = N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
@@ -824,8 +825,8 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	}
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, &made, &kn, CHILD_OUTBOUND_LATER, &notes);
-	struct logger lg = child_logger(ike, &made);
+	int r = child_sa_install(ike, t, &made, &kn, CHILD_OUTBOUND_LATER, &notes);
+	struct logger lg = child_logger(ike, t, &made);
 	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0) {
 		logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; answering NO_PROPOSAL_CHOSEN");
