@@ -180,6 +180,20 @@ struct ike_sa *ike_sa_of_conn(const char *name)
 	return ike_sa_of_instance(name, 0);
 }
 
+struct ike_sa *ike_sa_carrying(const char *name, unsigned instance)
+{
+	struct ike_sa *own = ike_sa_of_instance(name, instance);
+	if (own != NULL)
+		return own;
+	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
+		for (unsigned k = 0; stands_for_conn(ike) && k < ike->ntunnels; k++) {
+			if (!ike->tunnels[k].left && tunnel_of_conn(&ike->tunnels[k], name, instance))
+				return ike;
+		}
+	}
+	return NULL;
+}
+
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name)
 {
 	for (struct ike_sa *ike = after != NULL ? after->next : sas; ike != NULL; ike = ike->next) {
@@ -282,6 +296,15 @@ struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struc
 	}
 	*out = NULL;
 	return NULL;
+}
+
+bool ike_sa_conn_up(const struct ike_sa *ike, const char *name, unsigned instance)
+{
+	for (unsigned i = 0; i < ike->ntunnels; i++) {
+		if (ike->tunnels[i].child.installed && tunnel_of_conn(&ike->tunnels[i], name, instance))
+			return true;
+	}
+	return false;
 }
 
 bool ike_sa_any_child(const struct ike_sa *ike)

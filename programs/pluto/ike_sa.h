@@ -96,6 +96,9 @@ struct tunnel {
 	time_t retry_at;		/* a rekey the peer put off (TEMPORARY_FAILURE) */
 	uint64_t last_in_bytes;		/* the child's inbound bytes at the last liveness check */
 	bool ever_up;			/* it had a child: the next is made "anew" */
+	bool left;			/* of another conn, it left the IKE SA (taken down, or
+					 * refused by the peer): kept, childless, until the
+					 * conn or the peer asks for it again */
 };
 
 /* NAT traversal (natt.h), decided at IKE_SA_INIT. */
@@ -205,6 +208,10 @@ struct ike_sa *ike_sa_first(void);
 struct ike_sa *ike_sa_of_conn(const char *name);
 /* The same for instance number instance of conn name (0: the conn). */
 struct ike_sa *ike_sa_of_instance(const char *name, unsigned instance);
+/* The SA that carries the tunnels of conn name (instance number
+ * instance, 0: the conn): the one standing for it, else one of another
+ * conn that they joined. */
+struct ike_sa *ike_sa_carrying(const char *name, unsigned instance);
 /* The SA with that serial, or NULL (a list walk: for rare events). */
 struct ike_sa *ike_sa_by_serial(unsigned serial);
 /* Every SA of conn name (its instances' too), in turn: start with NULL. */
@@ -240,6 +247,9 @@ struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch);
 /* The child (current or retiring) whose outbound SPI is spi, and its
  * tunnel; NULL when none. */
 struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struct tunnel **t);
+/* Whether a tunnel of conn name (instance) on ike has its current child
+ * installed. */
+bool ike_sa_conn_up(const struct ike_sa *ike, const char *name, unsigned instance);
 /* Whether any tunnel of ike has its current child installed. */
 bool ike_sa_any_child(const struct ike_sa *ike);
 

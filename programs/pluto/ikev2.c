@@ -314,14 +314,15 @@ static void cannot_initiate(struct connection *c, unsigned whack, enum attempt_f
 	logger_whack_done(&lg, 1);
 }
 
-/* Each tunnel of an established ike with no child up and none being
- * made is to have one made anew; how many. */
-static unsigned want_tunnels_down(struct ike_sa *ike)
+/* Each tunnel of conn c on an established ike with no child up and none
+ * being made is to have one made anew; how many. */
+static unsigned want_tunnels_down(struct ike_sa *ike, const struct connection *c)
 {
 	unsigned n = 0;
 	for (unsigned k = 0; ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && k < ike->ntunnels; k++) {
 		struct tunnel *t = &ike->tunnels[k];
-		if (!t->child.installed && !t->want_rekey && !ikev2_rekeying_tunnel(ike, t)) {
+		if (tunnel_of_conn(t, c->config->name, 0) && !t->child.installed && !t->want_rekey &&
+		    !ikev2_rekeying_tunnel(ike, t)) {
 			t->want_rekey = true;
 			n++;
 		}
@@ -331,8 +332,8 @@ static unsigned want_tunnels_down(struct ike_sa *ike)
 
 void ikev2_initiate(struct connection *c, unsigned whack)
 {
-	struct ike_sa *old = ike_sa_of_conn(c->config->name);
-	unsigned down = old != NULL ? want_tunnels_down(old) : 0;
+	struct ike_sa *old = ike_sa_carrying(c->config->name, 0);
+	unsigned down = old != NULL ? want_tunnels_down(old, c) : 0;
 	if (down > 0) {
 		/* IPsec SAs of it were deleted and the IKE SA lives: the
 		 * children are made anew over it, one at a time, and the whack
@@ -346,7 +347,7 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 		return;
 	}
 	if (old != NULL) {
-		bool up = old->state == IKE_ESTABLISHED && ike_sa_any_child(old);
+		bool up = old->state == IKE_ESTABLISHED && ike_sa_conn_up(old, c->config->name, 0);
 		struct logger lg = old->log;
 		lg.whack = whack;
 		lg.first_error = NULL;
@@ -354,6 +355,20 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 		logger_whack_done(&lg, up ? 0 : 1);
 		return;
 	}
+	/* Another conn's IKE SA with the same hosts and IDs carries this
+	 * one's tunnels too, as libreswan shares it. */
+	struct ike_sa *shared = c->oriented ? ikev2_ike_sa_to_join(c) : NULL;
+	if (shared != NULL && ikev2_join_ike_sa(shared, c, whack)) {
+		if (c->retry_timer != NULL)
+			evtimer_del(c->retry_timer);	/* this is the attempt it planned */
+		c->retry.next_at = 0;
+		return;
+	}
+	ikev2_initiate_alone(c, whack);
+}
+
+void ikev2_initiate_alone(struct connection *c, unsigned whack)
+{
 	if (c->retry_timer != NULL)
 		evtimer_del(c->retry_timer);	/* this is the attempt it planned */
 	c->retry.next_at = 0;
@@ -394,9 +409,36 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 		ikev2_fail(ike);
 }
 
-bool ikev2_down(const char *conn_name, const char *why)
+/* The tunnels of conn name that ride on other conns' IKE SAs go, each
+ * with a Delete of its children; the IKE SAs stay for their own conns. */
+static bool down_joined_tunnels(const char *name, const char *why)
 {
 	bool any = false;
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		if (strcmp(ike->c->config->name, name) == 0 || ike->state != IKE_ESTABLISHED || ike->replaced_by != 0)
+			continue;
+		for (unsigned k = 0; k < ike->ntunnels; k++) {
+			struct tunnel *t = &ike->tunnels[k];
+			if (strcmp(t->c->config->name, name) != 0)
+				continue;
+			t->want_rekey = false;
+			t->retry_at = 0;
+			t->left = true;
+			ikev2_rekey_abandon(ike, t);	/* a child being made for it goes too */
+			if (t->child.installed) {
+				child_log(ike, t, &t->child, LL_INFO, "deleting the IPsec SA (%s); IKE SA #%u stays for \"%s\"",
+					  why, ike->serial, ike->c->config->name);
+				ikev2_delete_tunnel(ike, t);
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
+bool ikev2_down(const char *conn_name, const char *why)
+{
+	bool any = down_joined_tunnels(conn_name, why);
 	struct ike_sa *ike = ike_sa_next_of_conn(NULL, conn_name);
 	while (ike != NULL) {
 		struct ike_sa *next = ike_sa_next_of_conn(ike, conn_name);

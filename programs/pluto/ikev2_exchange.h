@@ -84,6 +84,9 @@ void ikev2_liveness_answered(struct ike_sa *ike);
 /* A failed negotiation: nothing in the kernel, the attempt counted, the
  * whack told, the SA freed. */
 void ikev2_fail(struct ike_sa *ike);
+/* Conn c's own IKE SA is negotiated (ikev2_initiate does, unless c's
+ * tunnels may join an IKE SA there is). */
+void ikev2_initiate_alone(struct connection *c, unsigned whack);
 /* Our attempt to bring the conn up ended without its IPsec SA. */
 void ikev2_attempt_failed(struct ike_sa *ike);
 /* ike's tunnel was up and is lost (the peer deleted it, or is dead): a
@@ -107,6 +110,29 @@ void ikev2_init_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
+
+/* ---- conns sharing an IKE SA (ikev2_ike_auth.c) ---- */
+
+/* The conn, other than ike's, whose child the peer asks for over ike in
+ * the CREATE_CHILD_SA request m: one between the same two hosts whose IDs
+ * are those ike authenticated (both ends; chosen as the IKE_AUTH conn
+ * switch chooses), which allows what IKE_SA_INIT agreed, and one pair of
+ * whose subnets fits m's traffic selectors (its number in *pair). Its
+ * ends, with the peer's ID as authenticated, in *ends; NULL when none. */
+struct connection *ikev2_other_conn_for_child(const struct ike_sa *ike, const struct ikev2_msg *m,
+					      struct ends *ends, unsigned *pair);
+/* An established IKE SA that conn c's tunnels may join rather than
+ * negotiate one of their own, as libreswan's do: of another conn, between
+ * the same two addresses, with the same IDs at both ends, and whose
+ * algorithms (and NAT-T, when it runs) c allows. NULL when none. */
+struct ike_sa *ikev2_ike_sa_to_join(const struct connection *c);
+/* Conn c's tunnels join ike, each to have its child made over it
+ * (CREATE_CHILD_SA), the whack hearing how the first ends; a peer that
+ * refuses the first makes c negotiate an IKE SA of its own. False when
+ * ike has no room for them. */
+bool ikev2_join_ike_sa(struct ike_sa *ike, struct connection *c, unsigned whack);
+/* A reqid that no tunnel and no trap holds, from serial on. */
+uint32_t ikev2_free_reqid(unsigned serial);
 void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_informational_response(struct ike_sa *ike, struct ikev2_rx *rx);

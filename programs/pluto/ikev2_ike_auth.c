@@ -181,7 +181,7 @@ static bool reqid_in_use(uint32_t r)
 /* A reqid of pluto's range (below PROBE_REQID, which stays the probes')
  * that no live tunnel holds: rekeys keep a tunnel's for its whole life,
  * and two tunnels of one reqid would share their updown record. */
-static uint32_t free_tunnel_reqid(unsigned serial)
+uint32_t ikev2_free_reqid(unsigned serial)
 {
 	const uint32_t range = PROBE_REQID - PLUTO_REQID_MIN;
 	for (uint32_t i = 0; i < range; i++) {
@@ -208,7 +208,7 @@ static struct tunnel *established(struct ike_sa *ike, unsigned pair)
 	struct tunnel *t = &ike->tunnels[pair];
 	t->child.serial = next_serial();
 	for (unsigned k = 0; k < ike->ntunnels; k++)
-		ike->tunnels[k].child.reqid = free_tunnel_reqid(t->child.serial + k);
+		ike->tunnels[k].child.reqid = ikev2_free_reqid(t->child.serial + k);
 	replace_older(ike);
 	ikev2_liveness_start(ike);
 	ikev2_rekey_schedule_ike(ike);
@@ -493,6 +493,47 @@ static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 		return;
 	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
 	take_conn(ike, c, &ends, "the peer's traffic selectors");
+}
+
+/* A conn other than the IKE SA's (nor one of its name: a replaced one's
+ * successor), and no template: its tunnels may join the IKE SA when its
+ * IDs are those the IKE SA authenticated, as the conn switch finds them
+ * (fits_ids), with a PSK both ways as every conn here has. */
+static bool fits_other_conn(const struct connection *c, const struct ends *ends, void *arg)
+{
+	const struct conn_fit *f = arg;
+	return c != f->ike->c && strcmp(c->config->name, f->ike->c->config->name) != 0 && !conn_is_template(c) &&
+	       fits_ids(c, ends, arg);
+}
+
+struct connection *ikev2_other_conn_for_child(const struct ike_sa *ike, const struct ikev2_msg *m,
+					      struct ends *ends, unsigned *pair)
+{
+	struct conn_fit f = { .ike = ike, .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
+	for (int pass = 0; pass < 2; pass++) {
+		f.named = pass == 0;
+		struct connection *c = conn_for_peer_matching(&ike->ends.local, &ike->ends.remote, fits_other_conn,
+							      &f, ends);
+		if (c != NULL) {
+			snprintf(ends->remote_id, sizeof(ends->remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
+			ikev2_ts_fit(m, ends, c->config->narrowing, pair);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+struct ike_sa *ikev2_ike_sa_to_join(const struct connection *c)
+{
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		if (ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && ike->peer_authenticated &&
+		    strcmp(ike->c->config->name, c->config->name) != 0 &&
+		    address_eq(&ike->ends.local, &c->ends.local) && address_eq(&ike->ends.remote, &c->ends.remote) &&
+		    id_eq(ike->ends.local_id, c->ends.local_id) && id_eq(ike->ends.remote_id, c->ends.remote_id) &&
+		    suits_init(c, ike))
+			return ike;
+	}
+	return NULL;
 }
 
 /* A peer on a template conn (right=%any) gets an instance of its own. */

@@ -94,6 +94,22 @@ static void arm_ike_timer(struct ike_sa *ike);
  * for this one again later (ipsec auto --up does at once). */
 static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
+	if (t->c != ike->c && !t->ever_up) {
+		/* The peer does not share its IKE SA among conns (strongSwan's
+		 * of another connection, say): the conn negotiates its own. */
+		unsigned whack = ike->log.whack;
+		ike->log.whack = 0;
+		child_log(ike, t, &t->child, LL_INFO, "the peer would not make the IPsec SA over IKE SA #%u of \"%s\" (%s); negotiating an IKE SA of its own",
+			  ike->serial, ike->c->config->name, why);
+		t->left = true;
+		t->want_rekey = false;
+		t->retry_at = 0;
+		struct connection *c = t->c;
+		ikev2_send_next(ike);
+		if (!c->unloaded)
+			ikev2_initiate_alone(c, whack);
+		return;
+	}
 	child_log(ike, t, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
 	logger_whack_done(&ike->log, 1);
 	if (!ike_sa_any_child(ike)) {
@@ -621,10 +637,13 @@ static bool new_child_made(struct ike_sa *ike, struct tunnel *t, struct child_sa
 		return false;
 	}
 	t->child = *made;
-	char summary[512];
-	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode %s over the IKE SA (%s) %s",
-		   made->transport ? "transport" : "tunnel", t->ever_up ? "anew" : "as another child", who,
-		   child_sa_summary(made, summary, sizeof(summary)));
+	char summary[512], over[LOGGER_NAME_MAX + LOGGER_INSTANCE_MAX + 32] = "the IKE SA";
+	if (t->c != ike->c)	/* a tunnel of another conn: whose IKE SA it rides on */
+		snprintf(over, sizeof(over), "IKE SA #%u of \"%s\"%s", ike->serial, ike->c->config->name,
+			 ike->c->instance_text);
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode %s over %s (%s) %s",
+		  made->transport ? "transport" : "tunnel", t->ever_up ? "anew" : "as another child", over, who,
+		  child_sa_summary(made, summary, sizeof(summary)));
 	t->ever_up = true;
 	if (kn->we_started)
 		logger_whack_done(&ike->log, 0);	/* an ipsec auto --up that asked for it */
@@ -884,28 +903,107 @@ static bool tunnel_free(const struct ike_sa *ike, const struct tunnel *t)
 	return !busy;
 }
 
+/* Tunnel pair of conn c on ike: the one it has (that left, maybe), else a
+ * new one, which joins it; NULL when ike has no room for it. */
+static struct tunnel *join_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->c == c && t->pair == pair) {
+			t->left = false;
+			return t;
+		}
+	}
+	/* The array moves: our rekey's tunnel is found again by its place. */
+	struct ikev2_rekey *rk = ike->rekey;
+	size_t at = rk != NULL && rk->t != NULL ? (size_t)(rk->t - ike->tunnels) : 0;
+	struct tunnel *t = ike_sa_add_tunnel(ike, c, ends, pair);
+	if (rk != NULL && rk->t != NULL)
+		rk->t = &ike->tunnels[at];
+	if (t == NULL)
+		return NULL;
+	t->child.reqid = ikev2_free_reqid(ike->serial + ike->ntunnels);
+	return t;
+}
+
+bool ikev2_join_ike_sa(struct ike_sa *ike, struct connection *c, unsigned whack)
+{
+	unsigned n = ends_npairs(&c->ends);
+	if (ike->ntunnels + n > IKE_TUNNELS_MAX)
+		return false;
+	struct ends ends = c->ends;
+	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
+	for (unsigned k = 0; k < n; k++) {
+		struct tunnel *t = join_tunnel(ike, c, &ends, k);
+		if (t == NULL)
+			return false;
+		t->want_rekey = !t->child.installed && !ikev2_rekeying_tunnel(ike, t);
+		t->retry_at = 0;
+	}
+	struct logger lg = c->log;
+	lg.whack = whack;
+	logger_log(&lg, LL_INFO, "bringing the tunnel up over IKE SA #%u of \"%s\"%s, which joins the same hosts and IDs (CREATE_CHILD_SA)",
+		   ike->serial, ike->c->config->name, ike->c->instance_text);
+	ike->log.whack = whack;
+	ikev2_send_next(ike);
+	return true;
+}
+
+/* The peer asks over ike for a child of another conn c (pair, with
+ * ends): its tunnel joins ike for it; NULL when ike has no room. */
+static struct tunnel *peer_joins_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends,
+					unsigned pair)
+{
+	struct tunnel *t = join_tunnel(ike, c, ends, pair);
+	if (t == NULL) {
+		ike_log(ike, LL_WARN, "the peer asks for a child SA of conn \"%s\"%s, but this IKE SA carries as many tunnels as it may (%d); answering NO_ADDITIONAL_SAS",
+			c->config->name, c->instance_text, IKE_TUNNELS_MAX);
+		return NULL;
+	}
+	ike_log(ike, LL_INFO, "the peer's traffic selectors are those of conn \"%s\"%s: its tunnel joins this IKE SA",
+		c->config->name, c->instance_text);
+	return t;
+}
+
 /* A CREATE_CHILD_SA for a new child: the one of a tunnel whose pair of
- * subnets the peer's traffic selectors fit (with one pair, the selectors
- * are checked as the child is chosen), when that tunnel has none (it was
- * never up, or the peer deleted it). */
+ * subnets the peer's traffic selectors fit, when that tunnel has none (it
+ * was never up, or the peer deleted it). A request that fits none of the
+ * IKE SA's tunnels may be for another conn between the same hosts and
+ * IDs (strongSwan and libreswan bring up such conns over one IKE SA): a
+ * tunnel of that conn joins the IKE SA for it. */
 static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	struct tunnel *t = NULL, *fits = NULL;
 	for (unsigned k = 0; k < ike->ntunnels && t == NULL; k++) {
 		struct tunnel *c = &ike->tunnels[k];
-		if (ike->ntunnels > 1 && !ikev2_ts_fit_pair(&rx->m, &ike->ends, ike->c->config->narrowing, c->pair))
+		bool conn_gone = c->c != ike->c && c->c->unloaded;	/* deleted or replaced since it joined */
+		if (conn_gone || !ikev2_ts_fit_pair(&rx->m, &c->ends, c->c->config->narrowing, c->pair))
 			continue;
 		fits = c;
 		if (tunnel_free(ike, c))
 			t = c;
 	}
+	struct ends ends;
+	unsigned pair = 0;
+	struct connection *other = fits == NULL ? ikev2_other_conn_for_child(ike, &rx->m, &ends, &pair) : NULL;
+	if (other != NULL) {
+		t = fits = peer_joins_tunnel(ike, other, &ends, pair);
+		if (t == NULL) {
+			ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
+			return;
+		}
+	}
+	if (fits == NULL && ends_npairs(&ike->ends) == 1 && tunnel_free(ike, &ike->tunnels[0])) {
+		/* the conn's one pair: answer_child says how the selectors miss it */
+		t = fits = &ike->tunnels[0];
+	}
 	if (fits == NULL) {
-		ike_log(ike, LL_ERROR, "the peer asks for a child SA whose traffic selectors fit none of this conn's subnets; answering TS_UNACCEPTABLE");
+		ike_log(ike, LL_ERROR, "the peer asks for a child SA whose traffic selectors fit none of this conn's subnets, nor those of another conn with these IDs; answering TS_UNACCEPTABLE");
 		ikev2_respond_notify(ike, rx, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
-	if (t == NULL && (ike->ntunnels == 1 || fits->child.installed)) {
-		ike_log(ike, LL_WARN, "the peer asks for another child SA for traffic that one already carries; answering NO_ADDITIONAL_SAS");
+	if (t == NULL && fits->child.installed) {
+		child_log(ike, fits, &fits->child, LL_WARN, "the peer asks for another child SA for traffic that one already carries; answering NO_ADDITIONAL_SAS");
 		ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
@@ -915,6 +1013,7 @@ static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
+	t->left = false;	/* a tunnel that left: the peer asks for it again */
 	uint16_t err = answer_child(ike, rx, t, NULL);
 	if (err != 0)
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
