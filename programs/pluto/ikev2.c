@@ -178,7 +178,8 @@ static bool first_up_of_other_conn(const struct ike_sa *ike, unsigned k)
 	return true;
 }
 
-bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+/* The other conns whose tunnels are up on ike lose them (ike goes). */
+static void joined_conns_lost(const struct ike_sa *ike, const char *why)
 {
 	for (unsigned k = 0; k < ike->ntunnels; k++) {
 		const struct tunnel *t = &ike->tunnels[k];
@@ -187,6 +188,11 @@ bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
 			conn_lost(t->c, &lg, why);
 		}
 	}
+}
+
+bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+{
+	joined_conns_lost(ike, why);
 	return conn_lost(ike->c, &ike->log, why);
 }
 
@@ -444,6 +450,8 @@ bool ikev2_down(const char *conn_name, const char *why)
 		struct ike_sa *next = ike_sa_next_of_conn(ike, conn_name);
 		if (ike->state != IKE_DELETING) {
 			ike_log(ike, LL_INFO, "deleting the IKE SA and its IPsec SA (%s)", why);
+			/* the tunnels of other conns on it were not taken down: lost */
+			joined_conns_lost(ike, "the IKE SA they were on was taken down");
 			ike->attempt_over = true;	/* called off: no failure to keep */
 			ikev2_send_delete(ike, 1);
 			any = true;

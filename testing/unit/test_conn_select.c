@@ -662,6 +662,23 @@ static void test_the_ike_sa_going_takes_the_joined_tunnel(void **state)
 	assert_int_equal(a->retry.next_at, 0);
 }
 
+/* Taking a down deletes its IKE SA with b's tunnel on it: b, kept up
+ * and not taken down itself, is planned to come back. */
+static void test_down_of_the_first_conn_takes_the_joined_tunnel(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	assert_true(ikev2_down("west-a", "a test"));
+	wire_pump(16);
+	assert_int_equal(ike_sa_count(), 0);
+	assert_int_equal(dbl.nsas, 0);
+	const struct connection *b = conn_find("west-b");
+	assert_int_equal(b->retry.kind, ATTEMPT_LOST);
+	assert_int_not_equal(b->retry.next_at, 0);
+	assert_int_equal(conn_find("west-a")->retry.next_at, 0);
+}
+
 /* b's child is rekeyed by either end, under b's name, and an IKE SA
  * rekey takes both tunnels along. */
 static void test_the_joined_child_is_rekeyed(void **state)
@@ -741,6 +758,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_conn_with_other_ids_does_not_join, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_joined_conn_leaves_the_other, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_ike_sa_going_takes_the_joined_tunnel, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_down_of_the_first_conn_takes_the_joined_tunnel, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_joined_child_is_rekeyed, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_status_lists_each_conns_child_under_it, start_shared, stop),
 	};
