@@ -701,11 +701,12 @@ static void test_the_joined_child_is_rekeyed(void **state)
 		 tunnel_of(e, "east-b")->child.serial, old);
 	assert_int_equal(lines_with(line), 1);
 	assert_int_equal(dbl.nsas, 8);
+	unsigned old_ike = w->serial;
 	assert_true(ikev2_rekey_now(w, true));
-	wire_pump(16);
+	wire_pump(16);	/* w goes, replaced */
 	struct ike_sa *w2 = harness_sa("west-a", true), *e2 = harness_sa("east-a", false);
 	assert_int_equal(ike_sa_count(), 2);
-	assert_int_not_equal(w2->serial, w->serial);
+	assert_int_not_equal(w2->serial, old_ike);
 	assert_children_pair(tunnel_of(w2, "west-a"), tunnel_of(e2, "east-a"));
 	assert_children_pair(tunnel_of(w2, "west-b"), tunnel_of(e2, "east-b"));
 	assert_int_equal(dbl.nsas, 8);
