@@ -1015,6 +1015,8 @@ static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	t->left = false;	/* a tunnel that left: the peer asks for it again */
 	uint16_t err = answer_child(ike, rx, t, NULL);
+	if (err != 0 && other != NULL)
+		t->left = true;	/* joined for nothing: it carries no child of its conn */
 	if (err != 0)
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
 }
