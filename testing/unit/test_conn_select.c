@@ -513,6 +513,12 @@ static const char shared_conf[] =
 	"conn east-c\n"
 	"\tleft=" EAST "\n\tleftsubnet=10.2.3.0/24\n\tright=" WEST "\n\trightid=@stranger\n\trightsubnet=10.1.3.0/24\n"
 	"\tauthby=secret\n\tauto=add\n"
+	"conn east-d\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.4.0/24\n\tright=" WEST "\n\trightsubnet=10.1.4.0/24\n\tesp=aes128-sha1\n"
+	"\tauthby=secret\n\tauto=add\n"
+	"conn west-d\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.4.0/24\n\tright=" EAST "\n\trightsubnet=10.2.4.0/24\n\tesp=aes_gcm128-null\n"
+	"\tauthby=secret\n\tauto=add\n"
 	"conn west-a\n"
 	"\tleft=" WEST "\n\tleftsubnet=10.1.1.0/24\n\tright=" EAST "\n\trightsubnet=10.2.1.0/24\n\tauthby=secret\n\tauto=add\n"
 	"conn west-b\n"
@@ -610,6 +616,29 @@ static void test_a_conn_with_other_ids_does_not_join(void **state)
 		assert_null(tunnel_of(ike, "east-c"));
 	assert_children_pair(tunnel_of(harness_sa("west-a", true), "west-a"), tunnel_of(e, "east-a"));
 	assert_int_equal(dbl.nsas, 4);
+}
+
+/* d's child is refused by its own conn at east (esp= of no common
+ * algorithm): the tunnel that joined for it leaves again, and east's
+ * --status does not show d on a's IKE SA. */
+static void test_a_joined_conn_whose_child_fails_leaves_again(void **state)
+{
+	(void)state;
+	up("west-a");
+	struct ike_sa *e = harness_sa("east-a", false);
+	ikev2_initiate(conn_find("west-d"), 0);
+	assert_int_equal(wire_pump(2), 2);	/* the request over a's IKE SA, and its answer */
+	assert_int_equal(lines_with("none of the peer's ESP proposals is acceptable (esp=aes128-sha1)"), 1);
+	assert_int_equal(lines_with("\"east-d\" #"), 1);	/* that line, under d's name */
+	struct tunnel *t = tunnel_of(e, "east-d");
+	assert_non_null(t);
+	assert_true(t->left);
+	assert_false(t->child.installed);
+	assert_null(ike_sa_carrying("east-d", 0));
+	assert_ptr_equal(ike_sa_carrying("east-a", 0), e);
+	static char text[65536];
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	assert_true(has_line(text, "\"east-d\": ", "IKE SA: none; IPsec SA: none"));
 }
 
 /* Taking b down at either end deletes its child alone: a's IKE SA and
@@ -754,6 +783,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_unresolvable_name_is_said_and_never_a_template, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_a_second_conns_child_rides_on_the_first_ones_ike_sa, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_conn_with_other_ids_does_not_join, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_joined_conn_whose_child_fails_leaves_again, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_joined_conn_leaves_the_other, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_ike_sa_going_takes_the_joined_tunnel, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_first_conn_takes_the_joined_tunnel, start_shared, stop),
