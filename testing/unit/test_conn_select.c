@@ -597,16 +597,26 @@ static void test_a_second_conns_child_rides_on_the_first_ones_ike_sa(void **stat
 	assert_int_equal(lines_with("its tunnel joins this IKE SA"), 1);
 }
 
+/* a up, then conn name (of west) asks for its child over a's IKE SA and
+ * east answers; east's IKE SA of a. */
+static struct ike_sa *a_up_and_asked_for(const char *name)
+{
+	up("west-a");
+	struct ike_sa *e = harness_sa("east-a", false);
+	assert_non_null(e);
+	ikev2_initiate(conn_find(name), 0);
+	assert_int_equal(wire_pump(2), 2);	/* the request over a's IKE SA, and its answer */
+	assert_int_equal(lines_with("bringing the tunnel up over IKE SA #"), 1);
+	return e;
+}
+
 /* c's subnets are east's for another peer ID only: east refuses them
  * over a's IKE SA (TS_UNACCEPTABLE), and west goes on to give c an IKE SA
  * of its own; a's IKE SA carries nothing of c. */
 static void test_a_conn_with_other_ids_does_not_join(void **state)
 {
 	(void)state;
-	up("west-a");
-	struct ike_sa *e = harness_sa("east-a", false);
-	ikev2_initiate(conn_find("west-c"), 0);
-	assert_int_equal(wire_pump(2), 2);	/* the request over a's IKE SA, and its answer */
+	struct ike_sa *e = a_up_and_asked_for("west-c");
 	assert_int_equal(lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
 	assert_int_equal(lines_with("\"west-c\": the peer would not make the IPsec SA over IKE SA #"), 1);
 	assert_int_equal(lines_with("\"west-c\" #"), 1);	/* its own IKE SA_INIT, now on the wire */
@@ -624,10 +634,7 @@ static void test_a_conn_with_other_ids_does_not_join(void **state)
 static void test_a_joined_conn_whose_child_fails_leaves_again(void **state)
 {
 	(void)state;
-	up("west-a");
-	struct ike_sa *e = harness_sa("east-a", false);
-	ikev2_initiate(conn_find("west-d"), 0);
-	assert_int_equal(wire_pump(2), 2);	/* the request over a's IKE SA, and its answer */
+	struct ike_sa *e = a_up_and_asked_for("west-d");
 	assert_int_equal(lines_with("none of the peer's ESP proposals is acceptable (esp=aes128-sha1)"), 1);
 	assert_int_equal(lines_with("\"east-d\" #"), 1);	/* that line, under d's name */
 	struct tunnel *t = tunnel_of(e, "east-d");
