@@ -1344,6 +1344,21 @@ bool ikev2_rekey_now(struct ike_sa *ike, bool ike_sa)
 	return true;
 }
 
+bool ikev2_rekey_conn_now(struct ike_sa *ike, const char *name)
+{
+	bool any = false;
+	for (unsigned k = 0; ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->child.installed && tunnel_of_conn(t, name, t->c->instance)) {
+			t->want_rekey = true;
+			any = true;
+		}
+	}
+	if (any)
+		ikev2_send_next(ike);
+	return any;
+}
+
 void ikev2_rekey_tunnel(struct ike_sa *ike, struct tunnel *t)
 {
 	t->want_rekey = true;

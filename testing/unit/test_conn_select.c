@@ -712,18 +712,20 @@ static void test_down_of_the_first_conn_takes_the_joined_tunnel(void **state)
 	down_takes_both("west-a");
 }
 
-/* b's child is rekeyed by either end, under b's name, and an IKE SA
- * rekey takes both tunnels along. */
+/* b's child is rekeyed by either end, under b's name (a's left as it
+ * is), and an IKE SA rekey takes both tunnels along. */
 static void test_the_joined_child_is_rekeyed(void **state)
 {
 	(void)state;
 	struct ike_sa *w, *e;
 	both_up(&w, &e);
-	unsigned old = tunnel_of(w, "west-b")->child.serial;
-	ikev2_rekey_tunnel(w, tunnel_of(w, "west-b"));
+	unsigned old = tunnel_of(w, "west-b")->child.serial, a_child = tunnel_of(w, "west-a")->child.serial;
+	assert_false(ikev2_rekey_conn_now(w, "west-c"));	/* nothing of c's on it */
+	assert_true(ikev2_rekey_conn_now(w, "west-b"));	/* whack --rekey-ipsec of b */
 	wire_pump(16);
 	struct tunnel *t = tunnel_of(w, "west-b");
 	assert_int_not_equal(t->child.serial, old);
+	assert_int_equal(tunnel_of(w, "west-a")->child.serial, a_child);	/* a's child is not b's to rekey */
 	assert_children_pair(t, tunnel_of(e, "east-b"));
 	char line[200];
 	snprintf(line, sizeof(line), "\"west-b\" #%u: IPsec SA established tunnel mode, rekeying #%u", t->child.serial, old);
