@@ -25,7 +25,12 @@
 
 enum auto_mode { AUTO_IGNORE, AUTO_ADD, AUTO_START, AUTO_ONDEMAND };
 enum conn_type { TYPE_TUNNEL, TYPE_TRANSPORT };
-enum authby { AUTHBY_SECRET };
+/* authby=, and leftauth=/rightauth= (AUTHBY_CONN: as authby= says). A
+ * signature method authenticates with the end's leftcert= (RFC 7427
+ * digital signatures: RSA-PSS, ECDSA). */
+enum authby { AUTHBY_CONN, AUTHBY_SECRET, AUTHBY_RSASIG, AUTHBY_ECDSA };
+/* leftsendcert=: when our CERT payload goes with our AUTH. */
+enum sendcert { SENDCERT_IFASKED, SENDCERT_ALWAYS, SENDCERT_NEVER };
 enum phase2_proto { PHASE2_ESP, PHASE2_AH };
 enum yna { YNA_AUTO, YNA_YES, YNA_NO };
 /* dpdaction=: what a dead peer leads to (libreswan's values). */
@@ -62,6 +67,9 @@ struct end_config {
 	bool has_sourceip;
 	char *updown;		/* leftupdown= as written ("%disabled" too), NULL when absent */
 	struct protoport protoport;	/* leftprotoport=; both sides share one protocol */
+	char *cert;		/* leftcert=: a nickname in the NSS database, NULL when absent */
+	enum authby auth;	/* leftauth=: how this end authenticates */
+	enum sendcert sendcert;	/* leftsendcert= */
 };
 
 struct conn_config {
@@ -164,6 +172,10 @@ void conn_config_free(struct conn_config *c);
  * added to struct conn_config must be compared there too. */
 bool conn_config_same(const struct conn_config *a, const struct conn_config *b, char *what, size_t len);
 
+/* How end authenticates under c: its leftauth=, else c's authby=. */
+enum authby end_authby(const struct conn_config *c, const struct end_config *end);
+const char *authby_name(enum authby a);		/* "secret", "rsasig", "ecdsa" */
+const char *sendcert_name(enum sendcert s);	/* "sendifasked", "always", "never" */
 const char *fragmentation_name(enum fragmentation f);	/* "yes", "no", "force" */
 const char *hw_offload_name(enum hw_offload o);	/* "no", "yes", "crypto", "packet", "auto" */
 const char *auto_mode_name(enum auto_mode a);

@@ -326,6 +326,7 @@ static void end_config_clear(struct end_config *e)
 	free(e->host_text);
 	free(e->id);
 	free(e->updown);
+	free(e->cert);
 }
 
 static void conn_config_clear(struct conn_config *c)
@@ -374,6 +375,7 @@ static void end_config_copy_strings(struct end_config *e)
 	e->host_text = dup_or_null(e->host_text);
 	e->id = dup_or_null(e->id);
 	e->updown = dup_or_null(e->updown);
+	e->cert = dup_or_null(e->cert);
 }
 
 struct conn_config *conn_config_dup(const struct conn_config *c)
@@ -409,6 +411,28 @@ const char *hw_offload_name(enum hw_offload o)
 	case HW_OFFLOAD_AUTO: return "auto";
 	}
 	return "?";
+}
+
+enum authby end_authby(const struct conn_config *c, const struct end_config *end)
+{
+	return end->auth != AUTHBY_CONN ? end->auth : c->authby;
+}
+
+const char *authby_name(enum authby a)
+{
+	switch (a) {
+	case AUTHBY_RSASIG:
+		return "rsasig";
+	case AUTHBY_ECDSA:
+		return "ecdsa";
+	default:
+		return "secret";
+	}
+}
+
+const char *sendcert_name(enum sendcert s)
+{
+	return s == SENDCERT_ALWAYS ? "always" : s == SENDCERT_NEVER ? "never" : "sendifasked";
 }
 
 const char *fragmentation_name(enum fragmentation f)

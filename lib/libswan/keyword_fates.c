@@ -19,7 +19,7 @@
 #define S KWS_SETUP
 
 static const char ikev1[] = "it applies to IKEv1 only";
-static const char no_certs[] = "certificates are not supported yet";
+static const char no_certs[] = "certificates are checked against the CAs of the NSS database, without CRLs or OCSP";
 static const char no_cp[] = "the IKEv2 configuration payload (address pools, DNS) is not supported";
 static const char no_redirect[] = "IKEv2 redirect (RFC 5685) is not supported";
 static const char no_vti[] = "VTI and XFRM interfaces are not supported; the tunnel uses policies";
@@ -39,7 +39,7 @@ static const struct kw_fate fates[] = {
 	IGNORED_IF("sha2-truncbug", C, "no", "the pre-RFC 96-bit SHA2-256 truncation is not supported"),
 	IGNORED_IF("ms-dh-downgrade", C, "no", "Windows' weaker DH group on rekey is not supported"),
 	IGNORED_IF("dns-match-id", C, "no", "IDs are not checked against DNS"),
-	IGNORED("require-id-on-certificate", C, no_certs),
+	IGNORED_IF("require-id-on-certificate", C, "yes", "the peer's ID is always checked against its certificate"),
 	IGNORED_IF("ppk", C, "no|never", "post-quantum preshared keys (RFC 8784) are not supported"),
 	IGNORED("nat-ikev1-method", C, ikev1),
 	REFUSED("ah", C, "AH proposals are not supported; use esp="),
@@ -48,14 +48,11 @@ static const struct kw_fate fates[] = {
 	IGNORED_IF("decap-dscp", C, "no", "the DSCP of the inner packet is kept, as the kernel does by default"),
 	IGNORED_IF("nopmtudisc", C, "no", "path MTU discovery stays on"),
 	IGNORED("sareftrack", C, "it applies to the obsolete MAST stack only"),
-	REFUSED("leftrsasigkey", C, "raw RSA keys are not supported yet; use authby=secret"),
-	REFUSED("leftcert", C, no_certs),
-	REFUSED("leftckaid", C, no_certs),
-	IGNORED_IF("leftauth", C, "secret|psk", "only pre-shared keys are supported, which authby=secret already says"),
+	REFUSED("leftrsasigkey", C, "raw RSA keys are not supported yet; use a certificate (leftcert=) or authby=secret"),
+	REFUSED("leftckaid", C, "name the certificate by its nickname in leftcert="),
 	IGNORED_IF("leftautheap", C, "none", "EAP is not supported"),
-	REFUSED("leftca", C, no_certs),
+	REFUSED("leftca", C, "any CA the NSS database trusts is accepted; leftca= is not supported"),
 	REFUSED("leftikeport", C, "IKE runs on ports 500 and 4500"),
-	IGNORED("leftsendcert", C, no_certs),
 	IGNORED_IF("leftxauthserver", C, "no", ikev1),
 	IGNORED_IF("leftxauthclient", C, "no", ikev1),
 	IGNORED("leftusername", C, ikev1),
@@ -102,7 +99,7 @@ static const struct kw_fate fates[] = {
 	IGNORED("vti-shared", C, no_vti),
 	IGNORED_IF("ipsec-interface", C, "no", no_vti),
 	REFUSED("priority", C, "pluto sets its policies' priority itself"),
-	IGNORED("sendca", C, no_certs),
+	IGNORED("sendca", C, "only the end certificate is sent, never its CAs"),
 	IGNORED_IF("labeled-ipsec", C, "no", "labeled IPsec is not supported"),
 	REFUSED("policy-label", C, "labeled IPsec is not supported"),
 	IGNORED_IF("failureshunt", C, "none", "a failed conn never installs a shunt"),

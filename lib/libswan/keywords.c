@@ -16,6 +16,7 @@ _Static_assert(sizeof(enum phase2_proto) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum yna) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum hw_offload) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum fragmentation) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sendcert) == sizeof(int), "enum size");
 
 static const struct kw_enum auto_values = {
 	.values = (const struct kw_enum_value[]) {
@@ -40,13 +41,39 @@ static const struct kw_enum type_values = {
 	},
 };
 
+/* libreswan's rsa-sha2 words all mean RFC 7427 signatures, as rsasig
+ * does here (the hash is negotiated, SHA2 only). */
 static const struct kw_enum authby_values = {
 	.values = (const struct kw_enum_value[]) {
 		{ "secret", AUTHBY_SECRET, false },
+		{ "rsasig", AUTHBY_RSASIG, false },
+		{ "ecdsa", AUTHBY_ECDSA, false },
 		{ "psk", AUTHBY_SECRET, true },	/* strongSwan's spelling */
+		{ "rsa-sha2", AUTHBY_RSASIG, true },
+		{ "rsa-sha2_256", AUTHBY_RSASIG, true },
+		{ "rsa-sha2_384", AUTHBY_RSASIG, true },
+		{ "rsa-sha2_512", AUTHBY_RSASIG, true },
+		{ "rsa", AUTHBY_RSASIG, true },
+		{ "ecdsa-sha2", AUTHBY_ECDSA, true },
+		{ "ecdsa-sha2_256", AUTHBY_ECDSA, true },
+		{ "ecdsa-sha2_384", AUTHBY_ECDSA, true },
+		{ "ecdsa-sha2_512", AUTHBY_ECDSA, true },
 		{ NULL, 0, false },
 	},
-	.unsupported = "only authby=secret (pre-shared keys from ipsec.secrets) is supported",
+	.unsupported = "authby= takes secret (pre-shared keys), rsasig or ecdsa (certificates); "
+		       "null, never and EAP are not supported",
+};
+
+static const struct kw_enum sendcert_values = {
+	.values = (const struct kw_enum_value[]) {
+		{ "sendifasked", SENDCERT_IFASKED, false },
+		{ "always", SENDCERT_ALWAYS, false },
+		{ "never", SENDCERT_NEVER, false },
+		{ "ifasked", SENDCERT_IFASKED, true },	/* strongSwan's */
+		{ "yes", SENDCERT_ALWAYS, true },	/* libreswan's older words */
+		{ "no", SENDCERT_NEVER, true },
+		{ NULL, 0, false },
+	},
 };
 
 static const struct kw_enum phase2_values = {
@@ -172,6 +199,14 @@ static const struct keyword keywords[] = {
 	 * was proposed; libreswan's default, no, asks for the same on both. */
 	{ "narrowing", KW_NARROWING, KWS_CONN, KT_YESNO, CONN(narrowing), 0, NULL, 0, 0 },
 	{ "authby", KW_AUTHBY, KWS_CONN, KT_ENUM, CONN(authby), 0, &authby_values, 0, 0 },
+	/* libreswan's: each end's own method, over authby=; and its
+	 * certificate, by nickname in the NSS database. */
+	{ "leftauth", KW_LEFTAUTH, KWS_CONN, KT_ENUM, CONN(left.auth), 0, &authby_values, 0, 0 },
+	{ "rightauth", KW_RIGHTAUTH, KWS_CONN, KT_ENUM, CONN(right.auth), 0, &authby_values, 0, 0 },
+	{ "leftcert", KW_LEFTCERT, KWS_CONN, KT_STRING, CONN(left.cert), 0, NULL, 0, 0 },
+	{ "rightcert", KW_RIGHTCERT, KWS_CONN, KT_STRING, CONN(right.cert), 0, NULL, 0, 0 },
+	{ "leftsendcert", KW_LEFTSENDCERT, KWS_CONN, KT_ENUM, CONN(left.sendcert), 0, &sendcert_values, 0, 0 },
+	{ "rightsendcert", KW_RIGHTSENDCERT, KWS_CONN, KT_ENUM, CONN(right.sendcert), 0, &sendcert_values, 0, 0 },
 	{ "auto", KW_AUTO, KWS_CONN, KT_ENUM, CONN(auto_mode), 0, &auto_values, 0, 0 },
 	{ "type", KW_TYPE, KWS_CONN, KT_ENUM, CONN(type), 0, &type_values, 0, 0 },
 	{ "phase2", KW_PHASE2, KWS_CONN, KT_ENUM, CONN(phase2), 0, &phase2_values, 0, 0 },

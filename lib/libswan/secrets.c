@@ -251,13 +251,16 @@ static bool check_ids(const struct entry_parse *ep, const struct token *ids, siz
 	for (size_t i = 0; i < n; i++) {
 		const struct token *t = &ids[i];
 		if (t->quoted) {
-			entry_error(ep, "quoted ids are not supported (certificate DNs are not); ids go before ':'");
+			entry_error(ep, "quoted ids are not supported (a DN's PSK is not: certificates authenticate DNs); ids go before ':'");
 			ok = false;
 			continue;
 		}
 		char *id = xstrndup(t->start, t->len);
 		const char *why;
-		if (id_classify(id, &why) == ID_KIND_INVALID) {
+		enum id_kind kind = id_classify(id, &why);
+		if (kind == ID_KIND_FROMCERT)
+			why = "%fromcert stands for a certificate's subject, which a PSK does not authenticate";
+		if (kind == ID_KIND_INVALID || kind == ID_KIND_FROMCERT) {
 			diag_add(ep->r->d, "%s:%d: id '%s': %s", ep->p->file, ep->p->line, id, why);
 			ok = false;
 		}

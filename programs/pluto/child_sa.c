@@ -200,12 +200,13 @@ static void keymat_free(struct child_sa *ch)
 	ch->out_pending = false;
 }
 
-/* What tunnel t's children ask of offload: its conn's, under the rule
- * for encapsulated SAs (decided for the IKE SA's conn), or what a refused
- * policy stepped the IKE SA's children down to. */
-static const struct offload_policy *offload_policy_of(const struct ike_sa *ike, const struct tunnel *t)
+/* What child ch of tunnel t asks of offload: its tunnel's conn's, under
+ * the rule for encapsulated SAs (decided for the IKE SA's conn), or what
+ * a refused policy stepped the IKE SA's children down to. */
+static const struct offload_policy *offload_policy_of(const struct ike_sa *ike, const struct tunnel *t,
+						     const struct child_sa *ch)
 {
-	if (ike->packet_policy_refused)
+	if (ch->stepped_down)
 		return &ike->offload_stepped_down;
 	return ike->natt.encap ? &ike->natt.offload : &t->c->offload;
 }
@@ -220,7 +221,7 @@ static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_
 	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
 	struct kernel_sa sa;
 	make_sa(ike, ch, inbound, keys, keys + ek, t->c, &sa);
-	int r = offload_install_sa(kernel, offload_policy_of(ike, t), &sa, &ch->offload[inbound ? 0 : 1], notes);
+	int r = offload_install_sa(kernel, offload_policy_of(ike, t, ch), &sa, &ch->offload[inbound ? 0 : 1], notes);
 	explicit_bzero(&sa, sizeof(sa));
 	return r;
 }
@@ -277,11 +278,12 @@ static int install_policies(struct ike_sa *ike, const struct tunnel *t, struct c
 	}
 	bool in = refused.dir == KERNEL_DIR_IN;
 	struct offload_policy retry;
-	if (!offload_policy_refused(offload_policy_of(ike, t), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
+	if (!offload_policy_refused(offload_policy_of(ike, t, ch), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
 				    &e, &retry, notes))
 		return r;
 	ike->packet_policy_refused = true;
 	ike->offload_stepped_down = retry;
+	ch->stepped_down = true;
 	r = install_sas(ike, t, ch, how, keymat, len, notes);
 	if (r == 0 && (r = add_policies(ike, t, ch, &refused, &e)) != 0) {
 		diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
@@ -296,6 +298,7 @@ int child_sa_install(struct ike_sa *ike, const struct tunnel *t, struct child_sa
 	size_t len = 2 * (encr_bytes(&ch->alg) + integ_key_bytes(ch->alg.integ));
 	uint8_t keymat[CHILD_KEYMAT_MAX];
 	if (!derive_keymat(ike, n, keymat, len)) {
+		explicit_bzero(keymat, sizeof(keymat));
 		diag_add(notes, "cannot derive the child SA's keys");
 		return -EINVAL;
 	}
@@ -311,6 +314,10 @@ int child_sa_install(struct ike_sa *ike, const struct tunnel *t, struct child_sa
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
 	child_soft_limits(t->c->config, ike->initiator, ch);
+	/* A new tunnel's policies follow its SAs: stepped down if the IKE SA
+	 * is; a rekey keeps to what its tunnel's policies were made under. */
+	if (how & CHILD_WITH_POLICIES)
+		ch->stepped_down = ike->packet_policy_refused;
 	int r = install_sas(ike, t, ch, how, keymat, len, notes);
 	if (r == 0 && (how & CHILD_WITH_POLICIES))
 		r = install_policies(ike, t, ch, how, keymat, len, notes);

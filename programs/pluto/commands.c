@@ -125,21 +125,26 @@ static void cmd_replace(struct whack_session *s, const struct whack_request *r)
 	}
 	struct diag d;
 	diag_init(&d);
-	bool was_up = false;
+	bool was_up = false, old_gone = false;
 	struct connection *c = NULL;
+	conn_ref(old);	/* for the line that says what became of it */
 	if (conn_loadable(found, pluto.conf->setup.fips, &d)) {
 		conn_log(old, LL_INFO, "deleting connection");
-		c = reload_replace_conn(old, found, &was_up, &d);
+		c = reload_replace_conn(old, found, &was_up, &old_gone, &d);
 	}
 	ipsecconf_free(conf);
 	if (c == NULL) {
+		const char *what = old_gone ? "deleted, and the new config could not be loaded"
+					    : "not replaced: the loaded conn stays as it was";
 		whack_unfollow_log(s);	/* the client gets the errors once */
 		whack_diag(s, &d);
-		whack_line(s, "\"%s\": not replaced: the loaded conn stays as it was", r->name);
-		conn_log(old, LL_WARN, "not replaced, it stays as it was: %s", diag_oneline(&d, NULL));
+		whack_line(s, "\"%s\": %s", r->name, what);
+		conn_log(old, LL_WARN, "%s: %s", what, diag_oneline(&d, NULL));
+		conn_unref(old);
 		whack_done(s, 1);
 		return;
 	}
+	conn_unref(old);
 	c->outside_config = outside_config(r);
 	conn_log(c, LL_INFO, "added IKEv2 connection");
 	if (!was_up) {

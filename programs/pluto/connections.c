@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <event2/event.h>
 #include "connections.h"
+#include "ike_cert.h"
+#include "ike_id.h"
+#include "ipsec_id.h"
 #include "kernel.h"
 #include "offload_probe.h"
 
@@ -93,6 +96,28 @@ static bool is_local(const struct end_config *e)
 	return !e->host_any && kernel->link_for_address(&e->host, &link, &err) == 0;
 }
 
+/* An end's ID as it is compared: its certificate's subject for
+ * %fromcert, or with leftcert= and no leftid= (libreswan's default); a
+ * DN in NSS's form; the address when there is no other. A certificate
+ * gone from the database since --add leaves %fromcert, which no peer's
+ * signature can satisfy for a local end. */
+static void end_id(const struct end_config *e, char *id, size_t idlen)
+{
+	struct diag d;
+	diag_init(&d);
+	bool from_cert = e->cert != NULL && (e->id == NULL || id_classify(e->id, NULL) == ID_KIND_FROMCERT);
+	if (from_cert && ike_cert_subject(e->cert, id, idlen, &d))
+		return;
+	if (e->id != NULL && id_canonical(e->id, id, idlen))
+		return;
+	if (e->id != NULL)
+		snprintf(id, idlen, "%s", e->id);
+	else if (!e->host_any)
+		address_str(&e->host, id);
+	else
+		snprintf(id, idlen, "%%any");
+}
+
 static void fill_end(const struct end_config *e, ip_address *host, ip_subnet *net, char *id, size_t idlen)
 {
 	*host = e->host;
@@ -100,12 +125,7 @@ static void fill_end(const struct end_config *e, ip_address *host, ip_subnet *ne
 		*net = e->subnet;
 	else if (!e->host_any)
 		*net = subnet_from_address(&e->host);
-	if (e->id != NULL)
-		snprintf(id, idlen, "%s", e->id);
-	else if (!e->host_any)
-		address_str(&e->host, id);
-	else
-		snprintf(id, idlen, "%%any");
+	end_id(e, id, idlen);
 }
 
 /* The family to look an end's address up in: the other end's, else any. */
@@ -217,6 +237,10 @@ bool conn_orient(struct connection *c)
 	c->ends.nremote_nets = (uint8_t)remote->nsubnets;
 	c->ends.local_pp = local->protoport;
 	c->ends.remote_pp = remote->protoport;
+	c->ends.local_auth = end_authby(cfg, local);
+	c->ends.remote_auth = end_authby(cfg, remote);
+	c->ends.local_cert = local->cert;
+	c->ends.local_sendcert = local->sendcert;
 	c->oriented = true;
 	return true;
 }
@@ -311,6 +335,67 @@ static struct connection *conn_add(struct conn_config *cfg, const struct offload
 	return c;
 }
 
+static bool signs(enum authby a)
+{
+	return a == AUTHBY_RSASIG || a == AUTHBY_ECDSA;
+}
+
+/* An end's certificate: in the NSS database; for the end on this host
+ * (local), with its private key when it signs, of the kind of key its
+ * method names. */
+static bool cert_checks(const struct conn_config *cfg, const struct end_config *e, bool local, const char *side,
+			struct diag *errors)
+{
+	enum authby a = end_authby(cfg, e);
+	struct diag why;
+	diag_init(&why);
+	char dn[IKE_ID_TEXT_MAX];
+	enum cert_key key;
+	bool ok;
+	if (e->cert == NULL)
+		return true;
+	if (signs(a) && local) {
+		ok = ike_cert_local(e->cert, dn, sizeof(dn), &key, &why);
+		if (ok && key != (a == AUTHBY_ECDSA ? CERT_KEY_EC : CERT_KEY_RSA)) {
+			diag_add(&why, "certificate '%s' has a%s %s key, but %sauth is %s", e->cert,
+				 key == CERT_KEY_RSA ? "n" : "", cert_key_name(key), side, authby_name(a));
+			ok = false;
+		}
+	} else {
+		ok = ike_cert_subject(e->cert, dn, sizeof(dn), &why);
+	}
+	if (!ok)
+		diag_add(errors, "%s:%d: conn \"%s\" cannot be added: %scert=: %s", cfg->file, cfg->line, cfg->name, side,
+			 diag_oneline(&why, "?"));
+	return ok;
+}
+
+/* The end of this host that signs needs its certificate; a DN id must
+ * parse. The end on this host is found as conn_orient finds it. */
+static bool auth_checks(const struct conn_config *cfg, struct diag *errors)
+{
+	const struct end_config *ends[2] = { &cfg->left, &cfg->right };
+	static const char *const sides[2] = { "left", "right" };
+	int local = is_local(&cfg->left) ? 0 : is_local(&cfg->right) ? 1 : -1;
+	for (int i = 0; i < 2; i++) {
+		const struct end_config *e = ends[i];
+		char dn[IKE_ID_TEXT_MAX];
+		if (signs(end_authby(cfg, e)) && e->cert == NULL && i == local) {
+			diag_add(errors, "%s:%d: conn \"%s\" cannot be added: %sauth is %s, which needs %scert= (the nickname of this host's certificate in the NSS database)",
+				 cfg->file, cfg->line, cfg->name, sides[i], authby_name(end_authby(cfg, e)), sides[i]);
+			return false;
+		}
+		if (e->id != NULL && id_classify(e->id, NULL) == ID_KIND_DN && !id_canonical(e->id, dn, sizeof(dn))) {
+			diag_add(errors, "%s:%d: conn \"%s\" cannot be added: %sid= is no DN NSS can read (RFC 4514: CN=name, O=org, C=country)",
+				 cfg->file, cfg->line, cfg->name, sides[i]);
+			return false;
+		}
+		if (!cert_checks(cfg, e, i == local, sides[i], errors))
+			return false;
+	}
+	return true;
+}
+
 /* What conn_load checks before it adds anything. */
 static bool load_checks(const struct conn_config *cfg, bool fips, struct offload_policy *pol, struct diag *errors,
 			struct diag *notes)
@@ -321,7 +406,7 @@ static bool load_checks(const struct conn_config *cfg, bool fips, struct offload
 			 cfg->file, cfg->line, cfg->name, cfg->left.host_text == NULL ? "left" : "right");
 		return false;
 	}
-	return offload_check_conn(cfg, fips, kernel, pol, errors, notes);
+	return auth_checks(cfg, errors) && offload_check_conn(cfg, fips, kernel, pol, errors, notes);
 }
 
 bool conn_loadable(const struct conn_config *cfg, bool fips, struct diag *errors)

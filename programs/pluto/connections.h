@@ -38,7 +38,12 @@ struct ends {
 	ip_subnet local_nets[CONN_SUBNETS_MAX], remote_nets[CONN_SUBNETS_MAX];
 	uint8_t nlocal_nets, nremote_nets;	/* 0 and 1: just local_net, remote_net */
 	struct protoport local_pp, remote_pp;	/* leftprotoport=: the traffic's protocol and ports */
-	char local_id[256], remote_id[256];	/* as written, or the address */
+	/* as written (a DN in NSS's form; %fromcert: the subject of the
+	 * end's certificate, if it names one), or the address */
+	char local_id[256], remote_id[256];
+	enum authby local_auth, remote_auth;	/* leftauth=, else authby= */
+	const char *local_cert;		/* leftcert= (the conn's config holds it), or NULL */
+	enum sendcert local_sendcert;
 };
 
 struct connection {

@@ -133,11 +133,19 @@ bool sk_seal(const struct sk_cipher *c, uint8_t *msg, size_t sk_body, size_t pla
 bool sk_open(const struct sk_cipher *c, uint8_t *msg, size_t msg_len, size_t sk_body,
 	     uint8_t **plain, size_t *plain_len, struct diag *d);
 
-/* ---- authentication with a pre-shared key (2.15) ---- */
+/* ---- what AUTH covers, and authentication with a pre-shared key (2.15) ---- */
 
-/* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), signed_octets) where
- * signed_octets = the sender's first message | the peer's nonce |
- * prf(SK_px, ID payload body). out gets prf_len(p) bytes. */
+/* signed_octets = the sender's first message | the peer's nonce |
+ * prf(SK_px, ID payload body), in a malloc'd buffer of *len bytes (a
+ * signature covers these; a PSK's AUTH is their prf); NULL when out of
+ * memory. */
+uint8_t *auth_signed_octets(enum prf_id p, const uint8_t *first_msg, size_t first_len,
+			    const uint8_t *peer_nonce, size_t nonce_len,
+			    const uint8_t *sk_p, size_t sk_p_len,
+			    const uint8_t *id_body, size_t id_len, size_t *len);
+
+/* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), signed_octets). out gets
+ * prf_len(p) bytes. */
 bool psk_auth(enum prf_id p, const uint8_t *psk, size_t psk_len,
 	      const uint8_t *first_msg, size_t first_len,
 	      const uint8_t *peer_nonce, size_t nonce_len,

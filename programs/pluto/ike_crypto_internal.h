@@ -41,4 +41,9 @@ bool aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t nonce[GCM_NO
 struct dh_local *dh_import(enum dh_id g, const uint8_t *priv, size_t priv_len,
 			   const uint8_t *pub, struct diag *d);
 
+/* The NSS certificate of a peer's validated certificate (ike_cert.h),
+ * for ike_sig.c to take its public key from. */
+struct peer_cert;
+CERTCertificate *peer_cert_nss(const struct peer_cert *pc);
+
 #endif

@@ -1,7 +1,10 @@
 /* ike_id.c: @fqdn travels as ID_FQDN without the '@'; user@fqdn as
- * ID_RFC822_ADDR; addresses as ID_IPV4_ADDR / ID_IPV6_ADDR. */
+ * ID_RFC822_ADDR; addresses as ID_IPV4_ADDR / ID_IPV6_ADDR; a DN as
+ * ID_DER_ASN1_DN, its DER made from and read into RFC 4514 text by NSS. */
 #include <stdio.h>
 #include <string.h>
+#include <cert.h>
+#include <secasn1.h>
 #include "escape.h"
 #include "ike_id.h"
 #include "ikev2_msg.h"
@@ -19,6 +22,40 @@ static bool put(uint8_t type, const void *data, size_t n, uint8_t *body, size_t 
 	return true;
 }
 
+/* The DER of a DN's text, or NULL; SECITEM_FreeItem(, PR_TRUE) it. */
+static SECItem *dn_der(const char *text)
+{
+	CERTName *name = CERT_AsciiToName(text);
+	if (name == NULL)
+		return NULL;
+	SECItem *der = SEC_ASN1EncodeItem(NULL, NULL, name, SEC_ASN1_GET(CERT_NameTemplate));
+	CERT_DestroyName(name);
+	return der;
+}
+
+bool id_dn_text(const uint8_t *der, size_t len, char *text, size_t cap)
+{
+	SECItem item = { siBuffer, (unsigned char *)der, (unsigned)len };
+	char *ascii = CERT_DerNameToAscii(&item);
+	if (ascii == NULL)
+		return false;
+	int w = snprintf(text, cap, "%s", ascii);
+	PORT_Free(ascii);
+	return w > 0 && (size_t)w < cap && id_classify(text, NULL) == ID_KIND_DN;
+}
+
+bool id_canonical(const char *text, char *out, size_t cap)
+{
+	if (id_classify(text, NULL) != ID_KIND_DN) {
+		int w = snprintf(out, cap, "%s", text);
+		return w >= 0 && (size_t)w < cap;
+	}
+	SECItem *der = dn_der(text);
+	bool ok = der != NULL && der->len <= IKE_DN_DER_MAX && id_dn_text(der->data, der->len, out, cap);
+	SECITEM_FreeItem(der, PR_TRUE);
+	return ok;
+}
+
 bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len)
 {
 	ip_address a;
@@ -32,6 +69,12 @@ bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len)
 		return put(ID_FQDN, text + 1, strlen(text + 1), body, cap, len);
 	case ID_KIND_USER_FQDN:
 		return put(ID_RFC822_ADDR, text, strlen(text), body, cap, len);
+	case ID_KIND_DN: {
+		SECItem *der = dn_der(text);
+		bool ok = der != NULL && put(ID_DER_ASN1_DN, der->data, der->len, body, cap, len);
+		SECITEM_FreeItem(der, PR_TRUE);
+		return ok;
+	}
 	default:
 		return false;
 	}
@@ -71,6 +114,8 @@ bool id_from_wire(const uint8_t *body, size_t len, char *text, size_t cap)
 		return w >= 0 && (size_t)w < cap &&
 		       !reads_as_other_kind(text, body[0] == ID_FQDN ? ID_KIND_FQDN : ID_KIND_USER_FQDN);
 	}
+	case ID_DER_ASN1_DN:
+		return n <= IKE_DN_DER_MAX && id_dn_text(data, n, text, cap);
 	default:
 		return false;
 	}

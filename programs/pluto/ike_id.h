@@ -14,7 +14,20 @@ bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len);
 #define IKE_ID_TEXT_MAX 256
 #define IKE_ID_SHOWN_MAX (4 * IKE_ID_TEXT_MAX + 1)
 
-/* Text for a received ID payload body: "192.0.2.1", "@host", "user@host";
+/* A DN's DER is at most this long, sent or received. */
+#define IKE_DN_DER_MAX 1024
+
+/* NSS's RFC 4514 text of a DN's DER, into text; false when the DER is
+ * no Name, the Name is empty, or the text does not fit. */
+bool id_dn_text(const uint8_t *der, size_t len, char *text, size_t cap);
+
+/* text as it is compared with IDs from the wire: a DN in NSS's RFC 4514
+ * form (text from the wire is in that form too), any other id as it is;
+ * false when a DN does not parse or the result does not fit in cap. */
+bool id_canonical(const char *text, char *out, size_t cap);
+
+/* Text for a received ID payload body: "192.0.2.1", "@host", "user@host",
+ * a DN as RFC 4514 text ("CN=east,O=Example");
  * false for types we do not support, for an ID holding a NUL, for data
  * that reads as an id of another kind (an ID_RFC822_ADDR of "192.0.2.1"
  * is not that address), and for text that does not fit in cap. The bytes

@@ -249,7 +249,26 @@ bool child_keymat(enum prf_id p, const uint8_t *sk_d, size_t sk_d_len,
 	return ok;
 }
 
-/* ---- AUTH with a pre-shared key ---- */
+/* ---- what AUTH covers, and AUTH with a pre-shared key ---- */
+
+uint8_t *auth_signed_octets(enum prf_id p, const uint8_t *first_msg, size_t first_len,
+			    const uint8_t *peer_nonce, size_t nonce_len,
+			    const uint8_t *sk_p, size_t sk_p_len,
+			    const uint8_t *id_body, size_t id_len, size_t *len)
+{
+	size_t n = first_len + nonce_len + prf_len(p);
+	uint8_t *octets = malloc(n);
+	if (octets == NULL)
+		return NULL;
+	memcpy(octets, first_msg, first_len);
+	memcpy(octets + first_len, peer_nonce, nonce_len);
+	if (!prf(p, sk_p, sk_p_len, id_body, id_len, octets + first_len + nonce_len)) {
+		free(octets);
+		return NULL;
+	}
+	*len = n;
+	return octets;
+}
 
 bool psk_auth(enum prf_id p, const uint8_t *psk, size_t psk_len,
 	      const uint8_t *first_msg, size_t first_len,
@@ -258,15 +277,14 @@ bool psk_auth(enum prf_id p, const uint8_t *psk, size_t psk_len,
 	      const uint8_t *id_body, size_t id_len, uint8_t *out)
 {
 	static const char key_pad[] = "Key Pad for IKEv2";	/* 17 octets, no NUL */
-	uint8_t padded_psk[IKE_PRF_MAX], maced_id[IKE_PRF_MAX];
-	struct hmac h = { 0 };
-	bool ok = prf(p, psk, psk_len, (const uint8_t *)key_pad, sizeof(key_pad) - 1, padded_psk) &&
-		  prf(p, sk_p, sk_p_len, id_body, id_len, maced_id) &&
-		  hmac_init(&h, p, padded_psk, prf_len(p)) && hmac_begin(&h) &&
-		  hmac_add(&h, first_msg, first_len) && hmac_add(&h, peer_nonce, nonce_len) &&
-		  hmac_add(&h, maced_id, prf_len(p)) && hmac_end(&h, out);
-	hmac_free(&h);
+	uint8_t padded_psk[IKE_PRF_MAX];
+	size_t len;
+	uint8_t *octets = auth_signed_octets(p, first_msg, first_len, peer_nonce, nonce_len, sk_p, sk_p_len,
+					     id_body, id_len, &len);
+	bool ok = octets != NULL &&
+		  prf(p, psk, psk_len, (const uint8_t *)key_pad, sizeof(key_pad) - 1, padded_psk) &&
+		  prf(p, padded_psk, prf_len(p), octets, len, out);
 	explicit_bzero(padded_psk, sizeof(padded_psk));
-	explicit_bzero(maced_id, sizeof(maced_id));
+	free(octets);
 	return ok;
 }

@@ -56,6 +56,8 @@ enum ike_state {
 struct child_sa {
 	unsigned serial;
 	bool installed;			/* its SAs are in the kernel (but see out_pending) */
+	bool stepped_down;		/* its tunnel's policies were installed under the IKE SA's
+					 * offload_stepped_down: its SAs, and its rekeys', ask for it */
 	bool out_pending;		/* a rekey's responder: the outbound SA waits (child_sa.h) */
 	uint32_t spi_in, spi_out;		/* in: ours; out: the peer's */
 	uint32_t reqid;
@@ -136,6 +138,10 @@ struct ike_sa {
 	 * (crypto offload, or software), so SAs and policies agree. */
 	bool packet_policy_refused;
 	struct offload_policy offload_stepped_down;
+	/* certificates (ikev2_cert.h) */
+	unsigned peer_sig_hashes;	/* its SIGNATURE_HASH_ALGORITHMS, SIG_HASH_BITs */
+	bool peer_asked_cert;		/* it sent a CERTREQ */
+	char peer_auth[600];		/* how it authenticated, for the log and --status */
 
 	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN];
 	struct alg_proposal ike_alg;

@@ -1,5 +1,6 @@
-/* ikev2_ike_auth.c: IKE_AUTH with a pre-shared key (RFC 7296 1.2, 2.15),
- * both roles, and the child SA it carries.
+/* ikev2_ike_auth.c: IKE_AUTH (RFC 7296 1.2, 2.15), both roles, with a
+ * pre-shared key or a certificate's signature (ikev2_cert.h), and the
+ * child SA it carries.
  *
  * The responder installs the child SA, offload decided, before it
  * answers: with hw_offload_fallback=no a refused offload ends in an error
@@ -7,10 +8,12 @@
  * whose own install fails deletes the IKE SA so the peer keeps nothing. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "child_sa.h"
 #include "ike_id.h"
+#include "ikev2_cert.h"
 #include "ikev2_exchange.h"
 #include "ipsec_id.h"
 #include "natt.h"
@@ -36,17 +39,39 @@ static const struct psk_entry *find_psk(struct ike_sa *ike, const char *remote_i
 	return psk;
 }
 
-/* The AUTH a side sends (or must send): its own first message, the
- * other's nonce, and its ID under its SK_p. */
+/* What a side's AUTH covers: its own first message, the other's nonce,
+ * and its ID under its SK_p. */
+struct auth_inputs {
+	const struct buf *first, *nonce;
+	const uint8_t *sk_p;
+};
+
+static struct auth_inputs auth_inputs(const struct ike_sa *ike, bool by_initiator)
+{
+	bool ours = by_initiator == ike->initiator;
+	return (struct auth_inputs){
+		.first = ours ? &ike->init_sent : &ike->init_rcvd,
+		.nonce = by_initiator ? &ike->nr : &ike->ni,
+		.sk_p = by_initiator ? ike->keys->sk_pi : ike->keys->sk_pr,
+	};
+}
+
+/* The AUTH a side sends (or must send) with a PSK. */
 static bool compute_auth(const struct ike_sa *ike, const struct psk_entry *psk, bool by_initiator,
 			 const uint8_t *id_body, size_t id_len, uint8_t *out)
 {
-	bool ours = by_initiator == ike->initiator;
-	const struct buf *first = ours ? &ike->init_sent : &ike->init_rcvd;
-	const struct buf *nonce = by_initiator ? &ike->nr : &ike->ni;
-	const uint8_t *sk_p = by_initiator ? ike->keys->sk_pi : ike->keys->sk_pr;
-	return psk_auth(ike->keys->prf, psk->psk, psk->psk_len, first->data, first->len, nonce->data, nonce->len,
-			sk_p, ike->keys->p_len, id_body, id_len, out);
+	struct auth_inputs in = auth_inputs(ike, by_initiator);
+	return psk_auth(ike->keys->prf, psk->psk, psk->psk_len, in.first->data, in.first->len, in.nonce->data,
+			in.nonce->len, in.sk_p, ike->keys->p_len, id_body, id_len, out);
+}
+
+/* The octets a side signs (malloc'd, *len bytes), or NULL. */
+static uint8_t *signed_octets(const struct ike_sa *ike, bool by_initiator, const uint8_t *id_body, size_t id_len,
+			      size_t *len)
+{
+	struct auth_inputs in = auth_inputs(ike, by_initiator);
+	return auth_signed_octets(ike->keys->prf, in.first->data, in.first->len, in.nonce->data, in.nonce->len,
+				  in.sk_p, ike->keys->p_len, id_body, id_len, len);
 }
 
 /* The text of the peer's ID payload of type id_type in m, or false with
@@ -67,8 +92,31 @@ static bool read_peer_id(struct ike_sa *ike, const struct ikev2_msg *m, uint8_t 
 	return true;
 }
 
+/* The peer's signature and certificate, for the conn whose other end
+ * signs. */
+static bool check_peer_signature(struct ike_sa *ike, const struct ikev2_msg *m, const struct ikev2_payload *idp,
+				 const struct ikev2_auth *auth, const char *id)
+{
+	size_t len;
+	uint8_t *octets = signed_octets(ike, !ike->initiator, idp->body, idp->len, &len);
+	if (octets == NULL) {
+		ike_log(ike, LL_ERROR, "out of memory checking the peer's AUTH");
+		return false;
+	}
+	bool ok = ikev2_cert_check_auth(ike, m, auth, id, octets, len);
+	free(octets);
+	return ok;
+}
+
+static void peer_authenticated(struct ike_sa *ike, const char *id)
+{
+	snprintf(ike->ends.remote_id, sizeof(ike->ends.remote_id), "%s", id);
+	ike->peer_authenticated = true;
+}
+
 /* Checks the peer's AUTH (of its ID payload id_type) against the PSK of
- * the IKE SA's IDs; the peer's ID is id, read by read_peer_id. */
+ * the IKE SA's IDs, or its signature when the conn's other end signs; the
+ * peer's ID is id, read by read_peer_id. */
 static bool check_peer_auth(struct ike_sa *ike, const struct ikev2_msg *m, uint8_t id_type, const char *id)
 {
 	const struct ikev2_payload *idp = ikev2_find(m, id_type), *authp = ikev2_find(m, PT_AUTH);
@@ -80,11 +128,17 @@ static bool check_peer_auth(struct ike_sa *ike, const struct ikev2_msg *m, uint8
 		ike_log(ike, LL_ERROR, "authentication failed: the peer's AUTH payload is malformed");
 		return false;
 	}
+	if (authby_signs(ike->ends.remote_auth)) {
+		if (!check_peer_signature(ike, m, idp, &auth, id))
+			return false;
+		peer_authenticated(ike, id);
+		return true;
+	}
 	const struct psk_entry *psk = find_psk(ike, id);
 	if (psk == NULL)
 		return false;
 	if (auth.method != AUTH_SHARED_KEY_MIC) {
-		ike_log(ike, LL_ERROR, "authentication failed: the peer uses AUTH method %u; this pluto knows only PSK (2)",
+		ike_log(ike, LL_ERROR, "authentication failed: the peer uses AUTH method %u; the conn expects of it a pre-shared key (2)",
 			auth.method);
 		return false;
 	}
@@ -97,9 +151,17 @@ static bool check_peer_auth(struct ike_sa *ike, const struct ikev2_msg *m, uint8
 			id_shown(id, shown, sizeof(shown)));
 		return false;
 	}
-	snprintf(ike->ends.remote_id, sizeof(ike->ends.remote_id), "%s", id);
-	ike->peer_authenticated = true;
+	snprintf(ike->peer_auth, sizeof(ike->peer_auth), "a pre-shared key");
+	peer_authenticated(ike, id);
 	return true;
+}
+
+/* Whether the conn takes any ID of the peer: %any, or %fromcert (the
+ * one its certificate proves). */
+static bool any_peer_id(const char *remote_id)
+{
+	enum id_kind k = id_classify(remote_id, NULL);
+	return k == ID_KIND_ANY || k == ID_KIND_FROMCERT;
 }
 
 /* The initiator: the responder's ID must be the one the conn expects. */
@@ -108,7 +170,7 @@ static bool authenticate_responder(struct ike_sa *ike, const struct ikev2_msg *m
 	char id[IKE_ID_TEXT_MAX], shown[IKE_ID_SHOWN_MAX], expected[IKE_ID_SHOWN_MAX];
 	if (!read_peer_id(ike, m, PT_IDr, id, sizeof(id)))
 		return false;
-	if (strcmp(ike->ends.remote_id, "%any") != 0 && !id_eq(ike->ends.remote_id, id)) {
+	if (!any_peer_id(ike->ends.remote_id) && !id_eq(ike->ends.remote_id, id)) {
 		ike_log(ike, LL_ERROR, "authentication failed: the peer says it is '%s', the conn expects '%s'",
 			id_shown(id, shown, sizeof(shown)), id_shown(ike->ends.remote_id, expected, sizeof(expected)));
 		return false;
@@ -116,10 +178,21 @@ static bool authenticate_responder(struct ike_sa *ike, const struct ikev2_msg *m
 	return check_peer_auth(ike, m, PT_IDr, id);
 }
 
-/* Our ID and AUTH payloads. */
+/* Our CERT, CERTREQ and AUTH payloads when we sign. */
+static bool add_signature(struct ike_sa *ike, struct ikev2_builder *b, const uint8_t *id_body, size_t id_len)
+{
+	size_t len;
+	uint8_t *octets = signed_octets(ike, ike->initiator, id_body, id_len, &len);
+	bool ok = octets != NULL && ikev2_cert_add_auth(ike, b, octets, len);
+	free(octets);
+	return ok;
+}
+
+/* Our ID and AUTH payloads (and the certificate payloads that go with a
+ * signature). */
 static bool add_id_and_auth(struct ike_sa *ike, struct ikev2_builder *b, uint8_t id_type)
 {
-	uint8_t body[300], auth[IKE_PRF_MAX];
+	uint8_t body[4 + IKE_DN_DER_MAX], auth[IKE_PRF_MAX];
 	size_t len;
 	if (!id_to_wire(ike->ends.local_id, body, sizeof(body), &len)) {
 		char shown[IKE_ID_SHOWN_MAX];
@@ -127,10 +200,15 @@ static bool add_id_and_auth(struct ike_sa *ike, struct ikev2_builder *b, uint8_t
 			id_shown(ike->ends.local_id, shown, sizeof(shown)));
 		return false;
 	}
+	if (authby_signs(ike->ends.local_auth)) {
+		ikev2_add(b, id_type, body, len);
+		return add_signature(ike, b, body, len);
+	}
 	const struct psk_entry *psk = find_psk(ike, ike->ends.remote_id);
 	if (psk == NULL || !compute_auth(ike, psk, ike->initiator, body, len, auth))
 		return false;
 	ikev2_add(b, id_type, body, len);
+	ikev2_cert_add_request(ike, b);
 	ikev2_add_auth(b, AUTH_SHARED_KEY_MIC, auth, prf_len(ike->keys->prf));
 	explicit_bzero(auth, sizeof(auth));
 	return true;
@@ -199,8 +277,8 @@ static struct tunnel *established(struct ike_sa *ike, unsigned pair)
 {
 	char peer[ADDRESS_STR_MAX], id[IKE_ID_SHOWN_MAX];
 	ike_sa_set_state(ike, IKE_ESTABLISHED);
-	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with a pre-shared key",
-		ikev2_peer_text(ike, peer), id_shown(ike->ends.remote_id, id, sizeof(id)));
+	ike_log(ike, LL_INFO, "established IKE SA with %s; authenticated peer '%s' with %s",
+		ikev2_peer_text(ike, peer), id_shown(ike->ends.remote_id, id, sizeof(id)), ike->peer_auth);
 	if ((ike->tunnels == NULL && !ike_sa_make_tunnels(ike)) || pair >= ike->ntunnels) {
 		ike_log(ike, LL_ERROR, "out of memory for the IKE SA's tunnels");
 		return NULL;
@@ -333,8 +411,9 @@ void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx)
 	struct ikev2_notify n;
 	char peer[ADDRESS_STR_MAX];
 	if (ikev2_error_notify(&rx->m, &n) != NULL && n.type == N_AUTHENTICATION_FAILED)
-		ike_log(ike, LL_ERROR, "%s rejected our authentication (AUTHENTICATION_FAILED): check the pre-shared keys and IDs on both ends",
-			ikev2_peer_text(ike, peer));
+		ike_log(ike, LL_ERROR, "%s rejected our authentication (AUTHENTICATION_FAILED): check the %s and IDs on both ends",
+			ikev2_peer_text(ike, peer),
+			authby_signs(ike->ends.local_auth) ? "certificates, their CAs" : "pre-shared keys");
 	else if (ikev2_error_notify(&rx->m, &n) != NULL)
 		ike_log(ike, LL_ERROR, "%s refused IKE_AUTH: %s", ikev2_peer_text(ike, peer), ikev2_notify_name(n.type));
 	else
@@ -415,8 +494,9 @@ static bool fits_ids(const struct connection *c, const struct ends *ends, void *
 	if (f->our_id != NULL && !id_eq(ends->local_id, f->our_id))
 		return false;
 	bool fits;
-	if (strcmp(ends->remote_id, "%any") == 0)
-		fits = !f->named && secrets_find_psk(pluto.secrets, ends->local_id, f->peer_id) != NULL;
+	if (any_peer_id(ends->remote_id))	/* a signature, or a PSK for the two IDs, must prove it */
+		fits = !f->named && (authby_signs(ends->remote_auth) ||
+				     secrets_find_psk(pluto.secrets, ends->local_id, f->peer_id) != NULL);
 	else
 		fits = id_eq(ends->remote_id, f->peer_id);
 	return fits && (f->ts == NULL || ikev2_ts_fit(f->ts, ends, c->config->narrowing, NULL)) && suits_init(c, f->ike);
@@ -556,6 +636,7 @@ static bool instantiate(struct ike_sa *ike)
  * AUTH is checked against that conn's PSK. */
 static bool authenticate_initiator(struct ike_sa *ike, const struct ikev2_msg *m)
 {
+	ikev2_cert_read(ike, m);	/* its CERTREQ */
 	char id[IKE_ID_TEXT_MAX], our_id[IKE_ID_TEXT_MAX];
 	if (!read_peer_id(ike, m, PT_IDi, id, sizeof(id)))
 		return false;

@@ -12,6 +12,7 @@
 #include "ike_dos.h"
 #include "ike_socket.h"
 #include "ikev2_exchange.h"
+#include "ikev2_cert.h"
 #include "ikev2_frag.h"
 #include "log.h"
 #include "natt.h"
@@ -204,6 +205,7 @@ static size_t build_init_response(struct ike_sa *ike, const struct init_choice *
 	ikev2_add(&b, PT_NONCE, ike->nr.data, ike->nr.len);
 	natt_add_to_init_response(ike, &b);
 	ikev2_frag_add_supported(ike, &b);
+	ikev2_cert_add_init(ike, &b);
 	return ikev2_finish(&b);
 }
 
@@ -234,6 +236,7 @@ void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
 	ike_sa_start_halfopen(ike, ike_dos_settings()->halfopen_ike_timeout, verified);
 	natt_responder_decide(ike, &nat);
 	ikev2_frag_read_init(ike, &rx->m);
+	ikev2_cert_read(ike, &rx->m);
 	buf_set(&ike->ni, np->body, np->len);
 	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
 	if (ike->ni.data == NULL || !ikev2_make_nonce(&ike->nr) ||
@@ -287,6 +290,7 @@ bool ikev2_send_init_request(struct ike_sa *ike)
 	ikev2_add(&b, PT_NONCE, ike->ni.data, ike->ni.len);
 	natt_add_to_init_request(ike, &b);
 	ikev2_frag_add_supported(ike, &b);
+	ikev2_cert_add_init(ike, &b);
 	size_t n = ikev2_finish(&b);
 	if (n == 0 || ike->dh_pub.data == NULL)
 		return false;
@@ -382,6 +386,7 @@ void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	}
 	ikev2_frag_read_init(ike, &rx->m);
+	ikev2_cert_read(ike, &rx->m);
 	buf_set(&ike->nr, np->body, np->len);
 	buf_set(&ike->init_rcvd, rx->buf, rx->len);
 	if (ike->nr.data == NULL || !derive_ike_keys(ike, ke.data, ke.len, &d)) {

@@ -255,14 +255,13 @@ const struct ikev2_payload *ikev2_find(const struct ikev2_msg *m, uint8_t type)
 	return NULL;
 }
 
-/* What this PSK-only daemon can act on. CERTREQ is safely ignored; CERT,
- * CP, EAP and fragments are not understood. */
+/* What this daemon can act on; CP, EAP and fragments are not understood. */
 static bool understood(uint8_t type)
 {
 	switch (type) {
 	case PT_SA: case PT_KE: case PT_IDi: case PT_IDr: case PT_AUTH:
 	case PT_NONCE: case PT_NOTIFY: case PT_DELETE: case PT_VID:
-	case PT_TSi: case PT_TSr: case PT_SK: case PT_CERTREQ:
+	case PT_TSi: case PT_TSr: case PT_SK: case PT_CERT: case PT_CERTREQ:
 		return true;
 	default:
 		return false;
@@ -475,6 +474,55 @@ bool ikev2_parse_auth(const struct ikev2_payload *p, struct ikev2_auth *a, struc
 	}
 	a->len = rd_left(&r);
 	return rd_bytes(&r, a->len, &a->data);
+}
+
+bool ikev2_parse_cert(const struct ikev2_payload *p, struct ikev2_cert *c, struct diag *d)
+{
+	struct rd r = rd_init(p->body, p->len);
+	if (!rd_u8(&r, &c->encoding) || rd_left(&r) == 0) {
+		diag_add(d, "%s payload of %zu bytes: too short for an encoding and data", ikev2_payload_name(p->type),
+			 p->len);
+		return false;
+	}
+	c->len = rd_left(&r);
+	return rd_bytes(&r, c->len, &c->data);
+}
+
+int ikev2_certs(const struct ikev2_msg *m, struct ikev2_cert *certs, struct diag *d)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		struct ikev2_cert c;
+		if (m->p[i].type != PT_CERT)
+			continue;
+		if (!ikev2_parse_cert(&m->p[i], &c, d))
+			return -1;
+		if (c.encoding != CERT_X509_SIGNATURE) {
+			diag_add(d, "a CERT payload of encoding %u: only X.509 certificates (4) are taken", c.encoding);
+			return -1;
+		}
+		if (n == IKEV2_CERTS_MAX || c.len > IKEV2_CERT_DER_MAX) {
+			diag_add(d, "%s: at most %d certificates of %d bytes each are taken",
+				 n == IKEV2_CERTS_MAX ? "too many CERT payloads" : "a certificate too big",
+				 IKEV2_CERTS_MAX, IKEV2_CERT_DER_MAX);
+			return -1;
+		}
+		certs[n++] = c;
+	}
+	return n;
+}
+
+bool ikev2_parse_sig_hashes(const uint8_t *data, size_t len, unsigned *mask)
+{
+	if (len == 0 || len % 2 != 0)
+		return false;
+	*mask = 0;
+	for (size_t i = 0; i < len; i += 2) {
+		unsigned h = (unsigned)data[i] << 8 | data[i + 1];
+		if (h == SIG_HASH_SHA2_256 || h == SIG_HASH_SHA2_384 || h == SIG_HASH_SHA2_512)
+			*mask |= SIG_HASH_BIT(h);
+	}
+	return true;
 }
 
 bool ikev2_parse_nonce(const struct ikev2_payload *p, const uint8_t **nonce, size_t *len, struct diag *d)

@@ -61,8 +61,14 @@ enum ikev2_notify_type {
 #define N_ERROR_MAX 16383
 
 enum ikev2_protocol { PROTO_IKE = 1, PROTO_AH = 2, PROTO_ESP = 3 };
-enum ikev2_id_type { ID_IPV4_ADDR = 1, ID_FQDN = 2, ID_RFC822_ADDR = 3, ID_IPV6_ADDR = 5 };
-enum ikev2_auth_method { AUTH_SHARED_KEY_MIC = 2 };
+enum ikev2_id_type { ID_IPV4_ADDR = 1, ID_FQDN = 2, ID_RFC822_ADDR = 3, ID_IPV6_ADDR = 5, ID_DER_ASN1_DN = 9 };
+/* 14: RFC 7427's digital signature, its algorithm named in the AUTH data */
+enum ikev2_auth_method { AUTH_SHARED_KEY_MIC = 2, AUTH_DIGITAL_SIGNATURE = 14 };
+/* CERT and CERTREQ encodings (3.6): only X.509 certificates, signature */
+enum ikev2_cert_encoding { CERT_X509_SIGNATURE = 4 };
+/* SIGNATURE_HASH_ALGORITHMS' hash ids (RFC 7427 section 7), as bits of a mask */
+enum ikev2_sig_hash { SIG_HASH_SHA2_256 = 2, SIG_HASH_SHA2_384 = 3, SIG_HASH_SHA2_512 = 4 };
+#define SIG_HASH_BIT(h) (1u << (h))
 enum ikev2_ts_type { TS_IPV4_ADDR_RANGE = 7, TS_IPV6_ADDR_RANGE = 8 };
 enum ikev2_transform_type { TRANS_ENCR = 1, TRANS_PRF = 2, TRANS_INTEG = 3, TRANS_DH = 4, TRANS_ESN = 5 };
 
@@ -108,8 +114,8 @@ bool ikev2_parse_inner(const uint8_t *buf, size_t len, uint8_t first, struct ike
 const struct ikev2_payload *ikev2_find(const struct ikev2_msg *m, uint8_t type);
 /* The first critical payload this implementation does not understand
  * (for UNSUPPORTED_CRITICAL_PAYLOAD), or NULL. Understood: SA, KE, IDi,
- * IDr, AUTH, Nonce, Notify, Delete, VID, TSi, TSr, SK and CERTREQ (which
- * a PSK-only daemon can ignore); not CERT, CP, EAP, SKF or unknown types. */
+ * IDr, CERT, CERTREQ, AUTH, Nonce, Notify, Delete, VID, TSi, TSr and SK;
+ * not CP, EAP, SKF or unknown types. */
 const struct ikev2_payload *ikev2_unknown_critical(const struct ikev2_msg *m);
 
 /* ---- payload bodies ---- */
@@ -146,6 +152,7 @@ struct ikev2_sa_payload {
 struct ikev2_ke { uint16_t group; const uint8_t *data; size_t len; };
 struct ikev2_id { uint8_t type; const uint8_t *data; size_t len; };
 struct ikev2_auth { uint8_t method; const uint8_t *data; size_t len; };
+struct ikev2_cert { uint8_t encoding; const uint8_t *data; size_t len; };
 struct ikev2_notify {
 	uint8_t protocol;
 	uint8_t spi_len;
@@ -177,6 +184,23 @@ bool ikev2_parse_sa(const struct ikev2_payload *p, struct ikev2_sa_payload *sa, 
 bool ikev2_parse_ke(const struct ikev2_payload *p, struct ikev2_ke *ke, struct diag *d);
 bool ikev2_parse_id(const struct ikev2_payload *p, struct ikev2_id *id, struct diag *d);
 bool ikev2_parse_auth(const struct ikev2_payload *p, struct ikev2_auth *a, struct diag *d);
+/* CERT and CERTREQ: the encoding and the rest (a certificate's DER; for
+ * CERTREQ, the SHA-1 hashes of CA public keys), which may not be empty. */
+bool ikev2_parse_cert(const struct ikev2_payload *p, struct ikev2_cert *c, struct diag *d);
+/* A peer's certificates before it has authenticated cost at most this:
+ * so many X.509 CERT payloads, each of at most so many bytes (a 4096-bit
+ * RSA certificate with a long chain of names is some 2 KiB). */
+#define IKEV2_CERTS_MAX 4
+#define IKEV2_CERT_DER_MAX 8192
+/* The X.509 certificates of m's CERT payloads, in order (the first is
+ * the peer's own), into certs (IKEV2_CERTS_MAX of them): their count, or
+ * -1 with the reason in d for a payload of another encoding, too many, or
+ * one too big. */
+int ikev2_certs(const struct ikev2_msg *m, struct ikev2_cert *certs, struct diag *d);
+/* The mask of SIG_HASH_BITs of a SIGNATURE_HASH_ALGORITHMS notify's data
+ * (two octets per hash; ids we do not know are left out); false when its
+ * length is odd or zero. */
+bool ikev2_parse_sig_hashes(const uint8_t *data, size_t len, unsigned *mask);
 bool ikev2_parse_notify(const struct ikev2_payload *p, struct ikev2_notify *n, struct diag *d);
 bool ikev2_parse_delete(const struct ikev2_payload *p, struct ikev2_delete *del, struct diag *d);
 bool ikev2_parse_ts(const struct ikev2_payload *p, struct ikev2_ts_payload *ts, struct diag *d);

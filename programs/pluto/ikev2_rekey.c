@@ -530,7 +530,7 @@ static bool start_child(struct ike_sa *ike, struct tunnel *t)
 		rk->old_serial = old->serial;
 		rk->old_spi_in = old->spi_in;
 	}
-	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid };
+	rk->child = (struct child_sa){ .serial = next_serial(), .reqid = old->reqid, .stepped_down = old->stepped_down };
 	if (old->installed)
 		ikev2_child_keep_selectors(&rk->child, old);
 	else
@@ -800,7 +800,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 {
 	static struct alg_proposals esp;
 	static struct ikev2_sa_payload chosen;
-	struct child_sa made = { .serial = next_serial(), .reqid = t->child.reqid,
+	struct child_sa made = { .serial = next_serial(), .reqid = t->child.reqid, .stepped_down = t->child.stepped_down,
 				 .replaces = old != NULL ? old->serial : 0 };
 	if (old != NULL)
 		ikev2_child_keep_selectors(&made, old);
@@ -1127,6 +1127,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	ike->packet_policy_refused = old->packet_policy_refused;
 	ike->offload_stepped_down = old->offload_stepped_down;
 	ikev2_frag_inherit(ike, old);
+	memcpy(ike->peer_auth, old->peer_auth, sizeof(ike->peer_auth));	/* the peer authenticated once, then */
 	ike->ike_alg = *alg;
 	ike->dh_group = alg->dh;
 	memcpy(ike->spi_i, spi_i, IKEV2_SPI_LEN);

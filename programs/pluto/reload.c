@@ -57,12 +57,14 @@ void reload_delete_conn(struct connection *c, const char *why)
 }
 
 struct connection *reload_replace_conn(struct connection *old, const struct conn_config *cfg, bool *was_up,
-				       struct diag *errors)
+				       bool *old_gone, struct diag *errors)
 {
+	*old_gone = false;
 	if (!conn_loadable(cfg, pluto.conf->setup.fips, errors))
 		return NULL;
 	*was_up = ike_sa_carrying(cfg->name, 0) != NULL;
 	reload_delete_conn(old, "its conn is replaced");
+	*old_gone = true;
 	bool replaced;
 	return load_conn(cfg, &replaced, errors);
 }
@@ -115,12 +117,13 @@ static void replace_changed_conn(struct connection *old, const struct conn_confi
 {
 	struct diag errors;
 	diag_init(&errors);
-	bool was_up = false;
-	conn_ref(old);	/* for the line that says it stays */
-	struct connection *c = reload_replace_conn(old, cfg, &was_up, &errors);
+	bool was_up = false, old_gone;
+	conn_ref(old);	/* for the line that says what became of it */
+	struct connection *c = reload_replace_conn(old, cfg, &was_up, &old_gone, &errors);
 	if (c == NULL) {
-		conn_log(old, LL_ERROR, "%s: %s= changed but the new config is refused, the loaded conn stays as it was: %s",
-			 why, change, diag_oneline(&errors, NULL));
+		conn_log(old, LL_ERROR, "%s: %s= changed but the new config %s: %s", why, change,
+			 old_gone ? "could not be loaded, the conn is deleted" : "is refused, the loaded conn stays as it was",
+			 diag_oneline(&errors, NULL));
 		conn_unref(old);
 		t->refused++;
 		return;

@@ -42,8 +42,11 @@ void reload_delete_conn(struct connection *c, const char *why);
 /* Replaces old by cfg as `ipsec replace` does: old deleted (its SAs
  * taken down), cfg loaded in its place; was_up says whether old had an IKE
  * SA (to be brought up again by the caller). NULL with the reasons in
- * errors, and old untouched, when cfg would be refused. */
+ * errors: old untouched when cfg would be refused, or *old_gone when old
+ * was deleted and cfg could not be loaded after all (out of memory); a
+ * caller that logs through old after a NULL holds a reference to it. */
 struct connection *reload_replace_conn(struct connection *old, const struct conn_config *cfg, bool *was_up,
+				       bool *old_gone,
 				       struct diag *errors);
 
 /* Secrets, then the conns of pluto.config_path, as above; every line

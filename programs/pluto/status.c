@@ -140,6 +140,9 @@ static void lifecycle_status(struct whack_session *s, const struct connection *c
 	whack_line(s, "\"%s\"%s:   %s%s; IPsec SA %s %s; IKE SA %s %s", name, conn->instance_text, busy != NULL ? "up, rekeying " : "up",
 		   busy != NULL ? busy : "", c->rekey ? "rekey" : "expires", child,
 		   ike->ike_rekey_at != 0 ? "rekey" : "expires", ike_sa);
+	char id[IKE_ID_SHOWN_MAX];
+	whack_line(s, "\"%s\"%s:   peer '%s' authenticated with %s", name, conn->instance_text,
+		   id_shown(ike->ends.remote_id, id, sizeof(id)), ike->peer_auth);
 	char nat[160];
 	if (natt_status(ike, nat, sizeof(nat))[0] != '\0')
 		whack_line(s, "\"%s\"%s:   %s", name, conn->instance_text, nat);
@@ -167,8 +170,8 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 			   alg_proposals_name(&c->esp_proposals, false, algs, sizeof(algs)));
 	else
 		whack_line(s, "\"%s\":   esp=(default): any combination of %s", c->name, ALG_DEFAULT_ESP);
-	whack_line(s, "\"%s\":   authby=secret; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u; fragmentation=%s",
-		   c->name, c->phase2 == PHASE2_AH ? "ah" : "esp", c->pfs ? "yes" : "no",
+	whack_line(s, "\"%s\":   authby=%s; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u; fragmentation=%s",
+		   c->name, authby_name(c->authby), c->phase2 == PHASE2_AH ? "ah" : "esp", c->pfs ? "yes" : "no",
 		   yna_name(c->esn, "either"), yna_name(c->encapsulation, "auto"), c->tfc,
 		   fragmentation_name(c->fragmentation));
 	whack_line(s, "\"%s\":   ikelifetime=%us; salifetime=%us; rekey=%s; rekeymargin=%us; rekeyfuzz=%u%%; dpddelay=%us; dpdtimeout=%us; dpdaction=%s; retransmit-timeout=%us; retransmit-interval=%ums",

@@ -113,12 +113,23 @@ static void try_body(const uint8_t *data, size_t size, const struct ikev2_payloa
 			check_inside(data, size, nonce, len);
 		break;
 	}
+	case PT_CERT: case PT_CERTREQ: {
+		struct ikev2_cert c;
+		if (ikev2_parse_cert(p, &c, &d))
+			check_inside(data, size, c.data, c.len);
+		break;
+	}
 	case PT_NOTIFY: {
 		struct ikev2_notify n;
+		unsigned mask;
 		if (ikev2_parse_notify(p, &n, &d)) {
 			check_inside(data, size, n.spi, n.spi_len);
 			check_inside(data, size, n.data, n.data_len);
 			(void)ikev2_notify_name(n.type);
+			if (ikev2_parse_sig_hashes(n.data, n.data_len, &mask) &&
+			    (mask & ~(SIG_HASH_BIT(SIG_HASH_SHA2_256) | SIG_HASH_BIT(SIG_HASH_SHA2_384) |
+				      SIG_HASH_BIT(SIG_HASH_SHA2_512))) != 0)
+				abort();
 		}
 		break;
 	}
@@ -149,6 +160,22 @@ static void try_bodies(const uint8_t *data, size_t size, const struct ikev2_msg 
 	}
 }
 
+/* What ikev2_certs takes before authentication stays within its caps. */
+static void try_certs(const uint8_t *data, size_t size, const struct ikev2_msg *m)
+{
+	struct ikev2_cert certs[IKEV2_CERTS_MAX];
+	struct diag d;
+	diag_init(&d);
+	int n = ikev2_certs(m, certs, &d);
+	if (n > IKEV2_CERTS_MAX)
+		abort();
+	for (int i = 0; i < n; i++) {
+		if (certs[i].encoding != CERT_X509_SIGNATURE || certs[i].len > IKEV2_CERT_DER_MAX)
+			abort();
+		check_inside(data, size, certs[i].data, certs[i].len);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ikev2_msg m;
@@ -159,13 +186,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ikev2_exchange_name(m.hdr.exchange);
 	(void)ikev2_unknown_critical(&m);
 	try_bodies(data, size, &m);
+	try_certs(data, size, &m);
 
 	const struct ikev2_payload *sk = ikev2_find(&m, PT_SK);
 	if (sk == NULL)
 		return 0;
 	if (sk != &m.p[m.n - 1] || m.sk_offset > size || sk->body != data + m.sk_offset)
 		abort();
-	if (ikev2_parse_inner(sk->body, sk->len, m.sk_first, &m, &d))
+	if (ikev2_parse_inner(sk->body, sk->len, m.sk_first, &m, &d)) {
 		try_bodies(data, size, &m);
+		try_certs(data, size, &m);
+	}
 	return 0;
 }

@@ -84,6 +84,9 @@ expect_match "... and the service runs on with its conns" "^active $pid pkgtest\
 	"$(in_ct systemctl is-active ipsec) $(in_ct systemctl show -p MainPID --value ipsec) $(in_ct ipsec status | sed -n 's/^"\(pkgtest\)": .*/\1/p')"
 in_ct cp /etc/ipsec.conf.dist /etc/ipsec.conf
 
+# journald may take a moment to write the reload's last lines.
+journal_has() { in_ct journalctl -u ipsec --no-pager 2>&1 | grep -q -- "$1"; }
+wait_until 30 journal_has "/etc/ipsec.conf:2: keyword 'fips'" || true
 journal=$(in_ct journalctl -u ipsec --no-pager 2>&1)
 expect_match "the journal has pluto's start line" "pluto\\[$pid\\]: pluto $version started \\(pid $pid\\)" "$journal"
 expect_match "the journal has the reload's line" "whack --reload: /etc/ipsec.conf read again: 1 added" "$journal"

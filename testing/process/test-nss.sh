@@ -3,7 +3,9 @@
 # listcerts on a database in a temporary directory (--nssdir), and pluto
 # starting with one (opened, its certificates counted), without one
 # (missing: one line saying to run ipsec initnss), with one locked by a
-# password, and with config setup nssdir=. Needs certutil and pk12util
+# password, and with config setup nssdir=; then conns of certificates
+# added to a running pluto: leftcert= found with its key, or refused with
+# the nickname named. Needs certutil and pk12util
 # (libnss3-tools) and openssl (a certificate to import); no kernel ESP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -89,4 +91,37 @@ expect_ok "pluto starts with config setup nssdir=" start_pluto "$tmp/setup.log"
 expect_match "and opens the database it names" "NSS database $db opened: 1 certificate$" "$(cat "$tmp/setup.log")"
 expect_ok "--nssdir wins over nssdir=" start_pluto "$tmp/both.log" --nssdir "$tmp/none"
 expect_match "... as --secretsfile does over secretsfile=" "NSS database $tmp/none is missing" "$(cat "$tmp/both.log")"
+
+# ---- conns of certificates, added to a running pluto ----
+cat > "$tmp/certs.conf" <<CONF
+config setup
+	logfile=/dev/null
+conn c
+	left=127.0.0.1
+	right=127.0.0.2
+	authby=rsasig
+	leftcert=west
+	rightid="CN=east, O=Example"
+	auto=add
+conn missing
+	also=c
+	leftcert=nosuch
+	auto=ignore
+conn ec
+	also=c
+	authby=ecdsa
+	auto=ignore
+CONF
+"$ipsec" start --config "$tmp/certs.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$run" --nssdir "$db" \
+	--logfile "$tmp/certs.log" >/dev/null 2>&1 && wait_until 10 test -S "$run/pluto.ctl"
+ctl=(--rundir "$run")
+st=$("$ipsec" status "${ctl[@]}" 2>&1)
+expect_match "a conn with leftcert= of a certificate in the database is added" '^"c":   authby=rsasig;' "$st"
+expect_match "... its rightid= a DN as written" '^"c": 127\.0\.0\.1\.\.\.127\.0\.0\.2\[CN=east, O=Example\]' "$st"
+expect_rc "a leftcert= not in the database is refused, naming it" 1 \
+	"leftcert=: no certificate 'nosuch' in the NSS database" "$ipsec" auto --config "$tmp/certs.conf" --add missing "${ctl[@]}"
+expect_rc "authby=ecdsa with an RSA certificate is refused" 1 \
+	"certificate 'west' has an RSA key, but leftauth is ecdsa" "$ipsec" auto --config "$tmp/certs.conf" --add ec "${ctl[@]}"
+"$ipsec" stop --rundir "$run" >/dev/null 2>&1
+wait_until 10 bash -c "! test -e '$run/pluto.pid'"
 tap_exit

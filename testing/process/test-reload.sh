@@ -23,7 +23,7 @@ trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 conf() {
 	local change_esp=$1 gone=$2 fresh=$3 bad=$4
 	{
-		printf 'config setup\n\tlogfile=/dev/null\n\nconn %%default\n\tauthby=secret\n\n'
+		printf 'config setup\n\tlogfile=/dev/null\n\thalfopen-ike-timeout=3600\n\nconn %%default\n\tauthby=secret\n\n'
 		[ "$fresh" = yes ] && printf 'conn fresh\n\tleft=127.0.0.1\n\tright=127.0.0.5\n\tauto=add\n\n'
 		printf 'conn stay\n\tleft=127.0.0.1\n\tright=127.0.0.2\n\tauto=add\n\n'
 		printf 'conn change\n\tleft=127.0.0.1\n\tright=127.0.0.3\n\tesp=%s\n\tauto=add\n' "$change_esp"
@@ -82,7 +82,7 @@ states=$("$ipsec" showstates "${ctl[@]}" 2>&1)
 expect_match "the unchanged conn's half-open IKE SA is untouched" "^$stay_sa: \"stay\".* STATE_V2_PARENT_R1" "$states"
 expect_no_match "the changed conn's IKE SA was taken down with the old config" '"change".* STATE_V2_PARENT_R1' "$states"
 expect_no_match "the removed conn's IKE SA was taken down" '"gone".* STATE_V2_PARENT_R1' "$states"
-expect_match "the new conn answers its peer" '' "$(python3 "$here/../lib/ike_sa_init.py" 127.0.0.5 127.0.0.1 2>&1 && echo answered)"
+expect_match "the new conn answers its peer" '^answered$' "$(python3 "$here/../lib/ike_sa_init.py" 127.0.0.5 127.0.0.1 2>&1 && echo answered)"
 expect_match "... on an IKE SA of its own" '"fresh".* STATE_V2_PARENT_R1' "$("$ipsec" showstates "${ctl[@]}" 2>&1)"
 
 # --- a conn with an error: it keeps what was loaded; the others go on ---

@@ -71,5 +71,5 @@ check "--unroute removes the trap" no_trap
 st=$(whack west --status)
 check "west's status says unrouted" grep -qE '^"t": .*; auto=ondemand; unrouted; IKE SA: none' <<<"$st"
 sw_ping west -c 2 -W 2 -I 192.0.2.1 192.0.2.2 >/dev/null 2>&1
-check_fails "a ping then starts nothing" wait_for 5 "a third negotiation" bash -c "[ \$(grep -c 'initiating on demand' '$wlog') -gt 2 ]"
+check_fails "a ping then starts nothing" wait_unscaled 5 "a third negotiation" bash -c "[ \$(grep -c 'initiating on demand' '$wlog') -gt 2 ]"
 check "and no SA appears" esp_is west 0

@@ -17,13 +17,18 @@
 #               nat_tunnel_checks WHO (up through it: ESP in UDP, pings; sets NAT_PORT)
 #               nat_port_at_east (where east's outbound SA sends to)
 #               nat_keepalives (NAT keepalives nat forwarded) | nat_forget (its mappings)
-#   daemon      pluto_start NAME NS CONF SECRETS | whack NAME ARGS... | pluto_stop NAME
+#   daemon      pluto_start NAME NS CONF SECRETS [NSSDIR] | whack NAME ARGS... | pluto_stop NAME
 #               pluto_crash NAME (kill -9: a crash, nothing cleaned up)
 #               (log in $SW_LOGDIR/NAME/pluto.log, rundir $SW_RUNDIR/NAME)
 #               pluto_psk_conf SIDE LOCAL REMOTE [CONN] (a pluto-to-pluto tunnel "t")
-#   peers       libreswan_start NAME NS CONF SECRETS | libreswan_whack NAME ARGS...
+#   certificates nss_db DIR NICK... (an NSS database trusting the test CA,
+#               with NICKs' certificates and keys from testing/certs: SW_CERTS)
+#   peers       libreswan_start NAME NS CONF SECRETS [NICKS] | libreswan_whack NAME ARGS...
 #               libreswan_add NAME CONN | libreswan_stop NAME
-#               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t")
+#               libreswan_psk_conf LOCAL REMOTE [SETUP [CONN]] (a PSK tunnel "t";
+#               CONN with authby=: of certificates)
+#               pluto_cert_conf SIDE LOCAL REMOTE NICK RIGHTID [CONN] (a tunnel of
+#               certificates) | cert_up_checks WHO PEER MARK_W PEER_LOG MARK_P ERE
 #               strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES] | swanctl_run NAME ARGS...
 #               swanctl_psk_conf LOCAL REMOTE PSK ESP [IKE] (a PSK tunnel "t")
 #               strongswan_stop NAME | peer_crash NAME (kill -9) (Debian's
@@ -110,6 +115,9 @@ wait_for() {
 		sleep 0.2
 	done
 }
+# wait_unscaled SECONDS DESC CMD...: wait_for with the deadline as named,
+# for a check that something does not happen in that time (check_fails).
+wait_unscaled() { SW_WAIT_SCALE=1 wait_for "$@"; }
 
 # --- logs -------------------------------------------------------------------
 # log_mark FILE: how many lines FILE has now (0 when there is none yet).
@@ -363,12 +371,12 @@ nsim_ipsec() {
 # ($SW_RUNDIR/NAME) and log ($SW_LOGDIR/NAME/pluto.log), waited for until its
 # control socket is there.
 pluto_start() {
-	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 pid
+	local name=$1 nsn=$2 conf=$3 secrets=$4 nssdir=${5:-$SW_RUNDIR/$1/nss} d=$SW_LOGDIR/$1 pid
 	mkdir -p "$d" "$SW_RUNDIR/$name"
 	# Not through ns(): a function in the background is a subshell, and $!
 	# would be its pid, which a TERM does not pass on to pluto.
 	ip netns exec "$(ns_name "$nsn")" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
-		--rundir "$SW_RUNDIR/$name" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
+		--rundir "$SW_RUNDIR/$name" --nssdir "$nssdir" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
 	pid=$!
 	_sw_pluto+=("$name:$nsn:$pid")
 	wait_for 20 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
@@ -419,6 +427,25 @@ pluto_psk_conf() {
 		printf '%s' "$auto"
 	} >"$SW_LOGDIR/$side.conf"
 	echo "$here $there : PSK \"pluto-to-pluto test secret, not a real one\"" >"$SW_LOGDIR/$side.secrets"
+}
+
+# --- certificates ---------------------------------------------------------------
+# The test CA and its certificates and keys (testing/certs, made by its
+# mkcerts.sh): ca.pem, and NICK.p12, NICK.pem, NICK.key.pem for west, east,
+# west-ec (P-256), east-ec (P-384), expired, rogue (of an unknown CA).
+SW_CERTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../certs" && pwd)
+# nss_db DIR NICK...: an NSS database (sql:, no password) in DIR, made
+# unless it is there, that trusts the test CA and holds each NICK's
+# certificate and private key. Kept in $SW_RUNDIR, not on SW_LOGDIR's 9p
+# share, where sqlite's locks may not work.
+nss_db() {
+	local dir=$1 nick; shift
+	mkdir -p "$dir"
+	[ -e "$dir/cert9.db" ] || certutil -N -d "sql:$dir" --empty-password || return 1
+	certutil -A -d "sql:$dir" -n "Swan Test CA" -t "CT,," -a -i "$SW_CERTS/ca.pem" || return 1
+	for nick; do
+		pk12util -i "$SW_CERTS/$nick.p12" -d "sql:$dir" -W "" >/dev/null || return 1
+	done
 }
 
 # --- rekeying against a peer ----------------------------------------------------
@@ -723,13 +750,14 @@ peer_crash() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# libreswan_start NAME NS CONF SECRETS: libreswan's pluto in NS (--nofork),
-# with its rundir, dumpdir and NSS db (made by `ipsec initnss`) in
+# libreswan_start NAME NS CONF SECRETS [NICKS]: libreswan's pluto in NS (--nofork),
+# with its rundir, dumpdir and NSS db (made by `ipsec initnss`; with NICKS,
+# trusting the test CA and holding those certificates: nss_db) in
 # $SW_RUNDIR/NAME, its ipsec.d and log in $SW_LOGDIR/NAME. Waited for until
 # its control socket is there and the conns of CONF with auto=add/start are
 # loaded (pluto runs addconn --autoall itself; it logs "loading secrets" last).
 libreswan_start() {
-	local name=$1 nsn=$2 conf=$3 secrets=$4 d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1 pid o
+	local name=$1 nsn=$2 conf=$3 secrets=$4 nicks=${5:-} d=$SW_LOGDIR/$1 r=$SW_RUNDIR/$1 pid o
 	_sw_peers_load
 	mkdir -p "$d/ipsec.d" "$r/nss"
 	_sw_peer_conf[$name]=$conf
@@ -738,6 +766,8 @@ libreswan_start() {
 		echo "$o" | _sw_comment
 		exit 1
 	fi
+	# shellcheck disable=SC2086 # nicks are words
+	[ -z "$nicks" ] || must nss_db "$r/nss" $nicks
 	_sw_libreswan_env _sw_peer_run "$nsn" "$LIBRESWAN_ROOT/usr/libexec/ipsec:/usr/libexec/ipsec" -- \
 		"$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" --nofork --config "$conf" --secretsfile "$secrets" \
 		--rundir "$r" --dumpdir "$r" --nssdir "$r/nss" --ipsecdir "$d/ipsec.d" \
@@ -779,14 +809,51 @@ libreswan_stop() { _sw_peer_stop "$1"; }
 # libreswan_psk_conf LOCAL REMOTE [SETUP_LINES [CONN_LINES]]: on stdout, an
 # ipsec.conf for libreswan with one IKEv2 tunnel "t" authenticated by PSK,
 # auto=add; each line of SETUP_LINES goes into config setup, each of
-# CONN_LINES into the conn (e.g. "ike=aes_gcm256-sha2_256;dh19").
+# CONN_LINES into the conn (e.g. "ike=aes_gcm256-sha2_256;dh19"). CONN_LINES
+# with an authby= (and leftcert=...) make it a tunnel of certificates.
 libreswan_psk_conf() {
-	local here=$1 there=$2 setup=${3:-} conn=${4:-} line
+	local here=$1 there=$2 setup=${3:-} conn=${4:-} line authby=$'\tauthby=secret\n'
+	case $conn in *authby=*) authby= ;; esac
 	printf 'config setup\n\tdnssec-enable=no\n'
 	while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$setup"
-	printf '\nconn t\n\tikev2=insist\n\tauthby=secret\n\tleft=%s\n\tright=%s\n\ttype=tunnel\n' "$here" "$there"
+	printf '\nconn t\n\tikev2=insist\n%s\tleft=%s\n\tright=%s\n\ttype=tunnel\n' "$authby" "$here" "$there"
 	while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
 	printf '\tauto=add\n'
+}
+
+# pluto_cert_conf SIDE LOCAL REMOTE NICK RIGHTID [CONN_LINES]: writes
+# $SW_LOGDIR/SIDE.conf, one tunnel "t" between LOCAL and REMOTE whose end
+# here authenticates with the RSA certificate NICK of the test CA and the
+# other with one whose ID is RIGHTID (ike=aes_gcm128-sha2_256;dh19,
+# esp=aes_gcm128-null, auto=add; each line of CONN_LINES goes into the
+# conn), and an empty $SW_LOGDIR/SIDE.secrets.
+pluto_cert_conf() {
+	local side=$1 here=$2 there=$3 nick=$4 rightid=$5 conn=${6:-} line
+	{
+		printf 'conn t\n\tleft=%s\n\tright=%s\n\tauthby=rsasig\n\tleftcert=%s\n\trightid="%s"\n' \
+			"$here" "$there" "$nick" "$rightid"
+		printf '\tike=aes_gcm128-sha2_256;dh19\n\tesp=aes_gcm128-null\n\tauto=add\n'
+		while IFS= read -r line; do [ -n "$line" ] && printf '\t%s\n' "$line"; done <<<"$conn"
+	} >"$SW_LOGDIR/$side.conf"
+	: >"$SW_LOGDIR/$side.secrets"
+}
+
+# cert_up_checks WHO PEER MARK_W PEER_LOG MARK_P PEER_ERE: after this pluto
+# (west) and a peer daemon (east) brought "t" up: pluto logged since
+# MARK_W that it authenticated east's RSA certificate ('CN=east,O=Swan
+# Test'), PEER_LOG has a line matching PEER_ERE since MARK_P (it
+# authenticated pluto's), and both kernels hold the SA pair, which passes
+# a ping.
+cert_up_checks() {
+	local who=$1 peer=$2 mw=$3 plog=$4 mp=$5 ere=$6
+	check "$who: pluto authenticated $peer by its RSA certificate" wait_for 20 "pluto's established line" \
+		_sw_logged_since "$SW_LOGDIR/west/pluto.log" "$mw" "established IKE SA with 192.0.2.2; authenticated peer 'CN=east,O=Swan Test' with an RSA signature and certificate 'CN=east,O=Swan Test'"
+	check "$who: $peer authenticated pluto's certificate" wait_for 20 "$peer's line" \
+		bash -c 'tail -n +$(($2 + 1)) "$1" | grep -E "$3" >/dev/null' _ "$plog" "$mp" "$ere"
+	log_since "$plog" "$mp" | grep -E "$ere" | _sw_comment
+	check "$who: west holds the two ESP SAs" wait_for 20 "two ESP SAs in west" esp_is west 2
+	check "$who: east holds the two ESP SAs" wait_for 20 "two ESP SAs in east" esp_is east 2
+	check "$who: a ping from west to east passes" sw_ping west -c 1 -W 5 -I 192.0.2.1 192.0.2.2
 }
 
 # swanctl_psk_conf LOCAL REMOTE PSK ESP_PROPOSALS [IKE_PROPOSALS]: on stdout,
@@ -850,7 +917,8 @@ swanctl_ts_conf() {
 }
 # strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES]: strongSwan's charon
 # in NS with a strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf:
-# only the plugins a PSK tunnel needs, log to charon.log beside it, and each
+# only the plugins a PSK tunnel needs and those in STRONGSWAN_PLUGINS (for
+# certificates: "pem pkcs1 pkcs8 x509 constraints"), log to charon.log beside it, and each
 # line of CHARON_LINES in its charon section, e.g. "retransmit_tries = 2"),
 # its pid file and vici socket in $SW_RUNDIR/NAME/run; then swanctl
 # --load-all --file SWANCTL_CONF.
@@ -863,7 +931,7 @@ strongswan_start() {
 	# supported"). swanctl loads the parsers it would need for certificates.
 	cat >"$d/strongswan.conf" <<-CONF
 	charon {
-		load = random nonce openssl kdf kernel-netlink socket-default vici
+		load = random nonce openssl kdf kernel-netlink socket-default vici ${STRONGSWAN_PLUGINS:-}
 		$extra
 		filelog {
 			log {

@@ -1605,6 +1605,78 @@ static void test_a_delete_of_every_pair_and_up_bringing_them_all_back(void **sta
 	assert_pairs_up(w, harness_sa("east", true), 4);
 }
 
+/* A device that takes packet offload policies until it refuses one (its
+ * policy table full, say) on a later pair: the step down is IKE SA wide,
+ * but the pairs already up keep their packet offloaded policies. A rekey
+ * of such a pair must still install packet offload SAs, or SAs and
+ * policies disagree and the kernel finds no SA for the pair's traffic. */
+static void packet_sas_and_policies(void)
+{
+	dbl.esp_hw_offload = true;
+	dbl.packet_kernel = true;
+	dbl.link = (struct kernel_link){ .ifindex = 7, .name = "eth0" };
+}
+
+/* Whether tunnel t of ike has an outbound policy with packet offload. */
+static bool out_policy_is_packet(const struct ike_sa *ike, const struct tunnel *t)
+{
+	for (size_t i = 0; i < dbl.npols; i++) {
+		const struct kernel_policy *p = &dbl.pols[i];
+		if (p->dir == KERNEL_DIR_OUT && address_eq(&p->tmpl_src, &ike->ends.local) &&
+		    p->src.prefixlen == t->child.local_net.prefixlen &&
+		    address_eq(&p->src.addr, &t->child.local_net.addr) &&
+		    p->dst.prefixlen == t->child.remote_net.prefixlen &&
+		    address_eq(&p->dst.addr, &t->child.remote_net.addr))
+			return p->offload == KERNEL_OFFLOAD_PACKET;
+	}
+	fail_msg("no outbound policy for the tunnel");
+	return false;
+}
+
+static void test_a_rekey_after_a_later_pair_steps_down_keeps_sas_and_policies_agreeing(void **state)
+{
+	(void)state;
+	harness_stop();
+	char text[1024];
+	snprintf(text, sizeof(text), "%s", subnet_pairs_conf);
+	/* hw_offload=auto at both ends */
+	static const char *const from = "\tauto=add\n";
+	char cfgtext[1400] = "";
+	for (char *p = text, *q; (q = strstr(p, from)) != NULL; p = q + strlen(from)) {
+		strncat(cfgtext, p, (size_t)(q - p));
+		strcat(cfgtext, "\thw_offload=auto\n\tauto=add\n");
+	}
+	assert_true(harness_start_on(cfgtext, secrets, packet_sas_and_policies));
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	struct ike_sa *e = harness_sa("east", false);
+	assert_non_null(e);
+	assert_int_equal(e->ntunnels, 4);
+	assert_int_equal(e->tunnels[0].child.offload[1].state, SA_OFFLOAD_PACKET);
+	assert_true(out_policy_is_packet(e, &e->tunnels[0]));
+	/* the last pair goes, and comes back while the device refuses packet
+	 * policies: east steps down for it */
+	ikev2_delete_tunnel(e, &e->tunnels[3]);
+	wire_pump(64);
+	dbl_refuse(&dbl.refuse_packet_policy, ENOSPC, "Policy table full");
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(64);
+	assert_true(e->tunnels[3].child.installed);
+	assert_true(e->packet_policy_refused);
+	memset(&dbl.refuse_packet_policy, 0, sizeof(dbl.refuse_packet_policy));
+	/* the first pair, its policies still packet offloaded, is rekeyed */
+	unsigned serial = e->tunnels[0].child.serial;
+	ikev2_rekey_tunnel(e, &e->tunnels[0]);
+	wire_pump(64);
+	assert_int_not_equal(e->tunnels[0].child.serial, serial);
+	bool packet_policy = out_policy_is_packet(e, &e->tunnels[0]);
+	bool packet_sa = e->tunnels[0].child.offload[1].state == SA_OFFLOAD_PACKET;
+	if (packet_policy != packet_sa)
+		fail_msg("pair 0 after its rekey: outbound policy %s, outbound SA %s",
+			 packet_policy ? "packet offload" : "not packet offload",
+			 packet_sa ? "packet offload" : "not packet offload");
+}
+
 /* The peer refuses two of the four pairs (its conn has one subnet where
  * ours has two): the pairs after a refused one still come up. */
 static void test_a_refused_pair_does_not_hold_back_the_others(void **state)
@@ -1736,6 +1808,7 @@ int main(void)
 		T(test_one_subnet_pair_goes_and_comes_back_alone),
 		T(test_a_delete_of_every_pair_and_up_bringing_them_all_back),
 		T(test_a_refused_pair_does_not_hold_back_the_others),
+		T(test_a_rekey_after_a_later_pair_steps_down_keeps_sas_and_policies_agreeing),
 		T(test_a_pair_that_goes_during_its_rekey_takes_the_rekeys_child_along),
 		T(test_an_expired_child_ends_its_tunnel_and_a_kept_up_conn_starts_over),
 		T(test_the_initiator_rekeys_the_child),

@@ -25,10 +25,17 @@ static void test_classify(void **state)
 		{ "@a@b", ID_KIND_INVALID },
 		{ "user@", ID_KIND_INVALID },
 		{ "a@b@c", ID_KIND_INVALID },
-		{ "%fromcert", ID_KIND_INVALID },
+		{ "%fromcert", ID_KIND_FROMCERT },
 		{ "%any6", ID_KIND_INVALID },
-		{ "C=US, O=Example", ID_KIND_INVALID },
-		{ "CN=east", ID_KIND_INVALID },
+		{ "C=US, O=Example", ID_KIND_DN },
+		{ "CN=east", ID_KIND_DN },
+		{ "CN = east", ID_KIND_DN },
+		{ "E=road@example.com, CN=road", ID_KIND_DN },	/* a DN, though it holds '@' */
+		{ "2.5.4.3=east", ID_KIND_INVALID },		/* an OID type needs NSS's OID. prefix */
+		{ "=east", ID_KIND_INVALID },
+		{ "a=b=c@d", ID_KIND_DN },
+		{ "east=", ID_KIND_DN },			/* an empty value: NSS decides at --add */
+		{ "@CN=east", ID_KIND_INVALID },
 		{ "east.example.com", ID_KIND_INVALID },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -46,12 +53,29 @@ static void test_reasons(void **state)
 {
 	(void)state;
 	const char *why;
-	id_classify("%fromcert", &why);
-	assert_non_null(strstr(why, "certificates"));
+	id_classify("%fromcrt", &why);
+	assert_non_null(strstr(why, "%fromcert"));
 	id_classify("vpn.example.com", &why);
 	assert_non_null(strstr(why, "@name"));
-	id_classify("O=x", &why);
-	assert_non_null(strstr(why, "DNs are not supported"));
+	id_classify("=x", &why);
+	assert_non_null(strstr(why, "DN id starts with an attribute"));
+}
+
+static void test_dn_eq(void **state)
+{
+	(void)state;
+	assert_true(id_eq("CN=east,O=Example,C=CA", "CN=east, O=Example, C=CA"));
+	assert_true(id_eq("cn=East , o=example", "CN=east,O=Example"));
+	assert_true(id_eq("CN=a+UID=b", "CN=a + UID=b"));
+	assert_false(id_eq("CN=east,O=Example", "O=Example,CN=east"));	/* the order counts */
+	assert_false(id_eq("CN=east", "CN=eas t"));			/* inner spaces count */
+	assert_false(id_eq("CN=a\\,b", "CN=a,b"));			/* an escaped ',' is no separator */
+	assert_true(id_eq("CN=a\\, b", "CN=a\\, b"));
+	assert_false(id_eq("CN=a\\, b", "CN=a\\,b"));		/* ... so the space after it counts */
+	assert_false(id_eq("CN=east", "CN=east,O=x"));
+	assert_false(id_eq("CN=east", "@east"));
+	assert_true(id_eq("%fromcert", "%fromcert"));
+	assert_false(id_eq("%fromcert", "%any"));
 }
 
 static void test_eq(void **state)
@@ -76,6 +100,7 @@ int main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_eq),
+		cmocka_unit_test(test_dn_eq),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -573,8 +573,8 @@ static void test_unknown_keyword(void **state)
 	struct fixture *f = *state;
 	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\thw_ofload=yes\n",
 			 "ipsec.conf:4: keyword 'hw_ofload': unknown keyword");
-	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftcert=x\n",
-			 "ipsec.conf:4: keyword 'leftcert': not supported: certificates are not supported yet");
+	expect_one_error(f, "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tleftckaid=x\n",
+			 "ipsec.conf:4: keyword 'leftckaid': not supported: name the certificate by its nickname in leftcert=");
 }
 
 /* libreswan's keywords that pluto does not implement: a notice when the
@@ -586,18 +586,18 @@ static void test_keyword_fates(void **state)
 	const char *base = "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n";
 	char text[512];
 	snprintf(text, sizeof(text), "config setup\n\tnhelpers=4\n\tlogtime=yes\n%s\tcompress=no\n"
-		 "\trightauth=secret\n\tx-mine=anything\n\tx_also=1\n", base);
+		 "\trequire-id-on-certificate=yes\n\tx-mine=anything\n\tx_also=1\n", base);
 	struct ipsec_conf *c = load(f, text);
 	if (c == NULL)
 		fail_msg("load failed:\n%s", f->d.text);
 	assert_int_equal(c->notes.count, 4);
 	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:2: keyword 'nhelpers' has no effect here: pluto computes on its event loop");
 	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:7: keyword 'compress' has no effect here: IPComp is not supported");
-	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:8: keyword 'rightauth' has no effect here: only pre-shared keys are supported, which authby=secret already says");
+	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:8: keyword 'require-id-on-certificate' has no effect here: the peer's ID is always checked against its certificate");
 	snprintf(text, sizeof(text), "%s\tcompress=yes\n", base);
 	expect_one_error(f, text, "ipsec.conf:4: keyword 'compress': value 'yes' is not supported: IPComp is not supported");
-	snprintf(text, sizeof(text), "%s\trightcert=west\n", base);
-	expect_one_error(f, text, "ipsec.conf:4: keyword 'rightcert': not supported: certificates are not supported yet");
+	snprintf(text, sizeof(text), "%s\trightca=%%same\n", base);
+	expect_one_error(f, text, "ipsec.conf:4: keyword 'rightca': not supported: any CA the NSS database trusts is accepted; leftca= is not supported");
 	snprintf(text, sizeof(text), "%s\tnhelpers=2\n", base);
 	expect_one_error(f, text, "ipsec.conf:4: keyword 'nhelpers': not allowed in conn 'c' (it belongs in config setup)");
 	expect_one_error(f, "config setup\n\tmobike=no\n",
@@ -719,7 +719,10 @@ static void test_bad_values(void **state)
 		{ "esn=maybe", "keyword 'esn': invalid value 'maybe' (expected yes, no or either)" },
 		{ "encapsulation=either", "keyword 'encapsulation': invalid value 'either' (expected yes, no or auto)" },
 		{ "phase2=ipcomp", "keyword 'phase2': invalid value 'ipcomp' (expected esp or ah)" },
-		{ "authby=rsasig", "keyword 'authby': value 'rsasig' is not supported: only authby=secret (pre-shared keys from ipsec.secrets) is supported" },
+		{ "authby=null", "keyword 'authby': value 'null' is not supported: authby= takes secret (pre-shared keys), rsasig or ecdsa (certificates); null, never and EAP are not supported" },
+		{ "leftauth=eaponly", "keyword 'leftauth': value 'eaponly' is not supported: authby= takes secret (pre-shared keys), rsasig or ecdsa (certificates); null, never and EAP are not supported" },
+		{ "leftsendcert=sometimes", "keyword 'leftsendcert': invalid value 'sometimes' (expected sendifasked, always or never)" },
+		{ "rightcert=", "keyword 'rightcert': missing value" },
 		{ "keyexchange=ikev1", "keyword 'keyexchange': value 'ikev1' is not supported: only IKEv2 is supported (keyexchange=ikev2 or ike)" },
 		{ "ikev2=never", "keyword 'ikev2': value 'never' is not supported: only IKEv2 is supported (ikev2=insist)" },
 		{ "tfc=65536", "keyword 'tfc': invalid value '65536' (must be from 0 to 65535)" },
@@ -734,8 +737,7 @@ static void test_bad_values(void **state)
 		{ "leftsubnets={10.1.0.0/16 10.1.2.0/24}", "keyword 'leftsubnets': invalid value '{10.1.0.0/16 10.1.2.0/24}' (10.1.2.0/24 overlaps another subnet of the list)" },
 		{ "rightsubnet=10.1.0.0/16,10.1.0.0/16", "keyword 'rightsubnet': invalid value '10.1.0.0/16,10.1.0.0/16' (10.1.0.0/16 overlaps another subnet of the list)" },
 		{ "rightsubnets=10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16,10.5.0.0/16,10.6.0.0/16,10.7.0.0/16,10.8.0.0/16,10.9.0.0/16", "keyword 'rightsubnets': invalid value '10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16,10.5.0.0/16,10.6.0.0/16,10.7.0.0/16,10.8.0.0/16,10.9.0.0/16' (at most 8 subnets per side)" },
-		{ "leftid=%fromcert", "keyword 'leftid': invalid value '%fromcert' (%fromcert needs certificates, which are not supported)" },
-		{ "rightid=\"C=US, O=Example\"", "keyword 'rightid': invalid value 'C=US, O=Example' (certificate DNs are not supported; use an IP address, @fqdn, user@fqdn or %any)" },
+		{ "rightid=\"=US, O=Example\"", "keyword 'rightid': invalid value '=US, O=Example' (a DN id starts with an attribute such as CN= or C=; other ids hold no spaces or '=')" },
 		{ "rightid=vpn.example.com", "keyword 'rightid': invalid value 'vpn.example.com' (only IP addresses, @fqdn, user@fqdn and %any are supported; write a host name as @name)" },
 		{ "leftid=", "keyword 'leftid': missing value" },
 		{ "leftprotoport=tcp/99999", "keyword 'leftprotoport': invalid value 'tcp/99999' (expected a port number 0-65535, a service name or %any after the protocol)" },

@@ -455,22 +455,21 @@ static void run_for_2500_ms(void)
 	assert_true(harness_wait(passed, &start, 4));
 }
 
-/* West has sent two keepalives since the count was reset. */
-static bool two_keepalives(void *arg)
+/* West has sent n keepalives since the count was reset. */
+static bool keepalives(void *arg)
 {
-	(void)arg;
 	wire_pump(16);
-	return nat.keepalives_west >= 2;
+	return nat.keepalives_west >= *(const unsigned *)arg;
 }
 
-/* Waits for two keepalives (a busy machine only makes them late) and
+/* Waits for n keepalives (a busy machine only makes them late) and
  * returns the milliseconds they took. */
-static long wait_for_two_keepalives(void)
+static long wait_for_keepalives(unsigned n)
 {
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	nat.keepalives_west = nat.keepalives_east = 0;
-	assert_true(harness_wait(two_keepalives, NULL, 20));
+	assert_true(harness_wait(keepalives, &n, 20));
 	return ikev2_ms_since(&start);
 }
 
@@ -505,7 +504,7 @@ static void test_rekeys_behind_nat_keep_the_encapsulation_and_keepalives(void **
 	assert_int_equal(nw->local_port, IKE_NATT_PORT);
 	assert_int_equal(nw->remote_port, IKE_NATT_PORT);
 	assert_non_null(nw->natt.keepalive);
-	wait_for_two_keepalives();	/* from the new IKE SA, once the old one is gone */
+	wait_for_keepalives(2);	/* from the new IKE SA, once the old one is gone */
 }
 
 /* ---- keepalives ---- */
@@ -516,8 +515,9 @@ static void test_keepalives_every_keep_alive_seconds_from_behind_the_nat(void **
 	assert_true(start_nat("\tkeep-alive=1\n", "", ""));
 	nat_on();
 	up();
-	/* one a second: the second no sooner than a second after the first */
-	assert_true(wait_for_two_keepalives() >= 1000);
+	/* one a second: three take more than a second (a late one may be
+	 * followed closely by the next, which is due on the timer's own beat) */
+	assert_true(wait_for_keepalives(3) >= 1000);
 	assert_int_equal(nat.keepalives_east, 0);	/* east is not behind NAT */
 	/* they go from west's 4500 to east's 4500 and pluto ignores them there */
 	assert_int_equal(harness_sa("east", false)->state, IKE_ESTABLISHED);

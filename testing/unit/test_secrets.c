@@ -249,11 +249,11 @@ static void test_errors_never_show_the_secret(void **state)
 		{ "@a PSK " SECRET_MARK ":\n", "ipsec.secrets:1: expected PSK \"secret\" after ':'" },
 		{ "@a a\"b \"" SECRET_MARK "\n", "ipsec.secrets:1: unbalanced quotes" },
 		{ "\"" SECRET_MARK "\" : PSK \"x\"\n",
-		  "ipsec.secrets:1: quoted ids are not supported (certificate DNs are not); ids go before ':'" },
+		  "ipsec.secrets:1: quoted ids are not supported (a DN's PSK is not: certificates authenticate DNs); ids go before ':'" },
 		{ "host.example.com @b : PSK \"" SECRET_MARK "\"\n",
 		  "ipsec.secrets:1: id 'host.example.com': only IP addresses, @fqdn, user@fqdn and %any are supported; write a host name as @name" },
 		{ "%fromcert : PSK \"" SECRET_MARK "\"\n",
-		  "ipsec.secrets:1: id '%fromcert': %fromcert needs certificates, which are not supported" },
+		  "ipsec.secrets:1: id '%fromcert': %fromcert stands for a certificate's subject, which a PSK does not authenticate" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_one_error(f, cases[i].text, cases[i].error);
