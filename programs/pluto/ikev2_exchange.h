@@ -116,14 +116,16 @@ void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
 /* The conn, other than ike's, whose child the peer asks for over ike in
  * the CREATE_CHILD_SA request m: one between the same two hosts whose IDs
  * are those ike authenticated (both ends; chosen as the IKE_AUTH conn
- * switch chooses), which allows what IKE_SA_INIT agreed, and one pair of
+ * switch chooses) by the same authby= each way (and certificate of ours),
+ * which allows what IKE_SA_INIT agreed, and one pair of
  * whose subnets fits m's traffic selectors (its number in *pair). Its
  * ends, with the peer's ID as authenticated, in *ends; NULL when none. */
 struct connection *ikev2_other_conn_for_child(const struct ike_sa *ike, const struct ikev2_msg *m,
 					      struct ends *ends, unsigned *pair);
 /* An established IKE SA that conn c's tunnels may join rather than
  * negotiate one of their own, as libreswan's do: of another conn, between
- * the same two addresses, with the same IDs at both ends, and whose
+ * the same two addresses, with the same IDs and authby= (and certificate
+ * of ours) at both ends, and whose
  * algorithms (and NAT-T, when it runs) c allows. NULL when none. */
 struct ike_sa *ikev2_ike_sa_to_join(const struct connection *c);
 /* Conn c's tunnels join ike, each to have its child made over it

@@ -579,11 +579,21 @@ static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
  * successor), and no template: its tunnels may join the IKE SA when its
  * IDs are those the IKE SA authenticated, as the conn switch finds them
  * (fits_ids), with a PSK both ways as every conn here has. */
+/* Whether ends would authenticate both sides as ike's did: the same
+ * authby= each way (a PSK, or a signature), and for our signature the
+ * same certificate. */
+static bool same_auth(const struct ends *ends, const struct ike_sa *ike)
+{
+	const char *ours = ends->local_cert != NULL ? ends->local_cert : "", *its = ike->ends.local_cert;
+	return ends->remote_auth == ike->ends.remote_auth && ends->local_auth == ike->ends.local_auth &&
+	       (!authby_signs(ends->local_auth) || strcmp(ours, its != NULL ? its : "") == 0);
+}
+
 static bool fits_other_conn(const struct connection *c, const struct ends *ends, void *arg)
 {
 	const struct conn_fit *f = arg;
 	return c != f->ike->c && strcmp(c->config->name, f->ike->c->config->name) != 0 && !conn_is_template(c) &&
-	       fits_ids(c, ends, arg);
+	       same_auth(ends, f->ike) && fits_ids(c, ends, arg);
 }
 
 struct connection *ikev2_other_conn_for_child(const struct ike_sa *ike, const struct ikev2_msg *m,
@@ -610,7 +620,7 @@ struct ike_sa *ikev2_ike_sa_to_join(const struct connection *c)
 		    strcmp(ike->c->config->name, c->config->name) != 0 &&
 		    address_eq(&ike->ends.local, &c->ends.local) && address_eq(&ike->ends.remote, &c->ends.remote) &&
 		    id_eq(ike->ends.local_id, c->ends.local_id) && id_eq(ike->ends.remote_id, c->ends.remote_id) &&
-		    suits_init(c, ike))
+		    same_auth(&c->ends, ike) && suits_init(c, ike))
 			return ike;
 	}
 	return NULL;

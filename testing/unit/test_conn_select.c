@@ -516,6 +516,11 @@ static const char shared_conf[] =
 	"conn east-d\n"
 	"\tleft=" EAST "\n\tleftsubnet=10.2.4.0/24\n\tright=" WEST "\n\trightsubnet=10.1.4.0/24\n\tesp=aes128-sha1\n"
 	"\tauthby=secret\n\tauto=add\n"
+	"conn east-e\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.5.0/24\n\tright=" WEST "\n\trightsubnet=10.1.5.0/24\n"
+	"\tleftauth=secret\n\trightauth=rsasig\n\tauto=add\n"
+	"conn west-e\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.5.0/24\n\tright=" EAST "\n\trightsubnet=10.2.5.0/24\n\tauthby=secret\n\tauto=add\n"
 	"conn west-d\n"
 	"\tleft=" WEST "\n\tleftsubnet=10.1.4.0/24\n\tright=" EAST "\n\trightsubnet=10.2.4.0/24\n\tesp=aes_gcm128-null\n"
 	"\tauthby=secret\n\tauto=add\n"
@@ -626,6 +631,18 @@ static void test_a_conn_with_other_ids_does_not_join(void **state)
 		assert_null(tunnel_of(ike, "east-c"));
 	assert_children_pair(tunnel_of(harness_sa("west-a", true), "west-a"), tunnel_of(e, "east-a"));
 	assert_int_equal(dbl.nsas, 4);
+}
+
+/* e's IDs at east are the IKE SA's, but e wants the peer to sign, and
+ * the peer authenticated with a PSK: east refuses e's subnets over a's
+ * IKE SA. */
+static void test_a_conn_with_another_authby_does_not_join(void **state)
+{
+	(void)state;
+	struct ike_sa *e = a_up_and_asked_for("west-e");
+	assert_int_equal(lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
+	assert_null(tunnel_of(e, "east-e"));
+	assert_int_equal(e->ntunnels, 1);
 }
 
 /* d's child is refused by its own conn at east (esp= of no common
@@ -792,6 +809,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_unresolvable_name_is_said_and_never_a_template, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_a_second_conns_child_rides_on_the_first_ones_ike_sa, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_conn_with_other_ids_does_not_join, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_conn_with_another_authby_does_not_join, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_joined_conn_whose_child_fails_leaves_again, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_joined_conn_leaves_the_other, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_ike_sa_going_takes_the_joined_tunnel, start_shared, stop),
