@@ -97,10 +97,10 @@ static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 	if (t->c != ike->c && !t->ever_up) {
 		/* The peer does not share its IKE SA among conns (strongSwan's
 		 * of another connection, say): the conn negotiates its own. */
-		unsigned whack = ike->log.whack;
-		ike->log.whack = 0;
 		child_log(ike, t, &t->child, LL_INFO, "the peer would not make the IPsec SA over IKE SA #%u of \"%s\" (%s); negotiating an IKE SA of its own",
 			  ike->serial, ike->c->config->name, why);
+		unsigned whack = ike->log.whack;	/* it follows the new IKE SA instead */
+		ike->log.whack = 0;
 		t->left = true;
 		t->want_rekey = false;
 		t->retry_at = 0;
