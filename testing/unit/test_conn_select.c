@@ -645,6 +645,24 @@ static void test_a_conn_with_another_authby_does_not_join(void **state)
 	assert_int_equal(e->ntunnels, 1);
 }
 
+/* An IKE SA carries at most IKE_TUNNELS_MAX tunnels: with east's full,
+ * b's request is answered NO_ADDITIONAL_SAS, and west gives b an IKE SA
+ * of its own. */
+static void test_a_full_ike_sa_takes_no_other_conn(void **state)
+{
+	(void)state;
+	up("west-a");
+	struct ike_sa *e = harness_sa("east-a", false);
+	while (e->ntunnels < IKE_TUNNELS_MAX)	/* more of a's own pair, none up */
+		assert_non_null(ike_sa_add_tunnel(e, e->c, &e->ends, 0));
+	assert_null(ike_sa_add_tunnel(e, e->c, &e->ends, 0));
+	ikev2_initiate(conn_find("west-b"), 0);
+	assert_int_equal(wire_pump(2), 2);
+	assert_int_equal(lines_with("this IKE SA carries as many tunnels as it may (64); answering NO_ADDITIONAL_SAS"), 1);
+	assert_null(tunnel_of(e, "east-b"));
+	assert_int_equal(lines_with("\"west-b\": the peer would not make the IPsec SA over IKE SA #"), 1);
+}
+
 /* d's child is refused by its own conn at east (esp= of no common
  * algorithm): the tunnel that joined for it leaves again, and east's
  * --status does not show d on a's IKE SA. */
@@ -810,6 +828,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_second_conns_child_rides_on_the_first_ones_ike_sa, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_conn_with_other_ids_does_not_join, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_conn_with_another_authby_does_not_join, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_full_ike_sa_takes_no_other_conn, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_joined_conn_whose_child_fails_leaves_again, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_joined_conn_leaves_the_other, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_ike_sa_going_takes_the_joined_tunnel, start_shared, stop),
