@@ -127,9 +127,10 @@ bool child_sa_takes_trap(const struct ike_sa *ike, const struct child_sa *ch, co
 	return same_flow(&trap, &out);
 }
 
-const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct child_sa *ch)
+const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct tunnel *t,
+					    const struct child_sa *ch)
 {
-	const struct connection *c = conn_find(ike->c->config->name);
+	const struct connection *c = conn_find(t->c->config->name);
 	return c != NULL && c->routed && child_sa_takes_trap(ike, ch, c) ? c : NULL;
 }
 
@@ -145,9 +146,9 @@ static const enum kernel_dir policy_dirs[] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KE
  * tunnel's replaces the trap (XFRM_MSG_UPDPOLICY; an add would be EEXIST)
  * and, when the tunnel goes, the trap replaces it again rather than the
  * policy being deleted, so that the next packet raises an acquire. */
-static void remove_policies(const struct ike_sa *ike, const struct child_sa *ch, size_t n)
+static void remove_policies(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch, size_t n)
 {
-	const struct connection *trap = child_sa_trap_conn(ike, ch);
+	const struct connection *trap = child_sa_trap_conn(ike, t, ch);
 	for (size_t i = 0; i < n; i++) {
 		struct kernel_policy p;
 		struct kernel_err e = {0};
@@ -163,10 +164,10 @@ static void remove_policies(const struct ike_sa *ike, const struct child_sa *ch,
 
 /* Adds the child's policies; on a refusal, removes the ones added and
  * leaves the refused one in *refused and the kernel's answer in *e. */
-static int add_policies(struct ike_sa *ike, const struct child_sa *ch, struct kernel_policy *refused,
-			struct kernel_err *e)
+static int add_policies(struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch,
+			struct kernel_policy *refused, struct kernel_err *e)
 {
-	bool over_trap = child_sa_trap_conn(ike, ch) != NULL;
+	bool over_trap = child_sa_trap_conn(ike, t, ch) != NULL;
 	for (size_t i = 0; i < npolicies(ch); i++) {
 		struct kernel_policy p;
 		*e = (struct kernel_err){0};
@@ -174,7 +175,7 @@ static int add_policies(struct ike_sa *ike, const struct child_sa *ch, struct ke
 		int r = over_trap && p.dir == KERNEL_DIR_OUT ? kernel->update_policy(&p, e) : kernel->add_policy(&p, e);
 		if (r != 0) {
 			*refused = p;
-			remove_policies(ike, ch, i);
+			remove_policies(ike, t, ch, i);
 			return r;
 		}
 	}
@@ -199,26 +200,28 @@ static void keymat_free(struct child_sa *ch)
 	ch->out_pending = false;
 }
 
-/* What the IKE SA's children ask of offload: the conn's, under the rule
- * for encapsulated SAs, or what a refused policy stepped it down to. */
-static const struct offload_policy *offload_policy_of(const struct ike_sa *ike, const struct child_sa *ch)
+/* What child ch of tunnel t asks of offload: its tunnel's conn's, under
+ * the rule for encapsulated SAs (decided for the IKE SA's conn), or what
+ * a refused policy stepped the IKE SA's children down to. */
+static const struct offload_policy *offload_policy_of(const struct ike_sa *ike, const struct tunnel *t,
+						     const struct child_sa *ch)
 {
 	if (ch->stepped_down)
 		return &ike->offload_stepped_down;
-	return ike->natt.encap ? &ike->natt.offload : &ike->c->offload;
+	return ike->natt.encap ? &ike->natt.offload : &t->c->offload;
 }
 
 /* One direction's SA from KEYMAT, which holds the keys of the exchange's
  * initiator to its responder first; installed under the offload policy. */
-static int install_one(struct ike_sa *ike, struct child_sa *ch, bool inbound, const uint8_t *keymat,
-		       struct diag *notes)
+static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, bool inbound,
+		       const uint8_t *keymat, struct diag *notes)
 {
 	size_t ek = encr_bytes(&ch->alg), ak = integ_key_bytes(ch->alg.integ);
 	const uint8_t *i2r = keymat, *r2i = keymat + ek + ak;
 	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
 	struct kernel_sa sa;
-	make_sa(ike, ch, inbound, keys, keys + ek, ike->c, &sa);
-	int r = offload_install_sa(kernel, offload_policy_of(ike, ch), &sa, &ch->offload[inbound ? 0 : 1], notes);
+	make_sa(ike, ch, inbound, keys, keys + ek, t->c, &sa);
+	int r = offload_install_sa(kernel, offload_policy_of(ike, t, ch), &sa, &ch->offload[inbound ? 0 : 1], notes);
 	explicit_bzero(&sa, sizeof(sa));
 	return r;
 }
@@ -239,16 +242,16 @@ static void remove_sas(struct ike_sa *ike, struct child_sa *ch)
 
 /* The child's inbound SA and, unless it waits (CHILD_OUTBOUND_LATER), its
  * outbound one; all or nothing. */
-static int install_sas(struct ike_sa *ike, struct child_sa *ch, unsigned how, const uint8_t *keymat, size_t len,
-		       struct diag *notes)
+static int install_sas(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, unsigned how,
+		       const uint8_t *keymat, size_t len, struct diag *notes)
 {
-	int r = install_one(ike, ch, true, keymat, notes);
+	int r = install_one(ike, t, ch, true, keymat, notes);
 	if (r == 0 && (how & CHILD_OUTBOUND_LATER) && (ch->keymat = secmem_alloc(CHILD_KEYMAT_MAX)) != NULL) {
 		memcpy(ch->keymat, keymat, len);
 		ch->keymat_len = len;
 		ch->out_pending = true;
 	} else if (r == 0) {
-		r = install_one(ike, ch, false, keymat, notes);
+		r = install_one(ike, t, ch, false, keymat, notes);
 		if (r != 0)
 			del_sa(&ike->ends.local, ch->spi_in);
 	}
@@ -260,12 +263,12 @@ static int install_sas(struct ike_sa *ike, struct child_sa *ch, unsigned how, co
  * installed again under what the conn allows instead (crypto offload for
  * hw_offload=auto, software for hw_offload_fallback=yes), and so are the
  * later children of this IKE SA. */
-static int install_policies(struct ike_sa *ike, struct child_sa *ch, unsigned how, const uint8_t *keymat,
-			    size_t len, struct diag *notes)
+static int install_policies(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, unsigned how,
+			    const uint8_t *keymat, size_t len, struct diag *notes)
 {
 	struct kernel_policy refused;
 	struct kernel_err e;
-	int r = add_policies(ike, ch, &refused, &e);
+	int r = add_policies(ike, t, ch, &refused, &e);
 	if (r == 0)
 		return 0;
 	remove_sas(ike, ch);
@@ -275,22 +278,22 @@ static int install_policies(struct ike_sa *ike, struct child_sa *ch, unsigned ho
 	}
 	bool in = refused.dir == KERNEL_DIR_IN;
 	struct offload_policy retry;
-	if (!offload_policy_refused(offload_policy_of(ike, ch), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
+	if (!offload_policy_refused(offload_policy_of(ike, t, ch), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
 				    &e, &retry, notes))
 		return r;
 	ike->packet_policy_refused = true;
 	ike->offload_stepped_down = retry;
 	ch->stepped_down = true;
-	r = install_sas(ike, ch, how, keymat, len, notes);
-	if (r == 0 && (r = add_policies(ike, ch, &refused, &e)) != 0) {
+	r = install_sas(ike, t, ch, how, keymat, len, notes);
+	if (r == 0 && (r = add_policies(ike, t, ch, &refused, &e)) != 0) {
 		diag_add(notes, "kernel refused a policy: %s", e.extack[0] ? e.extack : strerror(e.errnum));
 		remove_sas(ike, ch);
 	}
 	return r;
 }
 
-int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child_nonces *n, unsigned how,
-		     struct diag *notes)
+int child_sa_install(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, const struct child_nonces *n,
+		     unsigned how, struct diag *notes)
 {
 	size_t len = 2 * (encr_bytes(&ch->alg) + integ_key_bytes(ch->alg.integ));
 	uint8_t keymat[CHILD_KEYMAT_MAX];
@@ -306,39 +309,39 @@ int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child
 	 * lingering for its 30 s and holding back the acquires of a later
 	 * packet once this tunnel is gone. A rekey's child keeps the reqid
 	 * of the child it replaces. */
-	const struct connection *trap = (how & CHILD_WITH_POLICIES) ? child_sa_trap_conn(ike, ch) : NULL;
+	const struct connection *trap = (how & CHILD_WITH_POLICIES) ? child_sa_trap_conn(ike, t, ch) : NULL;
 	if (trap != NULL)
 		ch->reqid = trap->reqid;
 	ch->keys_by_us = n != NULL ? n->we_started : ike->initiator;
-	child_soft_limits(ike->c->config, ike->initiator, ch);
+	child_soft_limits(t->c->config, ike->initiator, ch);
 	/* A new tunnel's policies follow its SAs: stepped down if the IKE SA
 	 * is; a rekey keeps to what its tunnel's policies were made under. */
 	if (how & CHILD_WITH_POLICIES)
 		ch->stepped_down = ike->packet_policy_refused;
-	int r = install_sas(ike, ch, how, keymat, len, notes);
+	int r = install_sas(ike, t, ch, how, keymat, len, notes);
 	if (r == 0 && (how & CHILD_WITH_POLICIES))
-		r = install_policies(ike, ch, how, keymat, len, notes);
+		r = install_policies(ike, t, ch, how, keymat, len, notes);
 	explicit_bzero(keymat, sizeof(keymat));
 	if (r != 0)
 		return r;
 	ch->installed = true;
 	ch->add_time = time(NULL);
 	if (how & CHILD_WITH_POLICIES)
-		updown_tunnel_up(ike, ch);	/* the tunnel is up, not just this SA */
+		updown_tunnel_up(ike, t, ch);	/* the tunnel is up, not just this SA */
 	return 0;
 }
 
-int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct diag *notes)
+int child_sa_install_outbound(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, struct diag *notes)
 {
 	if (!ch->out_pending)
 		return 0;
-	int r = install_one(ike, ch, false, ch->keymat, notes);
+	int r = install_one(ike, t, ch, false, ch->keymat, notes);
 	if (r == 0)
 		keymat_free(ch);
 	return r;
 }
 
-int child_sa_update_encap(struct ike_sa *ike, struct child_sa *ch, struct kernel_err *e)
+int child_sa_update_encap(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, struct kernel_err *e)
 {
 	/* The kernel updates a live SA in place from XFRM_MSG_UPDSA, taking
 	 * only its encapsulation, selector and lifetimes from the message
@@ -347,7 +350,7 @@ int child_sa_update_encap(struct ike_sa *ike, struct child_sa *ch, struct kernel
 	 * Zeros serve: the SA keeps its own keys. */
 	static const uint8_t zeros[CHILD_KEYMAT_MAX];
 	struct kernel_sa sa;
-	make_sa(ike, ch, false, zeros, zeros, ike->c, &sa);
+	make_sa(ike, ch, false, zeros, zeros, t->c, &sa);
 	return kernel->update_sa(&sa, e);
 }
 
@@ -375,8 +378,8 @@ void child_sa_remove_tunnel(struct ike_sa *ike, struct tunnel *t)
 	/* The policies serve every child of the tunnel; they name the
 	 * current one's selectors. */
 	if (any) {
-		updown_tunnel_down(ike, &t->child);
-		remove_policies(ike, &t->child, npolicies(&t->child));
+		updown_tunnel_down(ike, t, &t->child);
+		remove_policies(ike, t, &t->child, npolicies(&t->child));
 	}
 	child_sa_remove_one(ike, &t->child);
 }

@@ -31,18 +31,19 @@ enum {
 	CHILD_OUTBOUND_LATER = 2,	/* a rekey's responder: inbound only, for now */
 };
 
-/* Installs ch (SPIs, alg, esn, selectors set) with keys from KEYMAT: of
- * the IKE SA's own exchange when n is NULL. 0, or -errno with nothing of
+/* Installs ch (SPIs, alg, esn, selectors set), a child of ike's tunnel t
+ * (whose conn's lifetimes, offload, trap and updown it takes), with keys
+ * from KEYMAT: of the IKE SA's own exchange when n is NULL. 0, or -errno with nothing of
  * it left in the kernel; the offload diagnostics and any kernel refusal
  * are in notes. The offload is decided afresh for each child. */
-int child_sa_install(struct ike_sa *ike, struct child_sa *ch, const struct child_nonces *n, unsigned how,
-		     struct diag *notes);
+int child_sa_install(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, const struct child_nonces *n,
+		     unsigned how, struct diag *notes);
 /* The outbound SA held back by CHILD_OUTBOUND_LATER; 0 when none waits.
  * When it is refused, its keys are kept for another try. */
-int child_sa_install_outbound(struct ike_sa *ike, struct child_sa *ch, struct diag *notes);
+int child_sa_install_outbound(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, struct diag *notes);
 /* The peer's NAT mapping changed (natt.h): ch's outbound SA, in the
  * kernel, takes the IKE SA's ports for its UDP encapsulation. */
-int child_sa_update_encap(struct ike_sa *ike, struct child_sa *ch, struct kernel_err *e);
+int child_sa_update_encap(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch, struct kernel_err *e);
 /* Gives up a held-back outbound SA: its keys wiped, nothing to install. */
 void child_sa_drop_outbound(struct child_sa *ch);
 /* ch's SAs out of the kernel (its record stays, not installed). */
@@ -60,9 +61,10 @@ void child_sa_trap_policy(const struct connection *c, struct kernel_policy *p);
 /* Whether c's trap is the outbound policy of ike's child ch (all but the
  * reqid): the one takes the other's place. */
 bool child_sa_takes_trap(const struct ike_sa *ike, const struct child_sa *ch, const struct connection *c);
-/* The conn loaded under the name of ike's conn, when it is routed and
- * ike's child ch takes its trap's place. */
-const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct child_sa *ch);
+/* The conn loaded under the name of tunnel t's conn, when it is routed
+ * and ike's child ch of t takes its trap's place. */
+const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct tunnel *t,
+					    const struct child_sa *ch);
 
 /* "{ESP=>0x... <0x... xfrm=AES_GCM_16_128 esn=no offload=crypto(eth0)}" */
 const char *child_sa_summary(const struct child_sa *ch, char *buf, size_t len);

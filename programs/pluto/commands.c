@@ -198,9 +198,9 @@ static void cmd_rekey(struct whack_session *s, const struct whack_request *r)
 	if (c == NULL)
 		return;
 	bool ike_sa = r->op == WOP_REKEY_IKE;
-	struct ike_sa *ike = ike_sa_of_conn(c->config->name);
+	struct ike_sa *ike = ike_sa_carrying(c->config->name, 0);	/* its own, or one it joined */
 	whack_follow_log(s);
-	if (ike == NULL || !ikev2_rekey_now(ike, ike_sa)) {
+	if (ike == NULL || !(ike_sa ? ikev2_rekey_now(ike, true) : ikev2_rekey_conn_now(ike, c->config->name))) {
 		conn_log(c, LL_INFO, "no established %s SA to rekey", ike_sa ? "IKE" : "IPsec");
 		whack_done(s, 1);
 		return;

@@ -180,6 +180,20 @@ struct ike_sa *ike_sa_of_conn(const char *name)
 	return ike_sa_of_instance(name, 0);
 }
 
+struct ike_sa *ike_sa_carrying(const char *name, unsigned instance)
+{
+	struct ike_sa *own = ike_sa_of_instance(name, instance);
+	if (own != NULL)
+		return own;
+	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
+		for (unsigned k = 0; stands_for_conn(ike) && k < ike->ntunnels; k++) {
+			if (!ike->tunnels[k].left && tunnel_of_conn(&ike->tunnels[k], name, instance))
+				return ike;
+		}
+	}
+	return NULL;
+}
+
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name)
 {
 	for (struct ike_sa *ike = after != NULL ? after->next : sas; ike != NULL; ike = ike->next) {
@@ -211,6 +225,8 @@ void buf_free(struct buf *b)
 /* The children's kernel state and keys are gone already (child_sa_remove). */
 static void free_tunnels(struct ike_sa *ike)
 {
+	for (unsigned k = 0; k < ike->ntunnels; k++)
+		conn_unref(ike->tunnels[k].c);
 	if (ike->tunnels != NULL)
 		explicit_bzero(ike->tunnels, ike->ntunnels * sizeof(*ike->tunnels));
 	free(ike->tunnels);
@@ -226,9 +242,30 @@ bool ike_sa_make_tunnels(struct ike_sa *ike)
 	if (ike->tunnels == NULL)
 		return false;
 	ike->ntunnels = n;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		ike->tunnels[i].c = conn_ref(ike->c);
+		ike->tunnels[i].ends = ike->ends;
 		ike->tunnels[i].pair = i;
+	}
 	return true;
+}
+
+struct tunnel *ike_sa_add_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair)
+{
+	if (ike->ntunnels >= IKE_TUNNELS_MAX)
+		return NULL;
+	struct tunnel *more = realloc(ike->tunnels, (ike->ntunnels + 1) * sizeof(*more));
+	if (more == NULL)
+		return NULL;
+	ike->tunnels = more;
+	struct tunnel *t = &more[ike->ntunnels++];
+	*t = (struct tunnel){ .c = conn_ref(c), .ends = *ends, .pair = pair };
+	return t;
+}
+
+bool tunnel_of_conn(const struct tunnel *t, const char *name, unsigned instance)
+{
+	return t->c->instance == instance && strcmp(t->c->config->name, name) == 0;
 }
 
 struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch)
@@ -259,6 +296,15 @@ struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struc
 	}
 	*out = NULL;
 	return NULL;
+}
+
+bool ike_sa_conn_up(const struct ike_sa *ike, const char *name, unsigned instance)
+{
+	for (unsigned i = 0; i < ike->ntunnels; i++) {
+		if (ike->tunnels[i].child.installed && tunnel_of_conn(&ike->tunnels[i], name, instance))
+			return true;
+	}
+	return false;
 }
 
 bool ike_sa_any_child(const struct ike_sa *ike)
@@ -310,24 +356,28 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	}
 }
 
-struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch)
+struct logger child_logger(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch)
 {
-	struct logger lg = ike->log;
+	struct logger lg = ike->log;	/* the whack following, the first error kept */
+	snprintf(lg.name, sizeof(lg.name), "%s", t->c->config->name);
+	snprintf(lg.instance, sizeof(lg.instance), "%s", t->c->instance_text);
 	lg.serial = ch->serial;
 	return lg;
 }
 
-void child_log(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const char *fmt, ...)
+void child_log(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch, enum log_level level,
+	       const char *fmt, ...)
 {
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	va_list ap;
 	va_start(ap, fmt);
 	logger_vlog(&lg, level, fmt, ap);
 	va_end(ap);
 }
 
-void child_log_lines(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const struct diag *d)
+void child_log_lines(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch,
+		     enum log_level level, const struct diag *d)
 {
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	logger_lines(&lg, level, d);
 }

@@ -79,9 +79,17 @@ struct child_sa {
 
 #define CHILD_RETIRING_MAX 2
 
-/* One pair of the conn's subnets that the IKE SA carries: its child SA,
- * the ones a rekey of it replaces, and the rekey it is owed. */
+/* One pair of a conn's subnets that the IKE SA carries: its child SA,
+ * the ones a rekey of it replaces, and the rekey it is owed. The pair is
+ * of the IKE SA's own conn, or of another conn between the same hosts
+ * and IDs whose child the peer asked for over this IKE SA (as strongSwan
+ * and libreswan share one IKE SA among such conns): everything about the
+ * child (its proposals, lifetimes, offload, updown, trap, status and log
+ * lines) is its conn's; the IKE SA's own things stay with ike->c. */
 struct tunnel {
+	struct connection *c;		/* a reference: the conn the pair is of */
+	struct ends ends;		/* c's ends with the peer's authenticated ID; the
+					 * addresses in use are the IKE SA's (ike->ends) */
 	unsigned pair;			/* which pair of subnets of the ends (ends_pair) */
 	struct child_sa child;		/* the current one (serial 0: none yet) */
 	struct child_sa retiring[CHILD_RETIRING_MAX];	/* replaced, until deleted */
@@ -90,6 +98,9 @@ struct tunnel {
 	time_t retry_at;		/* a rekey the peer put off (TEMPORARY_FAILURE) */
 	uint64_t last_in_bytes;		/* the child's inbound bytes at the last liveness check */
 	bool ever_up;			/* it had a child: the next is made "anew" */
+	bool left;			/* of another conn, it left the IKE SA (taken down, or
+					 * refused by the peer): kept, childless, until the
+					 * conn or the peer asks for it again */
 };
 
 /* NAT traversal (natt.h), decided at IKE_SA_INIT. */
@@ -160,7 +171,8 @@ struct ike_sa {
 	struct buf response;		/* our answer to it, sent again for them */
 	struct timespec resent_at;	/* when it was last sent again */
 
-	struct tunnel *tunnels;		/* one per pair of the conn's subnets */
+	struct tunnel *tunnels;		/* one per pair of the conn's subnets, then
+					 * those of other conns (ike_sa_add_tunnel) */
 	unsigned ntunnels;
 	/* rekeying (ikev2_rekey.c) */
 	struct ikev2_rekey *rekey;	/* our CREATE_CHILD_SA under way, or NULL */
@@ -203,6 +215,10 @@ struct ike_sa *ike_sa_first(void);
 struct ike_sa *ike_sa_of_conn(const char *name);
 /* The same for instance number instance of conn name (0: the conn). */
 struct ike_sa *ike_sa_of_instance(const char *name, unsigned instance);
+/* The SA that carries the tunnels of conn name (instance number
+ * instance, 0: the conn): the one standing for it, else one of another
+ * conn that they joined. */
+struct ike_sa *ike_sa_carrying(const char *name, unsigned instance);
 /* The SA with that serial, or NULL (a list walk: for rare events). */
 struct ike_sa *ike_sa_by_serial(unsigned serial);
 /* Every SA of conn name (its instances' too), in turn: start with NULL. */
@@ -225,24 +241,37 @@ unsigned child_sa_count(void);
  * by the responder once IKE_AUTH chose the conn, and for the successor
  * of a rekeyed IKE SA. */
 bool ike_sa_make_tunnels(struct ike_sa *ike);
+/* The most tunnels one IKE SA carries, of all its conns. */
+#define IKE_TUNNELS_MAX (CONN_SUBNETS_MAX * CONN_SUBNETS_MAX)
+/* A tunnel for pair of conn c (referenced), whose ends are given, added
+ * after ike's others: the array moves, so pointers into it go stale.
+ * NULL when IKE_TUNNELS_MAX are there already, or out of memory. */
+struct tunnel *ike_sa_add_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair);
+/* Whether t is of the conn named name (instance number instance). */
+bool tunnel_of_conn(const struct tunnel *t, const char *name, unsigned instance);
 /* The tunnel that holds ch (its current child or a retiring one). */
 struct tunnel *ike_sa_tunnel_of(struct ike_sa *ike, const struct child_sa *ch);
 /* The child (current or retiring) whose outbound SPI is spi, and its
  * tunnel; NULL when none. */
 struct child_sa *ike_sa_child_by_spi_out(struct ike_sa *ike, uint32_t spi, struct tunnel **t);
+/* Whether a tunnel of conn name (instance) on ike has its current child
+ * installed. */
+bool ike_sa_conn_up(const struct ike_sa *ike, const char *name, unsigned instance);
 /* Whether any tunnel of ike has its current child installed. */
 bool ike_sa_any_child(const struct ike_sa *ike);
 
-/* ike->log for the IKE SA's lines; child_log with the serial of its child
- * ch. The first LL_ERROR line is also kept in ike->failure: the cause
- * comes first, its consequences after. */
+/* ike->log for the IKE SA's lines; child_log for those of child ch of
+ * tunnel t, under t's conn's name with ch's serial. The first LL_ERROR
+ * line is also kept in ike->failure: the cause comes first, its
+ * consequences after. */
 #define ike_log(ike, level, ...) logger_log(&(ike)->log, level, __VA_ARGS__)
-void child_log(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* The logger of child ch of ike: "conn" #child. */
-struct logger child_logger(const struct ike_sa *ike, const struct child_sa *ch);
+void child_log(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch, enum log_level level,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The logger of child ch of ike's tunnel t: "conn" #child. */
+struct logger child_logger(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch);
 /* Each line of d through child_log. */
-void child_log_lines(const struct ike_sa *ike, const struct child_sa *ch, enum log_level level, const struct diag *d);
+void child_log_lines(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch,
+		     enum log_level level, const struct diag *d);
 
 void buf_set(struct buf *b, const uint8_t *data, size_t len);
 void buf_free(struct buf *b);

@@ -114,15 +114,20 @@ static const char *conn_attempt_failed(struct connection *c, enum attempt_failur
 	return retry_plan(&c->retry, now, plan, len);
 }
 
-/* The conn of ike, as loaded now: a conn replaced since keeps failures
- * and plans under its name; one deleted since has none; nor has a road
- * warrior's instance (its template is not what failed, and cannot
- * initiate to bring it back). */
+/* Conn c (of an IKE SA or a tunnel) as loaded now: a conn replaced since
+ * keeps failures and plans under its name; one deleted since has none;
+ * nor has a road warrior's instance (its template is not what failed,
+ * and cannot initiate to bring it back). */
+static struct connection *current_conn_of(const struct connection *c)
+{
+	if (c->template != NULL)
+		return NULL;
+	return c->unloaded ? conn_find(c->config->name) : (struct connection *)c;
+}
+
 static struct connection *current_conn(const struct ike_sa *ike)
 {
-	if (ike->c->template != NULL)
-		return NULL;
-	return ike->c->unloaded ? conn_find(ike->c->config->name) : ike->c;
+	return current_conn_of(ike->c);
 }
 
 void ikev2_attempt_failed(struct ike_sa *ike)
@@ -138,15 +143,16 @@ void ikev2_attempt_failed(struct ike_sa *ike)
 		ike_log(ike, LL_INFO, "%s", plan);
 }
 
-bool ikev2_keeps_tunnel(const struct ike_sa *ike)
+bool ikev2_keeps_up(const struct connection *of)
 {
-	const struct connection *c = current_conn(ike);
+	const struct connection *c = current_conn_of(of);
 	return c != NULL && !pluto.stopping && keeps_up(c, ATTEMPT_LOST);
 }
 
-bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+/* The tunnels of conn of are lost; true when bringing them back is planned. */
+static bool conn_lost(const struct connection *of, const struct logger *lg, const char *why)
 {
-	struct connection *c = current_conn(ike);
+	struct connection *c = current_conn_of(of);
 	char plan[160], reason[300];
 	if (c == NULL || pluto.stopping)
 		return false;
@@ -154,8 +160,40 @@ bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
 	bool cleared = c->config->auto_mode == AUTO_START && !keeps_up(c, ATTEMPT_LOST);
 	snprintf(reason, sizeof(reason), "%s%s", why, cleared ? "; not brought back (dpdaction=clear)" : "");
 	if (conn_attempt_failed(c, ATTEMPT_LOST, reason, plan, sizeof(plan))[0] != '\0')
-		ike_log(ike, LL_INFO, "%s", plan);
+		logger_log(lg, LL_INFO, "%s", plan);
 	return c->retry.next_at != 0;
+}
+
+/* Whether tunnel k of ike, which is up, is the first up of its conn's,
+ * other than ike's own. */
+static bool first_up_of_other_conn(const struct ike_sa *ike, unsigned k)
+{
+	const struct tunnel *t = &ike->tunnels[k];
+	if (t->c == ike->c || !t->child.installed)
+		return false;
+	for (unsigned i = 0; i < k; i++) {
+		if (ike->tunnels[i].c == t->c && ike->tunnels[i].child.installed)
+			return false;
+	}
+	return true;
+}
+
+/* The other conns whose tunnels are up on ike lose them (ike goes). */
+static void joined_conns_lost(const struct ike_sa *ike, const char *why)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		const struct tunnel *t = &ike->tunnels[k];
+		if (first_up_of_other_conn(ike, k)) {
+			struct logger lg = t->c->log;
+			conn_lost(t->c, &lg, why);
+		}
+	}
+}
+
+bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why)
+{
+	joined_conns_lost(ike, why);
+	return conn_lost(ike->c, &ike->log, why);
 }
 
 void ikev2_request_timed_out(struct ike_sa *ike)
@@ -230,13 +268,13 @@ void ikev2_child_expired(const ip_address *dst, uint32_t spi, const char *limit)
 		if (other_child_up(ike, t)) {
 			/* the IKE SA and its other tunnels go on; a conn kept up
 			 * makes this one anew over it */
-			child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; deleting it",
+			child_log(ike, t, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; deleting it",
 				  limit);
-			t->want_rekey = ikev2_keeps_tunnel(ike);
+			t->want_rekey = ikev2_keeps_up(t->c);
 			ikev2_delete_tunnel(ike, t);
 			return;
 		}
-		child_log(ike, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too",
+		child_log(ike, t, &t->child, LL_INFO, "the IPsec SA expired (%s) without being rekeyed; the IKE SA goes too",
 			  limit);
 		ikev2_tunnel_lost(ike, "its IPsec SA expired");
 		ike->attempt_over = true;
@@ -253,8 +291,8 @@ void ikev2_child_soft_expired(const ip_address *dst, uint32_t spi)
 		if (t == NULL)
 			continue;
 		/* Both SAs of a child expire softly at the same time: one rekey. */
-		if (ike->c->config->rekey && !ikev2_rekeying_tunnel(ike, t)) {
-			child_log(ike, &t->child, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
+		if (t->c->config->rekey && !ikev2_rekeying_tunnel(ike, t)) {
+			child_log(ike, t, &t->child, LL_DEBUG, "the kernel says the IPsec SA is due for rekeying");
 			ikev2_rekey_tunnel(ike, t);
 		}
 		return;
@@ -282,14 +320,15 @@ static void cannot_initiate(struct connection *c, unsigned whack, enum attempt_f
 	logger_whack_done(&lg, 1);
 }
 
-/* Each tunnel of an established ike with no child up and none being
- * made is to have one made anew; how many. */
-static unsigned want_tunnels_down(struct ike_sa *ike)
+/* Each tunnel of conn c on an established ike with no child up and none
+ * being made is to have one made anew; how many. */
+static unsigned want_tunnels_down(struct ike_sa *ike, const struct connection *c)
 {
 	unsigned n = 0;
 	for (unsigned k = 0; ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && k < ike->ntunnels; k++) {
 		struct tunnel *t = &ike->tunnels[k];
-		if (!t->child.installed && !t->want_rekey && !ikev2_rekeying_tunnel(ike, t)) {
+		if (tunnel_of_conn(t, c->config->name, 0) && !t->child.installed && !t->want_rekey &&
+		    !ikev2_rekeying_tunnel(ike, t)) {
 			t->want_rekey = true;
 			n++;
 		}
@@ -299,8 +338,8 @@ static unsigned want_tunnels_down(struct ike_sa *ike)
 
 void ikev2_initiate(struct connection *c, unsigned whack)
 {
-	struct ike_sa *old = ike_sa_of_conn(c->config->name);
-	unsigned down = old != NULL ? want_tunnels_down(old) : 0;
+	struct ike_sa *old = ike_sa_carrying(c->config->name, 0);
+	unsigned down = old != NULL ? want_tunnels_down(old, c) : 0;
 	if (down > 0) {
 		/* IPsec SAs of it were deleted and the IKE SA lives: the
 		 * children are made anew over it, one at a time, and the whack
@@ -314,7 +353,7 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 		return;
 	}
 	if (old != NULL) {
-		bool up = old->state == IKE_ESTABLISHED && ike_sa_any_child(old);
+		bool up = old->state == IKE_ESTABLISHED && ike_sa_conn_up(old, c->config->name, 0);
 		struct logger lg = old->log;
 		lg.whack = whack;
 		lg.first_error = NULL;
@@ -322,6 +361,20 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 		logger_whack_done(&lg, up ? 0 : 1);
 		return;
 	}
+	/* Another conn's IKE SA with the same hosts and IDs carries this
+	 * one's tunnels too, as libreswan shares it. */
+	struct ike_sa *shared = c->oriented ? ikev2_ike_sa_to_join(c) : NULL;
+	if (shared != NULL && ikev2_join_ike_sa(shared, c, whack)) {
+		if (c->retry_timer != NULL)
+			evtimer_del(c->retry_timer);	/* this is the attempt it planned */
+		c->retry.next_at = 0;
+		return;
+	}
+	ikev2_initiate_alone(c, whack);
+}
+
+void ikev2_initiate_alone(struct connection *c, unsigned whack)
+{
 	if (c->retry_timer != NULL)
 		evtimer_del(c->retry_timer);	/* this is the attempt it planned */
 	c->retry.next_at = 0;
@@ -362,14 +415,43 @@ void ikev2_initiate(struct connection *c, unsigned whack)
 		ikev2_fail(ike);
 }
 
-bool ikev2_down(const char *conn_name, const char *why)
+/* The tunnels of conn name that ride on other conns' IKE SAs go, each
+ * with a Delete of its children; the IKE SAs stay for their own conns. */
+static bool down_joined_tunnels(const char *name, const char *why)
 {
 	bool any = false;
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		if (strcmp(ike->c->config->name, name) == 0 || ike->state != IKE_ESTABLISHED || ike->replaced_by != 0)
+			continue;
+		for (unsigned k = 0; k < ike->ntunnels; k++) {
+			struct tunnel *t = &ike->tunnels[k];
+			if (strcmp(t->c->config->name, name) != 0)
+				continue;
+			t->want_rekey = false;
+			t->retry_at = 0;
+			t->left = true;
+			ikev2_rekey_abandon(ike, t);	/* a child being made for it goes too */
+			if (t->child.installed) {
+				child_log(ike, t, &t->child, LL_INFO, "deleting the IPsec SA (%s); IKE SA #%u stays for \"%s\"",
+					  why, ike->serial, ike->c->config->name);
+				ikev2_delete_tunnel(ike, t);
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
+bool ikev2_down(const char *conn_name, const char *why)
+{
+	bool any = down_joined_tunnels(conn_name, why);
 	struct ike_sa *ike = ike_sa_next_of_conn(NULL, conn_name);
 	while (ike != NULL) {
 		struct ike_sa *next = ike_sa_next_of_conn(ike, conn_name);
 		if (ike->state != IKE_DELETING) {
 			ike_log(ike, LL_INFO, "deleting the IKE SA and its IPsec SA (%s)", why);
+			/* the tunnels of other conns on it were not taken down: lost */
+			joined_conns_lost(ike, "the IKE SA they were on was taken down");
 			ike->attempt_over = true;	/* called off: no failure to keep */
 			ikev2_send_delete(ike, 1);
 			any = true;

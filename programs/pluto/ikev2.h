@@ -35,6 +35,9 @@ struct ike_sa;
  * free (whack --rekey-ike / --rekey-ipsec); false when it has nothing to
  * rekey. */
 bool ikev2_rekey_now(struct ike_sa *ike, bool ike_sa);
+/* Rekeys now the children of conn name (of any instance) that ike
+ * carries; false when it carries none. */
+bool ikev2_rekey_conn_now(struct ike_sa *ike, const char *name);
 /* "the IKE SA" or "the IPsec SA" while our rekey of it runs, else NULL. */
 const char *ikev2_rekey_under_way(const struct ike_sa *ike);
 /* Hands received datagrams to ikev2_receive. */

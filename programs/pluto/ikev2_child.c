@@ -22,15 +22,15 @@ uint32_t ikev2_new_esp_spi(void)
  * proposal without a group of its own (from esp=) takes pfs_group. For an
  * SA meant for the NIC, what its probe showed the device offloads goes
  * first. */
-const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, enum dh_id pfs_group,
-						  struct alg_proposals *out)
+const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, const struct tunnel *t,
+						  enum dh_id pfs_group, struct alg_proposals *out)
 {
-	*out = ike->c->config->esp_proposals;
+	*out = t->c->config->esp_proposals;
 	for (size_t i = 0; i < out->n; i++) {
 		if (pfs_group == DH_NONE || out->p[i].dh == DH_NONE)
 			out->p[i].dh = pfs_group;
 	}
-	if (ike->c->offload.mode != HW_OFFLOAD_NO)
+	if (t->c->offload.mode != HW_OFFLOAD_NO)
 		offload_order_proposals(offload_probe_for(kernel, &ike->ends.local), out);
 	return out;
 }
@@ -40,9 +40,9 @@ const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, enum
  * fails out of the box), so an SA meant for the NIC asks for none unless a
  * probe showed the device takes ESN: the initiator offers none, the
  * responder picks none whenever the peer allows it. */
-int ikev2_esn_policy(const struct ike_sa *ike)
+int ikev2_esn_policy(const struct ike_sa *ike, const struct tunnel *t)
 {
-	const struct connection *c = ike->c;
+	const struct connection *c = t->c;
 	if (c->config->esn != YNA_AUTO)
 		return c->config->esn == YNA_YES ? 1 : 0;
 	if (c->offload.mode == HW_OFFLOAD_NO || offload_probe_esn(offload_probe_for(kernel, &ike->ends.local)))
@@ -61,15 +61,15 @@ struct ts_side {
 /* The sides a child asks for: a rekey keeps those of the child it
  * replaces (narrowed, maybe), which the caller put in ch; a new child
  * has the conn's. */
-static void wanted_sides(const struct ike_sa *ike, const struct child_sa *ch,
+static void wanted_sides(const struct tunnel *t, const struct child_sa *ch,
 			 struct ts_side *local, struct ts_side *remote)
 {
 	if (ch->local_net.addr.family != 0) {
 		*local = (struct ts_side){ ch->local_net, ch->local_pp };
 		*remote = (struct ts_side){ ch->remote_net, ch->remote_pp };
 	} else {
-		*local = (struct ts_side){ ike->ends.local_net, ike->ends.local_pp };
-		*remote = (struct ts_side){ ike->ends.remote_net, ike->ends.remote_pp };
+		*local = (struct ts_side){ t->ends.local_net, t->ends.local_pp };
+		*remote = (struct ts_side){ t->ends.remote_net, t->ends.remote_pp };
 	}
 }
 
@@ -183,53 +183,53 @@ void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *ol
 	child_take_sides(made, &local, &remote);
 }
 
-void ikev2_child_pair_selectors(const struct ike_sa *ike, unsigned pair, struct child_sa *ch)
+void ikev2_child_pair_selectors(const struct tunnel *t, struct child_sa *ch)
 {
-	struct ts_side local = { .pp = ike->ends.local_pp }, remote = { .pp = ike->ends.remote_pp };
-	ends_pair(&ike->ends, pair, &local.net, &remote.net);
+	struct ts_side local = { .pp = t->ends.local_pp }, remote = { .pp = t->ends.remote_pp };
+	ends_pair(&t->ends, t->pair, &local.net, &remote.net);
 	child_take_sides(ch, &local, &remote);
 }
 
 /* ---- initiator ---- */
 
-void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     struct ikev2_builder *b)
+void ikev2_add_child_request(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, struct ikev2_builder *b)
 {
 	uint8_t spi[4];
 	ch->spi_in = ikev2_new_esp_spi();
 	ikev2_put_be32(spi, ch->spi_in);
 	static struct ikev2_sa_payload sa;
-	ikev2_sa_from_proposals(esp, PROTO_ESP, spi, 4, ikev2_esn_policy(ike), &sa);
+	ikev2_sa_from_proposals(esp, PROTO_ESP, spi, 4, ikev2_esn_policy(ike, t), &sa);
 	ikev2_add_sa(b, &sa);
 	struct ts_side local, remote;
-	wanted_sides(ike, ch, &local, &remote);
+	wanted_sides(t, ch, &local, &remote);
 	add_ts_pair(b, &local, &remote);
-	if (ike->c->config->type == TYPE_TRANSPORT)
+	if (t->c->config->type == TYPE_TRANSPORT)
 		ikev2_add_notify(b, 0, NULL, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 }
 
 /* What the responder answered for one side: what we proposed or, with
  * narrowing=yes, a part of it. */
-static bool answer_side_ok(struct ike_sa *ike, const struct child_sa *ch, const char *which,
+static bool answer_side_ok(struct ike_sa *ike, const struct tunnel *tun, const struct child_sa *ch, const char *which,
 			   const struct ts_side *asked, const struct ts_side *got)
 {
 	char a[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1], g[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1];
 	struct ikev2_ts t;
 	ts_from_side(asked, &t);
 	bool equal = ts_equals(&t, got);
-	if (equal || (ike->c->config->narrowing && ts_covers(&t, got)))
+	if (equal || (tun->c->config->narrowing && ts_covers(&t, got)))
 		return true;
 	side_str(asked, a);
 	side_str(got, g);
 	if (ts_covers(&t, got))
-		child_log(ike, ch, LL_ERROR, "the peer narrowed %s from %s to %s, and this conn has narrowing=no", which, a, g);
+		child_log(ike, tun, ch, LL_ERROR, "the peer narrowed %s from %s to %s, and this conn has narrowing=no", which, a, g);
 	else
-		child_log(ike, ch, LL_ERROR, "the peer answered %s with %s, outside the %s we proposed", which, g, a);
+		child_log(ike, tun, ch, LL_ERROR, "the peer answered %s with %s, outside the %s we proposed", which, g, a);
 	return false;
 }
 
-bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     const struct ikev2_msg *m)
+bool ikev2_read_child_answer(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, const struct ikev2_msg *m)
 {
 	struct diag d;
 	diag_init(&d);
@@ -240,24 +240,25 @@ bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const stru
 	uint8_t spi[IKEV2_SPI_LEN], spi_len;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &sa, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d) ||
-	    !ikev2_sa_accepted(&sa, esp, PROTO_ESP, ikev2_esn_policy(ike),
+	    !ikev2_sa_accepted(&sa, esp, PROTO_ESP, ikev2_esn_policy(ike, t),
 			       &ch->alg, &ch->esn, spi, &spi_len, &d) || spi_len != 4) {
-		child_log(ike, ch, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
+		child_log(ike, t, ch, LL_ERROR, "the peer's child SA answer is not acceptable: %s",
 			  diag_oneline(&d, "missing SA or TS payload"));
 		return false;
 	}
 	struct ts_side local, remote, got_local, got_remote;
-	wanted_sides(ike, ch, &local, &remote);
+	wanted_sides(t, ch, &local, &remote);
 	if (tsi.n < 1 || tsr.n < 1 || !ts_exact_side(&tsi.ts[0], &got_local) ||
 	    !ts_exact_side(&tsr.ts[0], &got_remote)) {
-		child_log(ike, ch, LL_ERROR, "the peer's traffic selectors are not whole subnets with one port or all");
+		child_log(ike, t, ch, LL_ERROR, "the peer's traffic selectors are not whole subnets with one port or all");
 		return false;
 	}
-	if (!answer_side_ok(ike, ch, "TSi", &local, &got_local) || !answer_side_ok(ike, ch, "TSr", &remote, &got_remote))
+	if (!answer_side_ok(ike, t, ch, "TSi", &local, &got_local) ||
+	    !answer_side_ok(ike, t, ch, "TSr", &remote, &got_remote))
 		return false;
 	child_take_sides(ch, &got_local, &got_remote);
 	ch->spi_out = ikev2_get_be32(spi);
-	ch->transport = ike->c->config->type == TYPE_TRANSPORT && ikev2_has_notify(m, N_USE_TRANSPORT_MODE);
+	ch->transport = t->c->config->type == TYPE_TRANSPORT && ikev2_has_notify(m, N_USE_TRANSPORT_MODE);
 	return true;
 }
 
@@ -265,23 +266,24 @@ bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const stru
 
 /* The peer's order decides, except that for an SA meant for the NIC a
  * proposal the device is known to offload wins over any other. */
-static bool choose_child_alg(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     const struct ikev2_sa_payload *offered, struct ikev2_sa_payload *chosen)
+static bool choose_child_alg(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, const struct ikev2_sa_payload *offered,
+			     struct ikev2_sa_payload *chosen)
 {
 	static struct alg_proposals offloadable;
 	offloadable.n = 0;
-	if (ike->c->offload.mode != HW_OFFLOAD_NO) {
+	if (t->c->offload.mode != HW_OFFLOAD_NO) {
 		offloadable = *esp;
 		offload_keep_known(offload_probe_for(kernel, &ike->ends.local), &offloadable);
 	}
-	int esn = ikev2_esn_policy(ike);
+	int esn = ikev2_esn_policy(ike, t);
 	return (offloadable.n > 0 &&
 		ikev2_sa_choose(offered, &offloadable, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn)) ||
 	       ikev2_sa_choose(offered, esp, PROTO_ESP, esn, chosen, &ch->alg, &ch->esn);
 }
 
-uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
+uint16_t ikev2_choose_child(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			    const struct alg_proposals *esp, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen)
 {
 	struct diag d;
 	diag_init(&d);
@@ -289,14 +291,14 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 		*tsrp = ikev2_find(m, PT_TSr);
 	static struct ikev2_sa_payload offered;
 	struct ikev2_ts_payload tsi, tsr;
-	const struct conn_config *cfg = ike->c->config;
+	const struct conn_config *cfg = t->c->config;
 	if (sap == NULL || tsip == NULL || tsrp == NULL || !ikev2_parse_sa(sap, &offered, &d) ||
 	    !ikev2_parse_ts(tsip, &tsi, &d) || !ikev2_parse_ts(tsrp, &tsr, &d)) {
-		child_log(ike, ch, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
+		child_log(ike, t, ch, LL_ERROR, "the child SA request is malformed: %s", diag_oneline(&d, "missing SA or TS payload"));
 		return N_INVALID_SYNTAX;
 	}
-	if (!choose_child_alg(ike, ch, esp, &offered, chosen)) {
-		child_log(ike, ch, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
+	if (!choose_child_alg(ike, t, ch, esp, &offered, chosen)) {
+		child_log(ike, t, ch, LL_ERROR, "none of the peer's ESP proposals is acceptable (esp=%s)",
 			  cfg->esp != NULL ? cfg->esp : "default");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
@@ -306,12 +308,12 @@ uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struc
 			ch->spi_out = ikev2_get_be32(offered.prop[i].spi);
 	}
 	struct ts_side local, remote;
-	wanted_sides(ike, ch, &local, &remote);
+	wanted_sides(t, ch, &local, &remote);
 	if (!any_ts_fits(&tsi, &remote, cfg->narrowing) || !any_ts_fits(&tsr, &local, cfg->narrowing)) {
 		char l[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1], r[ADDRESS_STR_MAX + PROTOPORT_STR_MAX + 1];
 		side_str(&local, l);
 		side_str(&remote, r);
-		child_log(ike, ch, LL_ERROR, "the peer's traffic selectors %s %s <=> %s (narrowing=%s)",
+		child_log(ike, t, ch, LL_ERROR, "the peer's traffic selectors %s %s <=> %s (narrowing=%s)",
 			  cfg->narrowing ? "do not cover" : "are not exactly", l, r, cfg->narrowing ? "yes" : "no");
 		return N_TS_UNACCEPTABLE;
 	}

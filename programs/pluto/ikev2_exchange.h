@@ -84,15 +84,20 @@ void ikev2_liveness_answered(struct ike_sa *ike);
 /* A failed negotiation: nothing in the kernel, the attempt counted, the
  * whack told, the SA freed. */
 void ikev2_fail(struct ike_sa *ike);
+/* Conn c's own IKE SA is negotiated (ikev2_initiate does, unless c's
+ * tunnels may join an IKE SA there is). */
+void ikev2_initiate_alone(struct connection *c, unsigned whack);
 /* Our attempt to bring the conn up ended without its IPsec SA. */
 void ikev2_attempt_failed(struct ike_sa *ike);
 /* ike's tunnel was up and is lost (the peer deleted it, or is dead): a
  * conn pluto keeps up is brought back, first after REVIVE_FIRST_S; true
- * when that is planned. */
+ * when that is planned for ike's conn. The other conns whose tunnels ike
+ * carried are brought back the same way. */
 bool ikev2_tunnel_lost(struct ike_sa *ike, const char *why);
-/* Whether pluto keeps ike's tunnel up when it is lost (auto=start unless
- * dpdaction=clear, or dpdaction=restart). */
-bool ikev2_keeps_tunnel(const struct ike_sa *ike);
+/* Whether pluto keeps the tunnels of conn c (an IKE SA's, or a tunnel's)
+ * up when they are lost (auto=start unless dpdaction=clear, or
+ * dpdaction=restart). */
+bool ikev2_keeps_up(const struct connection *c);
 /* A request of ours went unanswered for the conn's retransmit-timeout:
  * the negotiation failed, or an established SA's peer is dead. */
 void ikev2_request_timed_out(struct ike_sa *ike);
@@ -105,6 +110,31 @@ void ikev2_init_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
+
+/* ---- conns sharing an IKE SA (ikev2_ike_auth.c) ---- */
+
+/* The conn, other than ike's, whose child the peer asks for over ike in
+ * the CREATE_CHILD_SA request m: one between the same two hosts whose IDs
+ * are those ike authenticated (both ends; chosen as the IKE_AUTH conn
+ * switch chooses) by the same authby= each way (and certificate of ours),
+ * which allows what IKE_SA_INIT agreed, and one pair of
+ * whose subnets fits m's traffic selectors (its number in *pair). Its
+ * ends, with the peer's ID as authenticated, in *ends; NULL when none. */
+struct connection *ikev2_other_conn_for_child(const struct ike_sa *ike, const struct ikev2_msg *m,
+					      struct ends *ends, unsigned *pair);
+/* An established IKE SA that conn c's tunnels may join rather than
+ * negotiate one of their own, as libreswan's do: of another conn, between
+ * the same two addresses, with the same IDs and authby= (and certificate
+ * of ours) at both ends, and whose
+ * algorithms (and NAT-T, when it runs) c allows. NULL when none. */
+struct ike_sa *ikev2_ike_sa_to_join(const struct connection *c);
+/* Conn c's tunnels join ike, each to have its child made over it
+ * (CREATE_CHILD_SA), the whack hearing how the first ends; a peer that
+ * refuses the first makes c negotiate an IKE SA of its own. False when
+ * ike has no room for them. */
+bool ikev2_join_ike_sa(struct ike_sa *ike, struct connection *c, unsigned whack);
+/* A reqid that no tunnel and no trap holds, from serial on. */
+uint32_t ikev2_free_reqid(unsigned serial);
 void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_delete_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_informational_response(struct ike_sa *ike, struct ikev2_rx *rx);
@@ -156,31 +186,34 @@ void ikev2_send_delete(struct ike_sa *ike, int rc);
 
 /* ---- the child SA (ikev2_child.c) ---- */
 
-/* The ESP proposals for a child into out: for the IKE_AUTH child with no
+/* Each of these is about a child of ike's tunnel t, as t's conn has it
+ * (its esp=, pfs=, type=, narrowing=, offload, subnets).
+ *
+ * The ESP proposals for a child into out: for the IKE_AUTH child with no
  * DH transform (pfs_group DH_NONE: 1.2); for a CREATE_CHILD_SA with PFS,
  * each with its esp= group or else pfs_group. The ones the device
  * offloads go first for an SA meant for the NIC. */
-const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, enum dh_id pfs_group,
-						  struct alg_proposals *out);
+const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, const struct tunnel *t,
+						  enum dh_id pfs_group, struct alg_proposals *out);
 /* A fresh inbound ESP SPI. */
 uint32_t ikev2_new_esp_spi(void);
 /* The esn argument of ikev2_sa_choose/accepted for this SA. */
-int ikev2_esn_policy(const struct ike_sa *ike);
+int ikev2_esn_policy(const struct ike_sa *ike, const struct tunnel *t);
 /* Our request's SA and TS payloads for child ch (initiator): ch gets a
  * fresh inbound SPI. The selectors are ch's when it has some (a rekey
  * keeps those of the child it replaces), else the conn's. */
-void ikev2_add_child_request(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     struct ikev2_builder *b);
+void ikev2_add_child_request(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, struct ikev2_builder *b);
 /* Reads the initiator's child request into ch and chosen, choosing from
  * esp; 0, or the error notify type to answer with. The selectors must
  * fit ch's when it has some (a rekey), else the conn's, by the conn's
  * narrowing=; ch takes them. */
-uint16_t ikev2_choose_child(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			    const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
+uint16_t ikev2_choose_child(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			    const struct alg_proposals *esp, const struct ikev2_msg *m, struct ikev2_sa_payload *chosen);
 /* A rekey's child asks for the selectors of the child it replaces. */
 void ikev2_child_keep_selectors(struct child_sa *made, const struct child_sa *old);
 /* A tunnel's first child asks for its pair of the conn's subnets. */
-void ikev2_child_pair_selectors(const struct ike_sa *ike, unsigned pair, struct child_sa *ch);
+void ikev2_child_pair_selectors(const struct tunnel *t, struct child_sa *ch);
 /* Whether the traffic selectors of the child request m fit one pair of
  * ends' subnets: cover it (narrowing), or hold it exactly; that pair's
  * number in *pair (when not NULL). */
@@ -191,8 +224,8 @@ bool ikev2_ts_fit_pair(const struct ikev2_msg *m, const struct ends *ends, bool 
 void ikev2_add_child_answer(struct ike_sa *ike, const struct child_sa *ch, struct ikev2_builder *b,
 			    const struct ikev2_sa_payload *chosen);
 /* Reads the responder's answer into ch (initiator), which must be one of esp. */
-bool ikev2_read_child_answer(struct ike_sa *ike, struct child_sa *ch, const struct alg_proposals *esp,
-			     const struct ikev2_msg *m);
+bool ikev2_read_child_answer(struct ike_sa *ike, const struct tunnel *t, struct child_sa *ch,
+			     const struct alg_proposals *esp, const struct ikev2_msg *m);
 
 /* ---- helpers ---- */
 

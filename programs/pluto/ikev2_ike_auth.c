@@ -259,7 +259,7 @@ static bool reqid_in_use(uint32_t r)
 /* A reqid of pluto's range (below PROBE_REQID, which stays the probes')
  * that no live tunnel holds: rekeys keep a tunnel's for its whole life,
  * and two tunnels of one reqid would share their updown record. */
-static uint32_t free_tunnel_reqid(unsigned serial)
+uint32_t ikev2_free_reqid(unsigned serial)
 {
 	const uint32_t range = PROBE_REQID - PLUTO_REQID_MIN;
 	for (uint32_t i = 0; i < range; i++) {
@@ -286,7 +286,7 @@ static struct tunnel *established(struct ike_sa *ike, unsigned pair)
 	struct tunnel *t = &ike->tunnels[pair];
 	t->child.serial = next_serial();
 	for (unsigned k = 0; k < ike->ntunnels; k++)
-		ike->tunnels[k].child.reqid = free_tunnel_reqid(t->child.serial + k);
+		ike->tunnels[k].child.reqid = ikev2_free_reqid(t->child.serial + k);
 	replace_older(ike);
 	ikev2_liveness_start(ike);
 	ikev2_rekey_schedule_ike(ike);
@@ -346,7 +346,7 @@ static bool first_contact(const struct ike_sa *ike)
 static void log_child_up(struct ike_sa *ike, const struct tunnel *t)
 {
 	char summary[512];
-	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode %s", t->child.transport ? "transport" : "tunnel",
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode %s", t->child.transport ? "transport" : "tunnel",
 		  child_sa_summary(&t->child, summary, sizeof(summary)));
 }
 
@@ -356,8 +356,8 @@ static int install_child(struct ike_sa *ike, struct tunnel *t)
 {
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, &t->child, NULL, CHILD_WITH_POLICIES, &notes);
-	child_log_lines(ike, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
+	int r = child_sa_install(ike, t, &t->child, NULL, CHILD_WITH_POLICIES, &notes);
+	child_log_lines(ike, t, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	t->ever_up |= r == 0;
 	return r;
 }
@@ -386,7 +386,8 @@ static void inner_auth_request(struct ike_sa *ike, struct ikev2_builder *b, void
 	if (first_contact(ike))
 		ikev2_add_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	static struct alg_proposals esp;
-	ikev2_add_child_request(ike, &ike->tunnels[0].child, ikev2_child_proposals(ike, DH_NONE, &esp), b);
+	struct tunnel *t = &ike->tunnels[0];
+	ikev2_add_child_request(ike, t, &t->child, ikev2_child_proposals(ike, t, DH_NONE, &esp), b);
 }
 
 void ikev2_send_auth_request(struct ike_sa *ike)
@@ -434,18 +435,18 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	}
 	if (ikev2_error_notify(&rx->m, &n) != NULL) {
-		child_log(ike, &t->child, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
+		child_log(ike, t, &t->child, LL_ERROR, "the peer refused the child SA: %s", ikev2_notify_name(n.type));
 		ikev2_send_delete(ike, 1);
 		return;
 	}
 	static struct alg_proposals esp;
-	if (!ikev2_read_child_answer(ike, &t->child, ikev2_child_proposals(ike, DH_NONE, &esp), &rx->m)) {
+	if (!ikev2_read_child_answer(ike, t, &t->child, ikev2_child_proposals(ike, t, DH_NONE, &esp), &rx->m)) {
 		ikev2_send_delete(ike, 1);
 		return;
 	}
 	int r = install_child(ike, t);
 	if (r != 0) {
-		child_log(ike, &t->child, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
+		child_log(ike, t, &t->child, LL_ERROR, "IPsec SA not installed; deleting the IKE SA so %s keeps no SA either",
 			  ikev2_peer_text(ike, peer));
 		ike->failure_kind = retry_kind_of_install(r);
 		ikev2_send_delete(ike, 1);
@@ -574,6 +575,57 @@ static void take_conn_of_request(struct ike_sa *ike, const struct ikev2_msg *m)
 	take_conn(ike, c, &ends, "the peer's traffic selectors");
 }
 
+/* A conn other than the IKE SA's (nor one of its name: a replaced one's
+ * successor), and no template: its tunnels may join the IKE SA when its
+ * IDs are those the IKE SA authenticated, as the conn switch finds them
+ * (fits_ids), with a PSK both ways as every conn here has. */
+/* Whether ends would authenticate both sides as ike's did: the same
+ * authby= each way (a PSK, or a signature), and for our signature the
+ * same certificate. */
+static bool same_auth(const struct ends *ends, const struct ike_sa *ike)
+{
+	const char *ours = ends->local_cert != NULL ? ends->local_cert : "", *its = ike->ends.local_cert;
+	return ends->remote_auth == ike->ends.remote_auth && ends->local_auth == ike->ends.local_auth &&
+	       (!authby_signs(ends->local_auth) || strcmp(ours, its != NULL ? its : "") == 0);
+}
+
+static bool fits_other_conn(const struct connection *c, const struct ends *ends, void *arg)
+{
+	const struct conn_fit *f = arg;
+	return c != f->ike->c && strcmp(c->config->name, f->ike->c->config->name) != 0 && !conn_is_template(c) &&
+	       same_auth(ends, f->ike) && fits_ids(c, ends, arg);
+}
+
+struct connection *ikev2_other_conn_for_child(const struct ike_sa *ike, const struct ikev2_msg *m,
+					      struct ends *ends, unsigned *pair)
+{
+	struct conn_fit f = { .ike = ike, .peer_id = ike->ends.remote_id, .our_id = ike->ends.local_id, .ts = m };
+	for (int pass = 0; pass < 2; pass++) {
+		f.named = pass == 0;
+		struct connection *c = conn_for_peer_matching(&ike->ends.local, &ike->ends.remote, fits_other_conn,
+							      &f, ends);
+		if (c != NULL) {
+			snprintf(ends->remote_id, sizeof(ends->remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
+			ikev2_ts_fit(m, ends, c->config->narrowing, pair);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+struct ike_sa *ikev2_ike_sa_to_join(const struct connection *c)
+{
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
+		if (ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && ike->peer_authenticated &&
+		    strcmp(ike->c->config->name, c->config->name) != 0 &&
+		    address_eq(&ike->ends.local, &c->ends.local) && address_eq(&ike->ends.remote, &c->ends.remote) &&
+		    id_eq(ike->ends.local_id, c->ends.local_id) && id_eq(ike->ends.remote_id, c->ends.remote_id) &&
+		    same_auth(&c->ends, ike) && suits_init(c, ike))
+			return ike;
+	}
+	return NULL;
+}
+
 /* A peer on a template conn (right=%any) gets an instance of its own. */
 static bool instantiate(struct ike_sa *ike)
 {
@@ -632,15 +684,15 @@ static uint16_t responder_child(struct ike_sa *ike, struct tunnel *t, const stru
 {
 	static struct alg_proposals esp;
 	if (ike->ntunnels > 1)	/* the pair the selectors fit, not the first */
-		ikev2_child_pair_selectors(ike, t->pair, &t->child);
-	uint16_t err = ikev2_choose_child(ike, &t->child, ikev2_child_proposals(ike, DH_NONE, &esp), m, chosen);
+		ikev2_child_pair_selectors(t, &t->child);
+	uint16_t err = ikev2_choose_child(ike, t, &t->child, ikev2_child_proposals(ike, t, DH_NONE, &esp), m, chosen);
 	if (err != 0)
 		return err;
 	/* NAT made its SAs ones the NIC cannot take (natt.h), and software is refused. */
 	int r = ike->natt.offload_refused ? -EOPNOTSUPP : install_child(ike, t);
 	struct connection *c = ike->c;
 	if (r != 0) {
-		child_log(ike, &t->child, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
+		child_log(ike, t, &t->child, LL_ERROR, "IPsec SA not installed; answering NO_PROPOSAL_CHOSEN");
 		/* Kept for --status; the initiator decides whether to try again. */
 		if (!c->unloaded)
 			retry_note(&c->retry, retry_kind_of_install(r), ike->failure, time(NULL));

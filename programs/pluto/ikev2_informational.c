@@ -8,7 +8,7 @@
 /* The ESP SPIs our answer names: ours of each child the peer deleted
  * (each child at most once: a deleted one is found no more). */
 struct info_arg {
-	uint8_t spis[4 * (1 + CHILD_RETIRING_MAX) * CONN_SUBNETS_MAX * CONN_SUBNETS_MAX];
+	uint8_t spis[4 * (1 + CHILD_RETIRING_MAX) * IKE_TUNNELS_MAX];
 	uint16_t n;
 };
 
@@ -40,11 +40,11 @@ static bool peer_deleted_child(struct ike_sa *ike, uint32_t spi, struct info_arg
 	}
 	if (ikev2_rekey_undo_collision(ike, t) || ikev2_rekey_undo_answer(ike, t))
 		return false;
-	child_log(ike, ch, LL_INFO, "the peer deleted the IPsec SA");
+	child_log(ike, t, ch, LL_INFO, "the peer deleted the IPsec SA");
 	ikev2_rekey_abandon(ike, t);
 	child_sa_remove_tunnel(ike, t);
 	/* kept up: its child is made anew over the IKE SA */
-	t->want_rekey = ikev2_keeps_tunnel(ike);
+	t->want_rekey = ikev2_keeps_up(t->c);
 	return true;
 }
 
@@ -79,7 +79,7 @@ void ikev2_informational_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_tunnel_lost(ike, "the peer deleted the IKE SA");
 		child_sa_remove(ike);
 		ike_sa_free(ike, 1);
-	} else if (tunnel_gone && !ikev2_keeps_tunnel(ike) && !ike_sa_any_child(ike)) {
+	} else if (tunnel_gone && !ikev2_keeps_up(ike->c) && !ike_sa_any_child(ike)) {
 		ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA");
 	} else {
 		ikev2_send_next(ike);

@@ -94,17 +94,33 @@ static void arm_ike_timer(struct ike_sa *ike);
  * for this one again later (ipsec auto --up does at once). */
 static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
-	child_log(ike, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
+	if (t->c != ike->c && !t->ever_up) {
+		/* The peer does not share its IKE SA among conns (strongSwan's
+		 * of another connection, say): the conn negotiates its own. */
+		child_log(ike, t, &t->child, LL_INFO, "the peer would not make the IPsec SA over IKE SA #%u of \"%s\" (%s); negotiating an IKE SA of its own",
+			  ike->serial, ike->c->config->name, why);
+		unsigned whack = ike->log.whack;	/* it follows the new IKE SA instead */
+		ike->log.whack = 0;
+		t->left = true;
+		t->want_rekey = false;
+		t->retry_at = 0;
+		struct connection *c = t->c;
+		ikev2_send_next(ike);
+		if (!c->unloaded)
+			ikev2_initiate_alone(c, whack);
+		return;
+	}
+	child_log(ike, t, &t->child, LL_ERROR, "the IPsec SA could not be made anew over the IKE SA: %s", why);
 	logger_whack_done(&ike->log, 1);
 	if (!ike_sa_any_child(ike)) {
 		if (ikev2_tunnel_lost(ike, "the peer deleted the IPsec SA"))
 			ikev2_send_delete(ike, 1);
 		return;
 	}
-	if (ikev2_keeps_tunnel(ike)) {
+	if (ikev2_keeps_up(t->c)) {
 		t->retry_at = time(NULL) + NEW_CHILD_RETRY_S;
 		arm_ike_timer(ike);
-		child_log(ike, &t->child, LL_INFO, "asking for it again in %d s", NEW_CHILD_RETRY_S);
+		child_log(ike, t, &t->child, LL_INFO, "asking for it again in %d s", NEW_CHILD_RETRY_S);
 	}
 	ikev2_send_next(ike);
 }
@@ -149,12 +165,12 @@ static int install_pending_outbound(struct ike_sa *ike, struct tunnel *t, bool l
 	diag_init(&notes);
 	if (!t->child.out_pending)
 		return 0;
-	int r = child_sa_install_outbound(ike, &t->child, &notes);
+	int r = child_sa_install_outbound(ike, t, &t->child, &notes);
 	if (r == 0 || last_try)
-		child_log_lines(ike, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
+		child_log_lines(ike, t, &t->child, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0 && last_try) {
 		child_sa_drop_outbound(&t->child);
-		child_log(ike, &t->child, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
+		child_log(ike, t, &t->child, LL_ERROR, "the new outbound IPsec SA was refused; the tunnel sends nothing until it is rekeyed again");
 	}
 	return r;
 }
@@ -165,7 +181,7 @@ static int install_pending_outbound(struct ike_sa *ike, struct tunnel *t, bool l
 void ikev2_retiring_gone(struct ike_sa *ike, struct child_sa *ch, const char *why)
 {
 	struct tunnel *t = ike_sa_tunnel_of(ike, ch);
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	logger_log(&lg, LL_INFO, "IPsec SA %s", why);
 	int r = install_pending_outbound(ike, t, false);
 	child_sa_remove_one(ike, ch);
@@ -189,7 +205,7 @@ static bool reinstate(struct ike_sa *ike, struct tunnel *t, unsigned old_serial,
 		struct child_sa *old = &t->retiring[i];
 		if (old_serial != 0 && old->serial == old_serial && old->installed && !old->out_pending &&
 		    !old->we_delete) {
-			child_log(ike, &t->child, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
+			child_log(ike, t, &t->child, LL_INFO, "the peer deleted the IPsec SA of its rekey (%s); IPsec SA #%u goes on",
 				   why, old->serial);
 			child_sa_remove_one(ike, &t->child);
 			t->child = *old;
@@ -226,7 +242,7 @@ bool ikev2_rekey_undo_answer(struct ike_sa *ike, struct tunnel *t)
 static void inner_delete_children(struct ike_sa *ike, struct ikev2_builder *b, void *arg)
 {
 	(void)arg;
-	uint8_t spis[4 * CHILD_RETIRING_MAX * CONN_SUBNETS_MAX * CONN_SUBNETS_MAX];
+	uint8_t spis[4 * CHILD_RETIRING_MAX * IKE_TUNNELS_MAX];
 	uint16_t n = 0;
 	for (unsigned k = 0; k < ike->ntunnels; k++) {
 		for (size_t i = 0; i < CHILD_RETIRING_MAX; i++) {
@@ -462,10 +478,10 @@ static bool nonce_of(const struct ikev2_msg *m, struct buf *out)
 	return out->data != NULL;
 }
 
-/* The PFS group of a child rekey we start: esp='s own, else the IKE SA's. */
-static enum dh_id pfs_group(const struct ike_sa *ike)
+/* The PFS group of a child rekey of t we start: esp='s own, else the IKE SA's. */
+static enum dh_id pfs_group(const struct ike_sa *ike, const struct tunnel *t)
 {
-	return ike->c->config->pfs ? ike->ike_alg.dh : DH_NONE;
+	return t->c->config->pfs ? ike->ike_alg.dh : DH_NONE;
 }
 
 /* ---- rekeying the child: initiator ---- */
@@ -477,7 +493,7 @@ static void inner_child_rekey(struct ike_sa *ike, struct ikev2_builder *b, void 
 	ikev2_put_be32(spi, rk->old_spi_in);
 	if (rk->old_serial != 0)
 		ikev2_add_notify(b, PROTO_ESP, spi, 4, N_REKEY_SA, NULL, 0);
-	ikev2_add_child_request(ike, &rk->child, &rk->proposals, b);
+	ikev2_add_child_request(ike, rk->t, &rk->child, &rk->proposals, b);
 	ikev2_add(b, PT_NONCE, rk->ni.data, rk->ni.len);
 	if (rk->group != DH_NONE)
 		ikev2_add_ke(b, rk->group, rk->pub.data, rk->pub.len);
@@ -518,15 +534,15 @@ static bool start_child(struct ike_sa *ike, struct tunnel *t)
 	if (old->installed)
 		ikev2_child_keep_selectors(&rk->child, old);
 	else
-		ikev2_child_pair_selectors(ike, t->pair, &rk->child);
-	ikev2_child_proposals(ike, pfs_group(ike), &rk->proposals);
+		ikev2_child_pair_selectors(t, &rk->child);
+	ikev2_child_proposals(ike, t, pfs_group(ike, t), &rk->proposals);
 	rk->group = rk->proposals.n > 0 ? rk->proposals.p[0].dh : DH_NONE;
 	if (!ikev2_make_nonce(&rk->ni) || !make_ke(rk, &d) || !send_child_rekey(ike)) {
-		child_log(ike, &t->child, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
+		child_log(ike, t, &t->child, LL_ERROR, "cannot start rekeying the IPsec SA: %s", diag_oneline(&d, "out of memory"));
 		ikev2_rekey_free(ike);
 		return false;
 	}
-	child_log(ike, &t->child, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
+	child_log(ike, t, &t->child, LL_INFO, "%s%s%s (CREATE_CHILD_SA)",
 		  rk->old_serial != 0 ? "rekeying the IPsec SA" : "making the IPsec SA anew over the IKE SA",
 		  rk->group != DH_NONE ? " with PFS " : "", rk->group != DH_NONE ? dh_name(rk->group) : "");
 	return true;
@@ -548,7 +564,7 @@ static bool retry_child_with_group(struct ike_sa *ike, const struct ikev2_notify
 		return false;
 	rk->ke_retries++;
 	rk->group = group;
-	child_log(ike, &rk->t->child, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it",
+	child_log(ike, rk->t, &rk->t->child, LL_INFO, "the peer wants the %s key exchange for the rekey; asking again with it",
 		   dh_name(group));
 	return make_ke(rk, &d) && send_child_rekey(ike);
 }
@@ -556,7 +572,7 @@ static bool retry_child_with_group(struct ike_sa *ike, const struct ikev2_notify
 static void log_rekeyed(struct ike_sa *ike, struct tunnel *t, unsigned old_serial, const char *who)
 {
 	char summary[512];
-	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode, rekeying #%u (%s) %s",
 		   t->child.transport ? "transport" : "tunnel", old_serial, who,
 		   child_sa_summary(&t->child, summary, sizeof(summary)));
 }
@@ -612,8 +628,8 @@ static bool new_child_made(struct ike_sa *ike, struct tunnel *t, struct child_sa
 {
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, made, kn, CHILD_WITH_POLICIES, &notes);
-	struct logger lg = child_logger(ike, made);
+	int r = child_sa_install(ike, t, made, kn, CHILD_WITH_POLICIES, &notes);
+	struct logger lg = child_logger(ike, t, made);
 	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0) {
 		if (kn->we_started)
@@ -621,10 +637,13 @@ static bool new_child_made(struct ike_sa *ike, struct tunnel *t, struct child_sa
 		return false;
 	}
 	t->child = *made;
-	char summary[512];
-	child_log(ike, &t->child, LL_INFO, "IPsec SA established %s mode %s over the IKE SA (%s) %s",
-		   made->transport ? "transport" : "tunnel", t->ever_up ? "anew" : "as another child", who,
-		   child_sa_summary(made, summary, sizeof(summary)));
+	char summary[512], over[LOGGER_NAME_MAX + LOGGER_INSTANCE_MAX + 32] = "the IKE SA";
+	if (t->c != ike->c)	/* a tunnel of another conn: whose IKE SA it rides on */
+		snprintf(over, sizeof(over), "IKE SA #%u of \"%s\"%s", ike->serial, ike->c->config->name,
+			 ike->c->instance_text);
+	child_log(ike, t, &t->child, LL_INFO, "IPsec SA established %s mode %s over %s (%s) %s",
+		  made->transport ? "transport" : "tunnel", t->ever_up ? "anew" : "as another child", over, who,
+		  child_sa_summary(made, summary, sizeof(summary)));
 	t->ever_up = true;
 	if (kn->we_started)
 		logger_whack_done(&ike->log, 0);	/* an ipsec auto --up that asked for it */
@@ -655,10 +674,10 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	struct buf nr = {0};
 	uint8_t g_ir[IKE_DH_PUB_MAX];
 	size_t g_len = 0;
-	bool ok = ikev2_read_child_answer(ike, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
+	bool ok = ikev2_read_child_answer(ike, t, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
 	if (ok && made.alg.dh != DH_NONE && (made.alg.dh != rk->group ||
 					     !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d))) {
-		child_log(ike, &t->child, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
+		child_log(ike, t, &t->child, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
 		ok = false;
 	}
 	if (!ok && rk->old_serial == 0) {
@@ -693,7 +712,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	bool ours_redundant = rk->collided &&
 			      nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
 	if (ours_redundant) {
-		child_log(ike, &t->child, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
+		child_log(ike, t, &t->child, LL_INFO, "our rekey collided with the peer's and had the lower nonce: deleting IPsec SA #%u it made",
 			   made.serial);
 		drop_redundant(t, &made);
 	} else {
@@ -701,8 +720,8 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 					   .we_started = true };
 		struct diag notes;
 		diag_init(&notes);
-		int r = child_sa_install(ike, &made, &kn, 0, &notes);
-		struct logger lg = child_logger(ike, &made);
+		int r = child_sa_install(ike, t, &made, &kn, 0, &notes);
+		struct logger lg = child_logger(ike, t, &made);
 		logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 		if (r != 0) {
 			logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; the old one runs until it expires");
@@ -763,11 +782,12 @@ static void answer_with_child(struct ike_sa *ike, const struct tunnel *t, const 
 
 /* Ours with PFS as the peer may ask: the esp= groups, the IKE SA's for a
  * proposal without one, and, however pfs= is set, without a group too. */
-static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike, struct alg_proposals *out)
+static const struct alg_proposals *acceptable_for_rekey(const struct ike_sa *ike, const struct tunnel *t,
+						       struct alg_proposals *out)
 {
 	static struct alg_proposals without;
-	ikev2_child_proposals(ike, ike->ike_alg.dh, out);
-	ikev2_child_proposals(ike, DH_NONE, &without);
+	ikev2_child_proposals(ike, t, ike->ike_alg.dh, out);
+	ikev2_child_proposals(ike, t, DH_NONE, &without);
 	for (size_t i = 0; i < without.n && out->n < ALG_PROPOSALS_MAX; i++)
 		out->p[out->n++] = without.p[i];
 	return out;
@@ -785,14 +805,14 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	if (old != NULL)
 		ikev2_child_keep_selectors(&made, old);
 	else
-		ikev2_child_pair_selectors(ike, t->pair, &made);
+		ikev2_child_pair_selectors(t, &made);
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
 	size_t g_len = 0;
 	struct diag d;
 	diag_init(&d);
-	uint16_t err = ikev2_choose_child(ike, &made, acceptable_for_rekey(ike, &esp), &rx->m, &chosen);
+	uint16_t err = ikev2_choose_child(ike, t, &made, acceptable_for_rekey(ike, t, &esp), &rx->m, &chosen);
 	if (err != 0)
 		return err;
 	enum dh_id group = made.alg.dh;
@@ -800,7 +820,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	const struct ikev2_payload *kp = ikev2_find(&rx->m, PT_KE);
 	if (group != DH_NONE && (kp == NULL || !ikev2_parse_ke(kp, &ke, &d) || ke.group != group)) {
 		uint8_t want[2] = { (uint8_t)(group >> 8), (uint8_t)group };
-		child_log(ike, &t->child, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it",
+		child_log(ike, t, &t->child, LL_INFO, "the peer's rekey has no KE for the %s key exchange chosen; asking for it",
 			   dh_name(group));
 		ikev2_respond_notify(ike, rx, N_INVALID_KE_PAYLOAD, want, sizeof(want));
 		return 0;
@@ -808,7 +828,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) ||
 	    (group != DH_NONE && ((dh = dh_generate(group, pub, &d)) == NULL ||
 				  !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d)))) {
-		child_log(ike, &t->child, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
+		child_log(ike, t, &t->child, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
 		err = N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
@@ -824,8 +844,8 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	}
 	struct diag notes;
 	diag_init(&notes);
-	int r = child_sa_install(ike, &made, &kn, CHILD_OUTBOUND_LATER, &notes);
-	struct logger lg = child_logger(ike, &made);
+	int r = child_sa_install(ike, t, &made, &kn, CHILD_OUTBOUND_LATER, &notes);
+	struct logger lg = child_logger(ike, t, &made);
 	logger_lines(&lg, r == 0 ? LL_WARN : LL_ERROR, &notes);
 	if (r != 0) {
 		logger_log(&lg, LL_ERROR, "the rekeyed IPsec SA was not installed; answering NO_PROPOSAL_CHOSEN");
@@ -883,28 +903,107 @@ static bool tunnel_free(const struct ike_sa *ike, const struct tunnel *t)
 	return !busy;
 }
 
+/* Tunnel pair of conn c on ike: the one it has (that left, maybe), else a
+ * new one, which joins it; NULL when ike has no room for it. */
+static struct tunnel *join_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->c == c && t->pair == pair) {
+			t->left = false;
+			return t;
+		}
+	}
+	/* The array moves: our rekey's tunnel is found again by its place. */
+	struct ikev2_rekey *rk = ike->rekey;
+	size_t at = rk != NULL && rk->t != NULL ? (size_t)(rk->t - ike->tunnels) : 0;
+	struct tunnel *t = ike_sa_add_tunnel(ike, c, ends, pair);
+	if (rk != NULL && rk->t != NULL)
+		rk->t = &ike->tunnels[at];
+	if (t == NULL)
+		return NULL;
+	t->child.reqid = ikev2_free_reqid(ike->serial + ike->ntunnels);
+	return t;
+}
+
+bool ikev2_join_ike_sa(struct ike_sa *ike, struct connection *c, unsigned whack)
+{
+	unsigned n = ends_npairs(&c->ends);
+	if (ike->ntunnels + n > IKE_TUNNELS_MAX)
+		return false;
+	struct ends ends = c->ends;
+	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
+	for (unsigned k = 0; k < n; k++) {
+		struct tunnel *t = join_tunnel(ike, c, &ends, k);
+		if (t == NULL)
+			return false;
+		t->want_rekey = !t->child.installed && !ikev2_rekeying_tunnel(ike, t);
+		t->retry_at = 0;
+	}
+	struct logger lg = c->log;
+	lg.whack = whack;
+	logger_log(&lg, LL_INFO, "bringing the tunnel up over IKE SA #%u of \"%s\"%s, which joins the same hosts and IDs (CREATE_CHILD_SA)",
+		   ike->serial, ike->c->config->name, ike->c->instance_text);
+	ike->log.whack = whack;
+	ikev2_send_next(ike);
+	return true;
+}
+
+/* The peer asks over ike for a child of another conn c (pair, with
+ * ends): its tunnel joins ike for it; NULL when ike has no room. */
+static struct tunnel *peer_joins_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends,
+					unsigned pair)
+{
+	struct tunnel *t = join_tunnel(ike, c, ends, pair);
+	if (t == NULL) {
+		ike_log(ike, LL_WARN, "the peer asks for a child SA of conn \"%s\"%s, but this IKE SA carries as many tunnels as it may (%d); answering NO_ADDITIONAL_SAS",
+			c->config->name, c->instance_text, IKE_TUNNELS_MAX);
+		return NULL;
+	}
+	ike_log(ike, LL_INFO, "the peer's traffic selectors are those of conn \"%s\"%s: its tunnel joins this IKE SA",
+		c->config->name, c->instance_text);
+	return t;
+}
+
 /* A CREATE_CHILD_SA for a new child: the one of a tunnel whose pair of
- * subnets the peer's traffic selectors fit (with one pair, the selectors
- * are checked as the child is chosen), when that tunnel has none (it was
- * never up, or the peer deleted it). */
+ * subnets the peer's traffic selectors fit, when that tunnel has none (it
+ * was never up, or the peer deleted it). A request that fits none of the
+ * IKE SA's tunnels may be for another conn between the same hosts and
+ * IDs (strongSwan and libreswan bring up such conns over one IKE SA): a
+ * tunnel of that conn joins the IKE SA for it. */
 static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	struct tunnel *t = NULL, *fits = NULL;
 	for (unsigned k = 0; k < ike->ntunnels && t == NULL; k++) {
 		struct tunnel *c = &ike->tunnels[k];
-		if (ike->ntunnels > 1 && !ikev2_ts_fit_pair(&rx->m, &ike->ends, ike->c->config->narrowing, c->pair))
+		bool conn_gone = c->c != ike->c && c->c->unloaded;	/* deleted or replaced since it joined */
+		if (conn_gone || !ikev2_ts_fit_pair(&rx->m, &c->ends, c->c->config->narrowing, c->pair))
 			continue;
 		fits = c;
 		if (tunnel_free(ike, c))
 			t = c;
 	}
+	struct ends ends;
+	unsigned pair = 0;
+	struct connection *other = fits == NULL ? ikev2_other_conn_for_child(ike, &rx->m, &ends, &pair) : NULL;
+	if (other != NULL) {
+		t = fits = peer_joins_tunnel(ike, other, &ends, pair);
+		if (t == NULL) {
+			ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
+			return;
+		}
+	}
+	if (fits == NULL && ends_npairs(&ike->ends) == 1 && tunnel_free(ike, &ike->tunnels[0])) {
+		/* the conn's one pair: answer_child says how the selectors miss it */
+		t = fits = &ike->tunnels[0];
+	}
 	if (fits == NULL) {
-		ike_log(ike, LL_ERROR, "the peer asks for a child SA whose traffic selectors fit none of this conn's subnets; answering TS_UNACCEPTABLE");
+		ike_log(ike, LL_ERROR, "the peer asks for a child SA whose traffic selectors fit none of this conn's subnets, nor those of another conn with these IDs; answering TS_UNACCEPTABLE");
 		ikev2_respond_notify(ike, rx, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
-	if (t == NULL && (ike->ntunnels == 1 || fits->child.installed)) {
-		ike_log(ike, LL_WARN, "the peer asks for another child SA for traffic that one already carries; answering NO_ADDITIONAL_SAS");
+	if (t == NULL && fits->child.installed) {
+		child_log(ike, fits, &fits->child, LL_WARN, "the peer asks for another child SA for traffic that one already carries; answering NO_ADDITIONAL_SAS");
 		ikev2_respond_notify(ike, rx, N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
@@ -914,7 +1013,10 @@ static void new_child_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
+	t->left = false;	/* a tunnel that left: the peer asks for it again */
 	uint16_t err = answer_child(ike, rx, t, NULL);
+	if (err != 0 && other != NULL)
+		t->left = true;	/* joined for nothing: it carries no child of its conn */
 	if (err != 0)
 		ikev2_respond_notify(ike, rx, err, NULL, 0);
 }
@@ -1241,6 +1343,21 @@ bool ikev2_rekey_now(struct ike_sa *ike, bool ike_sa)
 		ike->tunnels[k].want_rekey |= ike->tunnels[k].child.installed;
 	ikev2_send_next(ike);
 	return true;
+}
+
+bool ikev2_rekey_conn_now(struct ike_sa *ike, const char *name)
+{
+	bool any = false;
+	for (unsigned k = 0; ike->state == IKE_ESTABLISHED && ike->replaced_by == 0 && k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->child.installed && tunnel_of_conn(t, name, t->c->instance)) {
+			t->want_rekey = true;
+			any = true;
+		}
+	}
+	if (any)
+		ikev2_send_next(ike);
+	return any;
 }
 
 void ikev2_rekey_tunnel(struct ike_sa *ike, struct tunnel *t)

@@ -248,7 +248,7 @@ static void follow_with_esp(struct ike_sa *ike)
 			struct kernel_err e = {0};
 			if (!ch->installed || ch->out_pending)
 				continue;
-			if (child_sa_update_encap(ike, ch, &e) != 0)
+			if (child_sa_update_encap(ike, t, ch, &e) != 0)
 				logger_log(&ike->log, LL_WARN, "cannot move outbound SA 0x%08x to the peer's new port %u: %s",
 					   ch->spi_out, ike->remote_port, e.extack[0] ? e.extack : strerror(e.errnum));
 		}

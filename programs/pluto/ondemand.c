@@ -36,14 +36,15 @@ static uint32_t free_reqid(void)
 	return 0;
 }
 
-/* Whether a tunnel that is up, of c or of the conn c replaced, holds the
- * trap's place. */
+/* Whether a tunnel that is up, of c or of the conn c replaced (on its own
+ * IKE SA or one it joined), holds the trap's place. */
 static bool tunnel_holds_trap(const struct connection *c)
 {
-	for (struct ike_sa *ike = ike_sa_next_of_conn(NULL, c->config->name); ike != NULL;
-	     ike = ike_sa_next_of_conn(ike, c->config->name)) {
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
 		for (unsigned k = 0; k < ike->ntunnels; k++) {
-			if (ike->tunnels[k].child.installed && child_sa_takes_trap(ike, &ike->tunnels[k].child, c))
+			const struct tunnel *t = &ike->tunnels[k];
+			if (t->child.installed && tunnel_of_conn(t, c->config->name, t->c->instance) &&
+			    child_sa_takes_trap(ike, &t->child, c))
 				return true;
 		}
 	}

@@ -62,7 +62,7 @@ struct connection *reload_replace_conn(struct connection *old, const struct conn
 	*old_gone = false;
 	if (!conn_loadable(cfg, pluto.conf->setup.fips, errors))
 		return NULL;
-	*was_up = ike_sa_of_conn(cfg->name) != NULL;
+	*was_up = ike_sa_carrying(cfg->name, 0) != NULL;
 	reload_delete_conn(old, "its conn is replaced");
 	*old_gone = true;
 	bool replaced;

@@ -66,14 +66,15 @@ static const char *const ike_state_names[] = {
 	[IKE_DELETING] = "deleting",
 };
 
-/* "IKE SA #1 established; IPsec SA #2 installed": the SA standing for
- * the conn (or instance), else the first of its responder's half-open
- * ones, with how many of those there are. */
+/* "IKE SA #1 established; IPsec SA #2 installed": the SA carrying the
+ * conn's (or instance's) tunnels, else the first of its responder's
+ * half-open ones, with how many of those there are; the conn whose IKE
+ * SA it is, when its tunnels joined another's. */
 static const char *sa_state(const struct connection *c)
 {
-	static char buf[800];	/* a serial for each of up to 64 pairs */
+	static char buf[1000];	/* a serial for each of up to 64 pairs */
 	const char *name = c->config->name;
-	struct ike_sa *ike = ike_sa_of_instance(name, c->instance);
+	struct ike_sa *ike = ike_sa_carrying(name, c->instance);
 	unsigned halfopen = 0;
 	for (struct ike_sa *h = ike_sa_next_of_conn(NULL, name); h != NULL; h = ike_sa_next_of_conn(h, name)) {
 		if (h->c->instance == c->instance && h->state == IKE_R_INIT_SENT && halfopen++ == 0 && ike == NULL)
@@ -82,16 +83,22 @@ static const char *sa_state(const struct connection *c)
 	if (ike == NULL)
 		return "IKE SA: none; IPsec SA: none";
 	int n = snprintf(buf, sizeof(buf), "IKE SA #%u %s; IPsec SA", ike->serial, ike_state_names[ike->state]);
-	unsigned up = 0;
+	unsigned up = 0, pairs = 0;
 	for (unsigned k = 0; k < ike->ntunnels && n > 0 && (size_t)n < sizeof(buf); k++) {
-		if (ike->tunnels[k].child.installed)
-			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s #%u", up++ == 0 ? "" : ",",
-				      ike->tunnels[k].child.serial);
+		const struct tunnel *t = &ike->tunnels[k];
+		if (!tunnel_of_conn(t, name, c->instance))
+			continue;
+		pairs++;
+		if (t->child.installed)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s #%u", up++ == 0 ? "" : ",", t->child.serial);
 	}
 	if (n > 0 && (size_t)n < sizeof(buf))
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s", up == 0 ? ": none" : " installed");
-	if (up > 0 && ike->ntunnels > 1 && n > 0 && (size_t)n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " (%u of %u subnet pairs)", up, ike->ntunnels);
+	if (up > 0 && pairs > 1 && n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " (%u of %u subnet pairs)", up, pairs);
+	if (strcmp(ike->c->config->name, name) != 0 && n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "; over the IKE SA of \"%s\"%s", ike->c->config->name,
+			      ike->c->instance_text);
 	if (halfopen > 1 && n > 0 && (size_t)n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - (size_t)n, "; %u half-open IKE SAs", halfopen);
 	return buf;
@@ -112,17 +119,20 @@ static const char *due_in(time_t at, time_t now, char *buf, size_t len)
 static void lifecycle_status(struct whack_session *s, const struct connection *conn)
 {
 	const char *name = conn->config->name;
-	const struct ike_sa *ike = ike_sa_of_instance(name, conn->instance);
-	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike_sa_any_child(ike))
+	const struct ike_sa *ike = ike_sa_carrying(name, conn->instance);
+	if (ike == NULL || ike->state != IKE_ESTABLISHED || !ike_sa_conn_up(ike, name, conn->instance))
 		return;
-	const struct conn_config *c = ike->c->config;
+	const struct conn_config *c = conn->config;	/* the config its tunnels run by */
 	time_t now = time(NULL), next = 0;
 	char child[64], ike_sa[64];
 	const char *busy = ikev2_rekey_under_way(ike);
-	for (unsigned k = 0; k < ike->ntunnels; k++) {	/* the first child due */
-		const struct child_sa *ch = &ike->tunnels[k].child;
-		time_t at = ch->add_time + (c->rekey ? ch->soft_seconds : c->salifetime);
-		if (ch->installed && (next == 0 || at < next))
+	for (unsigned k = 0; k < ike->ntunnels; k++) {	/* the first child of the conn due */
+		const struct tunnel *t = &ike->tunnels[k];
+		if (!t->child.installed || !tunnel_of_conn(t, name, conn->instance))
+			continue;
+		c = t->c->config;
+		time_t at = t->child.add_time + (c->rekey ? t->child.soft_seconds : c->salifetime);
+		if (next == 0 || at < next)
 			next = at;
 	}
 	due_in(next, now, child, sizeof(child));
@@ -251,16 +261,17 @@ uint64_t status_sa_bytes(const ip_address *dst, uint32_t spi)
 
 /* The line of one IPsec SA, libreswan's shape plus the offload state; in
  * JSON, an element of the array that the first one opens. */
-static void traffic_line(struct whack_session *s, const struct ike_sa *ike, const struct child_sa *ch, bool json,
-			 bool first)
+static void traffic_line(struct whack_session *s, const struct ike_sa *ike, const struct tunnel *t,
+			 const struct child_sa *ch, bool json, bool first)
 {
+	const struct connection *c = t->c;
 	uint64_t in = status_sa_bytes(&ike->ends.local, ch->spi_in), out = status_sa_bytes(&ike->ends.remote, ch->spi_out);
 	char off[300], in_raw[SA_OFFLOAD_RAW_MAX], out_raw[SA_OFFLOAD_RAW_MAX];
 	char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
 	if (!json) {
 		char shown[IKE_ID_SHOWN_MAX];
 		whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
-			   ch->serial, ike->c->config->name, ike->c->instance_text, (long long)ch->add_time, (unsigned long long)in,
+			   ch->serial, c->config->name, c->instance_text, (long long)ch->add_time, (unsigned long long)in,
 			   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
 			   child_sa_offload(ch, off, sizeof(off)));
 		return;
@@ -269,7 +280,7 @@ static void traffic_line(struct whack_session *s, const struct ike_sa *ike, cons
 	whack_line(s, "%s{\"serial\": %u, \"conn\": \"%s\", \"instance\": %u, \"type\": \"ESP\", \"add_time\": %lld, "
 		   "\"inBytes\": %llu, \"outBytes\": %llu, \"id\": \"%s\", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\", "
 		   "\"offload_in\": \"%s\", \"offload_out\": \"%s\"}",
-		   first ? "[ " : ", ", ch->serial, json_escape(ike->c->config->name, conn, sizeof(conn)), ike->c->instance,
+		   first ? "[ " : ", ", ch->serial, json_escape(c->config->name, conn, sizeof(conn)), c->instance,
 		   (long long)ch->add_time, (unsigned long long)in, (unsigned long long)out,
 		   json_escape(ike->ends.remote_id, id, sizeof(id)), ch->spi_in, ch->spi_out,
 		   json_escape(sa_offload_raw(&ch->offload[0], in_raw, sizeof(in_raw)), in_off, sizeof(in_off)),
@@ -283,7 +294,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
 		for (unsigned k = 0; k < ike->ntunnels; k++) {
 			if (ike->tunnels[k].child.installed) {
-				traffic_line(s, ike, &ike->tunnels[k].child, json, first);
+				traffic_line(s, ike, &ike->tunnels[k], &ike->tunnels[k].child, json, first);
 				first = false;
 			}
 		}

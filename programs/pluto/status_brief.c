@@ -32,11 +32,11 @@ static const char *next_event(time_t rekey_at, time_t expire_at, time_t now, cha
 	return buf;
 }
 
-static void child_lines(struct whack_session *s, const struct ike_sa *ike, const struct child_sa *ch,
-			bool newest, time_t now)
+static void child_lines(struct whack_session *s, const struct ike_sa *ike, const struct tunnel *t,
+			const struct child_sa *ch, bool newest, time_t now)
 {
-	const char *name = ike->c->config->name;
-	const struct conn_config *cfg = ike->c->config;
+	const char *name = t->c->config->name;
+	const struct conn_config *cfg = t->c->config;
 	char ev[64];
 	time_t rekey_at = cfg->rekey && ch->soft_seconds != 0 ? ch->add_time + ch->soft_seconds : 0;
 	whack_line(s, "#%u: \"%s\":%u STATE_V2_ESTABLISHED_CHILD_SA (established Child SA)%s;%s%s IKE SA #%u;",
@@ -67,10 +67,10 @@ void showstates_show(struct whack_session *s)
 		for (unsigned k = 0; k < ike->ntunnels; k++) {
 			const struct tunnel *t = &ike->tunnels[k];
 			if (t->child.installed)
-				child_lines(s, ike, &t->child, true, now);
+				child_lines(s, ike, t, &t->child, true, now);
 			for (int i = 0; i < CHILD_RETIRING_MAX; i++) {
 				if (t->retiring[i].installed)
-					child_lines(s, ike, &t->retiring[i], false, now);
+					child_lines(s, ike, t, &t->retiring[i], false, now);
 			}
 		}
 	}
@@ -98,8 +98,8 @@ static struct sa_counts count_sas(void)
 	}
 	n.ipsec = child_sa_count();
 	for (struct connection *c = conn_first(); c != NULL; c = c->next) {
-		const struct ike_sa *ike = ike_sa_of_conn(c->config->name);
-		if (ike != NULL && ike_sa_any_child(ike))
+		const struct ike_sa *ike = ike_sa_carrying(c->config->name, 0);
+		if (ike != NULL && ike_sa_conn_up(ike, c->config->name, 0))
 			n.active_conns++;
 	}
 	return n;

@@ -297,15 +297,27 @@ static const struct end_config *local_end_of(const struct conn_config *cfg, cons
 	return address_eq(&cfg->left.host, local) || !address_eq(&cfg->right.host, local) ? &cfg->left : &cfg->right;
 }
 
-static const struct end_config *local_end(const struct ike_sa *ike)
+/* This host's end of tunnel t's conn. */
+static const struct end_config *local_end(const struct ike_sa *ike, const struct tunnel *t)
 {
-	return local_end_of(ike->c->config, &ike->ends.local);
+	return local_end_of(t->c->config, &ike->ends.local);
 }
 
-static void run_script(struct ike_sa *ike, const struct child_sa *ch, bool up)
+/* Tunnel t's ends at the IKE SA's addresses, with its child ch's subnets. */
+static struct ends child_ends(const struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch)
 {
-	const struct end_config *local = local_end(ike);
-	struct logger lg = child_logger(ike, ch);
+	struct ends ends = t->ends;
+	ends.local = ike->ends.local;
+	ends.remote = ike->ends.remote;
+	ends.local_net = ch->local_net;
+	ends.remote_net = ch->remote_net;
+	return ends;
+}
+
+static void run_script(struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch, bool up)
+{
+	const struct end_config *local = local_end(ike, t);
+	struct logger lg = child_logger(ike, t, ch);
 	char words[1024], *argv[UPDOWN_ARGS_MAX];
 	if (!updown_argv(local->updown, words, sizeof(words), argv, UPDOWN_ARGS_MAX)) {
 		logger_log(&lg, LL_ERROR, "updown: not run: more than %d words in %s", UPDOWN_ARGS_MAX - 1, local->updown);
@@ -314,12 +326,10 @@ static void run_script(struct ike_sa *ike, const struct child_sa *ch, bool up)
 	struct kernel_route_hop hop;
 	struct kernel_err e = {0};
 	bool have_hop = kernel_routes->lookup(&ike->ends.remote, &hop, &e) == 0;
-	struct ends ends = ike->ends;
-	ends.local_net = ch->local_net;
-	ends.remote_net = ch->remote_net;
+	struct ends ends = child_ends(ike, t, ch);
 	struct updown_facts f = {
 		.up = up,
-		.conn = ike->c->config->name,
+		.conn = t->c->config->name,
 		.transport = ch->transport,
 		.ends = &ends,
 		.sourceip = local->has_sourceip ? &local->sourceip : NULL,
@@ -354,16 +364,15 @@ static struct tunnel_record *record_new(const struct logger *lg, uint32_t reqid,
 	return rec;
 }
 
-void updown_tunnel_up(struct ike_sa *ike, const struct child_sa *ch)
+void updown_tunnel_up(struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch)
 {
-	const char *conn = ike->c->config->name;
+	const char *conn = t->c->config->name;
 	if (record_find(ch->reqid, conn, false) != NULL)
 		return;		/* up already */
-	const struct end_config *local = local_end(ike);
-	struct ends ends = ike->ends;
-	ends.remote_net = ch->remote_net;
+	const struct end_config *local = local_end(ike, t);
+	struct ends ends = child_ends(ike, t, ch);
 	enum updown_action a = updown_decide(local, ch->transport, &ends);
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	struct tunnel_record *rec = a != UPDOWN_NOTHING ? record_new(&lg, ch->reqid, conn, a, false) : NULL;
 	if (rec == NULL)
 		return;
@@ -371,20 +380,20 @@ void updown_tunnel_up(struct ike_sa *ike, const struct child_sa *ch)
 		struct route_want w = { &ch->remote_net, &ike->ends.remote, local->has_sourceip ? &local->sourceip : NULL };
 		route_up(&lg, &w, rec);
 	} else {
-		run_script(ike, ch, true);
+		run_script(ike, t, ch, true);
 	}
 }
 
-void updown_tunnel_down(struct ike_sa *ike, const struct child_sa *ch)
+void updown_tunnel_down(struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch)
 {
-	struct tunnel_record *rec = record_find(ch->reqid, ike->c->config->name, false);
+	struct tunnel_record *rec = record_find(ch->reqid, t->c->config->name, false);
 	if (rec == NULL)
 		return;
-	struct logger lg = child_logger(ike, ch);
+	struct logger lg = child_logger(ike, t, ch);
 	if (rec->action == UPDOWN_ROUTE)
 		route_down(&lg, rec);
 	else
-		run_script(ike, ch, false);
+		run_script(ike, t, ch, false);
 	record_drop(rec);
 }
 

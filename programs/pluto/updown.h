@@ -70,8 +70,8 @@ bool updown_argv(const char *value, char *buf, size_t len, char **argv, size_t m
 
 /* The hooks: ch is the tunnel's child that came with its policies, or
  * the current one as they go. */
-void updown_tunnel_up(struct ike_sa *ike, const struct child_sa *ch);
-void updown_tunnel_down(struct ike_sa *ike, const struct child_sa *ch);
+void updown_tunnel_up(struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch);
+void updown_tunnel_down(struct ike_sa *ike, const struct tunnel *t, const struct child_sa *ch);
 
 /* A routed conn (ondemand.h) needs its route while no tunnel stands, or
  * its traffic would never reach the trap: routing the conn adds it (or

@@ -2,16 +2,18 @@
 # Two conns between the same two hosts, one per pair of subnets: west has
 # 10.1.1.0/24 and 10.1.2.0/24, east 10.2.1.0/24 and 10.2.2.0/24; conn a
 # joins the first of each, conn b the second.
-# 1. Two plutos: west brings up a and then b; east, as responder, first
-#    finds a by the addresses and then, at b's IKE_AUTH, takes b by its
-#    traffic selectors. Both tunnels carry their traffic through ESP.
+# 1. Two plutos: west brings up a and then b; a and b have the same hosts
+#    and IDs, so b's child is made over a's IKE SA (CREATE_CHILD_SA), as
+#    libreswan does, and east, as responder, finds b by the IKE SA's IDs
+#    and the request's traffic selectors. Both tunnels carry their
+#    traffic through ESP.
 #    A reload at west with b gone from its ipsec.conf takes b's SAs and
 #    policies out of both kernels (Delete sent) and leaves a's alone; a
 #    second, with a changed, replaces a's tunnel with a new one; a third
 #    adds b again.
-# 2. strongSwan as east initiates both (two connections, an IKE SA each,
-#    reuse_ikesa = no): this pluto answers each with the conn the
-#    selectors name.
+# 2. strongSwan as east initiates both (two connections), by default
+#    (reuse_ikesa = yes) b's child over a's IKE SA: this pluto answers it
+#    with b, the conn the selectors name, over that IKE SA.
 . "$(dirname "$0")/lib.sh"
 
 two_sites_rig
@@ -48,8 +50,11 @@ check "1: west shows a up" conn_up west a
 check "1: west shows b up" conn_up west b
 check "1: east shows a up" conn_up east a
 check "1: east shows b up" conn_up east b
-check "1: east took b by its traffic selectors" \
-	grep -q "the peer's traffic selectors are those of conn \"b\": it takes this IKE SA" "$elog"
+check "1: east took b by its traffic selectors, over a's IKE SA" \
+	grep -q "the peer's traffic selectors are those of conn \"b\": its tunnel joins this IKE SA" "$elog"
+over_a() { whack "$1" --status 2>&1 | grep "^\"b\": .*; over the IKE SA of \"a\"" >/dev/null; }
+check "1: west shows b over a's IKE SA" over_a west
+check "1: ... and so does east" over_a east
 before=$(esp_packets west)
 check "1: a's subnets ping" pair_pings 1
 check "1: b's subnets ping" pair_pings 2
@@ -85,14 +90,16 @@ pluto_stop east
 
 # 2. strongSwan initiates both.
 swanctl_ts_conf 192.0.2.2 192.0.2.1 "$psk" a:a:10.2.1.0/24:10.1.1.0/24 b:b:10.2.2.0/24:10.1.2.0/24 >"$d/east.swanctl.conf"
-# (strongSwan would carry b's child over a's IKE SA, which pluto does not
-# take: a child of another conn; reuse_ikesa = no gives b its own)
-strongswan_start east east "$d/east.swanctl.conf" "reuse_ikesa = no"
+strongswan_start east east "$d/east.swanctl.conf"
 must swanctl_run east --initiate --child a
 must swanctl_run east --initiate --child b
 check "2: four ESP SAs in west" wait_for 60 "west's SAs" esp_is west 4
 check "2: ... and in east" wait_for 30 "east's SAs" esp_is east 4
 check "2: west shows a up" conn_up west a
 check "2: west shows b up" conn_up west b
+check "2: ... over a's IKE SA" over_a west
+sw_sas() { swanctl_run east --list-sas 2>&1; }
+check "2: strongSwan holds one IKE SA ..." eval '[ "$(sw_sas | grep -cE "^[^ ].*: #[0-9]+, ESTABLISHED, IKEv2")" -eq 1 ]'
+check "2: ... with both children" eval '[ "$(sw_sas | grep -cE "^  [^ ].*: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL")" -eq 2 ]'
 check "2: a's subnets ping" pair_pings 1
 check "2: b's subnets ping" pair_pings 2

@@ -500,6 +500,317 @@ static void test_an_unresolvable_name_is_said_and_never_a_template(void **state)
 	assert_int_equal(lines_with("\"lost\": cannot initiate: right=no-such-host.invalid cannot be resolved"), 1);
 }
 
+/* ---- conns sharing an IKE SA ---- */
+
+/* Conns a and b between the same hosts with the same IDs (the addresses),
+ * a pair of subnets each; c's subnets are east's only for a peer with
+ * another ID. west-b is kept up (auto=start), for what its loss plans. */
+static const char shared_conf[] =
+	"conn east-a\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.1.0/24\n\tright=" WEST "\n\trightsubnet=10.1.1.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn east-b\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.2.0/24\n\tright=" WEST "\n\trightsubnet=10.1.2.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn east-c\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.3.0/24\n\tright=" WEST "\n\trightid=@stranger\n\trightsubnet=10.1.3.0/24\n"
+	"\tauthby=secret\n\tauto=add\n"
+	"conn east-d\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.4.0/24\n\tright=" WEST "\n\trightsubnet=10.1.4.0/24\n\tesp=aes128-sha1\n"
+	"\tauthby=secret\n\tauto=add\n"
+	"conn east-e\n"
+	"\tleft=" EAST "\n\tleftsubnet=10.2.5.0/24\n\tright=" WEST "\n\trightsubnet=10.1.5.0/24\n"
+	"\tleftauth=secret\n\trightauth=rsasig\n\tauto=add\n"
+	"conn west-e\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.5.0/24\n\tright=" EAST "\n\trightsubnet=10.2.5.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn west-d\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.4.0/24\n\tright=" EAST "\n\trightsubnet=10.2.4.0/24\n\tesp=aes_gcm128-null\n"
+	"\tauthby=secret\n\tauto=add\n"
+	"conn west-a\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.1.0/24\n\tright=" EAST "\n\trightsubnet=10.2.1.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn west-b\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.2.0/24\n\tright=" EAST "\n\trightsubnet=10.2.2.0/24\n\tauthby=secret\n\tauto=start\n"
+	"conn west-c\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.3.0/24\n\tright=" EAST "\n\trightsubnet=10.2.3.0/24\n\tauthby=secret\n\tauto=add\n";
+static const char shared_secrets[] =
+	WEST " " EAST " : PSK \"the key of the two hosts\"\n"
+	"192.0.2.2 @stranger : PSK \"the key of a stranger\"\n";
+
+static int start_shared(void **state)
+{
+	(void)state;
+	nlogged = 0;
+	log_set_tee(keep_line, NULL);
+	return harness_start(shared_conf, shared_secrets) ? 0 : -1;
+}
+
+/* The tunnel of conn name on ike, or NULL. */
+static struct tunnel *tunnel_of(struct ike_sa *ike, const char *name)
+{
+	for (unsigned k = 0; ike != NULL && k < ike->ntunnels; k++) {
+		if (strcmp(ike->tunnels[k].c->config->name, name) == 0)
+			return &ike->tunnels[k];
+	}
+	return NULL;
+}
+
+/* The two ends' children of a tunnel are up, each the other's SAs. */
+static void assert_children_pair(const struct tunnel *i, const struct tunnel *r)
+{
+	assert_non_null(i);
+	assert_non_null(r);
+	assert_true(i->child.installed);
+	assert_true(r->child.installed);
+	assert_int_equal(i->child.spi_out, r->child.spi_in);
+	assert_int_equal(i->child.spi_in, r->child.spi_out);
+}
+
+/* a up, then b: b's tunnels join a's IKE SA at both ends, which stay the
+ * only IKE SAs; the IKE SAs of a at west and east. */
+static void both_up(struct ike_sa **west, struct ike_sa **east)
+{
+	up("west-a");
+	up("west-b");
+	*west = harness_sa("west-a", true);
+	*east = harness_sa("east-a", false);
+	assert_non_null(*west);
+	assert_non_null(*east);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_int_equal((*west)->ntunnels, 2);
+	assert_int_equal((*east)->ntunnels, 2);
+	assert_children_pair(tunnel_of(*west, "west-a"), tunnel_of(*east, "east-a"));
+	assert_children_pair(tunnel_of(*west, "west-b"), tunnel_of(*east, "east-b"));
+	assert_int_equal(dbl.nsas, 8);
+}
+
+/* As libreswan's and strongSwan's do, b's child is made over a's IKE SA
+ * (CREATE_CHILD_SA); the responder finds b by the IKE SA's IDs and the
+ * request's selectors, and logs the child under b's name. */
+static void test_a_second_conns_child_rides_on_the_first_ones_ike_sa(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	assert_null(harness_sa("east-b", false));
+	assert_null(harness_sa("west-b", true));
+	assert_ptr_equal(tunnel_of(e, "east-b")->c, conn_find("east-b"));
+	assert_int_not_equal(tunnel_of(e, "east-a")->child.reqid, tunnel_of(e, "east-b")->child.reqid);
+	char line[200];
+	snprintf(line, sizeof(line), "\"east-b\" #%u: IPsec SA established tunnel mode as another child over IKE SA #%u of \"east-a\"",
+		 tunnel_of(e, "east-b")->child.serial, e->serial);
+	assert_int_equal(lines_with(line), 1);
+	snprintf(line, sizeof(line), "\"west-b\": bringing the tunnel up over IKE SA #%u of \"west-a\"", w->serial);
+	assert_int_equal(lines_with(line), 1);
+	assert_int_equal(lines_with("its tunnel joins this IKE SA"), 1);
+}
+
+/* a up, then conn name (of west) asks for its child over a's IKE SA and
+ * east answers; east's IKE SA of a. */
+static struct ike_sa *a_up_and_asked_for(const char *name)
+{
+	up("west-a");
+	struct ike_sa *e = harness_sa("east-a", false);
+	assert_non_null(e);
+	ikev2_initiate(conn_find(name), 0);
+	assert_int_equal(wire_pump(2), 2);	/* the request over a's IKE SA, and its answer */
+	assert_int_equal(lines_with("bringing the tunnel up over IKE SA #"), 1);
+	return e;
+}
+
+/* c's subnets are east's for another peer ID only: east refuses them
+ * over a's IKE SA (TS_UNACCEPTABLE), and west goes on to give c an IKE SA
+ * of its own; a's IKE SA carries nothing of c. */
+static void test_a_conn_with_other_ids_does_not_join(void **state)
+{
+	(void)state;
+	struct ike_sa *e = a_up_and_asked_for("west-c");
+	assert_int_equal(lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
+	assert_int_equal(lines_with("\"west-c\": the peer would not make the IPsec SA over IKE SA #"), 1);
+	assert_int_equal(lines_with("\"west-c\" #"), 1);	/* its own IKE SA_INIT, now on the wire */
+	assert_ptr_equal(e, harness_sa("east-a", false));
+	assert_int_equal(e->ntunnels, 1);
+	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next)
+		assert_null(tunnel_of(ike, "east-c"));
+	assert_children_pair(tunnel_of(harness_sa("west-a", true), "west-a"), tunnel_of(e, "east-a"));
+	assert_int_equal(dbl.nsas, 4);
+}
+
+/* e's IDs at east are the IKE SA's, but e wants the peer to sign, and
+ * the peer authenticated with a PSK: east refuses e's subnets over a's
+ * IKE SA. */
+static void test_a_conn_with_another_authby_does_not_join(void **state)
+{
+	(void)state;
+	struct ike_sa *e = a_up_and_asked_for("west-e");
+	assert_int_equal(lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
+	assert_null(tunnel_of(e, "east-e"));
+	assert_int_equal(e->ntunnels, 1);
+}
+
+/* An IKE SA carries at most IKE_TUNNELS_MAX tunnels: with east's full,
+ * b's request is answered NO_ADDITIONAL_SAS, and west gives b an IKE SA
+ * of its own. */
+static void test_a_full_ike_sa_takes_no_other_conn(void **state)
+{
+	(void)state;
+	up("west-a");
+	struct ike_sa *e = harness_sa("east-a", false);
+	while (e->ntunnels < IKE_TUNNELS_MAX)	/* more of a's own pair, none up */
+		assert_non_null(ike_sa_add_tunnel(e, e->c, &e->ends, 0));
+	assert_null(ike_sa_add_tunnel(e, e->c, &e->ends, 0));
+	ikev2_initiate(conn_find("west-b"), 0);
+	assert_int_equal(wire_pump(2), 2);
+	assert_int_equal(lines_with("this IKE SA carries as many tunnels as it may (64); answering NO_ADDITIONAL_SAS"), 1);
+	assert_null(tunnel_of(e, "east-b"));
+	assert_int_equal(lines_with("\"west-b\": the peer would not make the IPsec SA over IKE SA #"), 1);
+}
+
+/* d's child is refused by its own conn at east (esp= of no common
+ * algorithm): the tunnel that joined for it leaves again, and east's
+ * --status does not show d on a's IKE SA. */
+static void test_a_joined_conn_whose_child_fails_leaves_again(void **state)
+{
+	(void)state;
+	struct ike_sa *e = a_up_and_asked_for("west-d");
+	assert_int_equal(lines_with("none of the peer's ESP proposals is acceptable (esp=aes128-sha1)"), 1);
+	assert_int_equal(lines_with("\"east-d\" #"), 1);	/* that line, under d's name */
+	struct tunnel *t = tunnel_of(e, "east-d");
+	assert_non_null(t);
+	assert_true(t->left);
+	assert_false(t->child.installed);
+	assert_null(ike_sa_carrying("east-d", 0));
+	assert_ptr_equal(ike_sa_carrying("east-a", 0), e);
+	static char text[65536];
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	assert_true(has_line(text, "\"east-d\": ", "IKE SA: none; IPsec SA: none"));
+}
+
+/* Taking b down at either end deletes its child alone: a's IKE SA and
+ * child stay. Down at east, west (which keeps b up) makes it anew over
+ * the same IKE SA; down at west, it stays down. */
+static void test_down_of_the_joined_conn_leaves_the_other(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	unsigned a_child = tunnel_of(e, "east-a")->child.serial, b_child = tunnel_of(e, "east-b")->child.serial;
+	assert_true(ikev2_down("east-b", "a test"));	/* the responder's end, as with strongSwan */
+	assert_int_equal(wire_pump(2), 2);		/* its Delete, and the answer */
+	assert_int_equal(lines_with("deleting the IPsec SA (a test); IKE SA #"), 1);
+	assert_false(tunnel_of(e, "east-b")->child.installed);
+	assert_true(tunnel_of(e, "east-a")->child.installed);
+	assert_int_equal(dbl.nsas, 4);
+	wire_pump(16);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_ptr_equal(e, harness_sa("east-a", false));
+	assert_int_equal(e->ntunnels, 2);
+	assert_int_equal(tunnel_of(e, "east-a")->child.serial, a_child);
+	assert_int_not_equal(tunnel_of(e, "east-b")->child.serial, b_child);
+	assert_children_pair(tunnel_of(w, "west-b"), tunnel_of(e, "east-b"));
+	assert_int_equal(dbl.nsas, 8);
+	assert_true(ikev2_down("west-b", "another test"));	/* the initiator's end */
+	wire_pump(16);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_false(tunnel_of(e, "east-b")->child.installed);
+	assert_false(tunnel_of(w, "west-b")->child.installed);
+	assert_children_pair(tunnel_of(w, "west-a"), tunnel_of(e, "east-a"));
+	assert_int_equal(dbl.nsas, 4);
+}
+
+/* Both up, then a's IKE SA taken down by conn name at one end: b's
+ * tunnel goes with it, everywhere; west-b, kept up (auto=start) and not
+ * taken down itself, is planned to come back, as west-a (auto=add) is not. */
+static void down_takes_both(const char *name)
+{
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	assert_true(ikev2_down(name, "a test"));
+	wire_pump(16);
+	assert_int_equal(ike_sa_count(), 0);
+	assert_int_equal(dbl.nsas, 0);
+	assert_int_equal(dbl.npols, 0);
+	const struct connection *b = conn_find("west-b");
+	assert_int_equal(b->retry.kind, ATTEMPT_LOST);
+	assert_int_not_equal(b->retry.next_at, 0);
+	assert_int_equal(conn_find("west-a")->retry.next_at, 0);
+}
+
+/* The peer deletes a's IKE SA. */
+static void test_the_ike_sa_going_takes_the_joined_tunnel(void **state)
+{
+	(void)state;
+	down_takes_both("east-a");
+}
+
+/* a is taken down here. */
+static void test_down_of_the_first_conn_takes_the_joined_tunnel(void **state)
+{
+	(void)state;
+	down_takes_both("west-a");
+}
+
+/* b's child is rekeyed by either end, under b's name (a's left as it
+ * is), and an IKE SA rekey takes both tunnels along. */
+static void test_the_joined_child_is_rekeyed(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	unsigned old = tunnel_of(w, "west-b")->child.serial, a_child = tunnel_of(w, "west-a")->child.serial;
+	assert_false(ikev2_rekey_conn_now(w, "west-c"));	/* nothing of c's on it */
+	assert_true(ikev2_rekey_conn_now(w, "west-b"));	/* whack --rekey-ipsec of b */
+	wire_pump(16);
+	struct tunnel *t = tunnel_of(w, "west-b");
+	assert_int_not_equal(t->child.serial, old);
+	assert_int_equal(tunnel_of(w, "west-a")->child.serial, a_child);	/* a's child is not b's to rekey */
+	assert_children_pair(t, tunnel_of(e, "east-b"));
+	char line[200];
+	snprintf(line, sizeof(line), "\"west-b\" #%u: IPsec SA established tunnel mode, rekeying #%u", t->child.serial, old);
+	assert_int_equal(lines_with(line), 1);
+	old = tunnel_of(e, "east-b")->child.serial;
+	ikev2_rekey_tunnel(e, tunnel_of(e, "east-b"));
+	wire_pump(16);
+	assert_int_not_equal(tunnel_of(e, "east-b")->child.serial, old);
+	assert_children_pair(tunnel_of(w, "west-b"), tunnel_of(e, "east-b"));
+	snprintf(line, sizeof(line), "\"east-b\" #%u: IPsec SA established tunnel mode, rekeying #%u",
+		 tunnel_of(e, "east-b")->child.serial, old);
+	assert_int_equal(lines_with(line), 1);
+	assert_int_equal(dbl.nsas, 8);
+	unsigned old_ike = w->serial;
+	assert_true(ikev2_rekey_now(w, true));
+	wire_pump(16);	/* w goes, replaced */
+	struct ike_sa *w2 = harness_sa("west-a", true), *e2 = harness_sa("east-a", false);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_int_not_equal(w2->serial, old_ike);
+	assert_children_pair(tunnel_of(w2, "west-a"), tunnel_of(e2, "east-a"));
+	assert_children_pair(tunnel_of(w2, "west-b"), tunnel_of(e2, "east-b"));
+	assert_int_equal(dbl.nsas, 8);
+}
+
+/* --status shows b's child under b, with the IKE SA it rides on, and a's
+ * under a; --trafficstatus names each child's own conn. */
+static void test_status_lists_each_conns_child_under_it(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	static char text[65536];
+	ask(WOP_STATUS, 0, text, sizeof(text));
+	char want[200];
+	snprintf(want, sizeof(want), "; IKE SA #%u established; IPsec SA #%u installed; over the IKE SA of \"east-a\"",
+		 e->serial, tunnel_of(e, "east-b")->child.serial);
+	assert_true(has_line(text, "\"east-b\": ", want));
+	snprintf(want, sizeof(want), "; IKE SA #%u established; IPsec SA #%u installed\n", e->serial,
+		 tunnel_of(e, "east-a")->child.serial);
+	assert_non_null(strstr(text, want));	/* a's line names a's child alone */
+	assert_true(has_line(text, "\"east-b\":   up; IPsec SA", "IKE SA"));
+	ask(WOP_TRAFFICSTATUS, 0, text, sizeof(text));
+	snprintf(want, sizeof(want), "#%u: \"east-b\", type=ESP", tunnel_of(e, "east-b")->child.serial);
+	assert_true(has_line(text, want, "offload="));
+	snprintf(want, sizeof(want), "#%u: \"west-b\", type=ESP", tunnel_of(w, "west-b")->child.serial);
+	assert_true(has_line(text, want, "offload="));
+	snprintf(want, sizeof(want), "#%u: \"east-a\", type=ESP", tunnel_of(e, "east-a")->child.serial);
+	assert_true(has_line(text, want, "offload="));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +825,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaultroute_is_found_when_the_addresses_change, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_a_host_name_is_resolved_at_add_and_when_initiating, start_hosts, stop),
 		cmocka_unit_test_setup_teardown(test_an_unresolvable_name_is_said_and_never_a_template, start_hosts, stop),
+		cmocka_unit_test_setup_teardown(test_a_second_conns_child_rides_on_the_first_ones_ike_sa, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_conn_with_other_ids_does_not_join, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_conn_with_another_authby_does_not_join, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_full_ike_sa_takes_no_other_conn, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_joined_conn_whose_child_fails_leaves_again, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_down_of_the_joined_conn_leaves_the_other, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_the_ike_sa_going_takes_the_joined_tunnel, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_down_of_the_first_conn_takes_the_joined_tunnel, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_the_joined_child_is_rekeyed, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_status_lists_each_conns_child_under_it, start_shared, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1428,7 +1428,8 @@ static void assert_two_tunnels_up(void)
 
 /* The responder picks a conn by the two addresses at IKE_SA_INIT; the
  * traffic selectors of IKE_AUTH then ask for the second tunnel, and the
- * conn that has those subnets takes the IKE SA. */
+ * conn that has those subnets takes the IKE SA. The other conn, with the
+ * same hosts and IDs, then has its child made over that IKE SA. */
 static void test_the_conn_of_the_traffic_selectors_answers(void **state)
 {
 	(void)state;
@@ -1439,7 +1440,16 @@ static void test_the_conn_of_the_traffic_selectors_answers(void **state)
 	assert_null(harness_sa("east", false));
 	ikev2_initiate(conn("west"), 0);
 	wire_pump(16);
-	assert_two_tunnels_up();
+	struct ike_sa *i = harness_sa("west2", true), *r = harness_sa("east2", false);
+	assert_int_equal(ike_sa_count(), 2);
+	assert_int_equal(i->ntunnels, 2);
+	assert_int_equal(r->ntunnels, 2);
+	assert_string_equal(i->tunnels[1].c->config->name, "west");
+	assert_string_equal(r->tunnels[1].c->config->name, "east");
+	assert_true(i->tunnels[1].child.installed);
+	assert_true(r->tunnels[1].child.installed);
+	assert_int_equal(i->tunnels[1].child.spi_out, r->tunnels[1].child.spi_in);
+	assert_int_equal(dbl.nsas, 8);
 }
 
 /* Both start at once (as after a restart), so both IKE_AUTHs say
