@@ -42,6 +42,7 @@ struct connection *reload_add_conn(const struct conn_config *cfg, struct diag *e
 static unsigned add_new_conns(const struct ipsec_conf *conf, const char *why)
 {
 	unsigned added = 0;
+	conn_batch_begin();	/* one look at this host's addresses for all of them */
 	for (size_t i = 0; i < conf->nconns; i++) {
 		const struct conn_config *cfg = &conf->conns[i];
 		if (cfg->auto_mode == AUTO_IGNORE || conn_find(cfg->name) != NULL)
@@ -57,6 +58,7 @@ static unsigned add_new_conns(const struct ipsec_conf *conf, const char *why)
 		if (cfg->auto_mode == AUTO_START)
 			ikev2_initiate(c, 0);
 	}
+	conn_batch_end();
 	return added;
 }
 
