@@ -256,6 +256,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static bool load_auto_conns(struct diag *d)
 {
 	bool listening = true;
+	conn_batch_begin();	/* one look at this host's addresses for all of them */
 	for (size_t i = 0; i < pluto.conf->nconns; i++) {
 		const struct conn_config *cfg = &pluto.conf->conns[i];
 		if (cfg->auto_mode == AUTO_IGNORE)
@@ -280,18 +281,49 @@ static bool load_auto_conns(struct diag *d)
 		if (cfg->auto_mode == AUTO_ONDEMAND && !ondemand_route(c, &errors))
 			conn_log(c, LL_WARN, "auto=ondemand: %s", diag_oneline(&errors, NULL));
 	}
+	conn_batch_end();
 	return listening;
 }
 
-/* Once pluto is up: the auto=start conns that loaded. */
+/* Once pluto is up: the auto=start conns that loaded, in file order, one
+ * for each pass of the event loop rather than all in one go. Each
+ * initiation computes a DH key share; with a thousand conns, the answers
+ * to the first requests would otherwise wait, unread, until the last
+ * share was made, and be retransmitted meanwhile. Each is found by name
+ * when its turn comes: one deleted meanwhile is skipped. */
+static struct {
+	struct event *ev;
+	size_t next;	/* in pluto.conf, which stays until pluto ends */
+} starting;
+
+static void start_next_auto_conn(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	while (starting.next < pluto.conf->nconns) {
+		const struct conn_config *cfg = &pluto.conf->conns[starting.next++];
+		struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
+		if (c != NULL) {
+			ikev2_initiate(c, 0);
+			static const struct timeval now = { 0, 0 };
+			evtimer_add(starting.ev, &now);
+			return;
+		}
+	}
+}
+
 static void start_auto_conns(void)
 {
-	for (size_t i = 0; i < pluto.conf->nconns; i++) {
-		const struct conn_config *cfg = &pluto.conf->conns[i];
-		struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
-		if (c != NULL)
-			ikev2_initiate(c, 0);
-	}
+	starting.next = 0;
+	starting.ev = evtimer_new(pluto.base, start_next_auto_conn, NULL);
+	if (starting.ev != NULL)
+		start_next_auto_conn(-1, 0, NULL);
+	else	/* out of memory: all at once, then */
+		for (size_t i = 0; i < pluto.conf->nconns; i++) {
+			const struct conn_config *cfg = &pluto.conf->conns[i];
+			struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
+			if (c != NULL)
+				ikev2_initiate(c, 0);
+		}
 }
 
 /* The keyword whose limit an SA reached. */
@@ -484,6 +516,8 @@ int main(int argc, char **argv)
 	event_base_dispatch(pluto.base);
 
 	stop_daemon();
+	if (starting.ev != NULL)
+		event_free(starting.ev);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);
