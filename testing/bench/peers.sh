@@ -47,6 +47,9 @@ figures=$SW_LOGDIR/figures.txt
 # libreswan loads its conns after its control socket is there; with 1000 of
 # them under TCG that takes longer than the scenarios' 30 s.
 export SW_PEER_LOAD_TIMEOUT=${SW_PEER_LOAD_TIMEOUT:-1200}
+# charon at its default log level, as the others log: not the scenarios' 2
+# (a line for every message and kernel request).
+export SW_STRONGSWAN_LOG=${SW_STRONGSWAN_LOG:-1}
 psk='peer benchmark secret, not a real one'
 IKE_PLUTO='aes_gcm256-sha2_256;dh19' IKE_LIBRESWAN='aes_gcm256-sha2_256-dh19'
 IKE_SWAN='aes256gcm16-prfsha256-ecp256'

@@ -856,7 +856,8 @@ swanctl_ts_conf() {
 # strongswan_start NAME NS SWANCTL_CONF [CHARON_LINES]: strongSwan's charon
 # in NS with a strongswan.conf of its own ($SW_LOGDIR/NAME/strongswan.conf:
 # only the plugins a PSK tunnel needs, log to charon.log beside it, and each
-# line of CHARON_LINES in its charon section, e.g. "retransmit_tries = 2"),
+# line of CHARON_LINES in its charon section, e.g. "retransmit_tries = 2";
+# its ike, cfg and knl at log level SW_STRONGSWAN_LOG, default 2),
 # its pid file and vici socket in $SW_RUNDIR/NAME/run; then swanctl
 # --load-all --file SWANCTL_CONF.
 strongswan_start() {
@@ -876,9 +877,9 @@ strongswan_start() {
 				time_format = %H:%M:%S
 				time_add_ms = yes
 				default = 1
-				ike = 2
-				cfg = 2
-				knl = 2
+				ike = ${SW_STRONGSWAN_LOG:-2}
+				cfg = ${SW_STRONGSWAN_LOG:-2}
+				knl = ${SW_STRONGSWAN_LOG:-2}
 				flush_line = yes
 			}
 		}
