@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "abspath.h"
 #include "commands.h"
@@ -107,6 +108,23 @@ static void parse_options(int argc, char **argv, struct options *o)
  * stops the start. */
 /* NSS, on the database when there is one; one line says what became of
  * it (a warning when it cannot be used). */
+/* Two IKE sockets for each local address of a conn: a gateway with a
+ * thousand tunnels, each on an address of its own, needs more than the
+ * soft limit of 1024 open files. The soft limit is raised to the hard
+ * one, as far as that goes; what it cannot reach is said when a socket
+ * cannot be opened ("Too many open files"). */
+static void raise_open_files_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		llog(LL_INFO, "open files: the limit is now %llu (it was %llu)", (unsigned long long)rl.rlim_cur,
+		     (unsigned long long)was);
+}
+
 static bool start_nss(struct diag *d)
 {
 	enum nss_db_state state;
@@ -499,6 +517,7 @@ int main(int argc, char **argv)
 	evsignal_add(sighup, NULL);
 	/* Before anything touches the kernel: another pluto in this network
 	 * namespace owns the same reqid range. */
+	raise_open_files_limit();
 	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();

@@ -25,7 +25,8 @@
 # libreswan strongswan"), BENCH_PEERS_ROUNDS (5, one-tunnel rounds),
 # BENCH_PEERS_OFFLOAD_N (16: netdevsim holds 33 SAs a port),
 # BENCH_PEERS_DEADLINE (seconds an N-tunnel run may take: 60 + N unless set),
-# BENCH_PEERS_STATUS_ROUNDS (3). BENCH_PEERS_BASELINE=DIR adds a column
+# BENCH_PEERS_STATUS_ROUNDS (3), BENCH_PEERS_ONLY_N (yes: the N-tunnel
+# runs alone). BENCH_PEERS_BASELINE=DIR adds a column
 # "before": the pluto of DIR (another build's bin/, e.g. of main), for
 # every figure but those of N above BENCH_PEERS_BASELINE_MAX_N (100).
 . "$(dirname "$0")/../scenarios/lib.sh"
@@ -339,9 +340,11 @@ say "N = $sizes; offload N = $offload_n; one-tunnel rounds $rounds; deadline per
 
 # Each figure for every daemon before the next figure: should the largest
 # N take too long, what came before it is complete.
-for kind in $daemons; do one_tunnel "$kind" no 1 || true; done
-for kind in $daemons; do one_tunnel "$kind" yes 1o || true; done
-for kind in $daemons; do many "$kind" "$offload_n" yes "${offload_n}o" || true; done
+if [ "${BENCH_PEERS_ONLY_N:-no}" != yes ]; then
+	for kind in $daemons; do one_tunnel "$kind" no 1 || true; done
+	for kind in $daemons; do one_tunnel "$kind" yes 1o || true; done
+	for kind in $daemons; do many "$kind" "$offload_n" yes "${offload_n}o" || true; done
+fi
 for n in $sizes; do
 	for kind in $daemons; do
 		[ "$kind" != baseline ] || [ "$n" -le "$baseline_max_n" ] || continue
