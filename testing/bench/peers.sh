@@ -48,6 +48,10 @@ figures=$SW_LOGDIR/figures.txt
 # libreswan loads its conns after its control socket is there; with 1000 of
 # them under TCG that takes longer than the scenarios' 30 s.
 export SW_PEER_LOAD_TIMEOUT=${SW_PEER_LOAD_TIMEOUT:-1200}
+# Every daemon may open as many files as the hard limit allows, as a
+# service manager would let it: with 1000 tunnels on 1000 addresses,
+# libreswan (sockets per address) otherwise runs out at the soft 1024.
+ulimit -n "$(ulimit -Hn)"
 # charon at its default log level, as the others log: not the scenarios' 2
 # (a line for every message and kernel request).
 export SW_STRONGSWAN_LOG=${SW_STRONGSWAN_LOG:-1}
