@@ -36,6 +36,9 @@ void hash_table_del(struct hash_table *t, struct hash_entry *e);
 /* The first entry of hash's bucket; entries with other hashes may follow. */
 struct hash_entry *hash_table_bucket(const struct hash_table *t, uint64_t hash);
 void hash_table_free(struct hash_table *t);
+/* Hands every entry to free_entry, then frees the buckets: for a table
+ * that owns what it holds. */
+void hash_table_drain(struct hash_table *t, void (*free_entry)(struct hash_entry *e));
 
 #define HASH_CONTAINER(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

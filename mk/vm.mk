@@ -64,3 +64,17 @@ bench: all $(IKE_FLOOD)
 	exit $$rc
 
 .PHONY: bench
+
+# The daemons side by side (testing/bench/peers.sh): this pluto, libreswan
+# and strongSwan, each paired with itself, in one table; one boot.
+#   make bench-peers                          N = 10 100 1000
+#   make bench-peers BENCH_PEERS_N=10         a quick run
+bench-peers: all
+	@BINDIR=$(abspath $(BINDIR)) SWAN_SCENARIO_TIMEOUT=$${SWAN_SCENARIO_TIMEOUT:-10800} \
+		SWAN_VM_TIMEOUT=$${SWAN_VM_TIMEOUT:-11000} \
+		testing/vm/run --out $(RESULTS)/bench-peers testing/bench/peers.sh; rc=$$?; \
+	if [ -f $(RESULTS)/bench-peers/peers/logs/figures.txt ]; then \
+		echo "--- peers figures"; cat $(RESULTS)/bench-peers/peers/logs/figures.txt; fi; \
+	exit $$rc
+
+.PHONY: bench-peers

@@ -198,3 +198,16 @@ void hash_table_free(struct hash_table *t)
 	t->buckets = NULL;
 	t->nbuckets = t->count = 0;
 }
+
+void hash_table_drain(struct hash_table *t, void (*free_entry)(struct hash_entry *e))
+{
+	for (size_t i = 0; t->buckets != NULL && i < t->nbuckets; i++) {
+		struct hash_entry *e = t->buckets[i];
+		while (e != NULL) {
+			struct hash_entry *next = e->next;
+			free_entry(e);
+			e = next;
+		}
+	}
+	hash_table_free(t);
+}

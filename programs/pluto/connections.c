@@ -1,19 +1,26 @@
-/* connections.c: a short list is all pluto needs; gateways hold tens of
- * conns, not millions, and the list keeps file order for --status. */
+/* connections.c: the conns in a list, which keeps file order for
+ * --status, and in a hash table by name, so that a gateway with
+ * thousands of them finds one (at --add, --up, start) without walking
+ * the list; each conn knows the one before it in the list, so replacing
+ * or removing one is O(1) too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <event2/event.h>
+#include "addr_set.h"
 #include "connections.h"
+#include "hash_table.h"
 #include "ike_cert.h"
 #include "ike_id.h"
 #include "ipsec_id.h"
 #include "kernel.h"
 #include "offload_probe.h"
 
-static struct connection *conns;
+static struct connection *conns, *conns_last;
+static size_t nconns;
+static struct hash_table by_name;
 static struct connection *instances;	/* not in the table: each lives by its IKE SAs' references */
 
 struct connection *conn_first(void)
@@ -23,23 +30,45 @@ struct connection *conn_first(void)
 
 size_t conn_count(void)
 {
-	size_t n = 0;
-	for (struct connection *c = conns; c != NULL; c = c->next)
-		n++;
-	return n;
+	return nconns;
 }
 
-static struct connection **conn_slot(const char *name)
+static uint64_t name_hash(const char *name)
 {
-	struct connection **pp = &conns;
-	while (*pp != NULL && strcmp((*pp)->config->name, name) != 0)
-		pp = &(*pp)->next;
-	return pp;
+	return hash_bytes(name, strlen(name));
 }
 
 struct connection *conn_find(const char *name)
 {
-	return *conn_slot(name);
+	struct connection *c;
+	HASH_TABLE_FOR_EACH(&by_name, name_hash(name), c, struct connection, by_name) {
+		if (strcmp(c->config->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Puts c in old's place in the list (old NULL: at its end) and in the table. */
+static void conn_link(struct connection *c, struct connection *old)
+{
+	c->prev = old != NULL ? old->prev : conns_last;
+	c->next = old != NULL ? old->next : NULL;
+	*(c->prev != NULL ? &c->prev->next : &conns) = c;
+	*(c->next != NULL ? &c->next->prev : &conns_last) = c;
+	hash_table_add(&by_name, &c->by_name, name_hash(c->config->name));
+	nconns++;
+}
+
+/* Takes c out of the list and the table (it keeps its own next and prev
+ * until then, for conn_link to put its successor in its place). */
+static void conn_unlink(struct connection *c)
+{
+	*(c->prev != NULL ? &c->prev->next : &conns) = c->next;
+	*(c->next != NULL ? &c->next->prev : &conns_last) = c->prev;
+	hash_table_del(&by_name, &c->by_name);
+	nconns--;
+	if (nconns == 0)
+		hash_table_free(&by_name);
 }
 
 struct connection *conn_first_instance(void)
@@ -75,12 +104,13 @@ void conn_unref(struct connection *c)
 	free(c);
 }
 
-/* Takes c out of the table; IKE SAs holding it keep it alive. */
-static void conn_unload(struct connection **pp)
+/* Takes c out of the table (already out of the list when unlinked is
+ * set); IKE SAs holding it keep it alive. */
+static void conn_unload(struct connection *c, bool unlinked)
 {
-	struct connection *c = *pp;
-	*pp = c->next;
-	c->next = NULL;
+	if (!unlinked)
+		conn_unlink(c);
+	c->next = c->prev = NULL;
 	c->unloaded = true;
 	if (c->retry_timer != NULL)
 		evtimer_del(c->retry_timer);
@@ -89,11 +119,47 @@ static void conn_unload(struct connection **pp)
 	conn_unref(c);
 }
 
+/* This host's addresses while a batch runs (conn_batch_begin), taken in
+ * one dump; without a batch, or when the dump failed, each end is looked
+ * up on its own. */
+static struct addr_set batch_addrs;
+static bool batch_addrs_valid;
+static unsigned batch_depth;
+
+static void add_to_batch(void *arg, const ip_address *a)
+{
+	if (!addr_set_add(&batch_addrs, a))
+		*(bool *)arg = false;
+}
+
+void conn_batch_begin(void)
+{
+	if (batch_depth++ > 0 || kernel->list_addresses == NULL)
+		return;
+	struct kernel_err err = {0};
+	bool stored = true;
+	batch_addrs_valid = kernel->list_addresses(add_to_batch, &stored, &err) == 0 && stored;
+	if (!batch_addrs_valid)
+		addr_set_clear(&batch_addrs);
+}
+
+void conn_batch_end(void)
+{
+	if (batch_depth == 0 || --batch_depth > 0)
+		return;
+	addr_set_clear(&batch_addrs);
+	batch_addrs_valid = false;
+}
+
 static bool is_local(const struct end_config *e)
 {
+	if (e->host_any)
+		return false;
+	if (batch_addrs_valid)
+		return addr_set_has(&batch_addrs, &e->host);
 	struct kernel_link link;
 	struct kernel_err err = {0};
-	return !e->host_any && kernel->link_for_address(&e->host, &link, &err) == 0;
+	return kernel->link_for_address(&e->host, &link, &err) == 0;
 }
 
 /* An end's ID as it is compared: its certificate's subject for
@@ -247,6 +313,7 @@ bool conn_orient(struct connection *c)
 
 void conn_orient_all(void)
 {
+	conn_batch_begin();
 	for (struct connection *c = conns; c != NULL; c = c->next) {
 		bool was = c->oriented;
 		ip_address local = c->ends.local;
@@ -257,6 +324,7 @@ void conn_orient_all(void)
 			conn_log(c, LL_INFO, "this host's addresses changed: its local end is now %s",
 				 address_str(&c->ends.local, (char[ADDRESS_STR_MAX]){0}));
 	}
+	conn_batch_end();
 }
 
 struct connection *conn_for_peer_matching(const ip_address *local, const ip_address *remote,
@@ -324,14 +392,15 @@ static struct connection *conn_add(struct conn_config *cfg, const struct offload
 	c->offload = *pol;
 	c->refs = 1;
 	logger_init(&c->log, cfg->name, 0);
-	struct connection **pp = conn_slot(cfg->name);
-	*replaced = *pp != NULL;
-	if (*replaced) {
-		c->instances_made = (*pp)->instances_made;	/* numbers stay unique under the name */
-		c->next = (*pp)->next;
-		conn_unload(pp);
+	struct connection *old = conn_find(cfg->name);
+	*replaced = old != NULL;
+	if (old != NULL) {
+		c->instances_made = old->instances_made;	/* numbers stay unique under the name */
+		conn_unlink(old);
 	}
-	*pp = c;	/* in the old one's place, or appended at the list's end */
+	conn_link(c, old);	/* in the old one's place, or appended at the list's end */
+	if (old != NULL)
+		conn_unload(old, true);
 	return c;
 }
 
@@ -443,10 +512,10 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 
 bool conn_delete(const char *name)
 {
-	struct connection **pp = conn_slot(name);
-	if (*pp == NULL)
+	struct connection *c = conn_find(name);
+	if (c == NULL)
 		return false;
-	conn_unload(pp);
+	conn_unload(c, false);
 	return true;
 }
 
@@ -460,5 +529,5 @@ void conn_forget_failures(struct connection *c)
 void conn_delete_all(void)
 {
 	while (conns != NULL)
-		conn_unload(&conns);
+		conn_unload(conns, false);
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <time.h>
 #include "diag.h"
+#include "hash_table.h"
 #include "ipsecconf.h"
 #include "logger.h"
 #include "offload.h"
@@ -70,7 +71,9 @@ struct connection {
 	unsigned instance;		/* an instance: its number, from 1; 0 otherwise */
 	char instance_text[LOGGER_INSTANCE_MAX];	/* an instance: "[1] 192.0.2.5" */
 	unsigned instances_made;	/* a template: the number of its last instance */
-	struct connection *next;
+	struct connection *next;	/* the list in file order (instances: their own list) */
+	struct connection *prev;	/* connections.c's own */
+	struct hash_entry by_name;	/* connections.c's own */
 };
 
 /* How many pairs of subnets the ends have, and pair k of them (k below
@@ -114,6 +117,13 @@ void conn_delete_all(void);
  * which conns changed. */
 bool conn_orient(struct connection *c);
 void conn_orient_all(void);
+/* Between conn_batch_begin and conn_batch_end (they nest), orienting
+ * reads this host's addresses from one dump taken at the first begin,
+ * not from a dump for each conn: for loading many conns at once. An
+ * address that comes or goes meanwhile is seen at the next orientation
+ * (the address watch orients every conn again). */
+void conn_batch_begin(void);
+void conn_batch_end(void);
 /* Whether an end of c is written as a host name. */
 bool conn_has_host_names(const struct connection *c);
 /* Looks c's host names up (getaddrinfo: this blocks, as libreswan's

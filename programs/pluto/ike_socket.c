@@ -1,5 +1,7 @@
 /* ike_socket.c: two UDP sockets per local address (ports 500 and 4500),
- * read by the event loop. */
+ * read by the event loop, and found for each message sent through a hash
+ * of their address and port: a gateway with a thousand local addresses
+ * has two thousand of them. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <event2/event.h>
+#include "hash_table.h"
 #include "ike_socket.h"
 #include "ikev2_msg.h"
 #include "log.h"
@@ -21,9 +24,11 @@ struct ike_socket {
 	int fd;
 	struct event *ev;
 	struct ike_socket *next;
+	struct hash_entry by_addr;
 };
 
 static struct ike_socket *sockets;
+static struct hash_table by_addr;
 static ike_receive_fn *receive;
 
 void ike_sockets_init(ike_receive_fn *fn)
@@ -54,9 +59,16 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	explicit_bzero(buf, (size_t)n);
 }
 
+static uint64_t addr_hash(const ip_address *local, uint16_t port)
+{
+	/* address_eq's bytes only: an IPv4 address's other 12 may hold anything */
+	return hash_pieces(&port, sizeof(port), local->bytes, local->family == AF_INET6 ? 16 : 4);
+}
+
 static struct ike_socket *find(const ip_address *local, uint16_t port)
 {
-	for (struct ike_socket *s = sockets; s != NULL; s = s->next) {
+	struct ike_socket *s;
+	HASH_TABLE_FOR_EACH(&by_addr, addr_hash(local, port), s, struct ike_socket, by_addr) {
 		if (address_eq(&s->local, local) && s->port == port)
 			return s;
 	}
@@ -139,6 +151,7 @@ static bool open_port(const ip_address *local, uint16_t port, struct diag *d)
 	event_add(s->ev, NULL);
 	s->next = sockets;
 	sockets = s;
+	hash_table_add(&by_addr, &s->by_addr, addr_hash(local, port));
 	llog(LL_INFO, "listening for IKE messages on %s port %d", address_str(local, text), port);
 	return true;
 }
@@ -175,6 +188,7 @@ static void udp_close_all(void)
 		close(s->fd);
 		free(s);
 	}
+	hash_table_free(&by_addr);
 }
 
 const struct ike_transport ike_udp_transport = {

@@ -128,6 +128,8 @@ struct kernel_event {
 typedef void kernel_event_fn(void *arg, const struct kernel_event *ev);
 /* The host's addresses changed (one call for a burst of changes). */
 typedef void kernel_addresses_fn(void *arg);
+/* One address of this host (list_addresses). */
+typedef void kernel_address_fn(void *arg, const ip_address *a);
 
 struct kernel_ops {
 	const char *name;
@@ -155,6 +157,10 @@ struct kernel_ops {
 	int (*flush)(uint32_t reqid_lo, uint32_t reqid_hi, struct kernel_err *e);
 
 	int (*link_for_address)(const ip_address *a, struct kernel_link *link, struct kernel_err *e);
+	/* Every address of this host's interfaces, from one dump, each to fn:
+	 * what orienting many conns at once reads (connections.h). NULL in a
+	 * backend that cannot: then link_for_address is asked for each. */
+	int (*list_addresses)(kernel_address_fn *fn, void *arg, struct kernel_err *e);
 	/* This host's address on the interface of its default route of
 	 * family (AF_INET, AF_INET6): what left=%defaultroute means. */
 	int (*default_route_source)(int family, ip_address *a, struct kernel_err *e);

@@ -53,35 +53,47 @@ static int link_name(struct nl_sock *s, int ifindex, struct kernel_link *link)
 	return 0;
 }
 
+/* A route netlink socket and one dump of every interface's addresses;
+ * 0, or -errno with e set (what was opened is freed by addresses_close). */
+static int addresses_open(struct nl_sock **s, struct nl_cache **addrs, struct kernel_err *e)
+{
+	*addrs = NULL;
+	if ((*s = nl_socket_alloc()) == NULL)
+		return kernel_err_set(e, ENOMEM, "cannot allocate a netlink socket");
+	if (nl_connect(*s, NETLINK_ROUTE) < 0)
+		return kernel_err_set(e, errno != 0 ? errno : EIO, "cannot open the kernel's route netlink socket");
+	if (rtnl_addr_alloc_cache(*s, addrs) < 0)
+		return kernel_err_set(e, EIO, "cannot read the interfaces' addresses");
+	return 0;
+}
+
+static void addresses_close(struct nl_sock *s, struct nl_cache *addrs)
+{
+	if (addrs != NULL)
+		nl_cache_free(addrs);
+	if (s != NULL)
+		nl_socket_free(s);
+}
+
 int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e)
 {
 	kernel_err_set(e, 0, NULL);
 	memset(link, 0, sizeof(*link));
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return kernel_err_set(e, EINVAL, "not an address");
-	struct nl_sock *s = nl_socket_alloc();
-	if (s == NULL)
-		return kernel_err_set(e, ENOMEM, "cannot allocate a netlink socket");
-	int r;
-	struct nl_cache *addrs = NULL;
-	if (nl_connect(s, NETLINK_ROUTE) < 0) {
-		r = kernel_err_set(e, errno != 0 ? errno : EIO, "cannot open the kernel's route netlink socket");
-	} else if (rtnl_addr_alloc_cache(s, &addrs) < 0) {
-		r = kernel_err_set(e, EIO, "cannot read the interfaces' addresses");
-	} else {
+	struct nl_sock *s;
+	struct nl_cache *addrs;
+	int r = addresses_open(&s, &addrs, e);
+	if (r == 0) {
 		int ifindex = find_ifindex(addrs, a);
 		if (ifindex <= 0)
 			r = kernel_err_set(e, EADDRNOTAVAIL, "no interface holds this address");
 		else if ((r = link_name(s, ifindex, link)) != 0)
 			kernel_err_set(e, -r, "the interface holding this address has gone");
 	}
-	if (addrs != NULL)
-		nl_cache_free(addrs);
-	nl_socket_free(s);
+	addresses_close(s, addrs);
 	return r;
 }
-
-/* --- the default route's address ------------------------------------------------ */
 
 static void address_from_nl(struct nl_addr *na, ip_address *a)
 {
@@ -89,6 +101,27 @@ static void address_from_nl(struct nl_addr *na, ip_address *a)
 	a->family = nl_addr_get_family(na);
 	memcpy(a->bytes, nl_addr_get_binary_addr(na), a->family == AF_INET6 ? 16 : 4);
 }
+
+int kernel_list_addresses(kernel_address_fn *fn, void *arg, struct kernel_err *e)
+{
+	kernel_err_set(e, 0, NULL);
+	struct nl_sock *s;
+	struct nl_cache *addrs;
+	int r = addresses_open(&s, &addrs, e);
+	for (struct nl_object *o = r == 0 ? nl_cache_get_first(addrs) : NULL; o != NULL; o = nl_cache_get_next(o)) {
+		struct nl_addr *na = rtnl_addr_get_local((struct rtnl_addr *)o);
+		int family = na != NULL ? nl_addr_get_family(na) : 0;
+		if ((family == AF_INET && nl_addr_get_len(na) == 4) || (family == AF_INET6 && nl_addr_get_len(na) == 16)) {
+			ip_address a;
+			address_from_nl(na, &a);
+			fn(arg, &a);
+		}
+	}
+	addresses_close(s, addrs);
+	return r;
+}
+
+/* --- the default route's address ------------------------------------------------ */
 
 /* The main table's default route of family with the lowest metric. */
 static struct rtnl_route *default_route(struct nl_cache *routes, int family)

@@ -8,6 +8,8 @@
 #include "kernel.h"
 
 int kernel_link_for_address(const ip_address *a, struct kernel_link *link, struct kernel_err *e);
+/* Every local address (IPv4, IPv6) of every interface, to fn. */
+int kernel_list_addresses(kernel_address_fn *fn, void *arg, struct kernel_err *e);
 /* The address of the default route's interface (left=%defaultroute): the
  * route's preferred source, else its interface's first global address. */
 int kernel_default_route_source(int family, ip_address *a, struct kernel_err *e);

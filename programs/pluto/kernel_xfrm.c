@@ -476,6 +476,7 @@ const struct kernel_ops kernel_xfrm_ops = {
 	.list_sas = xfrm_list_sas,
 	.flush = xfrm_flush,
 	.link_for_address = kernel_link_for_address,
+	.list_addresses = kernel_list_addresses,
 	.default_route_source = kernel_default_route_source,
 	.offload_features = kernel_offload_features,
 	.has_packet_offload = kernel_caps_packet_offload,

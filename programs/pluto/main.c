@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "abspath.h"
 #include "commands.h"
@@ -107,6 +108,23 @@ static void parse_options(int argc, char **argv, struct options *o)
  * stops the start. */
 /* NSS, on the database when there is one; one line says what became of
  * it (a warning when it cannot be used). */
+/* Two IKE sockets for each local address of a conn: a gateway with a
+ * thousand tunnels, each on an address of its own, needs more than the
+ * soft limit of 1024 open files. The soft limit is raised to the hard
+ * one, as far as that goes; what it cannot reach is said when a socket
+ * cannot be opened ("Too many open files"). */
+static void raise_open_files_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		llog(LL_INFO, "open files: the limit is now %llu (it was %llu)", (unsigned long long)rl.rlim_cur,
+		     (unsigned long long)was);
+}
+
 static bool start_nss(struct diag *d)
 {
 	enum nss_db_state state;
@@ -256,6 +274,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static bool load_auto_conns(struct diag *d)
 {
 	bool listening = true;
+	conn_batch_begin();	/* one look at this host's addresses for all of them */
 	for (size_t i = 0; i < pluto.conf->nconns; i++) {
 		const struct conn_config *cfg = &pluto.conf->conns[i];
 		if (cfg->auto_mode == AUTO_IGNORE)
@@ -280,18 +299,49 @@ static bool load_auto_conns(struct diag *d)
 		if (cfg->auto_mode == AUTO_ONDEMAND && !ondemand_route(c, &errors))
 			conn_log(c, LL_WARN, "auto=ondemand: %s", diag_oneline(&errors, NULL));
 	}
+	conn_batch_end();
 	return listening;
 }
 
-/* Once pluto is up: the auto=start conns that loaded. */
+/* Once pluto is up: the auto=start conns that loaded, in file order, one
+ * for each pass of the event loop rather than all in one go. Each
+ * initiation computes a DH key share; with a thousand conns, the answers
+ * to the first requests would otherwise wait, unread, until the last
+ * share was made, and be retransmitted meanwhile. Each is found by name
+ * when its turn comes: one deleted meanwhile is skipped. */
+static struct {
+	struct event *ev;
+	size_t next;	/* in pluto.conf, which stays until pluto ends */
+} starting;
+
+static void start_next_auto_conn(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	while (starting.next < pluto.conf->nconns) {
+		const struct conn_config *cfg = &pluto.conf->conns[starting.next++];
+		struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
+		if (c != NULL) {
+			ikev2_initiate(c, 0);
+			static const struct timeval now = { 0, 0 };
+			evtimer_add(starting.ev, &now);
+			return;
+		}
+	}
+}
+
 static void start_auto_conns(void)
 {
-	for (size_t i = 0; i < pluto.conf->nconns; i++) {
-		const struct conn_config *cfg = &pluto.conf->conns[i];
-		struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
-		if (c != NULL)
-			ikev2_initiate(c, 0);
-	}
+	starting.next = 0;
+	starting.ev = evtimer_new(pluto.base, start_next_auto_conn, NULL);
+	if (starting.ev != NULL)
+		start_next_auto_conn(-1, 0, NULL);
+	else	/* out of memory: all at once, then */
+		for (size_t i = 0; i < pluto.conf->nconns; i++) {
+			const struct conn_config *cfg = &pluto.conf->conns[i];
+			struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
+			if (c != NULL)
+				ikev2_initiate(c, 0);
+		}
 }
 
 /* The keyword whose limit an SA reached. */
@@ -467,6 +517,7 @@ int main(int argc, char **argv)
 	evsignal_add(sighup, NULL);
 	/* Before anything touches the kernel: another pluto in this network
 	 * namespace owns the same reqid range. */
+	raise_open_files_limit();
 	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
@@ -484,6 +535,8 @@ int main(int argc, char **argv)
 	event_base_dispatch(pluto.base);
 
 	stop_daemon();
+	if (starting.ev != NULL)
+		event_free(starting.ev);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);

@@ -192,8 +192,10 @@ bool pluto_reload(const char *why)
 	/* Deleted first: a conn that takes over a gone one's traffic
 	 * selectors finds them free. */
 	delete_gone_conns(conf, why, &t);
+	conn_batch_begin();	/* one look at this host's addresses for all of them */
 	for (size_t i = 0; i < conf->nconns; i++)
 		apply_conn(&conf->conns[i], why, &t);
+	conn_batch_end();
 	report_bad_conns(conf, why, &t);
 	ipsecconf_free(conf);
 	llog(LL_INFO, "%s: %s read again: %u added, %u replaced, %u deleted, %u unchanged, %u refused; %zu loaded",

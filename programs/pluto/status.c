@@ -18,6 +18,7 @@
 #include "natt.h"
 #include "pluto.h"
 #include "retry.h"
+#include "sa_counters.h"
 #include "status.h"
 
 /* A side's subnets: "10.1.0.0/16", or a list as "{10.1.0.0/16 10.2.0.0/16}". */
@@ -252,8 +253,26 @@ void status_show(struct whack_session *s)
 		   d->ddos_ike_threshold, d->max_halfopen_ike, d->max_halfopen_ike_per_peer, d->halfopen_ike_timeout);
 }
 
+/* While a listing runs (status_counters_begin), the counters come from one
+ * dump; an SA the dump did not hold is asked for on its own. */
+static struct sa_counters counters;
+
+void status_counters_begin(void)
+{
+	sa_counters_load(&counters, kernel);
+}
+
+void status_counters_end(void)
+{
+	sa_counters_free(&counters);
+}
+
 uint64_t status_sa_bytes(const ip_address *dst, uint32_t spi)
 {
+	bool found = false;
+	uint64_t bytes = counters.loaded ? sa_counters_bytes(&counters, dst, spi, &found) : 0;
+	if (found)
+		return bytes;
 	struct kernel_sa_info info = {0};
 	struct kernel_err e = {0};
 	return kernel->get_sa(dst, spi, IPPROTO_ESP, &info, &e) == 0 ? info.bytes : 0;
@@ -291,6 +310,7 @@ static void traffic_line(struct whack_session *s, const struct ike_sa *ike, cons
 void trafficstatus_show(struct whack_session *s, bool json)
 {
 	bool first = true;
+	status_counters_begin();
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
 		for (unsigned k = 0; k < ike->ntunnels; k++) {
 			if (ike->tunnels[k].child.installed) {
@@ -299,6 +319,7 @@ void trafficstatus_show(struct whack_session *s, bool json)
 			}
 		}
 	}
+	status_counters_end();
 	if (json)
 		whack_line(s, "%s", first ? "[]" : "]");
 }

@@ -58,6 +58,7 @@ static void child_lines(struct whack_session *s, const struct ike_sa *ike, const
 void showstates_show(struct whack_session *s)
 {
 	time_t now = time(NULL);
+	status_counters_begin();
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
 		char ev[64];
 		whack_line(s, "#%u: \"%s\":%u %s (%s)%s;%s", ike->serial, ike->c->config->name, ike->remote_port,
@@ -74,6 +75,7 @@ void showstates_show(struct whack_session *s)
 			}
 		}
 	}
+	status_counters_end();
 }
 
 /* The counts libreswan's briefstatus and globalstatus show: half-open is

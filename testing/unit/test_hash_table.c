@@ -1,6 +1,6 @@
 /* Unit tests of the keyed hash and the intrusive hash table
  * (hash_table.h): SipHash-2-4's published vectors, lookups through
- * growth, deletions. */
+ * growth, deletions, draining a table that owns its entries. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -78,11 +78,37 @@ static void test_entries_are_found_through_growth_and_deletion(void **state)
 	assert_null(find(&t, 1));
 }
 
+static unsigned drained[300];
+
+static void drain_item(struct hash_entry *e)
+{
+	drained[HASH_CONTAINER(e, struct item, entry)->key]++;
+}
+
+static void test_drain_hands_over_every_entry_once(void **state)
+{
+	(void)state;
+	static struct item items[300];
+	struct hash_table t = {0};
+	hash_table_drain(&t, drain_item);	/* an empty table: nothing */
+	for (unsigned i = 0; i < 300; i++) {
+		items[i].key = i;
+		hash_table_add(&t, &items[i].entry, hash_bytes(&i, sizeof(i)));
+	}
+	hash_table_drain(&t, drain_item);
+	for (unsigned i = 0; i < 300; i++)
+		assert_int_equal(drained[i], 1);
+	assert_null(t.buckets);
+	assert_int_equal(t.count, 0);
+	assert_null(find(&t, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_siphash_matches_the_papers_vectors),
 		cmocka_unit_test(test_entries_are_found_through_growth_and_deletion),
+		cmocka_unit_test(test_drain_hands_over_every_entry_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
