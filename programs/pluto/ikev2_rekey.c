@@ -88,23 +88,47 @@ static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
 
 static void arm_ike_timer(struct ike_sa *ike);
 
+/* Whether a tunnel of conn c on ike has, or had, a child. */
+static bool conn_ever_up_on(const struct ike_sa *ike, const struct connection *c)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		const struct tunnel *t = &ike->tunnels[k];
+		if (t->c == c && (t->ever_up || t->child.installed))
+			return true;
+	}
+	return false;
+}
+
+/* Every tunnel of conn c on ike that carries no child leaves it: none of
+ * them is asked for over ike any more. */
+static void conn_leaves(struct ike_sa *ike, const struct connection *c)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->c == c && !t->child.installed) {
+			t->left = true;
+			t->want_rekey = false;
+			t->retry_at = 0;
+		}
+	}
+}
+
 /* Tunnel t's child could not be made anew over the IKE SA. When no other
  * tunnel of the IKE SA is up, the tunnel is lost and a conn kept up
  * starts over whole; otherwise the others go on, and a conn kept up asks
  * for this one again later (ipsec auto --up does at once). */
 static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
-	if (t->c != ike->c && !t->ever_up) {
+	if (t->c != ike->c && !conn_ever_up_on(ike, t->c)) {
 		/* The peer does not share its IKE SA among conns (strongSwan's
-		 * of another connection, say): the conn negotiates its own. */
+		 * of another connection, say): the conn negotiates its own, once
+		 * for all its pairs, none of which is asked for over ike. */
 		child_log(ike, t, &t->child, LL_INFO, "the peer would not make the IPsec SA over IKE SA #%u of \"%s\" (%s); negotiating an IKE SA of its own",
 			  ike->serial, ike->c->config->name, why);
 		unsigned whack = ike->log.whack;	/* it follows the new IKE SA instead */
 		ike->log.whack = 0;
-		t->left = true;
-		t->want_rekey = false;
-		t->retry_at = 0;
 		struct connection *c = t->c;
+		conn_leaves(ike, c);
 		ikev2_send_next(ike);
 		if (!c->unloaded)
 			ikev2_initiate_alone(c, whack);
