@@ -927,14 +927,37 @@ static bool tunnel_free(const struct ike_sa *ike, const struct tunnel *t)
 	return !busy;
 }
 
-/* Tunnel pair of conn c on ike: the one it has (that left, maybe), else a
- * new one, which joins it; NULL when ike has no room for it. */
+/* Whether t is of a conn deleted or replaced since it joined ike, and
+ * holds nothing: no child, none retiring, no exchange for one. Such a
+ * tunnel is never asked for again (new_child_request passes it by). */
+static bool tunnel_of_gone_conn(const struct ike_sa *ike, const struct tunnel *t)
+{
+	bool busy = t->child.installed || (ike->rekey != NULL && ike->rekey->t == t);
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		busy |= t->retiring[i].serial != 0;
+	return t->c != ike->c && t->c->unloaded && !busy;
+}
+
+/* Tunnel pair of conn c on ike: the one it has (that left, maybe), else
+ * the place of one of a gone conn, else a new one, which joins it; NULL
+ * when ike has no room for it. */
 static struct tunnel *join_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair)
 {
 	for (unsigned k = 0; k < ike->ntunnels; k++) {
 		struct tunnel *t = &ike->tunnels[k];
 		if (t->c == c && t->pair == pair) {
 			t->left = false;
+			return t;
+		}
+	}
+	/* A conn replaced again and again would otherwise fill the IKE SA
+	 * with the dead tunnels of its old selves. */
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (tunnel_of_gone_conn(ike, t)) {
+			conn_unref(t->c);
+			*t = (struct tunnel){ .c = conn_ref(c), .ends = *ends, .pair = pair };
+			t->child.reqid = ikev2_free_reqid(ike->serial + k);
 			return t;
 		}
 	}
@@ -953,14 +976,14 @@ static struct tunnel *join_tunnel(struct ike_sa *ike, struct connection *c, cons
 bool ikev2_join_ike_sa(struct ike_sa *ike, struct connection *c, unsigned whack)
 {
 	unsigned n = ends_npairs(&c->ends);
-	if (ike->ntunnels + n > IKE_TUNNELS_MAX)
-		return false;
 	struct ends ends = c->ends;
 	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
 	for (unsigned k = 0; k < n; k++) {
 		struct tunnel *t = join_tunnel(ike, c, &ends, k);
-		if (t == NULL)
+		if (t == NULL) {
+			conn_leaves(ike, c);	/* the pairs that found room wait for nothing */
 			return false;
+		}
 		t->want_rekey = !t->child.installed && !ikev2_rekeying_tunnel(ike, t);
 		t->retry_at = 0;
 	}

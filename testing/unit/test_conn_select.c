@@ -817,6 +817,55 @@ static void test_the_joined_child_is_rekeyed(void **state)
 	assert_int_equal(dbl.nsas, 8);
 }
 
+/* Conn name loaded again from the config (whack --add): it replaces the
+ * loaded one, whose tunnels stay as they are. */
+static void load_again(const char *name)
+{
+	struct diag errors, notes;
+	diag_init(&errors);
+	diag_init(&notes);
+	bool replaced = false;
+	assert_non_null(conn_load(ipsecconf_find(pluto.conf, name), false, &replaced, &errors, &notes));
+	assert_true(replaced);
+}
+
+/* The tunnel of the conn loaded as name on ike (not of one it replaced). */
+static struct tunnel *tunnel_of_loaded(struct ike_sa *ike, const char *name)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		if (ike->tunnels[k].c == conn_find(name))
+			return &ike->tunnels[k];
+	}
+	return NULL;
+}
+
+/* b replaced at both ends, again and again, and brought up anew each
+ * time: the tunnels its replaced conns left on a's IKE SA, childless,
+ * make room for the new conn's, which goes on joining a's IKE SA rather
+ * than finding it full after IKE_TUNNELS_MAX replacements. */
+static void test_tunnels_of_replaced_conns_make_room(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	for (unsigned i = 0; i < IKE_TUNNELS_MAX + 2; i++) {
+		load_again("east-b");
+		load_again("west-b");
+		assert_true(ikev2_down("west-b", "a test"));
+		wire_pump(16);
+		ikev2_initiate(conn_find("west-b"), 0);
+		wire_pump(16);
+		assert_int_equal(ike_sa_count(), 2);
+		assert_ptr_equal(harness_sa("west-a", true), w);
+		assert_ptr_equal(harness_sa("east-a", false), e);
+		assert_children_pair(tunnel_of_loaded(w, "west-b"), tunnel_of_loaded(e, "east-b"));
+	}
+	assert_true(w->ntunnels <= 3);
+	assert_true(e->ntunnels <= 3);
+	assert_children_pair(tunnel_of(w, "west-a"), tunnel_of(e, "east-a"));
+	assert_int_equal(dbl.nsas, 8);
+}
+
 /* --status shows b's child under b, with the IKE SA it rides on, and a's
  * under a; --trafficstatus names each child's own conn. */
 static void test_status_lists_each_conns_child_under_it(void **state)
@@ -868,6 +917,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_down_of_the_first_conn_takes_the_joined_tunnel, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_joined_child_is_rekeyed, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_status_lists_each_conns_child_under_it, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_tunnels_of_replaced_conns_make_room, start_shared, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
