@@ -901,6 +901,36 @@ static void test_initial_contact_clears_what_a_restarted_peer_left(void **state)
 	assert_int_equal(dbl.nsas, 4);			/* two SAs each end, none stale */
 }
 
+/* West has a tunnel to each of two addresses of east, each address its
+ * own ID. West's second IKE_AUTH says INITIAL_CONTACT (its first with that
+ * address); it speaks for west and east's second ID, so the first tunnel,
+ * between west and east's first ID, stays. */
+static void test_initial_contact_spares_sas_with_our_other_ids(void **state)
+{
+	(void)state;
+	harness_stop();
+	assert_true(harness_start(
+		"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tauto=add\n"
+		"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tauto=add\n"
+		"conn west2\n\tleft=" WEST "\n\tright=192.0.2.3\n\tauthby=secret\n\tauto=add\n"
+		"conn east2\n\tleft=192.0.2.3\n\tright=" WEST "\n\tauthby=secret\n\tauto=add\n",
+		WEST " " EAST " : PSK \"harness secret, not a real one\"\n"
+		WEST " 192.0.2.3 : PSK \"harness secret, not a real one\"\n"));
+	struct ike_sa *west, *east;
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	assert_true(harness_tunnel_up("west", "east", &west, &east));
+	unsigned first = east->serial;
+	ikev2_initiate(conn("west2"), 0);
+	wire_pump(16);
+	assert_true(harness_tunnel_up("west2", "east2", &west, &east));
+	east = harness_sa("east", false);
+	assert_non_null(east);
+	assert_int_equal(east->serial, first);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_int_equal(dbl.nsas, 8);
+}
+
 /* ---- rekeying (CREATE_CHILD_SA) ---- */
 
 static size_t retiring_count(const struct ike_sa *ike)
@@ -1837,6 +1867,7 @@ int main(void)
 		T(test_dpdaction_clear_does_not_bring_it_back),
 		T(test_a_tunnel_the_peer_deletes_is_brought_back),
 		T(test_initial_contact_clears_what_a_restarted_peer_left),
+		T(test_initial_contact_spares_sas_with_our_other_ids),
 		T(test_the_conn_of_the_traffic_selectors_answers),
 		T(test_initial_contact_spares_the_peers_new_sas),
 		T(test_several_subnet_pairs_come_up_over_one_ike_sa),
