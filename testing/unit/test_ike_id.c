@@ -157,6 +157,15 @@ static int nss_up(void **state)
 	return NSS_NoDB_Init(NULL) == SECSuccess ? 0 : -1;
 }
 
+/* NSS_Shutdown fails while an object the code under test took is still
+ * held: a leak of ours; and it frees what NSS itself holds, which
+ * valgrind would otherwise count as lost. */
+static int nss_down(void **state)
+{
+	(void)state;
+	return NSS_Shutdown() == SECSuccess ? 0 : -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,5 +174,5 @@ int main(void)
 		cmocka_unit_test(test_from_wire_refuses),
 		cmocka_unit_test(test_from_wire_refuses_a_dn_its_text_would_shorten),
 	};
-	return cmocka_run_group_tests(tests, nss_up, NULL);
+	return cmocka_run_group_tests(tests, nss_up, nss_down);
 }
