@@ -31,6 +31,8 @@ static bool derive_ike_keys(struct ike_sa *ike, const uint8_t *peer_ke, size_t p
 	PK11SymKey *g_ir = NULL;
 	if (ike->keys == NULL)
 		ike->keys = secmem_alloc(sizeof(*ike->keys));
+	else
+		ike_keys_wipe(ike->keys);	/* NSS's keys freed, not only forgotten */
 	bool ok = ike->keys != NULL && (g_ir = dh_derive(ike->dh, peer_ke, peer_len, d)) != NULL &&
 		  ike_derive_keys(&ike->ike_alg, ike->ni.data, ike->ni.len, ike->nr.data, ike->nr.len,
 				  g_ir, ike->spi_i, ike->spi_r, ike->keys);
