@@ -323,8 +323,9 @@ bool psk_auth(enum prf_id p, const uint8_t *psk, size_t psk_len,
 	size_t len;
 	uint8_t *octets = auth_signed_octets(p, first_msg, first_len, peer_nonce, nonce_len, sk_p,
 					     id_body, id_len, &len);
-	/* prf(PSK, pad) with NSS's IKE PRF: FIPS mode will not key HMAC
-	 * directly with a PSK shorter than 112 bits, but derives from one. */
+	/* prf(PSK, pad) with NSS's IKE PRF: NSS 3.87 in FIPS mode will not
+	 * key an HMAC context with a short PSK (under 16 octets for
+	 * SHA2-256), but derives from one. */
 	PK11SymKey *k = octets != NULL ? prf_key_of(p, psk, psk_len) : NULL;
 	PK11SymKey *padded = nss_prf(p, k, false, NULL, (const uint8_t *)key_pad, sizeof(key_pad) - 1, NULL, 0,
 				     prf_mech(p), CKF_SIGN);
