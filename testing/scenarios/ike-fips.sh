@@ -23,6 +23,7 @@ conf 192.0.2.1 192.0.2.2 192.0.2.11 192.0.2.12 west "CN=east, O=Swan Test" >"$SW
 conf 192.0.2.2 192.0.2.1 192.0.2.12 192.0.2.11 east "CN=west, O=Swan Test" >"$SW_LOGDIR/east.conf"
 for side in west east; do
 	echo '192.0.2.1 192.0.2.2 : PSK "ike-fips test secret, not a real one"' >"$SW_LOGDIR/$side.secrets"
+	chmod 600 "$SW_LOGDIR/$side.secrets"
 	must nss_db "$SW_RUNDIR/$side/nss" $side
 	pluto_start $side $side "$SW_LOGDIR/$side.conf" "$SW_LOGDIR/$side.secrets" "$SW_RUNDIR/$side/nss"
 	check "$side: NSS is in FIPS mode on its database, said in one line" \
