@@ -50,6 +50,7 @@ enum whack_op {
 	WOP_RELOAD,		/* secrets, then the conns of ipsec.conf (SIGHUP) */
 	WOP_LISTEN,		/* look at the host's addresses again, listen */
 	WOP_REPLACE,		/* name, config: delete, add, and up if it was up */
+	WOP_FIPSSTATUS,		/* whether NSS runs in FIPS mode */
 	WOP_MAX_,
 };
 

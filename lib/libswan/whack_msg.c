@@ -304,7 +304,7 @@ const char *whack_op_name(enum whack_op op)
 		[WOP_SHOWSTATES] = "showstates", [WOP_BRIEFSTATUS] = "briefstatus",
 		[WOP_GLOBALSTATUS] = "globalstatus", [WOP_CONNECTIONSTATUS] = "connectionstatus",
 		[WOP_REREADSECRETS] = "rereadsecrets", [WOP_RELOAD] = "reload",
-		[WOP_LISTEN] = "listen", [WOP_REPLACE] = "replace",
+		[WOP_LISTEN] = "listen", [WOP_REPLACE] = "replace", [WOP_FIPSSTATUS] = "fipsstatus",
 	};
 	if (op > WOP_NONE && op < WOP_MAX_ && names[op] != NULL)
 		return names[op];

@@ -477,6 +477,8 @@ static const struct subcommand subcommands[] = {
 	{ "showstates", NO_ARGS, "one line per IKE and IPsec SA", run_whack, "--showstates", 0, NULL },
 	{ "briefstatus", NO_ARGS, "counts of conns and SAs", run_whack, "--briefstatus", 0, NULL },
 	{ "globalstatus", NO_ARGS, "settings and counts, key=value", run_whack, "--globalstatus", 0, NULL },
+	{ "fipsstatus", NO_ARGS, "whether the running pluto's NSS is in FIPS mode", run_whack, "--fipsstatus", 0,
+	  NULL },
 	{ "add", "NAME [--config FILE]", "load conn NAME from ipsec.conf (replacing a loaded one)", run_named, "--add", OPT_CONFIG, NULL },
 	{ "delete", "NAME", "take conn NAME down and unload it", run_named, "--delete", 0, NULL },
 	{ "up", "NAME", "bring conn NAME up; returns once it is up or failed", run_named, "--up", 0, NULL },
@@ -511,8 +513,6 @@ static const struct subcommand subcommands[] = {
 	  OPT_NSSDIR, NULL },
 	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, NULL, 0, NULL },
 	/* libreswan's that this daemon has no use for yet: each says why. */
-	{ "fipsstatus", NO_ARGS, NULL, NULL, NULL, 0,
-	  "status shows fips=yes|no on its first line" },
 	{ "shuntstatus", NO_ARGS, NULL, NULL, NULL, 0,
 	  "pluto installs no bare shunts (failureshunt= and negotiationshunt= take only none and hold)" },
 	{ "newhostkey", NO_ARGS, NULL, NULL, NULL, 0,

@@ -187,9 +187,14 @@ static int add_policies(struct ike_sa *ike, const struct tunnel *t, const struct
 static bool derive_keymat(const struct ike_sa *ike, const struct child_nonces *n, uint8_t *keymat, size_t len)
 {
 	const struct buf *ni = n != NULL ? n->ni : &ike->ni, *nr = n != NULL ? n->nr : &ike->nr;
-	return ike->keys != NULL && len <= CHILD_KEYMAT_MAX &&
-	       child_keymat(ike->keys->prf, ike->keys->sk_d, ike->keys->d_len, n != NULL ? n->g_ir : NULL,
-			    n != NULL ? n->g_ir_len : 0, ni->data, ni->len, nr->data, nr->len, keymat, len);
+	if (ike->keys == NULL || len > CHILD_KEYMAT_MAX)
+		return false;
+	/* KEYMAT stays in NSS until the ESP keys leave for the kernel. */
+	PK11SymKey *k = child_keymat(ike->keys->prf, ike->keys->sk_d, n != NULL ? n->g_ir : NULL, ni->data,
+				     ni->len, nr->data, nr->len, len);
+	bool ok = k != NULL && ike_key_bytes(k, keymat, len);
+	ike_key_free(k);
+	return ok;
 }
 
 static void keymat_free(struct child_sa *ch)

@@ -21,8 +21,7 @@
  * and whether we started it (KEYMAT's first keys are its initiator's). */
 struct child_nonces {
 	const struct buf *ni, *nr;
-	const uint8_t *g_ir;
-	size_t g_ir_len;
+	PK11SymKey *g_ir;		/* with PFS: the exchange's DH secret; else NULL */
 	bool we_started;
 };
 

@@ -272,6 +272,7 @@ static void (*const shows[WOP_MAX_])(struct whack_session *s) = {
 	[WOP_BRIEFSTATUS] = briefstatus_show,
 	[WOP_GLOBALSTATUS] = globalstatus_show,
 	[WOP_CONNECTIONSTATUS] = connectionstatus_show,
+	[WOP_FIPSSTATUS] = fipsstatus_show,
 };
 
 static void cmd_show(struct whack_session *s, const struct whack_request *r)
@@ -343,6 +344,7 @@ static command_fn *const commands[WOP_MAX_] = {
 	[WOP_BRIEFSTATUS] = cmd_show,
 	[WOP_GLOBALSTATUS] = cmd_show,
 	[WOP_CONNECTIONSTATUS] = cmd_show,
+	[WOP_FIPSSTATUS] = cmd_show,
 	[WOP_REREADSECRETS] = cmd_rereadsecrets,
 	[WOP_RELOAD] = cmd_reload,
 	[WOP_LISTEN] = cmd_listen,

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include "addr_set.h"
 #include "connections.h"
+#include "fips.h"
 #include "hash_table.h"
 #include "ike_cert.h"
 #include "ike_id.h"
@@ -475,7 +476,8 @@ static bool load_checks(const struct conn_config *cfg, bool fips, struct offload
 			 cfg->file, cfg->line, cfg->name, cfg->left.host_text == NULL ? "left" : "right");
 		return false;
 	}
-	return auth_checks(cfg, errors) && offload_check_conn(cfg, fips, kernel, pol, errors, notes);
+	return auth_checks(cfg, errors) && (!fips || fips_check_conn(cfg, errors)) &&
+	       offload_check_conn(cfg, fips, kernel, pol, errors, notes);
 }
 
 bool conn_loadable(const struct conn_config *cfg, bool fips, struct diag *errors)
@@ -493,6 +495,8 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 	if (!load_checks(cfg, fips, &pol, errors, notes))
 		return NULL;
 	struct conn_config *dup = conn_config_dup(cfg);
+	if (dup != NULL && fips)
+		fips_trim_defaults(dup);
 	struct connection *c = dup != NULL ? conn_add(dup, &pol, replaced) : NULL;
 	if (c == NULL) {
 		conn_config_free(dup);

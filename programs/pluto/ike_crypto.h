@@ -1,9 +1,13 @@
 /* ike_crypto.h: the cryptography of IKEv2 (RFC 7296 section 2.13-2.15),
  * through NSS.
  *
- * Secrets live in struct ike_secret buffers that are wiped when freed;
- * nothing here logs a key or a shared secret. All outputs are written into
- * caller buffers with explicit lengths. */
+ * Keys stay inside NSS: the DH shared secret, SKEYSEED, the SK_* keys and
+ * a child's KEYMAT are NSS key objects (PK11SymKey), derived with NSS's
+ * IKE mechanisms (CKM_NSS_IKE_PRF_DERIVE, CKM_NSS_IKE_PRF_PLUS_DERIVE)
+ * and used in place for the SK payload and AUTH. The only key values that
+ * come out are the ESP keys for the kernel (ike_key_bytes), which is what
+ * lets NSS run in FIPS mode, where it refuses to hand out key values.
+ * Nothing here logs a key or a shared secret. */
 #ifndef IKE_CRYPTO_H
 #define IKE_CRYPTO_H
 
@@ -12,6 +16,9 @@
 #include <stdint.h>
 #include "alg.h"
 #include "diag.h"
+
+/* NSS's key object (pk11pub.h); a C11 repeat of NSS's own typedef. */
+typedef struct PK11SymKeyStr PK11SymKey;
 
 #define IKE_PRF_MAX	64	/* HMAC-SHA2-512 */
 #define IKE_KEY_MAX	64
@@ -33,6 +40,31 @@ bool ike_crypto_shutdown(void);
 enum nss_db_state { NSS_DB_OPEN, NSS_DB_MISSING, NSS_DB_UNREADABLE, NSS_DB_LOCKED };
 bool ike_crypto_init_db(const char *dir, enum nss_db_state *state, char *line, size_t len, struct diag *d);
 
+/* Puts the NSS started above into FIPS mode (its internal module, on the
+ * database when one is open; the database's files are not changed). False,
+ * with NSS's reason in d, when NSS cannot enter it. Call before any key
+ * is made: the slot changes. */
+bool ike_crypto_enter_fips(struct diag *d);
+/* Whether NSS runs in FIPS mode now. */
+bool ike_crypto_fips(void);
+
+/* ---- keys inside NSS ---- */
+
+/* A key object holding a copy of len bytes (a pre-shared key; tests'
+ * known values), usable for HMAC, AES and the IKE derivations. Imported
+ * by unwrapping, which FIPS mode allows where a plain import is refused.
+ * NULL when NSS is not up or refuses. */
+PK11SymKey *ike_key_import(const uint8_t *key, size_t len);
+/* The first len bytes of key's value into out: the one door out of NSS,
+ * for ESP keys going to the kernel (the caller wipes out after use). By
+ * wrapping under a throw-away AES key and decrypting, which FIPS mode
+ * allows. ike_key_extractions counts the calls, so tests can show that
+ * nothing but KEYMAT leaves. */
+bool ike_key_bytes(PK11SymKey *key, uint8_t *out, size_t len);
+unsigned long ike_key_extractions(void);
+size_t ike_key_len(PK11SymKey *key);
+void ike_key_free(PK11SymKey *key);	/* NULL is fine; NSS wipes the value */
+
 bool ike_random(uint8_t *buf, size_t len);
 
 /* SHA-1 of data: what NAT detection hashes (RFC 7296 2.23). */
@@ -49,53 +81,62 @@ bool dh_supported(enum dh_id g);
 size_t dh_public_len(enum dh_id g);
 /* A fresh key pair; pub gets dh_public_len(g) bytes. */
 struct dh_local *dh_generate(enum dh_id g, uint8_t *pub, struct diag *d);
-/* The shared secret g^ir (for ECP, the x coordinate) into shared, its
- * length in *shared_len (the group's size). A bad peer value is an error:
- * the wrong length, MODP outside 1 < y < p-1, an ECP point off the curve,
- * an X25519 value giving all zeros (RFC 8031). */
-bool dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len,
-	       uint8_t *shared, size_t *shared_len, struct diag *d);
+/* The shared secret g^ir (for ECP, the x coordinate) as an NSS key of the
+ * group's size (MODP left-padded with zeros as RFC 7296 wants), freed with
+ * ike_key_free. A bad peer value is an error (NULL): the wrong length,
+ * MODP outside 1 < y < p-1, an ECP point off the curve, an X25519 value
+ * giving all zeros (RFC 8031). */
+PK11SymKey *dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len, struct diag *d);
 void dh_free(struct dh_local *l);
 
 /* ---- PRF ---- */
 
 size_t prf_len(enum prf_id p);			/* output bytes */
+/* prf(key, data) into out (prf_len bytes): a MAC, not a key. */
+bool prf_key(enum prf_id p, PK11SymKey *key, const uint8_t *data, size_t data_len, uint8_t *out);
+/* The same and prf+ (RFC 7296 2.13, out_len bytes of T1 | T2 | ...) with
+ * a key given as bytes, through the same NSS mechanisms: what the known
+ * answer tests and the fuzz targets hold the key derivation to. */
 bool prf(enum prf_id p, const uint8_t *key, size_t key_len,
 	 const uint8_t *data, size_t data_len, uint8_t *out);
-/* prf+ (RFC 7296 2.13): out_len bytes of T1 | T2 | ... */
 bool prf_plus(enum prf_id p, const uint8_t *key, size_t key_len,
 	      const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
 
 /* ---- the IKE SA's keys (2.14) ---- */
 
+/* The keys are NSS objects; only the AES-GCM salts (4 octets of each SK_e
+ * after the key: nonce material the cipher takes as a parameter, RFC 5282)
+ * are held as bytes. */
 struct ike_keys {
 	enum prf_id prf;
-	uint8_t sk_d[IKE_PRF_MAX];
-	uint8_t sk_ai[IKE_KEY_MAX], sk_ar[IKE_KEY_MAX];
-	uint8_t sk_ei[IKE_KEY_MAX], sk_er[IKE_KEY_MAX];	/* key then salt for AEAD */
-	uint8_t sk_pi[IKE_PRF_MAX], sk_pr[IKE_PRF_MAX];
-	size_t d_len, a_len, e_len, p_len;
+	PK11SymKey *sk_d;
+	PK11SymKey *sk_ai, *sk_ar;	/* NULL with AEAD */
+	PK11SymKey *sk_ei, *sk_er;	/* the cipher key, without the salt */
+	PK11SymKey *sk_pi, *sk_pr;
+	uint8_t salt_i[4], salt_r[4];
+	size_t d_len, a_len, e_len, p_len;	/* e_len counts the salt */
 };
 
 /* SKEYSEED = prf(Ni | Nr, g^ir); {SK_d, SK_ai, SK_ar, SK_ei, SK_er, SK_pi,
  * SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr). For AES-GCM the
- * encryption keys carry 4 bytes of salt after the key. */
+ * encryption keys carry 4 bytes of salt after the key. *k is overwritten
+ * (not freed); on failure it is left zeroed. */
 bool ike_derive_keys(const struct alg_proposal *ike, const uint8_t *ni, size_t ni_len,
-		     const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
+		     const uint8_t *nr, size_t nr_len, PK11SymKey *g_ir,
 		     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k);
 /* The keys of an IKE SA made by rekeying old (2.18): SKEYSEED =
  * prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's PRF, the rest
  * as above with the new SA's. */
 bool ike_derive_rekeyed_keys(const struct ike_keys *old, const struct alg_proposal *ike, const uint8_t *ni,
-			     size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t *g_ir, size_t g_ir_len,
+			     size_t ni_len, const uint8_t *nr, size_t nr_len, PK11SymKey *g_ir,
 			     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k);
+/* Frees the key objects and zeroes *k; harmless on a zeroed one. */
 void ike_keys_wipe(struct ike_keys *k);
 
-/* KEYMAT = prf+(SK_d, [g^ir new |] Ni | Nr) (2.17), len bytes. */
-bool child_keymat(enum prf_id p, const uint8_t *sk_d, size_t sk_d_len,
-		  const uint8_t *g_ir, size_t g_ir_len,
-		  const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		  uint8_t *out, size_t len);
+/* KEYMAT = prf+(SK_d, [g^ir new |] Ni | Nr) (2.17), len bytes, as an NSS
+ * key (g_ir NULL without PFS); ike_key_bytes takes the ESP keys out. */
+PK11SymKey *child_keymat(enum prf_id p, PK11SymKey *sk_d, PK11SymKey *g_ir,
+			 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, size_t len);
 
 /* ---- the SK payload (3.14) ---- */
 
@@ -103,9 +144,9 @@ struct sk_cipher {
 	enum encr_id encr;
 	unsigned keylen;		/* bits, without the salt */
 	enum integ_id integ;		/* INTEG_NONE with AEAD */
-	const uint8_t *ekey;		/* key, then 4 bytes of salt for GCM */
-	const uint8_t *akey;
-	size_t akey_len;
+	PK11SymKey *ekey;		/* keylen bits */
+	const uint8_t *salt;		/* GCM: 4 octets */
+	PK11SymKey *akey;		/* CBC: integ_key_bytes(integ) */
 };
 
 /* Bytes the SK payload body adds around plain_len bytes of inner
@@ -140,16 +181,14 @@ bool sk_open(const struct sk_cipher *c, uint8_t *msg, size_t msg_len, size_t sk_
  * signature covers these; a PSK's AUTH is their prf); NULL when out of
  * memory. */
 uint8_t *auth_signed_octets(enum prf_id p, const uint8_t *first_msg, size_t first_len,
-			    const uint8_t *peer_nonce, size_t nonce_len,
-			    const uint8_t *sk_p, size_t sk_p_len,
+			    const uint8_t *peer_nonce, size_t nonce_len, PK11SymKey *sk_p,
 			    const uint8_t *id_body, size_t id_len, size_t *len);
 
 /* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), signed_octets). out gets
- * prf_len(p) bytes. */
+ * prf_len(p) bytes. The PSK goes into NSS as a key first. */
 bool psk_auth(enum prf_id p, const uint8_t *psk, size_t psk_len,
 	      const uint8_t *first_msg, size_t first_len,
-	      const uint8_t *peer_nonce, size_t nonce_len,
-	      const uint8_t *sk_p, size_t sk_p_len,
+	      const uint8_t *peer_nonce, size_t nonce_len, PK11SymKey *sk_p,
 	      const uint8_t *id_body, size_t id_len, uint8_t *out);
 
 #endif

@@ -16,10 +16,29 @@
 /* NSS's internal (softoken) slot; NULL before ike_crypto_init. */
 PK11SlotInfo *ike_nss_slot(void);
 
-/* A session key holding a copy of len bytes of key, for operation op
- * (CKA_SIGN, CKA_ENCRYPT, CKA_DECRYPT) with mechanism mech. */
-PK11SymKey *ike_sym_key(CK_MECHANISM_TYPE mech, CK_ATTRIBUTE_TYPE op,
-			const uint8_t *key, size_t len);
+/* A session key holding a copy of len bytes of key, for mechanism mech
+ * (any of sign, encrypt, decrypt, derive), as ike_key_import. */
+PK11SymKey *ike_sym_key(CK_MECHANISM_TYPE mech, const uint8_t *key, size_t len);
+
+/* len bytes of key from octet offset on, as a key for mech allowed the
+ * operations in flags (CKF_SIGN, CKF_ENCRYPT, ...). */
+PK11SymKey *ike_key_slice(PK11SymKey *key, size_t offset, size_t len, CK_MECHANISM_TYPE mech, CK_FLAGS flags);
+
+/* ike_key_bytes without the count: for what is not a key to anyone (the
+ * GCM salt) or a check that must see the value (X25519's all-zero
+ * secret); out wiped by the caller. */
+bool ike_key_value(PK11SymKey *key, uint8_t *out, size_t len);
+
+/* The HMAC mechanism of a PRF; CKM_INVALID_MECHANISM for none. */
+CK_MECHANISM_TYPE prf_mech(enum prf_id p);
+/* The PRF an integrity algorithm's HMAC is (untruncated); PRF_NONE. */
+enum prf_id integ_prf(enum integ_id i);
+
+/* The same with keys already in NSS (what the SK payload uses). */
+bool aes_cbc_key(bool encrypt, PK11SymKey *key, const uint8_t iv[AES_BLOCK],
+		 const uint8_t *in, size_t len, uint8_t *out);
+bool aes_gcm_key(bool seal, PK11SymKey *key, const uint8_t nonce[GCM_NONCE], const uint8_t *aad,
+		 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_len);
 
 /* AES-CBC without padding: len is a multiple of AES_BLOCK. out may be in. */
 bool aes_cbc(bool encrypt, const uint8_t *key, size_t key_len, const uint8_t iv[AES_BLOCK],

@@ -4,8 +4,8 @@
  * The KE payload carries MODP values left-padded to the prime's length,
  * ECP points as x | y (NSS wants the 0x04 "uncompressed" octet in front),
  * and X25519 values as their 32 raw octets, which is also NSS's form.
- * The shared secret comes out of NSS as a generic secret key whose value
- * we extract: IKE's key derivation (ike_prf.c) works on bytes. */
+ * The shared secret stays in NSS, a generic secret key that IKE's key
+ * derivation (ike_prf.c) takes as it is. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,12 +133,13 @@ static SECKEYPrivateKey *generate(const struct dh_group *g, SECKEYPublicKey **pu
 	if (g->kind == DH_KIND_MODP) {
 		SECKEYDHParams p = dh_params(g);
 		return PK11_GenerateKeyPair(slot, CKM_DH_PKCS_KEY_PAIR_GEN, &p, pub,
-					    PR_FALSE, PR_FALSE, NULL);
+					    PR_FALSE, PR_TRUE, NULL);
 	}
+	/* Sensitive: FIPS mode refuses to make a private key that is not. */
 	struct ec_params p;
 	if (!ec_params(g, &p))
 		return NULL;
-	return PK11_GenerateKeyPair(slot, CKM_EC_KEY_PAIR_GEN, &p.item, pub, PR_FALSE, PR_FALSE, NULL);
+	return PK11_GenerateKeyPair(slot, CKM_EC_KEY_PAIR_GEN, &p.item, pub, PR_FALSE, PR_TRUE, NULL);
 }
 
 /* Wraps a private key NSS made or imported; frees it if out of memory. */
@@ -241,51 +242,61 @@ static PK11SymKey *derive_ec(const struct dh_local *l, const uint8_t *peer, size
 				     CKD_NULL, NULL, NULL);
 }
 
-/* The key's value, left-padded to len: NSS may drop a MODP secret's
- * leading zero octets, RFC 7296 keeps them. */
-static bool extract_secret(PK11SymKey *key, uint8_t *out, size_t len)
+/* NSS may drop a MODP secret's leading zero octets; RFC 7296 keeps them.
+ * Puts them back in front, inside NSS. Takes key. */
+static PK11SymKey *left_pad(PK11SymKey *key, size_t len)
 {
-	if (PK11_ExtractKeyValue(key) != SECSuccess)
-		return false;
-	const SECItem *v = PK11_GetKeyData(key);
-	if (v == NULL || v->len == 0 || v->len > len)
-		return false;
-	memset(out, 0, len - v->len);
-	memcpy(out + len - v->len, v->data, v->len);
-	return true;
+	size_t have = ike_key_len(key);
+	if (key == NULL || have == len)
+		return key;
+	PK11SymKey *padded = NULL;
+	static const uint8_t zeros[IKE_DH_PUB_MAX];
+	if (have != 0 && have < len) {
+		CK_KEY_DERIVATION_STRING_DATA zero_data = { (CK_BYTE_PTR)zeros, len - have };
+		SECItem param = { siBuffer, (unsigned char *)&zero_data, sizeof(zero_data) };
+		padded = PK11_Derive(key, CKM_CONCATENATE_DATA_AND_BASE, &param, CKM_GENERIC_SECRET_KEY_GEN,
+				     CKA_DERIVE, (int)len);
+	}
+	PK11_FreeSymKey(key);
+	return padded;
 }
 
-bool dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len,
-	       uint8_t *shared, size_t *shared_len, struct diag *d)
+/* RFC 8031 2: a low-order point gives all zeros. The one place a secret's
+ * value is looked at in pluto's memory, and wiped at once. */
+static bool all_zero(PK11SymKey *key, size_t len)
+{
+	uint8_t v[32];
+	bool zero = len > sizeof(v) || !ike_key_value(key, v, len) || NSS_SecureMemcmpZero(v, len) == 0;
+	explicit_bzero(v, sizeof(v));
+	return zero;
+}
+
+PK11SymKey *dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len, struct diag *d)
 {
 	const struct dh_group *g = l->g;
 	if (peer_len != group_public_len(g)) {
 		diag_add(d, "%s: peer's public value is %zu octets, want %zu",
 			 dh_name(g->id), peer_len, group_public_len(g));
-		return false;
+		return NULL;
 	}
 	if (g->kind == DH_KIND_MODP && !modp_public_ok(g, peer)) {
 		diag_add(d, "%s: peer's public value is out of range", dh_name(g->id));
-		return false;
+		return NULL;
 	}
-	PK11SymKey *key = g->kind == DH_KIND_MODP ? derive_modp(l, peer) : derive_ec(l, peer, peer_len);
-	bool ok = key != NULL && extract_secret(key, shared, g->len);
-	if (!ok)
+	PK11SymKey *key = g->kind == DH_KIND_MODP ? left_pad(derive_modp(l, peer), g->len)
+						  : derive_ec(l, peer, peer_len);
+	if (key == NULL || ike_key_len(key) != g->len) {
 		diag_add(d, "%s: key agreement failed (bad peer public value?): %s",
 			 dh_name(g->id), PR_ErrorToName(PR_GetError()));
-	if (key != NULL)
-		PK11_FreeSymKey(key);	/* NSS wipes the value it holds */
-	/* RFC 8031 2: a low-order point gives all zeros; refuse it. */
-	if (ok && g->kind == DH_KIND_X25519 && NSS_SecureMemcmpZero(shared, g->len) == 0) {
+		ike_key_free(key);
+		return NULL;
+	}
+	if (g->kind == DH_KIND_X25519 && all_zero(key, g->len)) {
 		diag_add(d, "%s: peer's public value gives an all-zero secret", dh_name(g->id));
-		ok = false;
+		ike_key_free(key);
+		return NULL;
 	}
-	if (!ok) {
-		explicit_bzero(shared, g->len);
-		return false;
-	}
-	*shared_len = g->len;
-	return true;
+	return key;
 }
 
 /* ---- for tests: a known private value (PKCS #8, as NSS imports it) ---- */

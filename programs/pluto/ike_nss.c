@@ -1,12 +1,17 @@
-/* ike_nss.c: NSS for IKE: start-up, the slot every operation uses,
- * randomness, and raw keys turned into NSS key objects. */
+/* ike_nss.c: NSS for IKE: start-up (and FIPS mode), the slot every
+ * operation uses, randomness, and the two doors between bytes and NSS key
+ * objects: in by unwrapping, out by wrapping. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cert.h>
 #include <nss.h>
 #include <prerror.h>
+#include <secmod.h>
 #include "ike_crypto_internal.h"
+#include <pkcs11n.h>	/* after pk11pub.h, which it needs */
 
 /* An init context rather than NSS_NoDB_Init: it is reference-counted by
  * NSS, so shutting ours down leaves any other NSS user in the process
@@ -18,8 +23,13 @@ static PK11SlotInfo *slot;
 static const CK_MECHANISM_TYPE needed[] = {
 	CKM_SHA_1_HMAC, CKM_SHA256_HMAC, CKM_SHA384_HMAC, CKM_SHA512_HMAC,
 	CKM_AES_CBC, CKM_AES_GCM, CKM_DH_PKCS_KEY_PAIR_GEN, CKM_DH_PKCS_DERIVE,
-	CKM_EC_KEY_PAIR_GEN, CKM_ECDH1_DERIVE,
+	CKM_EC_KEY_PAIR_GEN, CKM_ECDH1_DERIVE, CKM_NSS_IKE_PRF_DERIVE, CKM_NSS_IKE_PRF_PLUS_DERIVE,
+	CKM_EXTRACT_KEY_FROM_KEY, CKM_CONCATENATE_DATA_AND_BASE, CKM_AES_ECB, CKM_AES_KEY_GEN,
 };
+static unsigned long extractions;
+
+/* The longest value in or out: prf+'s most (255 blocks of SHA2-512). */
+#define IKE_KEY_VALUE_MAX (255 * IKE_PRF_MAX)
 
 static bool slot_has_all(struct diag *d)
 {
@@ -152,12 +162,142 @@ bool ike_sha1(const uint8_t *data, size_t len, uint8_t out[IKE_SHA1_LEN])
 	return PK11_HashBuf(SEC_OID_SHA1, out, data, (PRInt32)len) == SECSuccess;
 }
 
-PK11SymKey *ike_sym_key(CK_MECHANISM_TYPE mech, CK_ATTRIBUTE_TYPE op,
-			const uint8_t *key, size_t len)
+/* ---- FIPS mode ---- */
+
+bool ike_crypto_fips(void)
 {
-	if (slot == NULL || len == 0 || len > UINT_MAX)
+	return PK11_IsFIPS();
+}
+
+/* NSS's way (modutil -fips true does the same): "deleting" the internal
+ * module swaps it for its FIPS twin. With the database opened read-only
+ * the swap stays in this process's memory. */
+bool ike_crypto_enter_fips(struct diag *d)
+{
+	if (nss_ctx == NULL) {
+		diag_add(d, "NSS is not running");
+		return false;
+	}
+	if (!PK11_IsFIPS()) {
+		SECMODModule *internal = SECMOD_GetInternalModule();
+		if (internal == NULL || SECMOD_DeleteInternalModule(internal->commonName) != SECSuccess) {
+			diag_add(d, "NSS cannot switch its internal module to FIPS mode: %s",
+				 PR_ErrorToName(PR_GetError()));
+			return false;
+		}
+	}
+	if (!PK11_IsFIPS()) {
+		diag_add(d, "NSS did not enter FIPS mode (its FIPS module is missing?)");
+		return false;
+	}
+	if (slot != NULL)
+		PK11_FreeSlot(slot);
+	slot = NULL;
+	return take_slot(d);
+}
+
+/* ---- keys in and out ---- */
+
+/* A fresh AES key for one wrap or unwrap. */
+static PK11SymKey *transport_key(void)
+{
+	return slot == NULL ? NULL : PK11_KeyGen(slot, CKM_AES_ECB, NULL, AES_BLOCK, NULL);
+}
+
+/* The transport key and both buffers gone, the plain value wiped. */
+static void transport_done(PK11SymKey *t, uint8_t *plain, uint8_t *wrapped, size_t padded)
+{
+	if (plain != NULL)
+		explicit_bzero(plain, padded);
+	free(plain);
+	free(wrapped);
+	if (t != NULL)
+		PK11_FreeSymKey(t);
+}
+
+static PK11SymKey *import(CK_MECHANISM_TYPE mech, const uint8_t *key, size_t len)
+{
+	if (len == 0 || len > IKE_KEY_VALUE_MAX)
 		return NULL;
-	SECItem item = { siBuffer, (unsigned char *)key, (unsigned)len };
-	/* OriginUnwrap: NSS's word for "value supplied by the caller". */
-	return PK11_ImportSymKey(slot, mech, PK11_OriginUnwrap, op, &item, NULL);
+	/* FIPS mode refuses a key object made from a plain value: encrypt the
+	 * value (zero-padded to whole blocks) under a fresh key, unwrap it. */
+	size_t padded = (len + AES_BLOCK - 1) / AES_BLOCK * AES_BLOCK;
+	uint8_t *plain = calloc(1, padded), *wrapped = malloc(padded);
+	PK11SymKey *t = transport_key(), *k = NULL;
+	unsigned n = 0;
+	SECItem no_param = { siBuffer, NULL, 0 };
+	if (plain != NULL && wrapped != NULL && t != NULL) {
+		memcpy(plain, key, len);
+		if (PK11_Encrypt(t, CKM_AES_ECB, &no_param, wrapped, &n, (unsigned)padded, plain,
+				 (unsigned)padded) == SECSuccess && n == padded) {
+			SECItem w = { siBuffer, wrapped, n };
+			k = PK11_UnwrapSymKeyWithFlags(t, CKM_AES_ECB, &no_param, &w, mech, CKA_DERIVE, (int)len,
+						       CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | CKF_DERIVE);
+		}
+	}
+	transport_done(t, plain, wrapped, padded);
+	return k;
+}
+
+PK11SymKey *ike_sym_key(CK_MECHANISM_TYPE mech, const uint8_t *key, size_t len)
+{
+	return import(mech, key, len);
+}
+
+PK11SymKey *ike_key_import(const uint8_t *key, size_t len)
+{
+	return import(CKM_GENERIC_SECRET_KEY_GEN, key, len);
+}
+
+size_t ike_key_len(PK11SymKey *key)
+{
+	return key == NULL ? 0 : PK11_GetKeyLength(key);
+}
+
+void ike_key_free(PK11SymKey *key)
+{
+	if (key != NULL)
+		PK11_FreeSymKey(key);
+}
+
+PK11SymKey *ike_key_slice(PK11SymKey *key, size_t offset, size_t len, CK_MECHANISM_TYPE mech, CK_FLAGS flags)
+{
+	if (key == NULL || len == 0 || offset + len > ike_key_len(key))
+		return NULL;
+	CK_EXTRACT_PARAMS bit = (CK_EXTRACT_PARAMS)(offset * 8);
+	SECItem param = { siBuffer, (unsigned char *)&bit, sizeof(bit) };
+	return PK11_DeriveWithFlags(key, CKM_EXTRACT_KEY_FROM_KEY, &param, mech, CKA_DERIVE, (int)len, flags);
+}
+
+bool ike_key_value(PK11SymKey *key, uint8_t *out, size_t len)
+{
+	size_t have = ike_key_len(key);
+	if (have < len || have > IKE_KEY_VALUE_MAX || len == 0)
+		return false;
+	/* The value wrapped (zero-padded to whole blocks) under a fresh key,
+	 * then decrypted with it: FIPS mode allows this, not a plain read. */
+	size_t padded = (have + AES_BLOCK - 1) / AES_BLOCK * AES_BLOCK;
+	uint8_t *wrapped = malloc(padded), *plain = malloc(padded);
+	PK11SymKey *t = transport_key();
+	SECItem w = { siBuffer, wrapped, (unsigned)padded }, no_param = { siBuffer, NULL, 0 };
+	unsigned n = 0;
+	bool ok = wrapped != NULL && plain != NULL && t != NULL &&
+		  PK11_WrapSymKey(CKM_AES_ECB, &no_param, t, key, &w) == SECSuccess && w.len == padded &&
+		  PK11_Decrypt(t, CKM_AES_ECB, &no_param, plain, &n, (unsigned)padded, wrapped, w.len) == SECSuccess &&
+		  n == padded;
+	if (ok)
+		memcpy(out, plain, len);
+	transport_done(t, plain, wrapped, padded);
+	return ok;
+}
+
+bool ike_key_bytes(PK11SymKey *key, uint8_t *out, size_t len)
+{
+	extractions++;
+	return ike_key_value(key, out, len);
+}
+
+unsigned long ike_key_extractions(void)
+{
+	return extractions;
 }

@@ -340,6 +340,8 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	ikev2_frag_free(ike);
 	ikev2_rekey_free(ike);
 	dh_free(ike->dh);
+	if (ike->keys != NULL)
+		ike_keys_wipe(ike->keys);
 	secmem_free(ike->keys, sizeof(*ike->keys));
 	struct buf *bufs[] = { &ike->ni, &ike->nr, &ike->cookie, &ike->dh_pub, &ike->init_sent, &ike->init_rcvd,
 			       &ike->request, &ike->response };

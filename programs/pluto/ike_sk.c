@@ -23,17 +23,15 @@
 
 /* ---- AES through NSS ---- */
 
-/* One-shot PK11_Encrypt or PK11_Decrypt through a temporary key, writing
- * exactly out_len bytes to out. NSS does not promise that in and out may
+/* One-shot PK11_Encrypt or PK11_Decrypt with key k, writing exactly
+ * out_len bytes to out. NSS does not promise that in and out may
  * overlap, and IKE always works in place, so the result goes through a
  * scratch buffer, wiped after (it holds plaintext when decrypting). */
-static bool aes_op(bool encrypt, CK_MECHANISM_TYPE mech, SECItem *param,
-		   const uint8_t *key, size_t key_len,
+static bool aes_op(bool encrypt, CK_MECHANISM_TYPE mech, SECItem *param, PK11SymKey *k,
 		   const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
 {
 	if (len > UINT_MAX || out_len > UINT_MAX)
 		return false;
-	PK11SymKey *k = ike_sym_key(mech, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, key, key_len);
 	uint8_t *scratch = malloc(out_len ? out_len : 1);
 	unsigned n = 0;
 	bool ok = k != NULL && scratch != NULL &&
@@ -45,8 +43,6 @@ static bool aes_op(bool encrypt, CK_MECHANISM_TYPE mech, SECItem *param,
 	if (scratch != NULL)
 		explicit_bzero(scratch, out_len);
 	free(scratch);
-	if (k != NULL)
-		PK11_FreeSymKey(k);
 	return ok;
 }
 
@@ -55,26 +51,36 @@ static bool aes_key_len_ok(size_t key_len)
 	return key_len == 16 || key_len == 24 || key_len == 32;
 }
 
-bool aes_cbc(bool encrypt, const uint8_t *key, size_t key_len, const uint8_t iv[AES_BLOCK],
-	     const uint8_t *in, size_t len, uint8_t *out)
+bool aes_cbc_key(bool encrypt, PK11SymKey *key, const uint8_t iv[AES_BLOCK],
+		 const uint8_t *in, size_t len, uint8_t *out)
 {
-	if (!aes_key_len_ok(key_len) || len % AES_BLOCK != 0)
+	if (key == NULL || !aes_key_len_ok(ike_key_len(key)) || len % AES_BLOCK != 0)
 		return false;
 	if (len == 0)
 		return true;
 	uint8_t iv_copy[AES_BLOCK];	/* NSS takes a non-const pointer */
 	memcpy(iv_copy, iv, AES_BLOCK);
 	SECItem param = { siBuffer, iv_copy, AES_BLOCK };
-	return aes_op(encrypt, CKM_AES_CBC, &param, key, key_len, in, len, out, len);
+	return aes_op(encrypt, CKM_AES_CBC, &param, key, in, len, out, len);
+}
+
+bool aes_cbc(bool encrypt, const uint8_t *key, size_t key_len, const uint8_t iv[AES_BLOCK],
+	     const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (!aes_key_len_ok(key_len))
+		return false;
+	PK11SymKey *k = ike_sym_key(CKM_AES_CBC, key, key_len);
+	bool ok = aes_cbc_key(encrypt, k, iv, in, len, out);
+	ike_key_free(k);
+	return ok;
 }
 
 /* NSS 3.87 takes the PKCS #11 v3 CK_GCM_PARAMS (with ulIvBits) by default;
  * softoken accepts the older CK_NSS_GCM_PARAMS too. */
-static bool aes_gcm(bool seal, const uint8_t *key, size_t key_len, const uint8_t nonce[GCM_NONCE],
-		    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-		    uint8_t *out, size_t out_len)
+bool aes_gcm_key(bool seal, PK11SymKey *key, const uint8_t nonce[GCM_NONCE], const uint8_t *aad,
+		 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
 {
-	if (!aes_key_len_ok(key_len) || aad_len > UINT_MAX)
+	if (key == NULL || !aes_key_len_ok(ike_key_len(key)) || aad_len > UINT_MAX)
 		return false;
 	uint8_t nonce_copy[GCM_NONCE];
 	memcpy(nonce_copy, nonce, GCM_NONCE);
@@ -87,7 +93,19 @@ static bool aes_gcm(bool seal, const uint8_t *key, size_t key_len, const uint8_t
 		.ulTagBits = GCM_TAG * 8,
 	};
 	SECItem param = { siBuffer, (unsigned char *)&gp, sizeof(gp) };
-	return aes_op(seal, CKM_AES_GCM, &param, key, key_len, in, len, out, out_len);
+	return aes_op(seal, CKM_AES_GCM, &param, key, in, len, out, out_len);
+}
+
+static bool aes_gcm(bool seal, const uint8_t *key, size_t key_len, const uint8_t nonce[GCM_NONCE],
+		    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+		    uint8_t *out, size_t out_len)
+{
+	if (!aes_key_len_ok(key_len))
+		return false;
+	PK11SymKey *k = ike_sym_key(CKM_AES_GCM, key, key_len);
+	bool ok = aes_gcm_key(seal, k, nonce, aad, aad_len, in, len, out, out_len);
+	ike_key_free(k);
+	return ok;
 }
 
 bool aes_gcm_seal(const uint8_t *key, size_t key_len, const uint8_t nonce[GCM_NONCE],
@@ -118,16 +136,16 @@ struct sk_shape {
 static bool sk_shape(const struct sk_cipher *c, struct sk_shape *s)
 {
 	size_t key_len = c->keylen / 8;
-	if (!aes_key_len_ok(key_len) || c->keylen % 8 != 0 || c->ekey == NULL)
+	if (!aes_key_len_ok(key_len) || c->keylen % 8 != 0 || c->ekey == NULL || ike_key_len(c->ekey) != key_len)
 		return false;
 	switch (c->encr) {
 	case ENCR_AES_GCM_16:
 		/* GCM is a stream mode: no alignment, so no padding. */
 		*s = (struct sk_shape){ key_len, GCM_IV, 1, GCM_TAG, true };
-		return c->integ == INTEG_NONE;
+		return c->integ == INTEG_NONE && c->salt != NULL;
 	case ENCR_AES_CBC:
 		*s = (struct sk_shape){ key_len, AES_BLOCK, AES_BLOCK, integ_icv_bits(c->integ) / 8, false };
-		return s->icv_len > 0 && c->akey != NULL && c->akey_len == integ_key_bytes(c->integ);
+		return s->icv_len > 0 && c->akey != NULL && ike_key_len(c->akey) == integ_key_bytes(c->integ);
 	default:
 		return false;
 	}
@@ -154,28 +172,16 @@ size_t sk_overhead(const struct sk_cipher *c, size_t plain_len)
 	return s.iv_len + sk_pad(&s, plain_len) + 1 + s.icv_len;
 }
 
-static enum prf_id integ_prf(enum integ_id i)
-{
-	switch (i) {
-	case INTEG_HMAC_SHA1_96: return PRF_HMAC_SHA1;
-	case INTEG_HMAC_SHA2_256_128: return PRF_HMAC_SHA2_256;
-	case INTEG_HMAC_SHA2_384_192: return PRF_HMAC_SHA2_384;
-	case INTEG_HMAC_SHA2_512_256: return PRF_HMAC_SHA2_512;
-	default: return PRF_NONE;
-	}
-}
-
 /* The untruncated HMAC of msg[0, len) with the integrity key. */
 static bool sk_mac(const struct sk_cipher *c, const uint8_t *msg, size_t len, uint8_t mac[IKE_PRF_MAX])
 {
-	return prf(integ_prf(c->integ), c->akey, c->akey_len, msg, len, mac);
+	return prf_key(integ_prf(c->integ), c->akey, msg, len, mac);
 }
 
 /* The GCM nonce: the salt after the key, then the IV. */
-static void gcm_nonce(const struct sk_cipher *c, const struct sk_shape *s, const uint8_t *iv,
-		      uint8_t nonce[GCM_NONCE])
+static void gcm_nonce(const struct sk_cipher *c, const uint8_t *iv, uint8_t nonce[GCM_NONCE])
 {
-	memcpy(nonce, c->ekey + s->key_len, GCM_SALT);
+	memcpy(nonce, c->salt, GCM_SALT);
 	memcpy(nonce + GCM_SALT, iv, GCM_IV);
 }
 
@@ -199,11 +205,11 @@ bool sk_seal(const struct sk_cipher *c, uint8_t *msg, size_t sk_body, size_t pla
 	bool ok;
 	if (s.aead) {
 		uint8_t nonce[GCM_NONCE];
-		gcm_nonce(c, &s, iv, nonce);
-		ok = aes_gcm_seal(c->ekey, s.key_len, nonce, msg, sk_body, text, enc_len, text);
+		gcm_nonce(c, iv, nonce);
+		ok = aes_gcm_key(true, c->ekey, nonce, msg, sk_body, text, enc_len, text, enc_len + GCM_TAG);
 	} else {
 		uint8_t mac[IKE_PRF_MAX];
-		ok = aes_cbc(true, c->ekey, s.key_len, iv, text, enc_len, text) &&
+		ok = aes_cbc_key(true, c->ekey, iv, text, enc_len, text) &&
 		     sk_mac(c, msg, sk_body + s.iv_len + enc_len, mac);
 		if (ok)
 			memcpy(text + enc_len, mac, s.icv_len);
@@ -233,19 +239,19 @@ static bool sk_open_cbc(const struct sk_cipher *c, const struct sk_shape *s, uin
 		diag_add(d, "SK payload: integrity check failed");
 		return false;
 	}
-	if (!aes_cbc(false, c->ekey, s->key_len, iv, text, enc_len, text)) {
+	if (!aes_cbc_key(false, c->ekey, iv, text, enc_len, text)) {
 		diag_add(d, "SK payload: AES_CBC decryption failed: %s", PR_ErrorToName(PR_GetError()));
 		return false;
 	}
 	return true;
 }
 
-static bool sk_open_gcm(const struct sk_cipher *c, const struct sk_shape *s, uint8_t *msg,
+static bool sk_open_gcm(const struct sk_cipher *c, uint8_t *msg,
 			size_t sk_body, uint8_t *iv, uint8_t *text, size_t enc_len, struct diag *d)
 {
 	uint8_t nonce[GCM_NONCE];
-	gcm_nonce(c, s, iv, nonce);
-	if (!aes_gcm_open(c->ekey, s->key_len, nonce, msg, sk_body, text, enc_len + GCM_TAG, text)) {
+	gcm_nonce(c, iv, nonce);
+	if (!aes_gcm_key(false, c->ekey, nonce, msg, sk_body, text, enc_len + GCM_TAG, text, enc_len)) {
 		diag_add(d, "SK payload: integrity check failed (AES_GCM_16)");
 		return false;
 	}
@@ -270,7 +276,7 @@ bool sk_open(const struct sk_cipher *c, uint8_t *msg, size_t msg_len, size_t sk_
 	uint8_t *iv = msg + sk_body;
 	uint8_t *text = iv + s.iv_len;
 	size_t enc_len = msg_len - sk_body - s.iv_len - s.icv_len;
-	bool ok = s.aead ? sk_open_gcm(c, &s, msg, sk_body, iv, text, enc_len, d)
+	bool ok = s.aead ? sk_open_gcm(c, msg, sk_body, iv, text, enc_len, d)
 			 : sk_open_cbc(c, &s, msg, msg_len, iv, text, enc_len, d);
 	if (!ok)
 		return false;

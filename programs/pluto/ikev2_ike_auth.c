@@ -43,7 +43,7 @@ static const struct psk_entry *find_psk(struct ike_sa *ike, const char *remote_i
  * and its ID under its SK_p. */
 struct auth_inputs {
 	const struct buf *first, *nonce;
-	const uint8_t *sk_p;
+	PK11SymKey *sk_p;
 };
 
 static struct auth_inputs auth_inputs(const struct ike_sa *ike, bool by_initiator)
@@ -62,7 +62,7 @@ static bool compute_auth(const struct ike_sa *ike, const struct psk_entry *psk, 
 {
 	struct auth_inputs in = auth_inputs(ike, by_initiator);
 	return psk_auth(ike->keys->prf, psk->psk, psk->psk_len, in.first->data, in.first->len, in.nonce->data,
-			in.nonce->len, in.sk_p, ike->keys->p_len, id_body, id_len, out);
+			in.nonce->len, in.sk_p, id_body, id_len, out);
 }
 
 /* The octets a side signs (malloc'd, *len bytes), or NULL. */
@@ -71,7 +71,7 @@ static uint8_t *signed_octets(const struct ike_sa *ike, bool by_initiator, const
 {
 	struct auth_inputs in = auth_inputs(ike, by_initiator);
 	return auth_signed_octets(ike->keys->prf, in.first->data, in.first->len, in.nonce->data, in.nonce->len,
-				  in.sk_p, ike->keys->p_len, id_body, id_len, len);
+				  in.sk_p, id_body, id_len, len);
 }
 
 /* The text of the peer's ID payload of type id_type in m, or false with

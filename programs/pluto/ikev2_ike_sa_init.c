@@ -28,17 +28,20 @@ static struct log_limit init_lines;
 
 static bool derive_ike_keys(struct ike_sa *ike, const uint8_t *peer_ke, size_t peer_len, struct diag *d)
 {
-	uint8_t g_ir[IKE_DH_PUB_MAX];
-	size_t g_len = 0;
+	PK11SymKey *g_ir = NULL;
 	if (ike->keys == NULL)
 		ike->keys = secmem_alloc(sizeof(*ike->keys));
-	bool ok = ike->keys != NULL && dh_derive(ike->dh, peer_ke, peer_len, g_ir, &g_len, d) &&
+	else
+		ike_keys_wipe(ike->keys);	/* NSS's keys freed, not only forgotten */
+	bool ok = ike->keys != NULL && (g_ir = dh_derive(ike->dh, peer_ke, peer_len, d)) != NULL &&
 		  ike_derive_keys(&ike->ike_alg, ike->ni.data, ike->ni.len, ike->nr.data, ike->nr.len,
-				  g_ir, g_len, ike->spi_i, ike->spi_r, ike->keys);
-	explicit_bzero(g_ir, sizeof(g_ir));
+				  g_ir, ike->spi_i, ike->spi_r, ike->keys);
+	ike_key_free(g_ir);
 	dh_free(ike->dh);
 	ike->dh = NULL;
 	if (!ok) {
+		if (ike->keys != NULL)
+			ike_keys_wipe(ike->keys);
 		secmem_free(ike->keys, sizeof(*ike->keys));
 		ike->keys = NULL;
 		if (!diag_failed(d))

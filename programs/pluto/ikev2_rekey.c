@@ -475,22 +475,21 @@ static bool make_ke(struct ikev2_rekey *rk, struct diag *d)
 	return rk->pub.data != NULL;
 }
 
-/* g^ir from a KE payload of the group agreed; false with a reason. */
-static bool shared_secret(struct dh_local *dh, enum dh_id group, const struct ikev2_msg *m, uint8_t *g_ir,
-			  size_t *g_len, struct diag *d)
+/* g^ir (in NSS) from a KE payload of the group agreed; NULL with a reason. */
+static PK11SymKey *shared_secret(struct dh_local *dh, enum dh_id group, const struct ikev2_msg *m, struct diag *d)
 {
 	struct ikev2_ke ke;
 	const struct ikev2_payload *kp = ikev2_find(m, PT_KE);
 	if (kp == NULL || !ikev2_parse_ke(kp, &ke, d)) {
 		if (!diag_failed(d))
 			diag_add(d, "no KE payload for the %s key exchange", dh_name(group));
-		return false;
+		return NULL;
 	}
 	if (ke.group != group) {
 		diag_add(d, "the KE payload is for group %u, not %s", ke.group, dh_name(group));
-		return false;
+		return NULL;
 	}
-	return dh_derive(dh, ke.data, ke.len, g_ir, g_len, d);
+	return dh_derive(dh, ke.data, ke.len, d);
 }
 
 static bool nonce_of(const struct ikev2_msg *m, struct buf *out)
@@ -696,16 +695,15 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	}
 	struct child_sa made = rk->child;
 	struct buf nr = {0};
-	uint8_t g_ir[IKE_DH_PUB_MAX];
-	size_t g_len = 0;
+	PK11SymKey *g_ir = NULL;
 	bool ok = ikev2_read_child_answer(ike, t, &made, &rk->proposals, &rx->m) && nonce_of(&rx->m, &nr);
 	if (ok && made.alg.dh != DH_NONE && (made.alg.dh != rk->group ||
-					     !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d))) {
+					     (g_ir = shared_secret(rk->dh, rk->group, &rx->m, &d)) == NULL)) {
 		child_log(ike, t, &t->child, LL_ERROR, "the rekey's key exchange failed: %s", diag_oneline(&d, "another group"));
 		ok = false;
 	}
 	if (!ok && rk->old_serial == 0) {
-		explicit_bzero(g_ir, sizeof(g_ir));
+		ike_key_free(g_ir);
 		buf_free(&nr);
 		ikev2_rekey_free(ike);
 		no_new_child(ike, t, "its answer was not acceptable");
@@ -714,7 +712,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	if (!ok) {
 		/* ikev2_read_child_answer said why. The old child lives on. */
 		drop_redundant(t, &made);
-		explicit_bzero(g_ir, sizeof(g_ir));
+		ike_key_free(g_ir);
 		buf_free(&nr);
 		ikev2_rekey_free(ike);
 		ikev2_send_next(ike);
@@ -723,10 +721,10 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	made.serial = rk->child.serial;
 	made.reqid = rk->child.reqid;
 	if (rk->old_serial == 0) {
-		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
+		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_ir,
 					   .we_started = true };
 		new_child_made(ike, t, &made, &kn, "we started it");
-		explicit_bzero(g_ir, sizeof(g_ir));
+		ike_key_free(g_ir);
 		buf_free(&nr);
 		ikev2_rekey_free(ike);
 		ikev2_send_next(ike);
@@ -740,7 +738,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 			   made.serial);
 		drop_redundant(t, &made);
 	} else {
-		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
+		struct child_nonces kn = { .ni = &rk->ni, .nr = &nr, .g_ir = g_ir,
 					   .we_started = true };
 		struct diag notes;
 		diag_init(&notes);
@@ -766,7 +764,7 @@ static void child_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 			log_rekeyed(ike, t, old_serial, "we started it");
 		}
 	}
-	explicit_bzero(g_ir, sizeof(g_ir));
+	ike_key_free(g_ir);
 	buf_free(&nr);
 	ikev2_rekey_free(ike);
 	ikev2_send_next(ike);
@@ -832,8 +830,8 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 		ikev2_child_pair_selectors(t, &made);
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
-	uint8_t pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
-	size_t g_len = 0;
+	uint8_t pub[IKE_DH_PUB_MAX];
+	PK11SymKey *g_ir = NULL;
 	struct diag d;
 	diag_init(&d);
 	uint16_t err = ikev2_choose_child(ike, t, &made, acceptable_for_rekey(ike, t, &esp), &rx->m, &chosen);
@@ -851,12 +849,12 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	}
 	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) ||
 	    (group != DH_NONE && ((dh = dh_generate(group, pub, &d)) == NULL ||
-				  !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d)))) {
+				  (g_ir = dh_derive(dh, ke.data, ke.len, &d)) == NULL))) {
 		child_log(ike, t, &t->child, LL_ERROR, "cannot answer the peer's rekey: %s", diag_oneline(&d, "no nonce"));
 		err = N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
-	struct child_nonces kn = { .ni = &ni, .nr = &nr, .g_ir = g_len ? g_ir : NULL, .g_ir_len = g_len,
+	struct child_nonces kn = { .ni = &ni, .nr = &nr, .g_ir = g_ir,
 				   .we_started = false };
 	if (old == NULL) {
 		if (!new_child_made(ike, t, &made, &kn, "the peer started it")) {
@@ -888,7 +886,7 @@ static uint16_t answer_child(struct ike_sa *ike, struct ikev2_rx *rx, struct tun
 	answer_with_child(ike, t, rx, &chosen, &nr, group, pub);
 	log_rekeyed(ike, t, old_serial, "the peer started it");
 out:
-	explicit_bzero(g_ir, sizeof(g_ir));
+	ike_key_free(g_ir);
 	dh_free(dh);
 	buf_free(&ni);
 	buf_free(&nr);
@@ -1156,7 +1154,7 @@ static void hand_over(struct ike_sa *from, struct ike_sa *to)
  * the peer's authenticated identity taken over. */
 static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8_t spi_i[8], const uint8_t spi_r[8],
 				const struct alg_proposal *alg, const struct buf *ni, const struct buf *nr,
-				const uint8_t *g_ir, size_t g_len)
+				PK11SymKey *g_ir)
 {
 	struct ike_sa *ike = ike_sa_new(old->c, we_started, 0);
 	if (ike == NULL)
@@ -1183,7 +1181,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 	buf_set(&ike->nr, nr->data, nr->len);
 	ike->keys = secmem_alloc(sizeof(*ike->keys));
 	if (ike->keys == NULL || ike->ni.data == NULL || ike->nr.data == NULL ||
-	    !ike_derive_rekeyed_keys(old->keys, alg, ni->data, ni->len, nr->data, nr->len, g_ir, g_len,
+	    !ike_derive_rekeyed_keys(old->keys, alg, ni->data, ni->len, nr->data, nr->len, g_ir,
 				     spi_i, spi_r, ike->keys)) {
 		ike_log(old, LL_ERROR, "cannot derive the keys of the rekeyed IKE SA");
 		ike_sa_free(ike, 0);
@@ -1218,25 +1216,24 @@ static void ike_rekey_answer(struct ike_sa *ike, struct ikev2_rx *rx)
 	struct alg_proposal alg;
 	bool esn;
 	uint8_t spi_r[IKEV2_SPI_LEN], spi_len = 0;
-	uint8_t g_ir[IKE_DH_PUB_MAX];
-	size_t g_len = 0;
+	PK11SymKey *g_ir = NULL;
 	struct buf nr = {0};
 	struct ike_sa *next = NULL;
 	if (!ikev2_parse_sa(ikev2_find(&rx->m, PT_SA), &sa, &d) ||
 	    !ikev2_sa_accepted(&sa, &rk->proposals, PROTO_IKE, 0, &alg, &esn, spi_r, &spi_len, &d) ||
 	    spi_len != IKEV2_SPI_LEN || alg.dh != rk->group || !nonce_of(&rx->m, &nr) ||
-	    !shared_secret(rk->dh, rk->group, &rx->m, g_ir, &g_len, &d)) {
+	    (g_ir = shared_secret(rk->dh, rk->group, &rx->m, &d)) == NULL) {
 		ike_log(ike, LL_ERROR, "the answer to our IKE SA rekey is not acceptable: %s; the IKE SA will expire",
 			diag_oneline(&d, "no SPI, nonce or another group"));
 	} else {
-		next = successor(ike, true, rk->spi, spi_r, &alg, &rk->ni, &nr, g_ir, g_len);
+		next = successor(ike, true, rk->spi, spi_r, &alg, &rk->ni, &nr, g_ir);
 	}
 	/* 2.8.2: with the peer's rekey of this IKE SA answered meanwhile,
 	 * the new IKE SA of the exchange with the lowest nonce is deleted by
 	 * the end that started it, and the other end deletes the old one. */
 	struct ike_sa *theirs = rk->collided && next != NULL ? ike_sa_by_serial(rk->collided_serial) : NULL;
 	bool ours_redundant = theirs != NULL && nonce_cmp(lower_nonce(&rk->ni, &nr), &rk->collided_nonce) < 0;
-	explicit_bzero(g_ir, sizeof(g_ir));
+	ike_key_free(g_ir);
 	buf_free(&nr);
 	ikev2_rekey_free(ike);
 	if (next == NULL) {
@@ -1307,16 +1304,16 @@ static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const str
 		ikev2_respond_notify(ike, rx, N_INVALID_KE_PAYLOAD, want, sizeof(want));
 		return;
 	}
-	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN], pub[IKE_DH_PUB_MAX], g_ir[IKE_DH_PUB_MAX];
-	size_t g_len = 0;
+	uint8_t spi_i[IKEV2_SPI_LEN], spi_r[IKEV2_SPI_LEN], pub[IKE_DH_PUB_MAX];
+	PK11SymKey *g_ir = NULL;
 	memcpy(spi_i, chosen.prop[0].spi, IKEV2_SPI_LEN);
 	ikev2_random_spi(spi_r);
 	struct buf ni = {0}, nr = {0};
 	struct dh_local *dh = NULL;
 	struct ike_sa *next = NULL;
 	if (!nonce_of(&rx->m, &ni) || !ikev2_make_nonce(&nr) || (dh = dh_generate(alg.dh, pub, &d)) == NULL ||
-	    !dh_derive(dh, ke.data, ke.len, g_ir, &g_len, &d) ||
-	    (next = successor(ike, false, spi_i, spi_r, &alg, &ni, &nr, g_ir, g_len)) == NULL) {
+	    (g_ir = dh_derive(dh, ke.data, ke.len, &d)) == NULL ||
+	    (next = successor(ike, false, spi_i, spi_r, &alg, &ni, &nr, g_ir)) == NULL) {
 		ike_log(ike, LL_ERROR, "cannot rekey the IKE SA: %s; answering NO_PROPOSAL_CHOSEN",
 			diag_oneline(&d, "out of memory"));
 		ikev2_respond_notify(ike, rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -1334,7 +1331,7 @@ static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const str
 			buf_set(&ours->collided_nonce, lower_nonce(&ni, &nr)->data, lower_nonce(&ni, &nr)->len);
 		}
 	}
-	explicit_bzero(g_ir, sizeof(g_ir));
+	ike_key_free(g_ir);
 	dh_free(dh);
 	buf_free(&ni);
 	buf_free(&nr);

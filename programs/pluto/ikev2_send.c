@@ -33,8 +33,8 @@ struct sk_cipher ikev2_cipher(const struct ike_sa *ike, bool sending)
 		.keylen = ike->ike_alg.encr_keylen,
 		.integ = ike->ike_alg.integ,
 		.ekey = initiator_keys ? k->sk_ei : k->sk_er,
+		.salt = initiator_keys ? k->salt_i : k->salt_r,
 		.akey = initiator_keys ? k->sk_ai : k->sk_ar,
-		.akey_len = k->a_len,
 	};
 }
 

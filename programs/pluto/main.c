@@ -133,6 +133,16 @@ static bool start_nss(struct diag *d)
 	if (!ike_crypto_init_db(pluto.nssdir, &state, line, sizeof(line), d))
 		return false;
 	llog(state == NSS_DB_OPEN ? LL_INFO : LL_WARN, "%s", line);
+	if (!pluto.conf->setup.fips)
+		return true;
+	/* fips=yes that is not FIPS would be worse than none: no start. */
+	struct diag why;
+	diag_init(&why);
+	if (!ike_crypto_enter_fips(&why)) {
+		diag_add(d, "fips=yes: NSS cannot enter FIPS mode: %s; not starting", diag_oneline(&why, "no reason given"));
+		return false;
+	}
+	llog(LL_INFO, "fips=yes: NSS is in FIPS mode (%s)", state == NSS_DB_OPEN ? "on its database" : "its internal module");
 	return true;
 }
 

@@ -4,9 +4,11 @@
 #include <netinet/in.h>
 #include "child_sa.h"
 #include "control.h"
+#include "ike_crypto.h"
 #include "ike_dos.h"
 #include "ike_sa.h"
 #include "kernel.h"
+#include "pluto.h"
 #include "status.h"
 #include "status_brief.h"
 
@@ -114,6 +116,16 @@ void briefstatus_show(struct whack_session *s)
 	whack_line(s, "IKE SAs: total(%u), half-open(%u), open(%u), authenticated(%u), anonymous(0)",
 		   n.ike, n.halfopen, n.open, n.authenticated);
 	whack_line(s, "IPsec SAs: total(%u), authenticated(%u), anonymous(0)", n.ipsec, n.ipsec);
+}
+
+/* libreswan's words; the mode NSS reports now, not what the config asked. */
+void fipsstatus_show(struct whack_session *s)
+{
+	bool asked = pluto.conf != NULL && pluto.conf->setup.fips;
+	if (ike_crypto_fips())
+		whack_line(s, "FIPS mode enabled (NSS runs in FIPS mode%s)", asked ? "; fips=yes" : "");
+	else
+		whack_line(s, "FIPS mode disabled (NSS is not in FIPS mode; fips=%s)", asked ? "yes" : "no");
 }
 
 void globalstatus_show(struct whack_session *s)

@@ -13,5 +13,7 @@ struct whack_session;
 void showstates_show(struct whack_session *s);
 void briefstatus_show(struct whack_session *s);
 void globalstatus_show(struct whack_session *s);
+/* One line: "FIPS mode enabled" or "FIPS mode disabled", as NSS says now. */
+void fipsstatus_show(struct whack_session *s);
 
 #endif

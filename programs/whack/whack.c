@@ -28,6 +28,7 @@ static const struct whack_command commands[] = {
 	{ "showstates", WOP_SHOWSTATES, false, "one line per IKE and IPsec SA, libreswan's shape" },
 	{ "briefstatus", WOP_BRIEFSTATUS, false, "counts of connections and SAs" },
 	{ "globalstatus", WOP_GLOBALSTATUS, false, "settings and counts as key=value lines" },
+	{ "fipsstatus", WOP_FIPSSTATUS, false, "whether pluto's NSS runs in FIPS mode" },
 	{ "add", WOP_ADD, true, "load conn NAME from the config file (--config FILE)" },
 	{ "replace", WOP_REPLACE, true, "delete conn NAME, add it again, bring it up if it was up" },
 	{ "delete", WOP_DELETE, true, "unload a conn and take its SAs down" },
@@ -54,7 +55,6 @@ static const struct whack_command commands[] = {
 static const struct {
 	const char *option, *why;
 } unsupported[] = {
-	{ "fipsstatus", "pluto shows fips=yes|no on the first line of --status" },
 	{ "shuntstatus", "pluto installs no bare shunts (no failureshunt= or negotiationshunt=)" },
 	{ "listpubkeys", "there are no public keys: only pre-shared keys (authby=secret) are supported" },
 	{ "listcerts", "pluto does not use certificates yet; ipsec listcerts lists the NSS database's" },

@@ -59,19 +59,18 @@ struct dh_local *dh_generate(enum dh_id g, uint8_t *pub, struct diag *d)
 	return l;
 }
 
-bool dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len,
-	       uint8_t *shared, size_t *shared_len, struct diag *d)
+PK11SymKey *dh_derive(struct dh_local *l, const uint8_t *peer, size_t peer_len, struct diag *d)
 {
 	size_t len = dh_public_len(l->g);
 	if (peer_len != len) {
 		diag_add(d, "the peer's value has the wrong length");
-		return false;
+		return NULL;
 	}
 	/* The same for both ends as long as both sent the fixed value. */
+	uint8_t shared[IKE_DH_PUB_MAX];
 	for (size_t i = 0; i < len; i++)
 		shared[i] = (uint8_t)(peer[i] * 7 + 1);
-	*shared_len = len;
-	return true;
+	return ike_key_import(shared, len);
 }
 
 void dh_free(struct dh_local *l)

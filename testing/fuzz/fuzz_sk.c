@@ -57,11 +57,20 @@ static const struct sk_case cases[] = {
 static const uint8_t ekey[IKE_KEY_MAX] = "fuzz_sk encryption key and salt!salt";
 static const uint8_t akey[IKE_KEY_MAX] = "fuzz_sk integrity key, as long as the longest HMAC key needs....";
 
+/* The keys in NSS, made on a case's first use and kept for the run. */
+static PK11SymKey *ekeys[NCASES], *akeys[NCASES];
+
 static struct sk_cipher cipher_of(uint8_t first)
 {
-	const struct sk_case *k = &cases[(first & ~AUTHENTIC) % NCASES];
-	return (struct sk_cipher){ k->encr, k->keylen, k->integ, ekey,
-				   k->integ == INTEG_NONE ? NULL : akey, integ_key_bytes(k->integ) };
+	size_t i = (first & ~AUTHENTIC) % NCASES;
+	const struct sk_case *k = &cases[i];
+	if (ekeys[i] == NULL)
+		ekeys[i] = ike_sym_key(k->encr == ENCR_AES_GCM_16 ? CKM_AES_GCM : CKM_AES_CBC, ekey, k->keylen / 8);
+	if (akeys[i] == NULL && k->integ != INTEG_NONE)
+		akeys[i] = ike_key_import(akey, integ_key_bytes(k->integ));
+	if (ekeys[i] == NULL || (k->integ != INTEG_NONE && akeys[i] == NULL))
+		abort();
+	return (struct sk_cipher){ k->encr, k->keylen, k->integ, ekeys[i], ekey + k->keylen / 8, akeys[i] };
 }
 
 /* An IKE_AUTH header and SK generic header for a message of len octets,
@@ -140,19 +149,18 @@ static enum prf_id prf_of(enum integ_id i)
  * appends the ICV, as a peer holding the keys would. */
 static void seal_body(const struct sk_cipher *c, uint8_t *msg, size_t iv_len, size_t enc_len, size_t icv_len)
 {
-	size_t key_len = c->keylen / 8;
 	uint8_t *iv = msg + SK_BODY, *text = iv + iv_len;
 	memset(iv, 0xa5, iv_len);
 	bool ok;
 	if (c->encr == ENCR_AES_GCM_16) {
 		uint8_t nonce[GCM_NONCE];
-		memcpy(nonce, c->ekey + key_len, GCM_SALT);
+		memcpy(nonce, c->salt, GCM_SALT);
 		memcpy(nonce + GCM_SALT, iv, GCM_IV);
-		ok = aes_gcm_seal(c->ekey, key_len, nonce, msg, SK_BODY, text, enc_len, text);
+		ok = aes_gcm_key(true, c->ekey, nonce, msg, SK_BODY, text, enc_len, text, enc_len + GCM_TAG);
 	} else {
 		uint8_t mac[IKE_PRF_MAX];
-		ok = aes_cbc(true, c->ekey, key_len, iv, text, enc_len, text) &&
-		     prf(prf_of(c->integ), c->akey, c->akey_len, msg, SK_BODY + iv_len + enc_len, mac);
+		ok = aes_cbc_key(true, c->ekey, iv, text, enc_len, text) &&
+		     prf_key(prf_of(c->integ), c->akey, msg, SK_BODY + iv_len + enc_len, mac);
 		memcpy(text + enc_len, mac, icv_len);
 	}
 	if (!ok)

@@ -43,7 +43,7 @@ expect_rc "ipsec -h is --help" 0 '^  showstates ' "$ipsec" -h
 expect_rc "ipsec help is --help" 0 '^  briefstatus ' "$ipsec" help
 expect_rc "ipsec up --help shows its usage" 0 '^usage: ipsec up NAME' "$ipsec" up --help
 expect_rc "ipsec fetchcrls: not supported, with why" 3 '^ipsec fetchcrls: not supported: .*certificates' "$ipsec" fetchcrls
-expect_rc "whack --fipsstatus: not supported, with why" 3 '^whack: --fipsstatus: not supported: ' "$BINDIR/whack" --fipsstatus
+expect_rc "whack --shuntstatus: not supported, with why" 3 '^whack: --shuntstatus: not supported: ' "$BINDIR/whack" --shuntstatus
 expect_rc "an unknown verb is a usage error naming it" 2 "unknown command 'frobnicate'" "$ipsec" frobnicate
 expect_rc "ipsec up without a name prints its usage" 2 '^usage: ipsec up NAME' "$ipsec" up
 expect_rc "an option a verb does not take is refused" 2 'ipsec status: option --json is not one it takes' "$ipsec" status --json

@@ -35,6 +35,52 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 	return n;
 }
 
+/* ---- NSS keys for the byte-level known answers ---- */
+
+/* Keys the SK tests import, freed before NSS shuts down. */
+static PK11SymKey *held[1024];
+static size_t nheld;
+
+static PK11SymKey *hold(PK11SymKey *k)
+{
+	assert_non_null(k);
+	assert_true(nheld < ARRAY_LEN(held));
+	held[nheld++] = k;
+	return k;
+}
+
+static void release_held(void)
+{
+	while (nheld > 0)
+		ike_key_free(held[--nheld]);
+}
+
+/* dh_derive's secret, read back out of NSS. */
+static bool dh_derive_bytes(struct dh_local *l, const uint8_t *peer, size_t len, uint8_t *s, size_t *s_len,
+			    struct diag *d)
+{
+	PK11SymKey *k = dh_derive(l, peer, len, d);
+	bool ok = k != NULL && ike_key_value(k, s, ike_key_len(k));
+	if (ok)
+		*s_len = ike_key_len(k);
+	ike_key_free(k);
+	return ok;
+}
+
+/* child_keymat's KEYMAT from byte inputs, as bytes. */
+static bool child_keymat_bytes(enum prf_id p, const uint8_t *sk_d, size_t sk_d_len, const uint8_t *g_ir,
+			       size_t g_ir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+			       uint8_t *out, size_t len)
+{
+	PK11SymKey *d = ike_key_import(sk_d, sk_d_len), *g = g_ir_len ? ike_key_import(g_ir, g_ir_len) : NULL;
+	PK11SymKey *km = child_keymat(p, d, g, ni, ni_len, nr, nr_len, len);
+	bool ok = km != NULL && ike_key_bytes(km, out, len);
+	ike_key_free(km);
+	ike_key_free(g);
+	ike_key_free(d);
+	return ok;
+}
+
 static void assert_hex(const uint8_t *got, size_t len, const char *want_hex)
 {
 	uint8_t want[1024];
@@ -264,21 +310,41 @@ static bool derive(const struct alg_proposal *ike, struct ike_keys *k)
 {
 	struct derive_input in;
 	derive_input(&in);
-	return ike_derive_keys(ike, in.ni, sizeof(in.ni), in.nr, sizeof(in.nr), in.g_ir, sizeof(in.g_ir),
-			       in.spi_i, in.spi_r, k);
+	PK11SymKey *g_ir = ike_key_import(in.g_ir, sizeof(in.g_ir));
+	bool ok = ike_derive_keys(ike, in.ni, sizeof(in.ni), in.nr, sizeof(in.nr), g_ir, in.spi_i, in.spi_r, k);
+	ike_key_free(g_ir);
+	return ok;
+}
+
+/* A key's value appended at out + *n. */
+static void value_of(PK11SymKey *key, size_t len, uint8_t *out, size_t *n)
+{
+	if (len == 0)
+		return;
+	assert_true(ike_key_value(key, out + *n, len));
+	*n += len;
+}
+
+/* SK_e and, for GCM, its salt after it. */
+static void encr_of(PK11SymKey *key, const uint8_t *salt, size_t e_len, uint8_t *out, size_t *n)
+{
+	size_t key_len = ike_key_len(key);
+	value_of(key, key_len, out, n);
+	memcpy(out + *n, salt, e_len - key_len);
+	*n += e_len - key_len;
 }
 
 /* SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr, as prf+ made them. */
 static size_t keymat_of(const struct ike_keys *k, uint8_t *out)
 {
 	size_t n = 0;
-	memcpy(out + n, k->sk_d, k->d_len), n += k->d_len;
-	memcpy(out + n, k->sk_ai, k->a_len), n += k->a_len;
-	memcpy(out + n, k->sk_ar, k->a_len), n += k->a_len;
-	memcpy(out + n, k->sk_ei, k->e_len), n += k->e_len;
-	memcpy(out + n, k->sk_er, k->e_len), n += k->e_len;
-	memcpy(out + n, k->sk_pi, k->p_len), n += k->p_len;
-	memcpy(out + n, k->sk_pr, k->p_len), n += k->p_len;
+	value_of(k->sk_d, k->d_len, out, &n);
+	value_of(k->sk_ai, k->a_len, out, &n);
+	value_of(k->sk_ar, k->a_len, out, &n);
+	encr_of(k->sk_ei, k->salt_i, k->e_len, out, &n);
+	encr_of(k->sk_er, k->salt_r, k->e_len, out, &n);
+	value_of(k->sk_pi, k->p_len, out, &n);
+	value_of(k->sk_pr, k->p_len, out, &n);
 	return n;
 }
 
@@ -335,6 +401,7 @@ static void test_derive_keys_lengths(void **state)
 	assert_int_equal(k.e_len, 20);
 	assert_int_equal(k.d_len, 64);
 	assert_int_equal(k.p_len, 64);
+	ike_keys_wipe(&k);
 	struct alg_proposal cbc256 = { ENCR_AES_CBC, 256, INTEG_HMAC_SHA2_512_256, PRF_HMAC_SHA2_384, DH_ECP256 };
 	assert_true(derive(&cbc256, &k));
 	assert_int_equal(k.e_len, 32);
@@ -363,10 +430,13 @@ static void test_derive_keys_refused(void **state)
 static void test_keys_wipe(void **state)
 {
 	(void)state;
+	struct alg_proposal ike = { ENCR_AES_GCM_16, 256, INTEG_NONE, PRF_HMAC_SHA2_256, DH_MODP2048 };
 	struct ike_keys k;
-	memset(&k, 0xa5, sizeof(k));
-	ike_keys_wipe(&k);
+	assert_true(derive(&ike, &k));
+	assert_non_null(k.sk_d);
+	ike_keys_wipe(&k);	/* frees the keys: the shutdown test finds none left */
 	assert_true(all_zero(&k, sizeof(k)));
+	ike_keys_wipe(&k);	/* harmless again */
 }
 
 /* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr). */
@@ -384,7 +454,7 @@ static void test_child_keymat(void **state)
 	memcpy(seed + sizeof(in.ni), in.nr, sizeof(in.nr));
 	assert_true(prf_plus(PRF_HMAC_SHA2_256, sk_d, sizeof(sk_d), seed, sizeof(in.ni) + sizeof(in.nr),
 			     want, sizeof(want)));
-	assert_true(child_keymat(PRF_HMAC_SHA2_256, sk_d, sizeof(sk_d), NULL, 0,
+	assert_true(child_keymat_bytes(PRF_HMAC_SHA2_256, sk_d, sizeof(sk_d), NULL, 0,
 				 in.ni, sizeof(in.ni), in.nr, sizeof(in.nr), got, sizeof(got)));
 	assert_memory_equal(got, want, sizeof(want));
 
@@ -393,7 +463,7 @@ static void test_child_keymat(void **state)
 	memcpy(seed + sizeof(in.g_ir), in.ni, sizeof(in.ni));
 	memcpy(seed + sizeof(in.g_ir) + sizeof(in.ni), in.nr, sizeof(in.nr));
 	assert_true(prf_plus(PRF_HMAC_SHA2_256, sk_d, sizeof(sk_d), seed, sizeof(seed), want, sizeof(want)));
-	assert_true(child_keymat(PRF_HMAC_SHA2_256, sk_d, sizeof(sk_d), in.g_ir, sizeof(in.g_ir),
+	assert_true(child_keymat_bytes(PRF_HMAC_SHA2_256, sk_d, sizeof(sk_d), in.g_ir, sizeof(in.g_ir),
 				 in.ni, sizeof(in.ni), in.nr, sizeof(in.nr), got, sizeof(got)));
 	assert_memory_equal(got, want, sizeof(want));
 }
@@ -415,7 +485,7 @@ static void test_psk_auth(void **state)
 
 	uint8_t auth[IKE_PRF_MAX];
 	assert_true(psk_auth(PRF_HMAC_SHA2_256, psk, sizeof(psk) - 1, msg, sizeof(msg),
-			     nonce, sizeof(nonce), sk_p, sizeof(sk_p), id, sizeof(id), auth));
+			     nonce, sizeof(nonce), hold(ike_key_import(sk_p, sizeof(sk_p))), id, sizeof(id), auth));
 
 	/* by hand: prf(prf(PSK, "Key Pad for IKEv2"), msg | nonce | prf(SK_p, ID)) */
 	uint8_t pad_key[32], maced_id[32], octets[sizeof(msg) + sizeof(nonce) + 32], want[32];
@@ -468,7 +538,7 @@ static void check_agreement(enum dh_id g, size_t secret_len)
 	assert_memory_not_equal(pub_a, pub_b, len);
 	uint8_t s_a[IKE_DH_PUB_MAX], s_b[IKE_DH_PUB_MAX];
 	size_t s_a_len = 0, s_b_len = 0;
-	if (!dh_derive(a, pub_b, len, s_a, &s_a_len, &d) || !dh_derive(b, pub_a, len, s_b, &s_b_len, &d))
+	if (!dh_derive_bytes(a, pub_b, len, s_a, &s_a_len, &d) || !dh_derive_bytes(b, pub_a, len, s_b, &s_b_len, &d))
 		fail_msg("%s: %s", dh_name(g), d.text);
 	assert_int_equal(s_a_len, secret_len);
 	assert_int_equal(s_b_len, secret_len);
@@ -512,7 +582,7 @@ static void expect_derive_error(struct dh_local *l, const uint8_t *peer, size_t 
 	uint8_t s[IKE_DH_PUB_MAX];
 	size_t s_len = 12345;
 	memset(s, 0x77, sizeof(s));
-	assert_false(dh_derive(l, peer, len, s, &s_len, &d));
+	assert_false(dh_derive_bytes(l, peer, len, s, &s_len, &d));
 	assert_int_equal(s_len, 12345);
 	if (strstr(d.text, want) == NULL)
 		fail_msg("got '%s', want '%s'", d.text, want);
@@ -535,7 +605,7 @@ static void test_modp_against_own_public(void **state)
 		struct dh_local *l = dh_generate(DH_MODP2048, pub, &d);
 		assert_non_null(l);
 		size_t s_len = 0;
-		assert_true(dh_derive(l, two, sizeof(two), s, &s_len, &d));
+		assert_true(dh_derive_bytes(l, two, sizeof(two), s, &s_len, &d));
 		dh_free(l);
 		assert_int_equal(s_len, 256);
 		assert_memory_equal(s, pub, 256);
@@ -561,13 +631,13 @@ static void test_modp_bad_peer(void **state)
 	y[255] = 1;
 	expect_derive_error(l, y, 256, "out of range");		/* 1 */
 	y[255] = 2;
-	assert_true(dh_derive(l, y, 256, s, &s_len, &d));	/* 2 is allowed */
+	assert_true(dh_derive_bytes(l, y, 256, s, &s_len, &d));	/* 2 is allowed */
 	memcpy(y, modp2048, 256);
 	expect_derive_error(l, y, 256, "out of range");		/* p */
 	y[255]--;
 	expect_derive_error(l, y, 256, "out of range");		/* p-1 */
 	y[255]--;
-	assert_true(dh_derive(l, y, 256, s, &s_len, &d));	/* p-2 is allowed */
+	assert_true(dh_derive_bytes(l, y, 256, s, &s_len, &d));	/* p-2 is allowed */
 	memset(y, 0xff, sizeof(y));
 	expect_derive_error(l, y, 256, "out of range");		/* above p */
 	expect_derive_error(l, pub, 255, "is 255 octets, want 256");
@@ -625,7 +695,7 @@ static void check_known(enum dh_id g, const char *priv_hex, const char *pub_hex,
 	if (l == NULL)
 		fail_msg("%s", d.text);
 	size_t s_len = 0;
-	if (!dh_derive(l, peer, peer_len, s, &s_len, &d))
+	if (!dh_derive_bytes(l, peer, peer_len, s, &s_len, &d))
 		fail_msg("%s", d.text);
 	assert_hex(s, s_len, shared_hex);
 	dh_free(l);
@@ -725,7 +795,8 @@ static void test_sk_open_gcm_kat(void **state)
 		n += unhex(gcm_cases[i].t, msg + n, 16);
 		size_t key_len = unhex(gcm_cases[i].key, ekey, 32);
 		unhex("cafebabe", ekey + key_len, 4);
-		struct sk_cipher c = { ENCR_AES_GCM_16, (unsigned)key_len * 8, INTEG_NONE, ekey, NULL, 0 };
+		struct sk_cipher c = { ENCR_AES_GCM_16, (unsigned)key_len * 8, INTEG_NONE,
+				       hold(ike_sym_key(CKM_AES_GCM, ekey, key_len)), ekey + key_len, NULL };
 		struct diag d;
 		diag_init(&d);
 		uint8_t *plain = NULL;
@@ -790,14 +861,23 @@ struct keyed {
 	uint8_t ekey[36], akey[64];
 };
 
+/* k->c with k's key bytes imported into NSS. */
+static void keys_to_nss(struct keyed *k, const struct cipher_case *cc)
+{
+	bool gcm = cc->encr == ENCR_AES_GCM_16;
+	k->c = (struct sk_cipher){ cc->encr, cc->keylen, cc->integ,
+				   hold(ike_sym_key(gcm ? CKM_AES_GCM : CKM_AES_CBC, k->ekey, cc->keylen / 8)),
+				   k->ekey + cc->keylen / 8,
+				   cc->integ == INTEG_NONE ? NULL : hold(ike_key_import(k->akey, integ_key_bytes(cc->integ))) };
+}
+
 static void keyed(struct keyed *k, const struct cipher_case *cc, uint8_t seed)
 {
 	for (size_t i = 0; i < sizeof(k->ekey); i++)
 		k->ekey[i] = (uint8_t)(seed + 3 * i);
 	for (size_t i = 0; i < sizeof(k->akey); i++)
 		k->akey[i] = (uint8_t)(seed ^ (5 * i));
-	k->c = (struct sk_cipher){ cc->encr, cc->keylen, cc->integ, k->ekey,
-				   cc->integ == INTEG_NONE ? NULL : k->akey, integ_key_bytes(cc->integ) };
+	keys_to_nss(k, cc);
 }
 
 #define HDR 28		/* the IKE header */
@@ -954,6 +1034,7 @@ static void test_sk_tamper(void **state)
 		/* with the wrong key it does not */
 		k.ekey[0] ^= 1;
 		k.akey[0] ^= 1;
+		keys_to_nss(&k, &ciphers[i]);
 		memcpy(copy, m.buf, m.len);
 		assert_false(open_msg(copy, m.len, &k.c, &plain, &plain_len, &d));
 	}
@@ -981,7 +1062,7 @@ static size_t seal_bad_pad(const struct keyed *k, uint8_t *buf, size_t enc_len, 
 		uint8_t mac[IKE_PRF_MAX];
 		enum prf_id p = k->c.integ == INTEG_HMAC_SHA1_96 ? PRF_HMAC_SHA1 : PRF_HMAC_SHA2_256;
 		assert_true(aes_cbc(true, k->ekey, key_len, iv, text, enc_len, text));
-		assert_true(prf(p, k->akey, k->c.akey_len, buf, len - icv_len, mac));
+		assert_true(prf(p, k->akey, integ_key_bytes(k->c.integ), buf, len - icv_len, mac));
 		memcpy(text + enc_len, mac, icv_len);
 	}
 	return len;
@@ -1016,12 +1097,15 @@ static void test_sk_unsupported(void **state)
 {
 	(void)state;
 	uint8_t key[64] = { 0 };
+	PK11SymKey *aes = hold(ike_sym_key(CKM_AES_CBC, key, 16)), *a16 = hold(ike_key_import(key, 16)),
+		   *a20 = hold(ike_key_import(key, 20)), *k32 = hold(ike_key_import(key, 32));
 	const struct sk_cipher bad[] = {
-		{ ENCR_AES_GCM_16, 128, INTEG_HMAC_SHA1_96, key, key, 20 },	/* AEAD + integ */
-		{ ENCR_AES_CBC, 128, INTEG_NONE, key, NULL, 0 },		/* no integ */
-		{ ENCR_AES_CBC, 128, INTEG_HMAC_SHA1_96, key, key, 16 },	/* wrong akey length */
-		{ ENCR_AES_CBC, 100, INTEG_HMAC_SHA1_96, key, key, 20 },	/* key length */
-		{ ENCR_CHACHA20_POLY1305, 256, INTEG_NONE, key, NULL, 0 },	/* not for IKE here */
+		{ ENCR_AES_GCM_16, 128, INTEG_HMAC_SHA1_96, aes, key, a20 },	/* AEAD + integ */
+		{ ENCR_AES_CBC, 128, INTEG_NONE, aes, NULL, NULL },		/* no integ */
+		{ ENCR_AES_CBC, 128, INTEG_HMAC_SHA1_96, aes, NULL, a16 },	/* wrong akey length */
+		{ ENCR_AES_CBC, 100, INTEG_HMAC_SHA1_96, aes, NULL, a20 },	/* key length */
+		{ ENCR_CHACHA20_POLY1305, 256, INTEG_NONE, k32, key, NULL },	/* not for IKE here */
+		{ ENCR_AES_GCM_16, 128, INTEG_NONE, aes, NULL, NULL },		/* GCM without salt */
 	};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		assert_int_equal(sk_overhead(&bad[i], 10), 0);
@@ -1053,6 +1137,7 @@ static void test_random(void **state)
  * shut down. Starts NSS again for the group teardown. */
 static void test_shutdown_clean(void **state)
 {
+	release_held();
 	(void)state;
 	assert_true(ike_crypto_shutdown());
 	struct diag d;

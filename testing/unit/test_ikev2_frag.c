@@ -15,21 +15,32 @@
 #include <cmocka.h>
 #include "ike_harness.h"
 #include "ikev2_frag.h"
+#include "ike_crypto_internal.h"
 
 /* ---- splitting and reassembly, no IKE SA ---- */
 
 static const uint8_t ekey[IKE_KEY_MAX] = "test_ikev2_frag encryption key+salt";
 static const uint8_t akey[IKE_KEY_MAX] = "test_ikev2_frag integrity key, long enough for any HMAC of ours";
 
+/* The keys in NSS, made on first use and freed by crypto_down. */
+static PK11SymKey *gcm_key, *cbc_key, *mac_key;
+
 static struct sk_cipher gcm(void)
 {
-	return (struct sk_cipher){ .encr = ENCR_AES_GCM_16, .keylen = 256, .integ = INTEG_NONE, .ekey = ekey };
+	if (gcm_key == NULL)
+		gcm_key = ike_sym_key(CKM_AES_GCM, ekey, 32);
+	return (struct sk_cipher){ .encr = ENCR_AES_GCM_16, .keylen = 256, .integ = INTEG_NONE, .ekey = gcm_key,
+				   .salt = ekey + 32 };
 }
 
 static struct sk_cipher cbc(void)
 {
+	if (cbc_key == NULL)
+		cbc_key = ike_sym_key(CKM_AES_CBC, ekey, 16);
+	if (mac_key == NULL)
+		mac_key = ike_key_import(akey, 32);
 	return (struct sk_cipher){ .encr = ENCR_AES_CBC, .keylen = 128, .integ = INTEG_HMAC_SHA2_256_128,
-				   .ekey = ekey, .akey = akey, .akey_len = 32 };
+				   .ekey = cbc_key, .akey = mac_key };
 }
 
 static int crypto_up(void **state)
@@ -43,6 +54,10 @@ static int crypto_up(void **state)
 static int crypto_down(void **state)
 {
 	(void)state;
+	ike_key_free(gcm_key);
+	ike_key_free(cbc_key);
+	ike_key_free(mac_key);
+	gcm_key = cbc_key = mac_key = NULL;
 	ike_crypto_shutdown();
 	return 0;
 }
