@@ -124,6 +124,9 @@ struct ike_sa {
 	struct logger log;		/* "conn" #serial, and the whack following */
 	struct hash_entry by_spis, by_init;
 	struct ike_sa *prev, *next;	/* every SA, for status and shutdown */
+	/* initiator: its place at the gate of IKE_SA_INITs (ike_init_gate.h) */
+	enum { GATE_NONE, GATE_WAITING, GATE_IN_FLIGHT } gate;
+	struct ike_sa *gate_prev, *gate_next;	/* the gate's list it is on */
 	bool initiator;
 	enum ike_state state;
 	bool peer_authenticated;	/* its AUTH checked out (a Delete may follow either way) */
