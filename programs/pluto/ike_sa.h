@@ -151,6 +151,8 @@ struct ike_sa {
 	struct alg_proposal ike_alg;
 	enum dh_id dh_group;
 	struct dh_local *dh;
+	bool crypto_busy;		/* its IKE_SA_INIT DH is on a helper (crypto_workers.h):
+					 * the SA waits for it; its end clears this */
 	struct buf dh_pub;		/* initiator: our KE, unchanged when a COOKIE is sent back */
 	unsigned init_retries;		/* initiator: IKE_SA_INIT sent again (COOKIE, INVALID_KE) */
 	struct buf ni, nr;		/* nonces, 16 to 256 bytes (RFC 7296 2.10) */
