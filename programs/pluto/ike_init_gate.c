@@ -1,4 +1,4 @@
-/* ike_init_gate.c: the bound on our IKE SAs in IKE_SA_INIT and IKE_AUTH
+/* ike_init_gate.c: the bound on our unanswered IKE_SA_INITs
  * (ike_init_gate.h). Two lists through the SAs themselves: those in
  * flight (at most INIT_GATE_MAX, so a walk counts one peer's) and those
  * waiting, oldest first. */

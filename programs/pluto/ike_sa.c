@@ -129,7 +129,7 @@ void ike_sa_set_state(struct ike_sa *ike, enum ike_state state)
 	ike->state = state;
 	if (state != IKE_R_INIT_SENT)
 		halfopen_done(ike);
-	if (state == IKE_ESTABLISHED || state == IKE_DELETING)
+	if (state != IKE_I_INIT_SENT)
 		init_gate_leave(ike);
 }
 

@@ -412,16 +412,13 @@ void ikev2_initiate_alone(struct connection *c, unsigned whack)
 	ike_sa_set_state(ike, IKE_I_INIT_SENT);
 	char peer[ADDRESS_STR_MAX];
 	ike_log(ike, LL_INFO, "initiating IKEv2 connection to %s", ikev2_peer_text(ike, peer));
-	if (init_gate_enter(ike))
-		ikev2_start_init(ike);
-	else
-		ike_log(ike, LL_INFO, "IKE_SA_INIT waits for its turn: %u of ours are in flight, %u waiting",
-			init_gate_in_flight(), init_gate_waiting());
+	if (!ikev2_make_nonce(&ike->ni) || !ikev2_send_init_request(ike))
+		ikev2_fail(ike);
 }
 
 void ikev2_start_init(struct ike_sa *ike)
 {
-	if (!ikev2_make_nonce(&ike->ni) || !ikev2_send_init_request(ike))
+	if (!ikev2_send_init_request(ike))
 		ikev2_fail(ike);
 }
 

@@ -181,7 +181,7 @@ bool ikev2_rekey_undo_answer(struct ike_sa *ike, struct tunnel *t);
 /* ---- starting and ending ---- */
 
 /* A new IKE SA of ours whose turn at the gate (ike_init_gate.h) has
- * come: its nonce and first IKE_SA_INIT; on failure it is freed. */
+ * come, its key pair made: its first IKE_SA_INIT; on failure it is freed. */
 void ikev2_start_init(struct ike_sa *ike);
 /* Sends our IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
 bool ikev2_send_init_request(struct ike_sa *ike);

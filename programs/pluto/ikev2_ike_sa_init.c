@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "crypto_workers.h"
+#include "ike_init_gate.h"
 #include "escape.h"
 #include "ike_dos.h"
 #include "ike_socket.h"
@@ -393,6 +394,13 @@ bool ikev2_send_init_request(struct ike_sa *ike)
 		if (j == NULL)
 			return false;
 		init_dh_submit(ike, j);
+		return true;
+	}
+	/* The key pair is made before the SA's turn at the gate comes, so
+	 * that it goes at once when a place frees. */
+	if (!init_gate_enter(ike)) {
+		ike_log(ike, LL_INFO, "IKE_SA_INIT waits for its turn: %u of ours are in flight, %u waiting",
+			init_gate_in_flight(), init_gate_waiting());
 		return true;
 	}
 	struct ikev2_hdr h;

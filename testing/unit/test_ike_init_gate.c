@@ -112,8 +112,8 @@ static void test_many_conns_send_a_bounded_number_of_requests(void **state)
 	assert_int_equal(init_requests_on_wire(), INIT_GATE_MAX);
 	assert_int_equal(init_gate_in_flight(), INIT_GATE_MAX);
 	assert_int_equal(init_gate_waiting(), NCONNS - INIT_GATE_MAX);
-	/* The first ones come up; the others go as places free, on the
-	 * event loop's next pass, and never more than the bound at once. */
+	/* The first ones come up; the others go as places free (each SA's
+	 * as its IKE_SA_INIT is answered), on the event loop's next pass. */
 	wire_pump(WIRE_MAX);
 	assert_int_equal(tunnels_up(), INIT_GATE_MAX);
 	assert_true(harness_wait(all_up, NULL, 10));
@@ -165,6 +165,7 @@ static void test_a_waiting_sa_taken_down_leaves_the_queue(void **state)
 	struct ike_sa *last = harness_sa(name, true);
 	assert_non_null(last);
 	assert_int_equal(last->gate, GATE_WAITING);
+	assert_non_null(last->dh);	/* ready to go */
 	assert_true(ikev2_down(name, "test"));
 	assert_null(harness_sa(name, true));
 	assert_int_equal(init_gate_waiting(), NCONNS - INIT_GATE_MAX - 1);
