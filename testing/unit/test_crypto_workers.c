@@ -189,7 +189,7 @@ static void test_a_tunnel_comes_up_with_helpers(void **state)
 	/* the key pair is made on a helper: nothing is sent yet */
 	assert_int_equal(wire.n, 0);
 	assert_true(harness_sa("west", true)->crypto_busy);
-	assert_true(harness_wait(tunnel_up, NULL, 20));
+	assert_true(harness_wait(tunnel_up, NULL, 120));
 	assert_false(harness_sa("west", true)->crypto_busy);
 	assert_false(harness_sa("east", false)->crypto_busy);
 }
@@ -198,7 +198,7 @@ static void test_a_result_for_an_sa_gone_is_dropped(void **state)
 {
 	(void)state;
 	ikev2_initiate(conn_find("west"), 0);
-	assert_true(harness_wait(wire_has_one, NULL, 20));
+	assert_true(harness_wait(wire_has_one, NULL, 60));
 	wire_pump(1);	/* east takes the IKE_SA_INIT: its DH goes to a helper */
 	struct ike_sa *r = harness_sa("east", false);
 	assert_non_null(r);
@@ -206,9 +206,12 @@ static void test_a_result_for_an_sa_gone_is_dropped(void **state)
 	assert_int_equal(wire.n, 0);
 	unsigned serial = r->serial;
 	ike_sa_free(r, 1);	/* as when it expires or is replaced meanwhile */
-	assert_true(harness_wait(no_jobs, NULL, 20));
+	assert_true(harness_wait(no_jobs, NULL, 60));
 	assert_null(ike_sa_by_serial(serial));
-	assert_int_equal(wire.n, 0);	/* no answer for an SA that is gone */
+	/* no answer for an SA that is gone (west may have retransmitted
+	 * meanwhile, on a slow run: a request) */
+	for (size_t k = 0; k < wire.n; k++)
+		assert_false(wire.q[(wire.head + k) % WIRE_MAX].buf[19] & IKEV2_FLAG_RESPONSE);
 	assert_null(harness_sa("east", false));
 }
 

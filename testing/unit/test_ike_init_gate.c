@@ -116,7 +116,7 @@ static void test_many_conns_send_a_bounded_number_of_requests(void **state)
 	 * as its IKE_SA_INIT is answered), on the event loop's next pass. */
 	wire_pump(WIRE_MAX);
 	assert_int_equal(tunnels_up(), INIT_GATE_MAX);
-	assert_true(harness_wait(all_up, NULL, 10));
+	assert_true(harness_wait(all_up, NULL, 60));
 	assert_int_equal(init_gate_in_flight(), 0);
 	assert_int_equal(init_gate_waiting(), 0);
 }
@@ -127,7 +127,7 @@ static void test_one_peer_gets_its_share(void **state)
 	initiate_all();
 	assert_int_equal(init_requests_on_wire(), INIT_GATE_PER_PEER);
 	assert_int_equal(init_gate_waiting(), NCONNS - INIT_GATE_PER_PEER);
-	assert_true(harness_wait(all_up, NULL, 10));
+	assert_true(harness_wait(all_up, NULL, 60));
 	assert_int_equal(init_gate_in_flight(), 0);
 }
 
@@ -170,7 +170,7 @@ static void test_a_waiting_sa_taken_down_leaves_the_queue(void **state)
 	assert_null(harness_sa(name, true));
 	assert_int_equal(init_gate_waiting(), NCONNS - INIT_GATE_MAX - 1);
 	unsigned others = NCONNS - 1;
-	assert_true(harness_wait(up_count, &others, 10));
+	assert_true(harness_wait(up_count, &others, 60));
 	assert_int_equal(init_gate_in_flight(), 0);
 	assert_int_equal(init_gate_waiting(), 0);
 }
