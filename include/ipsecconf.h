@@ -121,6 +121,8 @@ enum ddos_mode {
 #define MAX_HALFOPEN_IKE_PER_PEER_DEFAULT 5
 #define HALFOPEN_IKE_TIMEOUT_DEFAULT 30
 #define KEEP_ALIVE_DEFAULT 20	/* libreswan's keep-alive= */
+#define NHELPERS_PER_CPU UINT32_MAX	/* nhelpers= not given: one per online CPU */
+#define NHELPERS_MAX 64
 
 struct config_setup {
 	bool fips;
@@ -134,6 +136,7 @@ struct config_setup {
 	uint32_t keep_alive;			/* seconds between NAT keepalives */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
 	char *nssdir;				/* when pluto is given no --nssdir */
+	uint32_t nhelpers;			/* DH helper threads, or NHELPERS_PER_CPU */
 };
 
 struct ipsec_conf {

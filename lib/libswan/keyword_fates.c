@@ -116,7 +116,6 @@ static const struct kw_fate fates[] = {
 	IGNORED("virtual_private", S, "it serves rightsubnet=vhost:/vnet:, which are not supported"),
 	IGNORED("interfaces", S, "pluto listens on the local addresses of its conns"),
 	IGNORED("myvendorid", S, "pluto sends no vendor IDs"),
-	IGNORED("nhelpers", S, "pluto computes on its event loop"),
 	IGNORED("seedbits", S, "NSS seeds its own random generator"),
 	IGNORED("ikev1-secctx-attr-type", S, ikev1),
 	IGNORED("ikev1-policy", S, "IKEv1 is never accepted"),

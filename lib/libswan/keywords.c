@@ -266,6 +266,8 @@ static const struct keyword keywords[] = {
 	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
 	/* libreswan's: the NSS database's directory (pluto's --nssdir). */
 	{ "nssdir", KW_NSSDIR, KWS_SETUP, KT_STRING, SETUP(nssdir), 0, NULL, 0, 0 },
+	/* libreswan's: threads computing DH (crypto_workers.h); 0: none. */
+	{ "nhelpers", KW_NHELPERS, KWS_SETUP, KT_NUMBER, SETUP(nhelpers), 0, NULL, 0, NHELPERS_MAX },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ike_dos.h"
+#include "ike_init_gate.h"
 #include "ike_sa.h"
 #include "ike_socket.h"
 #include "ikev2_frag.h"
@@ -128,6 +129,8 @@ void ike_sa_set_state(struct ike_sa *ike, enum ike_state state)
 	ike->state = state;
 	if (state != IKE_R_INIT_SENT)
 		halfopen_done(ike);
+	if (state != IKE_I_INIT_SENT)
+		init_gate_leave(ike);
 }
 
 static void halfopen_expired(evutil_socket_t fd, short what, void *arg)
@@ -329,6 +332,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	if (!ike->initiator)
 		hash_table_del(&by_init, &ike->by_init);
 	halfopen_done(ike);
+	init_gate_leave(ike);
 	logger_whack_done(&ike->log, rc);
 	if (ike->retransmit != NULL)
 		event_free(ike->retransmit);

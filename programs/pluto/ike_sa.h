@@ -124,6 +124,9 @@ struct ike_sa {
 	struct logger log;		/* "conn" #serial, and the whack following */
 	struct hash_entry by_spis, by_init;
 	struct ike_sa *prev, *next;	/* every SA, for status and shutdown */
+	/* initiator: its place at the gate of IKE_SA_INITs (ike_init_gate.h) */
+	enum { GATE_NONE, GATE_WAITING, GATE_IN_FLIGHT } gate;
+	struct ike_sa *gate_prev, *gate_next;	/* the gate's list it is on */
 	bool initiator;
 	enum ike_state state;
 	bool peer_authenticated;	/* its AUTH checked out (a Delete may follow either way) */
@@ -148,6 +151,8 @@ struct ike_sa {
 	struct alg_proposal ike_alg;
 	enum dh_id dh_group;
 	struct dh_local *dh;
+	bool crypto_busy;		/* its IKE_SA_INIT DH is on a helper (crypto_workers.h):
+					 * the SA waits for it; its end clears this */
 	struct buf dh_pub;		/* initiator: our KE, unchanged when a COOKIE is sent back */
 	unsigned init_retries;		/* initiator: IKE_SA_INIT sent again (COOKIE, INVALID_KE) */
 	struct buf ni, nr;		/* nonces, 16 to 256 bytes (RFC 7296 2.10) */

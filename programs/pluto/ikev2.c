@@ -5,6 +5,7 @@
 #include <string.h>
 #include <event2/event.h>
 #include "child_sa.h"
+#include "ike_init_gate.h"
 #include "ike_socket.h"
 #include "ikev2.h"
 #include "ikev2_exchange.h"
@@ -415,6 +416,12 @@ void ikev2_initiate_alone(struct connection *c, unsigned whack)
 		ikev2_fail(ike);
 }
 
+void ikev2_start_init(struct ike_sa *ike)
+{
+	if (!ikev2_send_init_request(ike))
+		ikev2_fail(ike);
+}
+
 /* The tunnels of conn name that ride on other conns' IKE SAs go, each
  * with a Delete of its children; the IKE SAs stay for their own conns. */
 static bool down_joined_tunnels(const char *name, const char *why)
@@ -473,6 +480,7 @@ void ikev2_shutdown(void)
 			ike_sa_free(ike, 1);
 		}
 	}
+	init_gate_shutdown();
 	ike_sockets_close();
 }
 

@@ -57,6 +57,10 @@ size_t ikev2_build_encrypted(struct ike_sa *ike, uint8_t exchange, bool response
 void ikev2_send_request(struct ike_sa *ike, const uint8_t *msg, size_t len);
 /* Answers the peer's request rx, keeping both for its retransmits. */
 void ikev2_send_response(struct ike_sa *ike, const struct ikev2_rx *rx, const uint8_t *msg, size_t len);
+/* A responder's answer to IKE_SA_INIT, made after the request itself is
+ * gone (its DH ran on a helper): the request is the one the SA's
+ * last_request_digest and _len name. */
+void ikev2_send_init_response(struct ike_sa *ike, const uint8_t *msg, size_t len);
 /* An encrypted answer to rx carrying one notify. */
 void ikev2_respond_notify(struct ike_sa *ike, const struct ikev2_rx *rx, uint16_t type,
 			  const uint8_t *data, size_t len);
@@ -179,6 +183,9 @@ bool ikev2_rekey_undo_answer(struct ike_sa *ike, struct tunnel *t);
 
 /* ---- starting and ending ---- */
 
+/* A new IKE SA of ours whose turn at the gate (ike_init_gate.h) has
+ * come, its key pair made: its first IKE_SA_INIT; on failure it is freed. */
+void ikev2_start_init(struct ike_sa *ike);
 /* Sends our IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
 bool ikev2_send_init_request(struct ike_sa *ike);
 /* Our IKE_AUTH request, once the IKE SA has its keys. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "crypto_workers.h"
+#include "ike_init_gate.h"
 #include "escape.h"
 #include "ike_dos.h"
 #include "ike_socket.h"
@@ -26,19 +28,16 @@ static struct log_limit init_lines;
 
 /* ---- keys ---- */
 
-static bool derive_ike_keys(struct ike_sa *ike, const uint8_t *peer_ke, size_t peer_len, struct diag *d)
+/* The IKE SA's keys from g^ir (dh_derive's); g_ir stays the caller's. */
+static bool keys_from_shared(struct ike_sa *ike, PK11SymKey *g_ir, struct diag *d)
 {
-	PK11SymKey *g_ir = NULL;
 	if (ike->keys == NULL)
 		ike->keys = secmem_alloc(sizeof(*ike->keys));
 	else
 		ike_keys_wipe(ike->keys);	/* NSS's keys freed, not only forgotten */
-	bool ok = ike->keys != NULL && (g_ir = dh_derive(ike->dh, peer_ke, peer_len, d)) != NULL &&
+	bool ok = ike->keys != NULL &&
 		  ike_derive_keys(&ike->ike_alg, ike->ni.data, ike->ni.len, ike->nr.data, ike->nr.len,
 				  g_ir, ike->spi_i, ike->spi_r, ike->keys);
-	ike_key_free(g_ir);
-	dh_free(ike->dh);
-	ike->dh = NULL;
 	if (!ok) {
 		if (ike->keys != NULL)
 			ike_keys_wipe(ike->keys);
@@ -48,6 +47,80 @@ static bool derive_ike_keys(struct ike_sa *ike, const uint8_t *peer_ke, size_t p
 			diag_add(d, "cannot derive the IKE SA's keys");
 	}
 	return ok;
+}
+
+/* What IKE_SA_INIT computes on a helper thread (crypto_workers.h): our
+ * key pair when there is none yet, then, given the peer's KE, g^ir. The
+ * SA is known only by its serial: it may be gone when the job ends. */
+struct init_dh_job {
+	struct crypto_job job;
+	unsigned serial;
+	enum dh_id group;
+	struct dh_local *dh;		/* ours: the SA's, or made here */
+	bool derive;			/* the peer's KE is there: g^ir wanted */
+	uint8_t peer_ke[IKE_DH_PUB_MAX];
+	size_t peer_len;
+	uint8_t pub[IKE_DH_PUB_MAX];	/* ours, when made here */
+	PK11SymKey *g_ir;		/* g^ir, inside NSS */
+	bool ok;
+	struct diag d;
+	/* responder: its answer's SA payload (the proposal chosen) */
+	struct ikev2_proposal chosen;
+};
+
+static void init_dh_job_free(struct init_dh_job *j)
+{
+	dh_free(j->dh);
+	ike_key_free(j->g_ir);
+	explicit_bzero(j, sizeof(*j));
+	free(j);
+}
+
+static void init_dh_compute(struct crypto_job *job)
+{
+	struct init_dh_job *j = (struct init_dh_job *)job;
+	if (j->dh == NULL)
+		j->dh = dh_generate(j->group, j->pub, &j->d);
+	j->ok = j->dh != NULL;
+	if (j->ok && j->derive) {
+		j->g_ir = dh_derive(j->dh, j->peer_ke, j->peer_len, &j->d);
+		j->ok = j->g_ir != NULL;
+		dh_free(j->dh);
+		j->dh = NULL;
+	}
+}
+
+static struct init_dh_job *init_dh_job_new(struct ike_sa *ike, void (*done)(struct crypto_job *))
+{
+	struct init_dh_job *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->job.compute = init_dh_compute;
+	j->job.done = done;
+	j->serial = ike->serial;
+	j->group = ike->dh_group;
+	diag_init(&j->d);
+	return j;
+}
+
+/* The SA the job is for, if it is still there and still waits for it;
+ * else the job is dropped, its secrets wiped. */
+static struct ike_sa *init_dh_job_owner(struct init_dh_job *j)
+{
+	struct ike_sa *ike = j->job.cancelled ? NULL : ike_sa_by_serial(j->serial);
+	if (ike != NULL && ike->crypto_busy) {
+		ike->crypto_busy = false;
+		return ike;
+	}
+	init_dh_job_free(j);
+	return NULL;
+}
+
+/* Submits j for ike, which waits for it until done. */
+static void init_dh_submit(struct ike_sa *ike, struct init_dh_job *j)
+{
+	ike->crypto_busy = true;
+	crypto_job_submit(&j->job);
 }
 
 /* ---- responder ---- */
@@ -196,20 +269,53 @@ static bool read_nat_detection(const struct ikev2_rx *rx, struct natt_seen *nat)
 	return false;
 }
 
-static size_t build_init_response(struct ike_sa *ike, const struct init_choice *ch, const uint8_t *pub,
+static size_t build_init_response(struct ike_sa *ike, const struct ikev2_proposal *chosen, const uint8_t *pub,
 				  uint8_t *out, size_t cap)
 {
+	static struct ikev2_sa_payload sa;	/* large: 16 proposals of 255 transforms */
+	sa.prop[0] = *chosen;
+	sa.n = 1;
 	struct ikev2_hdr h;
 	ikev2_make_header(ike, IKE_SA_INIT, true, 0, &h);
 	struct ikev2_builder b;
 	ikev2_begin(&b, out, cap, &h);
-	ikev2_add_sa(&b, &ch->chosen);
-	ikev2_add_ke(&b, ch->alg.dh, pub, dh_public_len(ch->alg.dh));
+	ikev2_add_sa(&b, &sa);
+	ikev2_add_ke(&b, ike->dh_group, pub, dh_public_len(ike->dh_group));
 	ikev2_add(&b, PT_NONCE, ike->nr.data, ike->nr.len);
 	natt_add_to_init_response(ike, &b);
 	ikev2_frag_add_supported(ike, &b);
 	ikev2_cert_add_init(ike, &b);
 	return ikev2_finish(&b);
+}
+
+/* The responder's DH is done: its keys, and the answer. */
+static void init_request_dh_done(struct crypto_job *job)
+{
+	struct init_dh_job *j = (struct init_dh_job *)job;
+	struct ike_sa *ike = init_dh_job_owner(j);
+	if (ike == NULL)
+		return;
+	uint8_t out[4096];
+	if (!j->ok || !keys_from_shared(ike, j->g_ir, &j->d)) {
+		/* A bad KE value is anyone's to send, and it has cost a DH: the
+		 * SA stays, unanswered, holding its half-open place until it
+		 * expires, so such requests count towards cookies and caps. */
+		llog_limited(&init_lines, LL_WARN, "\"%s\" #%u: %s; not answering", ike->log.name, ike->serial,
+			     diag_oneline(&j->d, "out of memory"));
+		init_dh_job_free(j);
+		return;
+	}
+	size_t n = build_init_response(ike, &j->chosen, j->pub, out, sizeof(out));
+	init_dh_job_free(j);
+	if (n == 0) {
+		ike_sa_free(ike, 1);
+		return;
+	}
+	buf_set(&ike->init_sent, out, n);
+	char peer[ADDRESS_STR_MAX];
+	ike_log(ike, LL_INFO, "responding to IKE_SA_INIT from %s with %s", address_str(&ike->ends.remote, peer),
+		alg_ike_name(&ike->ike_alg, (char[ALG_NAME_MAX]){0}));
+	ikev2_send_init_response(ike, out, n);
 }
 
 void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
@@ -241,44 +347,66 @@ void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx)
 	ikev2_frag_read_init(ike, &rx->m);
 	ikev2_cert_read(ike, &rx->m);
 	buf_set(&ike->ni, np->body, np->len);
-	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
-	if (ike->ni.data == NULL || !ikev2_make_nonce(&ike->nr) ||
-	    (ike->dh = dh_generate(ch.alg.dh, pub, &d)) == NULL || !derive_ike_keys(ike, ch.ke.data, ch.ke.len, &d)) {
-		/* A bad KE value is anyone's to send, and it has cost a DH: the
-		 * SA stays, unanswered, holding its half-open place until it
-		 * expires, so such requests count towards cookies and caps. */
-		llog_limited(&init_lines, LL_WARN, "\"%s\" #%u: %s; not answering", ike->log.name, ike->serial,
-			     diag_oneline(&d, "out of memory"));
-		return;
-	}
-	size_t n = build_init_response(ike, &ch, pub, out, sizeof(out));
-	if (n == 0) {
-		ike_sa_free(ike, 1);
-		return;
-	}
 	buf_set(&ike->init_rcvd, rx->buf, rx->len);
-	buf_set(&ike->init_sent, out, n);
-	char peer[ADDRESS_STR_MAX];
-	ike_log(ike, LL_INFO, "responding to IKE_SA_INIT from %s with %s", address_str(&rx->remote, peer),
-		alg_ike_name(&ch.alg, (char[ALG_NAME_MAX]){0}));
-	ikev2_send_response(ike, rx, out, n);
+	/* what the answer will repeat: a retransmit of this request is
+	 * known by it, and gets nothing until the answer exists */
+	ike->last_request_digest = rx->digest;
+	ike->last_request_len = rx->len;
+	struct init_dh_job *j = init_dh_job_new(ike, init_request_dh_done);
+	if (j == NULL || ike->ni.data == NULL || ike->init_rcvd.data == NULL || !ikev2_make_nonce(&ike->nr) ||
+	    ch.ke.len > sizeof(j->peer_ke)) {
+		llog_limited(&init_lines, LL_WARN, "\"%s\" #%u: out of memory; not answering", ike->log.name, ike->serial);
+		free(j);
+		return;
+	}
+	j->derive = true;
+	memcpy(j->peer_ke, ch.ke.data, ch.ke.len);
+	j->peer_len = ch.ke.len;
+	j->chosen = ch.chosen.prop[0];
+	init_dh_submit(ike, j);
 }
 
 /* ---- initiator ---- */
 
+/* Our key pair is made: the request goes. */
+static void init_keypair_done(struct crypto_job *job)
+{
+	struct init_dh_job *j = (struct init_dh_job *)job;
+	struct ike_sa *ike = init_dh_job_owner(j);
+	if (ike == NULL)
+		return;
+	if (!j->ok) {
+		ike_log(ike, LL_ERROR, "cannot make a %s key pair: %s", dh_name(ike->dh_group),
+			diag_oneline(&j->d, NULL));
+		init_dh_job_free(j);
+		ikev2_fail(ike);
+		return;
+	}
+	ike->dh = j->dh;
+	j->dh = NULL;
+	buf_set(&ike->dh_pub, j->pub, dh_public_len(ike->dh_group));
+	init_dh_job_free(j);
+	if (!ikev2_send_init_request(ike))
+		ikev2_fail(ike);
+}
+
 bool ikev2_send_init_request(struct ike_sa *ike)
 {
-	uint8_t pub[IKE_DH_PUB_MAX], out[4096];
-	struct diag d;
-	diag_init(&d);
+	uint8_t out[4096];
 	if (ike->dh == NULL) {
-		ike->dh = dh_generate(ike->dh_group, pub, &d);
-		if (ike->dh == NULL) {
-			ike_log(ike, LL_ERROR, "cannot make a %s key pair: %s", dh_name(ike->dh_group),
-				diag_oneline(&d, NULL));
+		/* made on a helper; the request goes when it is there */
+		struct init_dh_job *j = init_dh_job_new(ike, init_keypair_done);
+		if (j == NULL)
 			return false;
-		}
-		buf_set(&ike->dh_pub, pub, dh_public_len(ike->dh_group));
+		init_dh_submit(ike, j);
+		return true;
+	}
+	/* The key pair is made before the SA's turn at the gate comes, so
+	 * that it goes at once when a place frees. */
+	if (!init_gate_enter(ike)) {
+		ike_log(ike, LL_INFO, "IKE_SA_INIT waits for its turn: %u of ours are in flight, %u waiting",
+			init_gate_in_flight(), init_gate_waiting());
+		return true;
 	}
 	struct ikev2_hdr h;
 	ikev2_make_header(ike, IKE_SA_INIT, false, 0, &h);
@@ -381,6 +509,24 @@ void ikev2_init_response_notify(struct ike_sa *ike, struct ikev2_rx *rx)
 	ikev2_fail(ike);
 }
 
+/* g^ir is there: the keys, then IKE_AUTH. */
+static void init_response_dh_done(struct crypto_job *job)
+{
+	struct init_dh_job *j = (struct init_dh_job *)job;
+	struct ike_sa *ike = init_dh_job_owner(j);
+	if (ike == NULL)
+		return;
+	bool ok = j->ok && keys_from_shared(ike, j->g_ir, &j->d);
+	if (!ok)
+		ike_log(ike, LL_ERROR, "%s", diag_oneline(&j->d, "out of memory"));
+	init_dh_job_free(j);
+	if (!ok) {
+		ikev2_fail(ike);
+		return;
+	}
+	ikev2_send_auth_request(ike);
+}
+
 void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx)
 {
 	struct diag d;
@@ -409,10 +555,18 @@ void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx)
 	ikev2_cert_read(ike, &rx->m);
 	buf_set(&ike->nr, np->body, np->len);
 	buf_set(&ike->init_rcvd, rx->buf, rx->len);
-	if (ike->nr.data == NULL || !derive_ike_keys(ike, ke.data, ke.len, &d)) {
-		ike_log(ike, LL_ERROR, "%s", diag_oneline(&d, "out of memory"));
+	struct init_dh_job *j = init_dh_job_new(ike, init_response_dh_done);
+	if (ike->nr.data == NULL || ike->init_rcvd.data == NULL || j == NULL || ke.len > sizeof(j->peer_ke)) {
+		ike_log(ike, LL_ERROR, "%s", ke.len > IKE_DH_PUB_MAX ? "the peer's KE value is too long" : "out of memory");
+		free(j);
 		ikev2_fail(ike);
 		return;
 	}
-	ikev2_send_auth_request(ike);
+	/* Our private value goes with the job, which frees it. */
+	j->dh = ike->dh;
+	ike->dh = NULL;
+	j->derive = true;
+	memcpy(j->peer_ke, ke.data, ke.len);
+	j->peer_len = ke.len;
+	init_dh_submit(ike, j);
 }

@@ -182,14 +182,27 @@ void ikev2_send_request(struct ike_sa *ike, const uint8_t *msg, size_t len)
 	arm_retransmit(ike);
 }
 
+/* Our answer to the request the SA's last_request_* name, kept for its
+ * retransmits; the peer's next request is peer_msgid. */
+static void answer(struct ike_sa *ike, const uint8_t *msg, size_t len)
+{
+	buf_set(&ike->response, msg, len);
+	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
+	send_to_peer(ike, msg, len);
+}
+
 void ikev2_send_response(struct ike_sa *ike, const struct ikev2_rx *rx, const uint8_t *msg, size_t len)
 {
 	ike->last_request_digest = rx->digest;
 	ike->last_request_len = rx->len;
-	buf_set(&ike->response, msg, len);
-	clock_gettime(CLOCK_MONOTONIC, &ike->resent_at);
 	ike->peer_msgid = rx->m.hdr.msgid + 1;
-	send_to_peer(ike, msg, len);
+	answer(ike, msg, len);
+}
+
+void ikev2_send_init_response(struct ike_sa *ike, const uint8_t *msg, size_t len)
+{
+	ike->peer_msgid = 1;
+	answer(ike, msg, len);
 }
 
 bool ikev2_resend_response(struct ike_sa *ike, const struct ikev2_rx *rx)

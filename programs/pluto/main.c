@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "connections.h"
 #include "control.h"
+#include "crypto_workers.h"
 #include "errno_name.h"
 #include "ike_crypto.h"
 #include "ike_dos.h"
@@ -143,6 +144,21 @@ static bool start_nss(struct diag *d)
 		return false;
 	}
 	llog(LL_INFO, "fips=yes: NSS is in FIPS mode (%s)", state == NSS_DB_OPEN ? "on its database" : "its internal module");
+	return true;
+}
+
+/* The DH helpers (crypto_workers.h), once NSS is up. */
+static bool start_helpers(struct diag *d)
+{
+	uint32_t n = pluto.conf->setup.nhelpers;
+	if (n == NHELPERS_PER_CPU)
+		n = crypto_workers_default();
+	if (!crypto_workers_start(n, pluto.base, d))
+		return false;
+	if (n == 0)
+		llog(LL_INFO, "nhelpers=0: DH is computed on the event loop");
+	else
+		llog(LL_INFO, "%u helper thread%s compute DH", n, n == 1 ? "" : "s");
 	return true;
 }
 
@@ -414,6 +430,7 @@ static void stop_daemon(void)
 	notify_systemd("STOPPING=1");
 	pluto.stopping = true;
 	control_stop_listening();
+	crypto_workers_stop();		/* before the SAs their jobs are for go */
 	auto_start_end();		/* the auto=start conns not yet brought up */
 	ikev2_shutdown();
 	script_drain(SCRIPT_DRAIN_S);	/* the tunnels' down scripts */
@@ -489,7 +506,7 @@ int main(int argc, char **argv)
 	/* Before anything touches the kernel: another pluto in this network
 	 * namespace owns the same reqid range. */
 	raise_open_files_limit();
-	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_kernel(&d))
+	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_helpers(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
 	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))

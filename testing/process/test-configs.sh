@@ -21,7 +21,7 @@ done
 
 out=$("$BINDIR/ipsec" checkconfig --config "$configs/road-warrior-gateway.conf" 2>&1)
 expect_match "a keyword without effect is named with its line and why" \
-	"road-warrior-gateway\.conf:10: keyword 'nhelpers' has no effect here: " "$out"
+	"road-warrior-gateway\.conf:9: keyword 'virtual-private' has no effect here: " "$out"
 out=$("$BINDIR/ipsec" checkconfig --config "$configs/libreswan5.conf" 2>&1)
 expect_no_match "x- keywords are the user's: no notice" "x-site" "$out"
 tap_exit

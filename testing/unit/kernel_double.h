@@ -40,12 +40,12 @@ static struct {
 	/* when set, decides each offloaded add like a driver would */
 	int (*driver)(const struct kernel_sa *sa, struct kernel_err *e);
 	/* what happened */
-	struct double_sa sas[64];
+	struct double_sa sas[128];
 	size_t nsas;
 	int adds, dels, policies;
 	/* the policies held, one per selector and direction as the kernel
 	 * keeps them (a second add of one is EEXIST) */
-	struct kernel_policy pols[32];
+	struct kernel_policy pols[128];	/* 12 tunnels of both ends: test_ike_init_gate */
 	size_t npols;
 	int policy_updates;
 	int sa_updates;
@@ -308,8 +308,8 @@ static const struct kernel_ops double_ops = {
 static struct {
 	struct kernel_route_hop hop;
 	struct kernel_err refuse_add;	/* errnum set: add answers it */
-	struct kernel_route table[16];
-	bool ours[16];		/* added through the ops (pluto's protocol), not seeded by a test */
+	struct kernel_route table[32];	/* 12 tunnels of both ends: test_ike_init_gate */
+	bool ours[32];		/* added through the ops (pluto's protocol), not seeded by a test */
 	size_t n;
 	int adds, dels, lookups;
 } dbl_routes;
@@ -345,8 +345,10 @@ static int dr_add(const struct kernel_route *r, struct kernel_err *e)
 		e->errnum = EEXIST;
 		return -EEXIST;
 	}
-	if (dbl_routes.n == sizeof(dbl_routes.table) / sizeof(dbl_routes.table[0]))
+	if (dbl_routes.n == sizeof(dbl_routes.table) / sizeof(dbl_routes.table[0])) {
+		e->errnum = ENOSPC;
 		return -ENOSPC;
+	}
 	dbl_routes.ours[dbl_routes.n] = true;
 	dbl_routes.table[dbl_routes.n++] = *r;
 	return 0;

@@ -585,13 +585,13 @@ static void test_keyword_fates(void **state)
 	struct fixture *f = *state;
 	const char *base = "conn c\n\tleft=10.0.0.1\n\tright=10.0.0.2\n";
 	char text[512];
-	snprintf(text, sizeof(text), "config setup\n\tnhelpers=4\n\tlogtime=yes\n%s\tcompress=no\n"
+	snprintf(text, sizeof(text), "config setup\n\tseedbits=4\n\tlogtime=yes\n%s\tcompress=no\n"
 		 "\trequire-id-on-certificate=yes\n\tx-mine=anything\n\tx_also=1\n", base);
 	struct ipsec_conf *c = load(f, text);
 	if (c == NULL)
 		fail_msg("load failed:\n%s", f->d.text);
 	assert_int_equal(c->notes.count, 4);
-	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:2: keyword 'nhelpers' has no effect here: pluto computes on its event loop");
+	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:2: keyword 'seedbits' has no effect here: NSS seeds its own random generator");
 	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:7: keyword 'compress' has no effect here: IPComp is not supported");
 	assert_diag_line(&c->notes, &f->dir, "ipsec.conf:8: keyword 'require-id-on-certificate' has no effect here: the peer's ID is always checked against its certificate");
 	snprintf(text, sizeof(text), "%s\tcompress=yes\n", base);
@@ -600,6 +600,18 @@ static void test_keyword_fates(void **state)
 	expect_one_error(f, text, "ipsec.conf:4: keyword 'rightca': not supported: any CA the NSS database trusts is accepted; leftca= is not supported");
 	snprintf(text, sizeof(text), "%s\tnhelpers=2\n", base);
 	expect_one_error(f, text, "ipsec.conf:4: keyword 'nhelpers': not allowed in conn 'c' (it belongs in config setup)");
+	/* nhelpers= is pluto's own now (crypto_workers.h) */
+	c = load(f, "config setup\n\tnhelpers=0\n");
+	assert_non_null(c);
+	assert_int_equal(c->setup.nhelpers, 0);
+	assert_int_equal(c->notes.count, 0);
+	c = load(f, "config setup\n\tnhelpers=3\n");
+	assert_non_null(c);
+	assert_int_equal(c->setup.nhelpers, 3);
+	c = load(f, "config setup\n\tlogtime=yes\n");
+	assert_non_null(c);
+	assert_int_equal(c->setup.nhelpers, NHELPERS_PER_CPU);
+	assert_null(load(f, "config setup\n\tnhelpers=65\n"));
 	expect_one_error(f, "config setup\n\tmobike=no\n",
 			 "ipsec.conf:2: keyword 'mobike': not allowed in config setup (it belongs in a conn section)");
 }
