@@ -106,6 +106,7 @@ struct conn_config {
 	enum fragmentation fragmentation;
 	enum hw_offload hw_offload;
 	bool hw_offload_fallback;
+	uint32_t hw_offload_priority;	/* a full NIC table holds higher ones first */
 	/* a new field: compare it in conn_config_same (conn_config_diff.c) */
 };
 
@@ -121,6 +122,7 @@ enum ddos_mode {
 #define MAX_HALFOPEN_IKE_PER_PEER_DEFAULT 5
 #define HALFOPEN_IKE_TIMEOUT_DEFAULT 30
 #define KEEP_ALIVE_DEFAULT 20	/* libreswan's keep-alive= */
+#define OFFLOAD_INTERVAL_DEFAULT 60
 
 struct config_setup {
 	bool fips;
@@ -132,6 +134,7 @@ struct config_setup {
 	uint32_t max_halfopen_ike_per_peer;	/* ... from one address */
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
 	uint32_t keep_alive;			/* seconds between NAT keepalives */
+	uint32_t offload_interval;		/* seconds between samples of the SAs' bytes */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
 	char *nssdir;				/* when pluto is given no --nssdir */
 };

@@ -229,6 +229,7 @@ void config_setup_defaults(struct config_setup *setup)
 	setup->max_halfopen_ike_per_peer = MAX_HALFOPEN_IKE_PER_PEER_DEFAULT;
 	setup->halfopen_ike_timeout = HALFOPEN_IKE_TIMEOUT_DEFAULT;
 	setup->keep_alive = KEEP_ALIVE_DEFAULT;
+	setup->offload_interval = OFFLOAD_INTERVAL_DEFAULT;
 }
 
 static void build_setup(const struct checked_section *cs, struct config_setup *setup)

@@ -19,6 +19,7 @@
 #include "ike_crypto.h"
 #include "ike_dos.h"
 #include "ikev2.h"
+#include "offload_balance.h"
 #include "ipsecconf.h"
 #include "kernel.h"
 #include "kernel_caps.h"
@@ -444,6 +445,7 @@ static void stop_daemon(void)
 	notify_systemd("STOPPING=1");
 	pluto.stopping = true;
 	control_stop_listening();
+	offload_balance_stop();
 	ikev2_shutdown();
 	script_drain(SCRIPT_DRAIN_S);	/* the tunnels' down scripts */
 	updown_shutdown();		/* the routed conns' routes */
@@ -521,6 +523,7 @@ int main(int argc, char **argv)
 	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
+	offload_balance_start(pluto.base, pluto.conf->setup.offload_interval);
 	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))
 		fail(&d);
 

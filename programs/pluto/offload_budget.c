@@ -129,8 +129,9 @@ unsigned offload_budget_plan(struct budget_tunnel *t, size_t n, unsigned capacit
 		return 0;
 	}
 	unsigned slots = offload_budget_slots(capacity), held = count_held(t, n), moves = 0;
-	/* More than the table has room for: the weakest go to software at
-	 * their next rekey (the table itself would refuse them then). */
+	/* More than the table has room for (first come, first served
+	 * filled it): the weakest leave now, so that the tunnels it holds
+	 * can be rekeyed in it. */
 	while (held > slots) {
 		size_t w = weakest_held(t, order, n, true);
 		if (w == n)
@@ -138,6 +139,8 @@ unsigned offload_budget_plan(struct budget_tunnel *t, size_t n, unsigned capacit
 		if (w == n)
 			break;	/* all pinned */
 		t[w].want_hw = false;
+		t[w].move_now = t[w].offloaded;
+		moves += t[w].move_now;
 		held--;
 	}
 	/* Room left: the best waiting tunnels take it now. */

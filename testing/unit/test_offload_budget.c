@@ -273,16 +273,24 @@ static void test_free_room_goes_to_the_best_waiting(void **state)
 	assert_false(t[2].want_hw);
 }
 
-static void test_more_held_than_room_drops_the_weakest_at_its_rekey(void **state)
+static void test_more_held_than_room_moves_the_weakest_out_now(void **state)
 {
 	(void)state;
 	struct budget_tunnel t[4];
 	tunnels(t, 4, 4);	/* first come, first served filled the table */
 	t[0].rate = 10; t[1].rate = 30; t[2].rate = 20; t[3].rate = 40;
-	assert_int_equal(offload_budget_plan(t, 4, 8), 0);	/* no early rekey for it */
+	assert_int_equal(offload_budget_plan(t, 4, 8), 1);	/* room for a rekey again */
 	assert_false(t[0].want_hw);
-	assert_false(t[0].move_now);
+	assert_true(t[0].move_now);
 	assert_true(t[1].want_hw && t[2].want_hw && t[3].want_hw);
+	assert_false(t[1].move_now || t[2].move_now || t[3].move_now);
+	/* one that moved lately goes only when no settled one can */
+	tunnels(t, 4, 4);
+	t[0].since_move = 0;
+	t[1].rate = 5; t[2].rate = 6; t[3].rate = 7;
+	assert_int_equal(offload_budget_plan(t, 4, 8), 1);
+	assert_false(t[1].want_hw);	/* the weakest settled one, not t[0] */
+	assert_true(t[0].want_hw);
 }
 
 /* ---- capacity ---- */
@@ -323,7 +331,7 @@ int main(void)
 		cmocka_unit_test(test_priority_wins_over_traffic),
 		cmocka_unit_test(test_pinned_tunnels_count_and_stay),
 		cmocka_unit_test(test_free_room_goes_to_the_best_waiting),
-		cmocka_unit_test(test_more_held_than_room_drops_the_weakest_at_its_rekey),
+		cmocka_unit_test(test_more_held_than_room_moves_the_weakest_out_now),
 		cmocka_unit_test(test_capacity_is_learned_at_the_first_table_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
