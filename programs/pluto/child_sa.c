@@ -221,7 +221,8 @@ static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_
 	make_sa(ike, ch, inbound, keys, keys + ek, t->c, &sa);
 	/* where the offload budget has this tunnel's SAs go */
 	struct offload_policy scratch;
-	const struct offload_policy *pol = offload_balance_policy(t, child_sa_offload_policy(ike, t, ch), &scratch);
+	const struct offload_policy *pol =
+		offload_balance_policy(t, inbound ? &sa.dst : &sa.src, child_sa_offload_policy(ike, t, ch), &scratch);
 	struct sa_offload *got = &ch->offload[inbound ? 0 : 1];
 	int r = offload_install_sa(kernel, pol, &sa, got, notes);
 	explicit_bzero(&sa, sizeof(sa));

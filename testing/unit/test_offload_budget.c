@@ -266,11 +266,18 @@ static void test_free_room_goes_to_the_best_waiting(void **state)
 	(void)state;
 	struct budget_tunnel t[N];
 	tunnels(t, N, 1);
-	t[4].rate = 50; t[5].rate = 70;
+	t[4].rate = 5000; t[5].rate = 7000;
 	assert_int_equal(offload_budget_plan(t, N, 8), 2);	/* 3 slots, 1 held */
 	assert_true(t[5].want_hw && t[5].move_now);
 	assert_true(t[4].want_hw && t[4].move_now);
 	assert_false(t[2].want_hw);
+	/* idle ones take free room at their own rekeys, not by one now */
+	tunnels(t, N, 1);
+	t[4].rate = OFFLOAD_BUDGET_MIN_GAIN - 1;
+	assert_int_equal(offload_budget_plan(t, N, 8), 0);
+	t[3].priority = 1;	/* ... unless they have a priority */
+	assert_int_equal(offload_budget_plan(t, N, 8), 1);
+	assert_true(t[3].want_hw && t[3].move_now);
 }
 
 static void test_more_held_than_room_moves_the_weakest_out_now(void **state)
