@@ -332,11 +332,12 @@ void offload_balance_stop(void)
 
 /* ---- the decision at install ---- */
 
-/* A tunnel not ranked yet (new since the last sample), on a device of
- * known size with no room for its pair beside the one kept for rekeys. */
+/* A tunnel coming up (its first child: a rekey keeps to what it had),
+ * not ranked yet, on a device of known size with no room for its pair
+ * beside the one kept for rekeys. */
 static bool newcomer_without_room(const struct tunnel *t, const ip_address *local)
 {
-	if (t->budget.sampled || ndevices == 0)
+	if (t->budget.sampled || t->child.installed || ndevices == 0)
 		return false;
 	struct kernel_link link;
 	struct kernel_err e = {0};

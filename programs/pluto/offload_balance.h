@@ -40,9 +40,10 @@ void offload_balance_sample(double seconds);
 
 /* The policy for a new SA of tunnel t (whose local address is local),
  * whose conn asks for pol: pol itself, or a copy in scratch turned to
- * software with the reason, when the budget has t there, or when t is new
- * since the last sample and its device, of known size, has no room for
- * its pair beside the one kept free for rekeys (the next sample ranks it). */
+ * software with the reason, when the budget has t there, or when t is
+ * coming up (its first child), not ranked yet, and its device, of known
+ * size, has no room for its pair beside the one kept free for rekeys (the
+ * next sample ranks it). */
 const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
 						    const struct offload_policy *pol, struct offload_policy *scratch);
 
