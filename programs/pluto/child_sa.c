@@ -221,14 +221,20 @@ static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_
 	make_sa(ike, ch, inbound, keys, keys + ek, t->c, &sa);
 	/* where the offload budget has this tunnel's SAs go */
 	struct offload_policy scratch;
-	const struct offload_policy *pol =
-		offload_balance_policy(t, inbound ? &sa.dst : &sa.src, child_sa_offload_policy(ike, t, ch), &scratch);
+	struct kernel_link kept_from;
+	const struct offload_policy *pol = offload_balance_policy(t, inbound ? &sa.dst : &sa.src,
+								  child_sa_offload_policy(ike, t, ch), &scratch, &kept_from);
 	struct sa_offload *got = &ch->offload[inbound ? 0 : 1];
 	int r = offload_install_sa(kernel, pol, &sa, got, notes);
 	explicit_bzero(&sa, sizeof(sa));
-	if (r == 0)
-		offload_balance_installed(got);
-	return r;
+	if (r != 0)
+		return r;
+	if (kept_from.ifindex > 0 && got->ifindex == 0) {	/* the device it waits for */
+		got->ifindex = kept_from.ifindex;
+		snprintf(got->dev, sizeof(got->dev), "%s", kept_from.name);
+	}
+	offload_balance_installed(got);
+	return 0;
 }
 
 static void del_sa(const ip_address *dst, uint32_t spi)

@@ -335,21 +335,22 @@ void offload_balance_stop(void)
 /* A tunnel coming up (its first child: a rekey keeps to what it had),
  * not ranked yet, on a device of known size with no room for its pair
  * beside the one kept for rekeys. */
-static bool newcomer_without_room(const struct tunnel *t, const ip_address *local)
+static bool newcomer_without_room(const struct tunnel *t, const ip_address *local, struct kernel_link *link)
 {
 	if (t->budget.sampled || t->child.installed || ndevices == 0)
 		return false;
-	struct kernel_link link;
 	struct kernel_err e = {0};
-	if (kernel->link_for_address(local, &link, &e) != 0)
+	if (kernel->link_for_address(local, link, &e) != 0)
 		return false;
-	const struct device *d = device_find(link.ifindex);
+	const struct device *d = device_find(link->ifindex);
 	return d != NULL && d->capacity != 0 && !room_for_pair(d);
 }
 
 const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
-						    const struct offload_policy *pol, struct offload_policy *scratch)
+						    const struct offload_policy *pol, struct offload_policy *scratch,
+						    struct kernel_link *device)
 {
+	*device = (struct kernel_link){0};
 	if (pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
 		return pol;
 	const char *why;
@@ -357,7 +358,9 @@ const struct offload_policy *offload_balance_policy(const struct tunnel *t, cons
 	if (t->budget.to_software) {
 		snprintf(ranked, sizeof(ranked), "table full, rank %u of %u", t->budget.rank, t->budget.slots);
 		why = ranked;
-	} else if (newcomer_without_room(t, local)) {
+		device->ifindex = t->budget.ifindex;
+		snprintf(device->name, sizeof(device->name), "%s", t->budget.dev);
+	} else if (newcomer_without_room(t, local, device)) {
 		why = "table full, not ranked yet";
 	} else {
 		return pol;

@@ -43,9 +43,11 @@ void offload_balance_sample(double seconds);
  * software with the reason, when the budget has t there, or when t is
  * coming up (its first child), not ranked yet, and its device, of known
  * size, has no room for its pair beside the one kept free for rekeys (the
- * next sample ranks it). */
+ * next sample ranks it). *device is then the device the SA is kept from
+ * (its SA records it, so the tunnel is ranked there), else zeroed. */
 const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
-						    const struct offload_policy *pol, struct offload_policy *scratch);
+						    const struct offload_policy *pol, struct offload_policy *scratch,
+						    struct kernel_link *device);
 
 /* An SA was installed as o says: counted on its device until the next
  * sample, and the device's size learned when o says its table was full. */

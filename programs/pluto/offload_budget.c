@@ -139,9 +139,9 @@ unsigned offload_budget_plan(struct budget_tunnel *t, size_t n, unsigned capacit
 	 * filled it): the weakest leave now, so that the tunnels it holds
 	 * can be rekeyed in it. */
 	while (held > slots) {
-		size_t w = weakest_held(t, order, n, true);
-		if (w == n)
-			w = weakest_held(t, order, n, false);
+		/* the table's room is not a matter of hysteresis: the lowest
+		 * ranked goes, however lately it moved */
+		size_t w = weakest_held(t, order, n, false);
 		if (w == n)
 			break;	/* all pinned */
 		t[w].want_hw = false;

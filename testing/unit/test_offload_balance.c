@@ -221,6 +221,10 @@ static void test_a_newcomer_to_a_table_without_room_starts_in_software(void **st
 	assert_int_equal(t->child.offload[0].state, SA_OFFLOAD_SOFTWARE);
 	assert_string_equal(t->child.offload[0].why, "table full, not ranked yet");
 	assert_int_equal(t->child.offload[1].state, SA_OFFLOAD_SOFTWARE);
+	/* it waits for eth0: the next sample ranks it there */
+	assert_int_equal(t->child.offload[0].ifindex, 7);
+	offload_balance_sample(1);
+	assert_int_not_equal(t->budget.rank, 0);
 	ipsecconf_free(conf);
 }
 

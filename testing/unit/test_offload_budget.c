@@ -291,13 +291,17 @@ static void test_more_held_than_room_moves_the_weakest_out_now(void **state)
 	assert_true(t[0].move_now);
 	assert_true(t[1].want_hw && t[2].want_hw && t[3].want_hw);
 	assert_false(t[1].move_now || t[2].move_now || t[3].move_now);
-	/* one that moved lately goes only when no settled one can */
+	/* the lowest ranked goes however lately it moved, never a higher
+	 * ranked one that happens to be settled (the VM run moved a priority
+	 * conn out so, when the others had just come up) */
 	tunnels(t, 4, 4);
 	t[0].since_move = 0;
-	t[1].rate = 5; t[2].rate = 6; t[3].rate = 7;
+	t[1].since_move = t[2].since_move = 0;
+	t[3].priority = 10;
+	t[1].rate = 5; t[2].rate = 6;
 	assert_int_equal(offload_budget_plan(t, 4, 8), 1);
-	assert_false(t[1].want_hw);	/* the weakest settled one, not t[0] */
-	assert_true(t[0].want_hw);
+	assert_false(t[0].want_hw);
+	assert_true(t[3].want_hw);
 }
 
 /* ---- capacity ---- */
