@@ -39,10 +39,8 @@ static void sip_block(struct sip *s, uint64_t m)
 
 static uint64_t le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
 static void make_key(void)
@@ -63,7 +61,10 @@ void hash_set_key(const uint8_t k[16])
 	keyed = true;
 }
 
-/* A byte stream fed in pieces, eight bytes at a time. */
+/* A byte stream fed in pieces, eight bytes at a time: a piece's bytes
+ * complete the block held from the piece before, then go a whole block
+ * at a time (every received datagram is hashed: no per-byte loop), and
+ * what is left of them waits for the next piece or the end. */
 struct sip_stream {
 	struct sip s;
 	uint8_t tail[8];
@@ -83,14 +84,21 @@ static void stream_init(struct sip_stream *st, const uint64_t k[2])
 static void stream_feed(struct sip_stream *st, const uint8_t *p, size_t n)
 {
 	st->total += n;
-	while (n > 0) {
-		st->tail[st->tail_len++] = *p++;
-		n--;
-		if (st->tail_len == 8) {
-			sip_block(&st->s, le64(st->tail));
-			st->tail_len = 0;
-		}
+	if (st->tail_len > 0) {
+		size_t fill = 8 - st->tail_len < n ? 8 - st->tail_len : n;
+		memcpy(st->tail + st->tail_len, p, fill);
+		st->tail_len += fill;
+		p += fill;
+		n -= fill;
+		if (st->tail_len < 8)
+			return;
+		sip_block(&st->s, le64(st->tail));
+		st->tail_len = 0;
 	}
+	for (; n >= 8; p += 8, n -= 8)
+		sip_block(&st->s, le64(p));
+	memcpy(st->tail, p, n);
+	st->tail_len = n;
 }
 
 static uint64_t stream_end(struct sip_stream *st)

@@ -33,10 +33,38 @@ static SECItem *dn_der(const char *text)
 	return der;
 }
 
+/* NSS's text for name, when that text names it and no other DN: NSS
+ * shortens a value whose text runs past 128 octets to its first ones and
+ * "...", so two DNs that differ only after that would read as one id
+ * (and one of them could be configured as the other's rightid=). The
+ * text must parse back to a name equal to the one received (NSS compares
+ * string values across string types, as the DER it makes of text may
+ * pick other types than the peer's). */
+static char *exact_text(CERTName *name)
+{
+	char *ascii = CERT_NameToAscii(name);
+	CERTName *back = ascii != NULL ? CERT_AsciiToName(ascii) : NULL;
+	bool same = back != NULL && CERT_CompareName(name, back) == SECEqual;
+	if (back != NULL)
+		CERT_DestroyName(back);
+	if (!same && ascii != NULL) {
+		PORT_Free(ascii);
+		ascii = NULL;
+	}
+	return ascii;
+}
+
 bool id_dn_text(const uint8_t *der, size_t len, char *text, size_t cap)
 {
 	SECItem item = { siBuffer, (unsigned char *)der, (unsigned)len };
-	char *ascii = CERT_DerNameToAscii(&item);
+	PLArenaPool *arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	if (arena == NULL)
+		return false;
+	CERTName name;
+	memset(&name, 0, sizeof(name));
+	char *ascii = SEC_QuickDERDecodeItem(arena, &name, SEC_ASN1_GET(CERT_NameTemplate), &item) == SECSuccess
+			      ? exact_text(&name) : NULL;
+	PORT_FreeArena(arena, PR_FALSE);
 	if (ascii == NULL)
 		return false;
 	int w = snprintf(text, cap, "%s", ascii);

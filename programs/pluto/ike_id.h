@@ -18,7 +18,8 @@ bool id_to_wire(const char *text, uint8_t *body, size_t cap, size_t *len);
 #define IKE_DN_DER_MAX 1024
 
 /* NSS's RFC 4514 text of a DN's DER, into text; false when the DER is
- * no Name, the Name is empty, or the text does not fit. */
+ * no Name, the Name is empty, the text does not fit, or the text does
+ * not name exactly this DN (NSS shortens long values to "..."). */
 bool id_dn_text(const uint8_t *der, size_t len, char *text, size_t cap);
 
 /* text as it is compared with IDs from the wire: a DN in NSS's RFC 4514

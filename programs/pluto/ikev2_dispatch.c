@@ -39,23 +39,27 @@ struct transition {
 	bool response;		/* an answer to our request, or the peer's request */
 	uint32_t required;	/* payloads the message must carry (P bits) */
 	ikev2_handler *handler;
+	/* For a response: true when it answers an earlier request of ours
+	 * rather than the one outstanding (it is dropped, and ours is still
+	 * retransmitted); NULL when the message ID tells. */
+	ikev2_stale_fn *stale;
 };
 
 /* Tried in order: the first whose state, exchange, direction and
  * payloads all fit takes the message. */
 static const struct transition transitions[] = {
-	{ IKE_NONE, IKE_SA_INIT, false, P(PT_SA) | P(PT_KE) | P(PT_NONCE), ikev2_init_request },
-	{ IKE_I_INIT_SENT, IKE_SA_INIT, true, P(PT_SA) | P(PT_KE) | P(PT_NONCE), ikev2_init_response },
-	{ IKE_I_INIT_SENT, IKE_SA_INIT, true, P(PT_NOTIFY), ikev2_init_response_notify },
-	{ IKE_R_INIT_SENT, IKE_AUTH, false, P(PT_IDi) | P(PT_AUTH), ikev2_auth_request },
-	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_IDr) | P(PT_AUTH), ikev2_auth_response },
-	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_NOTIFY), ikev2_auth_response_notify },
-	{ IKE_ESTABLISHED, INFORMATIONAL, false, 0, ikev2_informational_request },
-	{ IKE_ESTABLISHED, CREATE_CHILD_SA, false, 0, ikev2_create_child_request },
-	{ IKE_ESTABLISHED, CREATE_CHILD_SA, true, 0, ikev2_create_child_response },
-	{ IKE_ESTABLISHED, INFORMATIONAL, true, 0, ikev2_informational_response },
-	{ IKE_DELETING, INFORMATIONAL, false, 0, ikev2_informational_request },
-	{ IKE_DELETING, INFORMATIONAL, true, 0, ikev2_delete_response },
+	{ IKE_NONE, IKE_SA_INIT, false, P(PT_SA) | P(PT_KE) | P(PT_NONCE), ikev2_init_request, NULL },
+	{ IKE_I_INIT_SENT, IKE_SA_INIT, true, P(PT_SA) | P(PT_KE) | P(PT_NONCE), ikev2_init_response, NULL },
+	{ IKE_I_INIT_SENT, IKE_SA_INIT, true, P(PT_NOTIFY), ikev2_init_response_notify, ikev2_init_response_stale },
+	{ IKE_R_INIT_SENT, IKE_AUTH, false, P(PT_IDi) | P(PT_AUTH), ikev2_auth_request, NULL },
+	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_IDr) | P(PT_AUTH), ikev2_auth_response, NULL },
+	{ IKE_I_AUTH_SENT, IKE_AUTH, true, P(PT_NOTIFY), ikev2_auth_response_notify, NULL },
+	{ IKE_ESTABLISHED, INFORMATIONAL, false, 0, ikev2_informational_request, NULL },
+	{ IKE_ESTABLISHED, CREATE_CHILD_SA, false, 0, ikev2_create_child_request, NULL },
+	{ IKE_ESTABLISHED, CREATE_CHILD_SA, true, 0, ikev2_create_child_response, NULL },
+	{ IKE_ESTABLISHED, INFORMATIONAL, true, 0, ikev2_informational_response, NULL },
+	{ IKE_DELETING, INFORMATIONAL, false, 0, ikev2_informational_request, NULL },
+	{ IKE_DELETING, INFORMATIONAL, true, 0, ikev2_delete_response, NULL },
 };
 
 static const uint8_t zero_spi[IKEV2_SPI_LEN];
@@ -182,6 +186,8 @@ static void handle_open(struct ike_sa *ike, struct ikev2_rx *rx)
 		return;
 	}
 	if (refuse_unknown_critical(ike, rx))
+		return;
+	if (t->response && t->stale != NULL && t->stale(ike, rx))
 		return;
 	if (t->response) {
 		/* Answered: our request is done with, whatever the answer says. */

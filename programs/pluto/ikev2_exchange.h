@@ -38,6 +38,8 @@ struct ikev2_rx {
 };
 
 typedef void ikev2_handler(struct ike_sa *ike, struct ikev2_rx *rx);
+/* Whether a response answers an earlier request than the outstanding one. */
+typedef bool ikev2_stale_fn(const struct ike_sa *ike, const struct ikev2_rx *rx);
 
 /* ---- ikev2_send.c ---- */
 
@@ -107,6 +109,7 @@ void ikev2_request_timed_out(struct ike_sa *ike);
 void ikev2_init_request(struct ike_sa *none, struct ikev2_rx *rx);
 void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_init_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);
+ikev2_stale_fn ikev2_init_response_stale;
 void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx);
 void ikev2_auth_response_notify(struct ike_sa *ike, struct ikev2_rx *rx);

@@ -294,9 +294,13 @@ static struct tunnel *established(struct ike_sa *ike, unsigned pair)
 	return t;
 }
 
+/* INITIAL_CONTACT speaks for the pair of authenticated identities (RFC
+ * 7296 2.4): the peer's, and ours. A peer with tunnels to two of our
+ * addresses, each its own ID, has two such pairs. */
 static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
 {
-	return address_eq(&a->ends.remote, &b->ends.remote) && id_eq(a->ends.remote_id, b->ends.remote_id);
+	return address_eq(&a->ends.remote, &b->ends.remote) && id_eq(a->ends.remote_id, b->ends.remote_id) &&
+	       id_eq(a->ends.local_id, b->ends.local_id);
 }
 
 /* Whether old was established before ike began (its IKE_SA_INIT came

@@ -328,6 +328,23 @@ static bool retry_with_group(struct ike_sa *ike, const struct ikev2_notify *n)
 	return true;
 }
 
+/* Every IKE_SA_INIT request of ours has message ID 0, so an answer to a
+ * retransmission of the request before (the responder answers each copy)
+ * can come after we sent the next one. An INVALID_KE_PAYLOAD asking for
+ * the group our outstanding request already carries is such an answer:
+ * following it would end a negotiation that is going well. */
+bool ikev2_init_response_stale(const struct ike_sa *ike, const struct ikev2_rx *rx)
+{
+	struct ikev2_notify n;
+	if (ikev2_error_notify(&rx->m, &n) == NULL || n.type != N_INVALID_KE_PAYLOAD || n.data_len != 2 ||
+	    (uint16_t)(n.data[0] << 8 | n.data[1]) != ike->dh_group || ike->init_retries == 0)
+		return false;
+	llog_limited(&init_lines, LL_INFO,
+		     "\"%s\" #%u: ignored an INVALID_KE_PAYLOAD asking for %s, which the IKE_SA_INIT request now under way carries: it answers an earlier copy",
+		     ike->log.name, ike->serial, dh_name(ike->dh_group));
+	return true;
+}
+
 /* The responder is busy and wants its cookie back (2.6). */
 static bool retry_with_cookie(struct ike_sa *ike, const struct ikev2_notify *n)
 {

@@ -88,23 +88,47 @@ static const struct buf *lower_nonce(const struct buf *a, const struct buf *b)
 
 static void arm_ike_timer(struct ike_sa *ike);
 
+/* Whether a tunnel of conn c on ike has, or had, a child. */
+static bool conn_ever_up_on(const struct ike_sa *ike, const struct connection *c)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		const struct tunnel *t = &ike->tunnels[k];
+		if (t->c == c && (t->ever_up || t->child.installed))
+			return true;
+	}
+	return false;
+}
+
+/* Every tunnel of conn c on ike that carries no child leaves it: none of
+ * them is asked for over ike any more. */
+static void conn_leaves(struct ike_sa *ike, const struct connection *c)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (t->c == c && !t->child.installed) {
+			t->left = true;
+			t->want_rekey = false;
+			t->retry_at = 0;
+		}
+	}
+}
+
 /* Tunnel t's child could not be made anew over the IKE SA. When no other
  * tunnel of the IKE SA is up, the tunnel is lost and a conn kept up
  * starts over whole; otherwise the others go on, and a conn kept up asks
  * for this one again later (ipsec auto --up does at once). */
 static void no_new_child(struct ike_sa *ike, struct tunnel *t, const char *why)
 {
-	if (t->c != ike->c && !t->ever_up) {
+	if (t->c != ike->c && !conn_ever_up_on(ike, t->c)) {
 		/* The peer does not share its IKE SA among conns (strongSwan's
-		 * of another connection, say): the conn negotiates its own. */
+		 * of another connection, say): the conn negotiates its own, once
+		 * for all its pairs, none of which is asked for over ike. */
 		child_log(ike, t, &t->child, LL_INFO, "the peer would not make the IPsec SA over IKE SA #%u of \"%s\" (%s); negotiating an IKE SA of its own",
 			  ike->serial, ike->c->config->name, why);
 		unsigned whack = ike->log.whack;	/* it follows the new IKE SA instead */
 		ike->log.whack = 0;
-		t->left = true;
-		t->want_rekey = false;
-		t->retry_at = 0;
 		struct connection *c = t->c;
+		conn_leaves(ike, c);
 		ikev2_send_next(ike);
 		if (!c->unloaded)
 			ikev2_initiate_alone(c, whack);
@@ -903,14 +927,37 @@ static bool tunnel_free(const struct ike_sa *ike, const struct tunnel *t)
 	return !busy;
 }
 
-/* Tunnel pair of conn c on ike: the one it has (that left, maybe), else a
- * new one, which joins it; NULL when ike has no room for it. */
+/* Whether t is of a conn deleted or replaced since it joined ike, and
+ * holds nothing: no child, none retiring, no exchange for one. Such a
+ * tunnel is never asked for again (new_child_request passes it by). */
+static bool tunnel_of_gone_conn(const struct ike_sa *ike, const struct tunnel *t)
+{
+	bool busy = t->child.installed || (ike->rekey != NULL && ike->rekey->t == t);
+	for (size_t i = 0; i < CHILD_RETIRING_MAX; i++)
+		busy |= t->retiring[i].serial != 0;
+	return t->c != ike->c && t->c->unloaded && !busy;
+}
+
+/* Tunnel pair of conn c on ike: the one it has (that left, maybe), else
+ * the place of one of a gone conn, else a new one, which joins it; NULL
+ * when ike has no room for it. */
 static struct tunnel *join_tunnel(struct ike_sa *ike, struct connection *c, const struct ends *ends, unsigned pair)
 {
 	for (unsigned k = 0; k < ike->ntunnels; k++) {
 		struct tunnel *t = &ike->tunnels[k];
 		if (t->c == c && t->pair == pair) {
 			t->left = false;
+			return t;
+		}
+	}
+	/* A conn replaced again and again would otherwise fill the IKE SA
+	 * with the dead tunnels of its old selves. */
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		struct tunnel *t = &ike->tunnels[k];
+		if (tunnel_of_gone_conn(ike, t)) {
+			conn_unref(t->c);
+			*t = (struct tunnel){ .c = conn_ref(c), .ends = *ends, .pair = pair };
+			t->child.reqid = ikev2_free_reqid(ike->serial + k);
 			return t;
 		}
 	}
@@ -929,14 +976,14 @@ static struct tunnel *join_tunnel(struct ike_sa *ike, struct connection *c, cons
 bool ikev2_join_ike_sa(struct ike_sa *ike, struct connection *c, unsigned whack)
 {
 	unsigned n = ends_npairs(&c->ends);
-	if (ike->ntunnels + n > IKE_TUNNELS_MAX)
-		return false;
 	struct ends ends = c->ends;
 	snprintf(ends.remote_id, sizeof(ends.remote_id), "%s", ike->ends.remote_id);	/* as authenticated */
 	for (unsigned k = 0; k < n; k++) {
 		struct tunnel *t = join_tunnel(ike, c, &ends, k);
-		if (t == NULL)
+		if (t == NULL) {
+			conn_leaves(ike, c);	/* the pairs that found room wait for nothing */
 			return false;
+		}
 		t->want_rekey = !t->child.installed && !ikev2_rekeying_tunnel(ike, t);
 		t->retry_at = 0;
 	}

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "abspath.h"
+#include "auto_start.h"
 #include "commands.h"
 #include "connections.h"
 #include "control.h"
@@ -304,47 +305,6 @@ static bool load_auto_conns(struct diag *d)
 	return listening;
 }
 
-/* Once pluto is up: the auto=start conns that loaded, in file order, one
- * for each pass of the event loop rather than all in one go. Each
- * initiation computes a DH key share; with a thousand conns, the answers
- * to the first requests would otherwise wait, unread, until the last
- * share was made, and be retransmitted meanwhile. Each is found by name
- * when its turn comes: one deleted meanwhile is skipped. */
-static struct {
-	struct event *ev;
-	size_t next;	/* in pluto.conf, which stays until pluto ends */
-} starting;
-
-static void start_next_auto_conn(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd; (void)what; (void)arg;
-	while (starting.next < pluto.conf->nconns) {
-		const struct conn_config *cfg = &pluto.conf->conns[starting.next++];
-		struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
-		if (c != NULL) {
-			ikev2_initiate(c, 0);
-			static const struct timeval now = { 0, 0 };
-			evtimer_add(starting.ev, &now);
-			return;
-		}
-	}
-}
-
-static void start_auto_conns(void)
-{
-	starting.next = 0;
-	starting.ev = evtimer_new(pluto.base, start_next_auto_conn, NULL);
-	if (starting.ev != NULL)
-		start_next_auto_conn(-1, 0, NULL);
-	else	/* out of memory: all at once, then */
-		for (size_t i = 0; i < pluto.conf->nconns; i++) {
-			const struct conn_config *cfg = &pluto.conf->conns[i];
-			struct connection *c = cfg->auto_mode == AUTO_START ? conn_find(cfg->name) : NULL;
-			if (c != NULL)
-				ikev2_initiate(c, 0);
-		}
-}
-
 /* The keyword whose limit an SA reached. */
 static const char *expiry_limit(enum kernel_expiry e)
 {
@@ -446,6 +406,7 @@ static void stop_daemon(void)
 	pluto.stopping = true;
 	control_stop_listening();
 	offload_balance_stop();
+	auto_start_end();		/* the auto=start conns not yet brought up */
 	ikev2_shutdown();
 	script_drain(SCRIPT_DRAIN_S);	/* the tunnels' down scripts */
 	updown_shutdown();		/* the routed conns' routes */
@@ -529,7 +490,7 @@ int main(int argc, char **argv)
 
 	llog(LL_INFO, "pluto %s started (pid %ld), listening on %s/pluto.ctl", SWAN_VERSION, (long)getpid(),
 	     pluto.rundir);
-	start_auto_conns();
+	auto_start_begin();
 	report_ready(&d);
 	char ready[64];
 	snprintf(ready, sizeof(ready), "READY=1\nMAINPID=%ld", (long)getpid());
@@ -538,8 +499,6 @@ int main(int argc, char **argv)
 	event_base_dispatch(pluto.base);
 
 	stop_daemon();
-	if (starting.ev != NULL)
-		event_free(starting.ev);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);

@@ -6,15 +6,9 @@
 # sd_notify READY=1 a systemd unit of Type=notify waits for.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/netns.sh"
-own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
-BINDIR=${BINDIR:-$here/../../build/bin}
-ipsec=$BINDIR/ipsec
+. "$here/../lib/pluto_test.sh"
+pluto_test cmds "$@"
 version=$(cat "$here/../../VERSION")
-tmp=$(mktemp -d /tmp/pluto-cmds.XXXXXX)
-run=$tmp/run
-trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # --- no pluto needed ---
 expect_rc "ipsec version prints VERSION" 0 "^swan-offload $version " "$ipsec" version

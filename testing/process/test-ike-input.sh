@@ -4,13 +4,8 @@
 # pluto keeps running.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/netns.sh"
-own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
-BINDIR=${BINDIR:-$here/../../build/bin}
-tmp=$(mktemp -d /tmp/pluto-ike.XXXXXX)
-run=$tmp/run
-trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$here/../lib/pluto_test.sh"
+pluto_test ike "$@"
 
 cat > "$tmp/ipsec.conf" <<'CONF'
 conn t

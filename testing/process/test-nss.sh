@@ -9,14 +9,8 @@
 # (libnss3-tools) and openssl (a certificate to import); no kernel ESP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/netns.sh"
-own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
-BINDIR=${BINDIR:-$here/../../build/bin}
-ipsec=$BINDIR/ipsec
-tmp=$(mktemp -d /tmp/pluto-nss.XXXXXX)
-run=$tmp/run
-trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$here/../lib/pluto_test.sh"
+pluto_test nss "$@"
 db=$tmp/var/lib/ipsec/nss
 
 for tool in certutil pk12util openssl; do

@@ -4,14 +4,8 @@
 # BINDIR names the built programs (make check-process sets it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/netns.sh"
-own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
-BINDIR=${BINDIR:-$here/../../build/bin}
-ipsec=$BINDIR/ipsec
-tmp=$(mktemp -d /tmp/pluto-test.XXXXXX)
-run=$tmp/run
-trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$here/../lib/pluto_test.sh"
+pluto_test test "$@"
 
 cat > "$tmp/ipsec.conf" <<'CONF'
 config setup

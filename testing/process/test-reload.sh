@@ -8,15 +8,9 @@
 # a reload taking an up tunnel's SAs out of the kernel.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/netns.sh"
-own_netns "$@" || echo "# in this host's network namespace: a network namespace of its own needs root, ip and unshare -n"
-BINDIR=${BINDIR:-$here/../../build/bin}
-ipsec=$BINDIR/ipsec
-tmp=$(mktemp -d /tmp/pluto-reload.XXXXXX)
-run=$tmp/run
+. "$here/../lib/pluto_test.sh"
+pluto_test reload "$@"
 ctl=(--rundir "$run")
-trap 'pkill -F "$run/pluto.pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # conf [CHANGE_ESP] [GONE] [FRESH] [BAD]: writes ipsec.conf. "stay" moves
 # down a line each time a conn is put before it, which is no change.

@@ -19,11 +19,12 @@
 #      reached it); west keeps only the 33 foreign SAs;
 #   c  whack --status shows the failure, its diagnostic and the next attempt;
 #   d  once three foreign SAs are deleted, the planned attempt (30 s after
-#      the failure) brings the tunnel up by itself: both SAs crypto-offloaded
+#      the failure, or on a machine so slow that the next one failed too,
+#      60 s after that) brings the tunnel up by itself: both SAs crypto-offloaded
 #      to the port, strongSwan's child INSTALLED with the same SPIs, ping
 #      through it, trafficstatus offload=crypto(nsim0), and --status no
 #      longer shows a failure;
-#   e  exactly two attempts: the one at load and the planned one.
+#   e  no attempt but the one at load and the planned ones.
 # Why: a user who starts pluto while the NIC is busy must not have to come
 # back and type --up, and the peer must not pile up SAs meanwhile.
 . "$(dirname "$0")/lib.sh"
@@ -84,22 +85,39 @@ check "b: west holds only the 33 foreign SAs" esp_is west 33
 # c. --status keeps the failure.
 st=$(whack west --status)
 echo "$st" | _sw_comment
-check "c: --status shows the failure, its ENOSPC diagnostic and the next attempt" grep -qE \
-	"^\"t\":   1 failed attempt in a row, the last [0-9]+ s ago: hw_offload: $NSIM_DEV refused .*\\(ENOSPC\\); hint: the SA table of $NSIM_DEV is full.*; next attempt in [0-9]+ s\$" <<<"$st"
+# (On a slow machine the planned attempt may be under way already: then
+# there is no next one to show yet.)
+failure_shown() {
+	local failure="^\"t\":   [0-9]+ failed attempts? in a row, the last [0-9]+ s ago: hw_offload: $NSIM_DEV refused .*\\(ENOSPC\\); hint: the SA table of $NSIM_DEV is full.*"
+	grep -qE "$failure" <<<"$1" || return 1
+	grep -qE '^"t": .*; IKE SA: none;' <<<"$1" || return 0
+	grep -qE "$failure; next attempt in [0-9]+ s\$" <<<"$1"
+}
+check "c: --status shows the failure, its ENOSPC diagnostic and the next attempt" failure_shown "$st"
 
 # d. Room in the table; then no user action, only the planned attempt.
 printf 'xfrm state delete src 192.0.2.1 dst 192.0.2.9 proto esp spi %s\n' 0x5001 0x5002 0x5003 |
 	must ip -n "$(ns_name west)" -batch -
-check "d: three foreign SAs deleted: room for two" grep -q "^SA count=30 " <<<"$(nsim_ipsec "$NSIM_ID")"
+# Counted by SPI: the planned attempt may be installing t's pair already.
+foreign_sas() { grep -cE "spi=0x0000(50[01][0-9a-f]|502[01]) " <<<"$(nsim_ipsec "$NSIM_ID")"; }
+check "d: three foreign SAs deleted: room for two" test "$(foreign_sas)" -eq 30
 up() { grep -q "\"t\" #[0-9]*: IPsec SA established" "$log"; }
-check "d: the planned attempt brings t up by itself" wait_for 60 "the planned attempt" up
+# Steps a to c take a few seconds; on a very busy machine they may take
+# more than 30 s, and the planned attempt then meets the full table too
+# and plans the next one in 60 s: so up to 60 s, and what is checked is
+# that the attempt that succeeded is the one planned after the last failure.
+check "d: the planned attempt brings t up by itself" wait_for 70 "the planned attempt" up
 sed -n '/"t"/p' "$log" | _sw_comment
-check "d: it is the planned retry" grep -q "\"t\": trying again after 1 failed attempt" "$log"
-# The log's time of day (HH:MM:SS.frac, the third field) of the first line matching RE.
-log_time() { awk -v re="$1" '$0 ~ re { split($3, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3]; exit }' "$log"; }
-gap=$(awk -v a="$(log_time '"t" #[0-9]+: next attempt in 30 s')" -v b="$(log_time '"t": trying again')" \
+failures=$(grep -c "\"t\" #[0-9]*: next attempt in [0-9]* s" "$log")
+check "d: it is the planned retry (after $failures failed attempts)" \
+	grep -qE "\"t\": trying again after $failures failed attempts?\$" "$log"
+# The log's time of day (HH:MM:SS.frac, the third field) of the last line matching RE.
+log_time() { awk -v re="$1" '$0 ~ re { split($3, t, ":"); at = t[1] * 3600 + t[2] * 60 + t[3] } END { print at }' "$log"; }
+planned=$(sed -n 's/.*"t" #[0-9]*: next attempt in \([0-9]*\) s$/\1/p' "$log" | tail -n 1)
+gap=$(awk -v a="$(log_time '"t" #[0-9]+: next attempt in')" -v b="$(log_time '"t": trying again')" \
 	'BEGIN { g = b - a; if (g < 0) g += 86400; printf "%.1f", g }')
-check "d: 30 s after the failure, as planned (${gap} s)" awk -v g="$gap" 'BEGIN { exit !(g >= 29.5 && g <= 32) }'
+check "d: ${planned:-?} s after the last failure, as planned (${gap} s)" \
+	awk -v g="$gap" -v p="${planned:-0}" 'BEGIN { exit !(p > 0 && g >= p - 0.5 && g <= p + 2) }'
 check "d: established crypto-offloaded to $NSIM_DEV, without ESN" \
 	grep -q "\"t\" #[0-9]*: IPsec SA established tunnel mode {.* xfrm=AES_GCM_16_128 esn=no offload=crypto($NSIM_DEV)}" "$log"
 check "d: west holds the 30 foreign SAs and t's two" wait_for 10 "west's SAs" esp_is west 32
@@ -132,5 +150,6 @@ st=$(whack west --status)
 echo "$st" | _sw_comment
 check "d: --status no longer shows a failure" bash -c '! grep -q "failed attempt" <<<"$1"' _ "$st"
 
-# e. Two attempts: at load, and the planned one.
-check "e: exactly two attempts (got $(attempts))" test "$(attempts)" -eq 2
+# e. The attempt at load and the planned ones, nothing else.
+check "e: $((failures + 1)) attempts: at load and one after each failure (got $(attempts))" \
+	test "$(attempts)" -eq $((failures + 1))

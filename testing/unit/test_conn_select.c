@@ -512,7 +512,10 @@ static const char shared_conf[] =
 	"conn west-b\n"
 	"\tleft=" WEST "\n\tleftsubnet=10.1.2.0/24\n\tright=" EAST "\n\trightsubnet=10.2.2.0/24\n\tauthby=secret\n\tauto=start\n"
 	"conn west-c\n"
-	"\tleft=" WEST "\n\tleftsubnet=10.1.3.0/24\n\tright=" EAST "\n\trightsubnet=10.2.3.0/24\n\tauthby=secret\n\tauto=add\n";
+	"\tleft=" WEST "\n\tleftsubnet=10.1.3.0/24\n\tright=" EAST "\n\trightsubnet=10.2.3.0/24\n\tauthby=secret\n\tauto=add\n"
+	"conn west-f\n"
+	"\tleft=" WEST "\n\tleftsubnet=10.1.6.0/24,10.1.7.0/24\n\tright=" EAST "\n\trightsubnet=10.2.6.0/24\n"
+	"\tauthby=secret\n\tauto=add\n";
 static const char shared_secrets[] =
 	WEST " " EAST " : PSK \"the key of the two hosts\"\n"
 	"192.0.2.2 @stranger : PSK \"the key of a stranger\"\n";
@@ -626,6 +629,35 @@ static void test_a_conn_with_another_authby_does_not_join(void **state)
 	assert_int_equal(kept_lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
 	assert_null(tunnel_of(e, "east-e"));
 	assert_int_equal(e->ntunnels, 1);
+}
+
+/* f has two pairs of subnets and east has no conn for either: the peer
+ * refusing f's first pair over a's IKE SA makes f negotiate an IKE SA of
+ * its own, once; its other pair is not asked for over a's IKE SA too, nor
+ * does its refusal start yet another IKE SA for f. */
+static void test_a_refused_join_of_several_pairs_makes_one_ike_sa(void **state)
+{
+	(void)state;
+	up("west-a");
+	struct ike_sa *w = harness_sa("west-a", true);
+	assert_non_null(w);
+	ikev2_initiate(conn_find("west-f"), 0);
+	assert_int_equal(wire_pump(2), 2);	/* the first pair's request, refused */
+	assert_int_equal(lines_with("\"west-f\": the peer would not make the IPsec SA over IKE SA #"), 1);
+	assert_int_equal(w->ntunnels, 3);
+	for (unsigned k = 1; k < w->ntunnels; k++) {
+		const struct tunnel *t = &w->tunnels[k];
+		assert_string_equal(t->c->config->name, "west-f");
+		assert_true(t->left && !t->want_rekey && !t->child.installed && !ikev2_rekeying_tunnel(w, t));
+	}
+	assert_ptr_not_equal(ike_sa_carrying("west-f", 0), w);
+	/* (f's own IKE SA, landing on east's a, then replaces a's there) */
+	wire_pump(32);
+	assert_int_equal(lines_with("answering TS_UNACCEPTABLE"), 1);	/* one request of f's over a's */
+	size_t initiated = 0;
+	for (size_t i = 0; i < nlogged; i++)
+		initiated += strstr(logged[i], "\"west-f\" #") != NULL && strstr(logged[i], "initiating IKEv2") != NULL;
+	assert_int_equal(initiated, 1);
 }
 
 /* An IKE SA carries at most IKE_TUNNELS_MAX tunnels: with east's full,
@@ -768,6 +800,55 @@ static void test_the_joined_child_is_rekeyed(void **state)
 	assert_int_equal(dbl.nsas, 8);
 }
 
+/* Conn name loaded again from the config (whack --add): it replaces the
+ * loaded one, whose tunnels stay as they are. */
+static void load_again(const char *name)
+{
+	struct diag errors, notes;
+	diag_init(&errors);
+	diag_init(&notes);
+	bool replaced = false;
+	assert_non_null(conn_load(ipsecconf_find(pluto.conf, name), false, &replaced, &errors, &notes));
+	assert_true(replaced);
+}
+
+/* The tunnel of the conn loaded as name on ike (not of one it replaced). */
+static struct tunnel *tunnel_of_loaded(struct ike_sa *ike, const char *name)
+{
+	for (unsigned k = 0; k < ike->ntunnels; k++) {
+		if (ike->tunnels[k].c == conn_find(name))
+			return &ike->tunnels[k];
+	}
+	return NULL;
+}
+
+/* b replaced at both ends, again and again, and brought up anew each
+ * time: the tunnels its replaced conns left on a's IKE SA, childless,
+ * make room for the new conn's, which goes on joining a's IKE SA rather
+ * than finding it full after IKE_TUNNELS_MAX replacements. */
+static void test_tunnels_of_replaced_conns_make_room(void **state)
+{
+	(void)state;
+	struct ike_sa *w, *e;
+	both_up(&w, &e);
+	for (unsigned i = 0; i < IKE_TUNNELS_MAX + 2; i++) {
+		load_again("east-b");
+		load_again("west-b");
+		assert_true(ikev2_down("west-b", "a test"));
+		wire_pump(16);
+		ikev2_initiate(conn_find("west-b"), 0);
+		wire_pump(16);
+		assert_int_equal(ike_sa_count(), 2);
+		assert_ptr_equal(harness_sa("west-a", true), w);
+		assert_ptr_equal(harness_sa("east-a", false), e);
+		assert_children_pair(tunnel_of_loaded(w, "west-b"), tunnel_of_loaded(e, "east-b"));
+	}
+	assert_true(w->ntunnels <= 3);
+	assert_true(e->ntunnels <= 3);
+	assert_children_pair(tunnel_of(w, "west-a"), tunnel_of(e, "east-a"));
+	assert_int_equal(dbl.nsas, 8);
+}
+
 /* --status shows b's child under b, with the IKE SA it rides on, and a's
  * under a; --trafficstatus names each child's own conn. */
 static void test_status_lists_each_conns_child_under_it(void **state)
@@ -812,12 +893,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_conn_with_other_ids_does_not_join, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_conn_with_another_authby_does_not_join, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_full_ike_sa_takes_no_other_conn, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_a_refused_join_of_several_pairs_makes_one_ike_sa, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_a_joined_conn_whose_child_fails_leaves_again, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_joined_conn_leaves_the_other, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_ike_sa_going_takes_the_joined_tunnel, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_down_of_the_first_conn_takes_the_joined_tunnel, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_the_joined_child_is_rekeyed, start_shared, stop),
 		cmocka_unit_test_setup_teardown(test_status_lists_each_conns_child_under_it, start_shared, stop),
+		cmocka_unit_test_setup_teardown(test_tunnels_of_replaced_conns_make_room, start_shared, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,15 +10,22 @@
 #include <cmocka.h>
 #include "hash_table.h"
 
-static void test_siphash_matches_the_papers_vectors(void **state)
+/* The key and the message of the paper's and the reference code's
+ * vectors: bytes 00 01 02 ... */
+static void counting_key_and_message(uint8_t key[16], uint8_t msg[64])
 {
-	(void)state;
-	uint8_t key[16], msg[64];
 	for (int i = 0; i < 16; i++)
 		key[i] = (uint8_t)i;
 	for (int i = 0; i < 64; i++)
 		msg[i] = (uint8_t)i;
 	hash_set_key(key);
+}
+
+static void test_siphash_matches_the_papers_vectors(void **state)
+{
+	(void)state;
+	uint8_t key[16], msg[64];
+	counting_key_and_message(key, msg);
 	/* Appendix A of "SipHash: a fast short-input PRF": the empty
 	 * message, and the 15-byte message 00 01 ... 0e. */
 	assert_true(hash_bytes(msg, 0) == 0x726fdb47dd0e0e31ull);
@@ -29,6 +36,23 @@ static void test_siphash_matches_the_papers_vectors(void **state)
 	/* the same under a key given each time */
 	assert_true(siphash24(key, msg, 15, NULL, 0) == 0xa129ca6149be45e5ull);
 	assert_true(siphash24(key, msg, 8, msg + 8, 7) == 0xa129ca6149be45e5ull);
+}
+
+static void test_siphash_of_whole_blocks_and_any_split(void **state)
+{
+	(void)state;
+	uint8_t key[16], msg[64];
+	counting_key_and_message(key, msg);
+	/* the reference implementation's vectors: 16 bytes (two whole
+	 * blocks, nothing left over) and 63 (seven blocks and seven bytes) */
+	assert_true(hash_bytes(msg, 16) == 0x3f2acc7f57c29bdbull);
+	assert_true(hash_bytes(msg, 63) == 0x958a324ceb064572ull);
+	/* wherever a run of bytes is cut in two, the hash is the run's */
+	for (size_t len = 0; len <= sizeof(msg); len++) {
+		uint64_t whole = hash_bytes(msg, len);
+		for (size_t cut = 0; cut <= len; cut++)
+			assert_true(hash_pieces(msg, cut, msg + cut, len - cut) == whole);
+	}
 }
 
 struct item {
@@ -107,6 +131,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_siphash_matches_the_papers_vectors),
+		cmocka_unit_test(test_siphash_of_whole_blocks_and_any_split),
 		cmocka_unit_test(test_entries_are_found_through_growth_and_deletion),
 		cmocka_unit_test(test_drain_hands_over_every_entry_once),
 	};

@@ -686,6 +686,46 @@ static void test_the_defaults_take_the_group_of_the_initiators_ke(void **state)
 	assert_keys_agree(west, east);
 }
 
+/* East takes only MODP2048; west offers X25519 first. */
+static const char regroup_conf[] =
+	"conn west\n"
+	"\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tike=aes_gcm256-sha2_256;dh31+dh14\n\tauto=add\n"
+	"conn east\n"
+	"\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tike=aes_gcm256-sha2_256;dh14\n\tauto=add\n";
+
+/* West's first IKE_SA_INIT went twice (a retransmission) and east refused
+ * each copy with INVALID_KE_PAYLOAD. The second refusal comes after west
+ * sent its request again with MODP2048: it answers the old copy, and west
+ * goes on instead of giving up. */
+static void test_a_late_invalid_ke_for_an_earlier_copy_is_ignored(void **state)
+{
+	(void)state;
+	harness_stop();
+	assert_true(harness_start(regroup_conf, secrets));
+	ikev2_initiate(conn("west"), 0);
+	static struct wire_msg first, refusal1, refusal2;
+	assert_true(wire_take(&first));
+	wire_deliver(&first);
+	wire_deliver(&first);	/* the retransmission */
+	assert_true(wire_take(&refusal1));
+	assert_true(wire_take(&refusal2));
+	assert_int_equal(wire_first_notify(&refusal1), N_INVALID_KE_PAYLOAD);
+	assert_int_equal(wire_first_notify(&refusal2), N_INVALID_KE_PAYLOAD);
+	wire_deliver(&refusal1);	/* west sends IKE_SA_INIT again, with MODP2048 */
+	struct ike_sa *west = harness_sa("west", true);
+	assert_non_null(west);
+	assert_int_equal(west->dh_group, DH_MODP2048);
+	wire_deliver(&refusal2);
+	west = harness_sa("west", true);
+	assert_non_null(west);
+	assert_int_equal(west->state, IKE_I_INIT_SENT);
+	wire_pump(16);
+	struct ike_sa *east;
+	assert_true(harness_tunnel_up("west", "east", &west, &east));
+	assert_int_equal(west->init_retries, 1);
+	assert_int_equal(east->ike_alg.dh, DH_MODP2048);
+}
+
 /* ---- liveness, retransmits, revival, restart ---- */
 
 /* defaults_conf with extra lines in west's conn. */
@@ -850,6 +890,36 @@ static void test_initial_contact_clears_what_a_restarted_peer_left(void **state)
 	assert_null(harness_sa("east", true));		/* the old one is gone */
 	assert_int_not_equal(east->serial, old_serial);
 	assert_int_equal(dbl.nsas, 4);			/* two SAs each end, none stale */
+}
+
+/* West has a tunnel to each of two addresses of east, each address its
+ * own ID. West's second IKE_AUTH says INITIAL_CONTACT (its first with that
+ * address); it speaks for west and east's second ID, so the first tunnel,
+ * between west and east's first ID, stays. */
+static void test_initial_contact_spares_sas_with_our_other_ids(void **state)
+{
+	(void)state;
+	harness_stop();
+	assert_true(harness_start(
+		"conn west\n\tleft=" WEST "\n\tright=" EAST "\n\tauthby=secret\n\tauto=add\n"
+		"conn east\n\tleft=" EAST "\n\tright=" WEST "\n\tauthby=secret\n\tauto=add\n"
+		"conn west2\n\tleft=" WEST "\n\tright=192.0.2.3\n\tauthby=secret\n\tauto=add\n"
+		"conn east2\n\tleft=192.0.2.3\n\tright=" WEST "\n\tauthby=secret\n\tauto=add\n",
+		WEST " " EAST " : PSK \"harness secret, not a real one\"\n"
+		WEST " 192.0.2.3 : PSK \"harness secret, not a real one\"\n"));
+	struct ike_sa *west, *east;
+	ikev2_initiate(conn("west"), 0);
+	wire_pump(16);
+	assert_true(harness_tunnel_up("west", "east", &west, &east));
+	unsigned first = east->serial;
+	ikev2_initiate(conn("west2"), 0);
+	wire_pump(16);
+	assert_true(harness_tunnel_up("west2", "east2", &west, &east));
+	east = harness_sa("east", false);
+	assert_non_null(east);
+	assert_int_equal(east->serial, first);
+	assert_int_equal(east->state, IKE_ESTABLISHED);
+	assert_int_equal(dbl.nsas, 8);
 }
 
 /* ---- rekeying (CREATE_CHILD_SA) ---- */
@@ -1781,12 +1851,14 @@ int main(void)
 		T(test_a_retransmitted_ike_auth_is_answered_from_the_cache),
 		T(test_a_peer_starting_again_replaces_its_old_sa),
 		T(test_the_defaults_take_the_group_of_the_initiators_ke),
+		T(test_a_late_invalid_ke_for_an_earlier_copy_is_ignored),
 		T(test_a_request_is_given_up_after_retransmit_timeout),
 		T(test_a_live_peer_answers_liveness_checks),
 		T(test_a_dead_peer_is_noticed_and_the_tunnel_brought_back),
 		T(test_dpdaction_clear_does_not_bring_it_back),
 		T(test_a_tunnel_the_peer_deletes_is_brought_back),
 		T(test_initial_contact_clears_what_a_restarted_peer_left),
+		T(test_initial_contact_spares_sas_with_our_other_ids),
 		T(test_the_conn_of_the_traffic_selectors_answers),
 		T(test_initial_contact_spares_the_peers_new_sas),
 		T(test_several_subnet_pairs_come_up_over_one_ike_sa),
