@@ -106,6 +106,7 @@ struct conn_config {
 	enum fragmentation fragmentation;
 	enum hw_offload hw_offload;
 	bool hw_offload_fallback;
+	uint32_t hw_offload_priority;	/* a full NIC table holds higher ones first */
 	/* a new field: compare it in conn_config_same (conn_config_diff.c) */
 };
 
@@ -123,6 +124,7 @@ enum ddos_mode {
 #define KEEP_ALIVE_DEFAULT 20	/* libreswan's keep-alive= */
 #define NHELPERS_PER_CPU UINT32_MAX	/* nhelpers= not given: one per online CPU */
 #define NHELPERS_MAX 64
+#define OFFLOAD_INTERVAL_DEFAULT 60
 
 struct config_setup {
 	bool fips;
@@ -134,6 +136,7 @@ struct config_setup {
 	uint32_t max_halfopen_ike_per_peer;	/* ... from one address */
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
 	uint32_t keep_alive;			/* seconds between NAT keepalives */
+	uint32_t offload_interval;		/* seconds between samples of the SAs' bytes */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
 	char *nssdir;				/* when pluto is given no --nssdir */
 	uint32_t nhelpers;			/* DH helper threads, or NHELPERS_PER_CPU */

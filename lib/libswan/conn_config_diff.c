@@ -93,6 +93,7 @@ static const char *conn_change(const struct conn_config *a, const struct conn_co
 	if (DIFFERS(fragmentation)) return "fragmentation";
 	if (DIFFERS(hw_offload)) return "hw_offload";
 	if (DIFFERS(hw_offload_fallback)) return "hw_offload_fallback";
+	if (DIFFERS(hw_offload_priority)) return "hw_offload_priority";
 	return NULL;
 }
 

@@ -230,6 +230,7 @@ void config_setup_defaults(struct config_setup *setup)
 	setup->halfopen_ike_timeout = HALFOPEN_IKE_TIMEOUT_DEFAULT;
 	setup->keep_alive = KEEP_ALIVE_DEFAULT;
 	setup->nhelpers = NHELPERS_PER_CPU;
+	setup->offload_interval = OFFLOAD_INTERVAL_DEFAULT;
 }
 
 static void build_setup(const struct checked_section *cs, struct config_setup *setup)

@@ -246,6 +246,9 @@ static const struct keyword keywords[] = {
 	{ "hw_offload", KW_HW_OFFLOAD, KWS_CONN, KT_ENUM, CONN(hw_offload), 0, &hw_offload_values, 0, 0 },
 	{ "nic-offload", KW_HW_OFFLOAD, KWS_CONN, KT_ENUM, CONN(hw_offload), 0, &hw_offload_values, 0, 0 },
 	{ "hw_offload_fallback", KW_HW_OFFLOAD_FALLBACK, KWS_CONN, KT_YESNO, CONN(hw_offload_fallback), 0, NULL, 0, 0 },
+	/* Which tunnels a full NIC table holds (offload_budget.h): higher
+	 * first, traffic among equals. */
+	{ "hw_offload_priority", KW_HW_OFFLOAD_PRIORITY, KWS_CONN, KT_NUMBER, CONN(hw_offload_priority), 0, NULL, 0, 1000000 },
 	{ "fips", KW_FIPS, KWS_SETUP, KT_YESNO, SETUP(fips), 0, NULL, 0, 0 },
 	{ "logfile", KW_LOGFILE, KWS_SETUP, KT_STRING, SETUP(logfile), 0, NULL, 0, 0 },
 	{ "plutodebug", KW_PLUTODEBUG, KWS_SETUP, KT_STRING, SETUP(plutodebug), 0, NULL, 0, 0 },
@@ -262,6 +265,9 @@ static const struct keyword keywords[] = {
 	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
 	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
 	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
+	/* How often the SAs' byte counters are read to rank tunnels for
+	 * the NIC's table (offload_budget.h). */
+	{ "offload-interval", KW_OFFLOAD_INTERVAL, KWS_SETUP, KT_DURATION, SETUP(offload_interval), 0, NULL, 1, 86400 },
 	{ "keep-alive", KW_KEEP_ALIVE, KWS_SETUP, KT_DURATION, SETUP(keep_alive), 0, NULL, 1, 3600 },
 	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
 	/* libreswan's: the NSS database's directory (pluto's --nssdir). */

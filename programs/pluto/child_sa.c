@@ -6,6 +6,7 @@
 #include "child_sa.h"
 #include "kernel.h"
 #include "lifetime.h"
+#include "offload_balance.h"
 #include "secmem.h"
 #include "updown.h"
 
@@ -205,11 +206,8 @@ static void keymat_free(struct child_sa *ch)
 	ch->out_pending = false;
 }
 
-/* What child ch of tunnel t asks of offload: its tunnel's conn's, under
- * the rule for encapsulated SAs (decided for the IKE SA's conn), or what
- * a refused policy stepped the IKE SA's children down to. */
-static const struct offload_policy *offload_policy_of(const struct ike_sa *ike, const struct tunnel *t,
-						     const struct child_sa *ch)
+const struct offload_policy *child_sa_offload_policy(const struct ike_sa *ike, const struct tunnel *t,
+						    const struct child_sa *ch)
 {
 	if (ch->stepped_down)
 		return &ike->offload_stepped_down;
@@ -226,9 +224,22 @@ static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_
 	const uint8_t *keys = inbound == ch->keys_by_us ? r2i : i2r;
 	struct kernel_sa sa;
 	make_sa(ike, ch, inbound, keys, keys + ek, t->c, &sa);
-	int r = offload_install_sa(kernel, offload_policy_of(ike, t, ch), &sa, &ch->offload[inbound ? 0 : 1], notes);
+	/* where the offload budget has this tunnel's SAs go */
+	struct offload_policy scratch;
+	struct kernel_link kept_from;
+	const struct offload_policy *pol = offload_balance_policy(t, inbound ? &sa.dst : &sa.src,
+								  child_sa_offload_policy(ike, t, ch), &scratch, &kept_from);
+	struct sa_offload *got = &ch->offload[inbound ? 0 : 1];
+	int r = offload_install_sa(kernel, pol, &sa, got, notes);
 	explicit_bzero(&sa, sizeof(sa));
-	return r;
+	if (r != 0)
+		return r;
+	if (kept_from.ifindex > 0 && got->ifindex == 0) {	/* the device it waits for */
+		got->ifindex = kept_from.ifindex;
+		snprintf(got->dev, sizeof(got->dev), "%s", kept_from.name);
+	}
+	offload_balance_installed(got);
+	return 0;
 }
 
 static void del_sa(const ip_address *dst, uint32_t spi)
@@ -283,7 +294,7 @@ static int install_policies(struct ike_sa *ike, const struct tunnel *t, struct c
 	}
 	bool in = refused.dir == KERNEL_DIR_IN;
 	struct offload_policy retry;
-	if (!offload_policy_refused(offload_policy_of(ike, t, ch), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
+	if (!offload_policy_refused(child_sa_offload_policy(ike, t, ch), &ch->offload[in ? 0 : 1], in ? "inbound" : "outbound",
 				    &e, &retry, notes))
 		return r;
 	ike->packet_policy_refused = true;

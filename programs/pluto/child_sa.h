@@ -65,6 +65,13 @@ bool child_sa_takes_trap(const struct ike_sa *ike, const struct child_sa *ch, co
 const struct connection *child_sa_trap_conn(const struct ike_sa *ike, const struct tunnel *t,
 					    const struct child_sa *ch);
 
+/* What child ch of tunnel t asks of offload: its tunnel's conn's, under
+ * the rule for encapsulated SAs (decided for the IKE SA's conn), or what
+ * a refused policy stepped the IKE SA's children down to. The offload
+ * budget (offload_balance.h) may still send a rekey's SAs to software. */
+const struct offload_policy *child_sa_offload_policy(const struct ike_sa *ike, const struct tunnel *t,
+						    const struct child_sa *ch);
+
 /* "{ESP=>0x... <0x... xfrm=AES_GCM_16_128 esn=no offload=crypto(eth0)}" */
 const char *child_sa_summary(const struct child_sa *ch, char *buf, size_t len);
 /* The offload state of both SAs: one word when they agree. */

@@ -9,6 +9,7 @@
 #include "ipsecconf.h"
 #include "kernel.h"
 #include "log.h"
+#include "offload_balance.h"
 #include "offload_probe.h"
 #include "ondemand.h"
 #include "pluto.h"
@@ -248,6 +249,8 @@ static void cmd_offload(struct whack_session *s, const struct whack_request *r)
 	const char *dev = r->device[0] != '\0' ? r->device : NULL;
 	if ((r->flags & WF_PROBE) == 0) {
 		offload_report(kernel, dev, &lines);
+		if (dev != NULL)
+			offload_balance_report(dev, &lines);
 		whack_diag(s, &lines);
 		whack_done(s, 0);
 		return;

@@ -30,6 +30,7 @@
 #include "ip_address.h"
 #include "logger.h"
 #include "offload.h"
+#include "offload_budget.h"
 #include "retry.h"
 
 /* What our one outstanding request is for (its answer is handled by it). */
@@ -79,6 +80,18 @@ struct child_sa {
 
 #define CHILD_RETIRING_MAX 2
 
+/* Where the offload budget (offload_balance.h) has a tunnel's SAs go. */
+struct tunnel_budget {
+	struct offload_rate rate;	/* its SAs' bytes, smoothed */
+	int ifindex;			/* the device its SAs were offloaded to or refused by */
+	char dev[IF_NAMESIZE];
+	bool sampled;			/* sampled at least once */
+	bool offloaded;			/* its current SAs held a slot at the last sample */
+	unsigned since_move;		/* samples since it came up or moved */
+	bool to_software;		/* the budget's word: its next SAs go to software */
+	unsigned rank, slots;		/* its rank on the device, the tunnels the device holds */
+};
+
 /* One pair of a conn's subnets that the IKE SA carries: its child SA,
  * the ones a rekey of it replaces, and the rekey it is owed. The pair is
  * of the IKE SA's own conn, or of another conn between the same hosts
@@ -101,6 +114,7 @@ struct tunnel {
 	bool left;			/* of another conn, it left the IKE SA (taken down, or
 					 * refused by the peer): kept, childless, until the
 					 * conn or the peer asks for it again */
+	struct tunnel_budget budget;	/* the NIC's table (offload_balance.h) */
 };
 
 /* NAT traversal (natt.h), decided at IKE_SA_INIT. */

@@ -21,6 +21,7 @@
 #include "ike_crypto.h"
 #include "ike_dos.h"
 #include "ikev2.h"
+#include "offload_balance.h"
 #include "ipsecconf.h"
 #include "kernel.h"
 #include "kernel_caps.h"
@@ -431,6 +432,7 @@ static void stop_daemon(void)
 	pluto.stopping = true;
 	control_stop_listening();
 	crypto_workers_stop();		/* before the SAs their jobs are for go */
+	offload_balance_stop();
 	auto_start_end();		/* the auto=start conns not yet brought up */
 	ikev2_shutdown();
 	script_drain(SCRIPT_DRAIN_S);	/* the tunnels' down scripts */
@@ -509,6 +511,7 @@ int main(int argc, char **argv)
 	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_helpers(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
+	offload_balance_start(pluto.base, pluto.conf->setup.offload_interval);
 	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))
 		fail(&d);
 

@@ -180,6 +180,7 @@ struct attempt {
 	struct diag *notes;
 	struct kernel_link link;
 	char alg[ALG_NAME_MAX];
+	unsigned held;			/* SAs offloaded on the device when it said full */
 };
 
 static const char *direction(const struct attempt *a)
@@ -208,8 +209,8 @@ static void hint_for(const struct attempt *a, const struct kernel_err *e, enum k
 	if (strstr(e->extack, "ESN") != NULL)
 		snprintf(buf, len, "this device cannot offload SAs with extended sequence numbers - try esn=no");
 	else if (e->errnum == ENOSPC)
-		snprintf(buf, len, "the SA table of %s is full (%u SAs offloaded there now) - give hw_offload=no to conns that carry less traffic",
-			 a->link.name, offload_count_on(a->k, a->link.ifindex));
+		snprintf(buf, len, "the SA table of %s is full (%u SAs offloaded there now) - pluto gives it to the busiest tunnels at their rekeys; hw_offload_priority= puts a conn first",
+			 a->link.name, a->held);
 	else if (strstr(e->extack, "Encapsulation") != NULL || strstr(e->extack, "TFC") != NULL)
 		snprintf(buf, len, sa->encap ? "this kernel cannot offload NAT-T (UDP-encapsulated) SAs"
 					     : "TFC padding cannot be offloaded - remove tfc=");
@@ -345,6 +346,16 @@ static size_t modes_to_try(const struct attempt *a, enum kernel_offload modes[2]
 	}
 }
 
+/* An SA in software because the device refused it: which device, and
+ * whether for a full table (offload_balance.h learns its size). */
+static void refused_by(struct attempt *a, bool full)
+{
+	snprintf(a->out->dev, sizeof(a->out->dev), "%s", a->link.name);
+	a->out->ifindex = a->link.ifindex;
+	a->out->table_full = full;
+	a->out->table_held = full ? a->held : 0;
+}
+
 static int try_offload(struct attempt *a)
 {
 	enum kernel_offload modes[2];
@@ -356,6 +367,8 @@ static int try_offload(struct attempt *a)
 		e = (struct kernel_err){0};
 		if (a->k->add_sa(a->sa, &e) == 0)
 			return check_installed(a, modes[i]);
+		if (e.errnum == ENOSPC)
+			a->held = offload_count_on(a->k, a->link.ifindex);
 		if (i + 1 < n) {
 			note_refusal(a, &e, modes[i], "trying crypto offload (hw_offload=auto)");
 			continue;
@@ -367,7 +380,10 @@ static int try_offload(struct attempt *a)
 	char why[96];
 	snprintf(why, sizeof(why), "%s refused: %s", a->link.name,
 		 e.errnum == ENOSPC ? "table full" : errno_name(e.errnum));
-	return install_in_software(a, why);
+	int r = install_in_software(a, why);
+	if (r == 0)
+		refused_by(a, e.errnum == ENOSPC);
+	return r;
 }
 
 int offload_install_sa(const struct kernel_ops *k, const struct offload_policy *pol,

@@ -36,9 +36,12 @@ enum sa_offload_state {
 
 struct sa_offload {
 	enum sa_offload_state state;
-	char dev[IF_NAMESIZE];		/* the device for CRYPTO and PACKET */
+	char dev[IF_NAMESIZE];		/* the device for CRYPTO and PACKET, and for
+					 * SOFTWARE when that device refused the SA */
 	int ifindex;			/* and its index */
 	char why[96];			/* for SOFTWARE */
+	bool table_full;		/* SOFTWARE: the device's table was full (ENOSPC) */
+	unsigned table_held;		/* ... holding this many offloaded SAs then */
 };
 
 /* Add-time rules. false (with one line per reason in errors) refuses the

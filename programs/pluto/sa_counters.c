@@ -21,9 +21,32 @@ struct load {
 	bool out_of_memory;
 };
 
+static void count_offloaded(struct sa_counters *sc, int ifindex)
+{
+	size_t i = 0;
+	while (i < sc->ndevices && sc->offloaded[i].ifindex != ifindex)
+		i++;
+	if (i == sc->ndevices) {
+		if (i == SA_COUNTERS_DEVICES)
+			return;
+		sc->offloaded[sc->ndevices++].ifindex = ifindex;
+	}
+	sc->offloaded[i].sas++;
+}
+
+unsigned sa_counters_offloaded_on(const struct sa_counters *sc, int ifindex)
+{
+	for (size_t i = 0; i < sc->ndevices; i++)
+		if (sc->offloaded[i].ifindex == ifindex)
+			return sc->offloaded[i].sas;
+	return 0;
+}
+
 static void keep(void *arg, const struct kernel_sa_entry *sa)
 {
 	struct load *l = arg;
+	if (sa->info.offloaded)
+		count_offloaded(l->sc, sa->info.offload_ifindex);
 	if (sa->proto != IPPROTO_ESP || l->out_of_memory)
 		return;
 	struct counted_sa *c = calloc(1, sizeof(*c));

@@ -19,6 +19,7 @@
 #include "pluto.h"
 #include "retry.h"
 #include "sa_counters.h"
+#include "offload_balance.h"
 #include "status.h"
 
 /* A side's subnets: "10.1.0.0/16", or a list as "{10.1.0.0/16 10.2.0.0/16}". */
@@ -288,10 +289,15 @@ static void traffic_line(struct whack_session *s, const struct ike_sa *ike, cons
 	char off[300], in_raw[SA_OFFLOAD_RAW_MAX], out_raw[SA_OFFLOAD_RAW_MAX];
 	char in_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)], out_off[ESCAPED_MAX(SA_OFFLOAD_RAW_MAX)];
 	if (!json) {
-		char shown[IKE_ID_SHOWN_MAX];
-		whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s', offload=%s",
+		char shown[IKE_ID_SHOWN_MAX], budget[80] = "";
+		/* a tunnel asking for offload: its rate and rank (offload_balance.h) */
+		if (child_sa_offload_policy(ike, t, ch)->mode != HW_OFFLOAD_NO) {
+			offload_balance_status(t, budget + 2, sizeof(budget) - 2);
+			memcpy(budget, ", ", 2);
+		}
+		whack_line(s, "#%u: \"%s\"%s, type=ESP, add_time=%lld, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s'%s, offload=%s",
 			   ch->serial, c->config->name, c->instance_text, (long long)ch->add_time, (unsigned long long)in,
-			   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)),
+			   (unsigned long long)out, id_shown(ike->ends.remote_id, shown, sizeof(shown)), budget,
 			   child_sa_offload(ch, off, sizeof(off)));
 		return;
 	}

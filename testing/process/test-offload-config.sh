@@ -10,6 +10,7 @@ ctl=(--rundir "$run")
 cat > "$tmp/ipsec.conf" <<'CONF'
 config setup
 	fips=yes
+	offload-interval=7s
 
 conn %default
 	left=192.0.2.1
@@ -92,6 +93,11 @@ elif [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '^kernel: packet offload' &&
 else
 	not_ok "ipsec offload lists the kernel's packet offload and each interface's features" "exit $rc" "$out"
 fi
+# The offload budget's part of ipsec offload DEV: nothing learned yet, at
+# the sampling interval config setup gave.
+expect_match "ipsec offload DEV shows the budget: nothing used yet, sampled every offload-interval" \
+	'^lo: offload budget: no tunnel of pluto.s has used this device yet \(sampled every 7 s\)$' \
+	"$("$ipsec" "${ctl[@]}" offload lo 2>&1)"
 expect_fail "ipsec offload --probe needs a device" "$ipsec" "${ctl[@]}" offload --probe
 out=$("$ipsec" "${ctl[@]}" offload --probe nosuchdev0 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'nosuchdev0: no such interface'; then

@@ -124,6 +124,26 @@ static inline void wire_clear(void)
 	wire.head = wire.n = 0;
 }
 
+/* The log lines kept while keep_log_line is the log's tee (log_set_tee). */
+static char log_kept[128][768] __attribute__((unused));
+static size_t nlog_kept __attribute__((unused));
+
+static inline void keep_log_line(void *arg, enum log_level level, const char *line)
+{
+	(void)arg; (void)level;
+	if (nlog_kept < sizeof(log_kept) / sizeof(log_kept[0]))
+		snprintf(log_kept[nlog_kept++], sizeof(log_kept[0]), "%s", line);
+}
+
+/* How many kept lines hold text. */
+static inline size_t kept_lines_with(const char *text)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nlog_kept; i++)
+		n += strstr(log_kept[i], text) != NULL;
+	return n;
+}
+
 /* Loads conf and secrets as pluto does at start (conns with auto= other
  * than ignore); false with the errors printed. The kernel double starts
  * empty, then kernel_setup (if any) scripts it before the conns load. */

@@ -67,23 +67,6 @@ static const char rw_secrets[] =
 	"@east @road2 : PSK \"the key of road2\"\n"
 	"@east3 @road3 : PSK \"road3 has a key, but not with @east\"\n";
 
-static char logged[128][768];
-static size_t nlogged;
-
-static void keep_line(void *arg, enum log_level level, const char *line)
-{
-	(void)arg; (void)level;
-	if (nlogged < sizeof(logged) / sizeof(logged[0]))
-		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
-}
-
-static size_t lines_with(const char *text)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < nlogged; i++)
-		n += strstr(logged[i], text) != NULL;
-	return n;
-}
 
 static int stop(void **state)
 {
@@ -96,16 +79,16 @@ static int stop(void **state)
 static int start_two_ids(void **state)
 {
 	(void)state;
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	return harness_start(two_ids_conf, two_ids_secrets) ? 0 : -1;
 }
 
 static int start_rw(void **state)
 {
 	(void)state;
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	return harness_start(rw_conf, rw_secrets) ? 0 : -1;
 }
 
@@ -151,8 +134,8 @@ static const char ike_policy_conf[] =
 static int start_ike_policy(void **state)
 {
 	(void)state;
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	return harness_start(ike_policy_conf, two_ids_secrets) ? 0 : -1;
 }
 
@@ -164,7 +147,7 @@ static void test_a_conn_switched_to_must_allow_the_ike_algorithms(void **state)
 	assert_null(harness_sa("east-a", false));
 	struct ike_sa *w = harness_sa("west-b", true);
 	assert_true(w == NULL || w->state != IKE_ESTABLISHED);
-	assert_int_equal(lines_with("fits the peer's ID '@b'"), 1);
+	assert_int_equal(kept_lines_with("fits the peer's ID '@b'"), 1);
 	assert_int_equal(dbl.nsas, 0);
 }
 
@@ -181,7 +164,7 @@ static void test_the_peers_id_chooses_the_conn_and_its_psk(void **state)
 	struct ike_sa *b = responder_up("east-b");
 	assert_null(harness_sa("east-a", false));
 	assert_string_equal(b->ends.remote_id, "@b");
-	assert_int_equal(lines_with("the peer's IDs are those of conn \"east-b\""), 1);
+	assert_int_equal(kept_lines_with("the peer's IDs are those of conn \"east-b\""), 1);
 	up("west-a");
 	assert_initiator_up("west-a");
 	struct ike_sa *a = responder_up("east-a");
@@ -199,9 +182,9 @@ static void test_a_peer_whose_id_fits_no_conn_is_refused(void **state)
 	assert_null(harness_sa("east-a", false));
 	assert_null(harness_sa("east-b", false));
 	assert_null(harness_sa("west-c", true));	/* it gave up */
-	assert_int_equal(lines_with("authentication failed: no conn from " WEST " to " EAST " fits the peer's ID '@c'"), 1);
-	assert_int_equal(lines_with("rejected our authentication (AUTHENTICATION_FAILED)"), 1);
-	assert_int_equal(lines_with("authentication failed"), 1);
+	assert_int_equal(kept_lines_with("authentication failed: no conn from " WEST " to " EAST " fits the peer's ID '@c'"), 1);
+	assert_int_equal(kept_lines_with("rejected our authentication (AUTHENTICATION_FAILED)"), 1);
+	assert_int_equal(kept_lines_with("authentication failed"), 1);
 	assert_int_equal(dbl.nsas, 0);
 }
 
@@ -253,9 +236,9 @@ static void test_each_road_warrior_gets_an_instance(void **state)
 	assert_true(address_eq(&r2->tunnels[0].child.remote_net.addr, &i2->ends.remote));
 	char line[64];
 	snprintf(line, sizeof(line), "\"rw\"[1] " ROAD1 " #%u: ", r1->tunnels[0].child.serial);
-	assert_int_equal(lines_with(line), 1);	/* its child's "IPsec SA established" */
+	assert_int_equal(kept_lines_with(line), 1);	/* its child's "IPsec SA established" */
 	snprintf(line, sizeof(line), "\"rw\"[2] " ROAD2 " #%u: IPsec SA established", r2->tunnels[0].child.serial);
-	assert_int_equal(lines_with(line), 1);
+	assert_int_equal(kept_lines_with(line), 1);
 }
 
 /* ---- --status and --trafficstatus, through the control socket ---- */
@@ -422,7 +405,7 @@ static void test_a_road_warrior_without_a_psk_is_refused(void **state)
 	assert_null(harness_sa("road3", true));
 	assert_int_equal(instance_count(), 0);
 	assert_null(harness_sa("rw", false));
-	assert_int_equal(lines_with("fits the peer's ID '@road3'"), 1);
+	assert_int_equal(kept_lines_with("fits the peer's ID '@road3'"), 1);
 }
 
 /* ---- left=%defaultroute and host names ---- */
@@ -438,8 +421,8 @@ static const char hosts_conf[] =
 static int start_hosts(void **state)
 {
 	(void)state;
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	return harness_start(hosts_conf, "") ? 0 : -1;
 }
 
@@ -457,7 +440,7 @@ static void test_defaultroute_is_found_when_the_addresses_change(void **state)
 	assert_true(c->oriented);
 	assert_true(address_eq(&c->ends.local, &dbl.default_route));
 	assert_string_equal(c->ends.local_id, EAST);
-	assert_int_equal(lines_with("\"dr\": this host's addresses changed: its local end is now " EAST), 1);
+	assert_int_equal(kept_lines_with("\"dr\": this host's addresses changed: its local end is now " EAST), 1);
 }
 
 /* A host name is looked up at --add, and again when the conn is
@@ -494,10 +477,10 @@ static void test_an_unresolvable_name_is_said_and_never_a_template(void **state)
 	assert_true(address_parse(EAST, &local));
 	struct ends ends;
 	assert_null(conn_for_peer(&local, &peer, &ends));	/* no conn answers a stranger */
-	nlogged = 0;
+	nlog_kept = 0;
 	ikev2_initiate(c, 0);
 	assert_null(harness_sa("lost", true));
-	assert_int_equal(lines_with("\"lost\": cannot initiate: right=no-such-host.invalid cannot be resolved"), 1);
+	assert_int_equal(kept_lines_with("\"lost\": cannot initiate: right=no-such-host.invalid cannot be resolved"), 1);
 }
 
 /* ---- conns sharing an IKE SA ---- */
@@ -540,8 +523,8 @@ static const char shared_secrets[] =
 static int start_shared(void **state)
 {
 	(void)state;
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	return harness_start(shared_conf, shared_secrets) ? 0 : -1;
 }
 
@@ -599,10 +582,10 @@ static void test_a_second_conns_child_rides_on_the_first_ones_ike_sa(void **stat
 	char line[200];
 	snprintf(line, sizeof(line), "\"east-b\" #%u: IPsec SA established tunnel mode as another child over IKE SA #%u of \"east-a\"",
 		 tunnel_of(e, "east-b")->child.serial, e->serial);
-	assert_int_equal(lines_with(line), 1);
+	assert_int_equal(kept_lines_with(line), 1);
 	snprintf(line, sizeof(line), "\"west-b\": bringing the tunnel up over IKE SA #%u of \"west-a\"", w->serial);
-	assert_int_equal(lines_with(line), 1);
-	assert_int_equal(lines_with("its tunnel joins this IKE SA"), 1);
+	assert_int_equal(kept_lines_with(line), 1);
+	assert_int_equal(kept_lines_with("its tunnel joins this IKE SA"), 1);
 }
 
 /* a up, then conn name (of west) asks for its child over a's IKE SA and
@@ -614,7 +597,7 @@ static struct ike_sa *a_up_and_asked_for(const char *name)
 	assert_non_null(e);
 	ikev2_initiate(conn_find(name), 0);
 	assert_int_equal(wire_pump(2), 2);	/* the request over a's IKE SA, and its answer */
-	assert_int_equal(lines_with("bringing the tunnel up over IKE SA #"), 1);
+	assert_int_equal(kept_lines_with("bringing the tunnel up over IKE SA #"), 1);
 	return e;
 }
 
@@ -625,9 +608,9 @@ static void test_a_conn_with_other_ids_does_not_join(void **state)
 {
 	(void)state;
 	struct ike_sa *e = a_up_and_asked_for("west-c");
-	assert_int_equal(lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
-	assert_int_equal(lines_with("\"west-c\": the peer would not make the IPsec SA over IKE SA #"), 1);
-	assert_int_equal(lines_with("\"west-c\" #"), 1);	/* its own IKE SA_INIT, now on the wire */
+	assert_int_equal(kept_lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
+	assert_int_equal(kept_lines_with("\"west-c\": the peer would not make the IPsec SA over IKE SA #"), 1);
+	assert_int_equal(kept_lines_with("\"west-c\" #"), 1);	/* its own IKE SA_INIT, now on the wire */
 	assert_ptr_equal(e, harness_sa("east-a", false));
 	assert_int_equal(e->ntunnels, 1);
 	for (struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next)
@@ -643,7 +626,7 @@ static void test_a_conn_with_another_authby_does_not_join(void **state)
 {
 	(void)state;
 	struct ike_sa *e = a_up_and_asked_for("west-e");
-	assert_int_equal(lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
+	assert_int_equal(kept_lines_with("nor those of another conn with these IDs; answering TS_UNACCEPTABLE"), 1);
 	assert_null(tunnel_of(e, "east-e"));
 	assert_int_equal(e->ntunnels, 1);
 }
@@ -660,7 +643,7 @@ static void test_a_refused_join_of_several_pairs_makes_one_ike_sa(void **state)
 	assert_non_null(w);
 	ikev2_initiate(conn_find("west-f"), 0);
 	assert_int_equal(wire_pump(2), 2);	/* the first pair's request, refused */
-	assert_int_equal(lines_with("\"west-f\": the peer would not make the IPsec SA over IKE SA #"), 1);
+	assert_int_equal(kept_lines_with("\"west-f\": the peer would not make the IPsec SA over IKE SA #"), 1);
 	assert_int_equal(w->ntunnels, 3);
 	for (unsigned k = 1; k < w->ntunnels; k++) {
 		const struct tunnel *t = &w->tunnels[k];
@@ -670,10 +653,10 @@ static void test_a_refused_join_of_several_pairs_makes_one_ike_sa(void **state)
 	assert_ptr_not_equal(ike_sa_carrying("west-f", 0), w);
 	/* (f's own IKE SA, landing on east's a, then replaces a's there) */
 	wire_pump(32);
-	assert_int_equal(lines_with("answering TS_UNACCEPTABLE"), 1);	/* one request of f's over a's */
+	assert_int_equal(kept_lines_with("answering TS_UNACCEPTABLE"), 1);	/* one request of f's over a's */
 	size_t initiated = 0;
-	for (size_t i = 0; i < nlogged; i++)
-		initiated += strstr(logged[i], "\"west-f\" #") != NULL && strstr(logged[i], "initiating IKEv2") != NULL;
+	for (size_t i = 0; i < nlog_kept; i++)
+		initiated += strstr(log_kept[i], "\"west-f\" #") != NULL && strstr(log_kept[i], "initiating IKEv2") != NULL;
 	assert_int_equal(initiated, 1);
 }
 
@@ -690,9 +673,9 @@ static void test_a_full_ike_sa_takes_no_other_conn(void **state)
 	assert_null(ike_sa_add_tunnel(e, e->c, &e->ends, 0));
 	ikev2_initiate(conn_find("west-b"), 0);
 	assert_int_equal(wire_pump(2), 2);
-	assert_int_equal(lines_with("this IKE SA carries as many tunnels as it may (64); answering NO_ADDITIONAL_SAS"), 1);
+	assert_int_equal(kept_lines_with("this IKE SA carries as many tunnels as it may (64); answering NO_ADDITIONAL_SAS"), 1);
 	assert_null(tunnel_of(e, "east-b"));
-	assert_int_equal(lines_with("\"west-b\": the peer would not make the IPsec SA over IKE SA #"), 1);
+	assert_int_equal(kept_lines_with("\"west-b\": the peer would not make the IPsec SA over IKE SA #"), 1);
 }
 
 /* d's child is refused by its own conn at east (esp= of no common
@@ -702,8 +685,8 @@ static void test_a_joined_conn_whose_child_fails_leaves_again(void **state)
 {
 	(void)state;
 	struct ike_sa *e = a_up_and_asked_for("west-d");
-	assert_int_equal(lines_with("none of the peer's ESP proposals is acceptable (esp=aes128-sha1)"), 1);
-	assert_int_equal(lines_with("\"east-d\" #"), 1);	/* that line, under d's name */
+	assert_int_equal(kept_lines_with("none of the peer's ESP proposals is acceptable (esp=aes128-sha1)"), 1);
+	assert_int_equal(kept_lines_with("\"east-d\" #"), 1);	/* that line, under d's name */
 	struct tunnel *t = tunnel_of(e, "east-d");
 	assert_non_null(t);
 	assert_true(t->left);
@@ -726,7 +709,7 @@ static void test_down_of_the_joined_conn_leaves_the_other(void **state)
 	unsigned a_child = tunnel_of(e, "east-a")->child.serial, b_child = tunnel_of(e, "east-b")->child.serial;
 	assert_true(ikev2_down("east-b", "a test"));	/* the responder's end, as with strongSwan */
 	assert_int_equal(wire_pump(2), 2);		/* its Delete, and the answer */
-	assert_int_equal(lines_with("deleting the IPsec SA (a test); IKE SA #"), 1);
+	assert_int_equal(kept_lines_with("deleting the IPsec SA (a test); IKE SA #"), 1);
 	assert_false(tunnel_of(e, "east-b")->child.installed);
 	assert_true(tunnel_of(e, "east-a")->child.installed);
 	assert_int_equal(dbl.nsas, 4);
@@ -796,7 +779,7 @@ static void test_the_joined_child_is_rekeyed(void **state)
 	assert_children_pair(t, tunnel_of(e, "east-b"));
 	char line[200];
 	snprintf(line, sizeof(line), "\"west-b\" #%u: IPsec SA established tunnel mode, rekeying #%u", t->child.serial, old);
-	assert_int_equal(lines_with(line), 1);
+	assert_int_equal(kept_lines_with(line), 1);
 	old = tunnel_of(e, "east-b")->child.serial;
 	ikev2_rekey_tunnel(e, tunnel_of(e, "east-b"));
 	wire_pump(16);
@@ -804,7 +787,7 @@ static void test_the_joined_child_is_rekeyed(void **state)
 	assert_children_pair(tunnel_of(w, "west-b"), tunnel_of(e, "east-b"));
 	snprintf(line, sizeof(line), "\"east-b\" #%u: IPsec SA established tunnel mode, rekeying #%u",
 		 tunnel_of(e, "east-b")->child.serial, old);
-	assert_int_equal(lines_with(line), 1);
+	assert_int_equal(kept_lines_with(line), 1);
 	assert_int_equal(dbl.nsas, 8);
 	unsigned old_ike = w->serial;
 	assert_true(ikev2_rekey_now(w, true));

@@ -239,15 +239,6 @@ static void test_a_second_ike_auth_is_answered_and_the_window_moves(void **state
 
 /* ---- what a peer sends never forges a log line ---- */
 
-static char logged[64][512];
-static size_t nlogged;
-
-static void keep_line(void *arg, enum log_level level, const char *line)
-{
-	(void)arg; (void)level;
-	if (nlogged < 64)
-		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
-}
 
 static const char forged_id[] = "evil\n\"west\" #99: established IKE SA\x1b[2J";
 
@@ -265,18 +256,18 @@ static void test_a_peers_id_is_escaped_in_the_log(void **state)
 {
 	(void)state;
 	struct ike_sa *west, *east = halfway(&west);
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	forge(west, IKE_AUTH, 1, inner_forged_id);
 	wire_pump(1);
 	log_set_tee(NULL, NULL);
 	(void)east;
 	bool refused = false;
-	for (size_t i = 0; i < nlogged; i++) {
-		assert_null(strchr(logged[i], '\n'));
-		assert_null(strchr(logged[i], '\x1b'));
-		assert_false(strncmp(logged[i], "\"west\" #99", 11) == 0);
-		if (strstr(logged[i], "fits the peer's ID '@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J'") != NULL)
+	for (size_t i = 0; i < nlog_kept; i++) {
+		assert_null(strchr(log_kept[i], '\n'));
+		assert_null(strchr(log_kept[i], '\x1b'));
+		assert_false(strncmp(log_kept[i], "\"west\" #99", 11) == 0);
+		if (strstr(log_kept[i], "fits the peer's ID '@evil\\x0a\"west\" #99: established IKE SA\\x1b[2J'") != NULL)
 			refused = true;
 	}
 	assert_true(refused);
@@ -765,8 +756,8 @@ static void test_a_request_is_given_up_after_retransmit_timeout(void **state)
 	harness_stop();
 	assert_true(harness_start(west_conf_with("\tretransmit-timeout=3\n\tretransmit-interval=100\n"), secrets));
 	wire.filter = drop_all;
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	ikev2_initiate(conn("west"), 0);
 	struct ike_sa *west = harness_sa("west", true);
 	assert_non_null(west);
@@ -776,9 +767,9 @@ static void test_a_request_is_given_up_after_retransmit_timeout(void **state)
 	/* 100 ms, then 200, 400, 800, and the rest of the 3 s (room for a
 	 * busy machine to be late with the third) */
 	bool retransmitted = false, gave_up = false;
-	for (size_t i = 0; i < nlogged; i++) {
-		retransmitted |= strstr(logged[i], "retransmitting the IKE_SA_INIT request (3)") != NULL;
-		gave_up |= strstr(logged[i], "in 3 s (retransmit-timeout); giving up") != NULL;
+	for (size_t i = 0; i < nlog_kept; i++) {
+		retransmitted |= strstr(log_kept[i], "retransmitting the IKE_SA_INIT request (3)") != NULL;
+		gave_up |= strstr(log_kept[i], "in 3 s (retransmit-timeout); giving up") != NULL;
 	}
 	assert_true(retransmitted);
 	assert_true(gave_up);
@@ -1385,8 +1376,8 @@ static struct ike_sa *east_with_policy_offload_refused(const char *offload, cons
 		 "\thw_offload=%s\n\thw_offload_fallback=%s\n\tauto=add\n", offload, fallback, offload, fallback);
 	harness_stop();
 	assert_true(harness_start_on(text, secrets, packet_sas_but_no_packet_policies));
-	nlogged = 0;
-	log_set_tee(keep_line, NULL);
+	nlog_kept = 0;
+	log_set_tee(keep_log_line, NULL);
 	ikev2_initiate(conn("west"), 0);
 	wire_pump(16);
 	log_set_tee(NULL, NULL);
@@ -1395,8 +1386,8 @@ static struct ike_sa *east_with_policy_offload_refused(const char *offload, cons
 
 static bool logged_line(const char *text)
 {
-	for (size_t i = 0; i < nlogged; i++) {
-		if (strstr(logged[i], text) != NULL)
+	for (size_t i = 0; i < nlog_kept; i++) {
+		if (strstr(log_kept[i], text) != NULL)
 			return true;
 	}
 	return false;
