@@ -43,6 +43,7 @@ FUZZ_LINK_fuzz_netlink   := $(addprefix programs/pluto/,kernel_xfrm_msg.c netlin
 FUZZ_CRYPTO_SRCS         := $(addprefix programs/pluto/,ike_nss.c ike_prf.c)
 FUZZ_LINK_fuzz_sk        := $(FUZZ_CRYPTO_SRCS) programs/pluto/ike_sk.c $(FUZZ_LINK_fuzz_ikev2_msg)
 FUZZ_LINK_fuzz_ke        := $(FUZZ_CRYPTO_SRCS) programs/pluto/ike_dh.c
+FUZZ_LINK_fuzz_cert      := $(FUZZ_CRYPTO_SRCS) $(addprefix programs/pluto/,ike_cert.c ike_sig.c ike_id.c)
 # The state machine runs the whole daemon but main() and the real DH,
 # which the target replaces with a cheap double of its own.
 FUZZ_LINK_fuzz_ikev2_exchanges := $(filter-out programs/pluto/ike_dh.c,$(PLUTO_SRCS))
@@ -50,7 +51,7 @@ $(foreach t,$(FUZZ_BINS:$(FUZZ_O)/%=%),$(eval $(FUZZ_O)/$(t): $(call fuzz_objs,$
 
 # Seeds that are binary messages come from programs: a target's own
 # source built with -DFUZZ_SEEDGEN writes them (`make fuzz-seeds`).
-FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke fuzz_frag
+FUZZ_SEEDGEN := fuzz_netlink fuzz_sk fuzz_ke fuzz_frag fuzz_cert
 $(foreach t,$(FUZZ_SEEDGEN),$(eval $(FUZZ_O)/seedgen/$(t): $(FUZZ_LINK_$(t))))
 $(FUZZ_O)/seedgen/%: testing/fuzz/%.c $(LIBSWAN_SRCS)
 	@mkdir -p $(dir $@)

@@ -15,21 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ike_crypto.h"
+#include "fuzz_nss.h"
 
 static const enum dh_id groups[] = {
 	DH_MODP2048, DH_MODP3072, DH_MODP4096, DH_ECP256, DH_ECP384, DH_ECP521, DH_CURVE25519,
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
-
-static void start_nss(void)
-{
-	struct diag d;
-	diag_init(&d);
-	if (!ike_crypto_init(&d)) {
-		fprintf(stderr, "%s", d.text);
-		abort();
-	}
-}
 
 /* A key pair of group g; its public value into pub (dh_public_len(g) octets). */
 static struct dh_local *key_pair(enum dh_id g, uint8_t *pub)
@@ -58,7 +49,7 @@ static void free_locals(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	start_nss();
+	fuzz_start_nss();
 	uint8_t pub[IKE_DH_PUB_MAX];
 	for (size_t i = 0; i < NGROUPS; i++)
 		locals[i] = key_pair(groups[i], pub);
@@ -113,7 +104,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIR\n", argv[0]);
 		return 2;
 	}
-	start_nss();
+	fuzz_start_nss();
 	for (uint8_t i = 0; i < NGROUPS; i++) {
 		uint8_t pub[IKE_DH_PUB_MAX];
 		size_t n = dh_public_len(groups[i]);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include "ike_crypto_internal.h"
 #include "ikev2_msg.h"
+#include "fuzz_nss.h"
 
 struct sk_case {
 	enum encr_id encr;
@@ -96,12 +97,7 @@ static void put_headers(uint8_t *msg, size_t len, uint8_t first)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	struct diag d;
-	diag_init(&d);
-	if (!ike_crypto_init(&d)) {
-		fprintf(stderr, "%s", d.text);
-		abort();
-	}
+	fuzz_start_nss();
 	return 0;
 }
 
