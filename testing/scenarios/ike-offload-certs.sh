@@ -3,6 +3,8 @@
 # (west's endpoint on a netdevsim port, hw_offload=yes), two plutos
 # authenticate each other with RSA certificates of the test CA
 # (testing/certs, DNs as IDs) and west's AES-GCM-128 SAs go to the port.
+# West's NSS database is locked by a password, which pluto takes from its
+# NSS password file (--nsspassword) to use its private key.
 . "$(dirname "$0")/lib.sh"
 
 offload_rig
@@ -31,11 +33,14 @@ conn t
 CONF
 : >"$d/west.secrets"
 : >"$d/east.secrets"
-must nss_db "$SW_RUNDIR/west/nss" west
+NSS_DB_PASSWORD="offload scenario password, not a real one" must nss_db "$SW_RUNDIR/west/nss" west
 must nss_db "$SW_RUNDIR/east/nss" east
 pluto_start west west "$d/west.conf" "$d/west.secrets"
 pluto_start east east "$d/east.conf" "$d/east.secrets"
 wlog=$d/west/pluto.log elog=$d/east/pluto.log
+check "west unlocked its database with the password from its NSS password file" grep -qE \
+	"NSS database $SW_RUNDIR/west/nss opened: [0-9]+ certificates; the password for token 'NSS Certificate DB' from $SW_RUNDIR/west/nss.nsspassword was accepted" "$wlog"
+check "west logged no password" bash -c "! grep -q 'not a real one' '$wlog'"
 
 out=$(whack west --name t --up 2>&1); rc=$?
 echo "$out" | _sw_comment
