@@ -41,6 +41,7 @@ VERSION := $(shell cat VERSION)
 # the programs' own options.
 PATH_DEFS := -DIPSEC_CONF='"$(SYSCONFDIR)/ipsec.conf"' \
 	-DIPSEC_SECRETS='"$(SYSCONFDIR)/ipsec.secrets"' \
+	-DIPSEC_NSSPASSWORD='"$(SYSCONFDIR)/ipsec.d/nsspassword"' \
 	-DIPSEC_RUNDIR='"$(RUNDIR)"' \
 	-DIPSEC_NSSDIR='"$(NSSDIR)"' \
 	-DIPSEC_LIBEXECDIR='"$(LIBEXECDIR)"'

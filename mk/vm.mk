@@ -27,7 +27,7 @@ check-scenarios: all
 # offload cases of IKE. `make check` runs them on 6.12 too, in one more boot.
 SCENARIOS_6_12 := $(sort $(basename $(notdir $(wildcard testing/scenarios/backend-*.sh \
 	testing/scenarios/kernel-*.sh testing/scenarios/offload-*.sh))) \
-	ike-offload ike-offload-order ike-offload-esn-forced ike-offload-packet)
+	ike-offload ike-offload-order ike-offload-esn-forced ike-offload-packet ike-offload-certs)
 
 check-scenarios-6.12:
 	@$(MAKE) --no-print-directory check-scenarios KERNEL=6.12 SCENARIO="$(SCENARIOS_6_12)"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include "include_glob.h"
 #include "ipsec_id.h"
 #include "secmem.h"
+#include "secret_file.h"
 #include "secrets.h"
 #include "xalloc.h"
 
@@ -446,9 +446,19 @@ static bool read_include_line(struct secrets_reader *r, const char *file, int li
 	return true;
 }
 
-static void read_line(struct secrets_reader *r, struct pending *p, const char *file, int lineno, char *line)
+/* One line of the file being read, as secret_file_lines hands it over. */
+struct line_reader {
+	struct secrets_reader *r;
+	struct pending *p;
+	const char *file;
+};
+
+static void read_line(void *arg, int lineno, char *line)
 {
-	line[strcspn(line, "\r\n")] = '\0';
+	struct line_reader *lr = arg;
+	struct secrets_reader *r = lr->r;
+	struct pending *p = lr->p;
+	const char *file = lr->file;
 	bool continues = is_blank(line[0]);
 	bool closed = strip_comment(line);
 	if (!continues) {
@@ -473,58 +483,26 @@ static void read_line(struct secrets_reader *r, struct pending *p, const char *f
 	append_to_entry(p, line);
 }
 
-static void read_lines(struct secrets_reader *r, FILE *f, const char *file)
-{
-	struct pending p = { 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0;
-	while (getline(&line, &cap, f) != -1) {
-		read_line(r, &p, file, ++lineno, line);
-		explicit_bzero(line, cap);
-	}
-	if (ferror(f))
-		diag_add(r->d, "%s: read error: %s", file, strerror(errno));
-	finish_entry(r, &p);
-	wipe_free(line, cap);
-	wipe_free(p.text, p.cap);
-}
-
-/* OpenSSH refuses a private key file others can read. A PSK file is
- * loaded all the same (refusing would take every tunnel down), but said
- * to be exposed, each time it is read. */
-static void warn_if_exposed(struct secrets_reader *r, FILE *f, const char *path)
-{
-	const mode_t exposed = S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH;
-	struct stat st;
-	if (r->warnings == NULL || fstat(fileno(f), &st) != 0 || (st.st_mode & exposed) == 0)
-		return;
-	diag_add(r->warnings, "warning: %s has mode %04o: group or others may read or change the secrets in it; "
-		 "it is loaded all the same, but run chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
-}
-
 static void read_secrets_file(struct secrets_reader *r, const char *path,
 			      const char *from, int from_line)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
+	struct secret_file sf;
+	if (!secret_file_open(&sf, path, r->warnings)) {
 		if (from != NULL)
 			diag_add(r->d, "%s:%d: include: cannot open '%s': %s", from, from_line, path, strerror(errno));
 		else
 			diag_add(r->d, "%s: cannot open: %s", path, strerror(errno));
 		return;
 	}
-	warn_if_exposed(r, f, path);
-	/* stdio's own buffer holds the file too: give it one that can be
-	 * wiped (one per file, as includes nest while this one is open) */
-	char *iobuf = xzalloc(BUFSIZ);
-	setvbuf(f, iobuf, _IOFBF, BUFSIZ);
 	if (include_push(&r->stack, path, from, from_line, r->d)) {
-		read_lines(r, f, path);
+		struct pending p = { 0 };
+		struct line_reader lr = { r, &p, path };
+		secret_file_lines(&sf, read_line, &lr, r->d);
+		finish_entry(r, &p);
+		wipe_free(p.text, p.cap);
 		include_pop(&r->stack);
 	}
-	fclose(f);
-	wipe_free(iobuf, BUFSIZ);
+	secret_file_close(&sf);
 }
 
 struct secrets *secrets_load(const char *path, struct diag *d)

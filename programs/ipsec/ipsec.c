@@ -33,11 +33,12 @@ enum {
 	OPT_PROBE = 1 << 3,		/* --probe */
 	OPT_AUTO_OPS = 1 << 4,		/* --add, --up, ... (ipsec auto) */
 	OPT_NSSDIR = 1 << 5,		/* --nssdir DIR */
+	OPT_NSSPASSWORD = 1 << 6,	/* --nsspassword FILE */
 };
 
 /* What the command line said, options and words in their order. */
 struct invocation {
-	const char *ctlsocket, *rundir, *config, *nssdir;
+	const char *ctlsocket, *rundir, *config, *nssdir, *nsspassword;
 	unsigned opts_given;		/* OPT_* seen */
 	const char *auto_op;		/* ipsec auto's --add etc., as given */
 	int nwords;
@@ -422,10 +423,20 @@ static const char *nssdir_of(const struct invocation *inv)
 	return inv->nssdir != NULL ? inv->nssdir : IPSEC_NSSDIR;
 }
 
+/* The NSS password file for import: the one named, else pluto's default
+ * when it is there (a database without a password needs none). */
+static const char *nsspassword_of(const struct invocation *inv)
+{
+	if (inv->nsspassword != NULL)
+		return inv->nsspassword;
+	return access(IPSEC_NSSPASSWORD, F_OK) == 0 ? IPSEC_NSSPASSWORD : NULL;
+}
+
+/* initnss: a password only when --nsspassword names its file. */
 static int run_initnss(const struct subcommand *sc, struct invocation *inv)
 {
 	int rc = no_words(sc, inv);
-	return rc != 0 ? rc : nssdb_init(nssdir_of(inv));
+	return rc != 0 ? rc : nssdb_init(nssdir_of(inv), inv->nsspassword);
 }
 
 static int run_checknss(const struct subcommand *sc, struct invocation *inv)
@@ -440,7 +451,7 @@ static int run_import(const struct subcommand *sc, struct invocation *inv)
 		fprintf(stderr, "ipsec import: name the PKCS #12 file to import\n");
 		return usage_of(sc);
 	}
-	return nssdb_import(nssdir_of(inv), inv->words[0], inv->words + 1, inv->nwords - 1);
+	return nssdb_import(nssdir_of(inv), nsspassword_of(inv), inv->words[0], inv->words + 1, inv->nwords - 1);
 }
 
 static int run_listcerts(const struct subcommand *sc, struct invocation *inv)
@@ -503,12 +514,13 @@ static const struct subcommand subcommands[] = {
 	{ "pluto", "ARGS", "run pluto with ARGS", run_passthrough, NULL, 0, NULL },
 	{ "version", NO_ARGS, "print the version (also --version)", run_version, NULL, 0, NULL },
 	{ "directory", NO_ARGS, "where pluto and whack are (also --directory)", run_directory, NULL, 0, NULL },
-	{ "initnss", "[--nssdir DIR]", "make the NSS database (certutil), with no password", run_initnss, NULL,
-	  OPT_NSSDIR, NULL },
+	{ "initnss", "[--nssdir DIR] [--nsspassword FILE]",
+	  "make the NSS database (certutil), with no password or the one in FILE", run_initnss, NULL,
+	  OPT_NSSDIR | OPT_NSSPASSWORD, NULL },
 	{ "checknss", "[--nssdir DIR]", "make the NSS database when missing, else check it opens", run_checknss, NULL,
 	  OPT_NSSDIR, NULL },
-	{ "import", "FILE.p12 [--nssdir DIR] [-- PK12UTIL OPTIONS]", "import a certificate and key (pk12util)",
-	  run_import, NULL, OPT_NSSDIR, NULL },
+	{ "import", "FILE.p12 [--nssdir DIR] [--nsspassword FILE] [-- PK12UTIL OPTIONS]",
+	  "import a certificate and key (pk12util)", run_import, NULL, OPT_NSSDIR | OPT_NSSPASSWORD, NULL },
 	{ "listcerts", "[--nssdir DIR]", "the NSS database's certificates (certutil -L)", run_listcerts, NULL,
 	  OPT_NSSDIR, NULL },
 	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, NULL, 0, NULL },
@@ -567,7 +579,7 @@ static const struct subcommand *subcommand_word(const char *w)
 static bool takes_value(const char *w)
 {
 	return strcmp(w, "--rundir") == 0 || strcmp(w, "--ctlsocket") == 0 || strcmp(w, "--config") == 0 ||
-	       strcmp(w, "--nssdir") == 0;
+	       strcmp(w, "--nssdir") == 0 || strcmp(w, "--nsspassword") == 0;
 }
 
 /* Where the subcommand is in argv: past the leading options. 0: none. */
@@ -593,7 +605,7 @@ static void need(const struct subcommand *sc, unsigned opt, const char *name)
 	}
 }
 
-enum { LO_CTLSOCKET = 1000, LO_RUNDIR, LO_CONFIG, LO_JSON, LO_CHECKCONFIG, LO_PROBE, LO_HELP, LO_NSSDIR, LO_AUTO };
+enum { LO_CTLSOCKET = 1000, LO_RUNDIR, LO_CONFIG, LO_JSON, LO_CHECKCONFIG, LO_PROBE, LO_HELP, LO_NSSDIR, LO_NSSPASSWORD, LO_AUTO };
 
 /* The options every subcommand is parsed with (the auto ops added). */
 static const struct option ipsec_options[] = {
@@ -604,6 +616,7 @@ static const struct option ipsec_options[] = {
 	{ "checkconfig", no_argument, NULL, LO_CHECKCONFIG },
 	{ "probe", no_argument, NULL, LO_PROBE },
 	{ "nssdir", required_argument, NULL, LO_NSSDIR },
+	{ "nsspassword", required_argument, NULL, LO_NSSPASSWORD },
 	{ "help", no_argument, NULL, LO_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -640,6 +653,7 @@ static void parse_options(int argc, char **argv, int sc_at, const struct subcomm
 		case LO_CHECKCONFIG: need(sc, OPT_CHECKCONFIG, "checkconfig"); inv->opts_given |= OPT_CHECKCONFIG; break;
 		case LO_PROBE: need(sc, OPT_PROBE, "probe"); inv->opts_given |= OPT_PROBE; break;
 		case LO_NSSDIR: need(sc, OPT_NSSDIR, "nssdir"); inv->nssdir = optarg; break;
+		case LO_NSSPASSWORD: need(sc, OPT_NSSPASSWORD, "nsspassword"); inv->nsspassword = optarg; break;
 		case LO_HELP:
 			print_usage_of(stdout, sc);
 			if (sc->help != NULL)

@@ -67,7 +67,7 @@ static void sql_name(const char *dir, char *buf, size_t len)
 	snprintf(buf, len, "sql:%s", dir);
 }
 
-int nssdb_init(const char *dir)
+int nssdb_init(const char *dir, const char *pwfile)
 {
 	if (has_db(dir)) {
 		fprintf(stderr, "ipsec initnss: %s already holds an NSS database (cert9.db): remove it first, or see ipsec checknss\n",
@@ -80,20 +80,27 @@ int nssdb_init(const char *dir)
 	}
 	char db[PATH_MAX + 8];
 	sql_name(dir, db, sizeof(db));
-	char *argv[] = { "certutil", "-N", "-d", db, "--empty-password", NULL };
+	if (pwfile != NULL && access(pwfile, R_OK) != 0) {
+		fprintf(stderr, "ipsec initnss: cannot read the password file %s: %s\n", pwfile, strerror(errno));
+		return 1;
+	}
+	char *argv[] = { "certutil", "-N", "-d", db, pwfile != NULL ? "-f" : "--empty-password", (char *)pwfile, NULL };
 	int rc = run_tool(argv, false);
 	if (rc != 0) {
 		fprintf(stderr, "ipsec initnss: certutil could not make the NSS database in %s\n", dir);
 		return rc;
 	}
-	printf("made the NSS database %s (no password)\n", dir);
+	if (pwfile != NULL)
+		printf("made the NSS database %s (its password from %s)\n", dir, pwfile);
+	else
+		printf("made the NSS database %s (no password)\n", dir);
 	return 0;
 }
 
 int nssdb_check(const char *dir)
 {
 	if (!has_db(dir))
-		return nssdb_init(dir);
+		return nssdb_init(dir, NULL);
 	char db[PATH_MAX + 8];
 	sql_name(dir, db, sizeof(db));
 	char *argv[] = { "certutil", "-L", "-d", db, NULL };
@@ -113,7 +120,7 @@ static bool need_db(const char *cmd, const char *dir)
 	return false;
 }
 
-int nssdb_import(const char *dir, const char *file, char *const *extra, int nextra)
+int nssdb_import(const char *dir, const char *pwfile, const char *file, char *const *extra, int nextra)
 {
 	if (!need_db("import", dir))
 		return 1;
@@ -125,6 +132,10 @@ int nssdb_import(const char *dir, const char *file, char *const *extra, int next
 	sql_name(dir, db, sizeof(db));
 	char *argv[TOOL_ARGS_MAX] = { "pk12util", "-i", (char *)file, "-d", db };
 	int n = 5;
+	if (pwfile != NULL) {
+		argv[n++] = "-k";
+		argv[n++] = (char *)pwfile;
+	}
 	for (int i = 0; i < nextra && n < TOOL_ARGS_MAX - 1; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

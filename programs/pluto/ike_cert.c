@@ -72,7 +72,10 @@ bool ike_cert_local(const char *nickname, char *dn, size_t dn_len, enum cert_key
 		return false;
 	SECKEYPrivateKey *priv = PK11_FindKeyByAnyCert(cert, NULL);
 	bool ok = priv != NULL;
-	if (!ok)
+	if (!ok && ike_crypto_keys_locked())
+		diag_add(d, "the private key of certificate '%s' cannot be used: the NSS database is locked by a password pluto was not given (see the NSS password file)",
+			 nickname);
+	else if (!ok)
 		diag_add(d, "the NSS database has certificate '%s' but not its private key (import it with its key: ipsec import FILE.p12)",
 			 nickname);
 	else

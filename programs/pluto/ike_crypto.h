@@ -33,12 +33,27 @@ bool ike_crypto_shutdown(void);
 /* pluto's start: NSS on the database in dir (libreswan's sql: format,
  * cert9.db and key4.db), read-only, when there is one; else, as
  * ike_crypto_init, without. False only when NSS cannot start at all.
- * What became of the database is *state, and line (len bytes) the one
- * line to log about it: opened with its count of certificates, missing
- * (run ipsec initnss), unreadable (with NSS's reason), or locked by a
- * password pluto cannot give it. Pre-shared keys work in every case. */
+ * What became of the database is in *db: opened, with its count of
+ * certificates; missing; unreadable (with NSS's reason); or locked: its
+ * keys need a password (ike_crypto_login). Pre-shared keys work in every
+ * case. */
 enum nss_db_state { NSS_DB_OPEN, NSS_DB_MISSING, NSS_DB_UNREADABLE, NSS_DB_LOCKED };
-bool ike_crypto_init_db(const char *dir, enum nss_db_state *state, char *line, size_t len, struct diag *d);
+struct nss_db_open {
+	enum nss_db_state state;
+	unsigned certs;			/* OPEN, LOCKED */
+	const char *nss_error;		/* UNREADABLE: NSS's error name */
+};
+bool ike_crypto_init_db(const char *dir, struct nss_db_open *db, struct diag *d);
+/* The name of the token that holds the database's keys ("NSS Certificate
+ * DB"; another once NSS is in FIPS mode): the name the NSS password file
+ * gives its password under. False when NSS has no such slot. */
+bool ike_crypto_key_token(char *name, size_t len);
+/* Logs that token in with password, so its private keys can be used.
+ * False with NSS's reason (SEC_ERROR_BAD_PASSWORD for a wrong one). */
+bool ike_crypto_login(const char *password, const char **nss_error);
+/* Whether the database's keys want a password not given yet (one made
+ * with --empty-password does not). */
+bool ike_crypto_keys_locked(void);
 
 /* Puts the NSS started above into FIPS mode (its internal module, on the
  * database when one is open; the database's files are not changed). False,

@@ -84,9 +84,7 @@ static unsigned count_certs(void)
 	return n;
 }
 
-/* Whether the database's key slot wants a password before its keys can
- * be used (one made with --empty-password does not). */
-static bool locked(void)
+bool ike_crypto_keys_locked(void)
 {
 	PK11SlotInfo *keys = PK11_GetInternalKeySlot();
 	if (keys == NULL)
@@ -96,36 +94,51 @@ static bool locked(void)
 	return need;
 }
 
-bool ike_crypto_init_db(const char *dir, enum nss_db_state *state, char *line, size_t len, struct diag *d)
+bool ike_crypto_init_db(const char *dir, struct nss_db_open *db, struct diag *d)
 {
 	char certdb[4096], config[4096 + 8];
+	*db = (struct nss_db_open){ .state = NSS_DB_MISSING };
 	snprintf(certdb, sizeof(certdb), "%s/cert9.db", dir);
-	if (access(certdb, F_OK) != 0) {
-		*state = NSS_DB_MISSING;
-		snprintf(line, len, "NSS database %s is missing (no cert9.db; run ipsec initnss): no certificates, pre-shared keys only",
-			 dir);
+	if (access(certdb, F_OK) != 0)
 		return ike_crypto_init(d);
-	}
 	snprintf(config, sizeof(config), "sql:%s", dir);
 	nss_ctx = NSS_InitContext(config, "", "", "", NULL, NSS_INIT_READONLY | NSS_INIT_NOROOTINIT);
 	if (nss_ctx == NULL) {
-		*state = NSS_DB_UNREADABLE;
-		snprintf(line, len, "NSS database %s cannot be opened (%s): no certificates, pre-shared keys only", dir,
-			 PR_ErrorToName(PR_GetError()));
+		db->state = NSS_DB_UNREADABLE;
+		db->nss_error = PR_ErrorToName(PR_GetError());
 		return ike_crypto_init(d);
 	}
 	if (!take_slot(d))
 		return false;
-	unsigned n = count_certs();
-	if (locked()) {
-		*state = NSS_DB_LOCKED;
-		snprintf(line, len, "NSS database %s needs a password, which pluto cannot give it yet: its %u certificate%s can be listed but its keys not used; pre-shared keys only",
-			 dir, n, n == 1 ? "" : "s");
-	} else {
-		*state = NSS_DB_OPEN;
-		snprintf(line, len, "NSS database %s opened: %u certificate%s", dir, n, n == 1 ? "" : "s");
-	}
+	db->certs = count_certs();
+	db->state = ike_crypto_keys_locked() ? NSS_DB_LOCKED : NSS_DB_OPEN;
 	return true;
+}
+
+bool ike_crypto_key_token(char *name, size_t len)
+{
+	PK11SlotInfo *keys = PK11_GetInternalKeySlot();
+	if (keys == NULL)
+		return false;
+	snprintf(name, len, "%s", PK11_GetTokenName(keys));
+	PK11_FreeSlot(keys);
+	return true;
+}
+
+/* NSS checks the password and, when it is right, logs the slot in for
+ * the life of the process; it keeps no copy of the password. */
+bool ike_crypto_login(const char *password, const char **nss_error)
+{
+	PK11SlotInfo *keys = PK11_GetInternalKeySlot();
+	if (keys == NULL) {
+		*nss_error = PR_ErrorToName(PR_GetError());
+		return false;
+	}
+	bool ok = PK11_CheckUserPassword(keys, password) == SECSuccess;
+	if (!ok)
+		*nss_error = PR_ErrorToName(PR_GetError());
+	PK11_FreeSlot(keys);
+	return ok;
 }
 
 bool ike_crypto_shutdown(void)

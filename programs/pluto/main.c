@@ -27,6 +27,7 @@
 #include "kernel_caps.h"
 #include "log.h"
 #include "netns_lock.h"
+#include "nss_start.h"
 #include "ondemand.h"
 #include "pidfile.h"
 #include "pluto_secrets.h"
@@ -50,7 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pluto [--config FILE] [--secretsfile FILE] [--rundir DIR] [--nssdir DIR]\n"
-		"             [--nofork] [--stderrlog] [--logfile FILE] [--debug]\n"
+		"             [--nsspassword FILE] [--nofork] [--stderrlog] [--logfile FILE] [--debug]\n"
 		"       pluto --version | --help\n");
 }
 
@@ -68,12 +69,14 @@ static const char *absolute_option(const char *path, const char *option, char bu
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	static char config_path[PATH_MAX], secrets_path[PATH_MAX], rundir[PATH_MAX], nssdir[PATH_MAX];
+	static char config_path[PATH_MAX], secrets_path[PATH_MAX], rundir[PATH_MAX], nssdir[PATH_MAX],
+		    nsspassword[PATH_MAX];
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "secretsfile", required_argument, NULL, 's' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "nssdir", required_argument, NULL, 'N' },
+		{ "nsspassword", required_argument, NULL, 'P' },
 		{ "nofork", no_argument, NULL, 'n' },
 		{ "stderrlog", no_argument, NULL, 'e' },
 		{ "logfile", required_argument, NULL, 'l' },
@@ -89,6 +92,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 's': pluto.secrets_path = absolute_option(optarg, "secretsfile", secrets_path); o->secrets_given = true; break;
 		case 'r': pluto.rundir = absolute_option(optarg, "rundir", rundir); break;
 		case 'N': pluto.nssdir = absolute_option(optarg, "nssdir", nssdir); o->nssdir_given = true; break;
+		case 'P': pluto.nsspassword_path = absolute_option(optarg, "nsspassword", nsspassword); break;
 		case 'n': o->nofork = true; break;
 		case 'e': o->stderrlog = true; break;
 		case 'l': o->logfile = optarg; break;
@@ -109,8 +113,6 @@ static void parse_options(int argc, char **argv, struct options *o)
  * may start pluto before writing /etc/ipsec.conf. A conn with errors is
  * left out (they stay in d, for the log); an error that is not one conn's
  * stops the start. */
-/* NSS, on the database when there is one; one line says what became of
- * it (a warning when it cannot be used). */
 /* Two IKE sockets for each local address of a conn: a gateway with a
  * thousand tunnels, each on an address of its own, needs more than the
  * soft limit of 1024 open files. The soft limit is raised to the hard
@@ -126,26 +128,6 @@ static void raise_open_files_limit(void)
 	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
 		llog(LL_INFO, "open files: the limit is now %llu (it was %llu)", (unsigned long long)rl.rlim_cur,
 		     (unsigned long long)was);
-}
-
-static bool start_nss(struct diag *d)
-{
-	enum nss_db_state state;
-	char line[PATH_MAX + 256];
-	if (!ike_crypto_init_db(pluto.nssdir, &state, line, sizeof(line), d))
-		return false;
-	llog(state == NSS_DB_OPEN ? LL_INFO : LL_WARN, "%s", line);
-	if (!pluto.conf->setup.fips)
-		return true;
-	/* fips=yes that is not FIPS would be worse than none: no start. */
-	struct diag why;
-	diag_init(&why);
-	if (!ike_crypto_enter_fips(&why)) {
-		diag_add(d, "fips=yes: NSS cannot enter FIPS mode: %s; not starting", diag_oneline(&why, "no reason given"));
-		return false;
-	}
-	llog(LL_INFO, "fips=yes: NSS is in FIPS mode (%s)", state == NSS_DB_OPEN ? "on its database" : "its internal module");
-	return true;
 }
 
 /* The DH helpers (crypto_workers.h), once NSS is up. */
@@ -508,7 +490,7 @@ int main(int argc, char **argv)
 	/* Before anything touches the kernel: another pluto in this network
 	 * namespace owns the same reqid range. */
 	raise_open_files_limit();
-	if (!netns_lock_claim(&d) || !start_nss(&d) || !start_helpers(&d) || !start_kernel(&d))
+	if (!netns_lock_claim(&d) || !nss_start(&d) || !start_helpers(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
 	offload_balance_start(pluto.base, pluto.conf->setup.offload_interval);

@@ -7,6 +7,7 @@ struct pluto pluto = {
 	.secrets_path = IPSEC_SECRETS,
 	.rundir = IPSEC_RUNDIR,
 	.nssdir = IPSEC_NSSDIR,
+	.nsspassword_path = IPSEC_NSSPASSWORD,
 };
 
 void pluto_shutdown(const char *why)

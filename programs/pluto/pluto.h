@@ -15,6 +15,7 @@ struct pluto {
 	const char *secrets_path;	/* --secretsfile */
 	const char *rundir;		/* --rundir: pluto.ctl and pluto.pid */
 	const char *nssdir;		/* --nssdir, else config setup nssdir=: the NSS database */
+	const char *nsspassword_path;	/* --nsspassword: the NSS database's password (nss_password.h) */
 	struct event_base *base;
 	struct ipsec_conf *conf;	/* as loaded at start: config setup lives here */
 	struct secrets *secrets;

@@ -2,7 +2,8 @@
 # fips=yes as a process: pluto puts NSS in FIPS mode at start, on its
 # database and without one, and says so in one line; ipsec fipsstatus asks
 # the running pluto which mode NSS is in (and says disabled without
-# fips=yes); whack --status keeps fips=yes on its first line; a conn whose
+# fips=yes); a database locked by a password is unlocked by the NSS
+# password file's line for the FIPS token; whack --status keeps fips=yes on its first line; a conn whose
 # ike= or esp= names an algorithm outside FIPS is refused at --add, naming
 # file, line, conn and algorithm. Needs certutil (libnss3-tools) for the
 # database case; no kernel ESP.
@@ -81,6 +82,23 @@ if command -v certutil >/dev/null; then
 	stop
 	expect_ok "the database's module list is left as it was (FIPS mode is pluto's, not the file's)" \
 		cmp -s "$tmp/db/pkcs11.txt" "$tmp/pkcs11.before"
+	# A database locked by a password: in FIPS mode its keys are in the
+	# FIPS token, whose line of the NSS password file pluto takes.
+	mkdir -p "$tmp/locked"
+	printf 'NSS Certificate DB:test-only fips db pw\n' >"$tmp/db.pw"; chmod 600 "$tmp/db.pw"
+	certutil -N -d "sql:$tmp/locked" -f "$tmp/db.pw" >/dev/null 2>&1
+	# start_locked LOG: pluto started on the locked database and stopped
+	start_locked() { start "$1" "$tmp/ipsec.conf" --nssdir "$tmp/locked" --nsspassword "$tmp/db.pw" && stop; }
+	expect_ok "pluto starts with fips=yes on a locked database" start_locked "$tmp/locked.log"
+	expect_match "... and asks for the FIPS token's password, not the database's line" \
+		"NSS database $tmp/locked needs a password for token 'NSS FIPS 140-2 Certificate DB', but $tmp/db.pw has no line for it" \
+		"$(cat "$tmp/locked.log")"
+	printf 'NSS FIPS 140-2 Certificate DB:test-only fips db pw\n' >>"$tmp/db.pw"
+	expect_ok "pluto starts with the FIPS token's line" start_locked "$tmp/unlocked.log"
+	expect_match "... which unlocks the database in FIPS mode" \
+		"NSS database $tmp/locked opened: 0 certificates; the password for token 'NSS FIPS 140-2 Certificate DB' from $tmp/db.pw was accepted$" \
+		"$(cat "$tmp/unlocked.log")"
+	expect_match "... on its database" 'fips=yes: NSS is in FIPS mode \(on its database\)$' "$(cat "$tmp/unlocked.log")"
 else
 	skip "fips=yes on an NSS database" "no certutil (make deps installs libnss3-tools)"
 fi

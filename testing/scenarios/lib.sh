@@ -369,14 +369,16 @@ nsim_ipsec() {
 # --- the daemon ---------------------------------------------------------------
 # pluto_start NAME NS CONF SECRETS: a pluto in NS with its own rundir
 # ($SW_RUNDIR/NAME) and log ($SW_LOGDIR/NAME/pluto.log), waited for until its
-# control socket is there.
+# control socket is there. Its NSS database is NSSDIR (default
+# $SW_RUNDIR/NAME/nss), its NSS password file NSSDIR.nsspassword (nss_db).
 pluto_start() {
 	local name=$1 nsn=$2 conf=$3 secrets=$4 nssdir=${5:-$SW_RUNDIR/$1/nss} d=$SW_LOGDIR/$1 pid
 	mkdir -p "$d" "$SW_RUNDIR/$name"
 	# Not through ns(): a function in the background is a subshell, and $!
 	# would be its pid, which a TERM does not pass on to pluto.
 	ip netns exec "$(ns_name "$nsn")" "$BINDIR/pluto" --config "$conf" --secretsfile "$secrets" \
-		--rundir "$SW_RUNDIR/$name" --nssdir "$nssdir" --nofork --logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
+		--rundir "$SW_RUNDIR/$name" --nssdir "$nssdir" --nsspassword "$nssdir.nsspassword" --nofork \
+		--logfile "$d/pluto.log" >"$d/stdout" 2>&1 &
 	pid=$!
 	_sw_pluto+=("$name:$nsn:$pid")
 	wait_for 20 "pluto $name's control socket" bash -c "find '$SW_RUNDIR/$name' -type s | grep -q ." ||
@@ -437,14 +439,21 @@ SW_CERTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../certs" && pwd)
 # nss_db DIR NICK...: an NSS database (sql:, no password) in DIR, made
 # unless it is there, that trusts the test CA and holds each NICK's
 # certificate and private key. Kept in $SW_RUNDIR, not on SW_LOGDIR's 9p
-# share, where sqlite's locks may not work.
+# share, where sqlite's locks may not work. With NSS_DB_PASSWORD set, the
+# database is made locked by that password, and DIR.nsspassword is its NSS
+# password file (TOKEN:PASSWORD), which pluto_start gives pluto.
 nss_db() {
-	local dir=$1 nick; shift
+	local dir=$1 nick new=(--empty-password) f=() k=(); shift
 	mkdir -p "$dir"
-	[ -e "$dir/cert9.db" ] || certutil -N -d "sql:$dir" --empty-password || return 1
-	certutil -A -d "sql:$dir" -n "Swan Test CA" -t "CT,," -a -i "$SW_CERTS/ca.pem" || return 1
+	if [ -n "${NSS_DB_PASSWORD:-}" ]; then
+		printf 'NSS Certificate DB:%s\n' "$NSS_DB_PASSWORD" >"$dir.nsspassword"
+		chmod 600 "$dir.nsspassword"
+		f=(-f "$dir.nsspassword") k=(-k "$dir.nsspassword") new=("${f[@]}")
+	fi
+	[ -e "$dir/cert9.db" ] || certutil -N -d "sql:$dir" "${new[@]}" || return 1
+	certutil -A -d "sql:$dir" -n "Swan Test CA" -t "CT,," -a -i "$SW_CERTS/ca.pem" "${f[@]}" || return 1
 	for nick; do
-		pk12util -i "$SW_CERTS/$nick.p12" -d "sql:$dir" -W "" >/dev/null || return 1
+		pk12util -i "$SW_CERTS/$nick.p12" -d "sql:$dir" -W "" "${k[@]}" >/dev/null || return 1
 	done
 }
 

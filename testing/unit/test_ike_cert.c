@@ -49,11 +49,10 @@ static int remove_certs(void **state)
 
 static bool open_db(void)
 {
-	enum nss_db_state st;
-	char line[512];
+	struct nss_db_open db;
 	struct diag d;
 	diag_init(&d);
-	return ike_crypto_init_db(dbdir, &st, line, sizeof(line), &d) && st == NSS_DB_OPEN;
+	return ike_crypto_init_db(dbdir, &db, &d) && db.state == NSS_DB_OPEN;
 }
 
 /* Both ends' conns: west's and east's keywords added to a common base. */
