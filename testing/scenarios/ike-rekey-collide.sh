@@ -1,7 +1,8 @@
 #!/bin/bash
 # Rekeys from both ends at once, and rekey=no, pluto to pluto.
-# 1. Both ends rekey the child at once, the wire slowed (netem, 1.5 s each
-#    way, more than the two whack commands may lie apart under TCG) so
+# 1. Both ends rekey the child at once, the wire slowed (netem, 3 s each
+#    way, more than the two whack commands lie apart even on a loaded
+#    machine under TCG, where 1.5 s was once too little) so
 #    that the requests cross: both exchanges complete, the child
 #    of the one with the lowest nonce is deleted by the end that started
 #    it, and one child is left (RFC 7296 2.8.1).
@@ -15,8 +16,8 @@
 ns_add west east
 veth_add west veth0 192.0.2.1/24 east veth1 192.0.2.2/24
 # (no retransmit while a request is slowed on the wire)
-pluto_psk_conf west 192.0.2.1 192.0.2.2 'retransmit-interval=5000'
-pluto_psk_conf east 192.0.2.2 192.0.2.1 'retransmit-interval=5000'
+pluto_psk_conf west 192.0.2.1 192.0.2.2 'retransmit-interval=10000'
+pluto_psk_conf east 192.0.2.2 192.0.2.1 'retransmit-interval=10000'
 pluto_start west west "$SW_LOGDIR/west.conf" "$SW_LOGDIR/west.secrets"
 pluto_start east east "$SW_LOGDIR/east.conf" "$SW_LOGDIR/east.secrets"
 wlog=$SW_LOGDIR/west/pluto.log elog=$SW_LOGDIR/east/pluto.log
@@ -39,8 +40,8 @@ check "the tunnel comes up" wait_for 30 "the tunnel" both_up
 
 # 1. The child, from both ends at once, the requests crossing on a slow wire.
 must modprobe sch_netem
-must ns west tc qdisc add dev veth0 root netem delay 1500ms
-must ns east tc qdisc add dev veth1 root netem delay 1500ms
+must ns west tc qdisc add dev veth0 root netem delay 3000ms
+must ns east tc qdisc add dev veth1 root netem delay 3000ms
 mw=$(log_mark "$wlog") me=$(log_mark "$elog")
 whack_both --name t --rekey-ipsec
 check "the crossed child rekeys collide: the one with the lower nonce is deleted" wait_for 20 "the collision" \
