@@ -408,7 +408,7 @@ void ikev2_initiate_alone(struct connection *c, unsigned whack)
 	ike->ends = c->ends;
 	ikev2_random_spi(ike->spi_i);
 	ike_sa_index(ike);
-	ike->dh_group = c->config->ike_proposals.p[0].dh;
+	ike->dh_group = c->config->ike_proposals->p[0].dh;
 	ike_sa_set_state(ike, IKE_I_INIT_SENT);
 	char peer[ADDRESS_STR_MAX];
 	ike_log(ike, LL_INFO, "initiating IKEv2 connection to %s", ikev2_peer_text(ike, peer));
