@@ -83,7 +83,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct connection *c = arg;
 	c->retry.next_at = 0;
 	if (c->retry.kind == ATTEMPT_LOST && c->retry.failures == 1)
-		conn_log(c, LL_INFO, "bringing the tunnel back (%s)", c->retry.why);
+		conn_log(c, LL_INFO, "bringing the tunnel back (%s)", retry_why(&c->retry));
 	else
 		conn_log(c, LL_INFO, "trying again after %u failed attempt%s", c->retry.failures,
 			 c->retry.failures == 1 ? "" : "s");
@@ -387,7 +387,7 @@ void ikev2_initiate_alone(struct connection *c, unsigned whack)
 		conn_resolve_names(c);
 	/* Only %any is for good: an address may yet come up. */
 	if (!c->oriented && !conn_orient(c)) {
-		cannot_initiate(c, whack, ATTEMPT_TRANSIENT, c->orient_why);
+		cannot_initiate(c, whack, ATTEMPT_TRANSIENT, conn_orient_why(c));
 		return;
 	}
 	if (c->ends.remote.family == 0) {

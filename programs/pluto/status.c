@@ -185,7 +185,7 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 		   hw_offload_name(c->hw_offload), c->hw_offload_fallback ? "yes" : "no",
 		   why[0] ? "; SAs run in software (" : "", why, why[0] ? ")" : "");
 	if (!conn->oriented)
-		whack_line(s, "\"%s\":   not on this host: %s", c->name, conn->orient_why);
+		whack_line(s, "\"%s\":   not on this host: %s", c->name, conn_orient_why(conn));
 	lifecycle_status(s, conn);
 	char failed[1024];
 	if (retry_status(&conn->retry, time(NULL), failed, sizeof(failed))[0] != '\0')
