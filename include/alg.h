@@ -65,6 +65,20 @@ struct alg_proposals {
 	size_t n;
 };
 
+/* A conn's lists are shared (alg_shared.c): one copy of each distinct
+ * list, immutable, held by reference count by every config that uses it,
+ * so that thousands of conns with the same ike= and esp= (or none: the
+ * defaults) cost a pointer each rather than 5 kB a list. From one thread
+ * only (pluto's event loop; the tools). */
+/* A reference to the shared copy of ps, made now if there is none yet. */
+const struct alg_proposals *alg_proposals_share(const struct alg_proposals *ps);
+/* Another reference to shared (from alg_proposals_share); NULL for NULL. */
+const struct alg_proposals *alg_proposals_ref(const struct alg_proposals *shared);
+/* Drops one reference; the copy goes with the last. NULL does nothing. */
+void alg_proposals_unref(const struct alg_proposals *shared);
+/* How many distinct lists are held now. */
+size_t alg_proposals_shared_count(void);
+
 /* Parse ike= and esp= strings: comma-separated proposals of the form
  * ENCR[KEYLEN][-INTEG][-PRF][;DH] (libreswan's syntax, e.g. "aes_gcm256-null",
  * "aes128-sha1", "aes256-sha2_256;modp2048", "aes_gcm128-null;dh19").

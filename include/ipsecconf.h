@@ -83,8 +83,10 @@ struct conn_config {
 	enum phase2_proto phase2;
 	char *ike;		/* ike= as written, NULL for the default */
 	char *esp;		/* esp= (or phase2alg=) as written, NULL for the default */
-	struct alg_proposals ike_proposals;	/* parsed at load; defaults when absent */
-	struct alg_proposals esp_proposals;
+	/* parsed at load, defaults when absent; shared (alg.h): never NULL
+	 * in a built config, and never changed in place */
+	const struct alg_proposals *ike_proposals;
+	const struct alg_proposals *esp_proposals;
 	uint32_t ikelifetime;	/* seconds */
 	uint32_t salifetime;	/* seconds */
 	uint64_t ipsec_max_bytes, ipsec_max_packets;	/* each SA's; 0 = no limit */

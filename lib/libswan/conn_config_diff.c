@@ -69,8 +69,8 @@ static const char *conn_change(const struct conn_config *a, const struct conn_co
 	if (DIFFERS(auto_mode)) return "auto";
 	if (DIFFERS(type)) return "type";
 	if (DIFFERS(phase2)) return "phase2";
-	if (!str_same(a->ike, b->ike) || !proposals_same(&a->ike_proposals, &b->ike_proposals)) return "ike";
-	if (!str_same(a->esp, b->esp) || !proposals_same(&a->esp_proposals, &b->esp_proposals)) return "esp";
+	if (!str_same(a->ike, b->ike) || !proposals_same(a->ike_proposals, b->ike_proposals)) return "ike";
+	if (!str_same(a->esp, b->esp) || !proposals_same(a->esp_proposals, b->esp_proposals)) return "esp";
 	if (DIFFERS(ikelifetime)) return "ikelifetime";
 	if (DIFFERS(salifetime)) return "salifetime";
 	if (DIFFERS(ipsec_max_bytes)) return "ipsec-max-bytes";

@@ -58,6 +58,14 @@ static void default_subnet(struct end_config *end)
 		end->subnet = subnet_from_address(&end->host);
 }
 
+/* A reference to the shared default list. */
+static const struct alg_proposals *default_proposals(void (*make)(struct alg_proposals *out))
+{
+	static struct alg_proposals defaults;	/* 5 kB: not on the stack */
+	make(&defaults);
+	return alg_proposals_share(&defaults);
+}
+
 static void store_conn_keywords(const struct resolved_conn *r, struct conn_config *c)
 {
 	for (int id = 0; id < KW_COUNT; id++)
@@ -65,9 +73,9 @@ static void store_conn_keywords(const struct resolved_conn *r, struct conn_confi
 	default_subnet(&c->left);
 	default_subnet(&c->right);
 	if (c->ike == NULL)
-		alg_default_ike(&c->ike_proposals);
+		c->ike_proposals = default_proposals(alg_default_ike);
 	if (c->esp == NULL)
-		alg_default_esp(&c->esp_proposals);
+		c->esp_proposals = default_proposals(alg_default_esp);
 }
 
 /* Whole-conn rules */
@@ -339,6 +347,8 @@ static void conn_config_clear(struct conn_config *c)
 	end_config_clear(&c->right);
 	free(c->ike);
 	free(c->esp);
+	alg_proposals_unref(c->ike_proposals);
+	alg_proposals_unref(c->esp_proposals);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -390,6 +400,8 @@ struct conn_config *conn_config_dup(const struct conn_config *c)
 	end_config_copy_strings(&copy->right);
 	copy->ike = dup_or_null(c->ike);
 	copy->esp = dup_or_null(c->esp);
+	copy->ike_proposals = alg_proposals_ref(c->ike_proposals);
+	copy->esp_proposals = alg_proposals_ref(c->esp_proposals);
 	return copy;
 }
 

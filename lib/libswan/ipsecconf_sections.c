@@ -236,8 +236,12 @@ void check_sections(const struct conf_doc *doc, struct checked_doc *out, struct 
 
 void checked_doc_free(struct checked_doc *cd)
 {
-	for (size_t i = 0; i < cd->n; i++)
-		free(cd->sections[i].entries);
+	for (size_t i = 0; i < cd->n; i++) {
+		struct checked_section *cs = &cd->sections[i];
+		for (size_t j = 0; j < cs->n; j++)
+			keyword_value_free(cs->entries[j].kw, &cs->entries[j].v);
+		free(cs->entries);
+	}
 	free(cd->sections);
 	memset(cd, 0, sizeof(*cd));
 }

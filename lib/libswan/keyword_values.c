@@ -346,12 +346,21 @@ static bool parse_proposals(const struct keyword *kw, const char *text, union kw
 {
 	struct diag scratch;
 	diag_init(&scratch);
-	memset(&v->proposals, 0, sizeof(v->proposals));
-	bool ok = kw->type == KT_IKE ? alg_parse_ike(text, &v->proposals, &scratch)
-				     : alg_parse_esp(text, &v->proposals, &scratch);
-	if (ok)
-		return true;
-	return reason_from_diag(&scratch, text, why);
+	static struct alg_proposals parsed;	/* 5 kB: not on the stack */
+	bool ok = kw->type == KT_IKE ? alg_parse_ike(text, &parsed, &scratch)
+				     : alg_parse_esp(text, &parsed, &scratch);
+	if (!ok)
+		return reason_from_diag(&scratch, text, why);
+	v->proposals = alg_proposals_share(&parsed);
+	return true;
+}
+
+void keyword_value_free(const struct keyword *kw, union kw_value *v)
+{
+	if (kw != NULL && (kw->type == KT_IKE || kw->type == KT_ESP)) {
+		alg_proposals_unref(v->proposals);
+		v->proposals = NULL;
+	}
 }
 
 bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v,

@@ -313,6 +313,12 @@ static void store_string(char **field, const char *text)
 	*field = xstrdup(text);
 }
 
+static void store_proposals(const struct alg_proposals **field, const struct alg_proposals *shared)
+{
+	alg_proposals_unref(*field);
+	*field = alg_proposals_ref(shared);
+}
+
 void keyword_store(const struct keyword *kw, const char *text, const union kw_value *v, void *base)
 {
 	if (kw->offset == KW_NO_FIELD)
@@ -362,7 +368,8 @@ void keyword_store(const struct keyword *kw, const char *text, const union kw_va
 	case KT_IKE:
 	case KT_ESP:
 		store_string((char **)(void *)field, text);
-		memcpy((char *)base + kw->proposals_offset, &v->proposals, sizeof(v->proposals));
+		store_proposals((const struct alg_proposals **)(void *)((char *)base + kw->proposals_offset),
+				v->proposals);
 		break;
 	case KT_CONN_NAME:
 		break;

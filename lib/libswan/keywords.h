@@ -104,7 +104,7 @@ union kw_value {
 		unsigned n;
 	} subnets;
 	struct protoport protoport;
-	struct alg_proposals proposals;
+	const struct alg_proposals *proposals;	/* a reference (alg.h); the entry's own */
 };
 
 /* The keyword (or alias) called name, NULL when there is none. */
@@ -130,12 +130,17 @@ bool keyword_fate_accepts(const struct kw_fate *f, const char *value);
 #define KW_WHY_MAX 512
 
 /* Parses text as kw's type into v. false with, in why, the reason and
- * what was expected; may use several lines (alg errors), '\n'-separated. */
+ * what was expected; may use several lines (alg errors), '\n'-separated.
+ * A value that holds a reference (proposals) is released by
+ * keyword_value_free. */
 bool keyword_parse(const struct keyword *kw, const char *text, union kw_value *v,
 		   char why[KW_WHY_MAX]);
 
+void keyword_value_free(const struct keyword *kw, union kw_value *v);
+
 /* Stores a parsed value into base, a struct conn_config or config_setup
- * by kw->section; strings are copied from text. */
+ * by kw->section; strings are copied from text,
+ * proposals referenced. */
 void keyword_store(const struct keyword *kw, const char *text, const union kw_value *v, void *base);
 
 #endif

@@ -3,6 +3,7 @@
  * thousands of them finds one (at --add, --up, start) without walking
  * the list; each conn knows the one before it in the list, so replacing
  * or removing one is O(1) too. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,42 @@
 #include "ipsec_id.h"
 #include "kernel.h"
 #include "offload_probe.h"
+
+/* A why text: bounded as the fixed buffers it replaces were, so what is
+ * logged and shown is the same; allocated, as most conns never have one.
+ * Short of memory it stays NULL, which reads as "". */
+__attribute__((format(printf, 3, 4)))
+static void set_why(char **why, size_t max, const char *fmt, ...)
+{
+	char text[CONN_ORIENT_WHY_MAX > CONN_RESOLVE_WHY_MAX ? CONN_ORIENT_WHY_MAX : CONN_RESOLVE_WHY_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, max < sizeof(text) ? max : sizeof(text), fmt, ap);
+	va_end(ap);
+	free(*why);
+	*why = strdup(text);
+}
+
+static void clear_why(char **why)
+{
+	free(*why);
+	*why = NULL;
+}
+
+static const char *why_text(const char *why)
+{
+	return why != NULL ? why : "";
+}
+
+const char *conn_orient_why(const struct connection *c)
+{
+	return why_text(c->orient_why);
+}
+
+const char *conn_resolve_why(const struct connection *c)
+{
+	return why_text(c->resolve_why);
+}
 
 static struct connection *conns, *conns_last;
 static size_t nconns;
@@ -77,6 +114,14 @@ struct connection *conn_first_instance(void)
 	return instances;
 }
 
+/* The texts a conn allocates as it needs them. */
+static void conn_free_texts(struct connection *c)
+{
+	clear_why(&c->orient_why);
+	clear_why(&c->resolve_why);
+	retry_reset(&c->retry);
+}
+
 struct connection *conn_ref(struct connection *c)
 {
 	c->refs++;
@@ -94,9 +139,11 @@ void conn_unref(struct connection *c)
 		if (*pp == c)
 			*pp = c->next;
 		conn_unref(c->template);	/* which owns the config */
+		conn_free_texts(c);
 		free(c);
 		return;
 	}
+	conn_free_texts(c);
 	conn_config_free(c->config);
 	if (c->retry_timer != NULL)
 		event_free(c->retry_timer);
@@ -209,8 +256,8 @@ static bool find_defaultroute(struct connection *c, struct end_config *e, const 
 	memset(&e->host, 0, sizeof(e->host));
 	if (kernel->default_route_source(family == AF_UNSPEC ? AF_INET : family, &e->host, &err) == 0)
 		return true;
-	snprintf(c->orient_why, sizeof(c->orient_why), "%s=%%defaultroute: %s", e == &c->config->left ? "left" : "right",
-		 err.extack[0] ? err.extack : strerror(err.errnum));
+	set_why(&c->orient_why, CONN_ORIENT_WHY_MAX, "%s=%%defaultroute: %s", e == &c->config->left ? "left" : "right",
+		err.extack[0] ? err.extack : strerror(err.errnum));
 	return false;
 }
 
@@ -224,7 +271,7 @@ static bool hosts_known(struct connection *c)
 	    (cfg->right.host_defaultroute && !find_defaultroute(c, &cfg->right, &cfg->left)))
 		return false;
 	if ((cfg->left.host_dns && cfg->left.host.family == 0) || (cfg->right.host_dns && cfg->right.host.family == 0)) {
-		snprintf(c->orient_why, sizeof(c->orient_why), "%s", c->resolve_why);
+		set_why(&c->orient_why, CONN_ORIENT_WHY_MAX, "%s", conn_resolve_why(c));
 		return false;
 	}
 	return true;
@@ -244,8 +291,8 @@ static bool resolve_end(struct connection *c, struct end_config *e, const struct
 	}
 	if (res != NULL)
 		freeaddrinfo(res);
-	snprintf(c->resolve_why, sizeof(c->resolve_why), "%s=%s cannot be resolved (%s)",
-		 e == &c->config->left ? "left" : "right", e->host_text, gai_strerror(r));
+	set_why(&c->resolve_why, CONN_RESOLVE_WHY_MAX, "%s=%s cannot be resolved (%s)",
+		e == &c->config->left ? "left" : "right", e->host_text, gai_strerror(r));
 	return false;
 }
 
@@ -257,7 +304,7 @@ bool conn_has_host_names(const struct connection *c)
 bool conn_resolve_names(struct connection *c)
 {
 	struct conn_config *cfg = c->config;
-	c->resolve_why[0] = '\0';
+	clear_why(&c->resolve_why);
 	bool ok = (!cfg->left.host_dns || resolve_end(c, &cfg->left, &cfg->right)) &&
 		  (!cfg->right.host_dns || resolve_end(c, &cfg->right, &cfg->left));
 	conn_orient(c);
@@ -281,7 +328,7 @@ bool conn_orient(struct connection *c)
 	const struct conn_config *cfg = c->config;
 	const struct end_config *local, *remote;
 	memset(&c->ends, 0, sizeof(c->ends));
-	c->orient_why[0] = '\0';
+	clear_why(&c->orient_why);
 	c->oriented = false;
 	if (!hosts_known(c))
 		return false;
@@ -292,8 +339,8 @@ bool conn_orient(struct connection *c)
 		local = &cfg->right;
 		remote = &cfg->left;
 	} else {
-		snprintf(c->orient_why, sizeof(c->orient_why), "neither left=%s nor right=%s is an address of this host",
-			 cfg->left.host_text, cfg->right.host_text);
+		set_why(&c->orient_why, CONN_ORIENT_WHY_MAX, "neither left=%s nor right=%s is an address of this host",
+			cfg->left.host_text, cfg->right.host_text);
 		return false;
 	}
 	fill_end(local, &c->ends.local, &c->ends.local_net, c->ends.local_id, sizeof(c->ends.local_id));
@@ -320,7 +367,7 @@ void conn_orient_all(void)
 		ip_address local = c->ends.local;
 		bool now = conn_orient(c);
 		if (was && !now)
-			conn_log(c, LL_INFO, "%s", c->orient_why);
+			conn_log(c, LL_INFO, "%s", conn_orient_why(c));
 		else if (now && (!was || !address_eq(&local, &c->ends.local)))
 			conn_log(c, LL_INFO, "this host's addresses changed: its local end is now %s",
 				 address_str(&c->ends.local, (char[ADDRESS_STR_MAX]){0}));
@@ -507,7 +554,7 @@ struct connection *conn_load(const struct conn_config *cfg, bool fips, bool *rep
 	diag_init(&probe_lines);
 	if (conn_has_host_names(c) && !conn_resolve_names(c))
 		diag_add(notes, "%s:%d: conn \"%s\": %s; it is looked up again when the conn is initiated",
-			 cfg->file, cfg->line, cfg->name, c->resolve_why);
+			 cfg->file, cfg->line, cfg->name, conn_resolve_why(c));
 	if (conn_orient(c))
 		offload_check_device(kernel, cfg, &pol, &c->ends.local, &probe_lines, notes);
 	conn_log_lines(c, LL_INFO, &probe_lines);

@@ -28,6 +28,8 @@
 struct event;
 
 #define CONN_SUBNETS_MAX 8
+#define CONN_ORIENT_WHY_MAX 300
+#define CONN_RESOLVE_WHY_MAX 250
 
 /* The conn as seen from this host: which end is local. */
 struct ends {
@@ -52,8 +54,12 @@ struct connection {
 	struct offload_policy offload;	/* hw_offload after the add-time rules */
 	struct ends ends;		/* valid when oriented */
 	bool oriented;			/* one end is an address of this host */
-	char orient_why[300];		/* why not, when not */
-	char resolve_why[250];		/* a host name that did not resolve, and why */
+	/* Why not, when not; why a host name did not resolve, when one did
+	 * not. Allocated (at most CONN_ORIENT_WHY_MAX - 1 and
+	 * CONN_RESOLVE_WHY_MAX - 1 characters): most conns have neither.
+	 * Read them through conn_orient_why and conn_resolve_why. */
+	char *orient_why;
+	char *resolve_why;
 	struct logger log;		/* "conn": lines about the conn itself */
 	struct conn_retry retry;	/* failed attempts, and the next one */
 	struct event *retry_timer;	/* owned; armed by ikev2.c */
@@ -124,6 +130,10 @@ void conn_orient_all(void);
  * (the address watch orients every conn again). */
 void conn_batch_begin(void);
 void conn_batch_end(void);
+/* Why c is not oriented, "" when it is; why one of its host names did
+ * not resolve, "" when none failed. */
+const char *conn_orient_why(const struct connection *c);
+const char *conn_resolve_why(const struct connection *c);
 /* Whether an end of c is written as a host name. */
 bool conn_has_host_names(const struct connection *c);
 /* Looks c's host names up (getaddrinfo: this blocks, as libreswan's

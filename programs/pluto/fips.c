@@ -23,12 +23,12 @@ static bool any_disallowed(const struct alg_proposals *ps, const char **alg)
 bool fips_check_conn(const struct conn_config *cfg, struct diag *errors)
 {
 	const char *alg;
-	if (cfg->ike != NULL && any_disallowed(&cfg->ike_proposals, &alg)) {
+	if (cfg->ike != NULL && any_disallowed(cfg->ike_proposals, &alg)) {
 		diag_add(errors, "%s:%d: conn \"%s\" cannot be added: fips=yes: ike=%s uses %s, which FIPS mode does not allow",
 			 cfg->file, cfg->line, cfg->name, cfg->ike, alg);
 		return false;
 	}
-	if (cfg->esp != NULL && any_disallowed(&cfg->esp_proposals, &alg)) {
+	if (cfg->esp != NULL && any_disallowed(cfg->esp_proposals, &alg)) {
 		diag_add(errors, "%s:%d: conn \"%s\" cannot be added: fips=yes: esp=%s uses %s, which FIPS mode does not allow",
 			 cfg->file, cfg->line, cfg->name, cfg->esp, alg);
 		return false;
@@ -36,14 +36,18 @@ bool fips_check_conn(const struct conn_config *cfg, struct diag *errors)
 	return true;
 }
 
-static void trim(struct alg_proposals *ps)
+/* The shared list without what FIPS mode refuses (shared in turn). */
+static void trim(const struct alg_proposals **shared)
 {
-	size_t kept = 0;
-	for (size_t i = 0; i < ps->n; i++) {
-		if (fips_disallowed(&ps->p[i]) == NULL)
-			ps->p[kept++] = ps->p[i];
+	static struct alg_proposals kept;	/* 5 kB: not on the stack */
+	kept.n = 0;
+	for (size_t i = 0; i < (*shared)->n; i++) {
+		if (fips_disallowed(&(*shared)->p[i]) == NULL)
+			kept.p[kept.n++] = (*shared)->p[i];
 	}
-	ps->n = kept;
+	const struct alg_proposals *old = *shared;
+	*shared = alg_proposals_share(&kept);
+	alg_proposals_unref(old);
 }
 
 void fips_trim_defaults(struct conn_config *cfg)

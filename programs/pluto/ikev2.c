@@ -83,7 +83,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct connection *c = arg;
 	c->retry.next_at = 0;
 	if (c->retry.kind == ATTEMPT_LOST && c->retry.failures == 1)
-		conn_log(c, LL_INFO, "bringing the tunnel back (%s)", c->retry.why);
+		conn_log(c, LL_INFO, "bringing the tunnel back (%s)", retry_why(&c->retry));
 	else
 		conn_log(c, LL_INFO, "trying again after %u failed attempt%s", c->retry.failures,
 			 c->retry.failures == 1 ? "" : "s");
@@ -387,7 +387,7 @@ void ikev2_initiate_alone(struct connection *c, unsigned whack)
 		conn_resolve_names(c);
 	/* Only %any is for good: an address may yet come up. */
 	if (!c->oriented && !conn_orient(c)) {
-		cannot_initiate(c, whack, ATTEMPT_TRANSIENT, c->orient_why);
+		cannot_initiate(c, whack, ATTEMPT_TRANSIENT, conn_orient_why(c));
 		return;
 	}
 	if (c->ends.remote.family == 0) {
@@ -408,7 +408,7 @@ void ikev2_initiate_alone(struct connection *c, unsigned whack)
 	ike->ends = c->ends;
 	ikev2_random_spi(ike->spi_i);
 	ike_sa_index(ike);
-	ike->dh_group = c->config->ike_proposals.p[0].dh;
+	ike->dh_group = c->config->ike_proposals->p[0].dh;
 	ike_sa_set_state(ike, IKE_I_INIT_SENT);
 	char peer[ADDRESS_STR_MAX];
 	ike_log(ike, LL_INFO, "initiating IKEv2 connection to %s", ikev2_peer_text(ike, peer));

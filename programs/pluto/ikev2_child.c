@@ -25,7 +25,7 @@ uint32_t ikev2_new_esp_spi(void)
 const struct alg_proposals *ikev2_child_proposals(const struct ike_sa *ike, const struct tunnel *t,
 						  enum dh_id pfs_group, struct alg_proposals *out)
 {
-	*out = t->c->config->esp_proposals;
+	*out = *t->c->config->esp_proposals;
 	for (size_t i = 0; i < out->n; i++) {
 		if (pfs_group == DH_NONE || out->p[i].dh == DH_NONE)
 			out->p[i].dh = pfs_group;

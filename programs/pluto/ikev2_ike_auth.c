@@ -488,7 +488,7 @@ struct conn_fit {
  * first one: its algorithms, and NAT-T if that was negotiated. */
 static bool suits_init(const struct connection *c, const struct ike_sa *ike)
 {
-	return alg_proposals_include(&c->config->ike_proposals, &ike->ike_alg) &&
+	return alg_proposals_include(c->config->ike_proposals, &ike->ike_alg) &&
 	       (!ike->natt.negotiated || natt_wanted(c->config));
 }
 

@@ -202,9 +202,9 @@ static bool choose_with_ke_group(const struct ikev2_sa_payload *offered, const s
 	static struct alg_proposals same;
 	bool esn;
 	same.n = 0;
-	for (size_t i = 0; i < cfg->ike_proposals.n; i++) {
-		if (cfg->ike_proposals.p[i].dh == group)
-			same.p[same.n++] = cfg->ike_proposals.p[i];
+	for (size_t i = 0; i < cfg->ike_proposals->n; i++) {
+		if (cfg->ike_proposals->p[i].dh == group)
+			same.p[same.n++] = cfg->ike_proposals->p[i];
 	}
 	return same.n > 0 && ikev2_sa_choose(offered, &same, PROTO_IKE, 0, &ch->chosen, &ch->alg, &esn);
 }
@@ -231,7 +231,7 @@ static bool choose(const struct ikev2_rx *rx, struct init_choice *ch)
 		return false;
 	}
 	if (!choose_with_ke_group(&offered, cfg, ch->ke.group, ch) &&
-	    !ikev2_sa_choose(&offered, &cfg->ike_proposals, PROTO_IKE, 0, &ch->chosen, &ch->alg, &esn)) {
+	    !ikev2_sa_choose(&offered, cfg->ike_proposals, PROTO_IKE, 0, &ch->chosen, &ch->alg, &esn)) {
 		llog_limited(&init_lines, LL_WARN, "\"%s\": IKE_SA_INIT from %s: none of its IKE proposals is acceptable (ike=%s); answering NO_PROPOSAL_CHOSEN",
 			     cfg->name, address_str(&rx->remote, peer), cfg->ike != NULL ? cfg->ike : "default");
 		ikev2_send_init_notify(rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -415,7 +415,7 @@ bool ikev2_send_init_request(struct ike_sa *ike)
 	if (ike->cookie.data != NULL)
 		ikev2_add_notify(&b, 0, NULL, 0, N_COOKIE, ike->cookie.data, ike->cookie.len);
 	static struct ikev2_sa_payload sa;
-	ikev2_sa_from_proposals(&ike->c->config->ike_proposals, PROTO_IKE, NULL, 0, 0, &sa);
+	ikev2_sa_from_proposals(ike->c->config->ike_proposals, PROTO_IKE, NULL, 0, 0, &sa);
 	ikev2_add_sa(&b, &sa);
 	ikev2_add_ke(&b, ike->dh_group, ike->dh_pub.data, ike->dh_pub.len);
 	ikev2_add(&b, PT_NONCE, ike->ni.data, ike->ni.len);
@@ -433,8 +433,8 @@ bool ikev2_send_init_request(struct ike_sa *ike)
 
 static bool group_offered(const struct conn_config *c, uint16_t group)
 {
-	for (size_t i = 0; i < c->ike_proposals.n; i++) {
-		if (c->ike_proposals.p[i].dh == group)
+	for (size_t i = 0; i < c->ike_proposals->n; i++) {
+		if (c->ike_proposals->p[i].dh == group)
 			return true;
 	}
 	return false;
@@ -538,7 +538,7 @@ void ikev2_init_response(struct ike_sa *ike, struct ikev2_rx *rx)
 	const struct ikev2_payload *np = ikev2_find(&rx->m, PT_NONCE);
 	static const uint8_t zero_spi[IKEV2_SPI_LEN];
 	if (!ikev2_parse_sa(ikev2_find(&rx->m, PT_SA), &sa, &d) || !ikev2_parse_ke(ikev2_find(&rx->m, PT_KE), &ke, &d) ||
-	    !ikev2_sa_accepted(&sa, &ike->c->config->ike_proposals, PROTO_IKE, 0, &ike->ike_alg, &esn, spi, &spi_len, &d) ||
+	    !ikev2_sa_accepted(&sa, ike->c->config->ike_proposals, PROTO_IKE, 0, &ike->ike_alg, &esn, spi, &spi_len, &d) ||
 	    ke.group != ike->ike_alg.dh || memcmp(rx->m.hdr.spi_r, zero_spi, IKEV2_SPI_LEN) == 0) {
 		ike_log(ike, LL_ERROR, "the IKE_SA_INIT response is not acceptable: %s",
 			diag_oneline(&d, "mismatched KE group or no responder SPI"));

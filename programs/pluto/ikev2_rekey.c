@@ -1095,7 +1095,7 @@ static bool send_ike_rekey(struct ike_sa *ike)
  * keeps it when it can. */
 static void ike_rekey_proposals(const struct ike_sa *ike, struct alg_proposals *out)
 {
-	const struct alg_proposals *cfg = &ike->c->config->ike_proposals;
+	const struct alg_proposals *cfg = ike->c->config->ike_proposals;
 	out->n = 0;
 	out->p[out->n++] = ike->ike_alg;
 	for (size_t i = 0; i < cfg->n && out->n < ALG_PROPOSALS_MAX; i++) {
@@ -1290,7 +1290,7 @@ static void ike_rekey_request(struct ike_sa *ike, struct ikev2_rx *rx, const str
 		ikev2_respond_notify(ike, rx, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	if (!ikev2_sa_choose(offered, &ike->c->config->ike_proposals, PROTO_IKE, 0, &chosen, &alg, &esn) ||
+	if (!ikev2_sa_choose(offered, ike->c->config->ike_proposals, PROTO_IKE, 0, &chosen, &alg, &esn) ||
 	    chosen.prop[0].spi_len != IKEV2_SPI_LEN) {
 		ike_log(ike, LL_ERROR, "none of the peer's proposals to rekey the IKE SA is acceptable; answering NO_PROPOSAL_CHOSEN");
 		ikev2_respond_notify(ike, rx, N_NO_PROPOSAL_CHOSEN, NULL, 0);

@@ -302,10 +302,10 @@ static void check_esp(const struct device_probe *p, const struct conn_config *c,
 {
 	char refused[512] = "", can[512];
 	size_t used = 0;
-	if (c->esp_proposals.n == 0)
+	if (c->esp_proposals->n == 0)
 		return;
-	for (size_t i = 0; i < c->esp_proposals.n; i++) {
-		const struct alg_proposal *alg = &c->esp_proposals.p[i];
+	for (size_t i = 0; i < c->esp_proposals->n; i++) {
+		const struct alg_proposal *alg = &c->esp_proposals->p[i];
 		if (offload_probe_verdict(p, alg) != OFFLOAD_REFUSED)
 			return;
 		char name[ALG_NAME_MAX];

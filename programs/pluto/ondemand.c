@@ -61,7 +61,7 @@ bool ondemand_route(struct connection *c, struct diag *d)
 	if (c->routed)
 		return true;
 	if (!c->oriented && !conn_orient(c)) {
-		diag_add(d, "cannot route: %s", c->orient_why);
+		diag_add(d, "cannot route: %s", conn_orient_why(c));
 		return false;
 	}
 	if (c->ends.remote.family == 0) {

@@ -1,6 +1,7 @@
 /* retry.c: the backoff after failed attempts, and what --status says of it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "retry.h"
 
@@ -27,7 +28,8 @@ void retry_note(struct conn_retry *r, enum attempt_failure kind, const char *why
 	if (r->failures == 1)
 		r->began_lost = kind == ATTEMPT_LOST;
 	r->kind = kind;
-	snprintf(r->why, sizeof(r->why), "%s", why);
+	free(r->why);
+	r->why = strndup(why, RETRY_WHY_MAX - 1);	/* NULL when memory is short: reads as "" */
 	r->failed_at = now;
 }
 
@@ -62,15 +64,21 @@ const char *retry_status(const struct conn_retry *r, time_t now, char *buf, size
 	retry_plan(r, now, plan, sizeof(plan));
 	if (r->kind == ATTEMPT_LOST && r->failures == 1)
 		snprintf(buf, len, "the tunnel was lost %lld s ago: %s%s%s", (long long)(now - r->failed_at),
-			 r->why, plan[0] ? "; " : "", plan);
+			 retry_why(r), plan[0] ? "; " : "", plan);
 	else
 		snprintf(buf, len, "%u failed attempt%s in a row, the last %lld s ago: %s%s%s", r->failures,
-			 r->failures == 1 ? "" : "s", (long long)(now - r->failed_at), r->why,
+			 r->failures == 1 ? "" : "s", (long long)(now - r->failed_at), retry_why(r),
 			 plan[0] ? "; " : "", plan);
 	return buf;
 }
 
+const char *retry_why(const struct conn_retry *r)
+{
+	return r->why != NULL ? r->why : "";
+}
+
 void retry_reset(struct conn_retry *r)
 {
+	free(r->why);
 	*r = (struct conn_retry){0};
 }

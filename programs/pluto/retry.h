@@ -32,11 +32,15 @@ enum attempt_failure {
 				 * deleted it or stopped answering */
 };
 
+#define RETRY_WHY_MAX 512
+
 struct conn_retry {
 	unsigned failures;		/* in a row, since the conn was added or last came up */
 	bool began_lost;		/* the first of them was a tunnel lost, not an attempt */
 	enum attempt_failure kind;	/* of the last one */
-	char why[512];			/* its diagnostic */
+	char *why;			/* its diagnostic (at most RETRY_WHY_MAX - 1
+				 * characters), NULL before the first: most
+				 * conns never fail, so it is allocated */
 	time_t failed_at;
 	time_t next_at;			/* the next attempt; 0: none planned */
 };
@@ -61,7 +65,11 @@ const char *retry_plan(const struct conn_retry *r, time_t now, char *buf, size_t
  * without a failure. */
 const char *retry_status(const struct conn_retry *r, time_t now, char *buf, size_t len);
 
-/* The conn came up, was replaced or was taken down: no failure is left. */
+/* The last failure's diagnostic; "" without one. */
+const char *retry_why(const struct conn_retry *r);
+
+/* The conn came up, was replaced or was taken down: no failure is left.
+ * Also what frees r's text when the conn goes. */
 void retry_reset(struct conn_retry *r);
 
 #endif

@@ -164,12 +164,12 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 	 * string they come from rather than as a list of 168 names. */
 	if (c->ike != NULL)
 		whack_line(s, "\"%s\":   ike=%s: %s", c->name, c->ike,
-			   alg_proposals_name(&c->ike_proposals, true, algs, sizeof(algs)));
+			   alg_proposals_name(c->ike_proposals, true, algs, sizeof(algs)));
 	else
 		whack_line(s, "\"%s\":   ike=(default): any combination of %s", c->name, ALG_DEFAULT_IKE);
 	if (c->esp != NULL)
 		whack_line(s, "\"%s\":   esp=%s: %s", c->name, c->esp,
-			   alg_proposals_name(&c->esp_proposals, false, algs, sizeof(algs)));
+			   alg_proposals_name(c->esp_proposals, false, algs, sizeof(algs)));
 	else
 		whack_line(s, "\"%s\":   esp=(default): any combination of %s", c->name, ALG_DEFAULT_ESP);
 	whack_line(s, "\"%s\":   authby=%s; phase2=%s; pfs=%s; esn=%s; encapsulation=%s; tfc=%u; fragmentation=%s",
@@ -185,7 +185,7 @@ static void conn_status(struct whack_session *s, const struct connection *conn)
 		   hw_offload_name(c->hw_offload), c->hw_offload_fallback ? "yes" : "no",
 		   why[0] ? "; SAs run in software (" : "", why, why[0] ? ")" : "");
 	if (!conn->oriented)
-		whack_line(s, "\"%s\":   not on this host: %s", c->name, conn->orient_why);
+		whack_line(s, "\"%s\":   not on this host: %s", c->name, conn_orient_why(conn));
 	lifecycle_status(s, conn);
 	char failed[1024];
 	if (retry_status(&conn->retry, time(NULL), failed, sizeof(failed))[0] != '\0')

@@ -605,7 +605,7 @@ static void print_notes(const char *name, const struct diag *notes)
 static void conn_sa(const struct args *a, const struct conn_config *c, bool inbound, struct kernel_sa *sa)
 {
 	struct args sa_args = *a;
-	sa_args.alg = c->esp_proposals.p[0];
+	sa_args.alg = c->esp_proposals->p[0];
 	sa_args.esn = c->esn == YNA_YES;
 	sa_args.transport = c->type == TYPE_TRANSPORT;
 	sa_args.tfc = c->tfc;

@@ -434,7 +434,7 @@ static void test_defaultroute_is_found_when_the_addresses_change(void **state)
 	struct connection *c = conn_find("dr");
 	assert_non_null(c);
 	assert_false(c->oriented);	/* the double had no default route at --add */
-	assert_non_null(strstr(c->orient_why, "left=%defaultroute: this host has no default route"));
+	assert_non_null(strstr(conn_orient_why(c), "left=%defaultroute: this host has no default route"));
 	assert_true(address_parse(EAST, &dbl.default_route));
 	conn_orient_all();
 	assert_true(c->oriented);
@@ -471,7 +471,7 @@ static void test_an_unresolvable_name_is_said_and_never_a_template(void **state)
 	struct connection *c = conn_find("lost");
 	assert_non_null(c);
 	assert_false(c->oriented);
-	assert_non_null(strstr(c->orient_why, "right=no-such-host.invalid cannot be resolved"));
+	assert_non_null(strstr(conn_orient_why(c), "right=no-such-host.invalid cannot be resolved"));
 	ip_address peer, local;
 	assert_true(address_parse("192.0.2.77", &peer));
 	assert_true(address_parse(EAST, &local));

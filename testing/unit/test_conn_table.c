@@ -3,7 +3,8 @@
  * replaced conn keeps its place; deleting the first, a middle or the last
  * one leaves the rest linked; and loading many conns in a batch orients
  * them all from one dump of this host's addresses, not from one lookup for
- * each conn, while a conn added alone is looked up on its own. */
+ * each conn, while a conn added alone is looked up on its own; and what
+ * a loaded conn costs in memory (its structs' sizes are printed too). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <malloc.h>
 #include "connections.h"
 #include "diag.h"
 #include "ipsecconf.h"
@@ -218,12 +220,63 @@ static void test_replacing_keeps_the_place_and_deleting_unlinks(void **state)
 	ipsecconf_free(conf);
 }
 
+/* The heap in use, as glibc's malloc counts it; 0 under a malloc of
+ * another's (ASan, valgrind), where nothing can be measured. */
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+static void print_sizes(void)
+{
+	printf("# sizeof: struct connection %zu (ends %zu, log %zu, retry %zu, offload %zu), "
+	       "struct conn_config %zu (end_config %zu each), a shared proposal list %zu\n",
+	       sizeof(struct connection), sizeof(struct ends), sizeof(struct logger), sizeof(struct conn_retry),
+	       sizeof(struct offload_policy), sizeof(struct conn_config), sizeof(struct end_config),
+	       sizeof(struct alg_proposals));
+}
+
+/* Budgets, in bytes of heap a conn: what pluto holds for a loaded conn
+ * (its struct connection and its copy of the config), and that with the
+ * config it keeps from the file. Both were above 13,000 while a config
+ * held its proposal lists as two 5 kB arrays, and struct connection its
+ * why texts as fixed buffers. */
+enum { LOADED_CONN_BUDGET = 4096, CONFIG_AND_CONN_BUDGET = 6144 };
+
+static void test_a_loaded_conn_costs_little_memory(void **state)
+{
+	(void)state;
+	print_sizes();
+	/* no proposal list inside a config: it holds the shared ones */
+	assert_true(sizeof(struct conn_config) < sizeof(struct alg_proposals));
+	size_t start = heap_in_use();
+	struct ipsec_conf *conf = many_conns(MANY);
+	size_t parsed = heap_in_use();
+	bool replaced;
+	conn_batch_begin();
+	for (size_t i = 0; i < conf->nconns; i++)
+		load(&conf->conns[i], &replaced);
+	conn_batch_end();
+	size_t loaded = heap_in_use();
+	if (start == 0 || loaded <= parsed) {
+		ipsecconf_free(conf);
+		skip();		/* not glibc's malloc: nothing to read */
+	}
+	size_t per_loaded = (loaded - parsed) / MANY, per_all = (loaded - start) / MANY;
+	printf("# heap a conn: %zu bytes loaded, %zu with its config from the file (%d conns)\n",
+	       per_loaded, per_all, MANY);
+	assert_true(per_loaded < LOADED_CONN_BUDGET);
+	assert_true(per_all < CONFIG_AND_CONN_BUDGET);
+	ipsecconf_free(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_a_batch_orients_many_conns_from_one_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_conn_loaded_alone_is_looked_up_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replacing_keeps_the_place_and_deleting_unlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_loaded_conn_costs_little_memory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

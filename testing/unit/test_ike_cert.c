@@ -100,7 +100,7 @@ static void assert_failed(const char *name, const char *why)
 {
 	assert_null(harness_sa("west", true) != NULL && harness_sa("west", true)->state == IKE_ESTABLISHED ?
 		    (void *)1 : NULL);
-	const char *got = conn(name)->retry.why;
+	const char *got = retry_why(&conn(name)->retry);
 	if (strstr(got, why) == NULL)
 		fail_msg("conn %s failed with '%s', not '%s'", name, got, why);
 }

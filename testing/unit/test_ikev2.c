@@ -1813,9 +1813,12 @@ static void test_an_exchange_keeps_its_config_when_the_conn_is_replaced(void **s
 	struct diag d, notes;
 	diag_init(&d);
 	diag_init(&notes);
-	assert_true(alg_parse_esp("aes128-sha2_256", &cfg.esp_proposals, &d));
+	static struct alg_proposals cbc;
+	assert_true(alg_parse_esp("aes128-sha2_256", &cbc, &d));
+	cfg.esp_proposals = alg_proposals_share(&cbc);
 	bool replaced;
 	assert_non_null(conn_load(&cfg, false, &replaced, &d, &notes));
+	alg_proposals_unref(cfg.esp_proposals);	/* the new conn holds its own */
 	assert_true(replaced);
 	wire_pump(16);
 	struct ike_sa *west = harness_sa("west", true);

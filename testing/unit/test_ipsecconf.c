@@ -102,8 +102,8 @@ static void test_minimal_conn_and_defaults(void **state)
 	assert_int_equal(c->phase2, PHASE2_ESP);
 	assert_null(c->ike);
 	assert_null(c->esp);
-	assert_true(c->ike_proposals.n > 0);
-	assert_true(c->esp_proposals.n > 0);
+	assert_true(c->ike_proposals->n > 0);
+	assert_true(c->esp_proposals->n > 0);
 	assert_int_equal(c->ikelifetime, 8 * 3600);
 	assert_int_equal(c->salifetime, 8 * 3600);
 	assert_true(c->rekey);
@@ -184,8 +184,8 @@ static void test_every_keyword(void **state)
 	assert_int_equal(c->phase2, PHASE2_AH);
 	assert_string_equal(c->ike, "aes256-sha2_256;modp2048");
 	assert_string_equal(c->esp, "aes_gcm256-null");
-	assert_true(c->ike_proposals.n > 0);
-	assert_true(c->esp_proposals.n > 0);
+	assert_true(c->ike_proposals->n > 0);
+	assert_true(c->esp_proposals->n > 0);
 	assert_int_equal(c->ikelifetime, 7200);
 	assert_int_equal(c->salifetime, 1800);
 	assert_false(c->rekey);
@@ -1044,10 +1044,55 @@ static void test_dup_outlives_config(void **state)
 	assert_string_equal(copy->esp, "aes_gcm256-null");
 	assert_null(copy->ike);
 	assert_int_equal(copy->hw_offload, HW_OFFLOAD_CRYPTO);
-	assert_true(copy->esp_proposals.n > 0);
+	assert_true(copy->esp_proposals->n > 0);
 	conn_config_free(copy);
 	conn_config_free(NULL);
 	ipsecconf_free(NULL);
+}
+
+/* A conn's proposal lists are shared: conns that write the same ike= and
+ * esp= (in their own sections, or through conn %default), and conns that
+ * write none (the defaults), hold one copy of each list between them; a
+ * copy of a config holds the same one and keeps it when the config it
+ * came from is freed; the last one freed takes the lists with it. */
+static void test_proposal_lists_are_shared(void **state)
+{
+	struct fixture *f = *state;
+	size_t before = alg_proposals_shared_count();
+	const struct ipsec_conf *conf = load(f,
+		"conn %default\n\tesp=aes128-sha2_256\n"
+		"conn a\n\tleft=10.0.0.1\n\tright=10.0.0.2\n\tike=aes_gcm256-sha2_256;dh19\n"
+		"conn b\n\tleft=10.0.0.3\n\tright=10.0.0.4\n\tike=aes_gcm256-sha2_256;dh19\n"
+		"conn c\n\tleft=10.0.0.5\n\tright=10.0.0.6\n\tike=aes_gcm256-sha2_256;dh19\n\tesp=aes_gcm128-null\n"
+		"conn d\n\tleft=10.0.0.7\n\tright=10.0.0.8\n"
+		"conn e\n\tleft=10.0.0.9\n\tright=10.0.0.10\n");
+	if (conf == NULL)
+		fail_msg("load failed:\n%s", f->d.text);
+	const struct conn_config *a = &conf->conns[0], *b = &conf->conns[1], *c = &conf->conns[2],
+		*d = &conf->conns[3], *e = &conf->conns[4];
+	assert_ptr_equal(a->ike_proposals, b->ike_proposals);
+	assert_ptr_equal(a->ike_proposals, c->ike_proposals);
+	assert_ptr_equal(a->esp_proposals, b->esp_proposals);	/* from conn %default */
+	assert_ptr_not_equal(a->esp_proposals, c->esp_proposals);
+	assert_ptr_equal(d->ike_proposals, e->ike_proposals);	/* the defaults */
+	assert_ptr_not_equal(d->ike_proposals, a->ike_proposals);
+	assert_int_equal(a->ike_proposals->n, 1);
+	assert_int_equal(c->esp_proposals->p[0].encr, ENCR_AES_GCM_16);
+	assert_int_equal(d->ike_proposals->n, 168);
+	/* the ike= list, the default IKE list, two esp= lists */
+	assert_int_equal(alg_proposals_shared_count(), before + 4);
+
+	struct conn_config *copy = conn_config_dup(c);
+	assert_ptr_equal(copy->esp_proposals, c->esp_proposals);
+	ipsecconf_free(f->conf);
+	f->conf = NULL;
+	/* c's own lists stay while the copy holds them */
+	assert_int_equal(alg_proposals_shared_count(), before + 2);
+	assert_int_equal(copy->esp_proposals->n, 1);
+	assert_int_equal(copy->esp_proposals->p[0].encr, ENCR_AES_GCM_16);
+	assert_int_equal(copy->esp_proposals->p[0].encr_keylen, 128);
+	conn_config_free(copy);
+	assert_int_equal(alg_proposals_shared_count(), before);
 }
 
 static void test_names(void **state)
@@ -1118,6 +1163,7 @@ int main(void)
 		T(test_all_errors_collected),
 		T(test_diag_keeps_earlier_errors),
 		T(test_dup_outlives_config),
+		T(test_proposal_lists_are_shared),
 		T(test_names),
 		T(test_empty_file),
 	};

@@ -627,8 +627,8 @@ static void test_offload_behind_nat_is_refused_with_fallback_no(void **state)
 	assert_int_equal(dbl.nsas, 0);
 	const struct connection *c = conn_find("west");
 	assert_int_equal(c->retry.kind, ATTEMPT_CONFIG);
-	assert_non_null(strstr(c->retry.why, "NAT was detected, and this kernel cannot offload NAT-T"));
-	assert_non_null(strstr(c->retry.why, "(hw_offload_fallback=no)"));
+	assert_non_null(strstr(retry_why(&c->retry), "NAT was detected, and this kernel cannot offload NAT-T"));
+	assert_non_null(strstr(retry_why(&c->retry), "(hw_offload_fallback=no)"));
 }
 
 int main(void)

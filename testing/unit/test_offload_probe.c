@@ -190,8 +190,11 @@ static void set_conn(const char *esp, enum hw_offload mode, bool fallback, enum 
 {
 	struct diag d;
 	diag_init(&d);
+	static struct alg_proposals parsed;
+	alg_proposals_unref(conn.esp_proposals);
 	conn = (struct conn_config){ .esp = (char *)esp, .hw_offload = mode, .hw_offload_fallback = fallback, .esn = esn };
-	assert_true(alg_parse_esp(esp, &conn.esp_proposals, &d));
+	assert_true(alg_parse_esp(esp, &parsed, &d));
+	conn.esp_proposals = alg_proposals_share(&parsed);
 	pol = (struct offload_policy){ .mode = mode, .fallback = fallback };
 	dbl.link = (struct kernel_link){ .ifindex = 1, .name = "lo" };
 	address_parse("192.0.2.1", &local);

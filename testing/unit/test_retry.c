@@ -106,6 +106,25 @@ static void test_install_errors_are_classified(void **state)
 	assert_int_equal(retry_kind_of_install(-EOPNOTSUPP), ATTEMPT_CONFIG);
 }
 
+/* The diagnostic is kept only once there is one, as the last failure's,
+ * cut at RETRY_WHY_MAX - 1 characters as --status always showed it. */
+static void test_the_last_failure_is_what_is_kept(void **state)
+{
+	(void)state;
+	assert_string_equal(retry_why(&r), "");
+	retry_note(&r, ATTEMPT_TRANSIENT, "no answer", 1);
+	retry_note(&r, ATTEMPT_TRANSIENT, "NO_PROPOSAL_CHOSEN", 2);
+	assert_string_equal(retry_why(&r), "NO_PROPOSAL_CHOSEN");
+	char long_why[RETRY_WHY_MAX + 100];
+	memset(long_why, 'x', sizeof(long_why) - 1);
+	long_why[sizeof(long_why) - 1] = '\0';
+	retry_note(&r, ATTEMPT_TRANSIENT, long_why, 3);
+	assert_int_equal(strlen(retry_why(&r)), RETRY_WHY_MAX - 1);
+	retry_reset(&r);
+	assert_string_equal(retry_why(&r), "");
+	assert_int_equal(r.failures, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, reset)
@@ -118,6 +137,7 @@ int main(void)
 		T(test_status_names_the_failure_and_the_plan),
 		T(test_a_noted_failure_keeps_the_plan),
 		T(test_install_errors_are_classified),
+		T(test_the_last_failure_is_what_is_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
