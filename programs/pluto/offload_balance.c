@@ -26,6 +26,7 @@ struct device {
 
 static struct device devices[DEVICES_MAX];
 static size_t ndevices;
+static bool off;		/* offload-budget=no: first come, first served */
 
 static bool on_device(const struct sa_offload *o, int ifindex)
 {
@@ -74,6 +75,7 @@ static struct device *device_named(const char *name)
 void offload_balance_forget(void)
 {
 	ndevices = 0;
+	off = false;
 }
 
 /* Whether d has room for one more pair beside the pair kept free for
@@ -88,13 +90,20 @@ void offload_balance_installed(const struct sa_offload *o)
 	struct device *d = device_of(o->ifindex, o->dev);
 	if (d != NULL && on_device(o, o->ifindex))
 		d->held++;	/* until the next sample counts again */
-	if (!o->table_full || d == NULL || d->capacity != 0)
+	if (off || !o->table_full || d == NULL || d->capacity != 0)
 		return;
 	offload_budget_learn(&d->capacity, o->table_held);
 	char dev[SHOWN_MAX];
 	llog(LL_INFO, "offload: %s said its SA table is full holding %u SAs: that is its size, room for %u tunnels "
 	     "(a pair each, one pair kept free for rekeys); the busiest tunnels get it from now on",
 	     shown(d->name, dev), d->capacity, offload_budget_slots(d->capacity));
+}
+
+void offload_balance_removed(const struct sa_offload *o)
+{
+	struct device *d = device_find(o->ifindex);
+	if (d != NULL && on_device(o, o->ifindex) && d->held > 0)
+		d->held--;	/* the next sample counts again */
 }
 
 /* ---- the tunnels the budget sees ---- */
@@ -106,6 +115,14 @@ static unsigned child_held(const struct child_sa *ch, int ifindex)
 	if (!ch->installed)
 		return 0;
 	return on_device(&ch->offload[0], ifindex) + (!ch->out_pending && on_device(&ch->offload[1], ifindex));
+}
+
+/* Whether the device holds all of child ch's SAs: one of a pair split
+ * between it and software (a table full for one of them) does not count
+ * as held, so that the budget moves the tunnel whole, in or out. */
+static bool pair_on_device(const struct child_sa *ch, int ifindex)
+{
+	return ch->installed && child_held(ch, ifindex) == (ch->out_pending ? 1u : 2u);
 }
 
 static unsigned tunnel_held(const struct tunnel *t)
@@ -165,7 +182,7 @@ static void sample_tunnel(const struct ike_sa *ike, struct tunnel *t, const stru
 		n += child_bytes(ike, &t->retiring[i], sc, now + n);
 	offload_rate_sample(&t->budget.rate, now, n, seconds);
 	note_device(t);
-	bool offloaded = child_held(&t->child, t->budget.ifindex) > 0;
+	bool offloaded = pair_on_device(&t->child, t->budget.ifindex);
 	if (!t->budget.sampled || offloaded != t->budget.offloaded)
 		t->budget.since_move = 0;
 	else
@@ -311,9 +328,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	offload_balance_sample(every);
 }
 
-void offload_balance_start(struct event_base *base, unsigned interval)
+void offload_balance_start(struct event_base *base, unsigned interval, bool on)
 {
 	every = interval > 0 ? interval : OFFLOAD_INTERVAL_DEFAULT;
+	off = !on;
+	if (off) {
+		llog(LL_INFO, "offload: offload-budget=no: a NIC's SA table goes to the tunnels that come up first");
+		return;
+	}
 	timer = event_new(base, -1, EV_PERSIST, on_timer, NULL);
 	if (timer == NULL) {
 		llog(LL_WARN, "offload: cannot start sampling the SAs' traffic; the NIC's table stays first come, first served");
@@ -328,6 +350,37 @@ void offload_balance_stop(void)
 	if (timer != NULL)
 		event_free(timer);
 	timer = NULL;
+}
+
+/* ---- a rekey in the table ---- */
+
+/* Whether a rekey of a tunnel other than t, whose pair the device holds,
+ * is under way: its new pair is on its way to the table. */
+static bool other_rekey_into(const struct tunnel *t, int ifindex)
+{
+	for (const struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next)
+		for (unsigned i = 0; i < ike->ntunnels; i++) {
+			const struct tunnel *o = &ike->tunnels[i];
+			if (o != t && pair_on_device(&o->child, ifindex) && !o->budget.to_software &&
+			    ikev2_rekeying_tunnel(ike, o))
+				return true;
+		}
+	return false;
+}
+
+bool offload_balance_may_rekey(struct tunnel *t, time_t now)
+{
+	const struct device *d = device_find(t->budget.ifindex);
+	bool wait = !off && d != NULL && d->capacity != 0 && !t->budget.to_software &&
+		    pair_on_device(&t->child, d->ifindex) &&
+		    (d->held + 2 > d->capacity || other_rekey_into(t, d->ifindex));
+	if (!wait || (t->budget.rekey_held_since != 0 && now - t->budget.rekey_held_since >= OFFLOAD_REKEY_HOLD_MAX)) {
+		t->budget.rekey_held_since = 0;
+		return true;
+	}
+	if (t->budget.rekey_held_since == 0)
+		t->budget.rekey_held_since = now;
+	return false;
 }
 
 /* ---- the decision at install ---- */
@@ -346,16 +399,34 @@ static bool newcomer_without_room(const struct tunnel *t, const ip_address *loca
 	return d != NULL && d->capacity != 0 && !room_for_pair(d);
 }
 
+/* Whether an outbound SA goes to software with its pair's inbound one:
+ * the budget kept that one from the device, or the device refused it as
+ * full. A pair is placed once, by its inbound SA: the table's use and the
+ * budget's word may change before the outbound one is installed (by the
+ * inbound one itself, or over the round trip a rekey's responder waits),
+ * and a pair split between the device and software holds a slot without
+ * the tunnel's traffic going through it. */
+static bool follows_inbound(const struct sa_offload *in)
+{
+	return in != NULL && in->state == SA_OFFLOAD_SOFTWARE && in->ifindex > 0 && (in->budget_kept || in->table_full);
+}
+
 const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
-						    const struct offload_policy *pol, struct offload_policy *scratch,
-						    struct kernel_link *device)
+						    const struct sa_offload *pair_in, const struct offload_policy *pol,
+						    struct offload_policy *scratch, struct kernel_link *device)
 {
 	*device = (struct kernel_link){0};
-	if (pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
+	if (off || pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
 		return pol;
 	const char *why;
 	char ranked[64];
-	if (t->budget.to_software) {
+	if (pair_in != NULL && (on_device(pair_in, pair_in->ifindex) || follows_inbound(pair_in))) {
+		if (!follows_inbound(pair_in))
+			return pol;	/* the device: room for the pair was there */
+		why = pair_in->why;
+		device->ifindex = pair_in->ifindex;
+		snprintf(device->name, sizeof(device->name), "%s", pair_in->dev);
+	} else if (t->budget.to_software) {
 		snprintf(ranked, sizeof(ranked), "table full, rank %u of %u", t->budget.rank, t->budget.slots);
 		why = ranked;
 		device->ifindex = t->budget.ifindex;
@@ -367,7 +438,8 @@ const struct offload_policy *offload_balance_policy(const struct tunnel *t, cons
 	}
 	*scratch = *pol;
 	scratch->mode = HW_OFFLOAD_NO;
-	snprintf(scratch->software_why, sizeof(scratch->software_why), "%s", why);
+	/* (an inbound SA's reason, which may be longer, fits in practice) */
+	snprintf(scratch->software_why, sizeof(scratch->software_why), "%.*s", (int)sizeof(scratch->software_why) - 1, why);
 	return scratch;
 }
 
@@ -431,6 +503,10 @@ void offload_balance_report(const char *name, struct diag *lines)
 	const struct device *d = device_named(name);
 	char dev[SHOWN_MAX];
 	shown(name, dev);
+	if (off) {
+		diag_add(lines, "%s: offload budget: off (offload-budget=no): the table is first come, first served", dev);
+		return;
+	}
 	if (d == NULL) {
 		diag_add(lines, "%s: offload budget: no tunnel of pluto's has used this device yet (sampled every %u s)",
 			 dev, every);
