@@ -90,7 +90,6 @@ struct tunnel_budget {
 	unsigned since_move;		/* samples since it came up or moved */
 	bool to_software;		/* the budget's word: its next SAs go to software */
 	unsigned rank, slots;		/* its rank on the device, the tunnels the device holds */
-	time_t rekey_held_since;	/* its due rekey waits for room in the table */
 };
 
 /* One pair of a conn's subnets that the IKE SA carries: its child SA,

@@ -191,6 +191,40 @@ static void sample_tunnel(const struct ike_sa *ike, struct tunnel *t, const stru
 	t->budget.offloaded = offloaded;
 }
 
+/* ---- a rekey in the table ---- */
+
+/* Whether a rekey of a tunnel of the device other than t is under way
+ * whose new pair goes to its table: a held tunnel's own, or a move in. */
+static bool other_rekey_into(const struct tunnel *t, int ifindex)
+{
+	for (const struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next)
+		for (unsigned i = 0; i < ike->ntunnels; i++) {
+			const struct tunnel *o = &ike->tunnels[i];
+			if (o != t && o->budget.ifindex == ifindex && !o->budget.to_software &&
+			    ikev2_rekeying_tunnel(ike, o))
+				return true;
+		}
+	return false;
+}
+
+/* When a held tunnel's rekey stops waiting: half its rekeymargin before
+ * its SAs expire (a rekey under way on a slow machine may take many
+ * seconds, retransmits included). */
+static time_t hold_until(const struct tunnel *t)
+{
+	const struct conn_config *c = t->c->config;
+	return t->child.add_time + (time_t)c->salifetime - (time_t)c->rekeymargin / 2;
+}
+
+bool offload_balance_may_rekey(const struct tunnel *t, time_t now)
+{
+	const struct device *d = device_find(t->budget.ifindex);
+	bool wait = !off && d != NULL && d->capacity != 0 && !t->budget.to_software &&
+		    pair_on_device(&t->child, d->ifindex) &&
+		    (d->held + 2 > d->capacity || other_rekey_into(t, d->ifindex));
+	return !wait || now >= hold_until(t);
+}
+
 /* ---- a device's plan ---- */
 
 struct member {
@@ -247,10 +281,16 @@ static void apply_moves(const struct device *d, struct member *m, const struct b
 	for (size_t i = 0; i < n; i++)
 		if (bt[i].move_now && !bt[i].want_hw && !rekey_pending(m[i].ike, m[i].t))
 			rekey_to(m[i].ike, m[i].t, d, false);
+	/* one pair on its way to the table at a time (the spare pair is
+	 * room for one make-before-break): not beside a held tunnel's
+	 * rekey or another move */
 	struct device room = *d;
+	bool one_moving = false;
 	for (size_t i = 0; i < n; i++) {
-		if (!bt[i].move_now || !bt[i].want_hw || rekey_pending(m[i].ike, m[i].t) || !room_for_pair(&room))
+		if (!bt[i].move_now || !bt[i].want_hw || rekey_pending(m[i].ike, m[i].t) || !room_for_pair(&room) ||
+		    one_moving || other_rekey_into(m[i].t, d->ifindex))
 			continue;
+		one_moving = true;
 		room.held += 2;
 		rekey_to(m[i].ike, m[i].t, d, true);
 	}
@@ -350,37 +390,6 @@ void offload_balance_stop(void)
 	if (timer != NULL)
 		event_free(timer);
 	timer = NULL;
-}
-
-/* ---- a rekey in the table ---- */
-
-/* Whether a rekey of a tunnel other than t, whose pair the device holds,
- * is under way: its new pair is on its way to the table. */
-static bool other_rekey_into(const struct tunnel *t, int ifindex)
-{
-	for (const struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next)
-		for (unsigned i = 0; i < ike->ntunnels; i++) {
-			const struct tunnel *o = &ike->tunnels[i];
-			if (o != t && pair_on_device(&o->child, ifindex) && !o->budget.to_software &&
-			    ikev2_rekeying_tunnel(ike, o))
-				return true;
-		}
-	return false;
-}
-
-bool offload_balance_may_rekey(struct tunnel *t, time_t now)
-{
-	const struct device *d = device_find(t->budget.ifindex);
-	bool wait = !off && d != NULL && d->capacity != 0 && !t->budget.to_software &&
-		    pair_on_device(&t->child, d->ifindex) &&
-		    (d->held + 2 > d->capacity || other_rekey_into(t, d->ifindex));
-	if (!wait || (t->budget.rekey_held_since != 0 && now - t->budget.rekey_held_since >= OFFLOAD_REKEY_HOLD_MAX)) {
-		t->budget.rekey_held_since = 0;
-		return true;
-	}
-	if (t->budget.rekey_held_since == 0)
-		t->budget.rekey_held_since = now;
-	return false;
 }
 
 /* ---- the decision at install ---- */

@@ -67,12 +67,12 @@ void offload_balance_removed(const struct sa_offload *o);
  * free in the table is room for one rekey at a time (make-before-break:
  * the new pair goes in before the old one goes): a tunnel the device
  * holds, whose new pair goes there too, waits while the table has no
- * room for it or another such rekey is under way, for at most
- * OFFLOAD_REKEY_HOLD_MAX seconds (then it goes ahead, and a full table
- * sends the new pair to software as before). Rekeys the peer starts are
- * not held. */
-#define OFFLOAD_REKEY_HOLD_MAX 10
-bool offload_balance_may_rekey(struct tunnel *t, time_t now);
+ * room for it or another rekey into the table (a held tunnel's, or a
+ * move in) is under way, until half its rekeymargin is left before its
+ * SAs expire (then it goes ahead, and a full table sends the new pair to
+ * software as before). Rekeys the peer starts are not held. The budget's
+ * moves in keep to the same rule. */
+bool offload_balance_may_rekey(const struct tunnel *t, time_t now);
 
 /* The budget's part of `ipsec offload DEV`: the table's size, use, room,
  * and the busiest tunnels waiting in software. */
