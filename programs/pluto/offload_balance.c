@@ -219,9 +219,13 @@ static time_t hold_until(const struct tunnel *t)
 bool offload_balance_may_rekey(const struct tunnel *t, time_t now)
 {
 	const struct device *d = device_find(t->budget.ifindex);
-	bool wait = !off && d != NULL && d->capacity != 0 && !t->budget.to_software &&
-		    pair_on_device(&t->child, d->ifindex) &&
-		    (d->held + 2 > d->capacity || other_rekey_into(t, d->ifindex));
+	if (off || d == NULL || d->capacity == 0 || t->budget.to_software)
+		return true;	/* its new pair goes to software */
+	/* a tunnel in software whose rekey asks for the table (it ranks
+	 * inside) waits only for another rekey into it: without room it
+	 * is better off in software at once than waiting */
+	bool held = pair_on_device(&t->child, d->ifindex);
+	bool wait = other_rekey_into(t, d->ifindex) || (held && d->held + 2 > d->capacity);
 	return !wait || now >= hold_until(t);
 }
 

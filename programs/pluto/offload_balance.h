@@ -65,13 +65,13 @@ void offload_balance_removed(const struct sa_offload *o);
 
 /* Whether a rekey of t that fell due at now may start. The pair kept
  * free in the table is room for one rekey at a time (make-before-break:
- * the new pair goes in before the old one goes): a tunnel the device
- * holds, whose new pair goes there too, waits while the table has no
- * room for it or another rekey into the table (a held tunnel's, or a
- * move in) is under way, until half its rekeymargin is left before its
- * SAs expire (then it goes ahead, and a full table sends the new pair to
- * software as before). Rekeys the peer starts are not held. The budget's
- * moves in keep to the same rule. */
+ * the new pair goes in before the old one goes): a tunnel whose new pair
+ * goes to the table waits while another rekey into the table (a held
+ * tunnel's, or a move in) is under way, and a tunnel the device holds
+ * also while the table has no room for a pair, until half its
+ * rekeymargin is left before its SAs expire (then it goes ahead, and a
+ * full table sends the new pair to software as before). Rekeys the peer
+ * starts are not held. The budget's moves in keep to the same rule. */
 bool offload_balance_may_rekey(const struct tunnel *t, time_t now);
 
 /* The budget's part of `ipsec offload DEV`: the table's size, use, room,

@@ -363,6 +363,36 @@ static void test_a_held_tunnel_s_rekey_waits_for_room_in_the_table(void **state)
 	assert_true(offload_balance_may_rekey(t, until));
 }
 
+/* A tunnel whose rekey goes to the table waits while another rekey into
+ * the table is under way (here hot's, answered only once the wire is
+ * pumped), whether the first is held there or not. */
+static void test_one_rekey_into_the_table_at_a_time(void **state)
+{
+	(void)state;
+	west_up_in_a_table_of(12);
+	ikev2_initiate(conn_find("hot"), 0);
+	wire_pump(32);
+	offload_balance_sample(1);
+	struct ike_sa *west = harness_sa("west", true);
+	assert_non_null(west);
+	assert_int_equal(west->ntunnels, 2);
+	struct tunnel *t = &west->tunnels[0], *hot = &west->tunnels[1];
+	time_t now = time(NULL);
+	assert_true(offload_balance_may_rekey(t, now));
+	ikev2_rekey_tunnel(west, hot);
+	assert_true(ikev2_rekeying_tunnel(west, hot));
+	assert_false(offload_balance_may_rekey(t, now));
+	/* nor in software, when its rekey asks for the table */
+	t->child.offload[1].state = SA_OFFLOAD_SOFTWARE;
+	offload_balance_sample(1);
+	assert_false(t->budget.to_software);
+	assert_false(offload_balance_may_rekey(t, now));
+	t->child.offload[1].state = SA_OFFLOAD_CRYPTO;
+	wire_pump(32);
+	assert_false(ikev2_rekeying_tunnel(west, hot));
+	assert_true(offload_balance_may_rekey(t, now));
+}
+
 static int start(void **state)
 {
 	(void)state;
@@ -389,6 +419,7 @@ int main(void)
 		T(test_a_pair_the_full_table_refused_stays_together),
 		T(test_a_pair_split_by_the_nic_does_not_count_as_held),
 		T(test_a_held_tunnel_s_rekey_waits_for_room_in_the_table),
+		T(test_one_rekey_into_the_table_at_a_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
