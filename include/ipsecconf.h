@@ -139,6 +139,7 @@ struct config_setup {
 	uint32_t halfopen_ike_timeout;		/* seconds a half-open IKE SA is kept */
 	uint32_t keep_alive;			/* seconds between NAT keepalives */
 	uint32_t offload_interval;		/* seconds between samples of the SAs' bytes */
+	bool offload_budget;			/* no: the NIC's table is first come, first served */
 	char *secretsfile;			/* when pluto is given no --secretsfile */
 	char *nssdir;				/* when pluto is given no --nssdir */
 	uint32_t nhelpers;			/* DH helper threads, or NHELPERS_PER_CPU */

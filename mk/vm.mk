@@ -54,13 +54,15 @@ $(IKE_FLOOD): $(O)/testing/bench/ike_flood.o
 # (testing/bench/README.md). In the VM, like the scenarios, all in one boot.
 #   make bench                   every benchmark
 #   make bench BENCH=ike-flood   one (or a space-separated list)
-BENCH ?= sa-install ike-flood
+BENCH ?= sa-install ike-flood offload-budget
 
 bench: all $(IKE_FLOOD)
 	@BINDIR=$(abspath $(BINDIR)) SWAN_SCENARIO_TIMEOUT=1800 SWAN_VM_TIMEOUT=$${SWAN_VM_TIMEOUT:-3600} \
 		testing/vm/run --out $(RESULTS)/bench $(BENCH:%=testing/bench/%.sh); rc=$$?; \
 	if [ -f $(RESULTS)/bench/ike-flood/logs/figures.txt ]; then \
 		echo "--- ike-flood figures"; cat $(RESULTS)/bench/ike-flood/logs/figures.txt; fi; \
+	if [ -f $(RESULTS)/bench/offload-budget/logs/figures.txt ]; then \
+		echo "--- offload-budget figures"; cat $(RESULTS)/bench/offload-budget/logs/figures.txt; fi; \
 	exit $$rc
 
 .PHONY: bench

@@ -239,6 +239,7 @@ void config_setup_defaults(struct config_setup *setup)
 	setup->keep_alive = KEEP_ALIVE_DEFAULT;
 	setup->nhelpers = NHELPERS_PER_CPU;
 	setup->offload_interval = OFFLOAD_INTERVAL_DEFAULT;
+	setup->offload_budget = true;
 }
 
 static void build_setup(const struct checked_section *cs, struct config_setup *setup)

@@ -264,10 +264,11 @@ static const struct keyword keywords[] = {
 	{ "max-halfopen-ike-per-peer", KW_MAX_HALFOPEN_IKE_PER_PEER, KWS_SETUP, KT_NUMBER,
 	  SETUP(max_halfopen_ike_per_peer), 0, NULL, 1, 0 },
 	{ "halfopen-ike-timeout", KW_HALFOPEN_IKE_TIMEOUT, KWS_SETUP, KT_DURATION, SETUP(halfopen_ike_timeout), 0, NULL, 1, 3600 },
-	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
 	/* How often the SAs' byte counters are read to rank tunnels for
-	 * the NIC's table (offload_budget.h). */
+	 * the NIC's table (offload_budget.h); no: first come, first served. */
 	{ "offload-interval", KW_OFFLOAD_INTERVAL, KWS_SETUP, KT_DURATION, SETUP(offload_interval), 0, NULL, 1, 86400 },
+	{ "offload-budget", KW_OFFLOAD_BUDGET, KWS_SETUP, KT_YESNO, SETUP(offload_budget), 0, NULL, 0, 0 },
+	/* libreswan's: the interval of NAT keepalives (RFC 3948 2.3). */
 	{ "keep-alive", KW_KEEP_ALIVE, KWS_SETUP, KT_DURATION, SETUP(keep_alive), 0, NULL, 1, 3600 },
 	{ "secretsfile", KW_SECRETSFILE, KWS_SETUP, KT_STRING, SETUP(secretsfile), 0, NULL, 0, 0 },
 	/* libreswan's: the NSS database's directory (pluto's --nssdir). */

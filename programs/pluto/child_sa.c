@@ -227,8 +227,9 @@ static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_
 	/* where the offload budget has this tunnel's SAs go */
 	struct offload_policy scratch;
 	struct kernel_link kept_from;
-	const struct offload_policy *pol = offload_balance_policy(t, inbound ? &sa.dst : &sa.src,
-								  child_sa_offload_policy(ike, t, ch), &scratch, &kept_from);
+	const struct offload_policy *pol =
+		offload_balance_policy(t, inbound ? &sa.dst : &sa.src, inbound ? NULL : &ch->offload[0],
+				       child_sa_offload_policy(ike, t, ch), &scratch, &kept_from);
 	struct sa_offload *got = &ch->offload[inbound ? 0 : 1];
 	int r = offload_install_sa(kernel, pol, &sa, got, notes);
 	explicit_bzero(&sa, sizeof(sa));
@@ -237,6 +238,7 @@ static int install_one(struct ike_sa *ike, const struct tunnel *t, struct child_
 	if (kept_from.ifindex > 0 && got->ifindex == 0) {	/* the device it waits for */
 		got->ifindex = kept_from.ifindex;
 		snprintf(got->dev, sizeof(got->dev), "%s", kept_from.name);
+		got->budget_kept = true;
 	}
 	offload_balance_installed(got);
 	return 0;
@@ -251,8 +253,11 @@ static void del_sa(const ip_address *dst, uint32_t spi)
 static void remove_sas(struct ike_sa *ike, struct child_sa *ch)
 {
 	del_sa(&ike->ends.local, ch->spi_in);
-	if (!ch->out_pending)
+	offload_balance_removed(&ch->offload[0]);
+	if (!ch->out_pending) {
 		del_sa(&ike->ends.remote, ch->spi_out);
+		offload_balance_removed(&ch->offload[1]);
+	}
 	keymat_free(ch);
 }
 

@@ -28,6 +28,7 @@
 #include "ikev2_frag.h"
 #include "lifetime.h"
 #include "natt.h"
+#include "offload_balance.h"
 #include "pluto.h"
 #include "secmem.h"
 
@@ -328,6 +329,20 @@ void ikev2_delete_children_answered(struct ike_sa *ike)
 static bool start_child(struct ike_sa *ike, struct tunnel *t);
 static bool start_ike_rekey(struct ike_sa *ike);
 
+/* A rekey of a tunnel the NIC holds waits a second while the table has no
+ * room for the new pair (offload_balance.h); the IKE SA's timer brings it
+ * back, as it does a rekey the peer put off. */
+static bool hold_for_offload_room(struct ike_sa *ike, struct tunnel *t)
+{
+	time_t now = time(NULL);
+	if (offload_balance_may_rekey(t, now))
+		return false;
+	child_log(ike, t, &t->child, LL_DEBUG, "offload: this rekey waits for room in %s's table", t->budget.dev);
+	t->retry_at = now + 1;
+	arm_ike_timer(ike);
+	return true;
+}
+
 void ikev2_send_next(struct ike_sa *ike)
 {
 	if (ike->request.data != NULL || ike->state != IKE_ESTABLISHED || ike->replaced_by != 0 || ike->rekey != NULL)
@@ -345,6 +360,8 @@ void ikev2_send_next(struct ike_sa *ike)
 		struct tunnel *t = &ike->tunnels[k];
 		if (t->want_rekey) {
 			t->want_rekey = false;
+			if (t->child.installed && hold_for_offload_room(ike, t))
+				continue;
 			if (start_child(ike, t))
 				return;
 		}
@@ -352,8 +369,6 @@ void ikev2_send_next(struct ike_sa *ike)
 }
 
 /* ---- the IKE SA's lifetime ---- */
-
-static void arm_ike_timer(struct ike_sa *ike);
 
 static void on_ike_timer(evutil_socket_t fd, short what, void *arg)
 {

@@ -493,7 +493,7 @@ int main(int argc, char **argv)
 	if (!netns_lock_claim(&d) || !nss_start(&d) || !start_helpers(&d) || !start_kernel(&d))
 		fail(&d);
 	ikev2_init();
-	offload_balance_start(pluto.base, pluto.conf->setup.offload_interval);
+	offload_balance_start(pluto.base, pluto.conf->setup.offload_interval, pluto.conf->setup.offload_budget);
 	if (!load_auto_conns(&d) || !control_listen(pluto.rundir, command_dispatch, &d))
 		fail(&d);
 

@@ -42,6 +42,7 @@ struct sa_offload {
 	char why[96];			/* for SOFTWARE */
 	bool table_full;		/* SOFTWARE: the device's table was full (ENOSPC) */
 	unsigned table_held;		/* ... holding this many offloaded SAs then */
+	bool budget_kept;		/* SOFTWARE: the offload budget kept it from dev */
 };
 
 /* Add-time rules. false (with one line per reason in errors) refuses the

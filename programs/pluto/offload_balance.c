@@ -26,6 +26,7 @@ struct device {
 
 static struct device devices[DEVICES_MAX];
 static size_t ndevices;
+static bool off;		/* offload-budget=no: first come, first served */
 
 static bool on_device(const struct sa_offload *o, int ifindex)
 {
@@ -74,6 +75,7 @@ static struct device *device_named(const char *name)
 void offload_balance_forget(void)
 {
 	ndevices = 0;
+	off = false;
 }
 
 /* Whether d has room for one more pair beside the pair kept free for
@@ -88,13 +90,20 @@ void offload_balance_installed(const struct sa_offload *o)
 	struct device *d = device_of(o->ifindex, o->dev);
 	if (d != NULL && on_device(o, o->ifindex))
 		d->held++;	/* until the next sample counts again */
-	if (!o->table_full || d == NULL || d->capacity != 0)
+	if (off || !o->table_full || d == NULL || d->capacity != 0)
 		return;
 	offload_budget_learn(&d->capacity, o->table_held);
 	char dev[SHOWN_MAX];
 	llog(LL_INFO, "offload: %s said its SA table is full holding %u SAs: that is its size, room for %u tunnels "
 	     "(a pair each, one pair kept free for rekeys); the busiest tunnels get it from now on",
 	     shown(d->name, dev), d->capacity, offload_budget_slots(d->capacity));
+}
+
+void offload_balance_removed(const struct sa_offload *o)
+{
+	struct device *d = device_find(o->ifindex);
+	if (d != NULL && on_device(o, o->ifindex) && d->held > 0)
+		d->held--;	/* the next sample counts again */
 }
 
 /* ---- the tunnels the budget sees ---- */
@@ -106,6 +115,14 @@ static unsigned child_held(const struct child_sa *ch, int ifindex)
 	if (!ch->installed)
 		return 0;
 	return on_device(&ch->offload[0], ifindex) + (!ch->out_pending && on_device(&ch->offload[1], ifindex));
+}
+
+/* Whether the device holds all of child ch's SAs: one of a pair split
+ * between it and software (a table full for one of them) does not count
+ * as held, so that the budget moves the tunnel whole, in or out. */
+static bool pair_on_device(const struct child_sa *ch, int ifindex)
+{
+	return ch->installed && child_held(ch, ifindex) == (ch->out_pending ? 1u : 2u);
 }
 
 static unsigned tunnel_held(const struct tunnel *t)
@@ -165,13 +182,51 @@ static void sample_tunnel(const struct ike_sa *ike, struct tunnel *t, const stru
 		n += child_bytes(ike, &t->retiring[i], sc, now + n);
 	offload_rate_sample(&t->budget.rate, now, n, seconds);
 	note_device(t);
-	bool offloaded = child_held(&t->child, t->budget.ifindex) > 0;
+	bool offloaded = pair_on_device(&t->child, t->budget.ifindex);
 	if (!t->budget.sampled || offloaded != t->budget.offloaded)
 		t->budget.since_move = 0;
 	else
 		t->budget.since_move++;
 	t->budget.sampled = true;
 	t->budget.offloaded = offloaded;
+}
+
+/* ---- a rekey in the table ---- */
+
+/* Whether a rekey of a tunnel of the device other than t is under way
+ * whose new pair goes to its table: a held tunnel's own, or a move in. */
+static bool other_rekey_into(const struct tunnel *t, int ifindex)
+{
+	for (const struct ike_sa *ike = ike_sa_first(); ike != NULL; ike = ike->next)
+		for (unsigned i = 0; i < ike->ntunnels; i++) {
+			const struct tunnel *o = &ike->tunnels[i];
+			if (o != t && o->budget.ifindex == ifindex && !o->budget.to_software &&
+			    ikev2_rekeying_tunnel(ike, o))
+				return true;
+		}
+	return false;
+}
+
+/* When a held tunnel's rekey stops waiting: half its rekeymargin before
+ * its SAs expire (a rekey under way on a slow machine may take many
+ * seconds, retransmits included). */
+static time_t hold_until(const struct tunnel *t)
+{
+	const struct conn_config *c = t->c->config;
+	return t->child.add_time + (time_t)c->salifetime - (time_t)c->rekeymargin / 2;
+}
+
+bool offload_balance_may_rekey(const struct tunnel *t, time_t now)
+{
+	const struct device *d = device_find(t->budget.ifindex);
+	if (off || d == NULL || d->capacity == 0 || t->budget.to_software)
+		return true;	/* its new pair goes to software */
+	/* a tunnel in software whose rekey asks for the table (it ranks
+	 * inside) waits only for another rekey into it: without room it
+	 * is better off in software at once than waiting */
+	bool held = pair_on_device(&t->child, d->ifindex);
+	bool wait = other_rekey_into(t, d->ifindex) || (held && d->held + 2 > d->capacity);
+	return !wait || now >= hold_until(t);
 }
 
 /* ---- a device's plan ---- */
@@ -230,10 +285,16 @@ static void apply_moves(const struct device *d, struct member *m, const struct b
 	for (size_t i = 0; i < n; i++)
 		if (bt[i].move_now && !bt[i].want_hw && !rekey_pending(m[i].ike, m[i].t))
 			rekey_to(m[i].ike, m[i].t, d, false);
+	/* one pair on its way to the table at a time (the spare pair is
+	 * room for one make-before-break): not beside a held tunnel's
+	 * rekey or another move */
 	struct device room = *d;
+	bool one_moving = false;
 	for (size_t i = 0; i < n; i++) {
-		if (!bt[i].move_now || !bt[i].want_hw || rekey_pending(m[i].ike, m[i].t) || !room_for_pair(&room))
+		if (!bt[i].move_now || !bt[i].want_hw || rekey_pending(m[i].ike, m[i].t) || !room_for_pair(&room) ||
+		    one_moving || other_rekey_into(m[i].t, d->ifindex))
 			continue;
+		one_moving = true;
 		room.held += 2;
 		rekey_to(m[i].ike, m[i].t, d, true);
 	}
@@ -311,9 +372,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	offload_balance_sample(every);
 }
 
-void offload_balance_start(struct event_base *base, unsigned interval)
+void offload_balance_start(struct event_base *base, unsigned interval, bool on)
 {
 	every = interval > 0 ? interval : OFFLOAD_INTERVAL_DEFAULT;
+	off = !on;
+	if (off) {
+		llog(LL_INFO, "offload: offload-budget=no: a NIC's SA table goes to the tunnels that come up first");
+		return;
+	}
 	timer = event_new(base, -1, EV_PERSIST, on_timer, NULL);
 	if (timer == NULL) {
 		llog(LL_WARN, "offload: cannot start sampling the SAs' traffic; the NIC's table stays first come, first served");
@@ -346,16 +412,34 @@ static bool newcomer_without_room(const struct tunnel *t, const ip_address *loca
 	return d != NULL && d->capacity != 0 && !room_for_pair(d);
 }
 
+/* Whether an outbound SA goes to software with its pair's inbound one:
+ * the budget kept that one from the device, or the device refused it as
+ * full. A pair is placed once, by its inbound SA: the table's use and the
+ * budget's word may change before the outbound one is installed (by the
+ * inbound one itself, or over the round trip a rekey's responder waits),
+ * and a pair split between the device and software holds a slot without
+ * the tunnel's traffic going through it. */
+static bool follows_inbound(const struct sa_offload *in)
+{
+	return in != NULL && in->state == SA_OFFLOAD_SOFTWARE && in->ifindex > 0 && (in->budget_kept || in->table_full);
+}
+
 const struct offload_policy *offload_balance_policy(const struct tunnel *t, const ip_address *local,
-						    const struct offload_policy *pol, struct offload_policy *scratch,
-						    struct kernel_link *device)
+						    const struct sa_offload *pair_in, const struct offload_policy *pol,
+						    struct offload_policy *scratch, struct kernel_link *device)
 {
 	*device = (struct kernel_link){0};
-	if (pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
+	if (off || pol->mode == HW_OFFLOAD_NO || pol->mode == HW_OFFLOAD_PACKET || !pol->fallback)
 		return pol;
 	const char *why;
 	char ranked[64];
-	if (t->budget.to_software) {
+	if (pair_in != NULL && (on_device(pair_in, pair_in->ifindex) || follows_inbound(pair_in))) {
+		if (!follows_inbound(pair_in))
+			return pol;	/* the device: room for the pair was there */
+		why = pair_in->why;
+		device->ifindex = pair_in->ifindex;
+		snprintf(device->name, sizeof(device->name), "%s", pair_in->dev);
+	} else if (t->budget.to_software) {
 		snprintf(ranked, sizeof(ranked), "table full, rank %u of %u", t->budget.rank, t->budget.slots);
 		why = ranked;
 		device->ifindex = t->budget.ifindex;
@@ -367,7 +451,8 @@ const struct offload_policy *offload_balance_policy(const struct tunnel *t, cons
 	}
 	*scratch = *pol;
 	scratch->mode = HW_OFFLOAD_NO;
-	snprintf(scratch->software_why, sizeof(scratch->software_why), "%s", why);
+	/* (an inbound SA's reason, which may be longer, fits in practice) */
+	snprintf(scratch->software_why, sizeof(scratch->software_why), "%.*s", (int)sizeof(scratch->software_why) - 1, why);
 	return scratch;
 }
 
@@ -431,6 +516,10 @@ void offload_balance_report(const char *name, struct diag *lines)
 	const struct device *d = device_named(name);
 	char dev[SHOWN_MAX];
 	shown(name, dev);
+	if (off) {
+		diag_add(lines, "%s: offload budget: off (offload-budget=no): the table is first come, first served", dev);
+		return;
+	}
 	if (d == NULL) {
 		diag_add(lines, "%s: offload budget: no tunnel of pluto's has used this device yet (sampled every %u s)",
 			 dev, every);

@@ -107,4 +107,16 @@ else
 fi
 expect_match "pluto clears its reqid range at start and says so" 'removed any SAs and policies an earlier pluto left' "$(cat "$tmp/pluto.log")"
 "$ipsec" "${ctl[@]}" stop >/dev/null 2>&1
+
+# offload-budget=no: the table is first come, first served; pluto says so
+# at start and in ipsec offload DEV.
+printf 'config setup\n\toffload-budget=no\n' >"$tmp/fcfs.conf"
+out=$("$ipsec" start --config "$tmp/fcfs.conf" --secretsfile "$tmp/ipsec.secrets" --rundir "$run" \
+	--logfile "$tmp/fcfs.log" 2>&1) || { not_ok "pluto starts with offload-budget=no" "$out"; tap_exit; }
+expect_match "offload-budget=no: pluto says the table goes to the first come" \
+	'offload: offload-budget=no: a NIC.s SA table goes to the tunnels that come up first' "$(cat "$tmp/fcfs.log")"
+expect_match "offload-budget=no: ipsec offload DEV says the budget is off" \
+	'^lo: offload budget: off \(offload-budget=no\): the table is first come, first served$' \
+	"$("$ipsec" "${ctl[@]}" offload lo 2>&1)"
+"$ipsec" "${ctl[@]}" stop >/dev/null 2>&1
 tap_exit

@@ -198,6 +198,58 @@ offload_rig() {
 	nsim_add west 192.0.2.1/32
 	must ip -n "$(ns_name east)" route add 192.0.2.1/32 via 10.0.0.1
 }
+# offload_budget_rig N: offload_rig with N tunnels' addresses, for the NIC
+# table's budget (ike-offload-budget, bench/offload-budget.sh): tunnel tK
+# joins budget_west_of K (192.0.2.K, on west's netdevsim port) and
+# budget_east_of K (10.0.0.K+1 on east), each pair its own, so that no IKE
+# SA's INITIAL_CONTACT is about another's peer.
+offload_budget_rig() {
+	local n
+	offload_rig
+	# one ip each side: under TCG every process takes its while
+	for n in $(seq 2 "$1"); do echo "addr add $(budget_west_of "$n")/32 dev $NSIM_DEV"; done >"$SW_LOGDIR/west.ip"
+	for n in $(seq 2 "$1"); do echo "addr add $(budget_east_of "$n")/24 dev veth1"; done >"$SW_LOGDIR/east.ip"
+	echo "route add 192.0.2.0/24 via 10.0.0.1" >>"$SW_LOGDIR/east.ip"
+	must ip -n "$(ns_name west)" -batch "$SW_LOGDIR/west.ip"
+	must ip -n "$(ns_name east)" -batch "$SW_LOGDIR/east.ip"
+}
+budget_west_of() { echo "192.0.2.$1"; }
+budget_east_of() { echo "10.0.0.$(($1 + 1))"; }
+# offload_budget_confs DIR N SETUP WEST EAST: DIR/{west,east}.{conf,secrets}
+# for tunnels t1-tN (PSK, esp=aes_gcm128-null, west's with hw_offload=yes,
+# t1's with hw_offload_priority=10); SETUP goes into west's config setup,
+# WEST and EAST into each conn of that side (printf escapes: \t, \n).
+offload_budget_confs() {
+	local dir=$1 n=$2 setup=$3 west=$4 east=$5 k
+	mkdir -p "$dir"
+	{
+		printf "config setup\n$setup\n"
+		for k in $(seq 1 "$n"); do
+			printf 'conn t%s\n\tleft=%s\n\tright=%s\n\tauthby=secret\n\tesp=aes_gcm128-null\n\thw_offload=yes\n' \
+				"$k" "$(budget_west_of "$k")" "$(budget_east_of "$k")"
+			printf "$west\tauto=add\n"
+			[ "$k" -ne 1 ] || printf '\thw_offload_priority=10\n'
+			echo
+		done
+	} >"$dir/west.conf"
+	for k in $(seq 1 "$n"); do
+		printf 'conn t%s\n\tleft=%s\n\tright=%s\n\tauthby=secret\n\tesp=aes_gcm128-null\n' \
+			"$k" "$(budget_east_of "$k")" "$(budget_west_of "$k")"
+		printf "$east\tauto=add\n\n"
+	done >"$dir/east.conf"
+	for k in $(seq 1 "$n"); do
+		echo "$(budget_west_of "$k") $(budget_east_of "$k") : PSK \"offload budget secret, not a real one\""
+	done >"$dir/west.secrets"
+	cp "$dir/west.secrets" "$dir/east.secrets"
+}
+# budget_up NAME K...: pluto NAME brings tunnels tK up, all at once, and
+# waits for each (their whack output in $SW_LOGDIR/up-NAME-tK.out).
+budget_up() {
+	local name=$1 k pids=() rc=0; shift
+	for k in "$@"; do whack "$name" --name "t$k" --up >"$SW_LOGDIR/up-$name-t$k.out" 2>&1 & pids+=($!); done
+	for k in "${pids[@]}"; do wait "$k" || rc=1; done
+	return $rc
+}
 # nat_rig: west behind a NAT. West's IPsec endpoint 192.0.2.1/32 sits on a
 # netdevsim port (NSIM_DEV), as in offload_rig; its way out is veth0
 # 10.1.0.2/24 to namespace nat (in0 10.1.0.1/24), which masquerades what it
