@@ -209,7 +209,7 @@ static void hint_for(const struct attempt *a, const struct kernel_err *e, enum k
 	if (strstr(e->extack, "ESN") != NULL)
 		snprintf(buf, len, "this device cannot offload SAs with extended sequence numbers - try esn=no");
 	else if (e->errnum == ENOSPC)
-		snprintf(buf, len, "the SA table of %s is full (%u SAs offloaded there now) - pluto gives it to the busiest tunnels at their rekeys; hw_offload_priority= puts a conn first",
+		snprintf(buf, len, "the SA table of %s is full (%u SAs offloaded there now) - with offload-budget=yes (the default) pluto gives it to the busiest tunnels at their rekeys, hw_offload_priority= first",
 			 a->link.name, a->held);
 	else if (strstr(e->extack, "Encapsulation") != NULL || strstr(e->extack, "TFC") != NULL)
 		snprintf(buf, len, sa->encap ? "this kernel cannot offload NAT-T (UDP-encapsulated) SAs"
