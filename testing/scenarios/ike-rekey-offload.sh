@@ -23,15 +23,15 @@
 offload_rig
 must ip -n "$(ns_name east)" addr add 10.0.0.3/24 dev veth1
 d=$SW_LOGDIR
-# A long retransmit interval: on the slowed wire (3 s one way) the
+# A long retransmit interval: on the slowed wire (6 s one way) the
 # requests would otherwise be sent again while their answers are on the way.
 west_conn() { # NAME EAST-ADDRESS FALLBACK
 	printf 'conn %s\n\tleft=192.0.2.1\n\tright=%s\n\tauthby=secret\n\tesp=aes_gcm128-null\n' "$1" "$2"
-	printf '\thw_offload=yes\n\thw_offload_fallback=%s\n\tretransmit-interval=8000\n\tauto=add\n\n' "$3"
+	printf '\thw_offload=yes\n\thw_offload_fallback=%s\n\tretransmit-interval=15000\n\tauto=add\n\n' "$3"
 }
 east_conn() { # NAME EAST-ADDRESS
 	printf 'conn %s\n\tleft=%s\n\tright=192.0.2.1\n\tauthby=secret\n\tesp=aes_gcm128-null\n' "$1" "$2"
-	printf '\tretransmit-interval=8000\n\tauto=add\n\n'
+	printf '\tretransmit-interval=15000\n\tauto=add\n\n'
 }
 { west_conn t 10.0.0.2 yes; west_conn h 10.0.0.3 no; } >"$d/west.conf"
 { east_conn t 10.0.0.2; east_conn h 10.0.0.3; } >"$d/east.conf"
@@ -70,10 +70,11 @@ one_pair() {
 # spis_new OLD NEW: NEW is a pair and none of its SPIs is in OLD.
 spis_new() { local s n=0; for s in $2; do case " $1 " in *" $s "*) return 1 ;; esac; n=$((n + 1)); done; [ $n -eq 2 ]; }
 logged_since() { log_since "$1" "$2" | grep -E "$3" >/dev/null; }
-# The slowed wire holds each of west's messages 3 s: a rekey's window
+# The slowed wire holds each of west's messages 6 s: a rekey's window
 # (between the new child's install and the old one's removal) stays open
-# that long, long enough to be seen by polling on a busy TCG guest.
-slow_wire() { must ns west tc qdisc add dev veth0 root netem delay 3000ms; }
+# that long, long enough to be seen by polling on a busy TCG guest (3 s
+# was once too short at load 9: whack returned after the window).
+slow_wire() { must ns west tc qdisc add dev veth0 root netem delay 6000ms; }
 fast_wire() { must ns west tc qdisc del dev veth0 root; }
 # carries WHO CONN E OFFLOAD: pings from west to E pass, counted by the
 # pair's SAs on both sides; west's trafficstatus shows CONN with OFFLOAD.
