@@ -23,7 +23,7 @@ struct job_list {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
-	struct job_list todo, finished;
+	struct job_list queued, finished;
 	unsigned pending;	/* submitted, not yet handed to done */
 	bool stopping;
 	pthread_t threads[CRYPTO_WORKERS_MAX];
@@ -66,11 +66,11 @@ static void *helper(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&pool.lock);
 	for (;;) {
-		while (pool.todo.head == NULL && !pool.stopping)
+		while (pool.queued.head == NULL && !pool.stopping)
 			pthread_cond_wait(&pool.work, &pool.lock);
 		if (pool.stopping)
 			break;
-		struct crypto_job *job = pop(&pool.todo);
+		struct crypto_job *job = pop(&pool.queued);
 		pthread_mutex_unlock(&pool.lock);
 		job->compute(job);
 		pthread_mutex_lock(&pool.lock);
@@ -146,7 +146,7 @@ void crypto_job_submit(struct crypto_job *job)
 	}
 	pool.pending++;
 	pthread_mutex_lock(&pool.lock);
-	push(&pool.todo, job);
+	push(&pool.queued, job);
 	pthread_cond_signal(&pool.work);
 	pthread_mutex_unlock(&pool.lock);
 }
@@ -162,7 +162,7 @@ void crypto_workers_stop(void)
 	pool.nthreads = 0;
 	/* What was never computed goes back with what was: cancelled. */
 	struct crypto_job *job;
-	while ((job = pop(&pool.todo)) != NULL)
+	while ((job = pop(&pool.queued)) != NULL)
 		push(&pool.finished, job);
 	deliver(true);
 	if (pool.ev != NULL)

@@ -9,7 +9,7 @@
  * then length-prefixed parts (two octets, big-endian): the ID payload's
  * body, the AUTH data, then up to IKEV2_CERTS_MAX certificates, the
  * peer's own first. Certificates over IKEV2_CERT_DER_MAX are refused
- * before they reach this code (ikev2_certs), so such inputs are skipped.
+ * before they reach this code (ikev2_certs), so such inputs are ignored.
  *
  * What must hold besides no crash: a refusal has a reason, and the reason,
  * which names what the peer sent (subjects, issuers, its ID), is printable
