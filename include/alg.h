@@ -140,6 +140,8 @@ bool alg_parse_esp(const char *s, struct alg_proposals *out, struct diag *d);
 #define ALG_DEFAULT_ESP "aes_gcm256+aes_gcm128;none,aes256+aes128-sha2_512+sha2_384+sha2_256;none," \
 	"aes_gcm256+aes_gcm128;" ALG_DEFAULT_IKE_GROUPS "," \
 	"aes256+aes128-sha2_512+sha2_384+sha2_256;" ALG_DEFAULT_IKE_GROUPS
+/* The defaults as parsed lists (parsed on the first call, then copied:
+ * for the thread that loads configs). */
 void alg_default_ike(struct alg_proposals *out);
 void alg_default_esp(struct alg_proposals *out);
 

@@ -556,17 +556,28 @@ bool alg_parse_esp(const char *s, struct alg_proposals *out, struct diag *d)
 	return parse_proposals("esp", false, s, out, d);
 }
 
-/* The default strings cannot fail to parse: test_alg.c checks them. */
+/* The default strings cannot fail to parse: test_alg.c checks them. They
+ * are parsed once: every conn without ike= or esp= asks for them, and
+ * the default IKE list expands to over a hundred proposals, each checked
+ * against those before it for duplicates. */
 void alg_default_ike(struct alg_proposals *out)
 {
-	struct diag d;
-	diag_init(&d);
-	alg_parse_ike(ALG_DEFAULT_IKE, out, &d);
+	static struct alg_proposals parsed;
+	if (parsed.n == 0) {
+		struct diag d;
+		diag_init(&d);
+		alg_parse_ike(ALG_DEFAULT_IKE, &parsed, &d);
+	}
+	*out = parsed;
 }
 
 void alg_default_esp(struct alg_proposals *out)
 {
-	struct diag d;
-	diag_init(&d);
-	alg_parse_esp(ALG_DEFAULT_ESP, out, &d);
+	static struct alg_proposals parsed;
+	if (parsed.n == 0) {
+		struct diag d;
+		diag_init(&d);
+		alg_parse_esp(ALG_DEFAULT_ESP, &parsed, &d);
+	}
+	*out = parsed;
 }
