@@ -3,9 +3,11 @@
  * subcommands[]: `ipsec --help` is printed from it, and the options each
  * takes are checked against it. Options are parsed with getopt_long in any
  * position, before or after the subcommand and its NAME. A subcommand
- * becomes a run of whack (most), of pluto (start), or is answered here
- * (version, help, checkconfig); one this daemon has no use for answers
- * "not supported: why" with exit status 3. */
+ * becomes a request to pluto over its control socket (most: the request
+ * whack would send, sent from here), a run of pluto (start) or whack
+ * (ipsec whack), or is answered here (version, help, checkconfig); one
+ * this daemon has no use for answers "not supported: why" with exit
+ * status 3. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -15,11 +17,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "ipsecconf.h"
 #include "nssdb.h"
 #include "version.h"
+#include "whack_client.h"
 
 #define MAX_ARGS 64
 #define EXIT_UNSUPPORTED 3
@@ -53,7 +55,7 @@ struct subcommand {
 	const char *args;		/* for the usage line */
 	const char *help;		/* NULL: an alias, left out of --help */
 	run_fn *run;
-	const char *whack_op;		/* for run_whack and run_named */
+	enum whack_op whack_op;		/* for run_whack and run_named */
 	unsigned opts;			/* OPT_* it takes */
 	const char *unsupported;	/* why it is not supported, or NULL */
 };
@@ -125,24 +127,6 @@ static void run(const char *program, struct argv_builder *a)
 	exit(1);
 }
 
-/* Runs program and waits for it: its exit status. */
-static int run_wait(const char *program, struct argv_builder *a)
-{
-	pid_t pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "ipsec: fork: %s\n", strerror(errno));
-		return 1;
-	}
-	if (pid == 0)
-		run(program, a);
-	int status;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return 1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 static void push_control(struct argv_builder *a, const struct invocation *inv)
 {
 	if (inv->ctlsocket != NULL) {
@@ -167,19 +151,44 @@ static const char *absolute_config(const struct invocation *inv)
 	return abs;
 }
 
-/* whack OP for conn NAME; --add and --replace read the config. */
-static void whack_named(const struct invocation *inv, const char *op, const char *name)
+/* ---- requests to pluto: sent here, not through whack (a program
+ * start less) ---- */
+
+/* The control socket the options name. */
+static const char *ctl_path(const struct invocation *inv)
 {
-	struct argv_builder a = { .n = 1 };
-	push_control(&a, inv);
-	push(&a, "--name");
-	push(&a, name);
-	push(&a, op);
-	if (strcmp(op, "--add") == 0 || strcmp(op, "--replace") == 0) {
-		push(&a, "--config");
-		push(&a, absolute_config(inv));
+	static char sock[WHACK_PATH_MAX];
+	if (!whack_ctl_path(sock, sizeof(sock), inv->ctlsocket, inv->rundir)) {
+		fprintf(stderr, "ipsec: the control socket's path is too long (at most %zu characters)\n", sizeof(sock) - 1);
+		exit(2);
 	}
-	run("whack", &a);
+	return sock;
+}
+
+/* Copies src into a request's field of size cap; exits when too long. */
+static void copy_field(char *dst, size_t cap, const char *src, const char *what)
+{
+	if (strlen(src) >= cap) {
+		fprintf(stderr, "ipsec: %s '%s' is too long (at most %zu characters)\n", what, src, cap - 1);
+		exit(2);
+	}
+	strcpy(dst, src);
+}
+
+/* Sends r and prints pluto's answer: pluto's exit status for it. */
+static int send_request(const struct invocation *inv, const struct whack_request *r)
+{
+	return whack_client_run("ipsec", ctl_path(inv), r);
+}
+
+/* OP for conn NAME; add and replace read the config. */
+static int whack_named(const struct invocation *inv, enum whack_op op, const char *name)
+{
+	struct whack_request r = { .op = op };
+	copy_field(r.name, sizeof(r.name), name, "connection name");
+	if (op == WOP_ADD || op == WOP_REPLACE)
+		copy_field(r.config, sizeof(r.config), absolute_config(inv), "config path");
+	return send_request(inv, &r);
 }
 
 /* ---- the subcommands ---- */
@@ -203,18 +212,15 @@ static int no_words(const struct subcommand *sc, const struct invocation *inv)
 	return usage_of(sc);
 }
 
-/* A status or control request without a conn name: whack OP. */
+/* A status or control request without a conn name. */
 static int run_whack(const struct subcommand *sc, struct invocation *inv)
 {
 	if (no_words(sc, inv) != 0)
 		return 2;
-	struct argv_builder a = { .n = 1 };
-	push_control(&a, inv);
-	push(&a, sc->whack_op);
+	struct whack_request r = { .op = sc->whack_op };
 	if (inv->opts_given & OPT_JSON)
-		push(&a, "--json");
-	run("whack", &a);
-	return 1;
+		r.flags |= WF_JSON;
+	return send_request(inv, &r);
 }
 
 /* libreswan 5's short verbs: ipsec up NAME, and so on. */
@@ -222,21 +228,21 @@ static int run_named(const struct subcommand *sc, struct invocation *inv)
 {
 	if (inv->nwords != 1)
 		return usage_of(sc);
-	whack_named(inv, sc->whack_op, inv->words[0]);
-	return 1;
+	return whack_named(inv, sc->whack_op, inv->words[0]);
 }
 
 /* ipsec auto --OP NAME: libreswan 4's way of saying the same. */
 static const struct {
-	const char *option, *whack_op;
+	const char *option;
+	enum whack_op whack_op;
 	bool named;
 } auto_ops[] = {
-	{ "add", "--add", true }, { "delete", "--delete", true }, { "up", "--up", true },
-	{ "down", "--down", true }, { "replace", "--replace", true }, { "route", "--route", true },
-	{ "unroute", "--unroute", true }, { "ondemand", "--route", true },
-	{ "status", "--status", false }, { "rereadsecrets", "--rereadsecrets", false },
-	{ "rereadall", "--rereadall", false }, { "listen", "--listen", false },
-	{ "ready", "--listen", false },
+	{ "add", WOP_ADD, true }, { "delete", WOP_DELETE, true }, { "up", WOP_UP, true },
+	{ "down", WOP_DOWN, true }, { "replace", WOP_REPLACE, true }, { "route", WOP_ROUTE, true },
+	{ "unroute", WOP_UNROUTE, true }, { "ondemand", WOP_ROUTE, true },
+	{ "status", WOP_STATUS, false }, { "rereadsecrets", WOP_REREADSECRETS, false },
+	{ "rereadall", WOP_RELOAD, false }, { "listen", WOP_LISTEN, false },
+	{ "ready", WOP_LISTEN, false },
 };
 #define NAUTO_OPS (sizeof(auto_ops) / sizeof(auto_ops[0]))
 
@@ -254,7 +260,7 @@ static int run_auto(const struct subcommand *sc, struct invocation *inv)
 		}
 		if (inv->nwords != 1)
 			return usage_of(sc);
-		whack_named(inv, auto_ops[i].whack_op, inv->words[0]);
+		return whack_named(inv, auto_ops[i].whack_op, inv->words[0]);
 	}
 	return 1;
 }
@@ -288,25 +294,19 @@ static int run_addconn(const struct subcommand *sc, struct invocation *inv)
 		return run_checkconfig(sc, inv);
 	if (inv->nwords != 1)
 		return usage_of(sc);
-	whack_named(inv, "--add", inv->words[0]);
-	return 1;
+	return whack_named(inv, WOP_ADD, inv->words[0]);
 }
 
 static int run_offload(const struct subcommand *sc, struct invocation *inv)
 {
 	if (inv->nwords > 1)
 		return usage_of(sc);
-	struct argv_builder a = { .n = 1 };
-	push_control(&a, inv);
-	push(&a, "--offload");
+	struct whack_request r = { .op = WOP_OFFLOAD };
 	if (inv->opts_given & OPT_PROBE)
-		push(&a, "--probe");
-	if (inv->nwords == 1) {
-		push(&a, "--device");
-		push(&a, inv->words[0]);
-	}
-	run("whack", &a);
-	return 1;
+		r.flags |= WF_PROBE;
+	if (inv->nwords == 1)
+		copy_field(r.device, sizeof(r.device), inv->words[0], "device name");
+	return send_request(inv, &r);
 }
 
 /* pluto's own options go to pluto as they are; --rundir given to ipsec
@@ -344,19 +344,10 @@ static bool pluto_listens(const char *sock)
 /* ipsec stop, when pluto is running; its exit status. */
 static int stop_pluto(const struct invocation *inv, bool quiet_if_not_running)
 {
-	struct argv_builder a = { .n = 1 };
-	push_control(&a, inv);
-	push(&a, "--shutdown");
-	if (!quiet_if_not_running)
-		return run_wait("whack", &a);
-	char sock[PATH_MAX];
-	if (inv->ctlsocket != NULL)
-		snprintf(sock, sizeof(sock), "%s", inv->ctlsocket);
-	else
-		snprintf(sock, sizeof(sock), "%s/pluto.ctl", inv->rundir != NULL ? inv->rundir : IPSEC_RUNDIR);
-	if (!pluto_listens(sock))
+	if (quiet_if_not_running && !pluto_listens(ctl_path(inv)))
 		return 0;
-	return run_wait("whack", &a);
+	struct whack_request r = { .op = WOP_SHUTDOWN };
+	return send_request(inv, &r);
 }
 
 static int run_version(const struct subcommand *sc, struct invocation *inv)
@@ -478,76 +469,76 @@ static int run_passthrough(const struct subcommand *sc, struct invocation *inv)
 
 #define NO_ARGS ""
 static const struct subcommand subcommands[] = {
-	{ "start", "[PLUTO OPTIONS]", "start pluto (see pluto --help)", run_passthrough, NULL, 0, NULL },
-	{ "stop", NO_ARGS, "stop pluto (whack --shutdown)", run_whack, "--shutdown", 0, NULL },
-	{ "restart", "[PLUTO OPTIONS]", "stop pluto if it runs, then start it", run_passthrough, NULL, 0, NULL },
-	{ "status", NO_ARGS, "conns, their settings and SAs (whack --status)", run_whack, "--status", 0, NULL },
-	{ "connectionstatus", NO_ARGS, "the conns' part of status", run_whack, "--connectionstatus", 0, NULL },
-	{ "trafficstatus", "[--json]", "one line per IPsec SA: bytes, offload", run_whack, "--trafficstatus", OPT_JSON, NULL },
-	{ "traffic", "[--json]", NULL, run_whack, "--trafficstatus", OPT_JSON, NULL },
-	{ "showstates", NO_ARGS, "one line per IKE and IPsec SA", run_whack, "--showstates", 0, NULL },
-	{ "briefstatus", NO_ARGS, "counts of conns and SAs", run_whack, "--briefstatus", 0, NULL },
-	{ "globalstatus", NO_ARGS, "settings and counts, key=value", run_whack, "--globalstatus", 0, NULL },
-	{ "fipsstatus", NO_ARGS, "whether the running pluto's NSS is in FIPS mode", run_whack, "--fipsstatus", 0,
+	{ "start", "[PLUTO OPTIONS]", "start pluto (see pluto --help)", run_passthrough, WOP_NONE, 0, NULL },
+	{ "stop", NO_ARGS, "stop pluto (whack --shutdown)", run_whack, WOP_SHUTDOWN, 0, NULL },
+	{ "restart", "[PLUTO OPTIONS]", "stop pluto if it runs, then start it", run_passthrough, WOP_NONE, 0, NULL },
+	{ "status", NO_ARGS, "conns, their settings and SAs (whack --status)", run_whack, WOP_STATUS, 0, NULL },
+	{ "connectionstatus", NO_ARGS, "the conns' part of status", run_whack, WOP_CONNECTIONSTATUS, 0, NULL },
+	{ "trafficstatus", "[--json]", "one line per IPsec SA: bytes, offload", run_whack, WOP_TRAFFICSTATUS, OPT_JSON, NULL },
+	{ "traffic", "[--json]", NULL, run_whack, WOP_TRAFFICSTATUS, OPT_JSON, NULL },
+	{ "showstates", NO_ARGS, "one line per IKE and IPsec SA", run_whack, WOP_SHOWSTATES, 0, NULL },
+	{ "briefstatus", NO_ARGS, "counts of conns and SAs", run_whack, WOP_BRIEFSTATUS, 0, NULL },
+	{ "globalstatus", NO_ARGS, "settings and counts, key=value", run_whack, WOP_GLOBALSTATUS, 0, NULL },
+	{ "fipsstatus", NO_ARGS, "whether the running pluto's NSS is in FIPS mode", run_whack, WOP_FIPSSTATUS, 0,
 	  NULL },
-	{ "add", "NAME [--config FILE]", "load conn NAME from ipsec.conf (replacing a loaded one)", run_named, "--add", OPT_CONFIG, NULL },
-	{ "delete", "NAME", "take conn NAME down and unload it", run_named, "--delete", 0, NULL },
-	{ "up", "NAME", "bring conn NAME up; returns once it is up or failed", run_named, "--up", 0, NULL },
-	{ "down", "NAME", "take conn NAME down, telling the peer", run_named, "--down", 0, NULL },
-	{ "replace", "NAME [--config FILE]", "delete and add NAME; up again if it was up", run_named, "--replace", OPT_CONFIG, NULL },
-	{ "route", "NAME", "install NAME's trap: traffic brings it up", run_named, "--route", 0, NULL },
-	{ "ondemand", "NAME", "the same as route", run_named, "--route", 0, NULL },
-	{ "unroute", "NAME", "remove NAME's trap", run_named, "--unroute", 0, NULL },
+	{ "add", "NAME [--config FILE]", "load conn NAME from ipsec.conf (replacing a loaded one)", run_named, WOP_ADD, OPT_CONFIG, NULL },
+	{ "delete", "NAME", "take conn NAME down and unload it", run_named, WOP_DELETE, 0, NULL },
+	{ "up", "NAME", "bring conn NAME up; returns once it is up or failed", run_named, WOP_UP, 0, NULL },
+	{ "down", "NAME", "take conn NAME down, telling the peer", run_named, WOP_DOWN, 0, NULL },
+	{ "replace", "NAME [--config FILE]", "delete and add NAME; up again if it was up", run_named, WOP_REPLACE, OPT_CONFIG, NULL },
+	{ "route", "NAME", "install NAME's trap: traffic brings it up", run_named, WOP_ROUTE, 0, NULL },
+	{ "ondemand", "NAME", "the same as route", run_named, WOP_ROUTE, 0, NULL },
+	{ "unroute", "NAME", "remove NAME's trap", run_named, WOP_UNROUTE, 0, NULL },
 	{ "auto", "--add|--delete|--up|--down|--replace|--route|--unroute NAME [--config FILE]",
 	  "libreswan 4's spelling of the verbs above (also --status, --rereadsecrets, --listen)",
-	  run_auto, NULL, OPT_AUTO_OPS | OPT_CONFIG, NULL },
-	{ "rereadsecrets", NO_ARGS, "read ipsec.secrets again", run_whack, "--rereadsecrets", 0, NULL },
-	{ "secrets", NO_ARGS, NULL, run_whack, "--rereadsecrets", 0, NULL },
-	{ "rereadall", NO_ARGS, "read ipsec.secrets and ipsec.conf again (as SIGHUP)", run_whack, "--rereadall", 0, NULL },
-	{ "reload", NO_ARGS, NULL, run_whack, "--rereadall", 0, NULL },
-	{ "listen", NO_ARGS, "look at the host's addresses again, listen on them", run_whack, "--listen", 0, NULL },
-	{ "checkconfig", "[--config FILE]", "check ipsec.conf; errors name file, line, keyword", run_checkconfig, NULL, OPT_CONFIG, NULL },
+	  run_auto, WOP_NONE, OPT_AUTO_OPS | OPT_CONFIG, NULL },
+	{ "rereadsecrets", NO_ARGS, "read ipsec.secrets again", run_whack, WOP_REREADSECRETS, 0, NULL },
+	{ "secrets", NO_ARGS, NULL, run_whack, WOP_REREADSECRETS, 0, NULL },
+	{ "rereadall", NO_ARGS, "read ipsec.secrets and ipsec.conf again (as SIGHUP)", run_whack, WOP_RELOAD, 0, NULL },
+	{ "reload", NO_ARGS, NULL, run_whack, WOP_RELOAD, 0, NULL },
+	{ "listen", NO_ARGS, "look at the host's addresses again, listen on them", run_whack, WOP_LISTEN, 0, NULL },
+	{ "checkconfig", "[--config FILE]", "check ipsec.conf; errors name file, line, keyword", run_checkconfig, WOP_NONE, OPT_CONFIG, NULL },
 	{ "addconn", "--checkconfig [--config FILE] | NAME", "libreswan's addconn: check a config, or add NAME",
-	  run_addconn, NULL, OPT_CONFIG | OPT_CHECKCONFIG, NULL },
-	{ "offload", "[--probe] [DEVICE]", "interfaces' ESP offload, and the SAs they hold", run_offload, NULL, OPT_PROBE, NULL },
-	{ "whack", "ARGS", "run whack with ARGS", run_passthrough, NULL, 0, NULL },
-	{ "pluto", "ARGS", "run pluto with ARGS", run_passthrough, NULL, 0, NULL },
-	{ "version", NO_ARGS, "print the version (also --version)", run_version, NULL, 0, NULL },
-	{ "directory", NO_ARGS, "where pluto and whack are (also --directory)", run_directory, NULL, 0, NULL },
+	  run_addconn, WOP_NONE, OPT_CONFIG | OPT_CHECKCONFIG, NULL },
+	{ "offload", "[--probe] [DEVICE]", "interfaces' ESP offload, and the SAs they hold", run_offload, WOP_NONE, OPT_PROBE, NULL },
+	{ "whack", "ARGS", "run whack with ARGS", run_passthrough, WOP_NONE, 0, NULL },
+	{ "pluto", "ARGS", "run pluto with ARGS", run_passthrough, WOP_NONE, 0, NULL },
+	{ "version", NO_ARGS, "print the version (also --version)", run_version, WOP_NONE, 0, NULL },
+	{ "directory", NO_ARGS, "where pluto and whack are (also --directory)", run_directory, WOP_NONE, 0, NULL },
 	{ "initnss", "[--nssdir DIR] [--nsspassword FILE]",
-	  "make the NSS database (certutil), with no password or the one in FILE", run_initnss, NULL,
+	  "make the NSS database (certutil), with no password or the one in FILE", run_initnss, WOP_NONE,
 	  OPT_NSSDIR | OPT_NSSPASSWORD, NULL },
-	{ "checknss", "[--nssdir DIR]", "make the NSS database when missing, else check it opens", run_checknss, NULL,
+	{ "checknss", "[--nssdir DIR]", "make the NSS database when missing, else check it opens", run_checknss, WOP_NONE,
 	  OPT_NSSDIR, NULL },
 	{ "import", "FILE.p12 [--nssdir DIR] [--nsspassword FILE] [-- PK12UTIL OPTIONS]",
-	  "import a certificate and key (pk12util)", run_import, NULL, OPT_NSSDIR | OPT_NSSPASSWORD, NULL },
-	{ "listcerts", "[--nssdir DIR]", "the NSS database's certificates (certutil -L)", run_listcerts, NULL,
+	  "import a certificate and key (pk12util)", run_import, WOP_NONE, OPT_NSSDIR | OPT_NSSPASSWORD, NULL },
+	{ "listcerts", "[--nssdir DIR]", "the NSS database's certificates (certutil -L)", run_listcerts, WOP_NONE,
 	  OPT_NSSDIR, NULL },
-	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, NULL, 0, NULL },
+	{ "help", NO_ARGS, "this list (also --help, -h)", run_help, WOP_NONE, 0, NULL },
 	/* libreswan's that this daemon has no use for yet: each says why. */
-	{ "shuntstatus", NO_ARGS, NULL, NULL, NULL, 0,
+	{ "shuntstatus", NO_ARGS, NULL, NULL, WOP_NONE, 0,
 	  "pluto installs no bare shunts (failureshunt= and negotiationshunt= take only none and hold)" },
-	{ "newhostkey", NO_ARGS, NULL, NULL, NULL, 0,
+	{ "newhostkey", NO_ARGS, NULL, NULL, WOP_NONE, 0,
 	  "only pre-shared keys (authby=secret) are supported" },
-	{ "showhostkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
-	{ "fetchcrls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
-	{ "crls", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so CRLs) are not supported yet" },
-	{ "checknflog", NO_ARGS, NULL, NULL, NULL, 0, "pluto adds no NFLOG or iptables rules (nflog= has no effect here)" },
-	{ "stopnflog", NO_ARGS, NULL, NULL, NULL, 0, "pluto adds no NFLOG or iptables rules (nflog= has no effect here)" },
-	{ "setup", "start|stop|restart", NULL, NULL, NULL, 0,
+	{ "showhostkey", NO_ARGS, NULL, NULL, WOP_NONE, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "fetchcrls", NO_ARGS, NULL, NULL, WOP_NONE, 0, "certificates (and so CRLs) are not supported yet" },
+	{ "crls", NO_ARGS, NULL, NULL, WOP_NONE, 0, "certificates (and so CRLs) are not supported yet" },
+	{ "checknflog", NO_ARGS, NULL, NULL, WOP_NONE, 0, "pluto adds no NFLOG or iptables rules (nflog= has no effect here)" },
+	{ "stopnflog", NO_ARGS, NULL, NULL, WOP_NONE, 0, "pluto adds no NFLOG or iptables rules (nflog= has no effect here)" },
+	{ "setup", "start|stop|restart", NULL, NULL, WOP_NONE, 0,
 	  "use ipsec start, ipsec stop, ipsec restart, or systemctl start|stop|restart ipsec" },
-	{ "barf", NO_ARGS, NULL, NULL, NULL, 0,
+	{ "barf", NO_ARGS, NULL, NULL, WOP_NONE, 0,
 	  "use ipsec status, ipsec showstates, ip xfrm state and the log" },
-	{ "verify", NO_ARGS, NULL, NULL, NULL, 0, "ipsec checkconfig checks the config; the rest is not written yet" },
-	{ "purgeocsp", NO_ARGS, NULL, NULL, NULL, 0, "certificates (and so OCSP) are not supported yet" },
-	{ "listall", NO_ARGS, NULL, NULL, NULL, 0, "there are no keys or certificates to list: pre-shared keys only" },
-	{ "rsasigkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
-	{ "ecdsasigkey", NO_ARGS, NULL, NULL, NULL, 0, "only pre-shared keys (authby=secret) are supported" },
-	{ "letsencrypt", NO_ARGS, NULL, NULL, NULL, 0, "certificates are not supported yet" },
-	{ "look", NO_ARGS, NULL, NULL, NULL, 0, "use ipsec showstates, ip xfrm state and ip xfrm policy" },
-	{ "showroute", NO_ARGS, NULL, NULL, NULL, 0, "use ip route get ADDRESS" },
-	{ "readwriteconf", NO_ARGS, NULL, NULL, NULL, 0, "use ipsec checkconfig (and ipsec status for what was loaded)" },
-	{ "sniff", NO_ARGS, NULL, NULL, NULL, 0, "use tcpdump -i DEV udp port 500 or esp" },
+	{ "verify", NO_ARGS, NULL, NULL, WOP_NONE, 0, "ipsec checkconfig checks the config; the rest is not written yet" },
+	{ "purgeocsp", NO_ARGS, NULL, NULL, WOP_NONE, 0, "certificates (and so OCSP) are not supported yet" },
+	{ "listall", NO_ARGS, NULL, NULL, WOP_NONE, 0, "there are no keys or certificates to list: pre-shared keys only" },
+	{ "rsasigkey", NO_ARGS, NULL, NULL, WOP_NONE, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "ecdsasigkey", NO_ARGS, NULL, NULL, WOP_NONE, 0, "only pre-shared keys (authby=secret) are supported" },
+	{ "letsencrypt", NO_ARGS, NULL, NULL, WOP_NONE, 0, "certificates are not supported yet" },
+	{ "look", NO_ARGS, NULL, NULL, WOP_NONE, 0, "use ipsec showstates, ip xfrm state and ip xfrm policy" },
+	{ "showroute", NO_ARGS, NULL, NULL, WOP_NONE, 0, "use ip route get ADDRESS" },
+	{ "readwriteconf", NO_ARGS, NULL, NULL, WOP_NONE, 0, "use ipsec checkconfig (and ipsec status for what was loaded)" },
+	{ "sniff", NO_ARGS, NULL, NULL, WOP_NONE, 0, "use tcpdump -i DEV udp port 500 or esp" },
 };
 static const size_t nsubcommands = sizeof(subcommands) / sizeof(subcommands[0]);
 

@@ -1,16 +1,12 @@
 /* whack: send one request to pluto and print its answer as it streams;
  * the exit status is the one pluto sends at the end. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 #include "abspath.h"
 #include "version.h"
-#include "whack_msg.h"
+#include "whack_client.h"
 
 /* The commands whack sends, one table: its options, its usage text and
  * whether a command needs --name come from here. */
@@ -130,7 +126,7 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 	static struct option longopts[NPLAIN + NCOMMANDS + NUNSUPPORTED + 1];
 	build_options(longopts);
 	int ch;
-	snprintf(sock, socklen, "%s/pluto.ctl", IPSEC_RUNDIR);
+	whack_ctl_path(sock, socklen, NULL, NULL);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch >= CMD_BASE && ch < CMD_BASE + (int)NCOMMANDS) {
 			set_op(r, commands[ch - CMD_BASE].op);
@@ -144,7 +140,7 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 		switch (ch) {
 		case 'C': copy_arg(sock, socklen, optarg, "socket path"); break;
 		case 'R':
-			if (snprintf(sock, socklen, "%s/pluto.ctl", optarg) >= (int)socklen) {
+			if (!whack_ctl_path(sock, socklen, NULL, optarg)) {
 				fprintf(stderr, "whack: rundir '%s' is too long\n", optarg);
 				exit(2);
 			}
@@ -181,85 +177,10 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 	}
 }
 
-static int connect_pluto(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "whack: socket path '%s' is too long\n", path);
-		exit(2);
-	}
-	strcpy(sun.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		int err = errno;
-		fprintf(stderr, "whack: cannot reach pluto at %s: %s%s\n", path, strerror(err),
-			err == ENOENT || err == ECONNREFUSED ? " (is pluto running?)" :
-			err == EACCES ? " (only root may control pluto)" : "");
-		exit(1);
-	}
-	return fd;
-}
-
-static bool read_full(int fd, uint8_t *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		got += (size_t)r;
-	}
-	return true;
-}
-
-/* Prints LINE frames until DONE; returns its status. */
-static int read_replies(int fd)
-{
-	static uint8_t frame[WHACK_FRAME_MAX];
-	struct whack_reply reply;
-	for (;;) {
-		struct diag d;
-		diag_init(&d);
-		if (!read_full(fd, frame, WHACK_HDR_LEN)) {
-			fprintf(stderr, "whack: pluto closed the connection without a result\n");
-			return 1;
-		}
-		long len = whack_frame_len(frame, WHACK_HDR_LEN, &d);
-		if (len < 0 || !read_full(fd, frame + WHACK_HDR_LEN, (size_t)len - WHACK_HDR_LEN) ||
-		    !whack_decode_reply(frame, (size_t)len, &reply, &d)) {
-			fprintf(stderr, "whack: bad reply from pluto: %s", d.count ? d.text : "truncated\n");
-			return 1;
-		}
-		if (reply.type == WHACK_DONE)
-			return reply.rc;
-		printf("%s\n", reply.text);
-		fflush(stdout);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct whack_request r = {0};
 	char sock[WHACK_PATH_MAX];
 	parse(argc, argv, &r, sock, sizeof(sock));
-
-	uint8_t frame[WHACK_FRAME_MAX];
-	size_t n = whack_encode_request(&r, frame, sizeof(frame));
-	int fd = connect_pluto(sock);
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, frame + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "whack: cannot send to pluto: %s\n", strerror(errno));
-			return 1;
-		}
-		off += (size_t)w;
-	}
-	int rc = read_replies(fd);
-	close(fd);
-	return rc;
+	return whack_client_run("whack", sock, &r);
 }
