@@ -14,6 +14,9 @@
 
 static struct ike_sa *sas;
 static struct hash_table by_spis, by_init;
+/* By the name of the conn: status and each initiation ask for a conn's
+ * SAs, and with a thousand tunnels a walk over all SAs per conn adds up. */
+static struct hash_table by_name;
 static unsigned last_serial, nsas;
 
 unsigned next_serial(void)
@@ -57,6 +60,11 @@ static uint64_t init_hash(const uint8_t spi_i[8], const ip_address *remote)
 	return hash_pieces(spi_i, 8, remote->bytes, sizeof(remote->bytes));
 }
 
+static uint64_t name_hash(const char *name)
+{
+	return hash_bytes(name, strlen(name));
+}
+
 struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack)
 {
 	struct ike_sa *ike = calloc(1, sizeof(*ike));
@@ -64,6 +72,7 @@ struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack)
 		return NULL;
 	ike->serial = next_serial();
 	ike->c = conn_ref(c);
+	hash_table_add(&by_name, &ike->by_name, name_hash(c->config->name));
 	logger_init_instance(&ike->log, c->config->name, c->instance_text, ike->serial);
 	ike->log.whack = whack;
 	ike->log.first_error = ike->failure;
@@ -77,6 +86,15 @@ struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack)
 	sas = ike;
 	nsas++;
 	return ike;
+}
+
+void ike_sa_set_conn(struct ike_sa *ike, struct connection *c)
+{
+	struct connection *old = ike->c;
+	ike->c = conn_ref(c);
+	hash_table_del(&by_name, &ike->by_name);
+	hash_table_add(&by_name, &ike->by_name, name_hash(c->config->name));
+	conn_unref(old);
 }
 
 void ike_sa_index(struct ike_sa *ike)
@@ -169,13 +187,16 @@ struct ike_sa *ike_sa_by_serial(unsigned serial)
 	return NULL;
 }
 
+/* The newest, as the list (newest first) used to give it. */
 struct ike_sa *ike_sa_of_instance(const char *name, unsigned instance)
 {
-	for (struct ike_sa *ike = sas; ike != NULL; ike = ike->next) {
-		if (stands_for_conn(ike) && ike->c->instance == instance && strcmp(ike->c->config->name, name) == 0)
-			return ike;
+	struct ike_sa *ike, *newest = NULL;
+	HASH_TABLE_FOR_EACH(&by_name, name_hash(name), ike, struct ike_sa, by_name) {
+		if (stands_for_conn(ike) && ike->c->instance == instance && strcmp(ike->c->config->name, name) == 0 &&
+		    (newest == NULL || ike->serial > newest->serial))
+			newest = ike;
 	}
-	return NULL;
+	return newest;
 }
 
 struct ike_sa *ike_sa_of_conn(const char *name)
@@ -197,10 +218,14 @@ struct ike_sa *ike_sa_carrying(const char *name, unsigned instance)
 	return NULL;
 }
 
+/* Along the bucket's chain, from after's place in it. */
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name)
 {
-	for (struct ike_sa *ike = after != NULL ? after->next : sas; ike != NULL; ike = ike->next) {
-		if (strcmp(ike->c->config->name, name) == 0)
+	uint64_t h = name_hash(name);
+	struct hash_entry *e = after != NULL ? after->by_name.next : hash_table_bucket(&by_name, h);
+	for (; e != NULL; e = e->next) {
+		struct ike_sa *ike = HASH_CONTAINER(e, struct ike_sa, by_name);
+		if (e->hash == h && strcmp(ike->c->config->name, name) == 0)
 			return ike;
 	}
 	return NULL;
@@ -331,6 +356,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 	hash_table_del(&by_spis, &ike->by_spis);
 	if (!ike->initiator)
 		hash_table_del(&by_init, &ike->by_init);
+	hash_table_del(&by_name, &ike->by_name);
 	halfopen_done(ike);
 	init_gate_leave(ike);
 	logger_whack_done(&ike->log, rc);
@@ -359,6 +385,7 @@ void ike_sa_free(struct ike_sa *ike, int rc)
 		/* Nothing left to find: give the buckets back. */
 		hash_table_free(&by_spis);
 		hash_table_free(&by_init);
+		hash_table_free(&by_name);
 	}
 }
 

@@ -136,7 +136,7 @@ struct ike_sa {
 	unsigned serial;
 	struct connection *c;		/* a reference: the conn as it was when we began */
 	struct logger log;		/* "conn" #serial, and the whack following */
-	struct hash_entry by_spis, by_init;
+	struct hash_entry by_spis, by_init, by_name;
 	struct ike_sa *prev, *next;	/* every SA, for status and shutdown */
 	/* initiator: its place at the gate of IKE_SA_INITs (ike_init_gate.h) */
 	enum { GATE_NONE, GATE_WAITING, GATE_IN_FLIGHT } gate;
@@ -216,6 +216,9 @@ struct ike_sa *ike_sa_new(struct connection *c, bool initiator, unsigned whack);
 struct ike_sa *ike_sa_find(const uint8_t spi_i[8], const uint8_t spi_r[8], bool we_initiated);
 /* A responder's SA for an IKE_SA_INIT from this initiator SPI and address. */
 struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const ip_address *remote);
+/* ike is now of conn c (referenced; the old one unreferenced), and
+ * found under c's name. */
+void ike_sa_set_conn(struct ike_sa *ike, struct connection *c);
 /* Makes ike findable by its SPIs (and a responder's by its initiator's
  * SPI and address): call once they are set, and again when the initiator
  * learns the responder's SPI. */
@@ -240,7 +243,9 @@ struct ike_sa *ike_sa_of_instance(const char *name, unsigned instance);
 struct ike_sa *ike_sa_carrying(const char *name, unsigned instance);
 /* The SA with that serial, or NULL (a list walk: for rare events). */
 struct ike_sa *ike_sa_by_serial(unsigned serial);
-/* Every SA of conn name (its instances' too), in turn: start with NULL. */
+/* Every SA of conn name (its instances' too), in turn, in no set order:
+ * start with NULL; after must still be in the table (take the next one
+ * before freeing it), and an SA made meanwhile may or may not be met. */
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name);
 
 /* Frees it and what it holds (keys wiped); the child's kernel state must

@@ -530,9 +530,7 @@ static void take_conn(struct ike_sa *ike, struct connection *c, const struct end
 		ike_log(ike, LL_INFO, "%s are those of conn \"%s\"%s: it takes this IKE SA", why, c->config->name,
 			c->instance_text);
 	ike->ends = *ends;
-	struct connection *old = ike->c;
-	ike->c = conn_ref(c);
-	conn_unref(old);
+	ike_sa_set_conn(ike, c);
 	struct logger was = ike->log;	/* the whack following, the first error kept */
 	logger_init_instance(&ike->log, c->config->name, c->instance_text, ike->serial);
 	ike->log.whack = was.whack;

@@ -4,7 +4,8 @@
  * one leaves the rest linked; and loading many conns in a batch orients
  * them all from one dump of this host's addresses, not from one lookup for
  * each conn, while a conn added alone is looked up on its own; and what
- * a loaded conn costs in memory (its structs' sizes are printed too). */
+ * a loaded conn costs in memory (its structs' sizes are printed too);
+ * and IKE SAs found by their conn's name among many. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <malloc.h>
 #include "connections.h"
+#include "ike_sa.h"
 #include "diag.h"
 #include "ipsecconf.h"
 #include "kernel_double.h"
@@ -220,6 +222,57 @@ static void test_replacing_keeps_the_place_and_deleting_unlinks(void **state)
 	ipsecconf_free(conf);
 }
 
+/* Every SA of a conn's name, met once by ike_sa_next_of_conn. */
+static unsigned sas_of(const char *name)
+{
+	unsigned n = 0;
+	for (struct ike_sa *ike = ike_sa_next_of_conn(NULL, name); ike != NULL; ike = ike_sa_next_of_conn(ike, name)) {
+		assert_string_equal(ike->c->config->name, name);
+		n++;
+	}
+	return n;
+}
+
+/* IKE SAs are found by their conn's name (a hash: status and each
+ * initiation ask, for every conn): among many conns each with its SAs,
+ * the newest standing for it, all of its SAs once each, and none once
+ * they moved to another conn or were freed. */
+static void test_ike_sas_are_found_by_their_conns_name(void **state)
+{
+	(void)state;
+	enum { CONNS = 300, EACH = 3 };
+	struct ipsec_conf *conf = many_conns(CONNS);
+	bool replaced;
+	for (size_t i = 0; i < conf->nconns; i++)
+		load(&conf->conns[i], &replaced);
+	struct ike_sa *sa[CONNS][EACH];
+	for (unsigned i = 0; i < CONNS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "c%u", i);
+		for (unsigned k = 0; k < EACH; k++)
+			sa[i][k] = ike_sa_new(conn_find(name), true, 0);
+	}
+	assert_int_equal(ike_sa_count(), CONNS * EACH);
+	assert_ptr_equal(ike_sa_of_conn("c7"), sa[7][EACH - 1]);
+	assert_int_equal(sas_of("c7"), EACH);
+	assert_null(ike_sa_of_conn("c9999"));
+	assert_int_equal(sas_of("c9999"), 0);
+	/* the newest of c7 is rekeyed away: the one before stands for it */
+	sa[7][EACH - 1]->replaced_by = 1;
+	assert_ptr_equal(ike_sa_of_conn("c7"), sa[7][EACH - 2]);
+	/* a responder's SA that IKE_AUTH gives to another conn */
+	ike_sa_set_conn(sa[7][0], conn_find("c8"));
+	assert_int_equal(sas_of("c7"), EACH - 1);
+	assert_int_equal(sas_of("c8"), EACH + 1);
+	for (unsigned i = 0; i < CONNS; i++) {
+		for (unsigned k = 0; k < EACH; k++)
+			ike_sa_free(sa[i][k], 0);
+	}
+	assert_int_equal(sas_of("c8"), 0);
+	assert_null(ike_sa_first());
+	ipsecconf_free(conf);
+}
+
 /* The heap in use, as glibc's malloc counts it; 0 under a malloc of
  * another's (ASan, valgrind), where nothing can be measured. */
 static size_t heap_in_use(void)
@@ -278,6 +331,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_batch_orients_many_conns_from_one_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_conn_loaded_alone_is_looked_up_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replacing_keeps_the_place_and_deleting_unlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ike_sas_are_found_by_their_conns_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_loaded_conn_costs_little_memory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
