@@ -1,6 +1,7 @@
 /* whack_client.c: a request to pluto and its streamed answer
  * (whack_client.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,6 +66,16 @@ static bool read_full(int fd, uint8_t *buf, size_t n)
 	return true;
 }
 
+/* Output goes out when pluto has sent nothing more yet: the progress of
+ * an --up line by line as it happens, a long listing in a few writes
+ * (a write per line made a thousand-line listing into a file slow). */
+static void flush_when_idle(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 0) == 0)
+		fflush(stdout);
+}
+
 /* Prints LINE frames until DONE; returns its status. */
 static int read_replies(const char *prog, int fd)
 {
@@ -73,20 +84,24 @@ static int read_replies(const char *prog, int fd)
 	for (;;) {
 		struct diag d;
 		diag_init(&d);
+		flush_when_idle(fd);
 		if (!read_full(fd, frame, WHACK_HDR_LEN)) {
+			fflush(stdout);
 			fprintf(stderr, "%s: pluto closed the connection without a result\n", prog);
 			return 1;
 		}
 		long len = whack_frame_len(frame, WHACK_HDR_LEN, &d);
 		if (len < 0 || !read_full(fd, frame + WHACK_HDR_LEN, (size_t)len - WHACK_HDR_LEN) ||
 		    !whack_decode_reply(frame, (size_t)len, &reply, &d)) {
+			fflush(stdout);
 			fprintf(stderr, "%s: bad reply from pluto: %s", prog, d.count ? d.text : "truncated\n");
 			return 1;
 		}
-		if (reply.type == WHACK_DONE)
+		if (reply.type == WHACK_DONE) {
+			fflush(stdout);
 			return reply.rc;
+		}
 		printf("%s\n", reply.text);
-		fflush(stdout);
 	}
 }
 

@@ -1,16 +1,21 @@
 /* Unit tests for the whack client (whack_client.h): the control socket's
  * path, and a request answered by a pretend pluto in a child process:
- * the streamed lines printed and pluto's status returned; an answer cut
- * short, a malformed one and no pluto at all each give status 1. */
+ * the streamed lines printed (the first before pluto sends more: the
+ * progress of an --up shows as it happens) and pluto's status returned;
+ * an answer cut short, a malformed one and no pluto at all each give
+ * status 1. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -34,7 +39,7 @@ static void test_ctl_path(void **state)
 enum answer { ANSWER_WHOLE, ANSWER_CUT, ANSWER_GARBAGE };
 
 struct pretend_pluto {
-	char dir[64], sock[96];
+	char dir[64], sock[96], out[96];	/* out: where the client's stdout goes */
 	int listener;
 	pid_t pid;
 };
@@ -50,9 +55,22 @@ static void write_all(int fd, const uint8_t *buf, size_t n)
 	}
 }
 
+/* Whether the client printed something into path within 10 s. */
+static bool printed(const char *path)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct stat st;
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			return true;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	return false;
+}
+
 /* The child: one client, whose request must be --up of "west"; then the
- * answer asked for. Exits 0 when the request was as expected. */
-static void serve(int listener, enum answer how)
+ * answer asked for. Exits 0 when the request was as expected (and the
+ * first line of a whole answer was printed before the rest was sent). */
+static void serve(int listener, enum answer how, const char *out)
 {
 	int fd = accept(listener, NULL, NULL);
 	if (fd < 0)
@@ -78,6 +96,8 @@ static void serve(int listener, enum answer how)
 		memset(frame, 0xff, WHACK_HDR_LEN);
 		write_all(fd, frame, WHACK_HDR_LEN);
 	} else if (how == ANSWER_WHOLE) {
+		if (!printed(out))
+			_exit(4);
 		n = whack_encode_line("\"west\" #2: IPsec SA established", frame, sizeof(frame));
 		write_all(fd, frame, n);
 		n = whack_encode_done(3, frame, sizeof(frame));
@@ -92,6 +112,7 @@ static void pluto_start(struct pretend_pluto *p, enum answer how)
 	snprintf(p->dir, sizeof(p->dir), "/tmp/test_whack_client.XXXXXX");
 	assert_non_null(mkdtemp(p->dir));
 	snprintf(p->sock, sizeof(p->sock), "%s/pluto.ctl", p->dir);
+	snprintf(p->out, sizeof(p->out), "%s/stdout", p->dir);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->sock);
 	p->listener = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -102,7 +123,7 @@ static void pluto_start(struct pretend_pluto *p, enum answer how)
 	p->pid = fork();
 	assert_true(p->pid >= 0);
 	if (p->pid == 0)
-		serve(p->listener, how);
+		serve(p->listener, how, p->out);
 }
 
 /* The child's verdict on the request it got. */
@@ -112,16 +133,16 @@ static int pluto_stop(struct pretend_pluto *p)
 	assert_int_equal(waitpid(p->pid, &status, 0), p->pid);
 	close(p->listener);
 	unlink(p->sock);
+	unlink(p->out);
 	rmdir(p->dir);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* whack_client_run with stdout into a file: its status, what it printed
- * in out. */
-static int run_captured(const char *sock, char *out, size_t len)
+/* whack_client_run with stdout into the file path: its status, what it
+ * printed in out. */
+static int run_captured(const char *sock, const char *path, char *out, size_t len)
 {
-	char path[] = "/tmp/test_whack_client.out.XXXXXX";
-	int fd = mkstemp(path);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	fflush(stdout);
 	int saved = dup(STDOUT_FILENO);
@@ -135,7 +156,6 @@ static int run_captured(const char *sock, char *out, size_t len)
 	ssize_t n = pread(fd, out, len - 1, 0);
 	out[n > 0 ? n : 0] = '\0';
 	close(fd);
-	unlink(path);
 	return rc;
 }
 
@@ -145,7 +165,7 @@ static void test_streamed_answer(void **state)
 	struct pretend_pluto p;
 	pluto_start(&p, ANSWER_WHOLE);
 	char out[256];
-	assert_int_equal(run_captured(p.sock, out, sizeof(out)), 3);
+	assert_int_equal(run_captured(p.sock, p.out, out, sizeof(out)), 3);
 	assert_int_equal(pluto_stop(&p), 0);
 	assert_string_equal(out, "\"west\" #1: initiating\n\"west\" #2: IPsec SA established\n");
 }
@@ -156,7 +176,7 @@ static void test_cut_answer(void **state)
 	struct pretend_pluto p;
 	pluto_start(&p, ANSWER_CUT);
 	char out[256];
-	assert_int_equal(run_captured(p.sock, out, sizeof(out)), 1);
+	assert_int_equal(run_captured(p.sock, p.out, out, sizeof(out)), 1);
 	assert_int_equal(pluto_stop(&p), 0);
 	assert_string_equal(out, "\"west\" #1: initiating\n");
 }
@@ -167,7 +187,7 @@ static void test_malformed_answer(void **state)
 	struct pretend_pluto p;
 	pluto_start(&p, ANSWER_GARBAGE);
 	char out[256];
-	assert_int_equal(run_captured(p.sock, out, sizeof(out)), 1);
+	assert_int_equal(run_captured(p.sock, p.out, out, sizeof(out)), 1);
 	assert_int_equal(pluto_stop(&p), 0);
 }
 
@@ -175,8 +195,11 @@ static void test_no_pluto(void **state)
 {
 	(void)state;
 	char out[64];
-	assert_int_equal(run_captured("/nonexistent/test_whack_client/pluto.ctl", out, sizeof(out)), 1);
+	char path[] = "/tmp/test_whack_client.out.XXXXXX";
+	close(mkstemp(path));
+	assert_int_equal(run_captured("/nonexistent/test_whack_client/pluto.ctl", path, out, sizeof(out)), 1);
 	assert_string_equal(out, "");
+	unlink(path);
 }
 
 int main(void)
