@@ -145,6 +145,10 @@ bool ike_derive_keys(const struct alg_proposal *ike, const uint8_t *ni, size_t n
 bool ike_derive_rekeyed_keys(const struct ike_keys *old, const struct alg_proposal *ike, const uint8_t *ni,
 			     size_t ni_len, const uint8_t *nr, size_t nr_len, PK11SymKey *g_ir,
 			     const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *k);
+/* SK_pi and SK_pr serve only the AUTH payloads (2.15): once both are
+ * done (and for an SA made by a rekey, at once) they go. Each key is an
+ * NSS object of about 6 kB, so this is a third of an established SA's. */
+void ike_keys_auth_done(struct ike_keys *k);
 /* Frees the key objects and zeroes *k; harmless on a zeroed one. */
 void ike_keys_wipe(struct ike_keys *k);
 

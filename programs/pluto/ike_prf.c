@@ -272,6 +272,13 @@ bool ike_derive_rekeyed_keys(const struct ike_keys *old, const struct alg_propos
 	return derive_keys(ike, old, g_ir, ni, ni_len, nr, nr_len, spi_i, spi_r, k);
 }
 
+void ike_keys_auth_done(struct ike_keys *k)
+{
+	ike_key_free(k->sk_pi);
+	ike_key_free(k->sk_pr);
+	k->sk_pi = k->sk_pr = NULL;
+}
+
 void ike_keys_wipe(struct ike_keys *k)
 {
 	PK11SymKey *keys[] = { k->sk_d, k->sk_ai, k->sk_ar, k->sk_ei, k->sk_er, k->sk_pi, k->sk_pr };

@@ -433,6 +433,7 @@ void ikev2_auth_response(struct ike_sa *ike, struct ikev2_rx *rx)
 		ikev2_send_delete(ike, 1);
 		return;
 	}
+	ike_keys_auth_done(ike->keys);	/* both AUTHs are done */
 	struct tunnel *t = established(ike, 0);
 	if (t == NULL) {
 		ikev2_send_delete(ike, 1);
@@ -735,6 +736,7 @@ void ikev2_auth_request(struct ike_sa *ike, struct ikev2_rx *rx)
 		a.chosen = NULL;
 	static uint8_t out[IKEV2_MSG_MAX];
 	size_t n = ikev2_build_encrypted(ike, IKE_AUTH, true, rx->m.hdr.msgid, inner_auth_response, &a, out, sizeof(out));
+	ike_keys_auth_done(ike->keys);	/* our AUTH is in the response */
 	if (!a.ok || n == 0) {
 		ikev2_fail(ike);
 		return;

@@ -1202,6 +1202,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool we_started, const uint8
 		ike_sa_free(ike, 0);
 		return NULL;
 	}
+	ike_keys_auth_done(ike->keys);	/* no AUTH in a rekey */
 	ike_sa_index(ike);
 	ike->peer_authenticated = true;
 	ike->attempt_over = true;

@@ -151,7 +151,12 @@ static void test_psk_tunnel_in_fips_mode_only_keymat_leaves_nss(void **state)
 	/* one KEYMAT for each end's child, nothing else */
 	assert_int_equal(ike_key_extractions() - before, 2);
 	assert_int_not_equal(PK11_ExtractKeyValue(i->keys->sk_d), SECSuccess);
-	assert_int_not_equal(PK11_ExtractKeyValue(r->keys->sk_pi), SECSuccess);
+	assert_int_not_equal(PK11_ExtractKeyValue(r->keys->sk_ei), SECSuccess);
+	/* SK_pi and SK_pr went once both AUTHs were done */
+	assert_null(i->keys->sk_pi);
+	assert_null(i->keys->sk_pr);
+	assert_null(r->keys->sk_pi);
+	assert_null(r->keys->sk_pr);
 	/* both ends' kernel SAs got the same ESP keys */
 	size_t same = 0;
 	for (size_t a = 0; a < dbl.nsas; a++) {

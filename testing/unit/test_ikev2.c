@@ -1082,6 +1082,9 @@ static void rekey_ike_by(bool by_west)
 	assert_memory_equal(west->spi_r, east->spi_r, IKEV2_SPI_LEN);
 	assert_int_equal(west->tunnels[0].child.spi_in, child_spi);
 	assert_one_child_each(west, east);
+	/* no AUTH in a rekey: the new SAs hold no SK_pi or SK_pr */
+	assert_null(west->keys->sk_pi);
+	assert_null(east->keys->sk_pr);
 	/* The new IKE SA works: its keys agree, and the child rekeys over it. */
 	assert_true(ikev2_rekey_now(west, false));
 	wire_pump(32);
