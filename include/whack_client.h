@@ -13,7 +13,7 @@
 
 /* The control socket's path into buf: ctlsocket when given, else
  * pluto.ctl in rundir, else in the compiled-in rundir. False when it
- * does not fit. */
+ * does not fit buf or a socket address. */
 bool whack_ctl_path(char *buf, size_t len, const char *ctlsocket, const char *rundir);
 
 /* Sends r to the pluto at sock and prints each line of its answer on

@@ -13,7 +13,7 @@ bool whack_ctl_path(char *buf, size_t len, const char *ctlsocket, const char *ru
 {
 	int n = ctlsocket != NULL ? snprintf(buf, len, "%s", ctlsocket)
 				  : snprintf(buf, len, "%s/pluto.ctl", rundir != NULL ? rundir : IPSEC_RUNDIR);
-	return n >= 0 && (size_t)n < len;
+	return n >= 0 && (size_t)n < len && (size_t)n < sizeof(((struct sockaddr_un *)0)->sun_path);
 }
 
 /* The connected socket, or -1 (said why). */
@@ -38,11 +38,13 @@ static int connect_pluto(const char *prog, const char *path)
 	return fd;
 }
 
+/* MSG_NOSIGNAL: a pluto that closes first (it is stopping) makes this an
+ * error to report, not a SIGPIPE that kills ipsec. */
 static bool write_full(int fd, const uint8_t *buf, size_t n)
 {
 	size_t off = 0;
 	while (off < n) {
-		ssize_t w = write(fd, buf + off, n - off);
+		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

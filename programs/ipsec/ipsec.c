@@ -159,7 +159,7 @@ static const char *ctl_path(const struct invocation *inv)
 {
 	static char sock[WHACK_PATH_MAX];
 	if (!whack_ctl_path(sock, sizeof(sock), inv->ctlsocket, inv->rundir)) {
-		fprintf(stderr, "ipsec: the control socket's path is too long (at most %zu characters)\n", sizeof(sock) - 1);
+		fprintf(stderr, "ipsec: the control socket's path is too long for a socket address\n");
 		exit(2);
 	}
 	return sock;
@@ -185,6 +185,10 @@ static int send_request(const struct invocation *inv, const struct whack_request
 static int whack_named(const struct invocation *inv, enum whack_op op, const char *name)
 {
 	struct whack_request r = { .op = op };
+	if (name[0] == '\0') {
+		fprintf(stderr, "ipsec: the connection name is empty\n");
+		exit(2);
+	}
 	copy_field(r.name, sizeof(r.name), name, "connection name");
 	if (op == WOP_ADD || op == WOP_REPLACE)
 		copy_field(r.config, sizeof(r.config), absolute_config(inv), "config path");

@@ -245,7 +245,9 @@ struct ike_sa *ike_sa_carrying(const char *name, unsigned instance);
 struct ike_sa *ike_sa_by_serial(unsigned serial);
 /* Every SA of conn name (its instances' too), in turn, in no set order:
  * start with NULL; after must still be in the table (take the next one
- * before freeing it), and an SA made meanwhile may or may not be met. */
+ * before freeing it). Freeing SAs during a walk is fine; making one or
+ * moving one to another conn (ike_sa_set_conn) is not: the table may
+ * regrow its chains, and the walk skip or repeat SAs. */
 struct ike_sa *ike_sa_next_of_conn(struct ike_sa *after, const char *name);
 
 /* Frees it and what it holds (keys wiped); the child's kernel state must

@@ -138,7 +138,12 @@ static void parse(int argc, char **argv, struct whack_request *r, char *sock, si
 			exit(3);
 		}
 		switch (ch) {
-		case 'C': copy_arg(sock, socklen, optarg, "socket path"); break;
+		case 'C':
+			if (!whack_ctl_path(sock, socklen, optarg, NULL)) {
+				fprintf(stderr, "whack: socket path '%s' is too long\n", optarg);
+				exit(2);
+			}
+			break;
 		case 'R':
 			if (!whack_ctl_path(sock, socklen, NULL, optarg)) {
 				fprintf(stderr, "whack: rundir '%s' is too long\n", optarg);

@@ -31,9 +31,14 @@ static void test_ctl_path(void **state)
 	assert_string_equal(buf, "/run/other/pluto.ctl");
 	assert_true(whack_ctl_path(buf, sizeof(buf), NULL, NULL));
 	assert_string_equal(buf, IPSEC_RUNDIR "/pluto.ctl");
-	char small[12];
+	char small[12], big[512];
 	assert_false(whack_ctl_path(small, sizeof(small), NULL, "/run/other"));
 	assert_false(whack_ctl_path(small, sizeof(small), "/a/long/path.ctl", NULL));
+	/* fits the buffer, not a socket address */
+	char rundir[200];
+	memset(rundir, 'r', sizeof(rundir) - 1);
+	rundir[sizeof(rundir) - 1] = '\0';
+	assert_false(whack_ctl_path(big, sizeof(big), NULL, rundir));
 }
 
 enum answer { ANSWER_WHOLE, ANSWER_CUT, ANSWER_GARBAGE };
@@ -147,6 +152,9 @@ static int run_captured(const char *sock, const char *path, char *out, size_t le
 	fflush(stdout);
 	int saved = dup(STDOUT_FILENO);
 	dup2(fd, STDOUT_FILENO);
+	/* fully buffered, as into a file or pipe, even when the tests run on
+	 * a terminal: only the client's own flushes may show a line early */
+	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
 	struct whack_request r = { .op = WOP_UP };
 	strcpy(r.name, "west");
 	int rc = whack_client_run("test", sock, &r);
